@@ -22,8 +22,8 @@ _PUBLIC = {
     "Reply": "reply",
     "ReplyError": "reply",
     "parse_reply": "reply",
-    "Explanation": "explain",
-    "explain": "explain",
+    "Explanation": "explanation",
+    "explain": "explanation",
     # the debug server
     "Line": "transcript",
     "Transcript": "transcript",

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "explain":
-        from .explain import cli_explain
+        from .explanation import cli_explain
 
         return cli_explain(args.texts, args.json)
     if args.command == "codes":

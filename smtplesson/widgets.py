@@ -1,7 +1,7 @@
 """Interactive widgets (ipywidgets 8): the code explorer, the code map, the transcript viewer.
 
 A thin view: the widgets only read the learner's input, call the model
-(``codes.lookup``, ``explain.explain``, ``demo.demo``) and show HTML from
+(``codes.lookup``, ``explanation.explain``, ``demo.demo``) and show HTML from
 ``smtplesson.views``. They never raise into the notebook: any problem becomes
 a short message inside the widget.
 
@@ -229,7 +229,7 @@ class Explorer(W.VBox):
         self._show_lookup(text, notes)
 
     def _explain(self, text: str) -> Any:
-        from .explain import explain
+        from .explanation import explain
 
         return explain(text)
 

@@ -128,7 +128,7 @@ def test_words_show_the_best_lookup_match_first(ex: widgets.Explorer, words: str
 
 
 def test_a_pasted_bounce_is_explained(ex: widgets.Explorer) -> None:
-    from smtplesson.explain import explain
+    from smtplesson.explanation import explain
 
     expected = explain(BOUNCE)
     assert expected.found and expected.code == 550 and expected.enhanced == "5.1.1"
@@ -143,7 +143,7 @@ def test_a_pasted_bounce_is_explained(ex: widgets.Explorer) -> None:
 
 
 def test_inconsistency_notes_are_shown(ex: widgets.Explorer) -> None:
-    from smtplesson.explain import explain
+    from smtplesson.explanation import explain
 
     line = "450 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
     expected = explain(line)

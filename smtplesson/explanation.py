@@ -1,0 +1,532 @@
+"""Explain an SMTP reply, a bounce or a mail-log line in plain language.
+
+``explain(text)`` finds the reply inside text as people paste it -- a bare reply
+(``"452 4.5.3 Too many recipients"``), a Postfix log or bounce line
+(``"... said: 550 5.1.1 ... (in reply to RCPT TO command)"``), an Exchange NDR
+(``"Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; ...'"``),
+an Exim line, a DSN field (``"Diagnostic-Code: smtp; 552 5.2.2 ..."``,
+``"Status: 5.1.1"``) -- and says what it means and what the sender should do.
+It never raises: text without a reply gets ``found=False``.
+
+The category tables and keyword rules live in ``data/categories.json``.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, TextIO
+
+from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
+
+__all__ = ["Explanation", "explain", "cli_explain", "CATEGORIES"]
+
+_DATA: dict[str, Any] = json.loads(
+    resources.files("smtplesson").joinpath("data", "categories.json").read_text("utf-8")
+)
+#: the 17 categories, in the order of data/categories.json
+CATEGORIES: tuple[str, ...] = tuple(_DATA["categories"])
+_ENH_MAP: dict[str, str] = _DATA["enhanced"]
+_ENH_GENERIC = frozenset(_DATA["enhanced_generic"])
+_ENH_SUBJECT: dict[str, str] = _DATA["enhanced_subject"]
+_BASIC_MAP: dict[int, str] = {int(k): v for k, v in _DATA["basic"].items()}
+_BASIC_GENERIC = frozenset(int(k) for k in _DATA["basic_generic"])
+_BASIC_CLASS: dict[int, str] = {int(k): v for k, v in _DATA["basic_class"].items()}
+_COMMANDS: dict[str, str] = _DATA["commands"]
+_ENH_CLASS_NAME = {2: "success", 4: "persistent transient failure", 5: "permanent failure"}
+
+# An enhanced status code (RFC 3463 §2): class "." subject "." detail, no leading zeros.
+_ENH = r"[245]\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})"
+# Each code pattern starts with a digit class so the regex engine can skip ahead fast;
+# the lookbehind after the first digit keeps codes out of numbers, IP addresses, ports,
+# dates, key=value pairs and hostnames.
+_NOT_AFTER = r"(?<![\w.:/=\[\-+@$%][2-5])"
+# "550 5.1.1", "550-5.1.1", '550, "5.7.26"' (Gmail's table), "#550 5.1.1" (Exchange)
+_CODE_ENH = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?:[ \-]|,\s*[\"“]?)\s?({_ENH})(?![\d.])")
+# A basic code alone, followed by a space, a continuation mark, the end or punctuation.
+_CODE = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?=[ \t]|-(?!\d)|$|[,;:)'\"\]])")
+# Enhanced code in a field: Postfix "dsn=5.1.1", DSN "Status: 5.1.1", qmail "(#5.1.1"
+_ENH_FIELD = re.compile(rf"(?:dsn=|[Ss]tatus: ?|#)({_ENH})(?![\d.])")
+_ENH_ANY = re.compile(r"([245](?<![\w.\-/:=][245])\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2}))(?![\d.]|\w)")
+_ENH_HASH = re.compile(rf"\(#({_ENH})(?![\d.])")
+# "(in reply to RCPT TO command)" (Postfix), "after RCPT TO:<...>" (Exim), "reject: RCPT from"
+_COMMAND_PREFIXES = (
+    "in reply to ", "mail server after ", "mailer after ", "host after ", "reject: ",
+    "while sending ", "while receiving the ", "while receiving ",
+)
+_COMMAND_NAME = re.compile(
+    r"(?:the )?(rcpt to|mail from|end of data|end-of-message|sending data block|data|ehlo|helo|"
+    r"lhlo|initial (?:server )?greeting|initial connection|connect|starttls|auth|bdat|rset|quit|"
+    r"vrfy|expn|noop|etrn)\b",
+    re.IGNORECASE,
+)
+# Keyword rules: alternatives indexed by their first two letters (see data/categories.json).
+_WORD = re.compile(r"[a-z]+")
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """Split a regex at its top-level '|' (not inside groups, classes or escapes)."""
+    parts, depth, in_class, escaped, current = [], 0, False, False, []
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _build_keyword_index(rules: list[list[str]]) -> dict[str, list[tuple[int, re.Pattern[str]]]]:
+    """{first two letters: [(rule index, compiled alternative), ...]}."""
+    index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+    for number, (_, pattern) in enumerate(rules):
+        for alternative in _split_alternatives(pattern):
+            lead = re.match(r"(?:\\b)?([a-z]{2})", alternative)
+            if lead is None:
+                raise ValueError(f"keyword rule {number}: {alternative!r} must start with two letters")
+            index.setdefault(lead.group(1), []).append((number, re.compile(alternative)))
+    return index
+
+
+_KEYWORD_INDEX = _build_keyword_index(_DATA["keywords"])
+_KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+_WS = re.compile(r"\s+")
+_REPLY_OPENERS = frozenset(":;'\"(#>[")
+_CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
+
+
+def _registry() -> tuple[Any, Any]:
+    """(BASIC_CODES, ENHANCED_CODES) from smtplesson.codes, or empty mappings."""
+    try:
+        from .codes import BASIC_CODES, ENHANCED_CODES
+    except ImportError:  # registry not available: explain still works
+        return {}, {}
+    return BASIC_CODES, ENHANCED_CODES
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What a reply (or a bounce / log line) means and what the sender should do."""
+
+    text: str
+    found: bool
+    code: int | None
+    enhanced: str | None
+    outcome: str | None
+    category: str
+    summary: str
+    advice: str
+    references: tuple[str, ...]
+    notes: tuple[str, ...]
+    command: str | None
+    reply: Reply | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        reply = None
+        if self.reply is not None:
+            reply = {"code": self.reply.code, "enhanced": self.reply.enhanced,
+                     "lines": list(self.reply.lines)}
+        return {
+            "text": self.text, "found": self.found, "code": self.code,
+            "enhanced": self.enhanced, "outcome": self.outcome, "category": self.category,
+            "summary": self.summary, "advice": self.advice,
+            "references": list(self.references), "notes": list(self.notes),
+            "command": self.command, "reply": reply,
+        }
+
+    @property
+    def kind(self) -> str | None:
+        """RFC 5321 class name of the basic code (or of the enhanced class)."""
+        digit = self.code // 100 if self.code else (int(self.enhanced[0]) if self.enhanced else 0)
+        return KINDS.get(digit)
+
+    def __str__(self) -> str:
+        return _format(self)
+
+    def _repr_html_(self) -> str:
+        from .views.explanation import explanation_html
+
+        return explanation_html(self)
+
+
+def explain(text: Any) -> Explanation:
+    """Find the SMTP reply in ``text`` and explain it; never raises."""
+    try:
+        return _explain(_as_text(text))
+    except Exception as exc:  # last-resort guard: explain() must never raise
+        return _nothing(_safe_text(text), f"internal error while explaining: {type(exc).__name__}")
+
+
+def _as_text(text: Any) -> str:
+    """Whatever was passed, as a str (bytes are decoded leniently)."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", "replace")
+    return "" if text is None else str(text)
+
+
+def _safe_text(text: Any) -> str:
+    try:
+        return _as_text(text)
+    except Exception:
+        return ""
+
+
+def _explain(text: str) -> Explanation:
+    reply = _wire_reply(text) if "\n" in text else None
+    scan = text if reply is not None or "\n" not in text else _WS.sub(" ", text)
+    if reply is not None:
+        code, enhanced, body = reply.code, reply.enhanced, reply.text
+    else:
+        code, enhanced, body = _find(scan)
+        if code is not None:
+            reply = Reply(code, enhanced, (body,))
+    if code is None and enhanced is None:
+        return _nothing(text)
+    category = _category(code, enhanced, body if reply is not None else scan)
+    outcome, summary, advice, references, notes = _static(code, enhanced, category)
+    command = _command(scan)
+    return Explanation(text, True, code, enhanced, outcome, category, summary, advice,
+                       references, notes, command, reply)
+
+
+def _wire_reply(text: str) -> Reply | None:
+    """A multi-line reply pasted as it came over the wire, or None."""
+    stripped = text.strip()
+    if not stripped[:1].isdigit():
+        return None
+    try:
+        return parse_reply(stripped)
+    except ReplyError:
+        return None
+
+
+def _find(scan: str) -> tuple[int | None, str | None, str]:
+    """(code, enhanced, reply text) found in a log or bounce line."""
+    match = _CODE_ENH.search(scan)
+    if match is not None:
+        code, enhanced = int(match.group(1)), match.group(2)
+        return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
+    match = _pick_code(scan)
+    if match is not None:
+        code = int(match.group(1))
+        body = _body(scan, match.start(), match.end(), code, None)
+        hashed = _ENH_HASH.search(body)
+        return code, (hashed.group(1) if hashed else None), body
+    field = _ENH_FIELD.search(scan) or _ENH_ANY.search(scan)
+    if field is not None:
+        return None, field.group(1), ""
+    return None, None, ""
+
+
+def _pick_code(scan: str) -> re.Match[str] | None:
+    """The best code-like number: a registry code where a reply starts (after ':', ';',
+    a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
+    known = unknown = None
+    basic, _ = _registry()
+    for match in _CODE.finditer(scan):
+        at_reply = _at_reply_start(scan, match.start())
+        if int(match.group(1)) in basic:
+            if at_reply:
+                return match
+            known = known or match
+        elif at_reply and unknown is None:
+            unknown = match
+    return known or unknown
+
+
+def _at_reply_start(scan: str, start: int) -> bool:
+    """True when the code opens the text or follows a separator a reply comes after."""
+    i = start - 1
+    if i >= 0 and scan[i] in " \t":
+        i -= 1
+    return i < 0 or scan[i] in _REPLY_OPENERS
+
+
+def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> str:
+    """The reply's text: after the code, up to Postfix's '(in reply to ...)' and the like."""
+    body = scan[end:]
+    for cut in _CUTS:
+        at = body.find(cut)
+        if at >= 0:
+            body = body[:at]
+    if f"{code}-" in body or f" {code} " in body:  # a multi-line reply flattened into one line
+        for mark in ("-", " "):
+            body = body.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
+    body = body.lstrip(" -").rstrip()
+    opener = scan[start - 1] if start else ""
+    if opener and opener in "'\"" and body.endswith(opener):
+        body = body[:-1]
+    elif body.endswith(")") and body.count(")") > body.count("("):
+        body = body[:-1]
+    return body.strip()
+
+
+def _command(scan: str) -> str | None:
+    """The SMTP command the reply answered, if the text says so."""
+    for prefix in _COMMAND_PREFIXES:
+        at = scan.find(prefix)
+        if at >= 0:
+            match = _COMMAND_NAME.match(scan, at + len(prefix))
+            if match is not None:
+                return _COMMANDS.get(match.group(1).lower())
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _keyword(text: str) -> str | None:
+    """The category of the earliest keyword rule that matches ``text`` (case-insensitive)."""
+    low = text.lower()
+    best = len(_KEYWORD_CATEGORY)
+    index = _KEYWORD_INDEX
+    for word in _WORD.finditer(low):
+        candidates = index.get(low[word.start():word.start() + 2])
+        if candidates:
+            start = word.start()
+            for number, alternative in candidates:
+                if number < best and alternative.match(low, start):
+                    best = number
+    return _KEYWORD_CATEGORY[best] if best < len(_KEYWORD_CATEGORY) else None
+
+
+def _category(code: int | None, enhanced: str | None, text: str) -> str:
+    """Enhanced code first, then basic code, then keywords (generic codes defer to keywords)."""
+    decided, fallback = _code_category(code, enhanced)
+    if decided is not None:
+        return decided
+    return _keyword(text) or fallback
+
+
+@lru_cache(maxsize=4096)
+def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, str]:
+    """(category decided by the codes alone or None, fallback category)."""
+    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    if digit in (2, 3):
+        return "success", "success"
+    enh_cat = None
+    if enhanced is not None:
+        key = "X" + enhanced[1:]
+        enh_cat = _ENH_MAP.get(key)
+        if enh_cat is not None and key not in _ENH_GENERIC:
+            return enh_cat, enh_cat
+        if enh_cat is None:
+            enh_cat = _ENH_SUBJECT.get(enhanced.split(".")[1], "other")
+    basic_cat = _BASIC_MAP.get(code) if code is not None else None
+    if basic_cat is not None and code not in _BASIC_GENERIC:
+        return basic_cat, basic_cat
+    return None, enh_cat or basic_cat or _BASIC_CLASS.get(digit, "other")
+
+
+@lru_cache(maxsize=4096)
+def _static(code: int | None, enhanced: str | None, category: str
+            ) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
+    """(outcome, summary, advice, references, notes): everything that depends on codes only."""
+    basic, enhanced_codes = _registry()
+    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    outcome = OUTCOMES[digit]
+    phrase = _DATA["outcomes"][outcome]
+    shown = " ".join(str(part) for part in (code, enhanced) if part is not None)
+    summary = f"{phrase['label']} ({shown}): {phrase['text']}"
+    entry = _DATA["categories"][category]
+    if category != "success":
+        summary += f"; {entry['summary']}"
+    summary += "."
+    advice_by_outcome = entry["advice"]
+    if enhanced is not None and digit in (4, 5):
+        advice_by_outcome = _DATA["advice_by_enhanced"].get("X" + enhanced[1:], advice_by_outcome)
+    advice = advice_by_outcome.get(outcome) or next(iter(advice_by_outcome.values()))
+    info = basic.get(code) if code is not None else None
+    enh_info = enhanced_codes.get("X" + enhanced[1:]) if enhanced else None
+    references: list[str] = []
+    notes: list[str] = []
+    if code is not None:
+        references.append(info.reference if info is not None else "RFC 5321 §4.2.1")
+        if info is None and basic:
+            notes.append(
+                f"{code} is not a reply code defined by an RFC; its first digit still says "
+                f"'{KINDS[digit]}' (RFC 5321 §4.2.1), and that decides what a sender does."
+            )
+    if enhanced is not None:
+        references.append(enh_info.reference if enh_info is not None else "RFC 3463 §2")
+        if enh_info is None and enhanced_codes:
+            subject = _registry_subject(enhanced)
+            notes.append(
+                f"{enhanced} is not a registered enhanced status code (RFC 3463 / IANA registry);"
+                f" it is system-specific. Its class {enhanced[0]} still means "
+                f"'{_ENH_CLASS_NAME[int(enhanced[0])]}'{subject}."
+            )
+    if code is None:
+        notes.append(
+            "No basic reply code was found, only the enhanced status code; the outcome comes "
+            "from its class digit (RFC 3463 §2)."
+        )
+    elif enhanced is not None and int(enhanced[0]) != digit:
+        notes.append(_mismatch_note(code, enhanced))
+        references.extend(["RFC 3463 §2", "RFC 5321 §4.2"])
+    return outcome, summary, advice, tuple(dict.fromkeys(references)), tuple(notes)
+
+
+def _registry_subject(enhanced: str) -> str:
+    """' and subject N (name)' from the structure data, or ''."""
+    subject = enhanced.split(".")[1]
+    try:
+        from .codes import STRUCTURE
+
+        name = STRUCTURE["enhanced_subject"][subject]["name"]
+    except Exception:
+        return ""
+    return f", and subject {subject} means '{name}'"
+
+
+def _mismatch_note(code: int, enhanced: str) -> str:
+    """The RFC 3463 §2 class-mismatch note, saying what a sender acts on."""
+    digit = code // 100
+    if digit == 3:
+        return (
+            f"A {code} (3xx) reply carries the enhanced code {enhanced}, but enhanced status "
+            "codes have only the classes 2, 4 and 5 (RFC 3463 §2). A sender acts on the basic "
+            f"code: continue the command sequence."
+        )
+    action = {
+        2: "the command succeeded",
+        4: "treat it as a temporary failure and retry later",
+        5: "treat it as a permanent failure and do not retry unchanged",
+    }[digit]
+    return (
+        f"Inconsistent reply: the basic code {code} is {digit}xx ({KINDS[digit]}) but the "
+        f"enhanced code {enhanced} has class {enhanced[0]} "
+        f"({_ENH_CLASS_NAME[int(enhanced[0])]}). RFC 3463 §2 gives the class the same "
+        "meaning as the first digit of the basic code, so the two must agree. A sender acts on "
+        f"the basic code (RFC 5321 §4.2: a client determines its actions by the reply code): "
+        f"{action}."
+    )
+
+
+def _nothing(text: str, note: str | None = None) -> Explanation:
+    """The Explanation for text with no reply code in it."""
+    summary = (
+        "No SMTP reply code was found in this text: no three-digit reply code such as 550 "
+        "and no enhanced status code such as 5.1.1."
+    )
+    advice = (
+        "Paste the server's reply itself, e.g. the part after 'said:' in a Postfix log or "
+        "the 'Remote Server returned' line of an NDR."
+    )
+    notes = (note,) if note else ()
+    return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
+                       None, None)
+
+
+# ---------------------------------------------------------------- readable output
+
+_WIDTH = 88
+_LABEL = 10
+
+
+def _format(exp: Explanation) -> str:
+    """A readable multi-line description (used by __str__ and the CLI)."""
+    if not exp.found:
+        rows = [("text", _short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
+        rows += [("note", note) for note in exp.notes]
+        return "No SMTP reply found.\n" + _rows(rows)
+    basic, enhanced_codes = _registry()
+    head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
+    if exp.reply is not None and exp.reply.text:
+        head += " " + _short(exp.reply.text, 60)
+    rows: list[tuple[str, str]] = []
+    if exp.code is not None:
+        info = basic.get(exp.code)
+        title = f" {info.title}" if info is not None else ""
+        digit = exp.code // 100
+        rows.append(("code", f"{exp.code} — {KINDS.get(digit)} ({digit}xx):{title}"))
+    if exp.enhanced is not None:
+        enh = enhanced_codes.get("X" + exp.enhanced[1:])
+        title = f" {enh.title}" if enh is not None else " (not a registered code)"
+        rows.append(("enhanced", f"{exp.enhanced}{title}"))
+    rows.append(("outcome", exp.outcome or ""))
+    rows.append(("category", exp.category))
+    rows.append(("meaning", exp.summary))
+    info = basic.get(exp.code) if exp.code is not None else None
+    if info is not None and getattr(info, "meaning", ""):
+        rows.append(("", f"{exp.code}: {info.meaning}"))
+    enh = enhanced_codes.get("X" + exp.enhanced[1:]) if exp.enhanced else None
+    if enh is not None and getattr(enh, "meaning", ""):
+        rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
+    rows.append(("advice", exp.advice))
+    if exp.command:
+        rows.append(("command", exp.command))
+    rows.append(("RFC", ", ".join(exp.references)))
+    rows += [("note", note) for note in exp.notes]
+    return head + "\n" + _rows(rows)
+
+
+def _rows(rows: Iterable[tuple[str, str]]) -> str:
+    indent = " " * (_LABEL + 1)
+    out = []
+    for label, value in rows:
+        first = f"{label + ':' if label else '':<{_LABEL}} "
+        out.append(textwrap.fill(value, _WIDTH, initial_indent=first, subsequent_indent=indent,
+                                 break_on_hyphens=False) if value else first.rstrip())
+    return "\n".join(out)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- command line
+
+def cli_explain(texts: list[str], as_json: bool, *, stdin: TextIO | None = None,
+                stdout: TextIO | None = None) -> int:
+    """``python -m smtplesson explain``: explain each text; "-" reads stdin, one per line.
+
+    Readable blocks by default; with ``as_json`` one JSON object per line.
+    Returns 0, or 2 when there is nothing to explain.
+    """
+    out = stdout or sys.stdout
+    source = stdin or sys.stdin
+    if not texts:
+        print("explain: give a reply, a bounce or log line, or '-' to read standard input",
+              file=sys.stderr)
+        return 2
+    first = True
+    for item in _inputs(texts, source):
+        exp = explain(item)
+        if as_json:
+            out.write(json.dumps(exp.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(("" if first else "\n") + str(exp) + "\n")
+        first = False
+    return 0
+
+
+def _inputs(texts: list[str], source: TextIO) -> Iterable[str]:
+    """The texts, with "-" replaced by the non-empty lines of ``source``."""
+    for text in texts:
+        if text == "-":
+            for line in source:
+                line = line.rstrip("\r\n")
+                if line.strip():
+                    yield line
+        else:
+            yield text

@@ -1,0 +1,239 @@
+"""explain(): real-world replies, bounces and log lines; never raises; CLI and HTML."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtplesson.explanation import CATEGORIES, Explanation, cli_explain, explain
+
+REAL = json.loads((Path(__file__).parent / "data" / "real_replies.json").read_text("utf-8"))["replies"]
+
+ISSUE_CATEGORIES = {
+    "mailbox-unknown", "mailbox-full", "mailbox-unavailable", "rate-limit", "greylisting",
+    "policy-spam", "authentication", "tls", "relay-denied", "syntax", "message-size",
+    "dns-routing", "server-shutdown", "storage", "sender-rejected", "success", "other",
+}
+
+
+def test_categories_are_exactly_the_issue_list() -> None:
+    assert set(CATEGORIES) == ISSUE_CATEGORIES and len(CATEGORIES) == 17
+
+
+def test_real_world_collection_is_large_and_sourced() -> None:
+    assert len(REAL) >= 40
+    for entry in REAL:
+        assert entry["source"].strip(), entry
+        assert entry["category"] in ISSUE_CATEGORIES
+    sources = " ".join(entry["source"] for entry in REAL).lower()
+    for provider in ("google", "microsoft", "yahoo", "icloud", "mimecast", "exim", "postfix"):
+        assert provider in sources, provider
+
+
+@pytest.mark.parametrize("entry", REAL, ids=[f"{i:02d}-{e['code']}-{e['enhanced']}" for i, e in enumerate(REAL)])
+def test_real_world_reply(entry: dict) -> None:
+    exp = explain(entry["text"])
+    assert exp.found
+    assert (exp.code, exp.enhanced, exp.outcome, exp.category) == (
+        entry["code"], entry["enhanced"], entry["outcome"], entry["category"]
+    ), entry["source"]
+    if "command" in entry:
+        assert exp.command == entry["command"]
+    assert exp.summary and exp.advice and exp.references
+
+
+def test_issue_example_too_many_recipients() -> None:
+    exp = explain("452 4.5.3 Too many recipients")
+    assert (exp.code, exp.enhanced, exp.outcome, exp.category) == (452, "4.5.3", "retry", "rate-limit")
+    assert exp.reply is not None and exp.reply.text == "Too many recipients"
+    text = str(exp)
+    for label in ("code:", "outcome:", "category:", "meaning:", "advice:", "RFC:"):
+        assert label in text
+    assert "transient negative" in text  # the class
+    assert "RFC 5321" in text and "RFC 3463" in text
+    assert "transaction" in exp.advice  # X.5.3 has its own advice (data/categories.json)
+
+
+def test_postfix_bounce_from_the_issue() -> None:
+    exp = explain(
+        "host mx.example.com[203.0.113.5] said: 550-5.1.1 The email account that you tried to "
+        "reach does not exist ... (in reply to RCPT TO command)"
+    )
+    assert (exp.code, exp.enhanced, exp.category, exp.command) == (550, "5.1.1", "mailbox-unknown", "RCPT")
+    assert exp.reply is not None and "203" not in exp.reply.text
+
+
+def test_postfix_deferred_log_line() -> None:
+    exp = explain(
+        "Mar  3 04:05:06 mx postfix/smtp[2211]: 4F2A31C2D: to=<a@example.org>, "
+        "relay=mx.example.org[198.51.100.7]:25, delay=453, delays=0.1/0/0.2/453, dsn=4.7.1, "
+        "status=deferred (host mx.example.org[198.51.100.7] said: 451 4.7.1 Please try again "
+        "later (in reply to RCPT TO command))"
+    )
+    assert (exp.code, exp.enhanced, exp.outcome, exp.command) == (451, "4.7.1", "retry", "RCPT")
+    assert exp.reply is not None and exp.reply.text == "Please try again later"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("connect to mx.example.net[192.0.2.250]:587: Connection timed out", None),
+        ("Jun 17 10:22:33 2024 id 15.1.1261.35 size=450 port 443", None),
+        ("2024-05-06 421 things", 421),
+        ("nrcpt=1 (queue active) queue id 2500F3 uid=550", None),
+    ],
+)
+def test_not_fooled_by_ips_ports_dates_ids(text: str, code: int | None) -> None:
+    assert explain(text).code == code
+
+
+def test_prefers_code_followed_by_enhanced_code() -> None:
+    exp = explain("size 250 delivered later: 550 5.7.1 blocked")
+    assert (exp.code, exp.enhanced) == (550, "5.7.1")
+
+
+def test_enhanced_only_inputs() -> None:
+    bare = explain("5.7.1")
+    assert (bare.found, bare.code, bare.enhanced, bare.outcome) == (True, None, "5.7.1", "bounce")
+    assert bare.reply is None
+    assert any("No basic reply code" in note for note in bare.notes)
+    status = explain("Status: 4.2.2")
+    assert (status.enhanced, status.outcome, status.category) == ("4.2.2", "retry", "mailbox-full")
+    dsn = explain("Diagnostic-Code: smtp; 552 5.2.2 Mailbox full")
+    assert (dsn.code, dsn.enhanced, dsn.category) == (552, "5.2.2", "mailbox-full")
+
+
+def test_dsn_field_gives_enhanced_code_when_no_basic_code() -> None:
+    exp = explain("to=<a@b.example>, relay=none, delay=30, dsn=4.4.1, status=deferred (connect to b.example[192.0.2.9]:25: Connection refused)")
+    assert (exp.code, exp.enhanced, exp.outcome, exp.category) == (None, "4.4.1", "retry", "dns-routing")
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("451 5.7.1 Please try later", "temporary failure and retry"),
+        ("550 4.2.2 Mailbox full", "permanent failure"),
+        ("250 5.0.0 odd", "succeeded"),
+    ],
+)
+def test_class_mismatch_is_noted(text: str, action: str) -> None:
+    exp = explain(text)
+    assert exp.outcome == {4: "retry", 5: "bounce", 2: "success"}[exp.code // 100]
+    note = " ".join(exp.notes)
+    assert "RFC 3463 §2" in note and "basic code" in note and action in note
+    assert "RFC 3463 §2" in exp.references
+
+
+def test_consistent_reply_has_no_mismatch_note() -> None:
+    assert not any("Inconsistent" in note for note in explain("550 5.1.1 unknown").notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("250 2.0.0 Ok: queued as 4F2A31C2D", "success"),
+        ("354 End data with <CR><LF>.<CR><LF>", "success"),
+        ("450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/", "greylisting"),
+        ("530 5.7.0 Must issue a STARTTLS command first", "tls"),
+        ("535 5.7.8 Authentication credentials invalid", "authentication"),
+        ("552 5.3.4 Message size exceeds fixed limit", "message-size"),
+        ("452 4.3.1 Insufficient system storage", "storage"),
+        ("553 5.1.7 The sender address is not a valid address", "sender-rejected"),
+        ("421 4.3.2 Service shutting down", "server-shutdown"),
+        ("500 5.5.2 Syntax error, command unrecognized", "syntax"),
+        ("556 5.1.10 Recipient address has null MX", "dns-routing"),
+        ("554 Transaction failed", "other"),
+    ],
+)
+def test_category_rules(text: str, category: str) -> None:
+    assert explain(text).category == category
+
+
+def test_no_reply_found() -> None:
+    exp = explain("Hello, my email bounced, what do I do?")
+    assert not exp.found
+    assert exp.code is None and exp.enhanced is None and exp.outcome is None
+    assert "No SMTP reply code was found" in exp.summary
+    assert "No SMTP reply found" in str(exp)
+
+
+@pytest.mark.parametrize("value", [None, b"550 5.1.1 x", b"\xff\xfe", 12345, "", "\x00" * 5])
+def test_odd_inputs_never_raise(value: object) -> None:
+    exp = explain(value)  # type: ignore[arg-type]
+    assert isinstance(exp, Explanation)
+
+
+def test_multi_line_wire_reply_is_parsed() -> None:
+    exp = explain("250-mx.example.net\r\n250-PIPELINING\r\n250 8BITMIME")
+    assert exp.reply is not None and exp.reply.lines == ("mx.example.net", "PIPELINING", "8BITMIME")
+    assert exp.category == "success"
+
+
+def test_to_dict_is_json_ready() -> None:
+    data = explain("550 5.1.1 <a@b.example>: user unknown (in reply to RCPT TO command)").to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["reply"] == {"code": 550, "enhanced": "5.1.1", "lines": ["<a@b.example>: user unknown"]}
+    assert data["command"] == "RCPT"
+
+
+def test_html_card_is_self_contained_and_labelled() -> None:
+    html = explain("550 5.1.1 <a@b.example> user unknown")._repr_html_()
+    assert html.startswith("<div") and "<script" not in html and "http" not in html
+    assert "550" in html and "permanent negative" in html and "mailbox-unknown" in html
+    assert "&lt;a@b.example&gt;" in html  # escaped
+    assert "no reply code found" in explain("nothing here")._repr_html_()
+
+
+def test_cli_readable_and_json() -> None:
+    out = io.StringIO()
+    assert cli_explain(["452 4.5.3 Too many recipients"], False, stdout=out) == 0
+    assert "category:  rate-limit" in out.getvalue()
+    out = io.StringIO()
+    log = io.StringIO("550 5.1.1 no such user\n\nnot a reply\n421 4.7.0 try later\n")
+    assert cli_explain(["-"], True, stdin=log, stdout=out) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["code"] for row in rows] == [550, None, 421]
+    assert [row["found"] for row in rows] == [True, False, True]
+
+
+def test_cli_without_input() -> None:
+    assert cli_explain([], False, stdout=io.StringIO()) == 2
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_explain_never_raises(text: str) -> None:
+    exp = explain(text)
+    assert isinstance(exp, Explanation)
+    assert exp.category in ISSUE_CATEGORIES
+    assert not any("internal error" in note for note in exp.notes)  # the guard never fired
+    if exp.found:
+        assert exp.outcome in {"success", "continue", "retry", "bounce"}
+        str(exp)
+        exp._repr_html_()
+
+
+_PIECES = st.sampled_from([
+    "550", "5.1.1", "421-", "4.7.0", " ", "-", "said:", "(in reply to RCPT TO command)", "[",
+    "]", ":25", "192.0.2.1", "dsn=", "Status:", "#", "'", "\n", "\r\n", "smtp;", "250 ", "X.1.1",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_explain_never_raises_on_reply_like_text(text: str) -> None:
+    exp = explain(text)
+    assert not any("internal error" in note for note in exp.notes)
+    if exp.code is not None:
+        assert 200 <= exp.code <= 559
+
+
+def test_package_level_explain_is_the_function_even_after_submodule_import() -> None:
+    import smtplesson
+    import smtplesson.explanation  # noqa: F401  (the module is named apart from the function)
+
+    assert smtplesson.explain("550 5.1.1 x").category == "mailbox-unknown"

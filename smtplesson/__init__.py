@@ -31,8 +31,8 @@ _PUBLIC = {
     "Rule": "server",
     "Scenario": "scenarios",
     "SCENARIOS": "scenarios",
-    "demo": "demo",
-    "DemoUnavailable": "demo",
+    "demo": "demos",
+    "DemoUnavailable": "demos",
     # the relay network
     "MailNetwork": "network",
     "SimClock": "network",

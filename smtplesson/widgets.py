@@ -1,7 +1,7 @@
 """Interactive widgets (ipywidgets 8): the code explorer, the code map, the transcript viewer.
 
 A thin view: the widgets only read the learner's input, call the model
-(``codes.lookup``, ``explanation.explain``, ``demo.demo``) and show HTML from
+(``codes.lookup``, ``explanation.explain``, ``demos.demo``) and show HTML from
 ``smtplesson.views``. They never raise into the notebook: any problem becomes
 a short message inside the widget.
 
@@ -187,7 +187,7 @@ class Explorer(W.VBox):
         code = self.live_code
         if code is None:
             return
-        from .demo import DemoUnavailable, demo
+        from .demos import DemoUnavailable, demo
 
         self.live_button.disabled = True
         self.live_output.value = cards.message_card(f"Running a real SMTP conversation that answers {code}…")

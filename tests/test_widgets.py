@@ -38,7 +38,7 @@ def ex() -> widgets.Explorer:
 @pytest.fixture
 def fake_demo(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Replace demo() by a fast fake; returns the list of codes it was called with."""
-    import smtplesson.demo
+    import smtplesson.demos
 
     calls: list[int] = []
 
@@ -46,7 +46,7 @@ def fake_demo(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(code)
         return FakeTranscript(code)
 
-    monkeypatch.setattr(smtplesson.demo, "demo", demo)
+    monkeypatch.setattr(smtplesson.demos, "demo", demo)
     return calls
 
 
@@ -281,24 +281,24 @@ def test_live_button_disabled_without_a_code(ex: widgets.Explorer) -> None:
 
 
 def test_demo_unavailable_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.demo
+    import smtplesson.demos
 
     def unavailable(code: int, **_options: object) -> None:
-        raise smtplesson.demo.DemoUnavailable(f"{code} needs a real network")
+        raise smtplesson.demos.DemoUnavailable(f"{code} needs a real network")
 
-    monkeypatch.setattr(smtplesson.demo, "demo", unavailable)
+    monkeypatch.setattr(smtplesson.demos, "demo", unavailable)
     ex.query.value = "552"
     ex.live_button.click()
     assert "cannot be shown live" in ex.live_output.value and "needs a real network" in ex.live_output.value
 
 
 def test_demo_crash_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.demo
+    import smtplesson.demos
 
     def crash(code: int, **_options: object) -> None:
         raise OSError("no loopback")
 
-    monkeypatch.setattr(smtplesson.demo, "demo", crash)
+    monkeypatch.setattr(smtplesson.demos, "demo", crash)
     ex.query.value = "552"
     ex.live_button.click()
     assert "did not work" in ex.live_output.value and "no loopback" in ex.live_output.value
@@ -307,7 +307,7 @@ def test_demo_crash_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest
 
 def test_show_me_live_for_real() -> None:
     """A real conversation with a local DebugServer, shown under the card."""
-    from smtplesson.demo import demo
+    from smtplesson.demos import demo
 
     ex = widgets.explorer("550")
     ex.live_button.click()
@@ -365,7 +365,7 @@ def test_code_map_linked_to_an_existing_explorer(ex: widgets.Explorer) -> None:
 
 
 def test_transcript_viewer_steps_through_a_real_session() -> None:
-    from smtplesson.demo import demo
+    from smtplesson.demos import demo
 
     transcript = demo(250)
     viewer = widgets.transcript_viewer(transcript)

@@ -1,0 +1,132 @@
+"""A transcript as a sequence diagram: client column, server column, arrows between.
+
+Every reply carries its code, class symbol and class name (never colour alone) and is
+explained below the diagram (and on hover) from the reply-code registry.
+No times or ports are shown, so the output is the same on every run.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from .palette import badge, style_for
+
+_FONT = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
+_GRID = "display:grid;grid-template-columns:minmax(12em,1fr) 4.5em minmax(16em,1.4fr);column-gap:6px"
+_MUTED = "opacity:0.7"
+
+
+def _code_info(code: int | None) -> Any:
+    if code is None:
+        return None
+    try:
+        from ..codes import BASIC_CODES
+    except ImportError:
+        return None
+    return BASIC_CODES.get(code)
+
+
+def _title(code: int | None) -> str:
+    info = _code_info(code)
+    style = style_for(code)
+    if info is None:
+        return f"{code}: {style.label}"
+    return f"{code} {info.title} — {style.label}: {info.meaning}"
+
+
+def _client_cell(lines: list[str]) -> str:
+    body = "<br>".join(escape(text) if text else "&nbsp;" for text in lines)
+    return f'<div style="text-align:right;white-space:pre-wrap;overflow-wrap:anywhere">{body}</div>'
+
+
+def _arrow(direction: str, code: int | None = None) -> str:
+    if direction == "C":
+        return f'<div style="text-align:center;{_MUTED}" aria-label="client to server">──▶</div>'
+    style = style_for(code)
+    return (f'<div style="text-align:center;color:{style.border}" '
+            f'aria-label="server to client">◀──</div>')
+
+
+def _reply_cell(lines: list[str], code: int | None) -> str:
+    style = style_for(code)
+    texts = "<br>".join(escape(t) for t in lines)
+    return (
+        f'<div style="border-left:3px solid {style.border};padding-left:6px;'
+        f'white-space:pre-wrap;overflow-wrap:anywhere" title="{escape(_title(code), quote=True)}">'
+        f'{badge(code if code is not None else "?", title=_title(code))} '
+        f'<span style="{_MUTED}">{escape(_short_title(code))}</span><br>{texts}</div>'
+    )
+
+
+def _short_title(code: int | None) -> str:
+    info = _code_info(code)
+    return info.title if info is not None else ""
+
+
+def _rows(transcript: Any) -> list[str]:
+    from ..transcript import _visible
+
+    rows: list[str] = []
+    pending: list[str] = []
+    reply: list[str] = []
+
+    def flush_client() -> None:
+        if pending:
+            rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
+            pending.clear()
+
+    for line, hidden in _visible(transcript.lines, False):
+        if line is None:
+            pending.append(f"… ({hidden} more message line{'s' if hidden != 1 else ''})")
+            continue
+        if line.direction == "C":
+            pending.append(line.text)
+            continue
+        flush_client()
+        reply.append(line.text)
+        if line.text[3:4] != "-":
+            head = reply[0][:3]
+            code = int(head) if head.isdigit() else None
+            rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code))
+            reply.clear()
+    flush_client()
+    if reply:
+        rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None))
+    return rows
+
+
+def _legend(codes: list[int]) -> str:
+    items = []
+    for code in dict.fromkeys(codes):
+        info = _code_info(code)
+        style = style_for(code)
+        if info is None:
+            text = escape(style.label)
+        else:
+            text = (f"<b>{escape(info.title)}</b> ({escape(style.label)}, {escape(info.outcome)}): "
+                    f"{escape(info.meaning)} <span style=\"{_MUTED}\">{escape(info.reference)}</span>")
+        items.append(f'<li style="margin:2px 0">{badge(code, label=False)} {text}</li>')
+    if not items:
+        return ""
+    return (f'<div style="margin-top:6px"><b>Reply codes in this session</b>'
+            f'<ul style="margin:2px 0 0 0;padding-left:1.2em;list-style:none">{"".join(items)}</ul></div>')
+
+
+def transcript_html(transcript: Any) -> str:
+    """The sequence diagram of one session, as a self-contained HTML string."""
+    header = (
+        f'<div style="{_GRID};font-weight:bold;border-bottom:1px solid rgba(128,128,128,.5);'
+        f'margin-bottom:4px"><div style="text-align:right">client</div><div></div>'
+        f'<div>server {escape(transcript.server)}</div></div>'
+    )
+    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript))}</div>'
+    footer = ""
+    if transcript.closed_by:
+        footer += (f'<div style="text-align:center;{_MUTED};margin-top:4px">'
+                   f'— connection closed by the {escape(transcript.closed_by)} —</div>')
+    for note in transcript.notes:
+        footer += f'<div style="margin-top:4px">⚠ {escape(note)}</div>'
+    return (
+        f'<div class="smtpl-transcript" style="{_FONT};line-height:1.35;max-width:62em">'
+        f"{header}{body}{footer}{_legend(transcript.codes)}</div>"
+    )

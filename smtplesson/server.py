@@ -44,7 +44,20 @@ DEFAULT_MAX_SIZE = 10_240_000
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
 # aiosmtpd logs to "mail.log"; without a handler Python would print warnings to stderr
 # from the server thread (into whichever notebook cell runs then).
-logging.getLogger("mail.log").addHandler(logging.NullHandler())
+_MAIL_LOG = logging.getLogger("mail.log")
+
+
+class _QuietLoginDataWarning(logging.Filter):
+    """aiosmtpd itself sets the deprecated ``Session.login_data`` after every successful AUTH
+    and logs a WARNING about it; nothing the user can act on, so drop exactly that record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in str(record.msg)
+
+
+if not _MAIL_LOG.handlers:
+    _MAIL_LOG.addHandler(logging.NullHandler())
+    _MAIL_LOG.addFilter(_QuietLoginDataWarning())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""Benchmark the relay: N messages across three SMTP hops, end to end, vs one DebugServer.
+
+    .venv/bin/python bench/relay.py [--messages 1000] [--repeat 3] [--json out.json]
+
+Hops: MUA -> MSA (AUTH) -> outbound MTA (queue, MX lookup) -> MX -> mailbox.  The simulated
+clock is advanced by ``run()`` as the queue needs it (the "greylisted" round has 10 % of the
+messages deferred once and retried ten simulated minutes later).  The baseline sends the same
+messages with smtplib straight to one DebugServer over one connection, in the same run.
+Target: >= 200 messages/s end to end.  Exit status 1 only if a message is lost or duplicated.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import smtplib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from smtplesson.network import MailNetwork  # noqa: E402
+from smtplesson.server import DebugServer  # noqa: E402
+
+TARGET = 200.0
+ALICE = "alice@example.com"
+
+
+def _items(n: int, greylisted: float) -> list[tuple[str, list[str], str]]:
+    every = int(1 / greylisted) if greylisted else 0
+    out = []
+    for i in range(n):
+        rcpt = "carol@example.net" if every and i % every == 0 else ("bob@example.net", "erin@example.net")[i % 2]
+        out.append((ALICE, [rcpt], f"Benchmark message {i}.\nNothing to see here.\n"))
+    return out
+
+
+def relay_round(n: int, greylisted: float = 0.0) -> dict[str, float]:
+    """Submit n messages and run the network until it settles; check every copy arrived once."""
+    with MailNetwork() as net:
+        items = _items(n, greylisted)
+        start = time.perf_counter()
+        tracks = net.submit_many(items)
+        submitted = time.perf_counter()
+        net.run()
+        end = time.perf_counter()
+        delivered = sum(s == "delivered" for t in tracks for s in t.status.values())
+        copies = sum(len(net.mailbox(a)) for a in ("bob@example.net", "erin@example.net",
+                                                   "carol@example.net"))
+        if delivered != n or copies != n:
+            raise SystemExit(f"LOST OR DUPLICATED: {delivered} delivered, {copies} copies of {n}")
+        return {"seconds": end - start, "submit_seconds": submitted - start,
+                "rate": n / (end - start), "simulated": net.clock.elapsed}
+
+
+def direct_round(n: int) -> dict[str, float]:
+    """The same messages straight to one DebugServer, one smtplib connection."""
+    raw = [f"From: {ALICE}\r\nTo: bob@example.net\r\nSubject: m{i}\r\n\r\n"
+           f"Benchmark message {i}.\r\nNothing to see here.\r\n".encode() for i in range(n)]
+    with DebugServer(hostname="mx.example.net") as server:
+        client = smtplib.SMTP(server.host, server.port, local_hostname="client.example.org")
+        start = time.perf_counter()
+        for data in raw:
+            client.sendmail(ALICE, ["bob@example.net"], data)
+        end = time.perf_counter()
+        client.quit()
+        if len(server.messages) != n:
+            raise SystemExit(f"direct: {len(server.messages)} of {n} stored")
+    return {"seconds": end - start, "rate": n / (end - start)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many rounds")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    n = args.messages
+    relay_round(50)  # warm up imports and caches
+    relay = max((relay_round(n) for _ in range(args.repeat)), key=lambda r: r["rate"])
+    grey = max((relay_round(n, greylisted=0.1) for _ in range(args.repeat)), key=lambda r: r["rate"])
+    direct = max((direct_round(n) for _ in range(args.repeat)), key=lambda r: r["rate"])
+    ratio = relay["rate"] / direct["rate"]
+    print(f"relay, three SMTP hops: {n} messages in {relay['seconds']:.2f} s "
+          f"= {relay['rate']:.0f} messages/s end to end (submission {relay['submit_seconds']:.2f} s)")
+    print(f"relay, 10 % greylisted: {grey['rate']:.0f} messages/s end to end, "
+          f"{grey['simulated'] / 60:.0f} simulated minutes")
+    print(f"one DebugServer, direct: {direct['rate']:.0f} messages/s")
+    print(f"ratio relay / direct: {ratio:.2f} (three hops cost about {1 / ratio:.1f}x one hop)")
+    verdict = "meets" if relay["rate"] >= TARGET else "BELOW"
+    print(f"target >= {TARGET:.0f} messages/s end to end: {verdict}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"messages": n, "relay": relay, "greylisted": grey, "direct": direct, "ratio": ratio,
+             "target": TARGET}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

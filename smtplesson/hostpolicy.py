@@ -1,0 +1,166 @@
+"""What each server of a MailNetwork accepts: DebugServer scenarios chained into one policy.
+
+A real server checks a recipient in steps (Postfix: ``smtpd_recipient_restrictions``): is the
+domain ours or is the client authenticated (else relay denied), does the mailbox exist, is it
+full, does a greylisting policy want a retry.  Each step here *is* a DebugServer scenario
+(``relay-denied``, ``unknown-user``, ``greylisting`` ...), asked in order; the first reply wins.
+A scenario the learner puts on the host (``MailNetwork(scenarios={host: "rate-limit"})``)
+comes last in the chain, and DebugServer rules come before all of it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from .scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
+
+__all__ = ["Chain", "MailboxPolicy", "make_server"]
+
+
+class Chain(Scenario):
+    """Several scenarios as one: for each point, the first non-None reply wins."""
+
+    name = "chain"
+
+    def __init__(self, parts: Iterable[Scenario]) -> None:
+        self.parts = [p for p in parts if p is not None]
+        self.name = " + ".join(p.name for p in self.parts) or "default"
+        self.codes = tuple(c for p in self.parts for c in p.codes)
+        self.extensions = tuple(e for p in self.parts for e in p.extensions)
+        self.parameters = frozenset().union(*(p.parameters for p in self.parts))
+        sizes = [p.max_size for p in self.parts if p.max_size]
+        self.max_size = min(sizes) if sizes else None
+        self.offers_auth = any(p.offers_auth for p in self.parts)
+        self.require_tls = any(p.require_tls for p in self.parts)
+
+    def attach(self, server: Any) -> None:
+        super().attach(server)
+        for p in self.parts:
+            p.attach(server)
+
+    def hooks(self) -> dict[str, Callable[..., str | None]]:
+        chains: dict[str, list[Callable[..., str | None]]] = {}
+        for p in self.parts:
+            for point, hook in p.hooks().items():
+                chains.setdefault(point, []).append(hook)
+        return {point: _first(hooks) for point, hooks in chains.items()}
+
+    def smtp_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        for p in self.parts:
+            options.update(p.smtp_options())
+        return options
+
+    def reset(self) -> None:
+        for p in self.parts:
+            p.reset()
+
+    def message_stored(self, stored: Any) -> None:
+        for p in self.parts:
+            p.message_stored(stored)
+
+    def authenticate(self, session: Any, mechanism: str, login: str, password: str) -> str | None:
+        for p in self.parts:
+            if p.offers_auth:
+                return p.authenticate(session, mechanism, login, password)
+        return super().authenticate(session, mechanism, login, password)
+
+    def describe(self) -> str:
+        return "; ".join(p.describe() for p in self.parts)
+
+
+def _first(hooks: list[Callable[..., str | None]]) -> Callable[..., str | None]:
+    if len(hooks) == 1:
+        return hooks[0]
+
+    def decide(*args: Any) -> str | None:
+        for hook in hooks:
+            reply = hook(*args)
+            if reply is not None:
+                return reply
+        return None
+
+    return decide
+
+
+class MailboxPolicy(Scenario):
+    """The mailboxes of a domain: 552 5.2.2 when one is over its quota, 451 4.7.1 for a
+    mailbox behind greylisting (per-recipient policy, as a policy service can do)."""
+
+    name = "mailboxes"
+    codes = (552, 451)
+
+    def __init__(self, users: Mapping[str, Mapping[str, Any]], usage: Callable[[str], int],
+                 greylist_delay: float = 300.0) -> None:
+        self.users = users  # live: the network's user table
+        self.usage = usage  # bytes already delivered to an address
+        self.greylist = Greylisting(delay=greylist_delay)
+
+    def attach(self, server: Any) -> None:
+        super().attach(server)
+        self.greylist.attach(server)
+
+    def reset(self) -> None:
+        self.greylist.reset()
+
+    def _full(self, address: str, size: int | None = None) -> str | None:
+        """The 552 reply if the mailbox is full (at RCPT) or the message won't fit (``size``)."""
+        quota = self.users.get(address.strip("<>").lower(), {}).get("quota")
+        if quota is None:
+            return None
+        used = self.usage(address)
+        if (used < quota) if size is None else (used + size <= quota):
+            return None
+        return f"552 5.2.2 <{address}>: Mailbox full (quota {quota} bytes)"
+
+    def handle_RCPT(self, session: Any, envelope: Any, address: str) -> str | None:
+        user = self.users.get(address.strip("<>").lower())
+        if user is None or not self.is_local(address):
+            return None
+        full = self._full(address)
+        if full:
+            return full
+        if user.get("greylist"):
+            return self.greylist.handle_RCPT(session, envelope, address)
+        return None
+
+    def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None:
+        size = len(envelope.original_content or b"")
+        for rcpt in envelope.rcpt_tos:
+            full = self._full(rcpt, size)
+            if full:
+                return full
+        return None
+
+
+def _learner_scenario(spec: Any) -> Scenario | None:
+    """``"rate-limit"``, ``("rate-limit", {"limit": 2})`` or a Scenario instance."""
+    if spec is None:
+        return None
+    if isinstance(spec, tuple):
+        name, options = spec
+        return make_scenario(name, **dict(options))
+    return make_scenario(spec)
+
+
+def make_server(net: Any, host: Any, scenario: Any = None, rules: Iterable[Any] = ()) -> Any:
+    """A DebugServer for one host of the network, with the policy its role calls for."""
+    from .server import DebugServer
+
+    extra = _learner_scenario(scenario)
+    if host.role == "MSA":
+        passwords = {u: d["password"] for u, d in net.users.items() if d.get("password")}
+        parts: list[Scenario] = [make_scenario("auth", users=passwords)]
+    elif host.role == "MX":
+        unknown = UnknownUser(users=())
+        unknown.users = net.users  # live view: add_user() takes effect at once
+        parts = [RelayDenied(code=554), unknown,
+                 MailboxPolicy(net.users, net._usage, net.greylist_delay)]
+    else:  # the outbound relay: accepts from the MSA what it is given
+        parts = []
+    if extra is not None:
+        parts.append(extra)
+    policy = parts[0] if len(parts) == 1 else Chain(parts)
+    domains = [host.domain] if host.role == "MX" else []
+    return DebugServer(policy, rules=list(rules), hostname=host.name, domains=domains,
+                       clock=net.clock, on_message=lambda stored, h=host: net.on_message(h, stored))
+

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -49,5 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     return cli_relay_demo()
 
 
+def run() -> int:
+    """``main()`` for a shell pipeline: a reader that stops early (``| head``) is not an error."""
+    try:
+        return main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -79,7 +79,7 @@ class SimClock:
 
 def format_elapsed(seconds: float) -> str:
     """``+0s``, ``+45s``, ``+10 min``, ``+1 h 20 min``, ``+5 d 2 h``."""
-    s = int(round(seconds))
+    s = round(seconds)
     sign = "-" if s < 0 else "+"
     s = abs(s)
     days, rest = divmod(s, 86400)

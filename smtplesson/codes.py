@@ -273,6 +273,25 @@ def _exact(query: str) -> list[Entry] | None:
     return [code, *_travelling(code, m.group(1))]
 
 
+_BASIC_PREFIX_RE = re.compile(r"[0-9]{1,2}", re.ASCII)
+_ENHANCED_PREFIX_RE = re.compile(r"[245xX]\.(?:([0-9]{1,3})\.?)?", re.ASCII)
+
+
+def _prefix(query: str) -> list[Entry] | None:
+    """Codes under a partial code: "5" / "55" -> basic codes in numeric order,
+    "5." / "5.1" / "5.1." -> the enhanced codes (of that subject); None if not a partial code."""
+    if _BASIC_PREFIX_RE.fullmatch(query):
+        found: list[Entry] = [c for n, c in BASIC_CODES.items() if str(n).startswith(query)]
+    else:
+        m = _ENHANCED_PREFIX_RE.fullmatch(query)
+        if m is None:
+            return None
+        subject = m.group(1)
+        found = [c for c in ENHANCED_CODES.values()
+                 if subject is None or c.subject == int(subject)]
+    return found
+
+
 def _travelling(code: EnhancedCode, klass: str) -> list[ReplyCode]:
     """The basic codes an enhanced code travels with, those of the given class first."""
     basics = [BASIC_CODES[c] for c in code.basic_codes if c in BASIC_CODES]
@@ -295,7 +314,8 @@ def _word_scores(text: str) -> dict[int, float]:
 
 
 def lookup(query: str) -> list[Entry]:
-    """Codes matching a query: "550", "5.1.1"/"X.1.1", or words ("mailbox full").
+    """Codes matching a query: "550", "5.1.1"/"X.1.1", a partial code ("55" -> 550 to 556,
+    "5.1." -> the X.1.* enhanced codes), or words ("mailbox full").
 
     Best match first; [] when nothing matches. Never raises on any string.
     """
@@ -303,6 +323,8 @@ def lookup(query: str) -> list[Entry]:
         return []
     query = query[:_MAX_QUERY].strip()
     exact = _exact(query)
+    if exact is None:
+        exact = _prefix(query)
     if exact is not None:
         return exact
     scores = _word_scores(query)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Iterable
 
+from .rules import normalise_address
+
 if TYPE_CHECKING:  # pragma: no cover
     from .clock import SimClock
 
@@ -156,7 +158,7 @@ class TrackedMessage:
         return c.message if c is not None else None
 
     def _key(self, recipient: str) -> str:
-        wanted = recipient.strip().strip("<>").lower()
+        wanted = normalise_address(recipient)
         for r in self.recipients:
             if r.lower() == wanted:
                 return r

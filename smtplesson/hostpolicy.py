@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
+from .rules import normalise_address
 from .scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
 
 __all__ = ["Chain", "MailboxPolicy", "make_server"]
@@ -104,7 +105,7 @@ class MailboxPolicy(Scenario):
 
     def _full(self, address: str, size: int | None = None) -> str | None:
         """The 552 reply if the mailbox is full (at RCPT) or the message won't fit (``size``)."""
-        quota = self.users.get(address.strip("<>").lower(), {}).get("quota")
+        quota = self.users.get(normalise_address(address), {}).get("quota")
         if quota is None:
             return None
         used = self.usage(address)
@@ -113,7 +114,7 @@ class MailboxPolicy(Scenario):
         return f"552 5.2.2 <{address}>: Mailbox full (quota {quota} bytes)"
 
     def handle_RCPT(self, session: Any, envelope: Any, address: str) -> str | None:
-        user = self.users.get(address.strip("<>").lower())
+        user = self.users.get(normalise_address(address))
         if user is None or not self.is_local(address):
             return None
         full = self._full(address)

@@ -37,6 +37,7 @@ from .dns import MXTable
 from .dsn import RecipientStatus, build_dsn, read_dsn, status_of
 from .fate import BOUNCED, DELIVERED, Attempt, TrackedMessage
 from .mailqueue import MailQueue, QueueEntry, RetryPolicy
+from .rules import normalise_address as _norm
 
 __all__ = ["MailNetwork", "SimClock", "Host", "RetryPolicy", "REJECTED", "cli_relay_demo"]
 
@@ -208,6 +209,14 @@ class MailNetwork:
             raise ValueError(f"{h.name} has no running server (role {h.role}, state {h.state})")
         return h.server
 
+    def add_rule(self, name: str, rule: Any) -> Any:
+        """Put a DebugServer :class:`~smtplesson.rules.Rule` on a running host (checked after
+        its other rules, before its policy); returns the rule.
+
+        >>> net.add_rule("mx1.example.net", Rule("RCPT", "550 5.1.1 gone", to="bob@example.net"))
+        """
+        return self.server(name).add_rule(rule)
+
     def connect(self, name: str, client: str = "client.example.org") -> smtplib.SMTP:
         """An ``smtplib.SMTP`` session to one host, as an outside client (say, a spammer trying
         the MX as an open relay).  Its port stays hidden; close it with ``quit()``."""
@@ -314,9 +323,7 @@ class MailNetwork:
 
     def _new_message(self, sender: str, rcpts: list[str], body: Any,
                      subject: str | None) -> tuple[TrackedMessage, bytes]:
-        with self._lock:
-            self._seq += 1
-            n = self._seq
+        n = self._bump()
         now = self.clock()
         domain = sender.rpartition("@")[2] or "localhost"
         defaults = {"From": sender, "To": ", ".join(rcpts), "Subject": subject or f"Message {n}",
@@ -494,26 +501,11 @@ class MailNetwork:
                                                   "no DSN: a bounce is never bounced (null reverse-path <>)",
                                                   "bounced"))
             return
-        with self._lock:
-            self._seq += 1
-            n = self._seq
-        dsn = build_dsn(
-            to=e.sender, statuses=[st for _, st in items], reporting_mta=h.name,
-            arrival_date=self.clock.rfc5322(e.arrived), date=self.clock.rfc5322(now),
-            message_id=f"<{self.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}.dsn@{h.name}>",
-            original_headers=_header_block(e.data),
-        )
-        data = dsn.as_bytes(policy=_SMTP_POLICY)
-        bt = TrackedMessage(id=f"M{n}", sender="", recipients=(e.sender,), subject=str(dsn["Subject"]),
-                            message_id=str(dsn["Message-ID"]), submitted_at=now, clock=self.clock,
-                            is_bounce=True, roles=self.roles)
-        with self._lock:
-            self.messages.append(bt)
+        dsn, bt = self._send_dsn(h, e, [st for _, st in items], now)
         track.dsns.append(dsn)
         for r in recipients:
             track.dsn_for[r] = dsn
             track.bounce_for[r] = bt
-        self._enqueue(h, bt, "", [e.sender], data, now)
 
     def _maybe_warn(self, h: Host, e: QueueEntry) -> None:
         """One optional "Action: delayed" DSN once a message has waited ``delay_warning``."""
@@ -527,9 +519,13 @@ class MailNetwork:
         for r in e.recipients:
             st = self._status(h, r, e.last.get(r), "delayed")
             statuses.append(dataclasses.replace(st, will_retry_until=until))
-        with self._lock:
-            self._seq += 1
-            n = self._seq
+        dsn, _ = self._send_dsn(h, e, statuses, now)
+        e.track.warnings.append(dsn)
+
+    def _send_dsn(self, h: Host, e: QueueEntry, statuses: list[RecipientStatus],
+                  now: float) -> tuple[EmailMessage, TrackedMessage]:
+        """Write a DSN about ``e`` from <> to its sender and queue it on ``h``; (DSN, tracker)."""
+        n = self._bump()
         dsn = build_dsn(to=e.sender, statuses=statuses, reporting_mta=h.name,
                         arrival_date=self.clock.rfc5322(e.arrived), date=self.clock.rfc5322(now),
                         message_id=f"<{self.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}.dsn@{h.name}>",
@@ -539,14 +535,13 @@ class MailNetwork:
                             is_bounce=True, roles=self.roles)
         with self._lock:
             self.messages.append(bt)
-        e.track.warnings.append(dsn)
         self._enqueue(h, bt, "", [e.sender], dsn.as_bytes(policy=_SMTP_POLICY), now)
+        return dsn, bt
 
     # ------------------------------------------------------------------ one SMTP session
     def _transfer(self, client: str, server: Host, pending: list[_Pending], *,
                   creds: tuple[str, str] | None = None, more: bool = False) -> None:
         """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
-        now = self.clock()
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
         where = "trying the next MX" if more else ""
@@ -583,7 +578,7 @@ class MailNetwork:
                client: str, server: str) -> bool | None:
         """AUTH; True when logged in, None when refused (every entry then failed)."""
         try:
-            code, text = smtp.login(*creds)
+            smtp.login(*creds)
             return True
         except smtplib.SMTPAuthenticationError as exc:
             reply = _reply(exc.smtp_code, exc.smtp_error)
@@ -919,10 +914,6 @@ def _stop_all(hosts: list[Host]) -> None:
         if h._hole is not None:
             h._hole.close()
             h._hole = None
-
-
-def _norm(address: str) -> str:
-    return address.strip().strip("<>").lower()
 
 
 def _strip(address: Any) -> str:

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["Rule", "POINTS", "normalise_reply"]
+__all__ = ["Rule", "POINTS", "normalise_reply", "normalise_address"]
 
 #: the points of a session where a rule (or a scenario hook) can answer
 POINTS = (
@@ -38,11 +38,16 @@ def normalise_reply(reply: str | Iterable[str]) -> str:
     return text
 
 
+def normalise_address(address: str) -> str:
+    """``" <Bob@Example.NET>"`` -> ``"bob@example.net"`` (how rules compare addresses)."""
+    return address.strip().strip("<>").lower()
+
+
 def _addresses(value: str | Iterable[str] | None) -> frozenset[str] | None:
     if value is None:
         return None
     items = [value] if isinstance(value, str) else list(value)
-    return frozenset(item.strip().strip("<>").lower() for item in items)
+    return frozenset(normalise_address(item) for item in items)
 
 
 def _matches(address: str | None, wanted: frozenset[str] | None) -> bool:
@@ -51,7 +56,7 @@ def _matches(address: str | None, wanted: frozenset[str] | None) -> bool:
         return True
     if address is None:
         return False
-    address = address.strip("<>").lower()
+    address = normalise_address(address)
     return address in wanted or "@" + address.rpartition("@")[2] in wanted
 
 
@@ -86,6 +91,15 @@ class Rule:
         self._attempts = _numbers(self.attempt, "attempt")
         self._connections = _numbers(self.connection, "connection")
         self._lock = threading.Lock()
+
+    @property
+    def exact_recipients(self) -> frozenset[str] | None:
+        """The recipient addresses this rule is limited to, when ``to`` names only whole
+        addresses (no "@domain"); else None.  The server indexes such rules by address."""
+        wanted = self._recipients
+        if wanted is None or any(a.startswith("@") for a in wanted):
+            return None
+        return wanted
 
     def decide(self, point: str, *, sender: str | None = None, recipients: Iterable[str] = (),
                connection: int = 0) -> str | None:

@@ -24,14 +24,9 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from .rules import POINTS
+from .rules import normalise_address as _addr
 
 __all__ = ["Scenario", "SCENARIOS", "make_scenario"]
-
-Reply = "str | None"
-
-
-def _addr(address: str) -> str:
-    return address.strip().strip("<>").lower()
 
 
 def _domain(address: str) -> str:
@@ -158,7 +153,14 @@ class UnknownUser(Scenario):
         return None
 
 
-class UserNotLocal(Scenario):
+class _Moved(Scenario):
+    """Users who have moved: ``moved`` maps an old address to the new one."""
+
+    def __init__(self, moved: Mapping[str, str] | None = None) -> None:
+        self.moved = {_addr(k): v for k, v in (moved or {"carol@example.net": "carol@example.org"}).items()}
+
+
+class UserNotLocal(_Moved):
     """551 5.1.6: the user has moved; the server names the new address and refuses.
 
     RFC 5321 §3.4: the client may re-send to the forward-path it was given.  Servers
@@ -168,15 +170,12 @@ class UserNotLocal(Scenario):
     name = "user-not-local"
     codes = (551,)
 
-    def __init__(self, moved: Mapping[str, str] | None = None) -> None:
-        self.moved = {_addr(k): v for k, v in (moved or {"carol@example.net": "carol@example.org"}).items()}
-
     def handle_RCPT(self, session, envelope, address):
         new = self.moved.get(_addr(address))
         return f"551 5.1.6 User not local; please try <{new}>" if new else None
 
 
-class Forwarded(Scenario):
+class Forwarded(_Moved):
     """251 2.1.5: the user has moved and this server forwards the message itself.
 
     RFC 5321 §3.4: a positive reply -- the client has nothing to do; smtplib counts 251
@@ -185,9 +184,6 @@ class Forwarded(Scenario):
 
     name = "forwarded"
     codes = (251,)
-
-    def __init__(self, moved: Mapping[str, str] | None = None) -> None:
-        self.moved = {_addr(k): v for k, v in (moved or {"carol@example.net": "carol@example.org"}).items()}
 
     def handle_RCPT(self, session, envelope, address):
         new = self.moved.get(_addr(address))
@@ -301,8 +297,9 @@ class Greylisting(Scenario):
         first = self.first_seen.setdefault(key, now)
         wait = first + self.delay - now
         if wait > 0:
+            seconds = math.ceil(wait)
             return (f"451 4.7.1 <{address}>: Recipient address rejected: Greylisted, "
-                    f"please try again in {math.ceil(wait)} seconds")
+                    f"please try again in {seconds} second{'s' if seconds != 1 else ''}")
         return None
 
 

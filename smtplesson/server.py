@@ -16,10 +16,12 @@ import ipaddress
 import json
 import logging
 import mailbox as stdlib_mailbox
+import signal
 import socket
+import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cached_property
 from importlib import resources
@@ -28,7 +30,7 @@ from typing import Any, Callable, Iterable, Sequence
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
-from .rules import POINTS, Rule, normalise_reply
+from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
 from .transcript import Transcript
 
@@ -306,6 +308,49 @@ def _rewrite_prefix(status: str) -> str:
     return status
 
 
+Decider = Callable[..., "str | None"]
+
+
+class _Plan:
+    """Who may answer at one point, in order: the rules, then the scenario's hook.
+
+    Rules limited to exact recipient addresses are indexed by address, so hundreds of
+    per-recipient rules cost one dict lookup per command, not a scan.  Immutable: adding
+    a rule makes a new plan (:meth:`with_rule`).
+    """
+
+    __slots__ = ("general", "by_recipient", "hooks", "ordered")
+
+    def __init__(self, general: tuple[tuple[int, Decider], ...] = (),
+                 by_recipient: dict[str, tuple[tuple[int, Decider], ...]] | None = None,
+                 hooks: tuple[Decider, ...] = ()) -> None:
+        self.general = general  # (rule position, decider) of rules not indexed
+        self.by_recipient = by_recipient or {}
+        self.hooks = hooks
+        self.ordered = tuple(decide for _, decide in general) + hooks
+
+    def with_rule(self, position: int, rule: Rule, decide: Decider) -> "_Plan":
+        """This plan plus one rule, checked after the rules already in it."""
+        item = ((position, decide),)
+        exact = rule.exact_recipients
+        if exact is None:
+            return _Plan(self.general + item, self.by_recipient, self.hooks)
+        index = dict(self.by_recipient)
+        for address in exact:
+            index[address] = index.get(address, ()) + item
+        return _Plan(self.general, index, self.hooks)
+
+    def for_recipients(self, recipients: Iterable[str]) -> Sequence[Decider]:
+        """The deciders for a command concerning these recipients, in rule order."""
+        found: dict[int, Decider] = {}
+        for address in recipients:
+            found.update(self.by_recipient.get(normalise_address(address), ()))
+        if not found:
+            return self.ordered
+        found.update(self.general)
+        return [found[position] for position in sorted(found)] + list(self.hooks)
+
+
 class _Handler:
     """aiosmtpd handler: rules first, then the scenario, then the default behaviour."""
 
@@ -465,7 +510,7 @@ class DebugServer:
         self.max_recipients = int(max_recipients)
         self.clock = clock
         self.on_message = on_message
-        self.rules = [r if isinstance(r, Rule) else Rule(*r) for r in rules]
+        self._rules: list[Rule] = []
         self.scenario = make_scenario(scenario, **scenario_options)
         self.max_size = self.scenario.max_size or max_size
         self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
@@ -479,22 +524,38 @@ class DebugServer:
         self._connections = 0
         self._maildir_box: stdlib_mailbox.Maildir | None = None
         self.scenario.attach(self)
-        self._compile()
-
-    # --- set-up -----------------------------------------------------------------
-    def _compile(self) -> None:
-        """Index rules and hooks by point, so the hot path is one dict lookup."""
-        by_point: dict[str, list[Callable[..., str | None]]] = {}
-        for rule in self.rules:
-            by_point.setdefault(rule.point, []).append(self._rule_decider(rule))
-        for point, hook in self.scenario.hooks().items():
-            by_point.setdefault(point, []).append(hook)
-        self._deciders = by_point
+        self._plans = {point: _Plan(hooks=(hook,)) for point, hook in self.scenario.hooks().items()}
+        for rule in rules:
+            self.add_rule(rule)
         self._auth_offered = self.scenario.offers_auth
         keywords = tuple(_CONFIG["ehlo_keywords"]) + tuple(self.scenario.extensions)
         self._ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
 
-    def _rule_decider(self, rule: Rule) -> Callable[..., str | None]:
+    # --- rules ------------------------------------------------------------------
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules, in the order they are checked (add more with :meth:`add_rule`)."""
+        return tuple(self._rules)
+
+    def add_rule(self, rule: Rule | Sequence[Any]) -> Rule:
+        """Check ``rule`` after the existing rules (and before the scenario); returns it.
+
+        Safe while the server runs: the next command sees it.  Accepts a :class:`Rule` or
+        its arguments as a tuple (``("RCPT", "550 5.1.1 No such user")``).
+        """
+        if not isinstance(rule, Rule):
+            rule = Rule(*rule)
+        with self._lock:
+            position = len(self._rules)
+            self._rules.append(rule)
+            plans = dict(self._plans)
+            plan = plans.get(rule.point) or _Plan()
+            plans[rule.point] = plan.with_rule(position, rule, self._rule_decider(rule))
+            self._plans = plans  # one assignment: the server thread sees old or new, whole
+        return rule
+
+    @staticmethod
+    def _rule_decider(rule: Rule) -> Decider:
         point = rule.point
 
         def decide(session: Session, envelope: Envelope | None, *args: Any) -> str | None:
@@ -614,7 +675,7 @@ class DebugServer:
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """The messages kept for one recipient address (case-insensitive)."""
-        wanted = address.strip().strip("<>").lower()
+        wanted = normalise_address(address)
         return [m.message for m in self.messages if wanted in (r.lower() for r in m.rcpt_tos)]
 
     def wait_idle(self, timeout: float = 2.0) -> bool:
@@ -661,9 +722,13 @@ class DebugServer:
                 self._idle.notify_all()
 
     def _decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
-        deciders = self._deciders.get(point)
-        if not deciders:
+        plan = self._plans.get(point)
+        if plan is None:
             return None
+        deciders = plan.ordered
+        if plan.by_recipient:
+            recipients = args[:1] if point == "RCPT" else getattr(envelope, "rcpt_tos", ())
+            deciders = plan.for_recipients(recipients)
         for decide in deciders:
             reply = decide(session, envelope, *args)
             if reply is not None:
@@ -739,8 +804,6 @@ def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
 def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
               maildir: str | None = None) -> int:
     """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
-    import sys
-
     name, options = _parse_scenario(scenario)
     try:
         server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
@@ -749,37 +812,55 @@ def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2
+    previous = _interrupt_on_signals()  # before the address is printed: a client may stop us at once
+    shown: dict[int, int] = {}  # session number -> lines printed
+    closed: set[int] = set()
+    try:
+        _print_banner(server)
+        while True:
+            _print_new_lines(server, shown, closed)
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        _print_new_lines(server, shown, closed)
+        print("\nstopped.", flush=True)
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _print_banner(server: DebugServer) -> None:
     print(f"smtplesson debug server ({server.scenario.name}) listening on "
           f"{server.host}:{server.port}", flush=True)
     print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
     if server.scenario.__doc__:
         print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
     print("Ctrl-C stops it.", flush=True)
-    shown: dict[int, int] = {}
-    try:
-        while True:
-            _print_new_lines(server, shown)
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        _print_new_lines(server, shown)
-        print("\nstopped.", flush=True)
-    finally:
-        server.stop()
-    return 0
 
 
-def _print_new_lines(server: DebugServer, shown: dict[int, int]) -> None:
+def _interrupt_on_signals() -> dict[int, Any]:
+    """Make Ctrl-C (SIGINT) and SIGTERM stop the server cleanly -- also when the parent
+    started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int]) -> None:
+    """Print what happened since the last call: new sessions, lines, closed connections."""
     for transcript in server.transcripts:
-        done = shown.get(transcript.number, -1)
-        if done < 0:
-            print(f"=== session {transcript.number} from {transcript.peer}", flush=True)
-            done = 0
+        number = transcript.number
+        if number not in shown:
+            print(f"=== session {number} from {transcript.peer}", flush=True)
         lines = transcript.lines
-        for line in lines[done:]:
+        for line in lines[shown.get(number, 0):]:
             arrow = "<- " if line.direction == "S" else " ->"
             print(f"{arrow} {line.text}", flush=True)
-        shown[transcript.number] = len(lines)
-        if transcript.closed_by and shown.get(-transcript.number) is None:
-            shown[-transcript.number] = 1
-            print(f"=== session {transcript.number} closed by the {transcript.closed_by}",
-                  flush=True)
+        shown[number] = len(lines)
+        if transcript.closed_by and number not in closed:
+            closed.add(number)
+            print(f"=== session {number} closed by the {transcript.closed_by}", flush=True)

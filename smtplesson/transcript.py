@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 __all__ = ["Line", "Transcript"]
 
@@ -200,7 +200,7 @@ class Transcript:
         out = []
         for line, hidden in _visible(self.lines, full):
             if hidden:
-                out.append(f" -> … ({hidden} more message line{'s' if hidden != 1 else ''})")
+                out.append(f" -> {fold_note(hidden)}")
                 continue
             arrow = "<- " if line.direction == "S" else " ->"
             stamp = f"[{line.time:8.3f}] " if times else ""
@@ -217,10 +217,14 @@ class Transcript:
         codes = " ".join(map(str, self.codes))
         return f"<Transcript #{self.number} {len(self.lines)} lines, replies {codes or '-'}>"
 
-    def _repr_html_(self) -> str:
+    def html(self, *, full: bool = False) -> str:
+        """The sequence diagram as HTML; message bodies folded unless ``full``."""
         from .views.transcript import transcript_html
 
-        return transcript_html(self)
+        return transcript_html(self, full=full)
+
+    def _repr_html_(self) -> str:
+        return self.html()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for JSON)."""
@@ -235,7 +239,12 @@ class Transcript:
         }
 
 
-def _visible(lines: Sequence[Line], full: bool):
+def fold_note(hidden: int) -> str:
+    """What stands for ``hidden`` folded message-body lines."""
+    return f"… ({hidden} more message line{'s' if hidden != 1 else ''})"
+
+
+def _visible(lines: Sequence[Line], full: bool) -> Iterator[tuple[Line | None, int]]:
     """Yield (line, 0) to show, or (None, n) for n folded message-body lines.
 
     Message headers stay visible; the body after the blank line is folded away.

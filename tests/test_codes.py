@@ -182,6 +182,25 @@ def test_lookup_enhanced_then_basic() -> None:
     assert _codes("X.2.2") == ["X.2.2", 552, 452]
 
 
+@pytest.mark.parametrize("query,expected", [
+    ("5", [500, 501, 502, 503, 504, 521, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556]),
+    ("55", [550, 551, 552, 553, 554, 555, 556]),
+    (" 45 ", [450, 451, 452, 453, 454, 455, 458, 459]),
+    ("2", [211, 214, 220, 221, 235, 250, 251, 252, 253]),
+    ("5.1.", [f"X.1.{n}" for n in range(11)]),
+    ("4.2", ["X.2.0", "X.2.1", "X.2.2", "X.2.3", "X.2.4"]),
+    ("x.5.", [f"X.5.{n}" for n in range(7)]),
+    ("9", []), ("59", []), ("0", []), ("5.9.", []),
+])
+def test_lookup_partial_code_lists_the_codes_under_it(query: str, expected: list) -> None:
+    assert _codes(query) == expected
+
+
+def test_lookup_enhanced_class_prefix_lists_every_enhanced_code() -> None:
+    assert _codes("5.") == list(ENHANCED_CODES)
+    assert _codes("5.1.1")[0] == "X.1.1"  # a whole code is still exact, not a prefix of X.1.10
+
+
 @pytest.mark.parametrize("query,expected,within", [
     ("mailbox full", "X.2.2", 1), ("greylist", 450, 2), ("greylisting", 451, 2), ("graylisted", 451, 2),
     ("too many recipients", 452, 2), ("too many recipients", "X.5.3", 2), ("relay", 550, 3),

@@ -262,6 +262,18 @@ def test_give_up_quotes_the_last_4xx_reply():
         assert block["Diagnostic-Code"] == "smtp; 451 4.3.0 <erin@example.net>: Temporary lookup failure"
 
 
+def test_add_rule_after_construction():
+    with MailNetwork() as net:
+        first = net.send(ALICE, "bob@example.net")
+        rule = net.add_rule("mx1.example.net", Rule("RCPT", "550 5.1.1 gone", to="bob@example.net"))
+        second = net.send(ALICE, "bob@example.net")
+        assert net.server("mx1.example.net").rules == (rule,)
+        with pytest.raises(KeyError):
+            net.add_rule("mx9.example.net", rule)
+    assert first.fates() == {"bob@example.net": "delivered"}
+    assert second.fates() == {"bob@example.net": "bounced"}
+
+
 def test_delay_warning_then_failure():
     with MailNetwork(retry={"lifetime": 4 * 3600, "delay_warning": 3600}) as net:
         track = net.send(ALICE, "frank@example.org")

@@ -100,13 +100,17 @@ def test_greylisting_uses_the_clock():
         clock.advance(100)
         with pytest.raises(smtplib.SMTPRecipientsRefused) as early:
             send(srv)
-        clock.advance(201)
+        clock.advance(199.5)
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as last:
+            send(srv)
+        clock.advance(1.5)
         assert send(srv) == {}
         with pytest.raises(smtplib.SMTPRecipientsRefused):  # a new triplet starts over
             send(srv, sender="eve@example.org")
     assert first.value.recipients["alice@example.net"][0] == 451
     assert b"4.7.1" in first.value.recipients["alice@example.net"][1]
     assert b"200 seconds" in early.value.recipients["alice@example.net"][1]
+    assert last.value.recipients["alice@example.net"][1].endswith(b"try again in 1 second")
     assert len(srv.messages) == 1
 
 

@@ -73,7 +73,7 @@ def test_probe_session_is_not_recorded(server):
 
 
 def test_greeting_is_fixed(server):
-    with client(server) as c:
+    with client(server):
         pass
     server.wait_idle()
     assert server.transcript.lines[0].text == (
@@ -270,6 +270,71 @@ def test_rule_at_data_and_end_of_data():
                 c.sendmail("b@example.org", ["full@example.net"], MSG)
     assert (a.value.smtp_code, b.value.smtp_code) == (554, 552)
     assert srv.messages == []
+
+
+def test_add_rule_on_a_running_server():
+    with DebugServer() as srv:
+        with client(srv) as c:
+            assert c.sendmail("b@example.org", ["bob@example.net"], MSG) == {}
+            rule = srv.add_rule(Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"))
+            srv.add_rule(("MAIL", "451 4.3.0 Try later", "x@example.org"))
+            refused = c.sendmail("b@example.org", ["alice@example.net", "bob@example.net"], MSG)
+            with pytest.raises(smtplib.SMTPSenderRefused):
+                c.sendmail("x@example.org", ["alice@example.net"], MSG)
+    assert refused == {"bob@example.net": (550, b"5.1.1 No such user")}
+    assert srv.rules[0] is rule and len(srv.rules) == 2 and rule.hits == 1
+    assert isinstance(srv.rules, tuple)  # a snapshot: add rules with add_rule()
+
+
+def test_add_rule_while_clients_send():
+    """Rules added from another thread while 4 clients send: no error, every reply whole."""
+    with DebugServer() as srv:
+        errors: list[BaseException] = []
+
+        def send(n: int) -> None:
+            try:
+                with client(srv) as c:
+                    for i in range(15):
+                        c.sendmail("b@example.org", [f"u{n}-{i}@example.net"], MSG)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for i in range(200):
+            srv.add_rule(Rule("RCPT", "550 5.1.1 gone", to=f"never{i}@example.net"))
+        for t in threads:
+            t.join(10)
+        srv.wait_idle()
+    assert errors == [] and len(srv.messages) == 60 and srv.errors == []
+
+
+def test_rules_keep_their_order_with_exact_recipient_index():
+    """Indexed exact-address rules and domain/general rules still answer first-match-first."""
+    rules = [Rule("RCPT", "450 4.2.1 busy", to="@example.net", attempt=1),
+             *(Rule("RCPT", f"550 5.1.1 user{i} unknown", to=f"user{i}@example.net")
+               for i in range(300)),
+             Rule("RCPT", "553 5.1.3 everyone else")]
+    with DebugServer(rules=rules) as srv:
+        with client(srv) as c:
+            c.ehlo()
+            c.mail("b@example.org")
+            answers = [c.rcpt(a) for a in ("user7@example.net", "USER7@Example.NET",
+                                           "<user299@example.net>", "nobody@example.net")]
+    assert [code for code, _ in answers] == [450, 550, 550, 553]
+    assert answers[1][1] == b"5.1.1 user7 unknown" and answers[2][1] == b"5.1.1 user299 unknown"
+    assert rules[8].hits == 1 and rules[9].hits == 0  # the first RCPT got the 450
+
+
+def test_exact_recipient_rule_at_end_of_data_with_several_recipients():
+    rule = Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to=["full@example.net", "x@example.net"])
+    with DebugServer(rules=[rule]) as srv:
+        with client(srv) as c:
+            with pytest.raises(smtplib.SMTPDataError):
+                c.sendmail("b@example.org", ["a@example.net", "full@example.net", "x@example.net"], MSG)
+            assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
+    assert rule.hits == 1 and len(srv.messages) == 1
 
 
 # --- limits (RFC 5321 §4.5.3.1) ---------------------------------------------------------

@@ -59,6 +59,16 @@ def test_html_sequence_diagram():
     assert "(12 more message lines)" in html
 
 
+def test_full_shows_the_whole_body_in_text_and_html():
+    from smtplesson.views.transcript import transcript_html
+
+    t = session()
+    assert t._repr_html_() == transcript_html(t) == t.html()
+    for full in (t.text(full=True), transcript_html(t, full=True), t.html(full=True)):
+        assert "body line 0" in full and "body line 11" in full and "more message line" not in full
+    assert "body line 11" not in t.text() and "body line 11" not in t.html()
+
+
 def test_split_handles_partial_and_bare_lf_and_bad_bytes():
     events = [("S", 1.0, "220 hi"), ("C", 1.1, b"EH"), ("C", 1.2, b"LO x\r\nNOOP\n\xff\xfe"),
               ("S", 1.3, "250-a\r\n250 b")]

@@ -220,8 +220,12 @@ def test_control_characters_inside_a_code_are_dropped(ex: widgets.Explorer) -> N
     assert 'data-code="552"' in ex.card.value
 
 
-def test_a_partial_code_asks_to_keep_typing(ex: widgets.Explorer) -> None:
+def test_a_partial_code_shows_the_codes_it_starts(ex: widgets.Explorer) -> None:
     ex.query.value = "55"
+    assert "550" in card_text(ex)
+    assert [b.description.split()[1] for b in ex.matches.children] == [
+        "551", "552", "553", "554", "555", "556"]
+    ex.query.value = "59"
     assert "keep typing" in card_text(ex)
 
 

@@ -201,8 +201,8 @@ def journey_html(track: Any) -> str:
     with its simulated time, retries stacked in their hop, a queue timeline under the row."""
     fates = [track.fate(r) for r in track.recipients]
     cols = _columns(fates)
-    th = (f'style="text-align:left;vertical-align:bottom;padding:4px 8px;font-size:12px;'
-          f'border-bottom:1px solid var(--jp-border-color1,#8888)"')
+    th = ('style="text-align:left;vertical-align:bottom;padding:4px 8px;font-size:12px;'
+          'border-bottom:1px solid var(--jp-border-color1,#8888)"')
     td = 'style="vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--jp-border-color2,#8884)"'
     head = "".join(f"<th {th}>{_header(track, c, fates)}</th>" for c in cols)
     multi = {c: len({a.server for f in fates for a in f.attempts if a.client == c}) > 1 for c in cols}

@@ -63,8 +63,8 @@ def _short_title(code: int | None) -> str:
     return info.title if info is not None else ""
 
 
-def _rows(transcript: Any) -> list[str]:
-    from ..transcript import _visible
+def _rows(transcript: Any, full: bool) -> list[str]:
+    from ..transcript import _visible, fold_note
 
     rows: list[str] = []
     pending: list[str] = []
@@ -75,9 +75,9 @@ def _rows(transcript: Any) -> list[str]:
             rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
             pending.clear()
 
-    for line, hidden in _visible(transcript.lines, False):
+    for line, hidden in _visible(transcript.lines, full):
         if line is None:
-            pending.append(f"… ({hidden} more message line{'s' if hidden != 1 else ''})")
+            pending.append(fold_note(hidden))
             continue
         if line.direction == "C":
             pending.append(line.text)
@@ -112,14 +112,17 @@ def _legend(codes: list[int]) -> str:
             f'<ul style="margin:2px 0 0 0;padding-left:1.2em;list-style:none">{"".join(items)}</ul></div>')
 
 
-def transcript_html(transcript: Any) -> str:
-    """The sequence diagram of one session, as a self-contained HTML string."""
+def transcript_html(transcript: Any, full: bool = False) -> str:
+    """The sequence diagram of one session, as a self-contained HTML string.
+
+    The message body is folded to "… (n more message lines)" unless ``full``.
+    """
     header = (
         f'<div style="{_GRID};font-weight:bold;border-bottom:1px solid rgba(128,128,128,.5);'
         f'margin-bottom:4px"><div style="text-align:right">client</div><div></div>'
         f'<div>server {escape(transcript.server)}</div></div>'
     )
-    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript))}</div>'
+    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript, full))}</div>'
     footer = ""
     if transcript.closed_by:
         footer += (f'<div style="text-align:center;{_MUTED};margin-top:4px">'

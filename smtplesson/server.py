@@ -93,7 +93,7 @@ class StoredMessage:
 class _Record:
     """The raw events of one session (appended by the server thread, read by anyone)."""
 
-    __slots__ = ("events", "start", "number", "peer", "closed_by", "server", "_cache")
+    __slots__ = ("events", "start", "number", "peer", "closed_by", "ending", "server", "_cache")
 
     def __init__(self, number: int, peer: str, server: str) -> None:
         self.events: list[tuple[str, float, Any]] = []
@@ -102,6 +102,7 @@ class _Record:
         self.peer = peer
         self.server = server
         self.closed_by: str | None = None
+        self.ending = False  # the server said goodbye (221 or 421); the close is on its way
         self._cache: tuple[int, str | None, Transcript] | None = None
 
     def transcript(self) -> Transcript:
@@ -188,6 +189,7 @@ class _SessionSMTP(SMTP):
         record = self._record
         if record is not None:
             record.events.append(("S", time.monotonic(), status))
+            record.ending = record.ending or response[:3] in (b"221", b"421")
         self._writer.write(response + b"\r\n")
         await self._writer.drain()
         if response[:3] == b"421":  # RFC 5321 §3.8: 421 closes the channel
@@ -656,6 +658,7 @@ class DebugServer:
     @property
     def transcripts(self) -> list[Transcript]:
         """Every session so far (aiosmtpd's own start-up probe excluded)."""
+        self._settle()
         with self._lock:
             records = list(self._records)
         return [record.transcript() for record in records]
@@ -663,6 +666,7 @@ class DebugServer:
     @property
     def transcript(self) -> Transcript | None:
         """The most recent session, or None."""
+        self._settle()
         with self._lock:
             record = self._records[-1] if self._records else None
         return record.transcript() if record is not None else None
@@ -688,6 +692,17 @@ class DebugServer:
                     return False
                 self._idle.wait(remaining)
         return True
+
+    def _settle(self, timeout: float = 0.5) -> None:
+        """Let sessions that already said goodbye (221, 421) finish closing, so that a
+        transcript read right after the client's QUIT is complete."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while any(s._record is not None and s._record.ending for s in self._live):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._idle.wait(remaining)
 
     def reset(self) -> None:
         """Forget transcripts, messages, rule attempts and scenario state."""
@@ -718,8 +733,7 @@ class DebugServer:
     def _session_closed(self, smtp: _SessionSMTP) -> None:
         with self._idle:
             self._live.discard(smtp)
-            if not self._live:
-                self._idle.notify_all()
+            self._idle.notify_all()
 
     def _decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
         plan = self._plans.get(point)

@@ -495,3 +495,16 @@ def test_rule_at_ehlo_replaces_the_whole_reply():
             code, _ = c.ehlo()
             assert code == 250 and c.esmtp_features == {"size": "1000"}
             assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
+
+
+def test_transcript_read_right_after_quit_is_complete() -> None:
+    """The close that follows 221 is recorded before `transcript` returns (no race in notebooks)."""
+    import smtplib
+
+    from smtplesson.server import DebugServer
+
+    with DebugServer() as srv:
+        for _ in range(50):
+            with smtplib.SMTP(srv.host, srv.port, local_hostname="client.example.org") as client:
+                client.noop()
+            assert srv.transcript is not None and srv.transcript.closed_by is not None

@@ -521,17 +521,19 @@ _TRANSIENT = {"A": "greylisting", "B": "server storage", "C": "too many recipien
 _TRANSIENT_WHY = {
     "A": "4.7.1 is a policy decision (subject 7); 'try again in 300 seconds' for an unknown "
          "client/sender/recipient triplet is the greylisting section.",
-    "B": "subject 3 of the enhanced code is the mail *system* (RFC 3463 §3.5): whose storage?",
+    "B": "subject 3 of the enhanced code is the mail *system* (RFC 3463 §3.4): whose storage?",
     "C": "4.5.3 is a protocol limit (subject 5) on RCPT commands — see the section with six "
          "recipients.",
     "D": "421 closes the whole connection; 'too many messages from …' is a limit on you, "
          "the client.",
-    "E": "4.2.1 is mailbox status (subject 2): the mailbox exists but is locked right now.",
+    "E": "4.2.1 is mailbox status (subject 2, RFC 3463 §3.3): the mailbox exists but is not "
+         "accepting messages right now — 'busy', says the text.",
     "F": "454 answered AUTH: the server could not check the password right now (RFC 4954 §6).",
 }
 _TRANSIENT_HINTS = {
     ("B", "mailbox full"): "That is the vendor article's misreading: a full *mailbox* is "
-                           "552 5.2.2; 452 4.3.1 is the server's own storage (RFC 3463 §3.5).",
+                           "X.2.2 (452 4.2.2 or 552 5.2.2); 452 4.3.1 is the server's own "
+                           "storage (RFC 3463 §3.4).",
     ("C", "server storage"): "The basic code 452 is shared, but the enhanced code 4.5.3 says "
                              "'too many recipients' (RFC 3463 §3.6).",
     ("D", "server storage"): "Read the text and the first digit twice: 421 means the server "
@@ -571,7 +573,7 @@ _PERMANENT_WHY = {
     "D": "5.1.3 is 'bad destination mailbox address *syntax*': look at the address itself.",
     "E": "554 after the final '.': the filter read the message (5.7.1 policy).",
     "F": "556 (RFC 7504) with 5.1.10: the domain published a null MX (RFC 7505).",
-    "G": "5.3.4 is 'message too big for system' (subject 3, the mail system).",
+    "G": "5.3.4 is 'message too big for system' (subject 3, the mail system: RFC 3463 §3.4).",
 }
 _PERMANENT_HINTS = {
     ("B", "no such user"): "That is the vendor article's 551 misreading: 551 says the user is "

@@ -295,9 +295,9 @@ class Greylisting(Scenario):
         key = (_client_ip(session), _addr(envelope.mail_from or ""), _addr(address))
         now = self.now()
         first = self.first_seen.setdefault(key, now)
-        wait = first + self.delay - now
+        wait = self.delay - (now - first)  # not first + delay - now: exact on the first attempt
         if wait > 0:
-            seconds = math.ceil(wait)
+            seconds = math.ceil(round(wait, 6))  # no "301 seconds" from float noise
             return (f"451 4.7.1 <{address}>: Recipient address rejected: Greylisted, "
                     f"please try again in {seconds} second{'s' if seconds != 1 else ''}")
         return None

@@ -351,3 +351,16 @@ def test_custom_scenario_subclass():
 
     with DebugServer(NoBob()) as srv:
         assert send(srv, to=["bob@example.net", "al@example.net"]) == {"bob@example.net": (550, b"5.1.1 no bob")}
+
+
+def test_greylisting_wait_is_exact_on_a_large_clock() -> None:
+    """First attempt says the full delay, even when the clock reads a large float (no 301)."""
+    from types import SimpleNamespace
+
+    from smtplesson.scenarios import Greylisting
+
+    scenario = Greylisting(delay=300)
+    scenario.now = lambda: 32631.830834652046  # (t + 300) - t == 300.00000000000364 here
+    session = SimpleNamespace(peer=("127.0.0.1", 5000))
+    envelope = SimpleNamespace(mail_from="a@example.org")
+    assert "in 300 seconds" in scenario.handle_RCPT(session, envelope, "b@example.net")

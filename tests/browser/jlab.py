@@ -287,7 +287,7 @@ _ERRORS = """() => {
 }"""
 
 
-def open_notebook(page: Any, lab: JupyterLab, path: str, timeout: float = 30.0) -> None:
+def open_notebook(page: Any, lab: JupyterLab, path: str, timeout: float = 60.0) -> None:
     """Open ``path`` (relative to the root dir) and wait until its kernel is idle.
 
     A "select kernel" dialog, if one appears, is accepted with the default kernel.

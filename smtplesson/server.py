@@ -682,7 +682,7 @@ class DebugServer:
         wanted = normalise_address(address)
         return [m.message for m in self.messages if wanted in (r.lower() for r in m.rcpt_tos)]
 
-    def wait_idle(self, timeout: float = 2.0) -> bool:
+    def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no session is open (e.g. after a client's QUIT); True if idle."""
         deadline = time.monotonic() + timeout
         with self._idle:

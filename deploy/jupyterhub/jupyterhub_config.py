@@ -1,0 +1,157 @@
+"""JupyterHub configuration for teaching smtplesson to a class on ONE shared host.
+
+Written for The Littlest JupyterHub (TLJH): symlink (do not copy: the file finds
+start_singleuser.py beside its real location) this file as
+``/opt/tljh/config/jupyterhub_config.d/smtplesson.py`` and run
+``sudo tljh-config reload hub``. It also works as the whole configuration of
+a plain JupyterHub (``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py``).
+See README.md beside it for the step-by-step set-up.
+
+Every setting can be changed without editing this file, through environment
+variables of the hub process:
+
+=========================  ===============================================  ==========================
+variable                   meaning                                          default
+=========================  ===============================================  ==========================
+SMTPLESSON_ENV             prefix of the course environment (venv or        /opt/tljh/user on TLJH,
+                           conda env with smtplesson + jupyterhub)          else <repo>/.venv, else
+                                                                            the hub's own prefix
+SMTPLESSON_COURSE          checkout of the course repository whose          the repository holding
+                           notebooks/ are copied to each learner            this file
+SMTPLESSON_REPO            git URL: deliver the course with nbgitpuller     (unset: copy from
+                           instead of copying (needs network + nbgitpuller  SMTPLESSON_COURSE)
+                           in the course environment)
+SMTPLESSON_BRANCH          branch for nbgitpuller                           main
+SMTPLESSON_MEM_LIMIT       memory limit per learner (enforced by            1G
+                           SystemdSpawner, i.e. on TLJH)
+SMTPLESSON_CPU_LIMIT       CPU limit per learner, in cores (ditto)          0.5
+SMTPLESSON_CULL_TIMEOUT    stop a learner's server after this many idle     3600
+                           seconds (0 = no idle-culler)
+SMTPLESSON_CULL_EVERY      how often the idle-culler checks, seconds        300
+SMTPLESSON_KERNEL_CULL     stop a kernel whose notebook is closed after     1800
+                           this many idle seconds (0 = never)
+=========================  ===============================================  ==========================
+
+Why no port settings for the lesson servers: every DebugServer the course
+starts binds 127.0.0.1 on port 0, so the kernel asks the operating system for
+a free ephemeral port. All learners on one host share one network stack; a
+fixed port (say 8025) would be taken by the first learner and the second would
+get "Address already in use". With port 0 thirty learners running the same
+cell in the same second each get their own port, and each kernel's smtplib
+client talks only to the address its own server reported.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+TLJH_USER_ENV = Path("/opt/tljh/user")
+TLJH_HUB_ENV = Path("/opt/tljh/hub")
+COURSE_DIR_NAME = "smtplesson"  # folder in each learner's home (nbgitpuller's clone name too)
+
+c = get_config()  # noqa: F821  (injected by JupyterHub when it loads this file)
+
+
+def course_env() -> Path:
+    """Prefix of the environment the learners' servers and kernels run in."""
+    if os.environ.get("SMTPLESSON_ENV"):
+        return Path(os.environ["SMTPLESSON_ENV"])
+    if TLJH_USER_ENV.is_dir():
+        return TLJH_USER_ENV
+    venv = HERE.parents[1] / ".venv"
+    return venv if venv.is_dir() else Path(sys.prefix)
+
+
+def course_source() -> Path:
+    """The course checkout whose notebooks are copied to every learner."""
+    return Path(os.environ.get("SMTPLESSON_COURSE", HERE.parents[1])).resolve()
+
+
+def first_notebook(source: Path) -> str:
+    """Path (relative to the learner's home) of the notebook the course opens with."""
+    found = sorted((source / "notebooks").glob("00-*.ipynb"))
+    name = found[0].name if found else "00-start-here.ipynb"
+    return f"{COURSE_DIR_NAME}/notebooks/{name}"
+
+
+def nbgitpuller_url(repo: str, branch: str, open_path: str) -> str:
+    """The /git-pull link that clones or merges the course into ~/smtplesson, then opens ``open_path``."""
+    query = urlencode({
+        "repo": repo, "branch": branch, "targetpath": COURSE_DIR_NAME,
+        "urlpath": f"lab/tree/{open_path}",
+    })
+    return f"/git-pull?{query}"
+
+
+def on_tljh() -> bool:
+    """Whether this hub is The Littlest JupyterHub's (it runs its own idle-culler)."""
+    return sys.prefix.startswith(str(TLJH_HUB_ENV))
+
+
+def idle_culler_service(timeout: int, every: int) -> tuple[dict, dict]:
+    """The hub-managed idle-culler service and the role that lets it stop servers."""
+    service = {
+        "name": "idle-culler",
+        "command": [
+            sys.executable, "-m", "jupyterhub_idle_culler",
+            f"--timeout={timeout}", f"--cull-every={every}",
+        ],
+    }
+    role = {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+    return service, role
+
+
+ENV = course_env()
+SOURCE = course_source()
+OPEN = first_notebook(SOURCE)
+
+# --- the learner's server: course environment, course copied in, course opened ----------
+# start_singleuser.py copies notebooks/ (without solutions/) into ~/smtplesson when files
+# are missing -- it never overwrites a learner's work -- then runs jupyterhub-singleuser.
+c.Spawner.cmd = [str(ENV / "bin" / "python"), str(HERE / "start_singleuser.py")]
+# .update/.append (not "=") so that, loaded as a TLJH drop-in, this adds to TLJH's settings.
+c.Spawner.environment.update({
+    "SMTPLESSON_SINGLEUSER": str(ENV / "bin" / "jupyterhub-singleuser"),
+    "SMTPLESSON_COURSE_DIR": COURSE_DIR_NAME,
+    "SMTPLESSON_COURSE_SOURCE": str(SOURCE),
+})
+c.Spawner.default_url = f"/lab/tree/{OPEN}"
+if os.environ.get("SMTPLESSON_REPO"):
+    # nbgitpuller clones/merges the course at every login instead of the copy
+    c.Spawner.environment.update({"SMTPLESSON_COURSE_SOURCE": ""})
+    c.Spawner.default_url = nbgitpuller_url(
+        os.environ["SMTPLESSON_REPO"], os.environ.get("SMTPLESSON_BRANCH", "main"), OPEN
+    )
+# Kernels of notebooks whose tab the learner closed keep running (about 60 MB each, and the
+# debug servers they started); stop them after SMTPLESSON_KERNEL_CULL seconds idle. Kernels
+# of open notebooks are never stopped by this (cull_connected stays False).
+KERNEL_CULL = int(os.environ.get("SMTPLESSON_KERNEL_CULL", "1800"))
+if KERNEL_CULL > 0:
+    c.Spawner.args.extend([
+        f"--MappingKernelManager.cull_idle_timeout={KERNEL_CULL}",
+        "--MappingKernelManager.cull_interval=60",
+    ])
+# a class starts together: give 30 servers time to come up on a small host
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 60
+
+# --- limits (SystemdSpawner -- TLJH's spawner -- and DockerSpawner enforce them;
+# LocalProcessSpawner only passes them on as MEM_LIMIT / CPU_LIMIT) ----------------------
+c.Spawner.mem_limit = os.environ.get("SMTPLESSON_MEM_LIMIT", "1G")
+c.Spawner.cpu_limit = float(os.environ.get("SMTPLESSON_CPU_LIMIT", "0.5"))
+
+# --- stop idle servers: frees memory and every port the learner's kernels held ----------
+CULL_TIMEOUT = int(os.environ.get("SMTPLESSON_CULL_TIMEOUT", "3600"))
+CULL_EVERY = int(os.environ.get("SMTPLESSON_CULL_EVERY", "300"))
+# TLJH already runs jupyterhub-idle-culler ("cull-idle"; tljh-config services.cull.*).
+if CULL_TIMEOUT > 0 and not on_tljh():
+    _service, _role = idle_culler_service(CULL_TIMEOUT, CULL_EVERY)
+    c.JupyterHub.services.append(_service)
+    c.JupyterHub.load_roles.append(_role)

@@ -325,6 +325,7 @@ async def run_worker(n: int, course: list[Path], base: Path, args: argparse.Name
 async def run_class(learners: int, course: list[Path], args: argparse.Namespace) -> ClassResult:
     """All ``learners`` run ``course`` at the same time (or spread over --stagger s)."""
     base = Path(tempfile.mkdtemp(prefix="classroom-"))
+    already = set(own_tree())  # processes that were here before the class (e.g. a test's server)
     start = time.monotonic()
     try:
         results = await asyncio.gather(
@@ -334,14 +335,16 @@ async def run_class(learners: int, course: list[Path], args: argparse.Namespace)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     wall = round(time.monotonic() - start, 2)
+    left: list[int] = []
     for _ in range(20):  # kernels exit a moment after their shutdown reply
-        if len(own_tree()) == 1:
+        left = [pid for pid in own_tree() if pid not in already]
+        if not left:
             break
         await asyncio.sleep(0.25)
     return ClassResult(
         learners=learners, passed=sum(r.passed for r in results), wall_s=wall,
-        notebooks=[p.name for p in course], ports_after=sorted(listening_ports(own_tree())),
-        processes_after=len(own_tree()) - 1, results=list(results),
+        notebooks=[p.name for p in course], ports_after=sorted(listening_ports(left)),
+        processes_after=len(left), results=list(results),
     )
 
 

@@ -57,9 +57,13 @@ def jlab() -> Iterator[JupyterLab]:
         lab.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian chromium through Playwright (closed at the end of the session)."""
+    """Headless Debian chromium through Playwright, per test module.
+
+    Playwright's sync API keeps an event loop running in the main thread while it is open;
+    closing it with the module lets later tests (nbclient, JupyterHub) use asyncio.run().
+    """
     require_browser()
     from playwright.sync_api import sync_playwright
 

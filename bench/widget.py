@@ -54,9 +54,14 @@ _SETUP = """() => {
 
 def inputs(count: int) -> list[str]:
     """Basic and enhanced codes whose last keystroke changes the card."""
-    from smtplesson.codes import BASIC_CODES, ENHANCED_CODES
+    from smtplesson.codes import BASIC_CODES, ENHANCED_CODES, lookup
+
+    def changes_card(text: str) -> bool:  # "55" already shows 550: typing "0" changes nothing
+        before = lookup(text[:-1])
+        return not before or before[0] is not lookup(text)[0]
 
     pool = [str(c) for c in BASIC_CODES] + [e.with_class(5) for e in ENHANCED_CODES.values()]
+    pool = [text for text in pool if changes_card(text)]
     return [pool[i % len(pool)] for i in range(count)]
 
 

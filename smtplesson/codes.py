@@ -4,12 +4,11 @@ JSON files in ``smtplesson/data``. Pure data and lookup; no widgets, no network.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from .datafiles import load as _load
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Union
 
@@ -24,11 +23,6 @@ KINDS = {
     "4": "transient negative",
     "5": "permanent negative",
 }
-
-
-def _load(name: str) -> Any:
-    """Read one JSON file from the package's data folder."""
-    return json.loads(resources.files("smtplesson").joinpath("data", name).read_text("utf-8"))
 
 
 def _freeze(value: Any) -> Any:
@@ -46,16 +40,6 @@ STRUCTURE: Mapping[str, Any] = _freeze(_load("structure.json"))
 def _reference(rfc: str, section: str) -> str:
     """ "RFC 5321 §4.2.3", or "draft-x (IANA registry)" when the section is not a number."""
     return f"{rfc} §{section}" if section[:1].isdigit() else f"{rfc} ({section})"
-
-
-def _view(name: str, obj: object) -> str | None:
-    """HTML from smtplesson.views.card.<name>(obj); None (plain repr) while it does not exist."""
-    try:
-        from .views import card
-    except ImportError:
-        return None
-    render = getattr(card, name, None)
-    return render(obj) if callable(render) else None
 
 
 @dataclass(frozen=True)
@@ -97,8 +81,10 @@ class ReplyCode:
         entry = STRUCTURE["second_digit"][str(self.code)[1]]
         return f"x{str(self.code)[1]}z {entry['name']}: {entry['meaning']}"
 
-    def _repr_html_(self) -> str | None:
-        return _view("reply_code_card", self)
+    def _repr_html_(self) -> str:
+        from .views.card import reply_code_card
+
+        return reply_code_card(self)
 
 
 @dataclass(frozen=True)
@@ -136,8 +122,10 @@ class EnhancedCode:
         """The class-full form, e.g. with_class(5) -> "5.1.1"."""
         return f"{klass}{self.code[1:]}"
 
-    def _repr_html_(self) -> str | None:
-        return _view("enhanced_code_card", self)
+    def _repr_html_(self) -> str:
+        from .views.card import enhanced_code_card
+
+        return enhanced_code_card(self)
 
 
 def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:

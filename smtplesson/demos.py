@@ -5,12 +5,12 @@ reply); the table is data: ``smtplesson/data/demos.json``.
 """
 from __future__ import annotations
 
-import json
 import smtplib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from .codes import BASIC_CODES
+from .datafiles import load
 from .server import DebugServer
 from .transcript import Transcript
 
@@ -18,9 +18,7 @@ __all__ = ["demo", "DemoUnavailable", "DEMOS", "DemoClock"]
 
 DEMOS: dict[int, dict[str, Any]] = {
     int(code): entry
-    for code, entry in json.loads(
-        resources.files("smtplesson").joinpath("data/demos.json").read_text("utf-8")
-    )["demos"].items()
+    for code, entry in load("demos.json")["demos"].items()
 }
 CLIENT_NAME = "client.example.org"
 SENDER = "bob@example.org"
@@ -179,10 +177,6 @@ def _pick(transcripts: list[Transcript], code: int, notes: dict[int, list[str]])
 
 
 def _why_not(code: int) -> str:
-    try:
-        from .codes import BASIC_CODES
-    except ImportError:
-        BASIC_CODES = {}  # type: ignore[assignment]
     if code in BASIC_CODES:
         return f"{code} has no live demo yet (no scenario produces it from a realistic cause)"
     return f"{code} is not a reply code in smtplesson.BASIC_CODES, so there is nothing to demonstrate"

@@ -18,16 +18,15 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable, TextIO
 
+from .codes import BASIC_CODES, ENHANCED_CODES
+from .datafiles import load
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 
 __all__ = ["Explanation", "explain", "cli_explain", "CATEGORIES"]
 
-_DATA: dict[str, Any] = json.loads(
-    resources.files("smtplesson").joinpath("data", "categories.json").read_text("utf-8")
-)
+_DATA: dict[str, Any] = load("categories.json")
 #: the 17 categories, in the order of data/categories.json
 CATEGORIES: tuple[str, ...] = tuple(_DATA["categories"])
 _ENH_MAP: dict[str, str] = _DATA["enhanced"]
@@ -110,15 +109,6 @@ _KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
 _WS = re.compile(r"\s+")
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
-
-
-def _registry() -> tuple[Any, Any]:
-    """(BASIC_CODES, ENHANCED_CODES) from smtplesson.codes, or empty mappings."""
-    try:
-        from .codes import BASIC_CODES, ENHANCED_CODES
-    except ImportError:  # registry not available: explain still works
-        return {}, {}
-    return BASIC_CODES, ENHANCED_CODES
 
 
 @dataclass(frozen=True)
@@ -242,7 +232,7 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     """The best code-like number: a registry code where a reply starts (after ':', ';',
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
     known = unknown = None
-    basic, _ = _registry()
+    basic = BASIC_CODES
     for match in _CODE.finditer(scan):
         at_reply = _at_reply_start(scan, match.start())
         if int(match.group(1)) in basic:
@@ -340,7 +330,7 @@ def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, 
 def _static(code: int | None, enhanced: str | None, category: str
             ) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
     """(outcome, summary, advice, references, notes): everything that depends on codes only."""
-    basic, enhanced_codes = _registry()
+    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
     digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
     outcome = OUTCOMES[digit]
     phrase = _DATA["outcomes"][outcome]
@@ -360,14 +350,14 @@ def _static(code: int | None, enhanced: str | None, category: str
     notes: list[str] = []
     if code is not None:
         references.append(info.reference if info is not None else "RFC 5321 §4.2.1")
-        if info is None and basic:
+        if info is None:
             notes.append(
                 f"{code} is not a reply code defined by an RFC; its first digit still says "
                 f"'{KINDS[digit]}' (RFC 5321 §4.2.1), and that decides what a sender does."
             )
     if enhanced is not None:
         references.append(enh_info.reference if enh_info is not None else "RFC 3463 §2")
-        if enh_info is None and enhanced_codes:
+        if enh_info is None:
             subject = _registry_subject(enhanced)
             notes.append(
                 f"{enhanced} is not a registered enhanced status code (RFC 3463 / IANA registry);"
@@ -448,7 +438,7 @@ def _format(exp: Explanation) -> str:
         rows = [("text", _short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
         rows += [("note", note) for note in exp.notes]
         return "No SMTP reply found.\n" + _rows(rows)
-    basic, enhanced_codes = _registry()
+    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
     head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
     if exp.reply is not None and exp.reply.text:
         head += " " + _short(exp.reply.text, 60)

@@ -28,11 +28,11 @@ import weakref
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .clock import SimClock, format_elapsed
+from .datafiles import load
 from .dns import MXTable
 from .dsn import RecipientStatus, build_dsn, read_dsn, status_of
 from .fate import BOUNCED, DELIVERED, Attempt, TrackedMessage
@@ -53,8 +53,7 @@ _READ_POLICY = policy.default
 def load_layout(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The network layout: the packaged default, a JSON file path, or a dict."""
     if source is None:
-        text = resources.files("smtplesson").joinpath("data", "network.json").read_text("utf-8")
-        return json.loads(text)
+        return load("network.json")
     if isinstance(source, Mapping):
         return json.loads(json.dumps(source))  # a private deep copy
     return json.loads(Path(source).read_text("utf-8"))

@@ -69,10 +69,8 @@ class Reply:
     @property
     def info(self) -> Any:
         """The registry entry (``smtplesson.codes.ReplyCode``) or None."""
-        try:
-            from .codes import BASIC_CODES
-        except ImportError:  # the registry is not there (yet)
-            return None
+        from .codes import BASIC_CODES  # here: the registry loads only when asked
+
         return BASIC_CODES.get(self.code)
 
     def __str__(self) -> str:

@@ -24,19 +24,19 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cached_property
-from importlib import resources
 from typing import Any, Callable, Iterable, Sequence
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
+from .datafiles import load
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
 from .transcript import Transcript
 
 __all__ = ["DebugServer", "Rule", "StoredMessage", "cli_serve"]
 
-_CONFIG = json.loads(resources.files("smtplesson").joinpath("data/server.json").read_text("utf-8"))
+_CONFIG = load("server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
 _STOCK: dict[str, str] = _CONFIG["stock_replies"]
 _STOCK_PREFIXES: list[tuple[str, str]] = [tuple(p) for p in _CONFIG["stock_prefixes"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..codes import BASIC_CODES
 from .palette import badge, style_for
 
 _FONT = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
@@ -17,13 +18,7 @@ _MUTED = "opacity:0.7"
 
 
 def _code_info(code: int | None) -> Any:
-    if code is None:
-        return None
-    try:
-        from ..codes import BASIC_CODES
-    except ImportError:
-        return None
-    return BASIC_CODES.get(code)
+    return BASIC_CODES.get(code) if code is not None else None
 
 
 def _title(code: int | None) -> str:

@@ -10,7 +10,7 @@ import random
 import statistics
 import time
 
-from smtplesson.explanation import _keyword, explain
+from smtplesson.codes.explanation import _keyword, explain
 
 REPLIES = [
     "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from smtplesson.network import MailNetwork  # noqa: E402
+from smtplesson.relay.network import MailNetwork  # noqa: E402
 from smtplesson.server import DebugServer  # noqa: E402
 
 TARGET = 200.0

@@ -2,58 +2,91 @@
 
 The public names load lazily, so ``import smtplesson`` stays fast and the
 reply-code data works where sockets or widgets do not (e.g. JupyterLite).
+
+Layers, each importing only those before it: ``_data``/``clock`` → ``codes``
+(pure stdlib) → ``server`` (aiosmtpd) → ``relay`` → ``views`` → ``widgets`` →
+``course`` → ``cli``.
 """
 from __future__ import annotations
 
 import importlib
-from typing import Any
-
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
 _PUBLIC = {
     # reply-code registry
-    "BASIC_CODES": "codes",
-    "ENHANCED_CODES": "codes",
-    "STRUCTURE": "codes",
-    "ReplyCode": "codes",
-    "EnhancedCode": "codes",
-    "lookup": "codes",
+    "BASIC_CODES": "codes.registry",
+    "ENHANCED_CODES": "codes.registry",
+    "STRUCTURE": "codes.registry",
+    "ReplyCode": "codes.registry",
+    "EnhancedCode": "codes.registry",
+    "enhanced": "codes.registry",
+    "lookup": "codes.registry",
     # replies and bounces
-    "Reply": "reply",
-    "ReplyError": "reply",
-    "parse_reply": "reply",
-    "Explanation": "explanation",
-    "explain": "explanation",
+    "Reply": "codes.reply",
+    "ReplyError": "codes.reply",
+    "parse_reply": "codes.reply",
+    "Explanation": "codes.explanation",
+    "explain": "codes.explanation",
+    "read_dsn": "codes.dsn",
     # the debug server
-    "Line": "transcript",
-    "Transcript": "transcript",
-    "DebugServer": "server",
-    "Rule": "server",
-    "Scenario": "scenarios",
-    "SCENARIOS": "scenarios",
-    "demo": "demos",
-    "DemoUnavailable": "demos",
+    "Line": "server.transcript",
+    "Transcript": "server.transcript",
+    "DebugServer": "server.debug",
+    "Rule": "server.rules",
+    "Scenario": "server.scenarios",
+    "SCENARIOS": "server.scenarios",
+    "demo": "server.demos",
+    "DemoUnavailable": "server.demos",
     # the relay network
-    "MailNetwork": "network",
-    "SimClock": "network",
+    "MailNetwork": "relay.network",
+    "SimClock": "clock",
+    "format_elapsed": "clock",
     # widgets
     "explorer": "widgets",
     "code_map": "widgets",
     "transcript_viewer": "widgets",
 }
 
-_MODULES = {"check"}  # submodules exposed as they are: smtplesson.check.<exercise>
+# Submodules exposed under a short name: smtplesson.check.<exercise>
+_MODULES = {"check": "course.checks"}
 
-__all__ = sorted(_PUBLIC.keys() | _MODULES)
+__all__ = sorted(_PUBLIC.keys() | _MODULES.keys())
+
+if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on first use
+    from .clock import SimClock, format_elapsed
+    from .codes.dsn import read_dsn
+    from .codes.explanation import Explanation, explain
+    from .codes.registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode, enhanced, lookup
+    from .codes.reply import Reply, ReplyError, parse_reply
+    from .course import checks as check
+    from .relay.network import MailNetwork
+    from .server.debug import DebugServer
+    from .server.demos import DemoUnavailable, demo
+    from .server.rules import Rule
+    from .server.scenarios import SCENARIOS, Scenario
+    from .server.transcript import Line, Transcript
+    from .widgets import code_map, explorer, transcript_viewer
+
+
+def _version() -> str:
+    """The installed version (asked lazily: importlib.metadata loads email and socket)."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("smtplesson")
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    module = _PUBLIC.get(name)
-    if module is None:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _MODULES:
+        value = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    elif name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    else:
         raise AttributeError(f"module 'smtplesson' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
 

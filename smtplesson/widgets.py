@@ -187,7 +187,7 @@ class Explorer(W.VBox):
         code = self.live_code
         if code is None:
             return
-        from .demos import DemoUnavailable, demo
+        from .server.demos import DemoUnavailable, demo
 
         self.live_button.disabled = True
         self.live_output.value = cards.message_card(f"Running a real SMTP conversation that answers {code}…")
@@ -229,12 +229,12 @@ class Explorer(W.VBox):
         self._show_lookup(text, notes)
 
     def _explain(self, text: str) -> Any:
-        from .explanation import explain
+        from .codes.explanation import explain
 
         return explain(text)
 
     def _show_lookup(self, text: str, notes: list[str]) -> None:
-        from .codes import lookup
+        from .codes.registry import lookup
 
         found = lookup(text)
         allowed = self.selected_classes
@@ -247,7 +247,7 @@ class Explorer(W.VBox):
                         matches=self.results[1:], live=self._live_code_of(self.current))
 
     def _show_explanation(self, explanation: Any, notes: list[str]) -> None:
-        from .codes import BASIC_CODES, lookup
+        from .codes.registry import BASIC_CODES, lookup
 
         related: list[Any] = []
         for code in (explanation.code, explanation.enhanced):
@@ -278,7 +278,7 @@ class Explorer(W.VBox):
         self._matches_label.layout.display = "" if shown else "none"
 
     def _live_code_of(self, entry: Any) -> int | None:
-        from .codes import BASIC_CODES
+        from .codes.registry import BASIC_CODES
 
         if isinstance(getattr(entry, "code", None), int):
             return entry.code
@@ -326,7 +326,7 @@ class CodeMap(W.VBox):
     """
 
     def __init__(self, explorer: Explorer | None = None) -> None:
-        from .codes import BASIC_CODES, STRUCTURE
+        from .codes.registry import BASIC_CODES, STRUCTURE
 
         embed = explorer is None
         self.explorer = explorer if explorer is not None else Explorer()
@@ -414,7 +414,7 @@ def _transcript_html(transcript: Any, upto: int) -> str:
     """The transcript picture up to line ``upto`` (drawing is the Transcript's own _repr_html_)."""
     lines = tuple(transcript.lines)
     if 0 < upto < len(lines):
-        from .transcript import Transcript
+        from .server.transcript import Transcript
 
         transcript = Transcript(lines[:upto], server=transcript.server, peer=transcript.peer,
                                 number=getattr(transcript, "number", 0))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .palette import CLASS_STYLE, badge, style_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ..codes import EnhancedCode, ReplyCode
+    from ..codes.registry import EnhancedCode, ReplyCode
 
 FG = "var(--jp-ui-font-color1, #1f1f1f)"
 FG_MUTED = "var(--jp-ui-font-color2, #555)"
@@ -86,7 +86,7 @@ def _class_line(digit: str) -> str:
 
 
 def _enhanced_items(codes: Iterable[str]) -> list[str]:
-    from ..codes import enhanced
+    from ..codes.registry import enhanced
 
     items = []
     for text in codes:
@@ -118,7 +118,7 @@ def reply_code_card(code: "ReplyCode") -> str:
 
 def enhanced_code_card(code: "EnhancedCode", typed: str | None = None) -> str:
     """The reference card of one enhanced status code (class-free "X.2.2")."""
-    from ..codes import BASIC_CODES
+    from ..codes.registry import BASIC_CODES
 
     klass = (typed or "").strip()[:1]
     shown = code.with_class(klass) if klass in "245" and klass else code.code

@@ -9,12 +9,18 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..codes import BASIC_CODES
+from ..codes.registry import BASIC_CODES
 from .palette import badge, style_for
 
 _FONT = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
 _GRID = "display:grid;grid-template-columns:minmax(12em,1fr) 4.5em minmax(16em,1.4fr);column-gap:6px"
 _MUTED = "opacity:0.7"
+
+
+def fold_note(hidden: int) -> str:
+    """What stands for ``hidden`` folded message-body lines."""
+    return f"… ({hidden} more message line{'s' if hidden != 1 else ''})"
+
 
 
 def _code_info(code: int | None) -> Any:
@@ -59,8 +65,6 @@ def _short_title(code: int | None) -> str:
 
 
 def _rows(transcript: Any, full: bool) -> list[str]:
-    from ..transcript import _visible, fold_note
-
     rows: list[str] = []
     pending: list[str] = []
     reply: list[str] = []
@@ -70,7 +74,7 @@ def _rows(transcript: Any, full: bool) -> list[str]:
             rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
             pending.clear()
 
-    for line, hidden in _visible(transcript.lines, full):
+    for line, hidden in transcript.visible_lines(full):
         if line is None:
             pending.append(fold_note(hidden))
             continue

@@ -8,13 +8,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from .datafiles import load as _load
+from .._data import load as _load
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Union
 
 __all__ = [
     "ReplyCode", "EnhancedCode", "BASIC_CODES", "ENHANCED_CODES", "STRUCTURE",
-    "lookup", "enhanced", "cli_codes",
+    "lookup", "enhanced",
 ]
 
 KINDS = {
@@ -82,7 +82,7 @@ class ReplyCode:
         return f"x{str(self.code)[1]}z {entry['name']}: {entry['meaning']}"
 
     def _repr_html_(self) -> str:
-        from .views.card import reply_code_card
+        from ..views.card import reply_code_card
 
         return reply_code_card(self)
 
@@ -123,7 +123,7 @@ class EnhancedCode:
         return f"{klass}{self.code[1:]}"
 
     def _repr_html_(self) -> str:
-        from .views.card import enhanced_code_card
+        from ..views.card import enhanced_code_card
 
         return enhanced_code_card(self)
 
@@ -335,30 +335,3 @@ def lookup(query: str) -> list[Entry]:
             seen.add(id(entry))
             out.append(entry)
     return out[:_MAX_RESULTS]
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def cli_codes() -> int:
-    """Print a readable table of every basic and enhanced code; returns 0."""
-    basic = [(str(c.code), c.kind, c.title, c.reference) for c in BASIC_CODES.values()]
-    enh = [(c.code, _cut(c.title, 60), _cut(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
-           for c in ENHANCED_CODES.values()]
-    print(f"Basic reply codes ({len(basic)})\n")
-    print(_table(basic, ("Code", "Class", "Title", "Defined in")))
-    print(f"\nEnhanced status codes ({len(enh)}; X = class 2, 4 or 5)\n")
-    print(_table(enh, ("Code", "Title", "Usually with", "Defined in")))
-    return 0

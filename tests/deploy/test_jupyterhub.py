@@ -34,7 +34,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "jupyterhub"
 CACHE = ROOT / ".cache"
 CHP = CACHE / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"

@@ -25,7 +25,7 @@ import pytest
 from smtplesson import check
 from smtplesson.codes import BASIC_CODES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("*.ipynb"))
@@ -250,7 +250,7 @@ def test_whats_next_links_the_next_lesson(path: Path) -> None:
 
 # --------------------------------------------------------------------------- live codes
 
-#: how a reply shows up in an executed output (agreed with smtplesson.transcript / views):
+#: how a reply shows up in an executed output (agreed with smtplesson.server.transcript / views):
 #: - text/plain repr of a Transcript: "<Transcript #1 12 lines, replies 220 250 354 250 221>"
 #: - str(transcript) printed (swaks-like): lines "<-  550 5.1.1 …" / "<-  250-…"
 #: - HTML of a transcript or journey: data-reply-code="550" on each reply
@@ -490,7 +490,7 @@ def test_check_never_raises_and_is_deterministic(name: str) -> None:
 
 
 def test_open_relay_check_reads_the_code_from_the_transcript() -> None:
-    from smtplesson.transcript import Line, Transcript
+    from smtplesson.server.transcript import Line, Transcript
 
     lines = [Line("S", 0.0, "220 mx1.example.net ESMTP", "reply"),
              Line("C", 0.0, "MAIL FROM:<someone@example.org>", "command"),

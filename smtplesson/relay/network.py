@@ -31,15 +31,15 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .clock import SimClock, format_elapsed
-from .datafiles import load
-from .dns import MXTable
-from .dsn import RecipientStatus, build_dsn, read_dsn, status_of
-from .fate import BOUNCED, DELIVERED, Attempt, TrackedMessage
-from .mailqueue import MailQueue, QueueEntry, RetryPolicy
-from .rules import normalise_address as _norm
+from ..clock import SimClock, format_elapsed
+from .._data import load
+from .mx import MXTable
+from ..codes.dsn import RecipientStatus, build_dsn, read_dsn, status_of
+from .tracking import BOUNCED, DELIVERED, Attempt, TrackedMessage
+from .queue import MailQueue, QueueEntry, RetryPolicy
+from ..server.rules import normalise_address as _norm
 
-__all__ = ["MailNetwork", "SimClock", "Host", "RetryPolicy", "REJECTED", "cli_relay_demo"]
+__all__ = ["MailNetwork", "SimClock", "Host", "RetryPolicy", "REJECTED"]
 
 REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
 LOOPBACK = "127.0.0.1"
@@ -172,9 +172,9 @@ class MailNetwork:
             h._hole.bind((LOOPBACK, 0))  # bound but never listening: connections are refused
             h.port = h._hole.getsockname()[1]
             return
-        from . import hostpolicy
+        from . import policies
 
-        h.server = hostpolicy.make_server(self, h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
+        h.server = policies.make_server(self, h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
         h.server.start()
         h.port = h.server.port
 
@@ -839,12 +839,12 @@ class MailNetwork:
 
     # ------------------------------------------------------------------ pictures and text
     def _repr_html_(self) -> str:
-        from .views.journey import network_html
+        from ..views.journey import network_html
 
         return network_html(self)
 
     def __str__(self) -> str:
-        from .views.journey import network_text
+        from ..views.journey import network_text
 
         return network_text(self)
 
@@ -998,28 +998,3 @@ def _dot_stuff(data: bytes) -> bytes:
 
 def _copy(msg: EmailMessage) -> EmailMessage:
     return message_from_bytes(msg.as_bytes(policy=_SMTP_POLICY), policy=_SMTP_POLICY)
-
-
-# ----------------------------------------------------------------------------- CLI
-def cli_relay_demo() -> int:
-    """``python -m smtplesson relay-demo``: one delivered, one greylisted, one bounced."""
-    with MailNetwork() as net:
-        track = net.send("alice@example.com",
-                         ["bob@example.net", "carol@example.net", "dan@example.net"],
-                         "Hi all, lunch on Friday?\n", subject="Lunch")
-        print("The network (every server on 127.0.0.1; names come from a stub DNS):")
-        print(net)
-        print()
-        print("The journey of Alice's message (times are simulated, from submission):")
-        print(track)
-        print()
-        for dsn in net.dsns("alice@example.com"):
-            report = read_dsn(dsn)
-            print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
-            for block in report.recipients:
-                for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):
-                    print(f"    {name}: {block.get(name, '-')}")
-        print()
-        print("Trace headers of Carol's copy (newest first):")
-        print(track.headers("carol@example.net"))
-    return 0

@@ -27,7 +27,7 @@ def normalise_reply(reply: str | Iterable[str]) -> str:
     Accepts ``"550 5.1.1 No such user"``, ``"250-a\\n250 b"`` or ``["250-a", "250 b"]``.
     Raises ValueError (smtplesson.reply.ReplyError) naming the bad line.
     """
-    from .reply import parse_reply
+    from ..codes.reply import parse_reply
 
     lines = reply.splitlines() if isinstance(reply, str) else [str(x) for x in reply]
     lines = [line.rstrip("\r") for line in lines if line.strip()]

@@ -9,9 +9,9 @@ import smtplib
 from dataclasses import dataclass
 from typing import Any
 
-from .codes import BASIC_CODES
-from .datafiles import load
-from .server import DebugServer
+from ..codes.registry import BASIC_CODES
+from .._data import load
+from .debug import DebugServer
 from .transcript import Transcript
 
 __all__ = ["demo", "DemoUnavailable", "DEMOS", "DemoClock"]

@@ -13,12 +13,9 @@ import asyncio
 import email
 import email.policy
 import ipaddress
-import json
 import logging
 import mailbox as stdlib_mailbox
-import signal
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -29,12 +26,12 @@ from typing import Any, Callable, Iterable, Sequence
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
-from .datafiles import load
+from .._data import load
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
 from .transcript import Transcript
 
-__all__ = ["DebugServer", "Rule", "StoredMessage", "cli_serve"]
+__all__ = ["DebugServer", "Rule", "StoredMessage"]
 
 _CONFIG = load("server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
@@ -797,84 +794,3 @@ class DebugServer:
     def _loop_error(self, context: dict[str, Any]) -> None:
         """The event loop's errors are kept, never printed (notebook cells stay clean)."""
         self.errors.append(context.get("exception") or context.get("message"))
-
-
-# --- command line ---------------------------------------------------------------
-def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
-    """ "greylisting:delay=5,foo=bar" -> ("greylisting", {"delay": 5, ...})."""
-    if not text:
-        return None, {}
-    name, _, rest = text.partition(":")
-    options: dict[str, Any] = {}
-    for item in filter(None, rest.split(",")):
-        key, _, value = item.partition("=")
-        try:
-            options[key.strip()] = json.loads(value)
-        except ValueError:
-            options[key.strip()] = value
-    return name.strip(), options
-
-
-def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
-              maildir: str | None = None) -> int:
-    """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
-    name, options = _parse_scenario(scenario)
-    try:
-        server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
-        server.start()
-    except (KeyError, TypeError, ValueError, OSError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-    previous = _interrupt_on_signals()  # before the address is printed: a client may stop us at once
-    shown: dict[int, int] = {}  # session number -> lines printed
-    closed: set[int] = set()
-    try:
-        _print_banner(server)
-        while True:
-            _print_new_lines(server, shown, closed)
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        _print_new_lines(server, shown, closed)
-        print("\nstopped.", flush=True)
-    finally:
-        server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 0
-
-
-def _print_banner(server: DebugServer) -> None:
-    print(f"smtplesson debug server ({server.scenario.name}) listening on "
-          f"{server.host}:{server.port}", flush=True)
-    print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
-    if server.scenario.__doc__:
-        print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
-    print("Ctrl-C stops it.", flush=True)
-
-
-def _interrupt_on_signals() -> dict[int, Any]:
-    """Make Ctrl-C (SIGINT) and SIGTERM stop the server cleanly -- also when the parent
-    started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, signal.default_int_handler)
-    return previous
-
-
-def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int]) -> None:
-    """Print what happened since the last call: new sessions, lines, closed connections."""
-    for transcript in server.transcripts:
-        number = transcript.number
-        if number not in shown:
-            print(f"=== session {number} from {transcript.peer}", flush=True)
-        lines = transcript.lines
-        for line in lines[shown.get(number, 0):]:
-            arrow = "<- " if line.direction == "S" else " ->"
-            print(f"{arrow} {line.text}", flush=True)
-        shown[number] = len(lines)
-        if transcript.closed_by and number not in closed:
-            closed.add(number)
-            print(f"=== session {number} closed by the {transcript.closed_by}", flush=True)

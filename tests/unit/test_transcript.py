@@ -4,7 +4,7 @@ from __future__ import annotations
 import smtplib
 
 from smtplesson.server import DebugServer
-from smtplesson.transcript import Line, Transcript, _split_events
+from smtplesson.server.transcript import Line, Transcript, _split_events
 
 MSG = ("From: bob@example.org\r\nTo: alice@example.net\r\nSubject: hi\r\n\r\n"
        + "".join(f"body line {i}\r\n" for i in range(12)))

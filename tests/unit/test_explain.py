@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtplesson.explanation import CATEGORIES, Explanation, cli_explain, explain
+from smtplesson.cli import cli_explain
+from smtplesson.codes.explanation import CATEGORIES, Explanation, explain
 
 REAL = json.loads((Path(__file__).parent / "data" / "real_replies.json").read_text("utf-8"))["replies"]
 
@@ -234,6 +235,6 @@ def test_explain_never_raises_on_reply_like_text(text: str) -> None:
 
 def test_package_level_explain_is_the_function_even_after_submodule_import() -> None:
     import smtplesson
-    import smtplesson.explanation  # noqa: F401  (the module is named apart from the function)
+    import smtplesson.codes.explanation  # noqa: F401  (the module is named apart from the function)
 
     assert smtplesson.explain("550 5.1.1 x").category == "mailbox-unknown"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from smtplesson.codes import BASIC_CODES
-from smtplesson.demos import DEMOS, DemoUnavailable, demo
-from smtplesson.scenarios import SCENARIOS
+from smtplesson.server.demos import DEMOS, DemoUnavailable, demo
+from smtplesson.server.scenarios import SCENARIOS
 
 
 @pytest.mark.parametrize("code", sorted(BASIC_CODES))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from smtplesson.rules import Rule
+from smtplesson.server.rules import Rule
 from smtplesson.server import DebugServer
 
 CLIENT = "client.example.org"
@@ -150,7 +150,7 @@ def test_non_loopback_only_when_asked():
 
 
 def test_nothing_connects_outside_loopback(monkeypatch):
-    from smtplesson.demos import demo
+    from smtplesson.server.demos import demo
 
     real_connect = socket.socket.connect
     seen = []
@@ -208,7 +208,7 @@ def test_on_message_can_answer_and_not_keep():
 
 
 def test_hook_exception_is_a_451_not_a_crash():
-    from smtplesson.scenarios import Scenario
+    from smtplesson.server.scenarios import Scenario
 
     class Broken(Scenario):
         def handle_RCPT(self, session, envelope, address):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtplesson.reply import Reply, ReplyError, parse_reply
+from smtplesson.codes.reply import Reply, ReplyError, parse_reply
 
 
 def test_single_line() -> None:

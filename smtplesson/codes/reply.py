@@ -69,7 +69,7 @@ class Reply:
     @property
     def info(self) -> Any:
         """The registry entry (``smtplesson.codes.ReplyCode``) or None."""
-        from .codes import BASIC_CODES  # here: the registry loads only when asked
+        from .registry import BASIC_CODES  # here: the registry loads only when asked
 
         return BASIC_CODES.get(self.code)
 

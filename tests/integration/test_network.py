@@ -9,11 +9,12 @@ from collections import Counter
 import pytest
 
 from smtplesson.clock import SimClock, format_elapsed
-from smtplesson.dns import MXTable
-from smtplesson.dsn import read_dsn
-from smtplesson.mailqueue import RetryPolicy
-from smtplesson.network import REJECTED, MailNetwork, cli_relay_demo, load_layout
-from smtplesson.rules import Rule
+from smtplesson.relay.mx import MXTable
+from smtplesson.codes.dsn import read_dsn
+from smtplesson.relay.queue import RetryPolicy
+from smtplesson.cli import cli_relay_demo
+from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
+from smtplesson.server.rules import Rule
 
 ALICE = "alice@example.com"
 RECEIVED = re.compile(

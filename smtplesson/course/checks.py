@@ -604,7 +604,7 @@ def _bounce_cases() -> list[tuple[str, Any, dict[str, Any]]]:
     import email
     import email.policy
 
-    from .dsn import RecipientStatus, build_dsn
+    from ..codes.dsn import RecipientStatus, build_dsn
 
     postfix = build_dsn(
         to="alice@example.com", reporting_mta="relay.example.com",
@@ -693,7 +693,7 @@ _POLICY_MESSAGE = ("From: alice@example.com\r\nTo: undisclosed-recipients:;\r\n"
 
 def _policy_cases() -> list[tuple[str, dict[str, Any], list[Any], list[str], dict[str, str], str]]:
     """(label, server options, rules, recipients, expected, hint) for the live retry check."""
-    from .server import Rule
+    from ..server.debug import Rule
 
     bob, carol, dan = "bob@example.net", "carol@example.net", "dan@example.net"
     return [
@@ -742,7 +742,7 @@ def _policy_cases() -> list[tuple[str, dict[str, Any], list[Any], list[str], dic
 
 def _run_policy_case(func: Callable[..., Any], options: dict[str, Any], rules: list[Any],
                      recipients: list[str]) -> Any:
-    from .server import DebugServer
+    from ..server.debug import DebugServer
 
     options = dict(options)
     scenario = options.pop("scenario", None)
@@ -816,7 +816,7 @@ _MYSTERY_HINTS = {
 
 def mystery_server(number: int) -> Any:
     """Lesson 09: a started DebugServer whose scenario is not shown (stop it when done)."""
-    from .server import DebugServer
+    from ..server.debug import DebugServer
 
     spec = _MYSTERIES.get(number)
     if spec is None or spec["server"] is None:

@@ -6,7 +6,7 @@ from email import policy
 
 import pytest
 
-from smtplesson.dsn import RecipientStatus, build_dsn, is_dsn, read_dsn, status_of
+from smtplesson.codes.dsn import RecipientStatus, build_dsn, is_dsn, read_dsn, status_of
 
 DATE = "Mon, 02 Mar 2026 09:00:00 +0000"
 HEADERS = "From: alice@example.com\r\nTo: dan@example.net\r\nSubject: Lunch\r\nMessage-ID: <1@example.com>\r\n"

@@ -119,7 +119,7 @@ def test_kernels_running_a_lesson_at_once_are_isolated_and_leave_no_ports(tmp_pa
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "classroom_bench", Path(__file__).resolve().parents[1] / "bench" / "classroom.py"
+        "classroom_bench", Path(__file__).resolve().parents[2] / "bench" / "classroom.py"
     )
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .rules import normalise_address
+from ..server.rules import normalise_address
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .clock import SimClock
+    from ..clock import SimClock
 
 __all__ = ["Attempt", "RecipientFate", "TrackedMessage", "QUEUED", "DELIVERED", "BOUNCED"]
 
@@ -177,7 +177,7 @@ class TrackedMessage:
 
     # -- pictures and text --------------------------------------------------------------------
     def __str__(self) -> str:
-        from .views.journey import journey_text
+        from ..views.journey import journey_text
 
         return journey_text(self)
 
@@ -186,6 +186,6 @@ class TrackedMessage:
         return f"<TrackedMessage {self.id} from {self.sender or '<>'} — {counts}>"
 
     def _repr_html_(self) -> str:
-        from .views.journey import journey_html
+        from ..views.journey import journey_html
 
         return journey_html(self)

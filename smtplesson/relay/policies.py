@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
-from .rules import normalise_address
-from .scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
+from ..server.rules import normalise_address
+from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
 
 __all__ = ["Chain", "MailboxPolicy", "make_server"]
 
@@ -145,7 +145,7 @@ def _learner_scenario(spec: Any) -> Scenario | None:
 
 def make_server(net: Any, host: Any, scenario: Any = None, rules: Iterable[Any] = ()) -> Any:
     """A DebugServer for one host of the network, with the policy its role calls for."""
-    from .server import DebugServer
+    from ..server.debug import DebugServer
 
     extra = _learner_scenario(scenario)
     if host.role == "MSA":

@@ -5,8 +5,8 @@ import smtplib
 
 import pytest
 
-from smtplesson.demos import DemoClock
-from smtplesson.scenarios import SCENARIOS, Scenario
+from smtplesson.server.demos import DemoClock
+from smtplesson.server.scenarios import SCENARIOS, Scenario
 from smtplesson.server import DebugServer
 
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
@@ -357,7 +357,7 @@ def test_greylisting_wait_is_exact_on_a_large_clock() -> None:
     """First attempt says the full delay, even when the clock reads a large float (no 301)."""
     from types import SimpleNamespace
 
-    from smtplesson.scenarios import Greylisting
+    from smtplesson.server.scenarios import Greylisting
 
     scenario = Greylisting(delay=300)
     scenario.now = lambda: 32631.830834652046  # (t + 300) - t == 300.00000000000364 here

@@ -151,7 +151,7 @@ class Transcript:
     @cached_property
     def replies(self) -> list[Any]:
         """Every server reply as a :class:`smtplesson.reply.Reply`."""
-        from .reply import ReplyError, parse_reply
+        from ..codes.reply import ReplyError, parse_reply
 
         out = []
         for _, reply in self.exchanges:
@@ -180,7 +180,7 @@ class Transcript:
 
     def reply_to(self, verb: str) -> Any:
         """The reply to the first command starting with ``verb`` (e.g. "RCPT"), or None."""
-        from .reply import parse_reply
+        from ..codes.reply import parse_reply
 
         verb = verb.upper()
         for sent, reply in self.exchanges:
@@ -198,7 +198,9 @@ class Transcript:
     def text(self, *, full: bool = False, times: bool = False) -> str:
         """Plain text like swaks prints; message bodies abbreviated unless ``full``."""
         out = []
-        for line, hidden in _visible(self.lines, full):
+        from ..views.transcript import fold_note
+
+        for line, hidden in self.visible_lines(full):
             if hidden:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
@@ -210,6 +212,14 @@ class Transcript:
         out.extend(f"*** {note}" for note in self.notes)
         return "\n".join(out)
 
+    def visible_lines(self, full: bool = False) -> Iterator[tuple[Line | None, int]]:
+        """(line, 0) for each line to show, or (None, n) for n folded message-body lines.
+
+        An "internal" API for renderers (like ``email.message.Message.raw_items``): message
+        headers stay visible, the body after the blank line is folded unless ``full``.
+        """
+        return _visible(self.lines, full)
+
     def __str__(self) -> str:
         return self.text()
 
@@ -219,7 +229,7 @@ class Transcript:
 
     def html(self, *, full: bool = False) -> str:
         """The sequence diagram as HTML; message bodies folded unless ``full``."""
-        from .views.transcript import transcript_html
+        from ..views.transcript import transcript_html
 
         return transcript_html(self, full=full)
 
@@ -237,11 +247,6 @@ class Transcript:
                 for l in self.lines
             ],
         }
-
-
-def fold_note(hidden: int) -> str:
-    """What stands for ``hidden`` folded message-body lines."""
-    return f"… ({hidden} more message line{'s' if hidden != 1 else ''})"
 
 
 def _visible(lines: Sequence[Line], full: bool) -> Iterator[tuple[Line | None, int]]:

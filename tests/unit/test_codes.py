@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from smtplesson import codes
+from smtplesson import cli, codes
 from smtplesson.codes import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode, enhanced, lookup
 
 REQUIRED_BASIC = {211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455,
@@ -240,7 +240,7 @@ def test_lookup_never_raises(query: str) -> None:
 
 
 def test_cli_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert codes.cli_codes() == 0
+    assert cli.cli_codes() == 0
     out = capsys.readouterr().out
     assert "RFC 5321 §4.2.3" in out and "X.7.30" in out and "556" in out
     assert len(out.splitlines()) > len(BASIC_CODES) + len(ENHANCED_CODES)

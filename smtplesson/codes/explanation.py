@@ -12,19 +12,17 @@ The category tables and keyword rules live in ``data/categories.json``.
 """
 from __future__ import annotations
 
-import json
 import re
-import sys
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, TextIO
+from typing import Any, Iterable
 
-from .codes import BASIC_CODES, ENHANCED_CODES
-from .datafiles import load
+from .registry import BASIC_CODES, ENHANCED_CODES
+from .._data import load
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 
-__all__ = ["Explanation", "explain", "cli_explain", "CATEGORIES"]
+__all__ = ["Explanation", "explain", "CATEGORIES"]
 
 _DATA: dict[str, Any] = load("categories.json")
 #: the 17 categories, in the order of data/categories.json
@@ -152,7 +150,7 @@ class Explanation:
         return _format(self)
 
     def _repr_html_(self) -> str:
-        from .views.explanation import explanation_html
+        from ..views.explanation import explanation_html
 
         return explanation_html(self)
 
@@ -379,7 +377,7 @@ def _registry_subject(enhanced: str) -> str:
     """' and subject N (name)' from the structure data, or ''."""
     subject = enhanced.split(".")[1]
     try:
-        from .codes import STRUCTURE
+        from .registry import STRUCTURE
 
         name = STRUCTURE["enhanced_subject"][subject]["name"]
     except Exception:
@@ -482,41 +480,3 @@ def _rows(rows: Iterable[tuple[str, str]]) -> str:
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------- command line
-
-def cli_explain(texts: list[str], as_json: bool, *, stdin: TextIO | None = None,
-                stdout: TextIO | None = None) -> int:
-    """``python -m smtplesson explain``: explain each text; "-" reads stdin, one per line.
-
-    Readable blocks by default; with ``as_json`` one JSON object per line.
-    Returns 0, or 2 when there is nothing to explain.
-    """
-    out = stdout or sys.stdout
-    source = stdin or sys.stdin
-    if not texts:
-        print("explain: give a reply, a bounce or log line, or '-' to read standard input",
-              file=sys.stderr)
-        return 2
-    first = True
-    for item in _inputs(texts, source):
-        exp = explain(item)
-        if as_json:
-            out.write(json.dumps(exp.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            out.write(("" if first else "\n") + str(exp) + "\n")
-        first = False
-    return 0
-
-
-def _inputs(texts: list[str], source: TextIO) -> Iterable[str]:
-    """The texts, with "-" replaced by the non-empty lines of ``source``."""
-    for text in texts:
-        if text == "-":
-            for line in source:
-                line = line.rstrip("\r\n")
-                if line.strip():
-                    yield line
-        else:
-            yield text

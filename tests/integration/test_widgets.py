@@ -38,7 +38,7 @@ def ex() -> widgets.Explorer:
 @pytest.fixture
 def fake_demo(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Replace demo() by a fast fake; returns the list of codes it was called with."""
-    import smtplesson.demos
+    import smtplesson.server.demos
 
     calls: list[int] = []
 
@@ -46,7 +46,7 @@ def fake_demo(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(code)
         return FakeTranscript(code)
 
-    monkeypatch.setattr(smtplesson.demos, "demo", demo)
+    monkeypatch.setattr(smtplesson.server.demos, "demo", demo)
     return calls
 
 
@@ -128,7 +128,7 @@ def test_words_show_the_best_lookup_match_first(ex: widgets.Explorer, words: str
 
 
 def test_a_pasted_bounce_is_explained(ex: widgets.Explorer) -> None:
-    from smtplesson.explanation import explain
+    from smtplesson.codes.explanation import explain
 
     expected = explain(BOUNCE)
     assert expected.found and expected.code == 550 and expected.enhanced == "5.1.1"
@@ -143,7 +143,7 @@ def test_a_pasted_bounce_is_explained(ex: widgets.Explorer) -> None:
 
 
 def test_inconsistency_notes_are_shown(ex: widgets.Explorer) -> None:
-    from smtplesson.explanation import explain
+    from smtplesson.codes.explanation import explain
 
     line = "450 5.1.1 <bob@example.net>: Recipient address rejected: User unknown"
     expected = explain(line)
@@ -246,12 +246,12 @@ def test_ten_kilobytes_of_log_are_quick(ex: widgets.Explorer) -> None:
 
 
 def test_a_failing_model_becomes_a_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.codes
+    import smtplesson.codes.registry
 
     def broken(_query: str) -> list[object]:
         raise RuntimeError("registry on fire")
 
-    monkeypatch.setattr(smtplesson.codes, "lookup", broken)
+    monkeypatch.setattr(smtplesson.codes.registry, "lookup", broken)
     ex.query.value = "552"  # must not raise
     assert "something went wrong" in card_text(ex) and "registry on fire" in card_text(ex)
 
@@ -285,24 +285,24 @@ def test_live_button_disabled_without_a_code(ex: widgets.Explorer) -> None:
 
 
 def test_demo_unavailable_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.demos
+    import smtplesson.server.demos
 
     def unavailable(code: int, **_options: object) -> None:
-        raise smtplesson.demos.DemoUnavailable(f"{code} needs a real network")
+        raise smtplesson.server.demos.DemoUnavailable(f"{code} needs a real network")
 
-    monkeypatch.setattr(smtplesson.demos, "demo", unavailable)
+    monkeypatch.setattr(smtplesson.server.demos, "demo", unavailable)
     ex.query.value = "552"
     ex.live_button.click()
     assert "cannot be shown live" in ex.live_output.value and "needs a real network" in ex.live_output.value
 
 
 def test_demo_crash_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.demos
+    import smtplesson.server.demos
 
     def crash(code: int, **_options: object) -> None:
         raise OSError("no loopback")
 
-    monkeypatch.setattr(smtplesson.demos, "demo", crash)
+    monkeypatch.setattr(smtplesson.server.demos, "demo", crash)
     ex.query.value = "552"
     ex.live_button.click()
     assert "did not work" in ex.live_output.value and "no loopback" in ex.live_output.value
@@ -311,7 +311,7 @@ def test_demo_crash_is_a_plain_message(ex: widgets.Explorer, monkeypatch: pytest
 
 def test_show_me_live_for_real() -> None:
     """A real conversation with a local DebugServer, shown under the card."""
-    from smtplesson.demos import demo
+    from smtplesson.server.demos import demo
 
     ex = widgets.explorer("550")
     ex.live_button.click()
@@ -369,7 +369,7 @@ def test_code_map_linked_to_an_existing_explorer(ex: widgets.Explorer) -> None:
 
 
 def test_transcript_viewer_steps_through_a_real_session() -> None:
-    from smtplesson.demos import demo
+    from smtplesson.server.demos import demo
 
     transcript = demo(250)
     viewer = widgets.transcript_viewer(transcript)

@@ -1,0 +1,243 @@
+"""Command line: ``python -m smtplesson {explain,codes,serve,relay-demo}``.
+
+The only module that prints; it may import any layer and nothing imports it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .codes.dsn import read_dsn
+from .codes.explanation import explain
+from .codes.registry import BASIC_CODES, ENHANCED_CODES
+
+if TYPE_CHECKING:
+    from .server.debug import DebugServer
+
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m smtplesson",
+        description="Learn SMTP reply codes: explain replies, list codes, run a local debug server.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    explain = commands.add_parser(
+        "explain", help="explain a reply, bounce or log line ('-' reads one per line from stdin)"
+    )
+    explain.add_argument("texts", nargs="+", metavar="TEXT")
+    explain.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    commands.add_parser("codes", help="a table of every basic and enhanced reply code")
+
+    serve = commands.add_parser("serve", help="run a local debug SMTP server (Ctrl-C stops it)")
+    serve.add_argument("--scenario", metavar="NAME", help="a named scenario, e.g. greylisting")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free ephemeral port)")
+    serve.add_argument("--maildir", metavar="DIR", help="also keep accepted mail in this Maildir")
+
+    commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "explain":
+        return cli_explain(args.texts, args.json)
+    if args.command == "codes":
+        return cli_codes()
+    if args.command == "serve":
+        return cli_serve(args.scenario, args.host, args.port, args.maildir)
+    return cli_relay_demo()
+
+
+def run() -> int:
+    """``main()`` for a shell pipeline: a reader that stops early (``| head``) is not an error."""
+    try:
+        return main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
+# --- codes ---------------------------------------------------------------------
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cli_codes() -> int:
+    """Print a readable table of every basic and enhanced code; returns 0."""
+    basic = [(str(c.code), c.kind, c.title, c.reference) for c in BASIC_CODES.values()]
+    enh = [(c.code, _cut(c.title, 60), _cut(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
+           for c in ENHANCED_CODES.values()]
+    print(f"Basic reply codes ({len(basic)})\n")
+    print(_table(basic, ("Code", "Class", "Title", "Defined in")))
+    print(f"\nEnhanced status codes ({len(enh)}; X = class 2, 4 or 5)\n")
+    print(_table(enh, ("Code", "Title", "Usually with", "Defined in")))
+    return 0
+
+
+# --- explain -------------------------------------------------------------------
+
+def cli_explain(texts: list[str], as_json: bool, *, stdin: TextIO | None = None,
+                stdout: TextIO | None = None) -> int:
+    """``python -m smtplesson explain``: explain each text; "-" reads stdin, one per line.
+
+    Readable blocks by default; with ``as_json`` one JSON object per line.
+    Returns 0, or 2 when there is nothing to explain.
+    """
+    out = stdout or sys.stdout
+    source = stdin or sys.stdin
+    if not texts:
+        print("explain: give a reply, a bounce or log line, or '-' to read standard input",
+              file=sys.stderr)
+        return 2
+    first = True
+    for item in _inputs(texts, source):
+        exp = explain(item)
+        if as_json:
+            out.write(json.dumps(exp.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write(("" if first else "\n") + str(exp) + "\n")
+        first = False
+    return 0
+
+
+def _inputs(texts: list[str], source: TextIO) -> Iterable[str]:
+    """The texts, with "-" replaced by the non-empty lines of ``source``."""
+    for text in texts:
+        if text == "-":
+            for line in source:
+                line = line.rstrip("\r\n")
+                if line.strip():
+                    yield line
+        else:
+            yield text
+
+
+# --- serve ---------------------------------------------------------------------
+def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
+    """ "greylisting:delay=5,foo=bar" -> ("greylisting", {"delay": 5, ...})."""
+    if not text:
+        return None, {}
+    name, _, rest = text.partition(":")
+    options: dict[str, Any] = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return name.strip(), options
+
+
+def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
+              maildir: str | None = None) -> int:
+    """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
+    from .server.debug import DebugServer  # aiosmtpd loads only for this command
+
+    name, options = _parse_scenario(scenario)
+    try:
+        server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
+        server.start()
+    except (KeyError, TypeError, ValueError, OSError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    previous = _interrupt_on_signals()  # before the address is printed: a client may stop us at once
+    shown: dict[int, int] = {}  # session number -> lines printed
+    closed: set[int] = set()
+    try:
+        _print_banner(server)
+        while True:
+            _print_new_lines(server, shown, closed)
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        _print_new_lines(server, shown, closed)
+        print("\nstopped.", flush=True)
+    finally:
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _print_banner(server: DebugServer) -> None:
+    print(f"smtplesson debug server ({server.scenario.name}) listening on "
+          f"{server.host}:{server.port}", flush=True)
+    print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
+    if server.scenario.__doc__:
+        print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
+    print("Ctrl-C stops it.", flush=True)
+
+
+def _interrupt_on_signals() -> dict[int, Any]:
+    """Make Ctrl-C (SIGINT) and SIGTERM stop the server cleanly -- also when the parent
+    started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int]) -> None:
+    """Print what happened since the last call: new sessions, lines, closed connections."""
+    for transcript in server.transcripts:
+        number = transcript.number
+        if number not in shown:
+            print(f"=== session {number} from {transcript.peer}", flush=True)
+        lines = transcript.lines
+        for line in lines[shown.get(number, 0):]:
+            arrow = "<- " if line.direction == "S" else " ->"
+            print(f"{arrow} {line.text}", flush=True)
+        shown[number] = len(lines)
+        if transcript.closed_by and number not in closed:
+            closed.add(number)
+            print(f"=== session {number} closed by the {transcript.closed_by}", flush=True)
+
+
+# --- relay-demo ----------------------------------------------------------------
+def cli_relay_demo() -> int:
+    """``python -m smtplesson relay-demo``: one delivered, one greylisted, one bounced."""
+    from .relay.network import MailNetwork
+
+    with MailNetwork() as net:
+        track = net.send("alice@example.com",
+                         ["bob@example.net", "carol@example.net", "dan@example.net"],
+                         "Hi all, lunch on Friday?\n", subject="Lunch")
+        print("The network (every server on 127.0.0.1; names come from a stub DNS):")
+        print(net)
+        print()
+        print("The journey of Alice's message (times are simulated, from submission):")
+        print(track)
+        print()
+        for dsn in net.dsns("alice@example.com"):
+            report = read_dsn(dsn)
+            print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
+            for block in report.recipients:
+                for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):
+                    print(f"    {name}: {block.get(name, '-')}")
+        print()
+        print("Trace headers of Carol's copy (newest first):")
+        print(track.headers("carol@example.net"))
+    return 0

@@ -1,0 +1,36 @@
+"""The debug server on aiosmtpd: transcripts, rules, scenarios, demos.
+
+Names load lazily, so ``from smtplesson.server import Rule`` does not import aiosmtpd;
+only :mod:`smtplesson.server.debug` (and what imports it) does.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_PUBLIC = {
+    "DebugServer": "debug",
+    "StoredMessage": "debug",
+    "Rule": "rules",
+    "Line": "transcript",
+    "Transcript": "transcript",
+    "Scenario": "scenarios",
+    "SCENARIOS": "scenarios",
+    "demo": "demos",
+    "DemoUnavailable": "demos",
+}
+__all__ = sorted(_PUBLIC)
+
+if TYPE_CHECKING:
+    from .debug import DebugServer, StoredMessage
+    from .demos import DemoUnavailable, demo
+    from .rules import Rule
+    from .scenarios import SCENARIOS, Scenario
+    from .transcript import Line, Transcript
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

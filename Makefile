@@ -1,6 +1,7 @@
 # Two commands do the whole set-up on a fresh machine (Python >= 3.11):
 #   make lab    create .venv from pyproject.toml and open the course in JupyterLab
 #   make test   create .venv (with the test tools) and run every test
+# For contributors: make check (lint + types + fast tests), make notebooks (see CONTRIBUTING.md).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +10,7 @@ PORT   ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: lab test bench clean
+.PHONY: lab test check lint types bench clean
 
 $(VENV)/.course: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +23,25 @@ $(VENV)/.tests: $(VENV)/.course
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.dev: $(VENV)/.tests
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
 lab: $(VENV)/.course
 	$(PY) -m jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) notebooks/00-start-here.ipynb
 
 test: $(VENV)/.tests
 	$(PY) -m pytest
+
+# The quick loop, well under a minute: lint, types, and the unit and integration tests.
+check: lint types
+	$(PY) -m pytest -q -m "unit or integration"
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check smtplesson tests bench
+
+types: $(VENV)/.dev
+	$(PY) -m mypy
 
 bench: $(VENV)/.tests
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -309,7 +309,7 @@ async def run_worker(n: int, course: list[Path], base: Path, args: argparse.Name
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), args.learner_timeout)
         return LearnerResult(**json.loads(out.decode().strip().splitlines()[-1]))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         stuck = [proc.pid, *descendants(proc.pid)]
         for pid in stuck:
             try:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from smtplesson.relay.network import MailNetwork  # noqa: E402
-from smtplesson.server import DebugServer  # noqa: E402
+from smtplesson.relay.network import MailNetwork
+from smtplesson.server import DebugServer
 
 TARGET = 200.0
 ALICE = "alice@example.com"

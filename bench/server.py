@@ -12,7 +12,7 @@ import smtplib
 import socket
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink

@@ -56,7 +56,15 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
     from .clock import SimClock, format_elapsed
     from .codes.dsn import read_dsn
     from .codes.explanation import Explanation, explain
-    from .codes.registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode, enhanced, lookup
+    from .codes.registry import (
+        BASIC_CODES,
+        ENHANCED_CODES,
+        STRUCTURE,
+        EnhancedCode,
+        ReplyCode,
+        enhanced,
+        lookup,
+    )
     from .codes.reply import Reply, ReplyError, parse_reply
     from .course import checks as check
     from .relay.network import MailNetwork

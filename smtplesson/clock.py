@@ -8,12 +8,12 @@ are the same on every run.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
-__all__ = ["SimClock", "START", "format_elapsed"]
+__all__ = ["START", "SimClock", "format_elapsed"]
 
-START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)  # a Monday, 09:00 UTC
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 
 
 class SimClock:
@@ -24,7 +24,7 @@ class SimClock:
             start = datetime.fromisoformat(start)
         start = start or START
         if start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
+            start = start.replace(tzinfo=UTC)
         self.start = start
         self._t0 = start.timestamp()
         self._now = self._t0
@@ -62,7 +62,7 @@ class SimClock:
 
     def datetime(self, when: float | None = None) -> datetime:
         """A simulated time (default: now) as an aware UTC datetime."""
-        return datetime.fromtimestamp(self._now if when is None else when, tz=timezone.utc)
+        return datetime.fromtimestamp(self._now if when is None else when, tz=UTC)
 
     def rfc5322(self, when: float | None = None) -> str:
         """A date as it appears in mail headers: ``Mon, 02 Mar 2026 09:00:00 +0000``."""

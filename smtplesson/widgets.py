@@ -42,7 +42,7 @@ def _safe(where: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return method(self, *args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - shown to the learner instead of a traceback
+            except Exception as exc:
                 self._show_problem(where, exc)
                 return None
 
@@ -195,7 +195,7 @@ class Explorer(W.VBox):
             transcript = demo(code)
         except DemoUnavailable as exc:
             self.live_output.value = cards.message_card(f"{code} cannot be shown live", str(exc))
-        except Exception as exc:  # noqa: BLE001 - a kind message instead of a traceback
+        except Exception as exc:
             self.live_output.value = cards.message_card(
                 f"The live demo of {code} did not work", f"{type(exc).__name__}: {exc}", kind="warn")
         else:
@@ -306,7 +306,7 @@ class Explorer(W.VBox):
         )
         try:
             self.card.value = message
-        except Exception:  # noqa: BLE001 - last resort: never raise into the notebook
+        except Exception:
             pass
 
 
@@ -366,7 +366,7 @@ class CodeMap(W.VBox):
         """Show ``code`` in the explorer (what a click does)."""
         try:
             self.explorer.query.value = str(code)
-        except Exception as exc:  # noqa: BLE001 - never a traceback in the cell
+        except Exception as exc:
             self.explorer._show_problem(f"opening {code}", exc)
 
 
@@ -405,7 +405,7 @@ class TranscriptViewer(W.VBox):
     def _render(self) -> None:
         try:
             self.picture.value = _transcript_html(self.transcript, self.step.value)
-        except Exception as exc:  # noqa: BLE001 - never a traceback in the cell
+        except Exception as exc:
             self.picture.value = cards.message_card(
                 "This transcript cannot be shown", f"{type(exc).__name__}: {exc}", kind="warn")
 

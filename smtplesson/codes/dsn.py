@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from typing import Sequence
 
-__all__ = ["RecipientStatus", "DSNReport", "build_dsn", "read_dsn", "is_dsn", "status_of"]
+__all__ = ["DSNReport", "RecipientStatus", "build_dsn", "is_dsn", "read_dsn", "status_of"]
 
 _ENHANCED = re.compile(r"^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b")
 

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
-from .registry import BASIC_CODES, ENHANCED_CODES
 from .._data import load
+from .registry import BASIC_CODES, ENHANCED_CODES
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 
-__all__ = ["Explanation", "explain", "CATEGORIES"]
+__all__ = ["CATEGORIES", "Explanation", "explain"]
 
 _DATA: dict[str, Any] = load("categories.json")
 #: the 17 categories, in the order of data/categories.json
@@ -262,9 +263,7 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
             body = body.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
     body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
-    if opener and opener in "'\"" and body.endswith(opener):
-        body = body[:-1]
-    elif body.endswith(")") and body.count(")") > body.count("("):
+    if (opener and opener in "'\"" and body.endswith(opener)) or (body.endswith(")") and body.count(")") > body.count("(")):
         body = body[:-1]
     return body.strip()
 

@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from .._data import load as _load
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Union
+
+from .._data import load as _load
 
 __all__ = [
-    "ReplyCode", "EnhancedCode", "BASIC_CODES", "ENHANCED_CODES", "STRUCTURE",
-    "lookup", "enhanced",
+    "BASIC_CODES",
+    "ENHANCED_CODES",
+    "STRUCTURE",
+    "EnhancedCode",
+    "ReplyCode",
+    "enhanced",
+    "lookup",
 ]
 
 KINDS = {

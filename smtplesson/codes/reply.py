@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Reply", "ReplyError", "parse_reply", "OUTCOMES", "KINDS"]
+__all__ = ["KINDS", "OUTCOMES", "Reply", "ReplyError", "parse_reply"]
 
 #: outcome of a reply by its first digit (RFC 5321 §4.2.1)
 OUTCOMES = {2: "success", 3: "continue", 4: "retry", 5: "bounce"}

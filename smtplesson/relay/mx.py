@@ -7,10 +7,10 @@ even try — it bounces at once with ``556 5.1.10``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
-__all__ = ["MXRecord", "MXTable", "MXResult", "NULL_MX_REPLY", "NO_DOMAIN_REPLY"]
+__all__ = ["NO_DOMAIN_REPLY", "NULL_MX_REPLY", "MXRecord", "MXResult", "MXTable"]
 
 NULL_MX_REPLY = "556 5.1.10 Recipient address has null MX (RFC 7505 §4): the domain accepts no mail"
 NO_DOMAIN_REPLY = "550 5.1.2 Host or domain name not found (no MX record for the domain)"

@@ -25,21 +25,22 @@ import smtplib
 import socket
 import threading
 import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
-from ..clock import SimClock, format_elapsed
 from .._data import load
-from .mx import MXTable
+from ..clock import SimClock, format_elapsed
 from ..codes.dsn import RecipientStatus, build_dsn, read_dsn, status_of
-from .tracking import BOUNCED, DELIVERED, Attempt, TrackedMessage
-from .queue import MailQueue, QueueEntry, RetryPolicy
 from ..server.rules import normalise_address as _norm
+from .mx import MXTable
+from .queue import MailQueue, QueueEntry, RetryPolicy
+from .tracking import BOUNCED, DELIVERED, Attempt, TrackedMessage
 
-__all__ = ["MailNetwork", "SimClock", "Host", "RetryPolicy", "REJECTED"]
+__all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock"]
 
 REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
 LOOPBACK = "127.0.0.1"
@@ -187,7 +188,7 @@ class MailNetwork:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
         self.close()
 
-    def __enter__(self) -> "MailNetwork":
+    def __enter__(self) -> MailNetwork:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -344,7 +345,7 @@ class MailNetwork:
         return track, data
 
     # ------------------------------------------------------------------ time
-    def run(self, until: float | None = None, *, max_steps: int = 1_000_000) -> "MailNetwork":
+    def run(self, until: float | None = None, *, max_steps: int = 1_000_000) -> MailNetwork:
         """Process the queues, jumping the clock from event to event, until nothing is queued
         or (with ``until``: seconds from now) that much simulated time has passed."""
         self._check_open()
@@ -359,7 +360,7 @@ class MailNetwork:
             self.clock.set(stop)
         return self
 
-    def advance(self, seconds: float) -> "MailNetwork":
+    def advance(self, seconds: float) -> MailNetwork:
         """Let ``seconds`` of simulated time pass, delivering whatever falls due meanwhile."""
         if seconds < 0:
             raise ValueError("time only moves forward: seconds must be >= 0")
@@ -874,7 +875,7 @@ def _exchange(smtp: smtplib.SMTP, chunks: list[bytes], lockstep: bool) -> Iterat
 class _Copy:
     """A delivered copy: raw bytes, parsed (``email.policy.default``) on first look."""
 
-    __slots__ = ("raw", "_message")
+    __slots__ = ("_message", "raw")
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
@@ -908,7 +909,7 @@ def _stop_all(hosts: list[Host]) -> None:
         if h.server is not None:
             try:
                 h.server.stop()
-            except Exception:  # noqa: BLE001 - stopping must never raise
+            except Exception:
                 pass
         if h._hole is not None:
             h._hole.close()

@@ -8,10 +8,11 @@ the remaining recipients bounce with status 4.4.7, "delivery time expired" (RFC 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-__all__ = ["RetryPolicy", "QueueEntry", "MailQueue"]
+__all__ = ["MailQueue", "QueueEntry", "RetryPolicy"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class RetryPolicy:
     delay_warning: float | None = None  # send one "Action: delayed" DSN after this long (None: never)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any] | None) -> "RetryPolicy":
+    def from_data(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
         data = dict(data or {})
         data.pop("comment", None)
         return cls(**data)

@@ -6,16 +6,17 @@ with the hops that recipient's copy took and every reply it met.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..server.rules import normalise_address
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import SimClock
 
-__all__ = ["Attempt", "RecipientFate", "TrackedMessage", "QUEUED", "DELIVERED", "BOUNCED"]
+__all__ = ["BOUNCED", "DELIVERED", "QUEUED", "Attempt", "RecipientFate", "TrackedMessage"]
 
 QUEUED, DELIVERED, BOUNCED = "queued", "delivered", "bounced"
 
@@ -55,7 +56,7 @@ class RecipientFate:
     delivered_at: float | None = None
     bounced_at: float | None = None
     dsn: EmailMessage | None = None  # the bounce sent back to the sender
-    bounce: "TrackedMessage | None" = None  # that bounce's own journey
+    bounce: TrackedMessage | None = None  # that bounce's own journey
 
     @property
     def hops(self) -> list[str]:
@@ -92,14 +93,14 @@ class TrackedMessage:
     subject: str
     message_id: str
     submitted_at: float
-    clock: "SimClock"
+    clock: SimClock
     attempts: list[Attempt] = field(default_factory=list)
     status: dict[str, str] = field(default_factory=dict)
     delivered_at: dict[str, float] = field(default_factory=dict)
     bounced_at: dict[str, float] = field(default_factory=dict)
     dsns: list[EmailMessage] = field(default_factory=list)
     dsn_for: dict[str, EmailMessage] = field(default_factory=dict)
-    bounce_for: dict[str, "TrackedMessage"] = field(default_factory=dict)  # the DSN on its way
+    bounce_for: dict[str, TrackedMessage] = field(default_factory=dict)  # the DSN on its way
     is_bounce: bool = False  # this message is itself a DSN
     copies: dict[str, Any] = field(default_factory=dict)  # recipient -> delivered copy (.raw, .message)
     warnings: list[EmailMessage] = field(default_factory=list)  # "Action: delayed" DSNs

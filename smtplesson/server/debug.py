@@ -18,10 +18,11 @@ import mailbox as stdlib_mailbox
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cached_property
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
@@ -90,7 +91,7 @@ class StoredMessage:
 class _Record:
     """The raw events of one session (appended by the server thread, read by anyone)."""
 
-    __slots__ = ("events", "start", "number", "peer", "closed_by", "ending", "server", "_cache")
+    __slots__ = ("_cache", "closed_by", "ending", "events", "number", "peer", "server", "start")
 
     def __init__(self, number: int, peer: str, server: str) -> None:
         self.events: list[tuple[str, float, Any]] = []
@@ -124,7 +125,7 @@ def _peer_text(peer: Any) -> str:
 class _SessionSMTP(SMTP):
     """aiosmtpd's SMTP, plus: records every line, custom greeting, 421 closes, extra points."""
 
-    def __init__(self, debug: "DebugServer", handler: Any, **kwargs: Any) -> None:
+    def __init__(self, debug: DebugServer, handler: Any, **kwargs: Any) -> None:
         # per-instance limits: aiosmtpd keeps them on the class, shared by every server
         self.command_size_limits = type(SMTP.command_size_limits)(lambda: SMTP.command_size_limit)
         self._debug = debug
@@ -318,7 +319,7 @@ class _Plan:
     a rule makes a new plan (:meth:`with_rule`).
     """
 
-    __slots__ = ("general", "by_recipient", "hooks", "ordered")
+    __slots__ = ("by_recipient", "general", "hooks", "ordered")
 
     def __init__(self, general: tuple[tuple[int, Decider], ...] = (),
                  by_recipient: dict[str, tuple[tuple[int, Decider], ...]] | None = None,
@@ -328,7 +329,7 @@ class _Plan:
         self.hooks = hooks
         self.ordered = tuple(decide for _, decide in general) + hooks
 
-    def with_rule(self, position: int, rule: Rule, decide: Decider) -> "_Plan":
+    def with_rule(self, position: int, rule: Rule, decide: Decider) -> _Plan:
         """This plan plus one rule, checked after the rules already in it."""
         item = ((position, decide),)
         exact = rule.exact_recipients
@@ -353,7 +354,7 @@ class _Plan:
 class _Handler:
     """aiosmtpd handler: rules first, then the scenario, then the default behaviour."""
 
-    def __init__(self, debug: "DebugServer") -> None:
+    def __init__(self, debug: DebugServer) -> None:
         self.debug = debug
 
     def _verbatim(self, smtp: _SessionSMTP, reply: str) -> str:
@@ -427,7 +428,7 @@ class _Handler:
 class _Controller(Controller):
     """aiosmtpd's Controller with the port-0 fix and a probe we can recognise."""
 
-    def __init__(self, debug: "DebugServer", handler: Any, **kwargs: Any) -> None:
+    def __init__(self, debug: DebugServer, handler: Any, **kwargs: Any) -> None:
         self._debug = debug
         self.probe_addr: tuple[str, int] | None = None
         super().__init__(handler, **kwargs)
@@ -584,7 +585,7 @@ class DebugServer:
         return kwargs
 
     # --- life cycle -------------------------------------------------------------
-    def start(self) -> "DebugServer":
+    def start(self) -> DebugServer:
         """Start listening (no-op if running); returns self."""
         if self._controller is not None:
             return self
@@ -630,7 +631,7 @@ class DebugServer:
     def running(self) -> bool:
         return self._controller is not None
 
-    def __enter__(self) -> "DebugServer":
+    def __enter__(self) -> DebugServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -9,12 +9,12 @@ import smtplib
 from dataclasses import dataclass
 from typing import Any
 
-from ..codes.registry import BASIC_CODES
 from .._data import load
+from ..codes.registry import BASIC_CODES
 from .debug import DebugServer
 from .transcript import Transcript
 
-__all__ = ["demo", "DemoUnavailable", "DEMOS", "DemoClock"]
+__all__ = ["DEMOS", "DemoClock", "DemoUnavailable", "demo"]
 
 DEMOS: dict[int, dict[str, Any]] = {
     int(code): entry

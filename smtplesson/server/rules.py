@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-__all__ = ["Rule", "POINTS", "normalise_reply", "normalise_address"]
+__all__ = ["POINTS", "Rule", "normalise_address", "normalise_reply"]
 
 #: the points of a session where a rule (or a scenario hook) can answer
 POINTS = (

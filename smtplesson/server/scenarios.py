@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .rules import POINTS
 from .rules import normalise_address as _addr
 
-__all__ = ["Scenario", "SCENARIOS", "make_scenario"]
+__all__ = ["SCENARIOS", "Scenario", "make_scenario"]
 
 
 def _domain(address: str) -> str:
@@ -797,7 +798,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
 }
 
 
-def make_scenario(scenario: "str | Scenario | type[Scenario] | None", **options: Any) -> Scenario:
+def make_scenario(scenario: str | Scenario | type[Scenario] | None, **options: Any) -> Scenario:
     """A Scenario from a name (options passed on), a class or an instance."""
     if isinstance(scenario, Scenario):
         if options:

@@ -5,9 +5,10 @@ lines and parses replies lazily, when somebody looks.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 __all__ = ["Line", "Transcript"]
 
@@ -121,7 +122,7 @@ class Transcript:
         self.notes = tuple(notes)  # e.g. what smtplib raised
 
     @classmethod
-    def from_events(cls, events: Sequence[Event], start: float, **kw: Any) -> "Transcript":
+    def from_events(cls, events: Sequence[Event], start: float, **kw: Any) -> Transcript:
         """Build from raw recorded events (lines are split lazily)."""
         return cls(_events=tuple(events), _start=start, **kw)
 

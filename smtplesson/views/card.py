@@ -96,7 +96,7 @@ def _enhanced_items(codes: Iterable[str]) -> list[str]:
     return items
 
 
-def reply_code_card(code: "ReplyCode") -> str:
+def reply_code_card(code: ReplyCode) -> str:
     """The full reference card of one basic reply code."""
     digits = str(code.code)
     rows = [
@@ -116,7 +116,7 @@ def reply_code_card(code: "ReplyCode") -> str:
                 attrs=f' data-code="{code.code}"')
 
 
-def enhanced_code_card(code: "EnhancedCode", typed: str | None = None) -> str:
+def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
     """The reference card of one enhanced status code (class-free "X.2.2")."""
     from ..codes.registry import BASIC_CODES
 
@@ -154,7 +154,7 @@ def _echo(text: str) -> str:
     return escape(one_line)
 
 
-def explanation_card(explanation: Any, basic: "ReplyCode | None" = None) -> str:
+def explanation_card(explanation: Any, basic: ReplyCode | None = None) -> str:
     """An explained reply or bounce line (``views.explanation``), then the code's reference card."""
     from .explanation import explanation_html
 

@@ -7,12 +7,13 @@ Times are relative to the network's start (``+10 min``): no absolute dates, no p
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 from .palette import UNKNOWN_STYLE, badge, style_for
 
-__all__ = ["journey_html", "journey_text", "network_html", "network_text", "messages_html"]
+__all__ = ["journey_html", "journey_text", "messages_html", "network_html", "network_text"]
 
 _FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;"
 _FG = "color:var(--jp-ui-font-color1,inherit);"

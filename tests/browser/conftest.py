@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from jlab import CHROMIUM, REPO, JupyterLab, launch_chromium
 
 

@@ -156,7 +156,7 @@ class JupyterLab:
             cmd.append("--allow-root")
         return cmd
 
-    def start(self, timeout: float = 60.0) -> "JupyterLab":
+    def start(self, timeout: float = 60.0) -> JupyterLab:
         """Start the server and wait until its REST API answers (a few tries on port races)."""
         settings = self._prepare()
         last_error = ""
@@ -220,7 +220,7 @@ class JupyterLab:
         self._terminate()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def __enter__(self) -> "JupyterLab":
+    def __enter__(self) -> JupyterLab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

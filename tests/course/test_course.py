@@ -6,7 +6,6 @@ Conventions these tests enforce are written up in /work/notes/course-conventions
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import smtplib

@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
-from smtplesson.clock import SimClock, format_elapsed
-from smtplesson.relay.mx import MXTable
-from smtplesson.codes.dsn import read_dsn
-from smtplesson.relay.queue import RetryPolicy
 from smtplesson.cli import cli_relay_demo
+from smtplesson.clock import SimClock, format_elapsed
+from smtplesson.codes.dsn import read_dsn
+from smtplesson.relay.mx import MXTable
 from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
+from smtplesson.relay.queue import RetryPolicy
 from smtplesson.server.rules import Rule
 
 ALICE = "alice@example.com"

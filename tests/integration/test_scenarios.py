@@ -5,9 +5,9 @@ import smtplib
 
 import pytest
 
+from smtplesson.server import DebugServer
 from smtplesson.server.demos import DemoClock
 from smtplesson.server.scenarios import SCENARIOS, Scenario
-from smtplesson.server import DebugServer
 
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
 ISSUE_3 = ["unknown-user", "user-not-local", "mailbox-full", "storage-full", "too-many-recipients",
@@ -50,9 +50,8 @@ def test_unknown_user():
 
 
 def test_user_not_local_and_forwarded():
-    with DebugServer("user-not-local") as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            send(srv, to=["carol@example.net"])
+    with DebugServer("user-not-local") as srv, pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+        send(srv, to=["carol@example.net"])
     assert info.value.recipients["carol@example.net"] == (551, b"5.1.6 User not local; please try <carol@example.org>")
     with DebugServer("forwarded") as srv:
         assert send(srv, to=["carol@example.net"]) == {}  # 251 counts as accepted
@@ -187,12 +186,11 @@ def test_content_rejected():
 
 
 def test_message_too_big():
-    with DebugServer("message-too-big", limit=300) as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            assert c.esmtp_features["size"] == "300"
-            with pytest.raises(smtplib.SMTPSenderRefused) as info:
-                c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 400)
+    with DebugServer("message-too-big", limit=300) as srv, connect(srv) as c:
+        c.ehlo()
+        assert c.esmtp_features["size"] == "300"
+        with pytest.raises(smtplib.SMTPSenderRefused) as info:
+            c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 400)
     assert info.value.smtp_code == 552 and info.value.smtp_error.startswith(b"5.3.4")
 
 
@@ -209,25 +207,23 @@ def test_shutting_down(at, error):
 
 
 def test_syntax_codes():
-    with DebugServer("syntax") as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            assert c.docmd("HELLO", "x")[0] == 500
-            assert c.docmd("MAIL", "FROM bob@example.org")[0] == 501
-            assert c.docmd("TURN")[0] == 502
-            assert c.docmd("EXPN", "staff")[0] == 502
-            assert c.docmd("RCPT", "TO:<a@example.net>")[0] == 503
-            assert c.docmd("AUTH", "CRAM-MD5")[0] == 504
-            assert c.docmd("HELP", "FOO")[0] == 504
+    with DebugServer("syntax") as srv, connect(srv) as c:
+        c.ehlo()
+        assert c.docmd("HELLO", "x")[0] == 500
+        assert c.docmd("MAIL", "FROM bob@example.org")[0] == 501
+        assert c.docmd("TURN")[0] == 502
+        assert c.docmd("EXPN", "staff")[0] == 502
+        assert c.docmd("RCPT", "TO:<a@example.net>")[0] == 503
+        assert c.docmd("AUTH", "CRAM-MD5")[0] == 504
+        assert c.docmd("HELP", "FOO")[0] == 504
 
 
 def test_auth():
     with DebugServer("auth") as srv:
         with pytest.raises(smtplib.SMTPSenderRefused) as required:
             send(srv)
-        with connect(srv) as c:
-            with pytest.raises(smtplib.SMTPAuthenticationError) as bad:
-                c.login("alice", "rabbit")
+        with connect(srv) as c, pytest.raises(smtplib.SMTPAuthenticationError) as bad:
+            c.login("alice", "rabbit")
         with connect(srv) as c:
             assert c.login("alice", "wonderland")[0] == 235
             assert c.sendmail("alice@example.net", ["x@example.org"], MSG) == {}
@@ -239,21 +235,19 @@ def test_auth():
                                           ({"backend_down": True}, 454),
                                           ({"transition": ["alice"]}, 432)])
 def test_auth_failures(options, code):
-    with DebugServer("auth", **options) as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            c.user, c.password = "alice", "wonderland"
-            with pytest.raises(smtplib.SMTPAuthenticationError) as info:
-                c.auth("LOGIN", c.auth_login)
+    with DebugServer("auth", **options) as srv, connect(srv) as c:
+        c.ehlo()
+        c.user, c.password = "alice", "wonderland"
+        with pytest.raises(smtplib.SMTPAuthenticationError) as info:
+            c.auth("LOGIN", c.auth_login)
     assert info.value.smtp_code == code
 
 
 def test_auth_requires_tls():
-    with DebugServer("auth", require_tls=True) as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            assert not c.has_extn("auth")
-            assert c.docmd("AUTH", "PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=")[0] == 538
+    with DebugServer("auth", require_tls=True) as srv, connect(srv) as c:
+        c.ehlo()
+        assert not c.has_extn("auth")
+        assert c.docmd("AUTH", "PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=")[0] == 538
 
 
 def test_null_mx_and_no_mail_host():
@@ -264,29 +258,26 @@ def test_null_mx_and_no_mail_host():
             send(srv, sender="bob@nomail.example")
     assert rcpt.value.recipients["bob@nomail.example"][:1] == (556,)
     assert sender.value.smtp_error.startswith(b"5.7.27")
-    with DebugServer("no-mail-host") as srv:
-        with pytest.raises(smtplib.SMTPConnectError) as info:
-            connect(srv)
+    with DebugServer("no-mail-host") as srv, pytest.raises(smtplib.SMTPConnectError) as info:
+        connect(srv)
     assert info.value.smtp_code == 521
 
 
 def test_no_service_greeting_then_503():
     import socket
 
-    with DebugServer("no-service") as srv:
-        with socket.create_connection(srv.address, timeout=5) as sock:
-            reader = sock.makefile("rb")
-            assert reader.readline().startswith(b"554 5.7.1")
-            sock.sendall(b"EHLO c.example.org\r\n")
-            assert reader.readline().startswith(b"503 5.5.1")
-            sock.sendall(b"QUIT\r\n")
-            assert reader.readline().startswith(b"221")
+    with DebugServer("no-service") as srv, socket.create_connection(srv.address, timeout=5) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"554 5.7.1")
+        sock.sendall(b"EHLO c.example.org\r\n")
+        assert reader.readline().startswith(b"503 5.5.1")
+        sock.sendall(b"QUIT\r\n")
+        assert reader.readline().startswith(b"221")
 
 
 def test_params_unknown_and_unavailable():
-    with DebugServer("params-unknown") as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as unknown:
-            send(srv, rcpt_options=["NOTIFY=SUCCESS"])
+    with DebugServer("params-unknown") as srv, pytest.raises(smtplib.SMTPRecipientsRefused) as unknown:
+        send(srv, rcpt_options=["NOTIFY=SUCCESS"])
     assert unknown.value.recipients["alice@example.net"][0] == 555
     with DebugServer("params-unknown", dsn_down=True) as srv:
         with pytest.raises(smtplib.SMTPRecipientsRefused) as down:
@@ -296,50 +287,43 @@ def test_params_unknown_and_unavailable():
 
 
 def test_vrfy():
-    with DebugServer("vrfy") as srv:
-        with connect(srv) as c:
-            assert c.verify("alice")[0] == 252
-    with DebugServer("vrfy", reveal=True) as srv:
-        with connect(srv) as c:
-            assert c.verify("alice")[0] == 250
-            assert c.verify("nobody")[0] == 550
-            code, text = c.verify("smith")
+    with DebugServer("vrfy") as srv, connect(srv) as c:
+        assert c.verify("alice")[0] == 252
+    with DebugServer("vrfy", reveal=True) as srv, connect(srv) as c:
+        assert c.verify("alice")[0] == 250
+        assert c.verify("nobody")[0] == 550
+        code, text = c.verify("smith")
     assert code == 553 and b"mary.smith" in text
 
 
 def test_help_and_status():
-    with DebugServer("help") as srv:
-        with connect(srv) as c:
-            code, text = c.docmd("HELP")
-            assert code == 214 and b"HELP <command>" in text
-            assert c.docmd("HELP", "MAIL")[0] == 214
-    with DebugServer("status") as srv:
-        with connect(srv) as c:
-            code, text = c.docmd("HELP")
+    with DebugServer("help") as srv, connect(srv) as c:
+        code, text = c.docmd("HELP")
+        assert code == 214 and b"HELP <command>" in text
+        assert c.docmd("HELP", "MAIL")[0] == 214
+    with DebugServer("status") as srv, connect(srv) as c:
+        code, text = c.docmd("HELP")
     assert code == 211 and b"messages kept: 0" in text
 
 
 def test_default_help_is_214_not_250():
-    with DebugServer() as srv:
-        with connect(srv) as c:
-            assert c.docmd("HELP")[0] == 214
+    with DebugServer() as srv, connect(srv) as c:
+        assert c.docmd("HELP")[0] == 214
 
 
 def test_etrn_and_atrn():
-    with DebugServer("etrn") as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            assert c.has_extn("etrn")
-            assert c.docmd("ETRN", "example.org")[0] == 253
-            assert c.docmd("ETRN", "example.com")[0] == 251
-            assert c.docmd("ETRN", "@example.org")[0] == 252
-            assert c.docmd("ETRN", "example.edu")[0] == 459
-    with DebugServer("odmr") as srv:
-        with connect(srv) as c:
-            c.ehlo()
-            assert c.docmd("ATRN", "example.org")[0] == 530
-            c.login("alice", "wonderland")
-            assert c.docmd("ATRN", "example.org")[0] == 453
+    with DebugServer("etrn") as srv, connect(srv) as c:
+        c.ehlo()
+        assert c.has_extn("etrn")
+        assert c.docmd("ETRN", "example.org")[0] == 253
+        assert c.docmd("ETRN", "example.com")[0] == 251
+        assert c.docmd("ETRN", "@example.org")[0] == 252
+        assert c.docmd("ETRN", "example.edu")[0] == 459
+    with DebugServer("odmr") as srv, connect(srv) as c:
+        c.ehlo()
+        assert c.docmd("ATRN", "example.org")[0] == 530
+        c.login("alice", "wonderland")
+        assert c.docmd("ATRN", "example.org")[0] == 453
 
 
 def test_custom_scenario_subclass():

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from smtplesson.server.rules import Rule
 from smtplesson.server import DebugServer
+from smtplesson.server.rules import Rule
 
 CLIENT = "client.example.org"
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
@@ -95,9 +95,8 @@ def test_store_and_mailbox(server):
 def test_maildir(tmp_path):
     import mailbox
 
-    with DebugServer(maildir=str(tmp_path / "md")) as srv:
-        with client(srv) as c:
-            c.sendmail("bob@example.org", ["alice@example.net"], MSG)
+    with DebugServer(maildir=str(tmp_path / "md")) as srv, client(srv) as c:
+        c.sendmail("bob@example.org", ["alice@example.net"], MSG)
     box = mailbox.Maildir(str(tmp_path / "md"), create=False)
     assert [m["Subject"] for m in box] == ["t"]
 
@@ -214,11 +213,10 @@ def test_hook_exception_is_a_451_not_a_crash():
         def handle_RCPT(self, session, envelope, address):
             raise RuntimeError("boom")
 
-    with DebugServer(Broken()) as srv:
-        with client(srv) as c:
-            with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-                c.sendmail("bob@example.org", ["alice@example.net"], MSG)
-            assert c.noop()[0] == 250  # still serving
+    with DebugServer(Broken()) as srv, client(srv) as c:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+            c.sendmail("bob@example.org", ["alice@example.net"], MSG)
+        assert c.noop()[0] == 250  # still serving
     assert info.value.recipients["alice@example.net"][0] == 451
     assert isinstance(srv.errors[0], RuntimeError)
 
@@ -227,11 +225,10 @@ def test_hook_exception_is_a_451_not_a_crash():
 def test_rule_for_recipient_and_attempt():
     rules = [Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"),
              Rule("MAIL", "451 4.3.0 Try later", attempt=1)]
-    with DebugServer(rules=rules) as srv:
-        with client(srv) as c:
-            with pytest.raises(smtplib.SMTPSenderRefused) as first:
-                c.sendmail("x@example.org", ["alice@example.net"], MSG)
-            refused = c.sendmail("x@example.org", ["alice@example.net", "bob@example.net"], MSG)
+    with DebugServer(rules=rules) as srv, client(srv) as c:
+        with pytest.raises(smtplib.SMTPSenderRefused) as first:
+            c.sendmail("x@example.org", ["alice@example.net"], MSG)
+        refused = c.sendmail("x@example.org", ["alice@example.net", "bob@example.net"], MSG)
     assert first.value.smtp_code == 451
     assert refused == {"bob@example.net": (550, b"5.1.1 No such user")}
 
@@ -262,25 +259,23 @@ def test_rule_validation():
 def test_rule_at_data_and_end_of_data():
     rules = [Rule("DATA", "554 5.5.1 No valid recipients", to="nobody@example.net"),
              Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to="full@example.net")]
-    with DebugServer(rules=rules) as srv:
-        with client(srv) as c:
-            with pytest.raises(smtplib.SMTPDataError) as a:
-                c.sendmail("b@example.org", ["nobody@example.net"], MSG)
-            with pytest.raises(smtplib.SMTPDataError) as b:
-                c.sendmail("b@example.org", ["full@example.net"], MSG)
+    with DebugServer(rules=rules) as srv, client(srv) as c:
+        with pytest.raises(smtplib.SMTPDataError) as a:
+            c.sendmail("b@example.org", ["nobody@example.net"], MSG)
+        with pytest.raises(smtplib.SMTPDataError) as b:
+            c.sendmail("b@example.org", ["full@example.net"], MSG)
     assert (a.value.smtp_code, b.value.smtp_code) == (554, 552)
     assert srv.messages == []
 
 
 def test_add_rule_on_a_running_server():
-    with DebugServer() as srv:
-        with client(srv) as c:
-            assert c.sendmail("b@example.org", ["bob@example.net"], MSG) == {}
-            rule = srv.add_rule(Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"))
-            srv.add_rule(("MAIL", "451 4.3.0 Try later", "x@example.org"))
-            refused = c.sendmail("b@example.org", ["alice@example.net", "bob@example.net"], MSG)
-            with pytest.raises(smtplib.SMTPSenderRefused):
-                c.sendmail("x@example.org", ["alice@example.net"], MSG)
+    with DebugServer() as srv, client(srv) as c:
+        assert c.sendmail("b@example.org", ["bob@example.net"], MSG) == {}
+        rule = srv.add_rule(Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"))
+        srv.add_rule(("MAIL", "451 4.3.0 Try later", "x@example.org"))
+        refused = c.sendmail("b@example.org", ["alice@example.net", "bob@example.net"], MSG)
+        with pytest.raises(smtplib.SMTPSenderRefused):
+            c.sendmail("x@example.org", ["alice@example.net"], MSG)
     assert refused == {"bob@example.net": (550, b"5.1.1 No such user")}
     assert srv.rules[0] is rule and len(srv.rules) == 2 and rule.hits == 1
     assert isinstance(srv.rules, tuple)  # a snapshot: add rules with add_rule()
@@ -316,12 +311,11 @@ def test_rules_keep_their_order_with_exact_recipient_index():
              *(Rule("RCPT", f"550 5.1.1 user{i} unknown", to=f"user{i}@example.net")
                for i in range(300)),
              Rule("RCPT", "553 5.1.3 everyone else")]
-    with DebugServer(rules=rules) as srv:
-        with client(srv) as c:
-            c.ehlo()
-            c.mail("b@example.org")
-            answers = [c.rcpt(a) for a in ("user7@example.net", "USER7@Example.NET",
-                                           "<user299@example.net>", "nobody@example.net")]
+    with DebugServer(rules=rules) as srv, client(srv) as c:
+        c.ehlo()
+        c.mail("b@example.org")
+        answers = [c.rcpt(a) for a in ("user7@example.net", "USER7@Example.NET",
+                                       "<user299@example.net>", "nobody@example.net")]
     assert [code for code, _ in answers] == [450, 550, 550, 553]
     assert answers[1][1] == b"5.1.1 user7 unknown" and answers[2][1] == b"5.1.1 user299 unknown"
     assert rules[8].hits == 1 and rules[9].hits == 0  # the first RCPT got the 450
@@ -329,11 +323,10 @@ def test_rules_keep_their_order_with_exact_recipient_index():
 
 def test_exact_recipient_rule_at_end_of_data_with_several_recipients():
     rule = Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to=["full@example.net", "x@example.net"])
-    with DebugServer(rules=[rule]) as srv:
-        with client(srv) as c:
-            with pytest.raises(smtplib.SMTPDataError):
-                c.sendmail("b@example.org", ["a@example.net", "full@example.net", "x@example.net"], MSG)
-            assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
+    with DebugServer(rules=[rule]) as srv, client(srv) as c:
+        with pytest.raises(smtplib.SMTPDataError):
+            c.sendmail("b@example.org", ["a@example.net", "full@example.net", "x@example.net"], MSG)
+        assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
     assert rule.hits == 1 and len(srv.messages) == 1
 
 
@@ -381,9 +374,8 @@ def test_size_advertised_and_enforced():
 
 
 def test_recipient_limit():
-    with DebugServer(max_recipients=2) as srv:
-        with client(srv) as c:
-            refused = c.sendmail("b@example.org", [f"u{i}@example.net" for i in range(3)], MSG)
+    with DebugServer(max_recipients=2) as srv, client(srv) as c:
+        refused = c.sendmail("b@example.org", [f"u{i}@example.net" for i in range(3)], MSG)
     assert refused["u2@example.net"][0] == 452
     assert srv.messages[0].rcpt_tos == ("u0@example.net", "u1@example.net")
 
@@ -490,11 +482,10 @@ def test_cli_serve_prints_live_transcript_and_stops_on_ctrl_c():
 
 
 def test_rule_at_ehlo_replaces_the_whole_reply():
-    with DebugServer(rules=[Rule("EHLO", "250-mx.example.net\n250 SIZE 1000")]) as srv:
-        with client(srv) as c:
-            code, _ = c.ehlo()
-            assert code == 250 and c.esmtp_features == {"size": "1000"}
-            assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
+    with DebugServer(rules=[Rule("EHLO", "250-mx.example.net\n250 SIZE 1000")]) as srv, client(srv) as c:
+        code, _ = c.ehlo()
+        assert code == 250 and c.esmtp_features == {"size": "1000"}
+        assert c.sendmail("b@example.org", ["a@example.net"], MSG) == {}
 
 
 def test_transcript_read_right_after_quit_is_complete() -> None:

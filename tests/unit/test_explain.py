@@ -235,6 +235,6 @@ def test_explain_never_raises_on_reply_like_text(text: str) -> None:
 
 def test_package_level_explain_is_the_function_even_after_submodule_import() -> None:
     import smtplesson
-    import smtplesson.codes.explanation  # noqa: F401  (the module is named apart from the function)
+    import smtplesson.codes.explanation
 
     assert smtplesson.explain("550 5.1.1 x").category == "mailbox-unknown"

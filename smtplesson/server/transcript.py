@@ -12,10 +12,6 @@ from typing import Any
 
 __all__ = ["Line", "Transcript"]
 
-#: kinds of line in a transcript
-KINDS = ("reply", "command", "auth", "data")
-
-
 @dataclass(frozen=True)
 class Line:
     """One line of a session, without its CRLF."""
@@ -127,7 +123,7 @@ class Transcript:
         return cls(_events=tuple(events), _start=start, **kw)
 
     @cached_property
-    def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
+    def lines(self) -> tuple[Line, ...]:
         """Every line of the session, in order."""
         return _classify(_split_events(self._events or (), self._start))
 
@@ -202,7 +198,7 @@ class Transcript:
         from ..views.transcript import fold_note
 
         for line, hidden in self.visible_lines(full):
-            if hidden:
+            if line is None:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
             arrow = "<- " if line.direction == "S" else " ->"
@@ -244,8 +240,8 @@ class Transcript:
             "closed_by": self.closed_by,
             "notes": list(self.notes),
             "lines": [
-                {"direction": l.direction, "time": l.time, "text": l.text, "kind": l.kind}
-                for l in self.lines
+                {"direction": ln.direction, "time": ln.time, "text": ln.text, "kind": ln.kind}
+                for ln in self.lines
             ],
         }
 

@@ -31,6 +31,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from .._data import load
+from ..codes.syntax import class_of
 from .dispatch import Dispatcher, Handler
 from .protocol import LessonController, LessonSMTP
 from .rules import Rule, normalise_address, normalise_reply
@@ -396,7 +397,7 @@ class DebugServer:
 
     def _end_of_data(self, session: Session, envelope: Envelope) -> str:
         reply = self._dispatcher.decide("END-OF-DATA", session, envelope)
-        if reply is not None and reply[:1] != "2":
+        if reply is not None and class_of(reply) != 2:
             return reply
         with self._lock:
             number = len(self._messages) + 1
@@ -413,7 +414,7 @@ class DebugServer:
             reply = self.on_message(stored)
             if reply is not None:
                 reply = normalise_reply(reply)
-                if reply[:1] != "2":
+                if class_of(reply) != 2:
                     return reply
         return self._keep(stored, reply)
 

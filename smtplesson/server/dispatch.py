@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import MISSING, Envelope, Session
 
 from .._data import load
+from ..codes.syntax import class_of
 from .protocol import Host, LessonSMTP
 from .rules import Rule, normalise_reply
 
@@ -102,7 +103,7 @@ class Handler:
         reply = self.server.decide("HELO", session, envelope, hostname)
         if reply is None:
             return MISSING
-        if reply[:1] == "2":
+        if class_of(reply) == 2:
             session.host_name = hostname
         return smtp.mark_verbatim(reply)
 
@@ -111,7 +112,7 @@ class Handler:
         reply = self.server.decide("MAIL", session, envelope, address, options)
         if reply is None:
             reply = _REPLIES["MAIL"]
-        if reply[:1] == "2":
+        if class_of(reply) == 2:
             envelope.mail_from = address
             envelope.mail_options.extend(options)
         return smtp.mark_verbatim(reply)
@@ -125,7 +126,7 @@ class Handler:
                 reply = _REPLIES["TOO-MANY-RECIPIENTS"].format(limit=server.max_recipients)
             else:
                 reply = _REPLIES["RCPT"]
-        if reply[:1] == "2":
+        if class_of(reply) == 2:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         return smtp.mark_verbatim(reply)

@@ -47,6 +47,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Session
 
 from .._data import load
+from ..codes.syntax import class_of, code_of
 
 __all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
 
@@ -99,7 +100,7 @@ def rewrite_stock(status: str) -> str:
     known = STOCK_REPLIES.get(status)
     if known is not None:
         return known
-    if status[:1] == "5":
+    if class_of(status) == 5:
         for old, new in STOCK_PREFIXES:
             if status.startswith(old):
                 return new + status[len(old):]
@@ -178,14 +179,14 @@ class LessonSMTP(SMTP):
         else:
             response = status
             status = response.decode("utf-8", "backslashreplace")
-        code = response[:3]
+        code = code_of(status)
         record = self.record
         if record is not None:
             record.events.append(("S", time.monotonic(), status))
-            record.ending = record.ending or code in (b"221", b"421")
+            record.ending = record.ending or code in (221, 421)
         self._writer.write(response + b"\r\n")
         await self._writer.drain()
-        if code == b"421":  # RFC 5321 §3.8: 421 closes the channel
+        if code == 421:  # RFC 5321 §3.8: 421 closes the channel
             self.close_now()
 
     async def push_verbatim(self, status: str) -> None:
@@ -202,9 +203,9 @@ class LessonSMTP(SMTP):
 
     def _after_greeting(self, greeting: str) -> None:
         """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
-        if greeting[:1] != "5":
+        if class_of(greeting) != 5:
             return
-        refusal = greeting if greeting.startswith("521") else _REPLIES["REFUSED-503"]
+        refusal = greeting if code_of(greeting) == 521 else _REPLIES["REFUSED-503"]
 
         async def refuse(arg: str | None) -> None:
             await self.push_verbatim(refusal)
@@ -228,7 +229,7 @@ class LessonSMTP(SMTP):
             if reply is not None:
                 self._set_rset_state()
                 session.extended_smtp = True
-                if reply[:1] == "2":
+                if class_of(reply) == 2:
                     session.host_name = hostname
                 await self.push_verbatim(reply)
                 return

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..codes.syntax import code_of, is_last_line
+
 __all__ = ["Line", "Transcript"]
 
 @dataclass(frozen=True)
@@ -31,8 +33,7 @@ class Line:
     @property
     def code(self) -> int | None:
         """The reply code of a server line, else None."""
-        head = self.text[:3]
-        return int(head) if self.direction == "S" and head.isdigit() else None
+        return code_of(self.text) if self.direction == "S" else None
 
 
 Event = tuple[str, float, Any]  # (direction, monotonic time, bytes or str)
@@ -73,9 +74,10 @@ def _classify(raw: Iterable[tuple[str, float, str]]) -> tuple[Line, ...]:
     for direction, when, text in raw:
         if direction == "S":
             kind = "reply"
-            if text[3:4] != "-":  # last line of a reply
-                in_data = text.startswith("354")
-                challenged = text.startswith("334")
+            if is_last_line(text):
+                code = code_of(text)
+                in_data = code == 354
+                challenged = code == 334
         elif in_data:
             kind = "data"
             if text == ".":
@@ -138,7 +140,7 @@ class Transcript:
                 sent.append(line)
                 continue
             reply.append(line)
-            if line.text[3:4] != "-":
+            if is_last_line(line.text):
                 pairs.append((tuple(sent), tuple(reply)))
                 sent, reply = [], []
         if sent or reply:

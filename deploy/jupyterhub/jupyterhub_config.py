@@ -172,7 +172,8 @@ if CULL_TIMEOUT > 0 and not on_tljh():
 
 # --- who may log in: own passwords, instructor-approved ----------------------------------
 c.JupyterHub.authenticator_class = "native"
-c.Authenticator.admin_users = {n.strip() for n in os.environ.get("SMTPLESSON_ADMINS", "").split(",") if n.strip()}
+ADMINS = os.environ.get("SMTPLESSON_ADMINS", "")
+c.Authenticator.admin_users = {name.strip() for name in ADMINS.split(",") if name.strip()}
 c.NativeAuthenticator.open_signup = False           # a sign-up waits for an instructor
 # JupyterHub >= 5 also wants an allow rule; the gate is NativeAuthenticator's own: a password
 # that matches AND an instructor's authorization (checked in its authenticate()).

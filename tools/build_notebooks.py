@@ -28,6 +28,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat import NotebookNode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,6 +136,8 @@ def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
     kept = [dict(cell.metadata) for cell in nb.cells]
     NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
                    resources={"metadata": {"path": str(folder)}}).execute()
+    # a kernel flushes stdout in chunks that vary from run to run: one output per stream
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     for cell, metadata in zip(nb.cells, kept, strict=True):
         cell.metadata = metadata
         for output in cell.get("outputs", []):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -134,8 +135,10 @@ def generate(path: Path) -> dict[Path, NotebookNode]:
 def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
     """Run `nb` in a fresh kernel started in `folder`, then drop what changes from run to run."""
     kept = [dict(cell.metadata) for cell in nb.cells]
-    NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    client = NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    # the kernel process's own log (a warning about loopback TCP); cell output is captured apart
+    client.execute(stderr=subprocess.DEVNULL)
     # a kernel flushes stdout in chunks that vary from run to run: one output per stream
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     for cell, metadata in zip(nb.cells, kept, strict=True):

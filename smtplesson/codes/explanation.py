@@ -13,15 +13,13 @@ The category tables and keyword rules live in ``data/categories.json``.
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from .._data import load
 from .classes import REPLY_CLASSES, enhanced_class_of
-from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE
+from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 from .syntax import (
     CODE_AND_ENHANCED_IN_TEXT,
@@ -56,49 +54,8 @@ _COMMAND_NAME = re.compile(
     r"vrfy|expn|noop|etrn)\b",
     re.IGNORECASE,
 )
-# Keyword rules: alternatives indexed by their first two letters (see data/categories.json).
-_WORD = re.compile(r"[a-z]+")
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    """Split a regex at its top-level '|' (not inside groups, classes or escapes)."""
-    parts, depth, in_class, escaped, current = [], 0, False, False, []
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _build_keyword_index(rules: list[list[str]]) -> dict[str, list[tuple[int, re.Pattern[str]]]]:
-    """{first two letters: [(rule index, compiled alternative), ...]}."""
-    index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-    for number, (_, pattern) in enumerate(rules):
-        for alternative in _split_alternatives(pattern):
-            lead = re.match(r"(?:\\b)?([a-z]{2})", alternative)
-            if lead is None:
-                raise ValueError(f"keyword rule {number}: {alternative!r} must start with two letters")
-            index.setdefault(lead.group(1), []).append((number, re.compile(alternative)))
-    return index
-
-
-_KEYWORD_INDEX = _build_keyword_index(_DATA["keywords"])
-_KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+# Keyword rules (data/categories.json): tried in order, each matching where a word starts.
+_KEYWORDS = [(category, re.compile(rf"(?<![a-z])(?:{pattern})")) for category, pattern in _DATA["keywords"]]
 _WS = re.compile(r"\s+")
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
@@ -142,8 +99,20 @@ class Explanation:
             return None
         return KINDS.get(_class(self.code, self.enhanced))
 
+    @property
+    def info(self) -> ReplyCode | None:
+        """The registry entry of the basic code, or None."""
+        return BASIC_CODES.get(self.code) if self.code is not None else None
+
+    @property
+    def enhanced_info(self) -> EnhancedCode | None:
+        """The registry entry of the enhanced code (class-free, ``X.1.1``), or None."""
+        return ENHANCED_CODES.get("X" + self.enhanced[1:]) if self.enhanced else None
+
     def __str__(self) -> str:
-        return _format(self)
+        from ..views.text import explanation_text
+
+        return explanation_text(self)
 
     def _repr_html_(self) -> str:
         from ..views.explanation import explanation_html
@@ -226,10 +195,9 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     """The best code-like number: a registry code where a reply starts (after ':', ';',
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
     known = unknown = None
-    basic = BASIC_CODES
     for match in CODE_IN_TEXT.finditer(scan):
         at_reply = _at_reply_start(scan, match.start())
-        if int(match.group(1)) in basic:
+        if int(match.group(1)) in BASIC_CODES:
             if at_reply:
                 return match
             known = known or match
@@ -274,20 +242,11 @@ def _command(scan: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
 def _keyword(text: str) -> str | None:
     """The category of the earliest keyword rule that matches ``text`` (case-insensitive)."""
     low = text.lower()
-    best = len(_KEYWORD_CATEGORY)
-    index = _KEYWORD_INDEX
-    for word in _WORD.finditer(low):
-        candidates = index.get(low[word.start():word.start() + 2])
-        if candidates:
-            start = word.start()
-            for number, alternative in candidates:
-                if number < best and alternative.match(low, start):
-                    best = number
-    return _KEYWORD_CATEGORY[best] if best < len(_KEYWORD_CATEGORY) else None
+    return next((category for category, rule in _KEYWORDS if rule.search(low)), None)
 
 
 def _category(code: int | None, enhanced: str | None, text: str) -> str:
@@ -298,7 +257,7 @@ def _category(code: int | None, enhanced: str | None, text: str) -> str:
     return _keyword(text) or fallback
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # bench/explain.py guards these caches: without them < 60,000 lines/s
 def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, str]:
     """(category decided by the codes alone or None, fallback category)."""
     digit = _class(code, enhanced)
@@ -322,7 +281,6 @@ def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, 
 def _static(code: int | None, enhanced: str | None, category: str
             ) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
     """(outcome, summary, advice, references, notes): everything that depends on codes only."""
-    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
     digit = _class(code, enhanced)
     outcome = OUTCOMES[digit]
     reply_class = REPLY_CLASSES[digit]
@@ -336,8 +294,8 @@ def _static(code: int | None, enhanced: str | None, category: str
     if enhanced is not None and digit in (4, 5):
         advice_by_outcome = _DATA["advice_by_enhanced"].get("X" + enhanced[1:], advice_by_outcome)
     advice = advice_by_outcome.get(outcome) or next(iter(advice_by_outcome.values()))
-    info = basic.get(code) if code is not None else None
-    enh_info = enhanced_codes.get("X" + enhanced[1:]) if enhanced else None
+    info = BASIC_CODES.get(code) if code is not None else None
+    enh_info = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
     references: list[str] = []
     notes: list[str] = []
     if code is not None:
@@ -425,61 +383,3 @@ def _nothing(text: str, note: str | None = None) -> Explanation:
     notes = (note,) if note else ()
     return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
                        None, None)
-
-
-# ---------------------------------------------------------------- readable output
-
-_WIDTH = 88
-_LABEL = 10
-
-
-def _format(exp: Explanation) -> str:
-    """A readable multi-line description (used by __str__ and the CLI)."""
-    if not exp.found:
-        rows = [("text", _short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
-        rows += [("note", note) for note in exp.notes]
-        return "No SMTP reply found.\n" + _rows(rows)
-    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
-    head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
-    if exp.reply is not None and exp.reply.text:
-        head += " " + _short(exp.reply.text, 60)
-    rows: list[tuple[str, str]] = []
-    if exp.code is not None:
-        info = basic.get(exp.code)
-        title = f" {info.title}" if info is not None else ""
-        digit = exp.code // 100
-        rows.append(("code", f"{exp.code} — {KINDS.get(digit)} ({digit}xx):{title}"))
-    if exp.enhanced is not None:
-        enh = enhanced_codes.get("X" + exp.enhanced[1:])
-        title = f" {enh.title}" if enh is not None else " (not a registered code)"
-        rows.append(("enhanced", f"{exp.enhanced}{title}"))
-    rows.append(("outcome", exp.outcome or ""))
-    rows.append(("category", exp.category))
-    rows.append(("meaning", exp.summary))
-    info = basic.get(exp.code) if exp.code is not None else None
-    if info is not None and getattr(info, "meaning", ""):
-        rows.append(("", f"{exp.code}: {info.meaning}"))
-    enh = enhanced_codes.get("X" + exp.enhanced[1:]) if exp.enhanced else None
-    if enh is not None and getattr(enh, "meaning", ""):
-        rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
-    rows.append(("advice", exp.advice))
-    if exp.command:
-        rows.append(("command", exp.command))
-    rows.append(("RFC", ", ".join(exp.references)))
-    rows += [("note", note) for note in exp.notes]
-    return head + "\n" + _rows(rows)
-
-
-def _rows(rows: Iterable[tuple[str, str]]) -> str:
-    indent = " " * (_LABEL + 1)
-    out = []
-    for label, value in rows:
-        first = f"{label + ':' if label else '':<{_LABEL}} "
-        out.append(textwrap.fill(value, _WIDTH, initial_indent=first, subsequent_indent=indent,
-                                 break_on_hyphens=False) if value else first.rstrip())
-    return "\n".join(out)
-
-
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -95,6 +95,11 @@ class ReplyCode:
         entry = STRUCTURE["second_digit"][str(digit)]
         return f"x{digit}z {entry['name']}: {entry['meaning']}"
 
+    @property
+    def enhanced_entries(self) -> tuple[tuple[str, EnhancedCode | None], ...]:
+        """The related enhanced codes with their registry entries (None when unregistered)."""
+        return tuple((text, enhanced(text)) for text in self.enhanced)
+
     def _repr_html_(self) -> str:
         from ..views.card import reply_code_card
 
@@ -131,6 +136,11 @@ class EnhancedCode:
     def subject_name(self) -> str:
         """The subject's name, e.g. "Addressing Status"."""
         return STRUCTURE["enhanced_subject"][str(self.subject)]["name"]
+
+    @property
+    def basic_entries(self) -> tuple[tuple[int, ReplyCode | None], ...]:
+        """The basic codes it usually travels with, with their registry entries."""
+        return tuple((number, BASIC_CODES.get(number)) for number in self.basic_codes)
 
     def with_class(self, klass: int | str) -> str:
         """The class-full form, e.g. with_class(5) -> "5.1.1"."""

@@ -35,4 +35,5 @@ def test_retry_policy_reads_the_network_data() -> None:
     from smtplesson.relay.queue import RetryPolicy
 
     policy = RetryPolicy.from_data(_data.load("network.json")["retry"])
-    assert policy.first == 600 and RetryPolicy.from_data({"comment": "still accepted", "first": 60}).first == 60
+    assert policy.first == 600
+    assert RetryPolicy.from_data({"comment": "still accepted", "first": 60}).first == 60

@@ -22,9 +22,13 @@ from typing import Any
 
 import trustme
 
-__all__ = ["LocalCA", "describe", "local_ca"]
+__all__ = ["CERTIFICATES", "WRONG_NAME", "LocalCA", "describe", "local_ca"]
 
 ORGANIZATION = "smtplesson local CA"
+#: what a server's certificate can be: right, for another name, or out of date
+CERTIFICATES = ("valid", "wrong-name", "expired")
+#: the name on a "wrong-name" certificate (RFC 6761 §6.4: .invalid never resolves)
+WRONG_NAME = "someone-else.invalid"
 
 
 class LocalCA:
@@ -35,28 +39,30 @@ class LocalCA:
         self._folder = Path(tempfile.mkdtemp(prefix="smtplesson-ca-"))
         self.ca_path = str(self._folder / "ca.pem")
         self._ca.cert_pem.write_to_path(self.ca_path)
-        self._issued: dict[tuple[str, bool], trustme.LeafCert] = {}
+        self._issued: dict[tuple[str, str, bool], trustme.LeafCert] = {}
         self._lock = threading.Lock()
         atexit.register(shutil.rmtree, self._folder, True)
 
-    def certificate(self, hostname: str, *, expired: bool = False) -> trustme.LeafCert:
-        """A certificate for ``hostname`` and 127.0.0.1 (``expired``: it ran out yesterday)."""
-        key = (hostname.lower(), expired)
+    def certificate(self, hostname: str, address: str = "127.0.0.1", *,
+                    expired: bool = False) -> trustme.LeafCert:
+        """A certificate for ``hostname`` and ``address`` (``expired``: it ran out yesterday)."""
+        key = (hostname.lower(), address, expired)
         with self._lock:
             cert = self._issued.get(key)
             if cert is None:
                 now = datetime.datetime.now(datetime.timezone.utc)
                 window = {"not_before": now - datetime.timedelta(days=30),
                           "not_after": now - datetime.timedelta(days=1)} if expired else {}
-                cert = self._ca.issue_cert(hostname, "127.0.0.1", organization_name=ORGANIZATION, **window)
+                cert = self._ca.issue_cert(hostname, address, organization_name=ORGANIZATION, **window)
                 self._issued[key] = cert
         return cert
 
-    def server_context(self, hostname: str, *, expired: bool = False) -> ssl.SSLContext:
+    def server_context(self, hostname: str, address: str = "127.0.0.1", *,
+                       expired: bool = False) -> ssl.SSLContext:
         """What a server presents: its certificate for ``hostname``, TLS 1.2 at least."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.certificate(hostname, expired=expired).configure_cert(context)
+        self.certificate(hostname, address, expired=expired).configure_cert(context)
         return context
 
     def client_context(self, *, verify: bool = True) -> ssl.SSLContext:

@@ -80,7 +80,8 @@ class SenderRequirements(Scenario):
 
     def vouched(self, found: Authentication) -> bool:
         """An ARC chain that passes, sealed by a forwarder this MX trusts (RFC 8617 §7.2)."""
-        return found.arc.result == "pass" and str(getattr(found.arc, "header_as_d", "")) in self.trusted_sealers
+        sealer = str(getattr(found.arc, "header_as_d", "") or "")
+        return found.arc.result == "pass" and sealer in self.trusted_sealers
 
     def verdict(self, found: Authentication, ip: str) -> str | None:
         """The refusal the authentication results call for, or None to accept."""

@@ -50,10 +50,11 @@ class LocalCA:
         with self._lock:
             cert = self._issued.get(key)
             if cert is None:
-                now = datetime.datetime.now(datetime.timezone.utc)
-                window = {"not_before": now - datetime.timedelta(days=30),
-                          "not_after": now - datetime.timedelta(days=1)} if expired else {}
-                cert = self._ca.issue_cert(hostname, address, organization_name=ORGANIZATION, **window)
+                now = datetime.datetime.now(datetime.UTC)
+                until = now - datetime.timedelta(days=1) if expired else None
+                since = now - datetime.timedelta(days=30) if expired else None
+                cert = self._ca.issue_cert(hostname, address, organization_name=ORGANIZATION,
+                                           not_before=since, not_after=until)
                 self._issued[key] = cert
         return cert
 

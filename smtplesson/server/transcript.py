@@ -247,8 +247,8 @@ class Transcript:
             "closed_by": self.closed_by,
             "notes": list(self.notes),
             "lines": [
-                {"direction": l.direction, "time": l.time, "text": l.text, "kind": l.kind}
-                for l in self.lines
+                {"direction": x.direction, "time": x.time, "text": x.text, "kind": x.kind}
+                for x in self.lines
             ],
         }
 

@@ -7,20 +7,19 @@ Times are relative to the network's start (``+10 min``): no absolute dates, no p
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from ._html import BG, BORDER, FG, FG_MUTED, FONT, MONO
 from .palette import UNKNOWN_STYLE, badge, style_for
 
-__all__ = ["journey_html", "journey_text", "messages_html", "network_html", "network_text"]
+__all__ = ["journey_html", "journey_text", "network_html", "network_text"]
 
-_FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;"
-_FG = "color:var(--jp-ui-font-color1,inherit);"
-_MUTED = "color:var(--jp-ui-font-color2,#777);"
-_BOX = ("border:1px solid var(--jp-border-color1,#8888);border-radius:6px;"
-        "background:var(--jp-layout-color1,transparent);")
-_MONO = "font-family:var(--jp-code-font-family,monospace);"
+_FONT = f"font-family:{FONT};font-size:13px;"
+_FG = f"color:{FG};"
+_MUTED = f"color:{FG_MUTED};"
+_BOX = f"border:1px solid {BORDER};border-radius:6px;background:{BG};"
+_MONO = f"font-family:{MONO};"
 _STATUS = {  # status -> (class digit for colours, symbol text)
     "delivered": (2, "✓ delivered"),
     "bounced": (5, "✗ bounced"),
@@ -247,11 +246,6 @@ def _legend() -> str:
             + " · times are simulated, from the network's start</div>")
 
 
-def messages_html(tracks: Iterable[Any]) -> str:
-    """Several journeys one below the other."""
-    return "".join(journey_html(t) for t in tracks)
-
-
 def journey_text(track: Any) -> str:
     """The same journey as plain text (for the terminal and for ``print``)."""
     out = [f"{track.id}  {track.sender or '<>'} -> {', '.join(track.recipients)}  "
@@ -281,7 +275,7 @@ def network_text(net: Any) -> str:
         state = "" if h.state == "up" else f"  [{h.state}]"
         out.append(f"  {h.role:<4} {h.name:<20} {h.about}{state}")
     out.append("MX records (stub DNS):")
-    out += ["  " + line for line in net.dns.zone_text().splitlines()]
+    out += ["  " + line for line in net.dns.zone_text("MX").splitlines()]
     out.append("Mailboxes: " + ", ".join(net.users))
     return "\n".join(out)
 

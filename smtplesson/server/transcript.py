@@ -239,7 +239,10 @@ class Transcript:
         return transcript_html(self, full=full)
 
     def _repr_html_(self) -> str:
-        return self.html()
+        """In a notebook each code's legend entry shows once per kernel (no repeated glossary)."""
+        from ..views.transcript import EXPLAINED, transcript_html
+
+        return transcript_html(self, explained=EXPLAINED)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for JSON)."""

@@ -1,0 +1,267 @@
+"""Queue runs: where each entry goes, the SMTP hand-over, and what each reply means.
+
+A queue run groups the due entries by destination (the relay host, or a recipient domain's MX
+hosts in preference order, RFC 5321 §5.1) and carries each group over one
+:class:`~smtplesson.relay.client.Session`.  The replies then decide each recipient: 2xx passed
+on, 5xx bounced, 4xx stays queued; a 421 or a broken connection moves on to the next MX.
+
+Faults are counted as they happened.  A transaction that the session never reached (the
+connection broke on an earlier one) is not an attempt: it goes out again at once on a new
+connection.  A connection lost after the final "." leaves the sender unable to know whether
+the receiver took the message (RFC 5321 §6.1): it retries, and a duplicate may reach the
+mailbox (RFC 1047); the record shows both copies.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..clock import format_elapsed
+from .client import Result, Session, Transaction
+from .tracking import Attempt, TrackedMessage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..codes.dsn import RecipientStatus
+    from .layout import Host
+    from .network import MailNetwork
+    from .queue import MailQueue, QueueEntry
+
+__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "Pending", "Router", "lost_after_data"]
+
+GIVE_UP_STATUS = "4.4.7"  # RFC 3463 §3.5: delivery time expired
+NEXT_MX = "trying the next MX"
+
+
+def lost_after_data(server: str) -> str:
+    return (f"connection lost after the final '.', no reply: the sender cannot know whether "
+            f"{server} took the message (RFC 5321 §6.1)")
+
+
+@dataclass
+class Pending:
+    """One message on its way through one hand-over (a queue run or a submission)."""
+
+    track: TrackedMessage
+    sender: str
+    recipients: Sequence[str]
+    data: bytes
+    accepted: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    bounced: list[str] = field(default_factory=list)
+    retry_elsewhere: bool = False  # 421 / dropped connection: try the next MX
+    decided: set[str] = field(default_factory=set)
+    last: dict[str, Attempt] = field(default_factory=dict)
+    tried: bool = False  # some reply (or a failed connection) decided part of it
+    taken: bool = False  # the receiver accepted it (known to the network, not to the sender)
+    first_index: int = 1 << 30
+
+    @classmethod
+    def of(cls, e: QueueEntry) -> Pending:
+        return cls(e.track, e.sender, list(e.recipients), e.data)
+
+    @property
+    def left(self) -> list[str]:
+        return [r for r in self.recipients if r not in self.decided]
+
+
+class Router:
+    """The sending side of the network's MSAs and MTAs."""
+
+    def __init__(self, net: MailNetwork) -> None:
+        self.net = net
+
+    # ------------------------------------------------------------------ queue runs
+    def run_queue(self, h: Host, queue: MailQueue, due: list[QueueEntry]) -> None:
+        groups: dict[str, list[QueueEntry]] = {}
+        for e in due:
+            groups.setdefault(self.destination(h, e), []).append(e)
+        bounces: dict[str, list[tuple[QueueEntry, RecipientStatus]]] = {}
+        for dest, entries in groups.items():
+            runs = [(e, Pending.of(e)) for e in entries]
+            self.deliver(h, dest, [p for _, p in runs])
+            for e, p in runs:
+                self.settle(h, queue, e, p, bounces)
+        for _, items in sorted(bounces.items()):
+            self.net.bounces.bounce(h, items)
+
+    @staticmethod
+    def destination(h: Host, e: QueueEntry) -> str:
+        """``host:NAME`` (the relay) or ``domain:DOMAIN`` (its MX records).
+
+        ``relay_to`` is the next hop for other domains only, like Postfix's ``relayhost``;
+        mail for the host's own domain (its users' bounces among it) goes to that domain's MX.
+        """
+        domain = e.recipients[0].rpartition("@")[2].lower()
+        if h.relay_to and domain != h.domain:
+            return "host:" + h.relay_to
+        return "domain:" + domain
+
+    def deliver(self, h: Host, dest: str, pending: list[Pending]) -> None:
+        """Try the destination's hosts in order until every entry is decided or none is left."""
+        kind, _, name = dest.partition(":")
+        if kind == "host":
+            targets = [name]
+        else:
+            mx = self.net.dns.lookup(name)
+            if mx.error:
+                for p in pending:
+                    self.decide(p, h.name, "DNS", list(p.recipients), "DNS", mx.error, [], "")
+                return
+            targets = mx.hosts
+        todo = pending
+        for i, target in enumerate(targets):
+            more = i + 1 < len(targets)
+            th = self.net.find_host(target)
+            if th is None:
+                for p in todo:
+                    p.tried = True
+                    self.net.record(p.track, Attempt(self.net.clock(), h.name, target, tuple(p.recipients),
+                                                     "DNS", f"{target}: Host not found", "deferred",
+                                                     note=NEXT_MX if more else ""))
+                continue
+            self.transfer(h.name, th, todo, more=more)
+            todo = [p for p in todo if p.retry_elsewhere]
+            for p in todo:
+                p.retry_elsewhere = False
+            if not todo:
+                return
+        for p in todo:  # every host failed: stay queued
+            p.deferred += [r for r in p.recipients if r not in p.deferred]
+
+    def settle(self, h: Host, queue: MailQueue, e: QueueEntry, p: Pending,
+               bounces: dict[str, list[tuple[QueueEntry, RecipientStatus]]]) -> None:
+        """Apply one entry's outcome: done, retry later, or give up; collect bounces.
+
+        An entry this run never reached stays due as it was: no attempt is counted."""
+        if not p.tried:
+            return
+        now = self.net.clock()
+        done = set(p.accepted) | set(p.bounced)
+        for r in p.bounced:
+            st = self.net.bounces.status(h, r, p.last.get(r), "failed")
+            bounces.setdefault(p.track.id, []).append((e, st))
+        e.recipients = [r for r in e.recipients if r not in done]
+        e.last.update(p.last)
+        if not e.recipients:
+            queue.remove(e)
+            return
+        if queue.defer(e, now):
+            wait = format_elapsed(e.next_try - now).lstrip("+")
+            self.net.annotate(p.track, p.first_index, f"stays queued on {h.name}: retry in {wait}")
+            self.net.bounces.maybe_warn(h, e)
+            return
+        queue.remove(e)
+        for r in e.recipients:  # past the lifetime: give up
+            last = e.last.get(r)
+            reply = last.reply if last else "no attempt was answered"
+            a = Attempt(now, h.name, last.server if last else "-", (r,), "QUEUE",
+                        f"gave up after {format_elapsed(now - e.arrived).lstrip('+')} in the queue "
+                        f"(last reply: {reply})", "bounced", note="maximum queue lifetime reached")
+            self.net.record(e.track, a)
+            st = self.net.bounces.status(h, r, last, "failed", status=GIVE_UP_STATUS)
+            bounces.setdefault(e.track.id, []).append((e, st))
+        e.recipients = []
+
+    # ------------------------------------------------------------------ one SMTP session
+    def transfer(self, client: str, server: Host, pending: list[Pending], *,
+                 creds: tuple[str, str] | None = None, more: bool = False) -> None:
+        """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
+        for p in pending:
+            p.first_index = min(p.first_index, len(p.track.attempts))
+        where = NEXT_MX if more else ""
+        session = Session(client, server.name, server.port)
+        try:
+            failure = session.open(creds)
+            if failure is not None:
+                for p in pending:
+                    self.decide(p, client, server.name, p.left, failure.stage, failure.reply,
+                                [(failure.stage, failure.reply)], where, transient=failure.transient)
+                return
+            active = [p for p in pending if p.left]
+            batch = [Transaction(p.sender, p.left, p.data) for p in active]
+
+            def before_content(i: int) -> None:
+                self.net.inflight.begin(server.name, active[i].track, client, creds is not None)
+
+            for i, result in session.send(batch, before_content):
+                if result is not None:
+                    self._apply(active[i], batch[i], result, client, server.name, where)
+                    if result.sent_content:
+                        active[i].taken = self.net.inflight.end(server.name)
+        finally:
+            self.net.inflight.end(server.name)
+            session.close()
+
+    def _apply(self, p: Pending, t: Transaction, res: Result, client: str, server: str,
+               where: str) -> None:
+        """Sort one transaction's recipients by the replies it met."""
+        log = res.replies
+
+        def decide(rcpts: list[str], stage: str, reply: str, replies: list[tuple[str, str]] = log,
+                   transient: bool = False) -> None:
+            self.decide(p, client, server, rcpts, stage, reply, list(replies), where, transient)
+
+        todo = list(t.recipients)
+        lost = f"lost connection with {server}"
+        if res.mail is None:
+            return decide(todo, "SESSION", lost, transient=True)
+        if not _positive(res.mail):
+            return decide(todo, "MAIL FROM", res.mail, log if _code(res.mail) == 421 else log[:1])
+        accepted = res.accepted
+        unanswered = [r for r in todo if r not in res.rcpt]
+        for r, reply in res.rcpt.items():
+            if r not in accepted:
+                if _code(reply) == 421:
+                    return decide([r, *unanswered, *accepted], "RCPT TO", reply)
+                decide([r], "RCPT TO", reply)
+        if res.data is None:
+            return decide(unanswered + accepted, "SESSION", lost, transient=True)
+        if _code(res.data) != 354:
+            return decide(accepted, "DATA", res.data)
+        if res.end is None:
+            why = lost_after_data(server) if res.sent_content else lost
+            return decide(accepted, "SESSION", why, transient=True)
+        decide(accepted, "END-OF-DATA", res.end)
+
+    def decide(self, p: Pending, client: str, server: str, rcpts: list[str], stage: str,
+               reply: str, replies: list[tuple[str, str]], where: str,
+               transient: bool = False) -> None:
+        """Record one reply for some recipients of an entry and sort them by its class."""
+        if not rcpts:
+            return
+        p.tried = True
+        code = _code(reply)
+        if code is not None and code < 400:
+            outcome = "accepted"
+        elif code is not None and code >= 500:
+            outcome = "bounced"
+        else:
+            outcome = "deferred"
+        note = where if (code == 421 or transient) and where else ""
+        a = Attempt(self.net.clock(), client, server, tuple(rcpts), stage, reply, outcome,
+                    replies=tuple(replies), note=note)
+        self.net.record(p.track, a)
+        for r in rcpts:
+            p.decided.add(r)
+            p.last[r] = a
+        if outcome == "accepted":
+            p.accepted += rcpts
+        elif outcome == "bounced":
+            p.bounced += rcpts
+        elif note:  # 421 / unreachable with another MX to try
+            p.retry_elsewhere = True
+            for r in rcpts:
+                p.decided.discard(r)
+        else:
+            p.deferred += rcpts
+
+
+def _code(reply: str | None) -> int | None:
+    head = (reply or "")[:3]
+    return int(head) if head.isdigit() else None
+
+
+def _positive(reply: str) -> bool:
+    code = _code(reply)
+    return code is not None and code < 400

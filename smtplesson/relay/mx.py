@@ -66,9 +66,6 @@ class MXTable:
         # sorted() is stable, so equal preferences keep their listed order: deterministic runs.
         self._mx[domain.lower().rstrip(".")] = tuple(sorted(recs, key=lambda r: r.preference))
 
-    def remove(self, domain: str) -> None:
-        self._mx.pop(domain.lower().rstrip("."), None)
-
     def lookup(self, domain: str) -> MXResult:
         """The MX records of ``domain``, most preferred first, or an error reply."""
         key = domain.lower().rstrip(".")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
+from .views.text import codes_table
 
 if TYPE_CHECKING:
     from .server.debug import DebugServer
@@ -71,27 +72,9 @@ def run() -> int:
 # --- codes ---------------------------------------------------------------------
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cli_codes() -> int:
     """Print a readable table of every basic and enhanced code; returns 0."""
-    basic = [(str(c.code), c.kind, c.title, c.reference) for c in BASIC_CODES.values()]
-    enh = [(c.code, _cut(c.title, 60), _cut(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
-           for c in ENHANCED_CODES.values()]
-    print(f"Basic reply codes ({len(basic)})\n")
-    print(_table(basic, ("Code", "Class", "Title", "Defined in")))
-    print(f"\nEnhanced status codes ({len(enh)}; X = class 2, 4 or 5)\n")
-    print(_table(enh, ("Code", "Title", "Usually with", "Defined in")))
+    print(codes_table(BASIC_CODES, ENHANCED_CODES))
     return 0
 
 

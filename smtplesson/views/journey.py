@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from ._html import BG, BORDER, FG, FG_MUTED, FONT, MONO
 from .palette import UNKNOWN_STYLE, badge, style_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,12 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["journey_html", "journey_text", "network_html", "network_text"]
 
-_FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;"
-_FG = "color:var(--jp-ui-font-color1,inherit);"
-_MUTED = "color:var(--jp-ui-font-color2,#777);"
-_BOX = ("border:1px solid var(--jp-border-color1,#8888);border-radius:6px;"
-        "background:var(--jp-layout-color1,transparent);")
-_MONO = "font-family:var(--jp-code-font-family,monospace);"
+_FONT = f"font-family:{FONT};font-size:13px;"
+_FG = f"color:{FG};"
+_MUTED = f"color:{FG_MUTED};"
+_BOX = f"border:1px solid {BORDER};border-radius:6px;background:{BG};"
+_MONO = f"font-family:{MONO};"
 _STATUS = {  # status -> (class digit for colours, symbol text)
     "delivered": (2, "✓ delivered"),
     "bounced": (5, "✗ bounced"),

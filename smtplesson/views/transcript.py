@@ -10,11 +10,13 @@ from html import escape
 from typing import Any
 
 from ..codes.registry import BASIC_CODES
+from ..codes.syntax import code_of, is_last_line
+from ._html import FADED, MONO
 from .palette import badge, style_for
 
-_FONT = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
+_FONT = f"font-family:{MONO};font-size:12px"
 _GRID = "display:grid;grid-template-columns:minmax(12em,1fr) 4.5em minmax(16em,1.4fr);column-gap:6px"
-_MUTED = "opacity:0.7"
+_MUTED = FADED
 
 
 def fold_note(hidden: int) -> str:
@@ -83,9 +85,8 @@ def _rows(transcript: Any, full: bool) -> list[str]:
             continue
         flush_client()
         reply.append(line.text)
-        if line.text[3:4] != "-":
-            head = reply[0][:3]
-            code = int(head) if head.isdigit() else None
+        if is_last_line(line.text):
+            code = code_of(reply[0])
             rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code))
             reply.clear()
     flush_client()

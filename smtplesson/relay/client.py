@@ -14,6 +14,7 @@ import smtplib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ..codes.syntax import code_of
 from .layout import LOOPBACK
 
 __all__ = ["TIMEOUT", "Failure", "Result", "Session", "Transaction", "dot_stuff", "one_line"]
@@ -206,8 +207,7 @@ def _exchange(smtp: smtplib.SMTP, chunks: list[bytes], lockstep: bool) -> Iterat
 
 
 def _code(reply: str | None) -> int | None:
-    head = (reply or "")[:3]
-    return int(head) if head.isdigit() else None
+    return code_of(reply) if reply is not None else None
 
 
 def one_line(code: int, text: bytes | str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..clock import format_elapsed
+from ..codes.syntax import class_of, code_of
 from .client import Result, Session, Transaction
 from .tracking import Attempt, TrackedMessage
 
@@ -231,13 +232,9 @@ class Router:
         if not rcpts:
             return
         p.tried = True
-        code = _code(reply)
-        if code is not None and code < 400:
-            outcome = "accepted"
-        elif code is not None and code >= 500:
-            outcome = "bounced"
-        else:
-            outcome = "deferred"
+        code = code_of(reply)
+        klass = class_of(code) if code is not None else None
+        outcome = {2: "accepted", 3: "accepted", 5: "bounced"}.get(klass or 4, "deferred")
         note = where if (code == 421 or transient) and where else ""
         a = Attempt(self.net.clock(), client, server, tuple(rcpts), stage, reply, outcome,
                     replies=tuple(replies), note=note)
@@ -257,11 +254,9 @@ class Router:
             p.deferred += rcpts
 
 
-def _code(reply: str | None) -> int | None:
-    head = (reply or "")[:3]
-    return int(head) if head.isdigit() else None
+def _code(reply: str) -> int | None:
+    return code_of(reply)
 
 
 def _positive(reply: str) -> bool:
-    code = _code(reply)
-    return code is not None and code < 400
+    return class_of(reply) in (2, 3)

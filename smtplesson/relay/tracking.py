@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from typing import TYPE_CHECKING, overload
 
+from ..codes.syntax import code_of
 from ..server.rules import normalise_address
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,8 +44,7 @@ class Attempt:
 
     @property
     def code(self) -> int | None:
-        head = self.reply[:3]
-        return int(head) if head.isdigit() else None
+        return code_of(self.reply)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from ..codes.syntax import REPLY_LINE
 from ._html import BG, BORDER, FG, FG_MUTED, FONT, MONO
 from .palette import UNKNOWN_STYLE, badge, style_for
 
@@ -178,10 +179,8 @@ def _cell(track: TrackedMessage, attempts: list[Attempt], show_server: bool) -> 
 
 def _reply_text(a: Attempt) -> str:
     """The reply without its code (the badge shows it)."""
-    text = a.reply
-    if a.code is not None:
-        text = text[4:]
-    return text
+    start = REPLY_LINE.match(a.reply)
+    return a.reply[start.end():] if start else a.reply
 
 
 def _columns(fates: list[RecipientFate]) -> list[str]:

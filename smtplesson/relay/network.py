@@ -40,10 +40,10 @@ from .client import TIMEOUT
 from .delivery import Delivery, Wire
 from .layout import LOOPBACK, Host, hosts_of, load_layout, stop_hosts
 from .messages import Copy, build_message
-from .mx import MXTable
 from .queue import MailQueue, QueueEntry, RetryPolicy
 from .routing import Pending, Router
 from .tracking import Attempt, TrackedMessage
+from .zone import Zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..server.debug import DebugServer, StoredMessage
@@ -81,7 +81,9 @@ class MailNetwork:
             self.retry = retry
         else:
             self.retry = RetryPolicy.from_data({**self.layout.get("retry", {}), **dict(retry or {})})
-        self.dns = MXTable(self.layout.get("mx", {}))
+        self.dns = Zone()  # the stub DNS: every look-up of the network, and nothing else, asks it
+        for domain, rows in self.layout.get("mx", {}).items():
+            self.dns.set_mx(domain, rows)
         self.users: dict[str, dict[str, Any]] = {
             k.lower(): dict(v) for k, v in self.layout.get("users", {}).items()
         }

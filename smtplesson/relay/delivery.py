@@ -7,9 +7,11 @@ tracked message is on the wire (:class:`InFlight`), so one record follows the co
 """
 from __future__ import annotations
 
+import mailbox as _mailbox
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..server.rules import normalise_address as _norm
@@ -70,10 +72,30 @@ class Wire:
 class Delivery:
     """The DebugServer hook of every host, and local delivery into mailboxes."""
 
-    def __init__(self, net: MailNetwork) -> None:
+    def __init__(self, net: MailNetwork, maildir: Path | None = None) -> None:
         self.net = net
+        self.maildir = maildir  # also write every delivered copy to <maildir>/<address>/
         self._qids: dict[str, int] = {}
+        self._mailboxes: dict[str, list[Copy]] = {}
+        self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
         self._lock = threading.Lock()
+
+    def copies(self, address: str) -> list[Copy]:
+        """The copies in a (normalised) address's mailbox, oldest first."""
+        with self._lock:
+            return list(self._mailboxes.get(address, []))
+
+    def usage(self, address: str) -> int:
+        """Bytes delivered to a (normalised) address so far."""
+        with self._lock:
+            return self._bytes.get(address, 0)
+
+    def _store(self, address: str, copy: Copy) -> None:
+        with self._lock:
+            self._mailboxes.setdefault(address, []).append(copy)
+            self._bytes[address] = self._bytes.get(address, 0) + len(copy.raw)
+            if self.maildir is not None:
+                _mailbox.Maildir(self.maildir / address, create=True).add(copy.raw)
 
     def on_message(self, h: Host, stored: StoredMessage) -> str | None:
         """A server accepted a message; queue it (MSA, MTA) or deliver it (MX)."""
@@ -132,8 +154,7 @@ class Delivery:
         copy = f"Return-Path: <{sender}>\r\n".encode("ascii") + data
         msg = Copy(copy)
         now = net.clock()
-        box = _norm(r)
-        net.store(box, msg)
+        self._store(_norm(r), msg)
         with net.lock:
             key = _match(track.recipients, r)
             again = key in track.copies

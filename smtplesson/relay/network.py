@@ -11,19 +11,14 @@ the next, so a greylisting retry ten minutes later or a give-up after five days 
 milliseconds, and the same story prints the same output every time.  The layout (hosts, MX
 records, users) is data: ``smtplesson/data/network.json``.
 
-:class:`MailNetwork` is the facade; the work is done by its parts: :mod:`.layout` (hosts),
-:mod:`.client` (the sending SMTP session), :mod:`.routing` (queue runs, MX choice),
-:mod:`.delivery` (the receiving side), :mod:`.bounces` (DSNs), :mod:`.messages`.  For example::
-
-    net = MailNetwork()
-    msg = net.send("alice@example.com", ["bob@example.net", "carol@example.net", "dan@example.net"])
-    msg.fates()  # {'bob@example.net': 'delivered', 'carol@example.net': 'delivered',
-                 #  'dan@example.net': 'bounced'}
+:class:`MailNetwork` is the facade over :mod:`.layout` (hosts), :mod:`.client` (the sending
+SMTP session), :mod:`.routing` (queue runs, MX choice), :mod:`.delivery` (the receiving side),
+:mod:`.bounces` (DSNs) and :mod:`.messages`.  ``MailNetwork().send("alice@example.com",
+["bob@example.net", "dan@example.net"]).fates()`` gives ``{'bob@example.net': 'delivered',
+'dan@example.net': 'bounced'}``.
 """
 from __future__ import annotations
 
-import dataclasses
-import mailbox as _mailbox
 import smtplib
 import threading
 import weakref
@@ -39,9 +34,9 @@ from .bounces import Bounces
 from .client import TIMEOUT
 from .delivery import Delivery, Wire
 from .layout import LOOPBACK, Host, hosts_of, load_layout, stop_hosts
-from .messages import Copy, build_message
+from .messages import build_message
 from .queue import MailQueue, QueueEntry, RetryPolicy
-from .routing import Pending, Router
+from .routing import REJECTED, Pending, Router
 from .tracking import Attempt, TrackedMessage
 from .zone import Zone
 
@@ -52,7 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
 
-REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
 
 
 class MailNetwork:
@@ -94,10 +88,8 @@ class MailNetwork:
         self.lock = threading.RLock()
         self.inflight = Wire()
         self.router = Router(self)
-        self.delivery = Delivery(self)
+        self.delivery = Delivery(self, self.maildir)
         self.bounces = Bounces(self)
-        self._mailboxes: dict[str, list[Copy]] = {}
-        self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
         self._seq = 0
         self._closed = False
         self._scenarios = dict(scenarios or {})
@@ -190,9 +182,7 @@ class MailNetwork:
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """Messages delivered to ``address``, oldest first (each with its trace headers)."""
-        with self.lock:
-            copies = list(self._mailboxes.get(_norm(address), []))
-        return [c.message for c in copies]
+        return [c.message for c in self.delivery.copies(_norm(address))]
 
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
@@ -200,8 +190,7 @@ class MailNetwork:
 
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""
-        with self.lock:
-            return self._bytes.get(_norm(address), 0)
+        return self.delivery.usage(_norm(address))
 
     def add_user(self, address: str, **options: Any) -> None:
         """Create a mailbox (options as in network.json: ``greylist``, ``quota``, ``password``)."""
@@ -245,8 +234,6 @@ class MailNetwork:
         queued it: then it goes on (the mail client showed an error; the record says both).
         """
         self._check_open()
-        msa = self._role("MSA")
-        mua = self._role("MUA")
         tracks: list[TrackedMessage] = []
         pending: list[Pending] = []
         for sender, recipients, body in items:
@@ -257,16 +244,7 @@ class MailNetwork:
             tracks.append(track)
             pending.append(Pending(track, sender, track.recipients, data))
         creds = self._credentials(tracks[0].sender, auth) if tracks else None
-        todo = pending
-        while todo:
-            self.router.transfer(mua.name, msa, todo, creds=creds)
-            todo = [p for p in todo if not p.tried]
-        for p in pending:  # the MSA did not take it: the mail client shows the error, no DSN
-            if p.taken:
-                continue
-            for r in p.recipients:
-                if r not in p.accepted:
-                    p.track.status[r] = REJECTED
+        self.router.submit(self._role("MUA"), self._role("MSA"), pending, creds)
         return tracks
 
     def send(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None,
@@ -306,8 +284,8 @@ class MailNetwork:
         self._check_open()
         stop = None if until is None else self.clock() + until
         for _ in range(max_steps):
-            self._step()
-            nxt = self._next_due()
+            self.router.step(self.hosts)
+            nxt = self.router.next_due(self.hosts)
             if nxt is None or (stop is not None and nxt > stop):
                 break
             self.clock.set(nxt)
@@ -323,23 +301,8 @@ class MailNetwork:
 
     @property
     def settled(self) -> bool:
-        return self._next_due() is None
+        return self.router.next_due(self.hosts) is None
 
-    def _next_due(self) -> float | None:
-        times = [t for h in self.hosts if h.queue is not None
-                 for t in [h.queue.next_due()] if t is not None]
-        return min(times, default=None)
-
-    def _step(self) -> None:
-        """Everything due now, repeatedly (a hand-over can make more work due now)."""
-        while True:
-            now = self.clock()
-            work = [(h, h.queue, due) for h in self.hosts if h.queue is not None
-                    for due in [h.queue.due(now)] if due]
-            if not work:
-                return
-            for h, queue, due in work:
-                self.router.run_queue(h, queue, due)
 
     # ------------------------------------------------------------------ the record (for the parts)
     def on_message(self, h: Host, stored: StoredMessage) -> str | None:
@@ -358,22 +321,6 @@ class MailNetwork:
     def record(self, track: TrackedMessage, a: Attempt) -> None:
         with self.lock:
             track.record(a)
-
-    def annotate(self, track: TrackedMessage, since: int, note: str) -> None:
-        """Add a note to the deferring attempts recorded since index ``since`` (the learner
-        sees when the retry comes)."""
-        with self.lock:
-            for i, a in enumerate(track.attempts):
-                if i >= since and a.outcome == "deferred" and not a.note:
-                    track.attempts[i] = dataclasses.replace(a, note=note)
-
-    def store(self, address: str, copy: Copy) -> None:
-        """Put a delivered copy in a mailbox (and its Maildir, if the network writes one)."""
-        with self.lock:
-            self._mailboxes.setdefault(address, []).append(copy)
-            self._bytes[address] = self._bytes.get(address, 0) + len(copy.raw)
-            if self.maildir is not None:
-                _mailbox.Maildir(self.maildir / address, create=True).add(copy.raw)
 
     # ------------------------------------------------------------------ pictures and text
     def _repr_html_(self) -> str:

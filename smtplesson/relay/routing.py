@@ -13,6 +13,7 @@ mailbox (RFC 1047); the record shows both copies.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,8 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .network import MailNetwork
     from .queue import MailQueue, QueueEntry
 
-__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "Pending", "Router", "lost_after_data"]
+__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "REJECTED", "Pending", "Router", "lost_after_data"]
 
+REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
 GIVE_UP_STATUS = "4.4.7"  # RFC 3463 §3.5: delivery time expired
 NEXT_MX = "trying the next MX"
 
@@ -72,7 +74,43 @@ class Router:
     def __init__(self, net: MailNetwork) -> None:
         self.net = net
 
+    # ------------------------------------------------------------------ submission
+    def submit(self, mua: Host, msa: Host, pending: list[Pending], creds: tuple[str, str] | None) -> None:
+        """The mail client hands its outbox to the MSA over one session (more if it breaks).
+
+        A message whose submission got no final reply is *rejected* (the mail client shows an
+        error, no DSN) unless the MSA had in fact queued it: then it goes on, and the record
+        shows both.  Messages the broken session never reached go again over a new one."""
+        todo = pending
+        while todo:
+            self.transfer(mua.name, msa, todo, creds=creds)
+            todo = [p for p in todo if not p.tried]
+        for p in pending:
+            if p.taken:
+                continue
+            for r in p.recipients:
+                if r not in p.accepted:
+                    p.track.status[r] = REJECTED
+
     # ------------------------------------------------------------------ queue runs
+    @staticmethod
+    def next_due(hosts: Sequence[Host]) -> float | None:
+        """When the next queue entry of any host falls due (None: every queue is empty)."""
+        times = [t for h in hosts if h.queue is not None for t in [h.queue.next_due()] if t is not None]
+        return min(times, default=None)
+
+    def step(self, hosts: Sequence[Host]) -> None:
+        """Everything due now, repeatedly (a hand-over can make more work due now; an entry a
+        broken session never reached is still due and goes again)."""
+        while True:
+            now = self.net.clock()
+            work = [(h, h.queue, due) for h in hosts if h.queue is not None
+                    for due in [h.queue.due(now)] if due]
+            if not work:
+                return
+            for h, queue, due in work:
+                self.run_queue(h, queue, due)
+
     def run_queue(self, h: Host, queue: MailQueue, due: list[QueueEntry]) -> None:
         groups: dict[str, list[QueueEntry]] = {}
         for e in due:
@@ -149,7 +187,7 @@ class Router:
             return
         if queue.defer(e, now):
             wait = format_elapsed(e.next_try - now).lstrip("+")
-            self.net.annotate(p.track, p.first_index, f"stays queued on {h.name}: retry in {wait}")
+            self._annotate(p, f"stays queued on {h.name}: retry in {wait}")
             self.net.bounces.maybe_warn(h, e)
             return
         queue.remove(e)
@@ -163,6 +201,14 @@ class Router:
             st = self.net.bounces.status(h, r, last, "failed", status=GIVE_UP_STATUS)
             bounces.setdefault(e.track.id, []).append((e, st))
         e.recipients = []
+
+    def _annotate(self, p: Pending, note: str) -> None:
+        """Add a note to this run's deferring attempts (the learner sees when the retry comes)."""
+        attempts = p.track.attempts
+        with self.net.lock:
+            for i in range(p.first_index, len(attempts)):
+                if attempts[i].outcome == "deferred" and not attempts[i].note:
+                    attempts[i] = dataclasses.replace(attempts[i], note=note)
 
     # ------------------------------------------------------------------ one SMTP session
     def transfer(self, client: str, server: Host, pending: list[Pending], *,

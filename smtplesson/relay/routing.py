@@ -53,6 +53,7 @@ class Pending:
     deferred: list[str] = field(default_factory=list)
     bounced: list[str] = field(default_factory=list)
     retry_elsewhere: bool = False  # 421 / dropped connection: try the next MX
+    more: bool = False  # there is a next host to try in this run
     decided: set[str] = field(default_factory=set)
     last: dict[str, Attempt] = field(default_factory=dict)
     tried: bool = False  # some reply (or a failed connection) decided part of it
@@ -126,47 +127,57 @@ class Router:
 
     @staticmethod
     def destination(h: Host, e: QueueEntry) -> str:
-        """``host:NAME`` (the relay) or ``domain:DOMAIN`` (its MX records).
-
-        ``relay_to`` is the next hop for other domains only, like Postfix's ``relayhost``;
-        mail for the host's own domain (its users' bounces among it) goes to that domain's MX.
-        """
-        domain = e.recipients[0].rpartition("@")[2].lower()
-        if h.relay_to and domain != h.domain:
+        """``host:NAME`` (the relay, for every domain but the host's own) or ``domain:DOMAIN``."""
+        if h.relay_to:
             return "host:" + h.relay_to
-        return "domain:" + domain
+        return "domain:" + e.recipients[0].rpartition("@")[2].lower()
 
-    def deliver(self, h: Host, dest: str, pending: list[Pending]) -> None:
-        """Try the destination's hosts in order until every entry is decided or none is left."""
+    def targets(self, h: Host, dest: str, p: Pending) -> tuple[list[str], str | None]:
+        """The hosts to try for ``p`` in order, or the reply to bounce with when there are none.
+
+        Mail only for the host's own domain (its users' DSNs among it) may also go straight to
+        that domain's MX when the relay cannot take it: it never depends on the outbound relay
+        alone, so with the relay down a bounce still reaches its sender."""
         kind, _, name = dest.partition(":")
         if kind == "host":
-            targets = [name]
-        else:
-            mx = self.net.dns.lookup(name)
-            if mx.error:
-                for p in pending:
-                    self.decide(p, h.name, "DNS", list(p.recipients), "DNS", mx.error, [], "")
-                return
-            targets = mx.hosts
-        todo = pending
-        for i, target in enumerate(targets):
-            more = i + 1 < len(targets)
-            th = self.net.find_host(target)
-            if th is None:
-                for p in todo:
-                    p.tried = True
-                    self.net.record(p.track, Attempt(self.net.clock(), h.name, target, tuple(p.recipients),
-                                                     "DNS", f"{target}: Host not found", "deferred",
-                                                     note=NEXT_MX if more else ""))
-                continue
-            self.transfer(h.name, th, todo, more=more)
-            todo = [p for p in todo if p.retry_elsewhere]
-            for p in todo:
+            domains = {r.rpartition("@")[2].lower() for r in p.recipients}
+            own = self.net.dns.lookup(h.domain) if domains == {h.domain.lower()} else None
+            return [name] + (own.hosts if own is not None and not own.error else []), None
+        mx = self.net.dns.lookup(name)
+        return mx.hosts, mx.error
+
+    def deliver(self, h: Host, dest: str, pending: list[Pending]) -> None:
+        """Try each entry's hosts in order until it is decided or none is left; entries with
+        the same next host share one session."""
+        routes: list[tuple[Pending, list[str]]] = []
+        for p in pending:
+            targets, error = self.targets(h, dest, p)
+            if error:
+                self.decide(p, h.name, "DNS", list(p.recipients), "DNS", error, [], "")
+            else:
+                routes.append((p, targets))
+        for i in range(max((len(t) for _, t in routes), default=0)):
+            by_target: dict[str, list[Pending]] = {}
+            for p, targets in routes:
+                if i < len(targets):
+                    p.more = i + 1 < len(targets)
+                    by_target.setdefault(targets[i], []).append(p)
+            for target, todo in by_target.items():
+                th = self.net.find_host(target)
+                if th is None:
+                    for p in todo:
+                        p.tried = True
+                        self.net.record(p.track, Attempt(
+                            self.net.clock(), h.name, target, tuple(p.recipients), "DNS",
+                            f"{target}: Host not found", "deferred", note=NEXT_MX if p.more else ""))
+                        p.retry_elsewhere = p.more
+                    continue
+                self.transfer(h.name, th, todo)
+            routes = [(p, t) for p, t in routes if p.retry_elsewhere]
+            for p, targets in routes:
                 p.retry_elsewhere = False
-            if not todo:
-                return
-        for p in todo:  # every host failed: stay queued
-            p.deferred += [r for r in p.recipients if r not in p.deferred]
+                if i + 1 >= len(targets):  # every host failed: stay queued
+                    p.deferred += [r for r in p.recipients if r not in p.deferred]
 
     def settle(self, h: Host, queue: MailQueue, e: QueueEntry, p: Pending,
                bounces: dict[str, list[tuple[QueueEntry, RecipientStatus]]]) -> None:
@@ -212,18 +223,18 @@ class Router:
 
     # ------------------------------------------------------------------ one SMTP session
     def transfer(self, client: str, server: Host, pending: list[Pending], *,
-                 creds: tuple[str, str] | None = None, more: bool = False) -> None:
+                 creds: tuple[str, str] | None = None) -> None:
         """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
-        where = NEXT_MX if more else ""
         session = Session(client, server.name, server.port)
         try:
             failure = session.open(creds)
             if failure is not None:
                 for p in pending:
                     self.decide(p, client, server.name, p.left, failure.stage, failure.reply,
-                                [(failure.stage, failure.reply)], where, transient=failure.transient)
+                                [(failure.stage, failure.reply)], NEXT_MX if p.more else "",
+                                transient=failure.transient)
                 return
             active = [p for p in pending if p.left]
             batch = [Transaction(p.sender, p.left, p.data) for p in active]
@@ -233,17 +244,17 @@ class Router:
 
             for i, result in session.send(batch, before_content):
                 if result is not None:
-                    self._apply(active[i], batch[i], result, client, server.name, where)
+                    self._apply(active[i], batch[i], result, client, server.name)
                     if result.sent_content:
                         active[i].taken = self.net.inflight.end(server.name)
         finally:
             self.net.inflight.end(server.name)
             session.close()
 
-    def _apply(self, p: Pending, t: Transaction, res: Result, client: str, server: str,
-               where: str) -> None:
+    def _apply(self, p: Pending, t: Transaction, res: Result, client: str, server: str) -> None:
         """Sort one transaction's recipients by the replies it met."""
         log = res.replies
+        where = NEXT_MX if p.more else ""
 
         def decide(rcpts: list[str], stage: str, reply: str, replies: list[tuple[str, str]] = log,
                    transient: bool = False) -> None:

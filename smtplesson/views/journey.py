@@ -1,8 +1,9 @@
 """Pictures (HTML) and plain text of a message's journey through a MailNetwork, and of the network.
 
 Pure functions of the objects they draw (a ``TrackedMessage`` and its fates, a ``MailNetwork``):
-hops left to right, each hand-over labelled with its reply (colour *and* symbol, code and class name), retries
-listed under their hop with simulated times, and a timeline bar when a copy waited in a queue.
+hops left to right, each hand-over labelled with its reply (colour *and* symbol, code and class
+name), retries listed under their hop with simulated times, and a timeline bar when a copy
+waited in a queue.
 Times are relative to the network's start (``+10 min``): no absolute dates, no ports.
 """
 from __future__ import annotations
@@ -163,17 +164,16 @@ def _cell(track: TrackedMessage, attempts: list[Attempt], show_server: bool) -> 
         code = a.code
         data = f' data-reply-code="{code}"' if code else ""
         text = _reply_text(a)
+        note = f'<div style="{_MUTED}font-size:11px">{escape(a.note)}</div>' if a.note else ""
         stage = (f' <span style="{_MUTED}">(at {escape(a.stage)})</span>'
                  if a.stage and code and code >= 400 else "")
-        note = f'<div style="{_MUTED}font-size:11px">{escape(a.note)}</div>' if a.note else ""
         lines.append(
             f'<div style="margin:1px 0 3px 0"{data}>'
             f'<span style="{_MONO}{_MUTED}font-size:11px;display:inline-block;min-width:52px">'
             f"{escape(_label(track, a.time))}</span> {_reply_badge(a)}{server}"
             f'<div style="{_MONO}font-size:11px;max-width:300px;white-space:normal" '
             f'title="{escape(a.reply, quote=True)}">{escape(_short(text, 70))}'
-            f"{stage}"
-            f"</div>{note}</div>")
+            f"{stage}</div>{note}</div>")
     return "".join(lines)
 
 

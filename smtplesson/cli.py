@@ -285,6 +285,8 @@ def cli_relay_demo() -> int:
         print()
         for dsn in net.dsns("alice@example.com"):
             report = read_dsn(dsn)
+            if report is None:  # not a delivery-status report
+                continue
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
             for block in report.recipients:
                 for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):

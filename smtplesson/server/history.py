@@ -140,6 +140,10 @@ class SessionRecord:
             self._add(Line("S", when, visible(text), "reply"))
         self._in_data = lines[-1].startswith("354")
 
+    def handshake(self, agreed: str) -> None:
+        """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
+        self._add(Line("T", self._now(), f"TLS handshake: {visible(agreed)}", "tls"))
+
     def note(self, text: str) -> None:
         self.notes.append(text)
         if self._watch is not None:

@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import socket
+import ssl
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -50,6 +51,7 @@ from aiosmtpd.smtp import SMTP, Session
 
 from .._data import load
 from ..codes.syntax import class_of, code_of
+from .tls import describe
 from .transcript import visible
 
 __all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
@@ -91,6 +93,9 @@ class Recorder(Protocol):
 
     def close(self, by: str) -> None:
         """The connection ended, closed by "client" or "server"."""
+
+    def handshake(self, agreed: str) -> None:
+        """A TLS handshake finished; ``agreed`` says what it agreed."""
 
 
 class Host(Protocol):
@@ -186,7 +191,8 @@ class LessonSMTP(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls = self._original_transport is not None
         super().connection_made(transport)
-        if starttls:
+        if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
+            self._handshake_done(transport)
             return
         session = self.session
         assert session is not None
@@ -197,7 +203,18 @@ class LessonSMTP(SMTP):
         record = self.record = self.host.session_opened(self, session)
         if record is not None:  # before the session task first reads
             self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
+        session.tls = None  # type: ignore[attr-defined]
+        if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
+            self._handshake_done(transport)
         self._greeting = self.host.decide("CONNECT", session, None)
+
+    def _handshake_done(self, transport: asyncio.BaseTransport) -> None:
+        """Note what the handshake agreed, on the session (``session.tls``) and in the record."""
+        agreed = describe(transport.get_extra_info("ssl_object"))
+        if self.session is not None:
+            self.session.tls = agreed  # type: ignore[attr-defined]
+        if self.record is not None:
+            self.record.handshake(agreed)
 
     def data_received(self, data: bytes) -> None:
         record = self.record
@@ -242,6 +259,8 @@ class LessonSMTP(SMTP):
                 status = self._greeting
                 self._after_greeting(status)
         if isinstance(status, str):
+            if status.startswith("250-AUTH ") and not self.host.offers_auth:
+                return  # aiosmtpd lists AUTH once TLS is up; a server without AUTH never does
             if status is not self._verbatim:
                 status = rewrite_stock(status)
                 if self._ehlo_extra and status == "250 HELP":
@@ -409,7 +428,14 @@ class LessonController(Controller):
             probe.bind((host, 0))
             self.probe_addr = probe.getsockname()[:2]
             probe.connect((host, self.port))
-            probe.recv(1024)
+            if self.ssl_context is None:
+                probe.recv(1024)
+                return
+            unchecked = ssl.create_default_context()  # implicit TLS: handshake, read the greeting
+            unchecked.check_hostname = False
+            unchecked.verify_mode = ssl.CERT_NONE
+            with unchecked.wrap_socket(probe) as tls_probe:
+                tls_probe.recv(1024)
 
     def abandon(self) -> None:
         """Clean up after a failed :meth:`start` (the thread may or may not be running)."""

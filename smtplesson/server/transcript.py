@@ -51,11 +51,12 @@ def wire_text(raw: bytes) -> str:
 class Line:
     """One line of a session, without its CRLF (see :func:`wire_text`)."""
 
-    direction: str  # "C" client -> server, "S" server -> client
+    direction: str  # "C" client -> server, "S" server -> client, "T" the TLS handshake
     time: float  # seconds since the session started
     text: str  # the line as received or sent, control characters as visible escapes
-    #: "reply", "command", "auth" (answer to a 334 challenge), "data" (after 354) or "cut"
-    #: (bytes the connection ended in the middle of: never a complete line the server ran)
+    #: "reply", "command", "auth" (answer to a 334 challenge), "data" (after 354), "tls"
+    #: (what a handshake agreed) or "cut" (bytes the connection ended in the middle of:
+    #: never a complete line the server ran)
     kind: str = ""
 
     @property
@@ -172,7 +173,7 @@ class Transcript:
             if line is None:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             stamp = f"[{line.time:8.3f}] " if times else ""
             out.append(f"{stamp}{arrow} {line.text}".rstrip())
         if self.closed_by:
@@ -202,7 +203,10 @@ class Transcript:
         return transcript_html(self, full=full)
 
     def _repr_html_(self) -> str:
-        return self.html()
+        """In a notebook each code's legend entry shows once per kernel (no repeated glossary)."""
+        from ..views.transcript import EXPLAINED, transcript_html
+
+        return transcript_html(self, explained=EXPLAINED)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for JSON)."""

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..codes.classes import ENHANCED_CLASSES
+from ..codes.registry import EnhancedCode, ReplyCode
 from ..codes.syntax import class_of
 from ._html import BORDER, FG, FG_MUTED, FONT, WARN, box, callout, rows
 from ._html import code as html_code
 from .palette import CLASS_STYLE, badge, style_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ..codes.registry import EnhancedCode, ReplyCode
+    from ..codes.explanation import Explanation
 
 MAX_ECHO = 160  # characters of the learner's text echoed back in messages
 
@@ -74,7 +75,7 @@ def reply_code_card(code: ReplyCode) -> str:
 def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
     """The reference card of one enhanced status code (class-free "X.2.2")."""
     klass = class_of(typed) if typed else None
-    shown = code.with_class(klass) if klass in ENHANCED_CLASSES else code.code
+    shown = code.with_class(klass) if klass is not None and klass in ENHANCED_CLASSES else code.code
     forms = " ".join(badge(code.with_class(k), label=True) for k in ENHANCED_CLASSES)
     basics = [
         f"{badge(n, label=False)} {escape(info.title)}" if info is not None else badge(n)
@@ -93,9 +94,9 @@ def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
                 attrs=f' data-code="{escape(shown, quote=True)}"')
 
 
-def entry_card(entry: Any, typed: str | None = None) -> str:
+def entry_card(entry: ReplyCode | EnhancedCode, typed: str | None = None) -> str:
     """The card for whatever lookup() returned: a ReplyCode or an EnhancedCode."""
-    if isinstance(getattr(entry, "code", None), int):
+    if isinstance(entry, ReplyCode):
         return reply_code_card(entry)
     return enhanced_code_card(entry, typed)
 
@@ -107,14 +108,15 @@ def _echo(text: str) -> str:
     return escape(one_line)
 
 
-def explanation_card(explanation: Any, basic: ReplyCode | None = None) -> str:
+def explanation_card(explanation: Explanation, basic: ReplyCode | None = None) -> str:
     """An explained reply or bounce line (``views.explanation``), then the code's reference card."""
     from .explanation import explanation_html
 
     exp = explanation
     attrs = (
         f'data-code="{exp.code or ""}" data-enhanced="{escape(exp.enhanced or "", quote=True)}" '
-        f'data-category="{escape(exp.category, quote=True)}" data-outcome="{escape(exp.outcome or "", quote=True)}"'
+        f'data-category="{escape(exp.category, quote=True)}" '
+        f'data-outcome="{escape(exp.outcome or "", quote=True)}"'
     )
     reference = ""
     if basic is not None:  # folded, so the explanation and the buttons below stay in view
@@ -153,7 +155,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if hidden:
         return message_card(
             f"No match in the classes you selected for “{shown}”",
-            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — turn the class filters back on to see "
+            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — "
+            "turn the class filters back on to see "
             f"{'them' if hidden != 1 else 'it'}.",
         )
     shape = _looks_like(query)
@@ -168,7 +171,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if shape == "enhanced":
         return message_card(
             f"{shown} is not a registered enhanced status code",
-            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, e.g. 5.1.1 or 4.7.1.",
+            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, "
+            "e.g. 5.1.1 or 4.7.1.",
         )
     return message_card(
         f"Nothing matches “{shown}”",

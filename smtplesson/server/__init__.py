@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 _PUBLIC = {
     "DebugServer": "debug",
+    "Limits": "history",
+    "stop_all": "debug",
     "StoredMessage": "debug",
     "Rule": "rules",
     "Line": "transcript",
@@ -22,7 +24,8 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
-    from .debug import DebugServer, StoredMessage
+    from .debug import DebugServer, StoredMessage, stop_all
+    from .history import Limits
     from .demos import DemoUnavailable, demo
     from .rules import Rule
     from .scenarios import SCENARIOS, Scenario

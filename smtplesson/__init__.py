@@ -71,8 +71,8 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
     from .course import checks as check
     from .relay.network import MailNetwork
     from .server.debug import DebugServer, stop_all
-    from .server.history import Limits
     from .server.demos import DemoUnavailable, demo
+    from .server.history import Limits
     from .server.rules import Rule
     from .server.scenarios import SCENARIOS, Scenario
     from .server.transcript import Line, Transcript

@@ -25,8 +25,8 @@ __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
     from .debug import DebugServer, StoredMessage, stop_all
-    from .history import Limits
     from .demos import DemoUnavailable, demo
+    from .history import Limits
     from .rules import Rule
     from .scenarios import SCENARIOS, Scenario
     from .transcript import Line, Transcript

@@ -190,8 +190,6 @@ class _Store:
             self.history.opened(record)
             self.live.add(smtp)
         session.number = record.number  # type: ignore[attr-defined]
-        if record._watch is not None:
-            record._watch("open", record.number, record.peer)
         return record
 
     def session_closed(self, smtp: LessonSMTP) -> None:

@@ -91,6 +91,8 @@ class SessionRecord:
         self._left_lines = 0  # lines not kept once the session's share was used
         self._left_bytes = 0
         self._cache: tuple[tuple[int, ...], Transcript] | None = None
+        if watch is not None:
+            watch("open", number, peer)
 
     # --- written by the server thread ------------------------------------------------
     def fragment(self, raw: bytes) -> None:

@@ -76,6 +76,7 @@ STOCK_PREFIXES: list[tuple[str, str]] = [(p[0], p[1]) for p in _CONFIG["stock_pr
 class Recorder(Protocol):
     """One session's record, as the protocol fills it (:class:`.history.SessionRecord`)."""
 
+    number: int  # 1-based connection number on its server
     closed_by: str | None
     ending: bool  # the server said goodbye (221 or 421); the close is on its way
 
@@ -192,6 +193,8 @@ class LessonSMTP(SMTP):
         starttls = self._original_transport is not None
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
+            if self.record is not None and self.session is not None:  # aiosmtpd made a new one
+                self.session.number = self.record.number  # type: ignore[attr-defined]
             self._handshake_done(transport)
             return
         session = self.session

@@ -10,6 +10,8 @@ transcript's notes, and in ``server.forgotten``.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +26,11 @@ __all__ = ["LINE_BYTES", "History", "Limits", "SessionRecord"]
 LINE_BYTES = 1000
 #: what a kept line costs beyond its text (the Line object, its string), for the budget
 _LINE_COST = 120
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None)
+except OSError:  # no C library to ask (a static build): nothing to trim
+    _LIBC = None
 
 #: ``watch(event, session_number, detail)``: "open" (peer), "line" (Line), "note" (str),
 #: "close" (who closed: "client" or "server")
@@ -65,6 +72,11 @@ def _size(count: int) -> str:
 
 class SessionRecord:
     """One session, as the server parsed and answered it (written by the server thread)."""
+
+    __slots__ = ("_cache", "_data_bytes_left", "_data_kept", "_data_lines_left", "_in_data",
+                 "_left_bytes", "_left_lines", "_limits", "_pending", "_pending_more", "_watch",
+                 "closed_by", "consumed", "ending", "lines", "notes", "number", "peer",
+                 "received", "server", "size", "start", "tail")
 
     def __init__(self, number: int, peer: str, server: str, limits: Limits,
                  watch: Watcher | None = None) -> None:
@@ -250,12 +262,17 @@ class History:
             self.forgotten["messages"] += 1
 
     def clear(self) -> None:
-        """Forget everything (sessions still open go on being recorded, unlisted)."""
+        """Forget everything (sessions still open go on being recorded, unlisted), and give
+        the memory back to the operating system where the C library can."""
         self.records.clear()
         self.messages.clear()
         self.message_bytes = self._closed_bytes = 0
         self._open.clear()
         self.forgotten = {"sessions": 0, "messages": 0}
+        gc.collect()
+        _trim = getattr(_LIBC, "malloc_trim", None)  # glibc keeps freed memory otherwise
+        if _trim is not None:
+            _trim(0)
 
     def _trim_sessions(self) -> None:
         limits, records = self.limits, self.records

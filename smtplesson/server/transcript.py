@@ -47,7 +47,7 @@ def wire_text(raw: bytes) -> str:
     return visible(raw.decode("utf-8", "backslashreplace"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of a session, without its CRLF (see :func:`wire_text`)."""
 

@@ -84,7 +84,11 @@ class Kernel:
 
     def close(self) -> None:
         self.ask("stop")
-        self.proc.wait(10)
+        try:
+            self.proc.wait(120)  # freeing gigabytes takes a while
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def _drain(sock: socket.socket) -> None:
@@ -187,9 +191,12 @@ def serve_idle_cpu(code: Path, sessions: int, window: float = 10.0) -> float:
 
 def measure(code: Path, args: argparse.Namespace) -> dict[str, float]:
     result = soak_messages(code, args.messages)
+    print(f"  {result}", file=sys.stderr, flush=True)
     result["refused"] = soak_uploads(code, refused_upload, args.uploads)
     result["cut"] = soak_uploads(code, cut_upload, args.cutoffs)
+    print(f"  refused {result['refused']:.1f} MB, cut {result['cut']:.1f} MB", file=sys.stderr, flush=True)
     result["serve_cpu"] = serve_idle_cpu(code, args.sessions)
+    print(f"  serve {result['serve_cpu']:.1f} %", file=sys.stderr, flush=True)
     return result
 
 

@@ -234,7 +234,7 @@ class Explorer(W.VBox):
         return explain(text)
 
     def _show_lookup(self, text: str, notes: list[str]) -> None:
-        from .codes.registry import lookup
+        from .codes.search import lookup
 
         found = lookup(text)
         allowed = self.selected_classes
@@ -247,7 +247,8 @@ class Explorer(W.VBox):
                         matches=self.results[1:], live=self._live_code_of(self.current))
 
     def _show_explanation(self, explanation: Any, notes: list[str]) -> None:
-        from .codes.registry import BASIC_CODES, lookup
+        from .codes.registry import BASIC_CODES
+        from .codes.search import lookup
 
         related: list[Any] = []
         for code in (explanation.code, explanation.enhanced):

@@ -13,7 +13,7 @@ from .registry import (
     EnhancedCode,
     ReplyCode,
     enhanced,
-    lookup,
 )
+from .search import lookup
 
 __all__ = ["BASIC_CODES", "ENHANCED_CODES", "STRUCTURE", "EnhancedCode", "ReplyCode", "enhanced", "lookup"]

@@ -36,9 +36,9 @@ from .._data import load
 from ..clock import SimClock, format_elapsed
 from ..codes.dsn import RecipientStatus, build_dsn, read_dsn, status_of
 from ..server.rules import normalise_address as _norm
-from .mx import MXTable
 from .queue import MailQueue, QueueEntry, RetryPolicy
 from .tracking import BOUNCED, DELIVERED, Attempt, TrackedMessage
+from .zone import Zone
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock"]
 
@@ -129,7 +129,9 @@ class MailNetwork:
         else:
             merged = {**self.layout.get("retry", {}), **dict(retry or {})}
             self.retry = RetryPolicy.from_data(merged)
-        self.dns = MXTable(self.layout.get("mx", {}))
+        self.dns = Zone()  # the stub DNS: every look-up of the network, and nothing else, asks it
+        for domain, rows in self.layout.get("mx", {}).items():
+            self.dns.set_mx(domain, rows)
         self.users: dict[str, dict[str, Any]] = {
             k.lower(): dict(v) for k, v in self.layout.get("users", {}).items()
         }

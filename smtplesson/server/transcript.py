@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..codes.syntax import code_of, is_last_line
+
 __all__ = ["Line", "Transcript"]
-
-#: kinds of line in a transcript
-KINDS = ("reply", "command", "auth", "data")
-
 
 @dataclass(frozen=True)
 class Line:
@@ -35,8 +33,7 @@ class Line:
     @property
     def code(self) -> int | None:
         """The reply code of a server line, else None."""
-        head = self.text[:3]
-        return int(head) if self.direction == "S" and head.isdigit() else None
+        return code_of(self.text) if self.direction == "S" else None
 
 
 Event = tuple[str, float, Any]  # (direction, monotonic time, bytes or str)
@@ -77,9 +74,10 @@ def _classify(raw: Iterable[tuple[str, float, str]]) -> tuple[Line, ...]:
     for direction, when, text in raw:
         if direction == "S":
             kind = "reply"
-            if text[3:4] != "-":  # last line of a reply
-                in_data = text.startswith("354")
-                challenged = text.startswith("334")
+            if is_last_line(text):
+                code = code_of(text)
+                in_data = code == 354
+                challenged = code == 334
         elif in_data:
             kind = "data"
             if text == ".":
@@ -127,7 +125,7 @@ class Transcript:
         return cls(_events=tuple(events), _start=start, **kw)
 
     @cached_property
-    def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
+    def lines(self) -> tuple[Line, ...]:
         """Every line of the session, in order."""
         return _classify(_split_events(self._events or (), self._start))
 
@@ -142,7 +140,7 @@ class Transcript:
                 sent.append(line)
                 continue
             reply.append(line)
-            if line.text[3:4] != "-":
+            if is_last_line(line.text):
                 pairs.append((tuple(sent), tuple(reply)))
                 sent, reply = [], []
         if sent or reply:
@@ -202,7 +200,7 @@ class Transcript:
         from ..views.transcript import fold_note
 
         for line, hidden in self.visible_lines(full):
-            if hidden:
+            if line is None:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
             arrow = "<- " if line.direction == "S" else " ->"
@@ -244,8 +242,8 @@ class Transcript:
             "closed_by": self.closed_by,
             "notes": list(self.notes),
             "lines": [
-                {"direction": l.direction, "time": l.time, "text": l.text, "kind": l.kind}
-                for l in self.lines
+                {"direction": ln.direction, "time": ln.time, "text": ln.text, "kind": ln.kind}
+                for ln in self.lines
             ],
         }
 

@@ -275,7 +275,7 @@ def network_text(net: Any) -> str:
         state = "" if h.state == "up" else f"  [{h.state}]"
         out.append(f"  {h.role:<4} {h.name:<20} {h.about}{state}")
     out.append("MX records (stub DNS):")
-    out += ["  " + line for line in net.dns.zone_text().splitlines()]
+    out += ["  " + line for line in net.dns.zone_text("MX").splitlines()]
     out.append("Mailboxes: " + ", ".join(net.users))
     return "\n".join(out)
 

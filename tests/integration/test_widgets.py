@@ -246,12 +246,12 @@ def test_ten_kilobytes_of_log_are_quick(ex: widgets.Explorer) -> None:
 
 
 def test_a_failing_model_becomes_a_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.codes.registry
+    import smtplesson.codes.search
 
     def broken(_query: str) -> list[object]:
         raise RuntimeError("registry on fire")
 
-    monkeypatch.setattr(smtplesson.codes.registry, "lookup", broken)
+    monkeypatch.setattr(smtplesson.codes.search, "lookup", broken)
     ex.query.value = "552"  # must not raise
     assert "something went wrong" in card_text(ex) and "registry on fire" in card_text(ex)
 

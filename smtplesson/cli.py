@@ -177,7 +177,7 @@ def _interrupt_on_signals() -> dict[int, Any]:
     started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, signal.default_int_handler)
     return previous
@@ -216,6 +216,8 @@ def cli_relay_demo() -> int:
         print()
         for dsn in net.dsns("alice@example.com"):
             report = read_dsn(dsn)
+            if report is None:  # not a delivery-status report
+                continue
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
             for block in report.recipients:
                 for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):

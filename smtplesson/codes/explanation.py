@@ -147,6 +147,7 @@ def _safe_text(text: Any) -> str:
 def _explain(text: str) -> Explanation:
     reply = _wire_reply(text) if "\n" in text else None
     scan = text if reply is not None or "\n" not in text else _WS.sub(" ", text)
+    code: int | None
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
@@ -226,7 +227,8 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
             body = body.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
     body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
-    if (opener and opener in "'\"" and body.endswith(opener)) or (body.endswith(")") and body.count(")") > body.count("(")):
+    quoted = opener and opener in "'\"" and body.endswith(opener)
+    if quoted or (body.endswith(")") and body.count(")") > body.count("(")):
         body = body[:-1]
     return body.strip()
 

@@ -74,7 +74,7 @@ def reply_code_card(code: ReplyCode) -> str:
 def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
     """The reference card of one enhanced status code (class-free "X.2.2")."""
     klass = class_of(typed) if typed else None
-    shown = code.with_class(klass) if klass in ENHANCED_CLASSES else code.code
+    shown = code.with_class(klass) if klass is not None and klass in ENHANCED_CLASSES else code.code
     forms = " ".join(badge(code.with_class(k), label=True) for k in ENHANCED_CLASSES)
     basics = [
         f"{badge(n, label=False)} {escape(info.title)}" if info is not None else badge(n)
@@ -114,7 +114,8 @@ def explanation_card(explanation: Any, basic: ReplyCode | None = None) -> str:
     exp = explanation
     attrs = (
         f'data-code="{exp.code or ""}" data-enhanced="{escape(exp.enhanced or "", quote=True)}" '
-        f'data-category="{escape(exp.category, quote=True)}" data-outcome="{escape(exp.outcome or "", quote=True)}"'
+        f'data-category="{escape(exp.category, quote=True)}" '
+        f'data-outcome="{escape(exp.outcome or "", quote=True)}"'
     )
     reference = ""
     if basic is not None:  # folded, so the explanation and the buttons below stay in view
@@ -153,7 +154,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if hidden:
         return message_card(
             f"No match in the classes you selected for “{shown}”",
-            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — turn the class filters back on to see "
+            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — "
+            "turn the class filters back on to see "
             f"{'them' if hidden != 1 else 'it'}.",
         )
     shape = _looks_like(query)
@@ -168,7 +170,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if shape == "enhanced":
         return message_card(
             f"{shown} is not a registered enhanced status code",
-            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, e.g. 5.1.1 or 4.7.1.",
+            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, "
+            "e.g. 5.1.1 or 4.7.1.",
         )
     return message_card(
         f"Nothing matches “{shown}”",

@@ -60,7 +60,7 @@ def _fold(attempts: list[Any], keep: int = 2) -> list[Any]:
             j += 1
         run = attempts[i:j + 1]
         if len(run) > 2 * keep + 1:
-            out += run[:keep] + [_Skipped(run[keep:-keep])] + run[-keep:]
+            out += [*run[:keep], _Skipped(run[keep:-keep]), *run[-keep:]]
         else:
             out += run
         i = j + 1
@@ -152,14 +152,15 @@ def _cell(track: Any, attempts: list[Any], show_server: bool) -> str:
         data = f' data-reply-code="{code}"' if code else ""
         text = _reply_text(a)
         note = f'<div style="{_MUTED}font-size:11px">{escape(a.note)}</div>' if a.note else ""
+        stage = (f' <span style="{_MUTED}">(at {escape(a.stage)})</span>'
+                 if a.stage and code and code >= 400 else "")
         lines.append(
             f'<div style="margin:1px 0 3px 0"{data}>'
             f'<span style="{_MONO}{_MUTED}font-size:11px;display:inline-block;min-width:52px">'
             f"{escape(_label(track, a.time))}</span> {_reply_badge(a)}{server}"
             f'<div style="{_MONO}font-size:11px;max-width:300px;white-space:normal" '
             f'title="{escape(a.reply, quote=True)}">{escape(_short(text, 70))}'
-            f'{(" <span style=" + chr(34) + _MUTED + chr(34) + ">(at " + escape(a.stage) + ")</span>") if a.stage and code and code >= 400 else ""}'
-            f"</div>{note}</div>")
+            f"{stage}</div>{note}</div>")
     return "".join(lines)
 
 
@@ -309,7 +310,8 @@ def _host_card(h: Any) -> str:
     down = h.state != "up"
     st = style_for(5) if down else None
     border = f"border:1px dashed {st.border};" if st else ""
-    state = f' <span style="color:{st.fg};background:{st.bg};padding:0 4px">✗ {escape(h.state)}</span>' if st else ""
+    state = (f' <span style="color:{st.fg};background:{st.bg};padding:0 4px">✗ {escape(h.state)}</span>'
+             if st else "")
     return (f'<div style="{_BOX}{border}padding:3px 6px;margin-top:4px">'
             f'<b>{escape(h.role)}</b> '
             f'<span style="{_MONO}">{escape(h.name)}</span>{state}'

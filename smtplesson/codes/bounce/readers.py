@@ -147,9 +147,11 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     if not diagnostic and text is not None:
         diagnostic = text.diagnostic
     exp = _explain(diagnostic, status)
+    if status and status.endswith(".0.0") and exp.enhanced and exp.enhanced[0] == status[0]:
+        status = exp.enhanced  # Exim writes 5.0.0 whatever the remote server said
     command = exp.command
     if command is None and text is not None:
-        command = explain(text.context[:2000]).command
+        command = _command(text.context)
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status or exp.enhanced, exp.code)
@@ -162,7 +164,7 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
 
 def _from_text(found: Found) -> BouncedRecipient:
     exp = _explain(found.diagnostic, None)
-    command = exp.command or (explain(found.context[:2000]).command if found.context != found.diagnostic else None)
+    command = exp.command or _command(found.context)
     return BouncedRecipient(found.address, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
                             found.diagnostic, exp, found.remote_mta, command)
 
@@ -180,6 +182,14 @@ def _fallback(mail: Mail) -> list[BouncedRecipient]:
     return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
                              diagnostic, exp, remote_of(line) if line else None, exp.command)
             for a in addresses]
+
+
+def _command(context: str) -> str | None:
+    """The SMTP command a bounce's words name (explain's, plus Postfix's greeting wording)."""
+    command = explain(context[:2000].replace(" after pipelined ", " after ")).command  # Exim
+    if command is None and "refused to talk to me" in context:
+        return "CONNECT"  # Postfix: the server's greeting was a refusal
+    return command
 
 
 def _explain(diagnostic: str, status: str | None) -> Explanation:

@@ -20,6 +20,7 @@ _PER_MESSAGE = ("reporting-mta", "dsn-gateway", "received-from-mta", "arrival-da
 _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient", "action",
                   "status", "remote-mta", "diagnostic-code", "last-attempt-date",
                   "will-retry-until", "final-log-id", "x-supplementary-info")
+_ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
 _STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
@@ -57,9 +58,13 @@ def _scan(text: str, report: StatusReport) -> None:
         if name in _PER_MESSAGE:
             report.per_message.setdefault(name, value)
             continue
-        starts = (name == "original-recipient" and block is not None
-                  and ("original-recipient" in block or "final-recipient" in block)) or (
-                  name == "final-recipient" and block is not None and "final-recipient" in block)
+        # RFC 3464 puts Original-Recipient first; Postfix writes it after Final-Recipient
+        starts = block is not None and (
+            (name == "original-recipient" and ("original-recipient" in block or (
+                "final-recipient" in block and len(block.keys() - _ADDRESSES) > 0)))
+            or (name == "final-recipient" and "final-recipient" in block)
+            # Exim writes Action before Final-Recipient: a repeated field is a new recipient
+            or (name not in _ADDRESSES and name in block and _address_field(block) != ""))
         if block is None or starts:
             block = {}
             report.recipients.append(block)

@@ -17,7 +17,7 @@ from .mail import Mail
 __all__ = ["Found", "TextFormat", "scan"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
-ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
+ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
 _CODE = re.compile(r"(?<![\w.:/=\[#-])(?:#\s?)?([2-5][0-5]\d)(?:[ -]|$)(?:\s*([245]\.\d{1,3}\.\d{1,3}))?", re.M)
 _ENH = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
 _REMOTE = re.compile(
@@ -131,6 +131,10 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         hits.append((match.start(), match.end(), address))
         if len(hits) > limit * 4:
             break
+    leading = [h for h in hits if _leads(text, h[0])]
+    if leading:  # recipient lists put each address first on its line; others are quoted
+        inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
+        hits = sorted(leading + inner)
     segments: dict[str, list[str]] = {}
     for i, (start, end, address) in enumerate(hits):
         nxt = next((h[0] for h in hits[i + 1:] if h[2] != address), len(text))
@@ -143,6 +147,12 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         context = _best(parts)
         found.append(Found(address, diagnostic_of(context), remote_of(context), context))
     return found
+
+
+def _leads(text: str, start: int) -> bool:
+    """True when only blanks, '<', quotes or a list mark come before ``start`` on its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip(" \t<\"'*-•>")
 
 
 def _best(parts: list[str]) -> str:

@@ -156,12 +156,18 @@ def _leads(text: str, start: int) -> bool:
 
 
 def _best(parts: list[str]) -> str:
-    """The segment that carries a reply code (the first one when none does)."""
-    cleaned = [_SPACE.sub(" ", p).strip(" :>)-.,\t") for p in parts]
-    for text in cleaned:
-        if _CODE.search(text) or _ENH.search(text):
-            return text
+    """The segment that carries a reply code, up to the paragraph's end (else the first one)."""
+    for raw in parts:
+        match = _CODE.search(raw) or _ENH.search(raw)
+        if match is not None:
+            end = raw.find("\n\n", match.end())
+            return _one_line(raw if end < 0 else raw[:end])
+    cleaned = [_one_line(p) for p in parts]
     return next((t for t in cleaned if len(t) > 3), cleaned[0] if cleaned else "")
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip(" :>)-.,\t")
 
 
 def diagnostic_of(context: str) -> str:

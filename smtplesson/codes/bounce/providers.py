@@ -13,9 +13,9 @@ __all__ = ["FORMATS"]
 
 FORMATS = (
     # https://support.google.com/groups/answer/ - "the group you tried to contact ... may not exist"
-    TextFormat("google-groups", (("text", "the group you tried to contact"),
-                                 ("text", "google groups")), kind="provider",
-               starts=("we're writing to let you know that the group you tried to contact",)),
+    TextFormat("google-groups", (("from", "googlemail.com"), ("from", "google.com"),
+                                 ("text", "the group you tried to contact")), kind="provider",
+               check=lambda mail: "the group you tried to contact" in mail.lower_text),
     # Gmail: From "Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
     TextFormat("gmail", (("from", "mailer-daemon@googlemail.com"), ("from", "mailer-daemon@google.com"),
                          ("mta", "googlemail.com"), ("text", "delivery to the following recipient failed"),

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..._data import load as load_data
 from ..explanation import Explanation, explain
 from . import gateways, mta, providers
 from .mail import Mail, header_text, load
@@ -82,7 +83,7 @@ def _read(mail: Mail) -> Bounce:
         kind = "vendor"
         recipients = [_from_text(f) for f in _plausible(found, fmt is not None)]
         if not recipients:
-            recipients = _fallback(mail)
+            recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None:
         if is_auto_reply(mail):
             return _auto_reply(mail, common)
@@ -149,13 +150,19 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     exp = _explain(diagnostic, status)
     if status and status.endswith(".0.0") and exp.enhanced and exp.enhanced[0] == status[0]:
         status = exp.enhanced  # Exim writes 5.0.0 whatever the remote server said
+    status = status or exp.enhanced
+    if exp.code is None and text is not None:  # Zoho: the code only in the human text
+        worded = _explain(text.diagnostic, None)
+        if worded.code is not None and worded.enhanced in (None, status):
+            exp = worded
     command = exp.command
     if command is None and text is not None:
         command = _command(text.context)
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status or exp.enhanced, exp.code)
-    remote = typed_value(block.get("remote-mta", "")) or (text.remote_mta if text else None)
+    remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
+        text.remote_mta if text else None)
     original = typed_value(block.get("original-recipient", "")) or None
     return BouncedRecipient(address, action, status or _status(exp), exp.code, diagnostic, exp,
                             remote or None, command, original if original != address else None,
@@ -169,27 +176,52 @@ def _from_text(found: Found) -> BouncedRecipient:
                             found.diagnostic, exp, found.remote_mta, command)
 
 
-def _fallback(mail: Mail) -> list[BouncedRecipient]:
+def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     """No address in the text: X-Failed-Recipients, else the returned message's To."""
     addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
     if not addresses and mail.original_headers is not None:
         addresses = sorted(_addresses(mail.original_headers.get_all("To", [])))[:10]
     if not addresses:
         return []
-    line = _search(_FIND_CODE, section(mail.text), group=0) or ""
-    diagnostic = diagnostic_of(line) if line else " ".join(section(mail.text).split())[:300]
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
+    line = _search(_FIND_CODE, text, group=0) or ""
+    diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
     exp = _explain(diagnostic, None)
     return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
                              diagnostic, exp, remote_of(line) if line else None, exp.command)
             for a in addresses]
 
 
+def _first_paragraph(text: str) -> str:
+    """The first paragraph that says something (not a greeting), one line."""
+    for paragraph in text.split("\n\n"):
+        words = " ".join(paragraph.split())
+        if len(words) > 40 and not words.lower().startswith(("hello", "hi ", "dear")):
+            return words[:500]
+    return " ".join(text.split())[:300]
+
+
+_COMMANDS: dict[str, str] = load_data("categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_PHRASES = (  # words of MTAs that name the failed step without naming the command
+    ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
+    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
+    ("failed after i sent the message", "END-OF-DATA"),
+)
+# Sendmail, Courier and MDaemon transcripts: ">>> RCPT To:<...>" / "--> RCPT To:" then the reply
+_TRANSCRIPT = re.compile(r"(?:>>>|-->)\s*(rcpt to|mail from|data|ehlo|helo|rset|quit|starttls|auth|bdat)"
+                         r"\b[^<]{0,200}?(?:<[^>]{0,300}>)?[^<]{0,40}(?:<<<|<--)\s*[2-5]\d\d", re.I)
+
+
 def _command(context: str) -> str | None:
-    """The SMTP command a bounce's words name (explain's, plus Postfix's greeting wording)."""
+    """The SMTP command a bounce's words name: explain's reading, a transcript, an MTA phrase."""
     command = explain(context[:2000].replace(" after pipelined ", " after ")).command  # Exim
-    if command is None and "refused to talk to me" in context:
-        return "CONNECT"  # Postfix: the server's greeting was a refusal
-    return command
+    if command is not None:
+        return command
+    match = _TRANSCRIPT.search(context[:4000])
+    if match is not None:
+        return _COMMANDS.get(match.group(1).lower())
+    low = context[:2000].lower()
+    return next((name for phrase, name in _PHRASES if phrase in low), None)
 
 
 def _explain(diagnostic: str, status: str | None) -> Explanation:

@@ -21,9 +21,16 @@ ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0
 _CODE = re.compile(r"(?<![\w.:/=\[#-])(?:#\s?)?([2-5][0-5]\d)(?:[ -]|$)(?:\s*([245]\.\d{1,3}\.\d{1,3}))?", re.M)
 _ENH = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
 _REMOTE = re.compile(
-    r"(?:host|server|mta|while talking to|remote host|generating server|reporting-mta:|"
-    r"connecting to|conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})",
+    r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
+    r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
+    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)",  # qmail
     re.I)
+# Barracuda "Rejected (host:25:550 5.7.1 ...)", Zoho "ERROR CODE :550 - 5.2.1 ..."
+_GLUED = re.compile(r"[\w.-]+:\d{2,5}:(?=[2-5]\d\d[ -])|(?<=:)(?=[2-5]\d\d )")
+_SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
+# what comes before the reply and says nothing: Exchange 2003 "on 7/11/2001 9:20 AM", "because:"
+_LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
+                   r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 _SPACE = re.compile(r"\s+")
 _HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
@@ -139,6 +146,8 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (start, end, address) in enumerate(hits):
         nxt = next((h[0] for h in hits[i + 1:] if h[2] != address), len(text))
         segment = text[end:min(nxt, end + 2000)]
+        if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
+            segment = text[text.rfind("\n", 0, start) + 1:start]
         segments.setdefault(address, []).append(segment)
         if len(segments) >= limit:
             break
@@ -158,6 +167,7 @@ def _leads(text: str, start: int) -> bool:
 def _best(parts: list[str]) -> str:
     """The segment that carries a reply code, up to the paragraph's end (else the first one)."""
     for raw in parts:
+        raw = _unglue(raw)
         match = _CODE.search(raw) or _ENH.search(raw)
         if match is not None:
             end = raw.find("\n\n", match.end())
@@ -167,11 +177,16 @@ def _best(parts: list[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip(" :>)-.,\t")
+    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t"))
+
+
+def _unglue(text: str) -> str:
+    return _SPACED_DASH.sub(r"\1 \2", _GLUED.sub(" ", text))
 
 
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
+    context = _unglue(context)
     match = _CODE.search(context)
     if match is not None:
         text = context[match.start():]
@@ -179,10 +194,16 @@ def diagnostic_of(context: str) -> str:
             at = text.find(cut)
             if at > 0:
                 text = text[:at]
-        return text.lstrip("#").strip()[:1000]
+        text = text.lstrip("#").strip()[:1000]
+        half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
+        if len(text) % 2 and text[:half] == text[half + 1:]:
+            text = text[:half]
+        return text
     return context[:500].strip()
 
 
 def remote_of(context: str) -> str | None:
     match = _REMOTE.search(context[:600])
-    return match.group(1).rstrip(".").lower() if match else None
+    if match is None:
+        return None
+    return (match.group(1) or match.group(2)).rstrip(".").lower()

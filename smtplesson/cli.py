@@ -168,7 +168,8 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
     if not files and not maildirs and not mboxes:
         print("bounce: give mail files, '-' for standard input, --maildir DIR or --mbox FILE", file=err)
         return 2
-    sources, total, failed = _mail_sources(files, maildirs, mboxes, stdin, err)
+    failures: list[str] = []
+    sources, total = _mail_sources(files, maildirs, mboxes, stdin, err, failures)
     bar = None
     if total >= PROGRESS_MIN and (progress or err.isatty()):
         from tqdm import tqdm
@@ -190,38 +191,40 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
             bar.update(1)
     if bar is not None:
         bar.close()
-    recipients = sum(counts.values())
     by_type = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    summary = (f"{mails} mail{'s' if mails != 1 else ''}, {bounces} bounce{'s' if bounces != 1 else ''}, "
-               f"{recipients} recipient{'s' if recipients != 1 else ''}" + (f" ({by_type})" if by_type else ""))
-    print(summary, file=err if as_json else out)
-    return 1 if failed else 0
+    summary = f"{_count(mails, 'mail')}, {_count(bounces, 'bounce')}, {_count(sum(counts.values()), 'recipient')}"
+    print(summary + (f" ({by_type})" if by_type else ""), file=err if as_json else out)
+    return 1 if failures else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdin: BinaryIO | None,
-                  err: TextIO) -> tuple[Iterable[tuple[str, bytes]], int, int]:
-    """(label, bytes) of every mail, how many there are, and how many sources failed to open."""
+                  err: TextIO, failures: list[str]) -> tuple[Iterable[tuple[str, bytes]], int]:
+    """(label, bytes) of every mail and how many there are; a source that cannot be read is
+    reported on ``err`` and appended to ``failures``."""
     import mailbox
 
-    failed = 0
-    boxes: list[tuple[str, mailbox.Mailbox]] = []  # type: ignore[type-arg]
-    for path in maildirs:
-        if not os.path.isdir(path):
-            print(f"bounce: {path}: not a Maildir directory", file=err)
-            failed += 1
-            continue
-        boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
-    for path in mboxes:
-        if not os.path.isfile(path):
-            print(f"bounce: {path}: no such mbox file", file=err)
-            failed += 1
-            continue
-        boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+    boxes: list[tuple[str, mailbox.Mailbox[Any]]] = []
+    for path, kind in [(p, "maildir") for p in maildirs] + [(p, "mbox") for p in mboxes]:
+        try:
+            if kind == "maildir":
+                if not os.path.isdir(path):
+                    raise OSError("not a Maildir directory")
+                boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
+            else:
+                if not os.path.isfile(path):
+                    raise OSError("no such mbox file")
+                boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+        except (OSError, mailbox.Error) as error:
+            print(f"bounce: {path}: {error}", file=err)
+            failures.append(path)
     keyed = [(path, box, sorted(box.keys())) for path, box in boxes]
     total = len(files) + sum(len(keys) for _, _, keys in keyed)
 
     def generate() -> Iterable[tuple[str, bytes]]:
-        nonlocal failed
         for name in files:
             if name == "-":
                 yield "-", (stdin or sys.stdin.buffer).read()
@@ -231,19 +234,23 @@ def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdi
                     data = handle.read()
             except OSError as error:
                 print(f"bounce: {name}: {error.strerror or error}", file=err)
-                failed += 1
+                failures.append(name)
                 continue
             yield name, data
         for path, box, keys in keyed:
-            for number, key in enumerate(keys, start=1):
-                try:
-                    data = box.get_bytes(key)
-                except (OSError, KeyError) as error:
-                    print(f"bounce: {path}: message {key}: {error}", file=err)
-                    continue
-                yield f"{path}#{number}", data
+            try:
+                for number, key in enumerate(keys, start=1):
+                    try:
+                        data = box.get_bytes(key)
+                    except (OSError, KeyError) as error:
+                        print(f"bounce: {path}: message {key}: {error}", file=err)
+                        failures.append(f"{path}#{number}")
+                        continue
+                    yield f"{path}#{number}", data
+            finally:
+                box.close()
 
-    return generate(), total, failed
+    return generate(), total
 
 
 def _bounce_text(label: str, bounce: Any) -> str:

@@ -68,8 +68,8 @@ def recipient_html(recipient: Any) -> str:
             ("command", f"<code>{escape(recipient.command)}</code>" if recipient.command else "")]
     if exp.found:
         rows += [("meaning", escape(exp.summary)), ("advice", escape(exp.advice))]
-    said = recipient.diagnostic
-    quote = f'<pre style="{_QUOTE}">{escape(said if len(said) <= 600 else said[:599] + "…")}</pre>' if said else ""
+    said = recipient.diagnostic if len(recipient.diagnostic) <= 600 else recipient.diagnostic[:599] + "…"
+    quote = f'<pre style="{_QUOTE}">{escape(said)}</pre>' if said else ""
     return (f'<div class="smtpl-bounce-recipient" style="box-sizing:border-box;margin:4px 0;padding:6px 10px;'
             f"border:1px solid {BORDER};border-left:6px solid {style.border};border-radius:6px;"
             f'background:var(--jp-layout-color1,transparent)">{head}{quote}{_grid(rows)}</div>')

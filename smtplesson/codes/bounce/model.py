@@ -136,7 +136,7 @@ class Bounce:
         if self.note:
             rows.append(("note", self.note))
         rows += list(self.details)
-        lines = [head] + _rows(rows, 2)
+        lines = [head, *_rows(rows, 2)]
         for r in self.recipients:
             codes = " ".join(str(p) for p in (r.code, r.status) if p)
             lines.append(f"  {r.address}: {r.action}" + (f" {codes}" if codes else "")

@@ -20,7 +20,7 @@ _PUBLIC = {
     "ReplyCode": "codes.registry",
     "EnhancedCode": "codes.registry",
     "enhanced": "codes.registry",
-    "lookup": "codes.registry",
+    "lookup": "codes.search",
     # replies and bounces
     "Reply": "codes.reply",
     "ReplyError": "codes.reply",
@@ -67,9 +67,9 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
         EnhancedCode,
         ReplyCode,
         enhanced,
-        lookup,
     )
     from .codes.reply import Reply, ReplyError, parse_reply
+    from .codes.search import lookup
     from .course import checks as check
     from .relay.network import MailNetwork
     from .server.debug import DebugServer

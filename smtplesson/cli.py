@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
+from .views.text import codes_table
 
 if TYPE_CHECKING:
     from .server.debug import DebugServer
@@ -83,27 +84,9 @@ def run() -> int:
 # --- codes ---------------------------------------------------------------------
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cli_codes() -> int:
     """Print a readable table of every basic and enhanced code; returns 0."""
-    basic = [(str(c.code), c.kind, c.title, c.reference) for c in BASIC_CODES.values()]
-    enh = [(c.code, _cut(c.title, 60), _cut(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
-           for c in ENHANCED_CODES.values()]
-    print(f"Basic reply codes ({len(basic)})\n")
-    print(_table(basic, ("Code", "Class", "Title", "Defined in")))
-    print(f"\nEnhanced status codes ({len(enh)}; X = class 2, 4 or 5)\n")
-    print(_table(enh, ("Code", "Title", "Usually with", "Defined in")))
+    print(codes_table(BASIC_CODES, ENHANCED_CODES))
     return 0
 
 
@@ -338,7 +321,7 @@ def _interrupt_on_signals() -> dict[int, Any]:
     started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, signal.default_int_handler)
     return previous
@@ -377,6 +360,8 @@ def cli_relay_demo() -> int:
         print()
         for dsn in net.dsns("alice@example.com"):
             report = read_dsn(dsn)
+            if report is None:  # not a delivery-status report
+                continue
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
             for block in report.recipients:
                 for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):

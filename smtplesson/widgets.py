@@ -219,7 +219,8 @@ class Explorer(W.VBox):
         self.current, self.results = None, []
         if not text:
             self._show_card(cards.prompt_card() if not removed else cards.message_card(
-                "Only control or unreadable characters there", "Type a code, a few words or paste a bounce line."))
+                "Only control or unreadable characters there",
+                "Type a code, a few words or paste a bounce line."))
             return
         if len(text.split()) > 1:
             explanation = self._explain(text)
@@ -234,7 +235,7 @@ class Explorer(W.VBox):
         return explain(text)
 
     def _show_lookup(self, text: str, notes: list[str]) -> None:
-        from .codes.registry import lookup
+        from .codes.search import lookup
 
         found = lookup(text)
         allowed = self.selected_classes
@@ -247,7 +248,8 @@ class Explorer(W.VBox):
                         matches=self.results[1:], live=self._live_code_of(self.current))
 
     def _show_explanation(self, explanation: Any, notes: list[str]) -> None:
-        from .codes.registry import BASIC_CODES, lookup
+        from .codes.registry import BASIC_CODES
+        from .codes.search import lookup
 
         related: list[Any] = []
         for code in (explanation.code, explanation.enhanced):
@@ -269,8 +271,8 @@ class Explorer(W.VBox):
 
     def _list_matches(self, entries: list[Any]) -> None:
         shown = entries[:MATCH_SLOTS]
-        for slot, entry in zip(self._slots, shown):
-            slot._entry = entry  # type: ignore[attr-defined]
+        for slot, entry in zip(self._slots, shown, strict=False):  # fewer matches than slots
+            slot._entry = entry
             _paint(slot, _entry_label(entry), entry.title)
         children = tuple(self._slots[: len(shown)])
         if self.matches.children != children:
@@ -338,7 +340,8 @@ class CodeMap(W.VBox):
         for first in sorted(CLASS_STYLE):
             children.append(W.HTML(mapview.row_header(first)))
             for second in cols:
-                buttons = [self._button(code, BASIC_CODES[code].title) for code in cells.get((first, second), [])]
+                buttons = [self._button(code, BASIC_CODES[code].title)
+                           for code in cells.get((first, second), [])]
                 children.append(W.VBox(buttons, layout=W.Layout(align_items="stretch")))
         self.grid = W.GridBox(children, layout=W.Layout(
             grid_template_columns=f"minmax(8em, auto) repeat({len(cols)}, minmax(5.5em, 1fr))",

@@ -20,21 +20,22 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.utils import collapse_rfc2231_value
+
+from .syntax import REPLY_LINE, code_of, enhanced_of
 
 __all__ = ["DSNReport", "RecipientStatus", "build_dsn", "is_dsn", "read_dsn", "status_of"]
-
-_ENHANCED = re.compile(r"^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b")
-
 
 def status_of(reply: str | None, default: str = "5.0.0") -> str:
     """The enhanced status of a reply (``"550 5.1.1 ..."`` -> ``"5.1.1"``), else ``X.0.0``."""
     text = (reply or "").strip()
-    m = _ENHANCED.match(text)
-    if m:
-        return m.group(1)
-    if text[:1] in "45" and text[:3].isdigit():
-        return f"{text[0]}.0.0"
-    return default
+    code = code_of(text)
+    if code is None:
+        return default
+    found = enhanced_of(text)
+    if found is not None:
+        return found
+    return f"{code // 100}.0.0" if code >= 400 else default
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,15 @@ def _one_line(text: str) -> str:
     parts = [ln.strip() for ln in text.replace("\r", "").split("\n") if ln.strip()]
     if len(parts) <= 1:
         return parts[0] if parts else ""
-    code = parts[0][:3]
-    rest = [p[4:] if p[:3] == code and p[3:4] in "- " else p for p in parts[1:]]
-    return " ".join([parts[0].replace(f"{code}-", f"{code} ", 1)] + rest)
+    first = REPLY_LINE.match(parts[0])
+    if first is None:
+        return " ".join(parts)
+    code = first.group(1)
+    rest = []
+    for part in parts[1:]:
+        line = REPLY_LINE.match(part)
+        rest.append(part[line.end():] if line and line.group(1) == code else part)
+    return " ".join([f"{code} {parts[0][first.end():]}".rstrip(), *rest])
 
 
 def _human_text(reporting_mta: str, statuses: Sequence[RecipientStatus], delayed: bool) -> str:
@@ -106,7 +113,7 @@ def _human_text(reporting_mta: str, statuses: Sequence[RecipientStatus], delayed
         where = f"host {s.remote_mta} said: " if s.remote_mta else ""
         stage = f" (in reply to {s.stage} command)" if s.stage else ""
         line = f"<{s.recipient}>: {where}{_one_line(s.diagnostic or s.status)}{stage}"
-        head += textwrap.wrap(line, 72, subsequent_indent="    ", break_long_words=False) + [""]
+        head += [*textwrap.wrap(line, 72, subsequent_indent="    ", break_long_words=False), ""]
     return "\n".join(head) + "\n"
 
 
@@ -146,7 +153,7 @@ def build_dsn(
         value = msg[name]
         del msg[name]
         msg[name] = value
-    for part in msg.get_payload():
+    for part in _parts(msg):
         del part["MIME-Version"]
     return msg
 
@@ -160,9 +167,10 @@ def _status_part(reporting_mta: str, arrival_date: str,
     part = MIMEBase("message", "delivery-status")
     del part["MIME-Version"]
     part["Content-Description"] = "Delivery report"
-    blocks = [Message()]
-    blocks[0]["Reporting-MTA"] = f"dns; {reporting_mta}"
-    blocks[0]["Arrival-Date"] = arrival_date
+    per_message = Message()
+    per_message["Reporting-MTA"] = f"dns; {reporting_mta}"
+    per_message["Arrival-Date"] = arrival_date
+    blocks: list[Message | str] = [per_message]
     for s in statuses:
         block = Message()
         for name, value in s.fields():
@@ -175,7 +183,7 @@ def _status_part(reporting_mta: str, arrival_date: str,
 def is_dsn(msg: Message) -> bool:
     """True when ``msg`` is a delivery-status report."""
     return (msg.get_content_type() == "multipart/report"
-            and msg.get_param("report-type", "").lower() == "delivery-status")
+            and collapse_rfc2231_value(msg.get_param("report-type", "")).lower() == "delivery-status")
 
 
 def read_dsn(msg: Message) -> DSNReport | None:
@@ -187,14 +195,13 @@ def read_dsn(msg: Message) -> DSNReport | None:
     if not is_dsn(msg):
         return None
     human, blocks, original = "", [], ""
-    for part in msg.walk():
+    for part in _parts(msg):
         ctype = part.get_content_type()
-        payload = part.get_payload()
-        if ctype == "message/delivery-status" and isinstance(payload, list):
-            blocks = [{k: _unfold(v) for k, v in b.items()} for b in payload if isinstance(b, Message)]
+        if ctype == "message/delivery-status":
+            blocks = [{k: _unfold(v) for k, v in b.items()} for b in _parts(part)]
         elif ctype == "text/rfc822-headers":
             original = _text(part)
-        elif ctype == "text/plain" and not human and part is not msg:
+        elif ctype == "text/plain" and not human:
             human = _text(part)
     if not blocks and not msg.is_multipart():  # the boundary is missing or broken
         return _from_text(msg)
@@ -215,9 +222,15 @@ def _from_text(msg: Message) -> DSNReport:
     return DSNReport(named(report.per_message), [named(b) for b in report.recipients], "", "")
 
 
+def _parts(msg: Message) -> list[Message]:
+    """The parts of a multipart message, or of a message/delivery-status part its blocks."""
+    payload = msg.get_payload()
+    return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+
+
 def _text(part: Message) -> str:
-    raw = part.get_payload(decode=True) or b""
-    return raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    raw = part.get_payload(decode=True)
+    return (raw if isinstance(raw, bytes) else b"").decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def _unfold(value: str) -> str:

@@ -8,20 +8,31 @@ an Exim line, a DSN field (``"Diagnostic-Code: smtp; 552 5.2.2 ..."``,
 ``"Status: 5.1.1"``) -- and says what it means and what the sender should do.
 It never raises: text without a reply gets ``found=False``.
 
-The category tables and keyword rules live in ``data/categories.json``.
+The category tables and keyword rules live in ``data/categories.json``.  The module is
+called ``explanation``, not ``explain``, so that the lazy ``smtplesson.explain`` is always
+the function and never this module.
 """
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from .._data import load
-from .registry import BASIC_CODES, ENHANCED_CODES
+from .classes import REPLY_CLASSES, enhanced_class_of
+from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
+from .syntax import (
+    CODE_AND_ENHANCED_IN_TEXT,
+    CODE_IN_TEXT,
+    ENHANCED_FIELD,
+    ENHANCED_HASHED,
+    ENHANCED_IN_TEXT,
+    class_free,
+    class_of,
+    code_of,
+)
 
 __all__ = ["CATEGORIES", "Explanation", "explain"]
 
@@ -35,22 +46,6 @@ _BASIC_MAP: dict[int, str] = {int(k): v for k, v in _DATA["basic"].items()}
 _BASIC_GENERIC = frozenset(int(k) for k in _DATA["basic_generic"])
 _BASIC_CLASS: dict[int, str] = {int(k): v for k, v in _DATA["basic_class"].items()}
 _COMMANDS: dict[str, str] = _DATA["commands"]
-_ENH_CLASS_NAME = {2: "success", 4: "persistent transient failure", 5: "permanent failure"}
-
-# An enhanced status code (RFC 3463 §2): class "." subject "." detail, no leading zeros.
-_ENH = r"[245]\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})"
-# Each code pattern starts with a digit class so the regex engine can skip ahead fast;
-# the lookbehind after the first digit keeps codes out of numbers, IP addresses, ports,
-# dates, key=value pairs and hostnames.
-_NOT_AFTER = r"(?<![\w.:/=\[\-+@$%][2-5])"
-# "550 5.1.1", "550-5.1.1", '550, "5.7.26"' (Gmail's table), "#550 5.1.1" (Exchange)
-_CODE_ENH = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?:[ \-]|,\s*[\"“]?)\s?({_ENH})(?![\d.])")
-# A basic code alone, followed by a space, a continuation mark, the end or punctuation.
-_CODE = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?=[ \t]|-(?!\d)|$|[,;:)'\"\]])")
-# Enhanced code in a field: Postfix "dsn=5.1.1", DSN "Status: 5.1.1", qmail "(#5.1.1"
-_ENH_FIELD = re.compile(rf"(?:dsn=|[Ss]tatus: ?|#)({_ENH})(?![\d.])")
-_ENH_ANY = re.compile(r"([245](?<![\w.\-/:=][245])\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2}))(?![\d.]|\w)")
-_ENH_HASH = re.compile(rf"\(#({_ENH})(?![\d.])")
 # "(in reply to RCPT TO command)" (Postfix), "after RCPT TO:<...>" (Exim), "reject: RCPT from"
 _COMMAND_PREFIXES = (
     "in reply to ", "mail server after ", "mailer after ", "host after ", "reject: ",
@@ -62,49 +57,8 @@ _COMMAND_NAME = re.compile(
     r"vrfy|expn|noop|etrn)\b",
     re.IGNORECASE,
 )
-# Keyword rules: alternatives indexed by their first two letters (see data/categories.json).
-_WORD = re.compile(r"[a-z]+")
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    """Split a regex at its top-level '|' (not inside groups, classes or escapes)."""
-    parts, depth, in_class, escaped, current = [], 0, False, False, []
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _build_keyword_index(rules: list[list[str]]) -> dict[str, list[tuple[int, re.Pattern[str]]]]:
-    """{first two letters: [(rule index, compiled alternative), ...]}."""
-    index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-    for number, (_, pattern) in enumerate(rules):
-        for alternative in _split_alternatives(pattern):
-            lead = re.match(r"(?:\\b)?([a-z]{2})", alternative)
-            if lead is None:
-                raise ValueError(f"keyword rule {number}: {alternative!r} must start with two letters")
-            index.setdefault(lead.group(1), []).append((number, re.compile(alternative)))
-    return index
-
-
-_KEYWORD_INDEX = _build_keyword_index(_DATA["keywords"])
-_KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+# Keyword rules (data/categories.json): tried in order, each matching where a word starts.
+_KEYWORDS = [(category, re.compile(rf"(?<![a-z])(?:{pattern})")) for category, pattern in _DATA["keywords"]]
 _WS = re.compile(r"\s+")
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
@@ -144,11 +98,24 @@ class Explanation:
     @property
     def kind(self) -> str | None:
         """RFC 5321 class name of the basic code (or of the enhanced class)."""
-        digit = self.code // 100 if self.code else (int(self.enhanced[0]) if self.enhanced else 0)
-        return KINDS.get(digit)
+        if self.code is None and self.enhanced is None:
+            return None
+        return KINDS.get(_class(self.code, self.enhanced))
+
+    @property
+    def info(self) -> ReplyCode | None:
+        """The registry entry of the basic code, or None."""
+        return BASIC_CODES.get(self.code) if self.code is not None else None
+
+    @property
+    def enhanced_info(self) -> EnhancedCode | None:
+        """The registry entry of the enhanced code (class-free, ``X.1.1``), or None."""
+        return ENHANCED_CODES.get(class_free(self.enhanced)) if self.enhanced else None
 
     def __str__(self) -> str:
-        return _format(self)
+        from ..views.text import explanation_text
+
+        return explanation_text(self)
 
     def _repr_html_(self) -> str:
         from ..views.explanation import explanation_html
@@ -183,6 +150,7 @@ def _safe_text(text: Any) -> str:
 def _explain(text: str) -> Explanation:
     reply = _wire_reply(text) if "\n" in text else None
     scan = text if reply is not None or "\n" not in text else _WS.sub(" ", text)
+    code: int | None
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
@@ -201,7 +169,7 @@ def _explain(text: str) -> Explanation:
 def _wire_reply(text: str) -> Reply | None:
     """A multi-line reply pasted as it came over the wire, or None."""
     stripped = text.strip()
-    if not stripped[:1].isdigit():
+    if code_of(stripped) is None:
         return None
     try:
         return parse_reply(stripped)
@@ -211,7 +179,7 @@ def _wire_reply(text: str) -> Reply | None:
 
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
-    match = _CODE_ENH.search(scan)
+    match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
     if match is not None:
         code, enhanced = int(match.group(1)), match.group(2)
         return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
@@ -219,9 +187,9 @@ def _find(scan: str) -> tuple[int | None, str | None, str]:
     if match is not None:
         code = int(match.group(1))
         body = _body(scan, match.start(), match.end(), code, None)
-        hashed = _ENH_HASH.search(body)
+        hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
-    field = _ENH_FIELD.search(scan) or _ENH_ANY.search(scan)
+    field = ENHANCED_FIELD.search(scan) or ENHANCED_IN_TEXT.search(scan)
     if field is not None:
         return None, field.group(1), ""
     return None, None, ""
@@ -231,10 +199,9 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     """The best code-like number: a registry code where a reply starts (after ':', ';',
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
     known = unknown = None
-    basic = BASIC_CODES
-    for match in _CODE.finditer(scan):
+    for match in CODE_IN_TEXT.finditer(scan):
         at_reply = _at_reply_start(scan, match.start())
-        if int(match.group(1)) in basic:
+        if int(match.group(1)) in BASIC_CODES:
             if at_reply:
                 return match
             known = known or match
@@ -263,7 +230,8 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
             body = body.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
     body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
-    if (opener and opener in "'\"" and body.endswith(opener)) or (body.endswith(")") and body.count(")") > body.count("(")):
+    quoted = opener and opener in "'\"" and body.endswith(opener)
+    if quoted or (body.endswith(")") and body.count(")") > body.count("(")):
         body = body[:-1]
     return body.strip()
 
@@ -279,20 +247,11 @@ def _command(scan: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
 def _keyword(text: str) -> str | None:
     """The category of the earliest keyword rule that matches ``text`` (case-insensitive)."""
     low = text.lower()
-    best = len(_KEYWORD_CATEGORY)
-    index = _KEYWORD_INDEX
-    for word in _WORD.finditer(low):
-        candidates = index.get(low[word.start():word.start() + 2])
-        if candidates:
-            start = word.start()
-            for number, alternative in candidates:
-                if number < best and alternative.match(low, start):
-                    best = number
-    return _KEYWORD_CATEGORY[best] if best < len(_KEYWORD_CATEGORY) else None
+    return next((category for category, rule in _KEYWORDS if rule.search(low)), None)
 
 
 def _category(code: int | None, enhanced: str | None, text: str) -> str:
@@ -303,15 +262,15 @@ def _category(code: int | None, enhanced: str | None, text: str) -> str:
     return _keyword(text) or fallback
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # bench/explain.py guards these caches: without them < 60,000 lines/s
 def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, str]:
     """(category decided by the codes alone or None, fallback category)."""
-    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    digit = _class(code, enhanced)
     if digit in (2, 3):
         return "success", "success"
     enh_cat = None
     if enhanced is not None:
-        key = "X" + enhanced[1:]
+        key = class_free(enhanced)
         enh_cat = _ENH_MAP.get(key)
         if enh_cat is not None and key not in _ENH_GENERIC:
             return enh_cat, enh_cat
@@ -327,22 +286,21 @@ def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, 
 def _static(code: int | None, enhanced: str | None, category: str
             ) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
     """(outcome, summary, advice, references, notes): everything that depends on codes only."""
-    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
-    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    digit = _class(code, enhanced)
     outcome = OUTCOMES[digit]
-    phrase = _DATA["outcomes"][outcome]
+    reply_class = REPLY_CLASSES[digit]
     shown = " ".join(str(part) for part in (code, enhanced) if part is not None)
-    summary = f"{phrase['label']} ({shown}): {phrase['text']}"
+    summary = f"{reply_class.label} ({shown}): {reply_class.summary}"
     entry = _DATA["categories"][category]
     if category != "success":
         summary += f"; {entry['summary']}"
     summary += "."
     advice_by_outcome = entry["advice"]
     if enhanced is not None and digit in (4, 5):
-        advice_by_outcome = _DATA["advice_by_enhanced"].get("X" + enhanced[1:], advice_by_outcome)
+        advice_by_outcome = _DATA["advice_by_enhanced"].get(class_free(enhanced), advice_by_outcome)
     advice = advice_by_outcome.get(outcome) or next(iter(advice_by_outcome.values()))
-    info = basic.get(code) if code is not None else None
-    enh_info = enhanced_codes.get("X" + enhanced[1:]) if enhanced else None
+    info = BASIC_CODES.get(code) if code is not None else None
+    enh_info = ENHANCED_CODES.get(class_free(enhanced)) if enhanced else None
     references: list[str] = []
     notes: list[str] = []
     if code is not None:
@@ -358,30 +316,39 @@ def _static(code: int | None, enhanced: str | None, category: str
             subject = _registry_subject(enhanced)
             notes.append(
                 f"{enhanced} is not a registered enhanced status code (RFC 3463 / IANA registry);"
-                f" it is system-specific. Its class {enhanced[0]} still means "
-                f"'{_ENH_CLASS_NAME[int(enhanced[0])]}'{subject}."
+                f" it is system-specific. Its class {class_of(enhanced)} still means "
+                f"'{_enhanced_class_name(enhanced)}'{subject}."
             )
     if code is None:
         notes.append(
             "No basic reply code was found, only the enhanced status code; the outcome comes "
             "from its class digit (RFC 3463 §2)."
         )
-    elif enhanced is not None and int(enhanced[0]) != digit:
+    elif enhanced is not None and class_of(enhanced) != digit:
         notes.append(_mismatch_note(code, enhanced))
         references.extend(["RFC 3463 §2", "RFC 5321 §4.2"])
     return outcome, summary, advice, tuple(dict.fromkeys(references)), tuple(notes)
 
 
+def _class(code: int | None, enhanced: str | None) -> int:
+    """The class digit a sender acts on: the basic code's, else the enhanced code's."""
+    digit = class_of(code if code is not None else enhanced or "")
+    if digit is None:
+        raise ValueError(f"no reply class in {code!r} / {enhanced!r}")
+    return digit
+
+
 def _registry_subject(enhanced: str) -> str:
     """' and subject N (name)' from the structure data, or ''."""
     subject = enhanced.split(".")[1]
-    try:
-        from .registry import STRUCTURE
+    entry = STRUCTURE["enhanced_subject"].get(subject)
+    return f", and subject {subject} means '{entry['name']}'" if entry is not None else ""
 
-        name = STRUCTURE["enhanced_subject"][subject]["name"]
-    except Exception:
-        return ""
-    return f", and subject {subject} means '{name}'"
+
+def _enhanced_class_name(enhanced: str) -> str:
+    """'permanent failure' for 5.x.x (RFC 3463 §2)."""
+    reply_class = enhanced_class_of(enhanced)
+    return reply_class.name.lower() if reply_class is not None else ""
 
 
 def _mismatch_note(code: int, enhanced: str) -> str:
@@ -400,8 +367,8 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     }[digit]
     return (
         f"Inconsistent reply: the basic code {code} is {digit}xx ({KINDS[digit]}) but the "
-        f"enhanced code {enhanced} has class {enhanced[0]} "
-        f"({_ENH_CLASS_NAME[int(enhanced[0])]}). RFC 3463 §2 gives the class the same "
+        f"enhanced code {enhanced} has class {class_of(enhanced)} "
+        f"({_enhanced_class_name(enhanced)}). RFC 3463 §2 gives the class the same "
         "meaning as the first digit of the basic code, so the two must agree. A sender acts on "
         f"the basic code (RFC 5321 §4.2: a client determines its actions by the reply code): "
         f"{action}."
@@ -421,61 +388,3 @@ def _nothing(text: str, note: str | None = None) -> Explanation:
     notes = (note,) if note else ()
     return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
                        None, None)
-
-
-# ---------------------------------------------------------------- readable output
-
-_WIDTH = 88
-_LABEL = 10
-
-
-def _format(exp: Explanation) -> str:
-    """A readable multi-line description (used by __str__ and the CLI)."""
-    if not exp.found:
-        rows = [("text", _short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
-        rows += [("note", note) for note in exp.notes]
-        return "No SMTP reply found.\n" + _rows(rows)
-    basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
-    head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
-    if exp.reply is not None and exp.reply.text:
-        head += " " + _short(exp.reply.text, 60)
-    rows: list[tuple[str, str]] = []
-    if exp.code is not None:
-        info = basic.get(exp.code)
-        title = f" {info.title}" if info is not None else ""
-        digit = exp.code // 100
-        rows.append(("code", f"{exp.code} — {KINDS.get(digit)} ({digit}xx):{title}"))
-    if exp.enhanced is not None:
-        enh = enhanced_codes.get("X" + exp.enhanced[1:])
-        title = f" {enh.title}" if enh is not None else " (not a registered code)"
-        rows.append(("enhanced", f"{exp.enhanced}{title}"))
-    rows.append(("outcome", exp.outcome or ""))
-    rows.append(("category", exp.category))
-    rows.append(("meaning", exp.summary))
-    info = basic.get(exp.code) if exp.code is not None else None
-    if info is not None and getattr(info, "meaning", ""):
-        rows.append(("", f"{exp.code}: {info.meaning}"))
-    enh = enhanced_codes.get("X" + exp.enhanced[1:]) if exp.enhanced else None
-    if enh is not None and getattr(enh, "meaning", ""):
-        rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
-    rows.append(("advice", exp.advice))
-    if exp.command:
-        rows.append(("command", exp.command))
-    rows.append(("RFC", ", ".join(exp.references)))
-    rows += [("note", note) for note in exp.notes]
-    return head + "\n" + _rows(rows)
-
-
-def _rows(rows: Iterable[tuple[str, str]]) -> str:
-    indent = " " * (_LABEL + 1)
-    out = []
-    for label, value in rows:
-        first = f"{label + ':' if label else '':<{_LABEL}} "
-        out.append(textwrap.fill(value, _WIDTH, initial_indent=first, subsequent_indent=indent,
-                                 break_on_hyphens=False) if value else first.rstrip())
-    return "\n".join(out)
-
-
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,9 +11,9 @@ import pytest
 from smtplesson.cli import cli_relay_demo
 from smtplesson.clock import SimClock, format_elapsed
 from smtplesson.codes.dsn import read_dsn
-from smtplesson.relay.mx import MXTable
 from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
 from smtplesson.relay.queue import RetryPolicy
+from smtplesson.relay.zone import Zone
 from smtplesson.server.rules import Rule
 
 ALICE = "alice@example.com"
@@ -67,8 +67,9 @@ def test_simclock_is_deterministic_and_formats_dates():
 
 
 def test_mx_table_orders_by_preference_and_knows_null_mx():
-    table = MXTable({"example.net": [[20, "mx2.example.net"], [10, "MX1.example.net"]],
-                     "nomail.example": [[0, "."]]})
+    table = Zone().mx
+    table.set("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
+    table.set("nomail.example", [[0, "."]])
     assert table.lookup("EXAMPLE.NET.").hosts == ["mx1.example.net", "mx2.example.net"]
     null = table.lookup("nomail.example")
     assert null.null and null.hosts == [] and null.error.startswith("556 5.1.10")

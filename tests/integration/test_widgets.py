@@ -246,12 +246,12 @@ def test_ten_kilobytes_of_log_are_quick(ex: widgets.Explorer) -> None:
 
 
 def test_a_failing_model_becomes_a_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.codes.registry
+    import smtplesson.codes.search
 
     def broken(_query: str) -> list[object]:
         raise RuntimeError("registry on fire")
 
-    monkeypatch.setattr(smtplesson.codes.registry, "lookup", broken)
+    monkeypatch.setattr(smtplesson.codes.search, "lookup", broken)
     ex.query.value = "552"  # must not raise
     assert "something went wrong" in card_text(ex) and "registry on fire" in card_text(ex)
 
@@ -338,14 +338,14 @@ def test_code_map_groups_by_class_and_second_digit() -> None:
     cmap = widgets.code_map()
     seconds = sorted({int(d) for d in STRUCTURE["second_digit"]} | {c // 10 % 10 for c in BASIC_CODES})
     headers = cmap.grid.children[1 : 1 + len(seconds)]
-    for digit, header in zip(seconds, headers):
+    for digit, header in zip(seconds, headers, strict=True):
         assert f"x{digit}z" in header.value and STRUCTURE["second_digit"][str(digit)]["name"] in header.value
     width = 1 + len(seconds)
     rows = [cmap.grid.children[i : i + width] for i in range(width, len(cmap.grid.children), width)]
     assert len(rows) == len(CLASS_STYLE)
-    for first, row in zip(sorted(CLASS_STYLE), rows):
+    for first, row in zip(sorted(CLASS_STYLE), rows, strict=True):
         assert CLASS_STYLE[first].label in row[0].value
-        for second, cell in zip(seconds, row[1:]):
+        for second, cell in zip(seconds, row[1:], strict=True):
             codes = sorted(int(b.description.split()[1]) for b in cell.children)
             assert codes == sorted(c for c in BASIC_CODES if c // 100 == first and c // 10 % 10 == second)
 

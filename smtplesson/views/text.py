@@ -1,0 +1,94 @@
+"""Plain-text renderers: an explanation as readable lines, the table of every code.
+
+Pure functions like the HTML views: the objects they draw come in, a string goes out.
+``Explanation.__str__`` and ``python -m smtplesson explain``/``codes`` use them.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ..codes.classes import reply_class_of
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..codes.explanation import Explanation
+    from ..codes.registry import EnhancedCode, ReplyCode
+
+__all__ = ["codes_table", "explanation_text", "table"]
+
+WIDTH = 88  # characters of a wrapped line
+LABEL = 10  # characters of the label column
+
+
+def explanation_text(exp: Explanation) -> str:
+    """A readable multi-line description of an explanation."""
+    if not exp.found:
+        rows = [("text", short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
+        rows += [("note", note) for note in exp.notes]
+        return "No SMTP reply found.\n" + labelled(rows)
+    head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
+    if exp.reply is not None and exp.reply.text:
+        head += " " + short(exp.reply.text, 60)
+    info, enh = exp.info, exp.enhanced_info
+    rows = []
+    if exp.code is not None:
+        title = f" {info.title}" if info is not None else ""
+        reply_class = reply_class_of(exp.code)
+        name = reply_class.name if reply_class is not None else None
+        rows.append(("code", f"{exp.code} — {name} ({exp.code // 100}xx):{title}"))
+    if exp.enhanced is not None:
+        title = f" {enh.title}" if enh is not None else " (not a registered code)"
+        rows.append(("enhanced", f"{exp.enhanced}{title}"))
+    rows += [("outcome", exp.outcome or ""), ("category", exp.category), ("meaning", exp.summary)]
+    if info is not None:
+        rows.append(("", f"{exp.code}: {info.meaning}"))
+    if enh is not None:
+        rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
+    rows.append(("advice", exp.advice))
+    if exp.command:
+        rows.append(("command", exp.command))
+    rows.append(("RFC", ", ".join(exp.references)))
+    rows += [("note", note) for note in exp.notes]
+    return head + "\n" + labelled(rows)
+
+
+def labelled(rows: Iterable[tuple[str, str]]) -> str:
+    """``label:   value`` lines, values wrapped under each other."""
+    indent = " " * (LABEL + 1)
+    out = []
+    for label, value in rows:
+        first = f"{label + ':' if label else '':<{LABEL}} "
+        out.append(textwrap.fill(value, WIDTH, initial_indent=first, subsequent_indent=indent,
+                                 break_on_hyphens=False) if value else first.rstrip())
+    return "\n".join(out)
+
+
+def short(text: str, limit: int = 200) -> str:
+    """Text on one line, cut to ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    """Columns padded to their widest cell, a dashed line under the header."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def codes_table(basic: Mapping[int, ReplyCode], enhanced: Mapping[str, EnhancedCode]) -> str:
+    """Every basic and every enhanced code, one table each."""
+    basic_rows = [(str(c.code), c.kind, c.title, c.reference) for c in basic.values()]
+    enhanced_rows = [
+        (c.code, short(c.title, 60), short(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
+        for c in enhanced.values()]
+    return "\n".join([
+        f"Basic reply codes ({len(basic_rows)})\n",
+        table(basic_rows, ("Code", "Class", "Title", "Defined in")),
+        f"\nEnhanced status codes ({len(enhanced_rows)}; X = class 2, 4 or 5)\n",
+        table(enhanced_rows, ("Code", "Title", "Usually with", "Defined in")),
+    ])
+

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
-from .views.text import codes_table
+from .views.text import bounce_summary, codes_table
 
 if TYPE_CHECKING:
     from .server.debug import DebugServer
@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     bounce = commands.add_parser(
         "bounce", help="read bounce mails: files, '-' (standard input), a Maildir or an mbox")
     bounce.add_argument("files", nargs="*", metavar="FILE", help="a mail file; '-' reads standard input")
-    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR", help="every mail of a Maildir")
-    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE", help="every mail of an mbox file")
+    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR",
+                        help="every mail of a Maildir")
+    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE",
+                        help="every mail of an mbox file")
     bounce.add_argument("--json", action="store_true", help="one JSON object per recipient per line")
     bounce.add_argument("--progress", action="store_true",
                         help="show the progress bar even when standard error is not a terminal")
@@ -166,7 +168,7 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
         bounces += bounce.is_bounce
         for recipient in bounce.recipients:
             counts[recipient.bounce_type] = counts.get(recipient.bounce_type, 0) + 1
-        text = _bounce_json(label, bounce) if as_json else _bounce_text(label, bounce)
+        text = _bounce_json(label, bounce) if as_json else bounce_summary(label, bounce) + "\n"
         if bar is not None:
             bar.clear()
         out.write(text)
@@ -175,7 +177,8 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
     if bar is not None:
         bar.close()
     by_type = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    summary = f"{_count(mails, 'mail')}, {_count(bounces, 'bounce')}, {_count(sum(counts.values()), 'recipient')}"
+    recipients = sum(counts.values())
+    summary = f"{_count(mails, 'mail')}, {_count(bounces, 'bounce')}, {_count(recipients, 'recipient')}"
     print(summary + (f" ({by_type})" if by_type else ""), file=err if as_json else out)
     return 1 if failures else 0
 
@@ -234,22 +237,6 @@ def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdi
                 box.close()
 
     return generate(), total
-
-
-def _bounce_text(label: str, bounce: Any) -> str:
-    head = f"{label}: {bounce.kind} ({bounce.format})"
-    if bounce.subject:
-        head += f" “{_cut(bounce.subject, 70)}”"
-    lines = [head]
-    if bounce.note:
-        lines.append(f"    note: {bounce.note}")
-    for r in bounce.recipients:
-        codes = " ".join(str(p) for p in (r.code, r.status) if p)
-        lines.append(f"  {r.address}: {r.action}" + (f" {codes}" if codes else "")
-                     + f" — {r.category}, {r.bounce_type}" + (f", after {r.command}" if r.command else ""))
-        if r.diagnostic:
-            lines.append(f"      said: {_cut(r.diagnostic, 200)}")
-    return "\n".join(lines) + "\n"
 
 
 def _bounce_json(label: str, bounce: Any) -> str:

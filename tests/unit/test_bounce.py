@@ -138,7 +138,7 @@ def test_str_and_html_show_every_recipient():
     text, html = str(bounce), bounce._repr_html_()
     for r in bounce.recipients:
         assert r.address in text and r.address in html
-    assert html.count('class="smtpl-bounce-recipient"') == 2
+    assert html.count('smtpl-bounce-recipient') == 2
     assert "<script" not in html
 
 

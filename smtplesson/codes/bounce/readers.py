@@ -21,7 +21,7 @@ from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_of, typed_value
-from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, scan, section
+from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
 
 __all__ = ["FORMATS", "read_bounce"]
 
@@ -40,7 +40,6 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
                         r"generating server:|reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
-_FIND_CODE = re.compile(r"(?<![\w.:/=\[-])[2-5][0-5]\d[ -][^\n]{4,}|[245]\.\d{1,3}\.\d{1,3}\b[^\n]*")
 
 
 def read_bounce(source: Any) -> Bounce:
@@ -135,7 +134,7 @@ def _addresses(values: Iterable[Any]) -> set[str]:
 
 def _plausible(found: list[Found], known_format: bool) -> list[Found]:
     """Addresses that carry a reply; else, in a known format, those it lists."""
-    with_reply = [f for f in found if _FIND_CODE.search(f.context)]
+    with_reply = [f for f in found if reply_line(f.context) is not None]
     if with_reply:
         return with_reply
     return found[:20] if known_format else []
@@ -184,7 +183,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     if not addresses:
         return []
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
-    line = _search(_FIND_CODE, text, group=0) or ""
+    line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
     exp = _explain(diagnostic, None)
     return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,

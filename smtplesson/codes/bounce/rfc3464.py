@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..syntax import enhanced_of
 from .mail import Mail
 
 __all__ = ["FIELD_NAMES", "StatusReport", "read_status"]
@@ -29,7 +30,6 @@ FIELD_NAMES = {name.lower(): name for name in (
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
-_STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
 _SPACE = re.compile(r"\s+")
 _MARK = re.compile(r"final-recipient|original-recipient", re.I)
 
@@ -99,5 +99,4 @@ def status_of(value: str | None) -> str | None:
     """The enhanced status in a Status field (``5.1.1 (unknown user)`` -> ``5.1.1``)."""
     if not value:
         return None
-    match = _STATUS.search(value)
-    return match.group(0) if match else None
+    return enhanced_of(value)

@@ -13,17 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
-__all__ = ["Found", "TextFormat", "scan"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
     r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
-# A reply code where a reply starts (not inside a number, a host:port or a key=value)
-_CODE = re.compile(
-    r"(?<![\w.:/=\[#-])(?:#\s?)?([2-5][0-5]\d)(?:[ -]|$)(?:\s*([245]\.\d{1,3}\.\d{1,3}))?", re.M)
-_ENH = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
+_CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number or a host:port
+_ENH = ENHANCED_IN_TEXT
 _REMOTE = re.compile(
     r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
     r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
@@ -208,6 +207,15 @@ def diagnostic_of(context: str) -> str:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def reply_line(text: str) -> str | None:
+    """The first line of ``text`` with a reply code in it, from the code on."""
+    match = _CODE.search(text) or _ENH.search(text)
+    if match is None:
+        return None
+    end = text.find("\n", match.start())
+    return text[match.start():end if end >= 0 else len(text)]
 
 
 def remote_of(context: str) -> str | None:

@@ -27,7 +27,7 @@ class _NameCheckingContext(ssl.SSLContext):
 
     expected_name = ""
 
-    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs["server_hostname"] = self.expected_name
         return super().wrap_socket(sock, *args, **kwargs)
 

@@ -87,6 +87,8 @@ class Router:
             self.transfer(mua.name, msa, todo, creds=creds)
             todo = [p for p in todo if not p.tried]
         for p in pending:
+            fate = f"{msa.name} had queued it" if p.taken else f"{msa.name} had not taken it"
+            self._annotate(p, f"the mail client reports a failure; {fate}", stage="SESSION")
             if p.taken:
                 continue
             for r in p.recipients:
@@ -213,12 +215,13 @@ class Router:
             bounces.setdefault(e.track.id, []).append((e, st))
         e.recipients = []
 
-    def _annotate(self, p: Pending, note: str) -> None:
+    def _annotate(self, p: Pending, note: str, stage: str | None = None) -> None:
         """Add a note to this run's deferring attempts (the learner sees when the retry comes)."""
         attempts = p.track.attempts
         with self.net.lock:
             for i in range(p.first_index, len(attempts)):
-                if attempts[i].outcome == "deferred" and not attempts[i].note:
+                if (attempts[i].outcome == "deferred" and not attempts[i].note
+                        and stage in (None, attempts[i].stage)):
                     attempts[i] = dataclasses.replace(attempts[i], note=note)
 
     # ------------------------------------------------------------------ one SMTP session
@@ -227,7 +230,7 @@ class Router:
         """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
-        session = Session(client, server.name, server.port)
+        session = Session(client, server.name, server.port, **self.net.session_options(client, server))
         try:
             failure = session.open(creds)
             if failure is not None:

@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free ephemeral port)")
     serve.add_argument("--maildir", metavar="DIR", help="also keep accepted mail in this Maildir")
+    serve.add_argument("--tls", action="store_true",
+                       help="offer STARTTLS (RFC 3207) with a certificate from a local CA")
+    serve.add_argument("--implicit-tls", action="store_true",
+                       help="speak TLS from the first byte, as on port 465 (RFC 8314)")
 
     commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
     return parser
@@ -70,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "codes":
         return cli_codes()
     if args.command == "serve":
-        return cli_serve(args.scenario, args.host, args.port, args.maildir)
+        tls = "implicit" if args.implicit_tls else bool(args.tls)
+        return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls)
     return cli_relay_demo()
 
 
@@ -264,13 +269,13 @@ def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
 
 
 def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
-              maildir: str | None = None) -> int:
+              maildir: str | None = None, *, tls: bool | str = False) -> int:
     """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
     from .server.debug import DebugServer  # aiosmtpd loads only for this command
 
     name, options = _parse_scenario(scenario)
     try:
-        server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
+        server = DebugServer(name, host=host, port=port, maildir=maildir, tls=tls, **options)
         server.start()
     except (KeyError, TypeError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
@@ -297,7 +302,15 @@ def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
 def _print_banner(server: DebugServer) -> None:
     print(f"smtplesson debug server ({server.scenario.name}) listening on "
           f"{server.host}:{server.port}", flush=True)
-    print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
+    swaks = f"swaks --server {server.host}:{server.port} --to alice@example.net"
+    if server.tls == "starttls":
+        swaks += f" --tls --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    elif server.tls == "implicit":
+        swaks += f" --tlsc --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    print(f"  try: {swaks}", flush=True)
+    if server.ca_path:
+        print(f"  TLS: certificate for {server.hostname} from a local CA; trust {server.ca_path}",
+              flush=True)
     if server.scenario.__doc__:
         print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
     print("Ctrl-C stops it.", flush=True)
@@ -322,7 +335,7 @@ def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int
             print(f"=== session {number} from {transcript.peer}", flush=True)
         lines = transcript.lines
         for line in lines[shown.get(number, 0):]:
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             print(f"{arrow} {line.text}", flush=True)
         shown[number] = len(lines)
         if transcript.closed_by and number not in closed:

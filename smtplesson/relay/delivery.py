@@ -25,10 +25,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layout import Host
     from .network import MailNetwork
 
-__all__ = ["Delivery", "InFlight", "Wire"]
+__all__ = ["Arrival", "Delivery", "InFlight", "Transform", "Wire"]
 
 DUPLICATE_NOTE = ("a second copy: an earlier hand-over's reply was lost after the final '.', "
                   "so the sender sent it again (RFC 1047)")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a server knows about a message it has just accepted."""
+
+    host: Host
+    sender: str  # "" for a bounce
+    recipients: tuple[str, ...]
+    helo: str  # the client's EHLO name
+    authenticated: bool  # the client logged in (AUTH)
+    peer: str  # the client's address
+
+
+#: one step a host applies to every message it accepts, after its Received: header and before
+#: queueing or delivery (say, a DKIM signature at the MSA, Authentication-Results at an MX):
+#: ``step(arrival, message) -> message``
+Transform = Callable[[Arrival, bytes], bytes]
 
 
 @dataclass
@@ -79,6 +97,7 @@ class Delivery:
         self._mailboxes: dict[str, list[Copy]] = {}
         self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
         self._lock = threading.Lock()
+        self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
 
     def copies(self, address: str) -> list[Copy]:
         """The copies in a (normalised) address's mailbox, oldest first."""
@@ -111,6 +130,9 @@ class Delivery:
         now = net.clock()
         qid = h.queue.new_qid() if h.queue is not None else self._local_qid(h)
         data = self.received(h, helo, qid, rcpts, authed, now, stored.peer or LOOPBACK) + raw
+        arrival = Arrival(h, sender, tuple(rcpts), helo, authed, stored.peer)
+        for step in self.transforms.get(h.name, ()):
+            data = step(arrival, data)
         track = ctx.track if ctx else self._untracked(sender, rcpts, data, now)
         security = net.security
         if security is not None and h.role == "LIST":  # expand, change, seal, send on

@@ -33,7 +33,7 @@ from ..codes.dsn import read_dsn
 from ..server.rules import normalise_address as _norm
 from .bounces import Bounces
 from .client import TIMEOUT
-from .delivery import Delivery, Wire
+from .delivery import Delivery, Transform, Wire
 from .layout import Host, hosts_of, load_layout, stop_hosts
 from .messages import build_message
 from .queue import MailQueue, QueueEntry, RetryPolicy
@@ -176,6 +176,15 @@ class MailNetwork:
         ``net.add_rule("mx1.example.net", Rule("RCPT", "550 5.1.1 gone", to="bob@example.net"))``.
         """
         return self.server(name).add_rule(rule)
+
+    def add_transform(self, name: str, step: Transform) -> Transform:
+        """Have host ``name`` apply ``step(arrival, message) -> message`` to every message it
+        accepts, after its Received: header (steps run in the order added); returns it."""
+        h = self.host(name)
+        if h.role == "MUA":
+            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
+        self.delivery.transforms.setdefault(h.name, []).append(step)
+        return step
 
     def connect(self, name: str, client: str = "client.example.org") -> smtplib.SMTP:
         """An ``smtplib.SMTP`` session to one host, as an outside client (say, a spammer trying

@@ -425,6 +425,9 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
     "read_bounce": (_bounce_summary,),
     "retry_policy": (_send_with_policy,),
     "diagnosis": ({"code": 451, "retry": True, "cause": "greylisting"}, 1),
+    "predict_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "delivered": True},),
+    "why_blocked": ({"A": "dmarc policy", "B": "reverse dns", "C": "blocklist", "D": "receiver wants tls",
+                     "E": "our tls policy", "F": "no spf or dkim pass"},),
 }
 WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "start_here": (("Simple Message Transfer Protocol",), "vendor article"),
@@ -447,6 +450,8 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "read_bounce": ((lambda m: {**_bounce_summary(m), "recipient": "rfc822; x"},), "rfc822"),
     "retry_policy": ((_send_552_bounces,), "4.5.3.1.10"),
     "diagnosis": (({"code": 451, "retry": False, "cause": "greylisting"}, 1), "retry"),
+    "predict_verdicts": (({**RIGHT_ANSWERS["predict_verdicts"][0], "dmarc": "fail"},), "aligned"),
+    "why_blocked": (({**RIGHT_ANSWERS["why_blocked"][0], "E": "receiver wants tls"},), "three digits"),
 }
 GARBAGE = (None, ..., "", 0, True, [], {}, "550", object(), {"greeting": ...})
 EXERCISES = sorted(RIGHT_ANSWERS)

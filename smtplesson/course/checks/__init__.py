@@ -18,6 +18,7 @@ from .lesson_06 import PERMANENT_CAUSES, PERMANENT_REPLIES, permanent_failures
 from .lesson_07 import read_bounce
 from .lesson_08 import retry_policy
 from .lesson_09 import DIAGNOSIS_CAUSES, diagnosis
+from .lesson_10 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 from .mysteries import mystery_server
 
 #: the verdicts, the set-up check and the exercise checks, in the order of the lessons
@@ -29,6 +30,7 @@ __all__ = [
     "first_conversation",
     "open_relay",
     "permanent_failures",
+    "predict_verdicts",
     "read_bounce",
     "relay_path",
     "reply_parts",
@@ -38,4 +40,5 @@ __all__ = [
     "success_and_intermediate",
     "transient_failures",
     "what_to_do",
+    "why_blocked",
 ]

@@ -18,6 +18,7 @@ CONTRIBUTING.md describes the source format; `make notebooks` runs this script.
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import subprocess
 import sys
@@ -132,24 +133,35 @@ def generate(path: Path) -> dict[Path, NotebookNode]:
             SOLUTIONS / f"{path.stem}.ipynb": _notebook(solution)}
 
 
-def execute(nb: NotebookNode, folder: Path) -> NotebookNode:
-    """Run `nb` in a fresh kernel started in `folder`, then drop what changes from run to run."""
-    kept = [dict(cell.metadata) for cell in nb.cells]
-    client = NotebookClient(nb, timeout=600, kernel_name=KERNELSPEC["name"], record_timing=False,
-                            resources={"metadata": {"path": str(folder)}})
-    # the kernel process's own log (a warning about loopback TCP); cell output is captured apart
-    client.execute(stderr=subprocess.DEVNULL)
+def execute(nb: NotebookNode, folder: Path, attempts: int = 3) -> NotebookNode:
+    """Run `nb` in a fresh kernel started in `folder`, then drop what changes from run to run.
+
+    A kernel that fails to start or dies (a busy machine, a port taken by another kernel in the
+    meantime) is given `attempts` tries in all; an error in a cell fails at once.
+    """
+    for attempt in range(1, attempts + 1):
+        run = copy.deepcopy(nb)
+        client = NotebookClient(run, timeout=600, startup_timeout=300, kernel_name=KERNELSPEC["name"],
+                                record_timing=False, resources={"metadata": {"path": str(folder)}})
+        try:
+            # the kernel process's own log (a warning about loopback TCP); cell output is captured apart
+            client.execute(stderr=subprocess.DEVNULL)
+            break
+        except RuntimeError as exc:  # DeadKernelError, or the kernel never answered
+            if attempt == attempts:
+                raise
+            print(f"{folder.name}: the kernel failed ({exc}); trying again", file=sys.stderr)
     # a kernel flushes stdout in chunks that vary from run to run: one output per stream
-    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
-    for cell, metadata in zip(nb.cells, kept, strict=True):
-        cell.metadata = metadata
+    run, _ = CoalesceStreamsPreprocessor().preprocess(run, {})
+    for cell, source in zip(run.cells, nb.cells, strict=True):
+        cell.metadata = source.metadata
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if len(data) > 1:
                 for mime in LIVE_ONLY:
                     data.pop(mime, None)
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
-    return nb
+    run.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
+    return run
 
 
 def dumps(nb: NotebookNode) -> str:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m smtplesson {explain,codes,serve,relay-demo}``.
+"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo}``.
 
 The only module that prints; it may import any layer and nothing imports it.
 """
@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("texts", nargs="+", metavar="TEXT")
     explain.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    bounce = commands.add_parser(
+        "bounce", help="read bounce mails: files, '-' (standard input), a Maildir or an mbox")
+    bounce.add_argument("files", nargs="*", metavar="FILE", help="a mail file; '-' reads standard input")
+    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR", help="every mail of a Maildir")
+    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE", help="every mail of an mbox file")
+    bounce.add_argument("--json", action="store_true", help="one JSON object per recipient per line")
+    bounce.add_argument("--progress", action="store_true",
+                        help="show the progress bar even when standard error is not a terminal")
+
     commands.add_parser("codes", help="a table of every basic and enhanced reply code")
 
     serve = commands.add_parser("serve", help="run a local debug SMTP server (Ctrl-C stops it)")
@@ -53,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "explain":
         return cli_explain(args.texts, args.json)
+    if args.command == "bounce":
+        return cli_bounce(args.files, maildirs=args.maildir, mboxes=args.mbox, as_json=args.json,
+                          progress=args.progress)
     if args.command == "codes":
         return cli_codes()
     if args.command == "serve":
@@ -114,6 +126,131 @@ def _inputs(texts: list[str], source: TextIO) -> Iterable[str]:
                     yield line
         else:
             yield text
+
+
+# --- bounce --------------------------------------------------------------------
+#: fewer mails than this never get a progress bar
+PROGRESS_MIN = 20
+
+
+def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterable[str] = (),
+               as_json: bool = False, progress: bool = False, stdin: BinaryIO | None = None,
+               stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """``python -m smtplesson bounce``: read each mail as a bounce; a summary line at the end.
+
+    Readable by default; with ``as_json`` one JSON object per recipient per line (and one
+    with ``"address": null`` for a mail without recipients), the summary then on stderr.
+    A progress bar (stderr) shows for :data:`PROGRESS_MIN` mails or more when stderr is a
+    terminal, or when ``progress``.  Returns 0, 1 when a source could not be opened, 2
+    when there is nothing to read.
+    """
+    from .codes.bounce import read_bounce
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    maildirs, mboxes = list(maildirs), list(mboxes)
+    if not files and not maildirs and not mboxes:
+        print("bounce: give mail files, '-' for standard input, --maildir DIR or --mbox FILE", file=err)
+        return 2
+    sources, total, failed = _mail_sources(files, maildirs, mboxes, stdin, err)
+    bar = None
+    if total >= PROGRESS_MIN and (progress or err.isatty()):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, file=err, unit="mail", leave=False, dynamic_ncols=True)
+    counts: dict[str, int] = {}
+    mails = bounces = 0
+    for label, data in sources:
+        bounce = read_bounce(data)
+        mails += 1
+        bounces += bounce.is_bounce
+        for recipient in bounce.recipients:
+            counts[recipient.bounce_type] = counts.get(recipient.bounce_type, 0) + 1
+        text = _bounce_json(label, bounce) if as_json else _bounce_text(label, bounce)
+        if bar is not None:
+            bar.clear()
+        out.write(text)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    recipients = sum(counts.values())
+    by_type = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    summary = (f"{mails} mail{'s' if mails != 1 else ''}, {bounces} bounce{'s' if bounces != 1 else ''}, "
+               f"{recipients} recipient{'s' if recipients != 1 else ''}" + (f" ({by_type})" if by_type else ""))
+    print(summary, file=err if as_json else out)
+    return 1 if failed else 0
+
+
+def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdin: BinaryIO | None,
+                  err: TextIO) -> tuple[Iterable[tuple[str, bytes]], int, int]:
+    """(label, bytes) of every mail, how many there are, and how many sources failed to open."""
+    import mailbox
+
+    failed = 0
+    boxes: list[tuple[str, mailbox.Mailbox]] = []  # type: ignore[type-arg]
+    for path in maildirs:
+        if not os.path.isdir(path):
+            print(f"bounce: {path}: not a Maildir directory", file=err)
+            failed += 1
+            continue
+        boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
+    for path in mboxes:
+        if not os.path.isfile(path):
+            print(f"bounce: {path}: no such mbox file", file=err)
+            failed += 1
+            continue
+        boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+    keyed = [(path, box, sorted(box.keys())) for path, box in boxes]
+    total = len(files) + sum(len(keys) for _, _, keys in keyed)
+
+    def generate() -> Iterable[tuple[str, bytes]]:
+        nonlocal failed
+        for name in files:
+            if name == "-":
+                yield "-", (stdin or sys.stdin.buffer).read()
+                continue
+            try:
+                with open(name, "rb") as handle:
+                    data = handle.read()
+            except OSError as error:
+                print(f"bounce: {name}: {error.strerror or error}", file=err)
+                failed += 1
+                continue
+            yield name, data
+        for path, box, keys in keyed:
+            for number, key in enumerate(keys, start=1):
+                try:
+                    data = box.get_bytes(key)
+                except (OSError, KeyError) as error:
+                    print(f"bounce: {path}: message {key}: {error}", file=err)
+                    continue
+                yield f"{path}#{number}", data
+
+    return generate(), total, failed
+
+
+def _bounce_text(label: str, bounce: Any) -> str:
+    head = f"{label}: {bounce.kind} ({bounce.format})"
+    if bounce.subject:
+        head += f" “{_cut(bounce.subject, 70)}”"
+    lines = [head]
+    if bounce.note:
+        lines.append(f"    note: {bounce.note}")
+    for r in bounce.recipients:
+        codes = " ".join(str(p) for p in (r.code, r.status) if p)
+        lines.append(f"  {r.address}: {r.action}" + (f" {codes}" if codes else "")
+                     + f" — {r.category}, {r.bounce_type}" + (f", after {r.command}" if r.command else ""))
+        if r.diagnostic:
+            lines.append(f"      said: {_cut(r.diagnostic, 200)}")
+    return "\n".join(lines) + "\n"
+
+
+def _bounce_json(label: str, bounce: Any) -> str:
+    head = {"source": label, "kind": bounce.kind, "format": bounce.format,
+            "reporting_mta": bounce.reporting_mta, "arrival_date": bounce.arrival_date,
+            "subject": bounce.subject, "original": bounce.original.to_dict(), "note": bounce.note}
+    rows = [r.to_dict() for r in bounce.recipients] or [{"address": None}]
+    return "".join(json.dumps({**head, **row}, ensure_ascii=False) + "\n" for row in rows)
 
 
 # --- serve ---------------------------------------------------------------------

@@ -69,16 +69,22 @@ def _short_title(code: int | None) -> str:
     return info.title if info is not None else ""
 
 
-def _exchanges(transcript: Any, full: bool) -> list[tuple[int | None, list[str]]]:
-    """(reply code, grid rows) per exchange: the client's lines, then the reply they got."""
-    out: list[tuple[int | None, list[str]]] = []
+#: one exchange: its reply code, its grid rows, and its lines as plain text (for the fold)
+Exchange = tuple[int | None, list[str], list[str]]
+
+
+def _exchanges(transcript: Any, full: bool) -> list[Exchange]:
+    """Per exchange: the client's lines, then the reply they got — as rows and as text."""
+    out: list[Exchange] = []
     rows: list[str] = []
+    text: list[str] = []
     pending: list[str] = []
     reply: list[str] = []
 
     def flush_client() -> None:
         if pending:
             rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
+            text.extend(f" -> {line}" for line in pending)
             pending.clear()
 
     for line, hidden in transcript.visible_lines(full):
@@ -93,13 +99,15 @@ def _exchanges(transcript: Any, full: bool) -> list[tuple[int | None, list[str]]
         if is_last_line(line.text):
             code = code_of(reply[0])
             rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code))
-            out.append((code, rows))
-            rows, reply = [], []
+            text.extend(f"<-  {line}" for line in reply)
+            out.append((code, rows, text))
+            rows, text, reply = [], [], []
     flush_client()
     if reply:
         rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None))
+        text.extend(f"<-  {line}" for line in reply)
     if rows:
-        out.append((None, rows))
+        out.append((None, rows, text))
     return out
 
 
@@ -108,32 +116,33 @@ def _routine(code: int | None) -> bool:
     return code is not None and 200 <= code < 400
 
 
-def _fold(run: list[tuple[int | None, list[str]]]) -> str:
-    codes = " ".join(str(code) for code, _ in run)
-    rows = "".join(row for _, part in run for row in part)
+def _fold(run: list[Exchange]) -> str:
+    """Routine exchanges as one click-to-show block of plain lines (small, and still all there)."""
+    codes = " ".join(str(code) for code, _, _ in run)
+    lines = "\n".join(escape(line) for _, _, text in run for line in text)
     return (f'<details style="grid-column:1/-1"><summary style="cursor:pointer;{_MUTED}">'
             f"{len(run)} routine exchanges ({codes}): click to show</summary>"
-            f'<div style="{_GRID};row-gap:5px">{rows}</div></details>')
+            f'<pre style="margin:2px 0 2px 1em;white-space:pre-wrap">{lines}</pre></details>')
 
 
 def _rows(transcript: Any, full: bool) -> list[str]:
     """The diagram's rows. When a reply failed (4xx, 5xx), runs of two or more routine
     exchanges fold into a click-to-show ``<details>`` so the failure stands out."""
     exchanges = _exchanges(transcript, full)
-    if full or all(_routine(code) for code, _ in exchanges):
-        return [row for _, part in exchanges for row in part]
+    if full or all(_routine(code) for code, _, _ in exchanges):
+        return [row for _, part, _ in exchanges for row in part]
     out: list[str] = []
-    run: list[tuple[int | None, list[str]]] = []
-    for code, part in [*exchanges, (0, [])]:  # a sentinel flushes the last run
-        if _routine(code):
-            run.append((code, part))
+    run: list[Exchange] = []
+    for exchange in [*exchanges, (0, [], [])]:  # a sentinel flushes the last run
+        if _routine(exchange[0]):
+            run.append(exchange)
             continue
         if len(run) >= 2:
             out.append(_fold(run))
         else:
-            out.extend(row for _, p in run for row in p)
+            out.extend(row for _, part, _ in run for row in part)
         run = []
-        out.extend(part)
+        out.extend(exchange[1])
     return out
 
 

@@ -196,8 +196,8 @@ LAB_MESSAGE = ("From: Shop <orders@example.com>\r\nTo: customer@example.net\r\n"
 
 
 class Evidence:
-    """A mystery's transcript, drawn without the legend: the legend's explanations would name
-    causes the learner is to find. Everything else is the transcript's own (``.codes``, …)."""
+    """A mystery's transcript, drawn without what each code means (no legend, no meanings on
+    hover): those would name causes the learner is to find. The rest is the transcript's own."""
 
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
@@ -212,7 +212,7 @@ class Evidence:
         return str(self.transcript)
 
     def _repr_html_(self) -> str:
-        return transcript_html(self.transcript, explained=set(self.transcript.codes))
+        return transcript_html(self.transcript, meanings=False)
 
 
 class Lab:

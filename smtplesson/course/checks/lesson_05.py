@@ -6,7 +6,6 @@ from typing import Any
 from ._framework import Case, _exercise, _Feedback, _need_mapping, _norm, _sort
 
 BOUNCE_TYPES = ("hard", "soft", "block", "none")
-_YAHOO = "https://senders.yahooinc.com/smtp-error-codes"
 _BOUNCES: dict[str, tuple[Case, bool]] = {
     "A": (Case("RCPT TO · Action: failed · Status: 5.1.1 · smtp; 550 5.1.1 <ann@example.net>: "
                "Recipient address rejected: User unknown in virtual mailbox table",
@@ -27,15 +26,17 @@ _BOUNCES: dict[str, tuple[Case, bool]] = {
                               "status: the message was returned."},
                otherwise="who refused what? Nobody answered at all."),
           False),
-    "C": (Case("END-OF-DATA · Action: failed · Status: 5.7.9 · smtp; 554 5.7.9 Message not "
-               f"accepted for policy reasons. See {_YAHOO}",
-               "block", "Yahoo's generic policy refusal (5.7.x): the sender's reputation or "
-               "content, never the recipient — do not suppress.",
-               hints={"hard": "the recipient was accepted at RCPT; the refusal came after the "
-                              "message. Subject 7 is security or policy (RFC 3463 §3.8): whose "
-                              "policy, about whom?",
-                      "soft": "nothing here will change by waiting: the provider's page for "
-                              "policy refusals asks the sender to change something."},
+    "C": (Case("MAIL FROM · Action: failed · Status: 5.7.25 · smtp; 550-5.7.25 The IP address "
+               "sending this message does not have a PTR record setup, or the corresponding "
+               "forward DNS entry does not match the sending IP. - gsmtp",
+               "block", "Gmail's 5.7.25: the sending IP has no matching reverse DNS (PTR) — the "
+               "sender's DNS must be fixed; the recipient is fine, do not suppress "
+               "(https://support.google.com/a/answer/3726730).",
+               hints={"hard": "the refusal came at MAIL FROM, before any recipient was named. "
+                              "Subject 7 is security or policy (RFC 3463 §3.8): whose IP address "
+                              "has no PTR record?",
+                      "soft": "a missing PTR record does not appear by waiting: someone who "
+                              "runs the sending IP must add it."},
                otherwise="subject 7 is security or policy (RFC 3463 §3.8)."),
           False),
     "D": (Case("RCPT TO · Action: failed · Status: 5.2.2 · smtp; 552-5.2.2 The email account "

@@ -8,7 +8,9 @@ an Exim line, a DSN field (``"Diagnostic-Code: smtp; 552 5.2.2 ..."``,
 ``"Status: 5.1.1"``) -- and says what it means and what the sender should do.
 It never raises: text without a reply gets ``found=False``.
 
-The category tables and keyword rules live in ``data/categories.json``.
+The category tables and keyword rules live in ``data/categories.json``.  The module is
+called ``explanation``, not ``explain``, so that the lazy ``smtplesson.explain`` is always
+the function and never this module.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from .syntax import (
     ENHANCED_FIELD,
     ENHANCED_HASHED,
     ENHANCED_IN_TEXT,
+    class_free,
     class_of,
     code_of,
 )
@@ -107,7 +110,7 @@ class Explanation:
     @property
     def enhanced_info(self) -> EnhancedCode | None:
         """The registry entry of the enhanced code (class-free, ``X.1.1``), or None."""
-        return ENHANCED_CODES.get("X" + self.enhanced[1:]) if self.enhanced else None
+        return ENHANCED_CODES.get(class_free(self.enhanced)) if self.enhanced else None
 
     def __str__(self) -> str:
         from ..views.text import explanation_text
@@ -267,7 +270,7 @@ def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, 
         return "success", "success"
     enh_cat = None
     if enhanced is not None:
-        key = "X" + enhanced[1:]
+        key = class_free(enhanced)
         enh_cat = _ENH_MAP.get(key)
         if enh_cat is not None and key not in _ENH_GENERIC:
             return enh_cat, enh_cat
@@ -294,10 +297,10 @@ def _static(code: int | None, enhanced: str | None, category: str
     summary += "."
     advice_by_outcome = entry["advice"]
     if enhanced is not None and digit in (4, 5):
-        advice_by_outcome = _DATA["advice_by_enhanced"].get("X" + enhanced[1:], advice_by_outcome)
+        advice_by_outcome = _DATA["advice_by_enhanced"].get(class_free(enhanced), advice_by_outcome)
     advice = advice_by_outcome.get(outcome) or next(iter(advice_by_outcome.values()))
     info = BASIC_CODES.get(code) if code is not None else None
-    enh_info = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
+    enh_info = ENHANCED_CODES.get(class_free(enhanced)) if enhanced else None
     references: list[str] = []
     notes: list[str] = []
     if code is not None:

@@ -69,9 +69,6 @@ class MXTable:
             raise ValueError(f"{domain}: a null MX must be the only record, '0 .' (RFC 7505 §3)")
         self.zone.set(domain, "MX", *(f"{r.preference} {r.exchange.rstrip('.')}." for r in recs))
 
-    def remove(self, domain: str) -> None:
-        self.zone.remove(domain, "MX")
-
     def records(self, domain: str) -> tuple[MXRecord, ...]:
         """The domain's MX records, most preferred first (equal preferences in published order)."""
         recs = [MXRecord(r.preference, r.exchange.to_text().rstrip(".") or ".")

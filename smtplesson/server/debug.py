@@ -20,6 +20,7 @@ import email.policy
 import ipaddress
 import logging
 import mailbox as stdlib_mailbox
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,7 @@ from .dispatch import Dispatcher, Handler
 from .protocol import LessonController, LessonSMTP
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
+from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 
 __all__ = ["DebugServer", "Rule", "StoredMessage"]
@@ -195,8 +197,18 @@ class DebugServer:
         max_recipients: int = 100,
         clock: Callable[[], float] = time.monotonic,
         on_message: Callable[[StoredMessage], str | None] | None = None,
+        tls: bool | str = False,
+        require_starttls: bool = False,
+        certificate: str = "valid",
         **scenario_options: Any,
     ) -> None:
+        if tls not in (False, True, "starttls", "implicit"):
+            raise ValueError(f"tls must be False, True (STARTTLS) or 'implicit' (got {tls!r})")
+        if certificate not in CERTIFICATES:
+            raise ValueError(f"certificate must be one of {', '.join(CERTIFICATES)} (got {certificate!r})")
+        self.tls: str | None = "implicit" if tls == "implicit" else ("starttls" if tls else None)
+        self.require_starttls = bool(require_starttls and self.tls == "starttls")
+        self.certificate = certificate
         self.host = _check_host(host)
         self.port = int(port)
         self.hostname = hostname
@@ -247,12 +259,32 @@ class DebugServer:
             data_size_limit=self.max_size,
             enable_SMTPUTF8=True,
             decode_data=False,
-            auth_require_tls=not self.scenario.offers_auth or self.scenario.require_tls,
+            auth_require_tls=(not self.scenario.offers_auth or self.scenario.require_tls
+                              or self.tls == "starttls"),  # AUTH only after STARTTLS
             authenticator=self._authenticate,
             ready_timeout=5.0,
         )
+        if self.tls == "starttls":  # RFC 3207: the STARTTLS keyword, and 530 before it if required
+            kwargs.update(tls_context=self._tls_context(), require_starttls=self.require_starttls)
+        elif self.tls == "implicit":  # RFC 8314: TLS from the first byte; the Controller wraps
+            kwargs.update(ssl_context=self._tls_context(), auth_require_tls=False)
         kwargs.update(self.scenario.smtp_options())
         return kwargs
+
+    def _tls_context(self) -> ssl.SSLContext:
+        name = WRONG_NAME if self.certificate == "wrong-name" else self.hostname
+        return local_ca().server_context(name, self.host, expired=self.certificate == "expired")
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate a client trusts to verify this server (a file in a temporary
+        folder, removed at exit); None when the server speaks no TLS."""
+        return local_ca().ca_path if self.tls else None
+
+    def client_context(self, *, verify: bool = True) -> ssl.SSLContext:
+        """An ``ssl`` context for a client of this server: trusts the local CA and checks the
+        name (``smtp.starttls(context=server.client_context())``)."""
+        return local_ca().client_context(verify=verify)
 
     # --- life cycle -------------------------------------------------------------
     def start(self) -> DebugServer:

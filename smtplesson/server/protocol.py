@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import socket
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -48,6 +49,7 @@ from aiosmtpd.smtp import SMTP, Session
 
 from .._data import load
 from ..codes.syntax import class_of, code_of
+from .tls import describe
 
 __all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
 
@@ -128,7 +130,8 @@ class LessonSMTP(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls = self._original_transport is not None
         super().connection_made(transport)
-        if starttls:
+        if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
+            self._handshake_done(transport)
             return
         session = self.session
         assert session is not None
@@ -137,7 +140,18 @@ class LessonSMTP(SMTP):
         if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
             return  # aiosmtpd's readiness probe: not a session
         self.record = self.host.session_opened(self, session)
+        session.tls = None  # type: ignore[attr-defined]
+        if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
+            self._handshake_done(transport)
         self._greeting = self.host.decide("CONNECT", session, None)
+
+    def _handshake_done(self, transport: asyncio.BaseTransport) -> None:
+        """Note what the handshake agreed, on the session (``session.tls``) and in the record."""
+        agreed = describe(transport.get_extra_info("ssl_object"))
+        if self.session is not None:
+            self.session.tls = agreed  # type: ignore[attr-defined]
+        if self.record is not None:
+            self.record.events.append(("T", time.monotonic(), f"TLS handshake: {agreed}"))
 
     def data_received(self, data: bytes) -> None:
         record = self.record
@@ -170,6 +184,8 @@ class LessonSMTP(SMTP):
                 status = self._greeting
                 self._after_greeting(status)
         if isinstance(status, str):
+            if status.startswith("250-AUTH ") and not self.host.offers_auth:
+                return  # aiosmtpd lists AUTH once TLS is up; a server without AUTH never does
             if status is not self._verbatim:
                 status = rewrite_stock(status)
                 if self._ehlo_extra and status == "250 HELP":
@@ -336,7 +352,14 @@ class LessonController(Controller):
             probe.bind((host, 0))
             self.probe_addr = probe.getsockname()[:2]
             probe.connect((host, self.port))
-            probe.recv(1024)
+            if self.ssl_context is None:
+                probe.recv(1024)
+                return
+            unchecked = ssl.create_default_context()  # implicit TLS: handshake, read the greeting
+            unchecked.check_hostname = False
+            unchecked.verify_mode = ssl.CERT_NONE
+            with unchecked.wrap_socket(probe) as tls_probe:
+                tls_probe.recv(1024)
 
     def abandon(self) -> None:
         """Clean up after a failed :meth:`start` (the thread may or may not be running)."""

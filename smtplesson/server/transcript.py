@@ -18,10 +18,10 @@ __all__ = ["Line", "Transcript"]
 class Line:
     """One line of a session, without its CRLF."""
 
-    direction: str  # "C" client -> server, "S" server -> client
+    direction: str  # "C" client -> server, "S" server -> client, "T" the TLS handshake
     time: float  # seconds since the session started
     text: str  # the exact line (undecodable bytes shown as \\xNN)
-    kind: str = ""  # "reply", "command", "auth" (answer to a 334 challenge) or "data"
+    kind: str = ""  # "reply", "command", "auth" (answer to a 334 challenge), "data" or "tls"
 
     @property
     def verb(self) -> str:
@@ -49,6 +49,9 @@ def _split_events(events: Sequence[Event], start: float) -> list[tuple[str, floa
     pending = b""
     pending_time = 0.0
     for direction, when, payload in events:
+        if direction == "T":  # a TLS handshake finished: one line saying what was agreed
+            out.append(("T", when - start, str(payload)))
+            continue
         if direction == "S":
             text = payload if isinstance(payload, str) else _decode(payload)
             for line in text.split("\r\n"):
@@ -72,6 +75,9 @@ def _classify(raw: Iterable[tuple[str, float, str]]) -> tuple[Line, ...]:
     in_data = False
     challenged = False
     for direction, when, text in raw:
+        if direction == "T":
+            lines.append(Line(direction, round(when, 6), text, "tls"))
+            continue
         if direction == "S":
             kind = "reply"
             if is_last_line(text):
@@ -203,7 +209,7 @@ class Transcript:
             if line is None:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             stamp = f"[{line.time:8.3f}] " if times else ""
             out.append(f"{stamp}{arrow} {line.text}".rstrip())
         if self.closed_by:

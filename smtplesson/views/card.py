@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..codes.classes import ENHANCED_CLASSES
+from ..codes.registry import EnhancedCode, ReplyCode
 from ..codes.syntax import class_of
 from ._html import BORDER, FG, FG_MUTED, FONT, WARN, box, callout, rows
 from ._html import code as html_code
 from .palette import CLASS_STYLE, badge, style_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ..codes.registry import EnhancedCode, ReplyCode
+    from ..codes.explanation import Explanation
 
 MAX_ECHO = 160  # characters of the learner's text echoed back in messages
 
@@ -93,9 +94,9 @@ def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
                 attrs=f' data-code="{escape(shown, quote=True)}"')
 
 
-def entry_card(entry: Any, typed: str | None = None) -> str:
+def entry_card(entry: ReplyCode | EnhancedCode, typed: str | None = None) -> str:
     """The card for whatever lookup() returned: a ReplyCode or an EnhancedCode."""
-    if isinstance(getattr(entry, "code", None), int):
+    if isinstance(entry, ReplyCode):
         return reply_code_card(entry)
     return enhanced_code_card(entry, typed)
 
@@ -107,7 +108,7 @@ def _echo(text: str) -> str:
     return escape(one_line)
 
 
-def explanation_card(explanation: Any, basic: ReplyCode | None = None) -> str:
+def explanation_card(explanation: Explanation, basic: ReplyCode | None = None) -> str:
     """An explained reply or bounce line (``views.explanation``), then the code's reference card."""
     from .explanation import explanation_html
 

@@ -7,11 +7,14 @@ code and class are always printed in words too.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ._html import BG_SOFT, MONO, box, rows
 from ._html import code as html_code
 from .palette import UNKNOWN_STYLE, badge, style_for
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..codes.explanation import Explanation
 
 __all__ = ["explanation_html"]
 
@@ -21,7 +24,7 @@ _QUOTE = (
 )
 
 
-def explanation_html(exp: Any) -> str:
+def explanation_html(exp: Explanation) -> str:
     """The card: badges for the codes, outcome, category, meaning, advice, RFCs, notes."""
     lead = exp.code if exp.code is not None else exp.enhanced
     style = style_for(lead) if exp.found else UNKNOWN_STYLE

@@ -95,6 +95,10 @@ def _exchanges(transcript: Any, full: bool, meanings: bool = True) -> list[Excha
             pending.append(line.text)
             continue
         flush_client()
+        if line.direction == "T":  # the TLS handshake, between both sides
+            rows.append(f'<div style="grid-column:1 / -1;text-align:center;{_MUTED}">'
+                        f"🔒 {escape(line.text)}</div>")
+            continue
         reply.append(line.text)
         if is_last_line(line.text):
             code = code_of(reply[0])

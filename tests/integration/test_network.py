@@ -11,9 +11,9 @@ import pytest
 from smtplesson.cli import cli_relay_demo
 from smtplesson.clock import SimClock, format_elapsed
 from smtplesson.codes.dsn import read_dsn
-from smtplesson.relay.zone import Zone
 from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
 from smtplesson.relay.queue import RetryPolicy
+from smtplesson.relay.zone import Zone
 from smtplesson.server.rules import Rule
 
 ALICE = "alice@example.com"

@@ -98,6 +98,7 @@ def _exchanges(transcript: Any, full: bool, meanings: bool = True) -> list[Excha
         if line.direction == "T":  # the TLS handshake, between both sides
             rows.append(f'<div style="grid-column:1 / -1;text-align:center;{_MUTED}">'
                         f"🔒 {escape(line.text)}</div>")
+            text.append(f"🔒 {line.text}")
             continue
         reply.append(line.text)
         if is_last_line(line.text):

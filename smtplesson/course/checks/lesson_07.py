@@ -101,5 +101,6 @@ def retry_policy(func: Any) -> list[str]:
         passed.append(label)
     return [f"all {len(passed)} live situations handled: delivered, retried or bounced, "
             "recipient by recipient.",
-            "4xx: keep the message and retry with back-off; 5xx: stop and report — except "
-            "the 552 for too many recipients, which RFC 5321 §4.5.3.1.10 says to treat as 452."]
+            "4xx: keep the message and retry with back-off; 5xx: do not repeat it (RFC 5321 "
+            "§4.2.1) — except the 552 for too many recipients, which §4.5.3.1.10 says to treat "
+            "as 452. Whether the *address* is bad is the next question: notebook 05."]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
-from .views.text import codes_table
+from .views.text import bounce_summary, codes_table
 
 if TYPE_CHECKING:
     from .server.debug import DebugServer
@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     bounce = commands.add_parser(
         "bounce", help="read bounce mails: files, '-' (standard input), a Maildir or an mbox")
     bounce.add_argument("files", nargs="*", metavar="FILE", help="a mail file; '-' reads standard input")
-    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR", help="every mail of a Maildir")
-    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE", help="every mail of an mbox file")
+    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR",
+                        help="every mail of a Maildir")
+    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE",
+                        help="every mail of an mbox file")
     bounce.add_argument("--json", action="store_true", help="one JSON object per recipient per line")
     bounce.add_argument("--progress", action="store_true",
                         help="show the progress bar even when standard error is not a terminal")
@@ -53,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free ephemeral port)")
     serve.add_argument("--maildir", metavar="DIR", help="also keep accepted mail in this Maildir")
+    serve.add_argument("--tls", action="store_true",
+                       help="offer STARTTLS (RFC 3207) with a certificate from a local CA")
+    serve.add_argument("--implicit-tls", action="store_true",
+                       help="speak TLS from the first byte, as on port 465 (RFC 8314)")
 
     commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
     return parser
@@ -68,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "codes":
         return cli_codes()
     if args.command == "serve":
-        return cli_serve(args.scenario, args.host, args.port, args.maildir)
+        tls = "implicit" if args.implicit_tls else bool(args.tls)
+        return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls)
     return cli_relay_demo()
 
 
@@ -151,7 +158,8 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
     if not files and not maildirs and not mboxes:
         print("bounce: give mail files, '-' for standard input, --maildir DIR or --mbox FILE", file=err)
         return 2
-    sources, total, failed = _mail_sources(files, maildirs, mboxes, stdin, err)
+    failures: list[str] = []
+    sources, total = _mail_sources(files, maildirs, mboxes, stdin, err, failures)
     bar = None
     if total >= PROGRESS_MIN and (progress or err.isatty()):
         from tqdm import tqdm
@@ -165,7 +173,7 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
         bounces += bounce.is_bounce
         for recipient in bounce.recipients:
             counts[recipient.bounce_type] = counts.get(recipient.bounce_type, 0) + 1
-        text = _bounce_json(label, bounce) if as_json else _bounce_text(label, bounce)
+        text = _bounce_json(label, bounce) if as_json else bounce_summary(label, bounce) + "\n"
         if bar is not None:
             bar.clear()
         out.write(text)
@@ -173,38 +181,41 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
             bar.update(1)
     if bar is not None:
         bar.close()
-    recipients = sum(counts.values())
     by_type = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    summary = (f"{mails} mail{'s' if mails != 1 else ''}, {bounces} bounce{'s' if bounces != 1 else ''}, "
-               f"{recipients} recipient{'s' if recipients != 1 else ''}" + (f" ({by_type})" if by_type else ""))
-    print(summary, file=err if as_json else out)
-    return 1 if failed else 0
+    recipients = sum(counts.values())
+    summary = f"{_count(mails, 'mail')}, {_count(bounces, 'bounce')}, {_count(recipients, 'recipient')}"
+    print(summary + (f" ({by_type})" if by_type else ""), file=err if as_json else out)
+    return 1 if failures else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdin: BinaryIO | None,
-                  err: TextIO) -> tuple[Iterable[tuple[str, bytes]], int, int]:
-    """(label, bytes) of every mail, how many there are, and how many sources failed to open."""
+                  err: TextIO, failures: list[str]) -> tuple[Iterable[tuple[str, bytes]], int]:
+    """(label, bytes) of every mail and how many there are; a source that cannot be read is
+    reported on ``err`` and appended to ``failures``."""
     import mailbox
 
-    failed = 0
-    boxes: list[tuple[str, mailbox.Mailbox]] = []  # type: ignore[type-arg]
-    for path in maildirs:
-        if not os.path.isdir(path):
-            print(f"bounce: {path}: not a Maildir directory", file=err)
-            failed += 1
-            continue
-        boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
-    for path in mboxes:
-        if not os.path.isfile(path):
-            print(f"bounce: {path}: no such mbox file", file=err)
-            failed += 1
-            continue
-        boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+    boxes: list[tuple[str, mailbox.Mailbox[Any]]] = []
+    for path, kind in [(p, "maildir") for p in maildirs] + [(p, "mbox") for p in mboxes]:
+        try:
+            if kind == "maildir":
+                if not os.path.isdir(path):
+                    raise OSError("not a Maildir directory")
+                boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
+            else:
+                if not os.path.isfile(path):
+                    raise OSError("no such mbox file")
+                boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+        except (OSError, mailbox.Error) as error:
+            print(f"bounce: {path}: {error}", file=err)
+            failures.append(path)
     keyed = [(path, box, sorted(box.keys())) for path, box in boxes]
     total = len(files) + sum(len(keys) for _, _, keys in keyed)
 
     def generate() -> Iterable[tuple[str, bytes]]:
-        nonlocal failed
         for name in files:
             if name == "-":
                 yield "-", (stdin or sys.stdin.buffer).read()
@@ -214,35 +225,23 @@ def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdi
                     data = handle.read()
             except OSError as error:
                 print(f"bounce: {name}: {error.strerror or error}", file=err)
-                failed += 1
+                failures.append(name)
                 continue
             yield name, data
         for path, box, keys in keyed:
-            for number, key in enumerate(keys, start=1):
-                try:
-                    data = box.get_bytes(key)
-                except (OSError, KeyError) as error:
-                    print(f"bounce: {path}: message {key}: {error}", file=err)
-                    continue
-                yield f"{path}#{number}", data
+            try:
+                for number, key in enumerate(keys, start=1):
+                    try:
+                        data = box.get_bytes(key)
+                    except (OSError, KeyError) as error:
+                        print(f"bounce: {path}: message {key}: {error}", file=err)
+                        failures.append(f"{path}#{number}")
+                        continue
+                    yield f"{path}#{number}", data
+            finally:
+                box.close()
 
-    return generate(), total, failed
-
-
-def _bounce_text(label: str, bounce: Any) -> str:
-    head = f"{label}: {bounce.kind} ({bounce.format})"
-    if bounce.subject:
-        head += f" “{_cut(bounce.subject, 70)}”"
-    lines = [head]
-    if bounce.note:
-        lines.append(f"    note: {bounce.note}")
-    for r in bounce.recipients:
-        codes = " ".join(str(p) for p in (r.code, r.status) if p)
-        lines.append(f"  {r.address}: {r.action}" + (f" {codes}" if codes else "")
-                     + f" — {r.category}, {r.bounce_type}" + (f", after {r.command}" if r.command else ""))
-        if r.diagnostic:
-            lines.append(f"      said: {_cut(r.diagnostic, 200)}")
-    return "\n".join(lines) + "\n"
+    return generate(), total
 
 
 def _bounce_json(label: str, bounce: Any) -> str:
@@ -270,13 +269,13 @@ def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
 
 
 def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
-              maildir: str | None = None) -> int:
+              maildir: str | None = None, *, tls: bool | str = False) -> int:
     """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
     from .server.debug import DebugServer  # aiosmtpd loads only for this command
 
     name, options = _parse_scenario(scenario)
     try:
-        server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
+        server = DebugServer(name, host=host, port=port, maildir=maildir, tls=tls, **options)
         server.start()
     except (KeyError, TypeError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
@@ -303,7 +302,15 @@ def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
 def _print_banner(server: DebugServer) -> None:
     print(f"smtplesson debug server ({server.scenario.name}) listening on "
           f"{server.host}:{server.port}", flush=True)
-    print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
+    swaks = f"swaks --server {server.host}:{server.port} --to alice@example.net"
+    if server.tls == "starttls":
+        swaks += f" --tls --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    elif server.tls == "implicit":
+        swaks += f" --tlsc --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    print(f"  try: {swaks}", flush=True)
+    if server.ca_path:
+        print(f"  TLS: certificate for {server.hostname} from a local CA; trust {server.ca_path}",
+              flush=True)
     if server.scenario.__doc__:
         print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
     print("Ctrl-C stops it.", flush=True)
@@ -328,7 +335,7 @@ def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int
             print(f"=== session {number} from {transcript.peer}", flush=True)
         lines = transcript.lines
         for line in lines[shown.get(number, 0):]:
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             print(f"{arrow} {line.text}", flush=True)
         shown[number] = len(lines)
         if transcript.closed_by and number not in closed:

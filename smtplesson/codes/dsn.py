@@ -187,7 +187,11 @@ def is_dsn(msg: Message) -> bool:
 
 
 def read_dsn(msg: Message) -> DSNReport | None:
-    """The fields of a DSN (parsed or freshly built), or None when ``msg`` is not one."""
+    """The fields of a DSN (parsed or freshly built), or None when ``msg`` is not one.
+
+    A report whose MIME boundary is missing or broken is read too: its fields are found
+    in the body text (see :mod:`smtplesson.codes.bounce.rfc3464`).
+    """
     if not is_dsn(msg):
         return None
     human, blocks, original = "", [], ""
@@ -199,9 +203,23 @@ def read_dsn(msg: Message) -> DSNReport | None:
             original = _text(part)
         elif ctype == "text/plain" and not human:
             human = _text(part)
+    if not blocks and not msg.is_multipart():  # the boundary is missing or broken
+        return _from_text(msg)
     if not blocks:
         return DSNReport({}, [], human, original)
     return DSNReport(blocks[0], blocks[1:], human, original)
+
+
+def _from_text(msg: Message) -> DSNReport:
+    from .bounce.mail import load
+    from .bounce.rfc3464 import FIELD_NAMES, read_status
+
+    report = read_status(load(msg))
+    if report is None:
+        return DSNReport({}, [], _text(msg), "")
+    def named(fields: dict[str, str]) -> dict[str, str]:
+        return {FIELD_NAMES.get(k, k): v for k, v in fields.items()}
+    return DSNReport(named(report.per_message), [named(b) for b in report.recipients], "", "")
 
 
 def _parts(msg: Message) -> list[Message]:

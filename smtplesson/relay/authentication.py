@@ -34,8 +34,21 @@ from .._data import load
 if TYPE_CHECKING:
     from .zone import Zone
 
-__all__ = ["SIGNED_HEADERS", "Authentication", "SigningKey", "arc_seal", "authenticate", "check_arc",
-           "check_dkim", "check_dmarc", "check_iprev", "check_spf", "dkim_sign", "signing_keys"]
+__all__ = [
+    "SIGNED_HEADERS",
+    "Authentication",
+    "SigningKey",
+    "arc_seal",
+    "authenticate",
+    "author_domain",
+    "check_arc",
+    "check_dkim",
+    "check_dmarc",
+    "check_iprev",
+    "check_spf",
+    "dkim_sign",
+    "signing_keys",
+]
 
 #: header fields the network signs (RFC 6376 §5.4.1's list, From first; MIME ones too)
 SIGNED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
@@ -182,7 +195,7 @@ def check_arc(zone: Zone, message: bytes) -> authres.arc.ARCAuthenticationResult
     sealer = _arc_sealer(message)
     comment = reason
     if verdict == "pass":
-        comment = f"i={len(results)} sealed by {sealer}; first hop: {_first_aar(message)}"
+        comment = f"i={len(results)} sealed by {sealer}, first hop: {_first_aar(message)}"
     return authres.arc.ARCAuthenticationResult(result=verdict, result_comment=comment,
                                                header_as_d=sealer or None)
 
@@ -215,7 +228,7 @@ def check_dmarc(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticatio
     """DMARC for the From domain (RFC 7489 §6.6): the policy record at ``_dmarc.<From domain>``,
     else at its organizational domain (Public Suffix List); pydmarc checks SPF and DKIM
     alignment, relaxed or strict, and picks the disposition (``p``, or ``sp`` for a subdomain)."""
-    domain = _from_domain(message)
+    domain = author_domain(message)
     if not domain:
         return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment="no From domain")
     org = _PSL.get_sld(domain)
@@ -248,7 +261,8 @@ _SPF_RESULTS = {r.value for r in _dmarc.SPFResult}
 _PSL = _psl.load(psl_file=None)  # publicsuffix2's bundled list, read once
 
 
-def _from_domain(message: bytes) -> str:
+def author_domain(message: bytes) -> str:
+    """The domain of the (first) From address: the one DMARC protects (RFC 7489 §3.1)."""
     head = message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
     unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ").split("\r\n")
     froms = [line[5:] for line in unfolded if line.lower().startswith("from:")]
@@ -293,8 +307,8 @@ class Authentication:
 
     def header_bytes(self) -> bytes:
         """The field folded for the wire, each result on its own line."""
-        name, _, value = self.header.partition(": ")
-        return (name + ": " + value.replace("; ", ";\r\n\t") + "\r\n").encode("utf-8")
+        lines = [self.authserv_id, *(str(r) for r in self.results)]
+        return ("Authentication-Results: " + ";\r\n\t".join(lines) + "\r\n").encode("utf-8")
 
     @property
     def dmarc_policy(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..codes.syntax import code_of
 from .layout import LOOPBACK
+from .tls_policy import start_tls
 
 __all__ = ["TIMEOUT", "Failure", "Result", "Session", "Transaction", "dot_stuff", "one_line"]
 
@@ -62,17 +63,24 @@ class Failure:
 class Session:
     """One SMTP session from ``helo`` to the server ``name`` listening on ``port`` (loopback)."""
 
-    def __init__(self, helo: str, name: str, port: int, *, timeout: float = TIMEOUT) -> None:
+    def __init__(self, helo: str, name: str, port: int, *, timeout: float = TIMEOUT,
+                 address: str = LOOPBACK, source: str | None = None, tls: str = "none",
+                 ca_path: str = "") -> None:
         self.helo = helo
         self.name = name
         self.port = port
         self.timeout = timeout
+        self.address = address  # where the server listens
+        self.source = source  # the client's own address (None: any)
+        self.tls = tls  # STARTTLS level (relay.tls_policy.LEVELS)
+        self.ca_path = ca_path
         self._smtp: smtplib.SMTP | None = None
 
     def open(self, creds: tuple[str, str] | None = None) -> Failure | None:
         """Connect, EHLO and (with ``creds``) AUTH; the failure, or None when ready."""
         try:
-            smtp = smtplib.SMTP(LOOPBACK, self.port, local_hostname=self.helo, timeout=self.timeout)
+            smtp = smtplib.SMTP(self.address, self.port, local_hostname=self.helo, timeout=self.timeout,
+                                source_address=(self.source, 0) if self.source else None)
         except smtplib.SMTPConnectError as exc:  # greeting was not 220 (e.g. 421 shutting down)
             return Failure("CONNECT", one_line(exc.smtp_code, exc.smtp_error))
         except OSError as exc:
@@ -83,6 +91,9 @@ class Session:
             code, text = smtp.ehlo()
             if code != 250:
                 return Failure("EHLO", one_line(code, text))
+            why = start_tls(smtp, self.tls, name=self.name, address=self.address, ca_path=self.ca_path)
+            if why is not None:  # the client's own decision (Postfix: TLS policy), no reply
+                return Failure("STARTTLS", why, True)  # Postfix tries the next MX
             if creds is not None:
                 return self._login(smtp, creds)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

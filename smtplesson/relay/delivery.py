@@ -25,10 +25,28 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layout import Host
     from .network import MailNetwork
 
-__all__ = ["Delivery", "InFlight", "Wire"]
+__all__ = ["Arrival", "Delivery", "InFlight", "Transform", "Wire"]
 
 DUPLICATE_NOTE = ("a second copy: an earlier hand-over's reply was lost after the final '.', "
                   "so the sender sent it again (RFC 1047)")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a server knows about a message it has just accepted."""
+
+    host: Host
+    sender: str  # "" for a bounce
+    recipients: tuple[str, ...]
+    helo: str  # the client's EHLO name
+    authenticated: bool  # the client logged in (AUTH)
+    peer: str  # the client's address
+
+
+#: one step a host applies to every message it accepts, after its Received: header and before
+#: queueing or delivery (say, a DKIM signature at the MSA, Authentication-Results at an MX):
+#: ``step(arrival, message) -> message``
+Transform = Callable[[Arrival, bytes], bytes]
 
 
 @dataclass
@@ -79,6 +97,7 @@ class Delivery:
         self._mailboxes: dict[str, list[Copy]] = {}
         self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
         self._lock = threading.Lock()
+        self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
 
     def copies(self, address: str) -> list[Copy]:
         """The copies in a (normalised) address's mailbox, oldest first."""
@@ -110,8 +129,21 @@ class Delivery:
         sender = str(stored.mail_from or "").strip().strip("<>")
         now = net.clock()
         qid = h.queue.new_qid() if h.queue is not None else self._local_qid(h)
-        data = self.received(h, helo, qid, rcpts, authed, now) + raw
+        data = self.received(h, helo, qid, rcpts, authed, now, stored.peer or LOOPBACK) + raw
+        arrival = Arrival(h, sender, tuple(rcpts), helo, authed, stored.peer)
+        for step in self.transforms.get(h.name, ()):
+            data = step(arrival, data)
         track = ctx.track if ctx else self._untracked(sender, rcpts, data, now)
+        security = net.security
+        if security is not None and h.role == "LIST":  # expand, change, seal, send on
+            members: list[str] = []
+            for r in rcpts:
+                data = security.forward(net.dns, h, data, r, ip=stored.peer, mail_from=sender, helo=helo)
+                members += security.members(r) or []
+                self._expanded(h, track, r, members, now)
+            rcpts = members
+        elif security is not None and h.queue is not None:
+            data = security.sign(h, data)
         if h.queue is not None:
             if h.relay_to:
                 self.enqueue(h, track, sender, rcpts, data, now, qid=qid)
@@ -133,6 +165,14 @@ class Delivery:
             deliver()
         return f"250 2.0.0 Ok: queued as {qid}"
 
+    def _expanded(self, h: Host, track: TrackedMessage, address: str, members: list[str], now: float) -> None:
+        """The list took the message for ``address``: that recipient is done, its members go on."""
+        with self.net.lock:
+            key = _match(track.recipients, address)
+            track.record(Attempt(now, h.name, "list", (key,), "EXPANSION",
+                                 f"list {address}: sent on to {', '.join(members)}", "delivered"))
+            track.delivered(key, now)
+
     def _local_qid(self, h: Host) -> str:
         """Queue id of a server without a relay queue (an MX delivering locally)."""
         with self._lock:
@@ -140,11 +180,11 @@ class Delivery:
         return f"{h.name[:1].upper()}{n:05X}"
 
     def received(self, h: Host, helo: str, qid: str, rcpts: list[str], authed: bool,
-                 now: float) -> bytes:
+                 now: float, ip: str = LOOPBACK) -> bytes:
         """A Received: header in RFC 5321 §4.4 form (ESMTPA after AUTH, RFC 3848)."""
         proto = "ESMTPA" if authed else "ESMTP"
         for_ = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
-        return (f"Received: from {helo} ({helo} [{LOOPBACK}])\r\n\tby {h.name} (smtplesson) "
+        return (f"Received: from {helo} ({helo} [{ip}])\r\n\tby {h.name} (smtplesson) "
                 f"with {proto} id {qid}{for_};\r\n\t{self.net.clock.rfc5322(now)}\r\n").encode("ascii")
 
     def deliver_local(self, h: Host, track: TrackedMessage, sender: str, r: str, data: bytes) -> None:

@@ -40,9 +40,10 @@ class Host:
     """
 
     name: str
-    role: str  # "MUA" | "MSA" | "MTA" | "MX"
+    role: str  # "MUA" | "MSA" | "MTA" | "MX" | "LIST" (a mailing list that forwards)
     domain: str
     about: str = ""
+    address: str = LOOPBACK  # its own loopback address in an authenticated network
     state: str = "up"  # "up" | "down" (connections refused)
     auth: bool = False
     relay_to: str | None = None
@@ -60,7 +61,7 @@ class Host:
     def refuse_connections(self) -> None:
         """Take a port that is bound but never listening: every connection is refused."""
         self._hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._hole.bind((LOOPBACK, 0))
+        self._hole.bind((self.address, 0))
         self.port = self._hole.getsockname()[1]
 
     def stop(self) -> None:

@@ -20,6 +20,7 @@ SMTP session), :mod:`.routing` (queue runs, MX choice), :mod:`.delivery` (the re
 from __future__ import annotations
 
 import smtplib
+import ssl
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,11 +33,12 @@ from ..codes.dsn import read_dsn
 from ..server.rules import normalise_address as _norm
 from .bounces import Bounces
 from .client import TIMEOUT
-from .delivery import Delivery, Wire
-from .layout import LOOPBACK, Host, hosts_of, load_layout, stop_hosts
+from .delivery import Delivery, Transform, Wire
+from .layout import Host, hosts_of, load_layout, stop_hosts
 from .messages import build_message
 from .queue import MailQueue, QueueEntry, RetryPolicy
 from .routing import REJECTED, Pending, Router
+from .security import Security
 from .tracking import Attempt, TrackedMessage
 from .zone import Zone
 
@@ -57,6 +59,10 @@ class MailNetwork:
     ``max``, ``lifetime``, ``delay_warning`` in seconds).  ``scenarios``: ``{host: name or
     Scenario}`` and ``rules``: ``{host: [Rule, ...]}`` put DebugServer faults on any server.
     ``maildir``: also write every delivered copy into ``<maildir>/<address>/`` Maildirs.
+    ``authentication``: the network as mailbox providers see it (:mod:`.security`): own
+    addresses, SPF/DKIM/DMARC records, DKIM signing, STARTTLS, the receivers' sender rules and
+    an ARC-sealing mailing list; ``tls_level`` (relay to MX: ``"may"``, ``"encrypt"``,
+    ``"verify"``) and ``certificates`` (``{host: False | "expired" | "wrong-name"}``) with it.
     """
 
     def __init__(
@@ -68,6 +74,9 @@ class MailNetwork:
         scenarios: Mapping[str, ScenarioSpec] | None = None,
         rules: Mapping[str, Sequence[Rule]] | None = None,
         maildir: str | Path | None = None,
+        authentication: bool = False,
+        tls_level: str = "may",
+        certificates: Mapping[str, bool | str] | None = None,
     ) -> None:
         self.layout = load_layout(layout)
         self.clock = clock or SimClock(self.layout.get("start"))
@@ -84,6 +93,13 @@ class MailNetwork:
         self.greylist_delay = float(self.layout.get("greylist_delay", 300))
         self.maildir = Path(maildir) if maildir else None
         self.hosts: list[Host] = hosts_of(self.layout)
+        self.security: Security | None = None
+        if authentication:
+            self.security = Security(self.layout.get("authentication", {}), tls_level=tls_level,
+                                     certificates=certificates)
+            self.hosts += self.security.extra_hosts()
+            self.security.place(self.hosts)
+            self.security.publish(self.dns, self.hosts)
         self.messages: list[TrackedMessage] = []
         self.lock = threading.RLock()
         self.inflight = Wire()
@@ -108,7 +124,7 @@ class MailNetwork:
 
     # ------------------------------------------------------------------ life cycle
     def _start_host(self, h: Host) -> None:
-        if h.role in ("MSA", "MTA"):
+        if h.role in ("MSA", "MTA", "LIST"):
             h.queue = MailQueue(h.name, self.retry)
         if h.role == "MUA":
             return
@@ -161,14 +177,39 @@ class MailNetwork:
         """
         return self.server(name).add_rule(rule)
 
+    def add_transform(self, name: str, step: Transform) -> Transform:
+        """Have host ``name`` apply ``step(arrival, message) -> message`` to every message it
+        accepts, after its Received: header (steps run in the order added); returns it."""
+        h = self.host(name)
+        if h.role == "MUA":
+            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
+        self.delivery.transforms.setdefault(h.name, []).append(step)
+        return step
+
     def connect(self, name: str, client: str = "client.example.org") -> smtplib.SMTP:
         """An ``smtplib.SMTP`` session to one host, as an outside client (say, a spammer trying
-        the MX as an open relay).  Its port stays hidden; close it with ``quit()``."""
+        the MX as an open relay).  Its port stays hidden; close it with ``quit()``.  In an
+        authenticated network the client connects from its own address (``spoofer.example``:
+        127.0.0.66); ``smtp.starttls(context=net.tls_context())`` then works as with any MX."""
         self._check_open()
         h = self.host(name)
         if h.role == "MUA":
             raise ValueError(f"{h.name} is a mail client, it does not listen")
-        return smtplib.SMTP(LOOPBACK, h.port, local_hostname=client, timeout=TIMEOUT)
+        source = self.security.source(client) if self.security is not None else None
+        return smtplib.SMTP(h.address, h.port, local_hostname=client, timeout=TIMEOUT,
+                            source_address=(source, 0) if source else None)
+
+    @property
+    def lists(self) -> dict[str, dict[str, Any]]:
+        """The mailing lists of an authenticated network, live: ``net.lists[address]["arc"]``
+        turns the list's ARC seal off and on, ``["footer"]`` is what it adds."""
+        return self.security.lists if self.security is not None else {}
+
+    def tls_context(self, *, verify: bool = True) -> ssl.SSLContext:
+        """An ``ssl`` context trusting the network's local CA (for :meth:`connect` sessions)."""
+        from ..server.tls import local_ca
+
+        return local_ca().client_context(verify=verify)
 
     def _role(self, role: str) -> Host:
         for h in self.hosts:
@@ -303,6 +344,19 @@ class MailNetwork:
     def settled(self) -> bool:
         return self.router.next_due(self.hosts) is None
 
+
+    def session_options(self, client: str, server: Host) -> dict[str, Any]:
+        """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
+        (a mail client verifies its MSA; the relay follows ``tls_level``)."""
+        security = self.security
+        if security is None:
+            return {}
+        from ..server.tls import local_ca
+
+        sender = self.find_host(client)
+        level = "verify" if sender is not None and sender.role == "MUA" else security.tls_level
+        return dict(address=server.address, source=security.source(client), tls=level,
+                    ca_path=local_ca().ca_path)
 
     # ------------------------------------------------------------------ the record (for the parts)
     def on_message(self, h: Host, stored: StoredMessage) -> str | None:

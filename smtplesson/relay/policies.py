@@ -160,10 +160,23 @@ def role_policy(net: MailNetwork, host: Host) -> list[Scenario]:
     if host.role == "MSA":
         passwords = {u: d["password"] for u, d in net.users.items() if d.get("password")}
         return [make_scenario("auth", users=passwords)]
+    security = net.security
     if host.role == "MX":
         unknown = UnknownUser(users=())
         unknown.users = net.users.keys()  # type: ignore[assignment]  # live and set-like: add_user() counts at once
-        return [RelayDenied(code=554), unknown, MailboxPolicy(net.users, net.usage, net.greylist_delay)]
+        parts: list[Scenario] = [RelayDenied(code=554), unknown,
+                                 MailboxPolicy(net.users, net.usage, net.greylist_delay)]
+        provider = security.receivers.get(host.name) if security is not None else None
+        if security is not None and provider:
+            from .requirements import SenderRequirements
+
+            parts.insert(0, SenderRequirements(net.dns, provider, trusted_sealers=security.trusted_sealers,
+                                               require_tls=security.tls(host)[0]))
+        return parts
+    if host.role == "LIST" and security is not None:
+        lists = UnknownUser(users=())
+        lists.users = security.lists.keys()  # type: ignore[assignment]
+        return [RelayDenied(code=554), lists]
     return []  # the outbound relay: accepts from the MSA what it is given
 
 
@@ -177,6 +190,10 @@ def make_server(net: MailNetwork, host: Host, scenario: ScenarioSpec | None = No
     if extra is not None:
         parts.append(extra)
     policy = parts[0] if len(parts) == 1 else Chain(parts)
-    domains = [host.domain] if host.role == "MX" else []
-    return DebugServer(policy, rules=list(rules), hostname=host.name, domains=domains,
-                       clock=net.clock, on_message=partial(net.on_message, host))
+    domains = [host.domain] if host.role in ("MX", "LIST") else []
+    tls: dict[str, Any] = {}
+    if net.security is not None:  # STARTTLS everywhere; the MSA wants it before AUTH (RFC 8314 §3.3)
+        offered, certificate = net.security.tls(host)
+        tls = dict(tls=offered, certificate=certificate, require_starttls=host.role == "MSA")
+    return DebugServer(policy, rules=list(rules), host=host.address, hostname=host.name, domains=domains,
+                       clock=net.clock, on_message=partial(net.on_message, host), **tls)

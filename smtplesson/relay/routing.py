@@ -230,7 +230,7 @@ class Router:
         """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
-        session = Session(client, server.name, server.port)
+        session = Session(client, server.name, server.port, **self.net.session_options(client, server))
         try:
             failure = session.open(creds)
             if failure is not None:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..codes.classes import reply_class_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..codes.bounce import Bounce
     from ..codes.explanation import Explanation
     from ..codes.registry import EnhancedCode, ReplyCode
 
-__all__ = ["codes_table", "explanation_text", "table"]
+__all__ = ["bounce_summary", "bounce_text", "codes_table", "explanation_text", "table"]
 
 WIDTH = 88  # characters of a wrapped line
 LABEL = 10  # characters of the label column
@@ -92,3 +93,44 @@ def codes_table(basic: Mapping[int, ReplyCode], enhanced: Mapping[str, EnhancedC
         table(enhanced_rows, ("Code", "Title", "Usually with", "Defined in")),
     ])
 
+
+
+def bounce_text(bounce: Bounce) -> str:
+    """A bounce as readable lines: what it is, its facts, each recipient with its meaning."""
+    head = f"{bounce.kind} ({bounce.format})" + (f": {short(bounce.subject, 70)}" if bounce.subject else "")
+    original = bounce.original
+    described = " ".join(p for p in (f"“{original.subject}”" if original.subject else "",
+                                     original.message_id or "") if p)
+    rows = [("from", bounce.sender or ""), ("reported", bounce.reporting_mta or ""),
+            ("arrived", bounce.arrival_date or ""), ("original", described), ("note", bounce.note),
+            *bounce.details]
+    lines = [head, *(_indented(labelled([r for r in rows if r[1]]), 2) if any(r[1] for r in rows) else [])]
+    for r in bounce.recipients:
+        lines.append("  " + _recipient_line(r))
+        sub = [("said", short(r.diagnostic, 300)), ("by", r.remote_mta or ""), ("after", r.command or "")]
+        if r.explanation.found:
+            sub += [("meaning", r.explanation.summary), ("advice", r.explanation.advice)]
+        lines += _indented(labelled([s for s in sub if s[1]]), 4)
+    return "\n".join(lines)
+
+
+def bounce_summary(label: str, bounce: Bounce) -> str:
+    """A few lines per bounce for a terminal reading many: kind, then each recipient and its reply."""
+    lines = [f"{label}: {bounce.kind} ({bounce.format})"
+             + (f" “{short(bounce.subject, 70)}”" if bounce.subject else "")]
+    if bounce.note:
+        lines.append(f"    note: {bounce.note}")
+    for r in bounce.recipients:
+        lines.append("  " + _recipient_line(r) + (f", after {r.command}" if r.command else ""))
+        if r.diagnostic:
+            lines.append(f"      said: {short(r.diagnostic, 200)}")
+    return "\n".join(lines)
+
+
+def _recipient_line(r: Any) -> str:
+    codes = " ".join(str(p) for p in (r.code, r.status) if p)
+    return f"{r.address}: {r.action}" + (f" {codes}" if codes else "") + f" — {r.category}, {r.bounce_type}"
+
+
+def _indented(text: str, spaces: int) -> list[str]:
+    return [" " * spaces + line for line in text.splitlines()]

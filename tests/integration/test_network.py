@@ -108,7 +108,7 @@ def test_clean_delivery_path_and_headers(net, loopback_only):
     assert len(box) == 1
     msg = box[0]
     assert msg["Return-Path"] == f"<{ALICE}>"
-    assert list(msg.keys())[0] == "Return-Path"
+    assert next(iter(msg.keys())) == "Return-Path"
     received = [" ".join(str(v).split()) for v in msg.get_all("Received")]
     parsed = [RECEIVED.match(r) for r in received]
     assert all(parsed), received
@@ -306,6 +306,28 @@ def test_a_bounce_is_never_bounced(net):
     made = [m for m in net.messages if m.is_bounce]
     assert len(made) == 1 and net.settled
     assert net.mailbox("ghost@example.com") == [] and net.dsns(ALICE) == []
+
+
+def test_a_host_transforms_what_it_accepts():
+    """The per-message point that signing and authentication checks use: each step sees the
+    arrival (who sent it, after AUTH or not) and returns the message it passes on."""
+    seen = []
+
+    def scanned(arrival, message: bytes) -> bytes:
+        seen.append((arrival.host.name, arrival.helo, arrival.authenticated, arrival.recipients))
+        return f"X-Scanned: by {arrival.host.name}\r\n".encode() + message
+
+    with MailNetwork() as net:
+        net.add_transform("smtp.example.com", scanned)
+        net.add_transform("mx1.example.net", scanned)
+        with pytest.raises(ValueError):
+            net.add_transform("mua.example.com", scanned)
+        net.send(ALICE, "bob@example.net")
+        copy = net.mailbox("bob@example.net")[0]
+        assert copy.get_all("X-Scanned") == ["by mx1.example.net", "by smtp.example.com"]
+        assert list(copy.keys())[:3] == ["Return-Path", "X-Scanned", "Received"]
+        assert seen == [("smtp.example.com", "mua.example.com", True, ("bob@example.net",)),
+                        ("mx1.example.net", "relay.example.com", False, ("bob@example.net",))]
 
 
 # --------------------------------------------------------------------------- the headline story

@@ -212,3 +212,4 @@ def test_accounting_holds_with_a_third_of_the_replies_lost(faulty):
         assert sum(copies) - 200 == sum(t.duplicates.get("bob@example.net", 0) for t in tracks)
         assert sum(copies) - 200 <= proxy.lost
         assert net.dsns(ALICE) == [] and not net.queued
+

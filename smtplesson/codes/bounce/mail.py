@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.header
+import email.parser
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,19 +20,28 @@ from typing import Any
 __all__ = ["LIMIT", "Mail", "load"]
 
 #: bytes of a mail that are read; the rest (attachments of the original) is cut
-LIMIT = 512 * 1024
+LIMIT = 2 * 1024 * 1024
+#: characters of one line that are kept (RFC 5322 §2.1.1 allows 998)
+LINE_LIMIT = 16 * 1024
+#: MIME boundary lines that are read (a real bounce has a handful)
+BOUNDARY_LIMIT = 1000
 #: characters of one header value that are kept
 HEADER_LIMIT = 4096
 #: characters of human-readable text scanned by the text readers
 TEXT_LIMIT = 64 * 1024
 
+_HEADER_PARSER = email.parser.Parser()
 _STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status",
-                           "text/delivery-status", "message/x-delivery-status"})
+                           "text/delivery-status", "text/global-delivery-status",
+                           "message/x-delivery-status"})
 _HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
                             "text/global-headers", "message/global-headers"})
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>",
                   re.I | re.S)
+_MESSAGE_PART = re.compile(
+    rb"^(content-type:[ \t]*)message/(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])",
+    re.I | re.M)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -49,7 +59,30 @@ class Mail:
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent."""
-        return header_text(self.message.get(name))
+        return self.headers.get(name.lower(), "")
+
+    @cached_property
+    def content_type(self) -> str:
+        return self.message.get_content_type()
+
+    @cached_property
+    def report_type(self) -> str:
+        """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
+        if self.content_type != "multipart/report":
+            return ""
+        return str(self.message.get_param("report-type", "") or "").lower()
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """The top-level headers, decoded, one line each (the first of a repeated name)."""
+        found: dict[str, str] = {}
+        for name, value in self.message.items()[:200]:
+            found.setdefault(name.lower(), header_text(value))
+        return found
+
+    @cached_property
+    def lower_headers(self) -> dict[str, str]:
+        return {name: value.lower() for name, value in self.headers.items()}
 
     @cached_property
     def subject(self) -> str:
@@ -103,9 +136,19 @@ def load(source: Any) -> Mail:
         data, problem = _read(source)
     if len(data) > LIMIT:
         data = data[:LIMIT]
-        problem = problem or f"only the first {LIMIT // 1024} KiB were read"
+        problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if len(data) > LINE_LIMIT:
+        lines = data.split(b"\n")
+        if max(map(len, lines)) > LINE_LIMIT:
+            data = b"\n".join(line[:LINE_LIMIT] for line in lines)
+            problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
+    data = _as_text_parts(_without_returned_body(data))
+    cut = _nth(data, b"\n--", BOUNDARY_LIMIT)
+    if cut >= 0:  # thousands of MIME parts: the stdlib parser nests them all
+        data = data[:cut]
+        problem = problem or f"only the first {BOUNDARY_LIMIT} MIME boundaries were read"
     if data.startswith(b"From ") and b"\n" in data:  # an mbox "From " separator line
         data = data.partition(b"\n")[2]
     data = data.lstrip(b"\n")
@@ -117,14 +160,52 @@ def load(source: Any) -> Mail:
         message = Message()
         problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"
     raw = data.decode("utf-8", "replace")
-    if problem == "" and "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
-        problem = "the mail is binary data, not text"
+    if "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
+        problem = "the mail is binary data, not text" + (f" ({problem})" if problem else "")
     mail = Mail(message, raw, problem)
     try:
         _collect(mail, message, depth=0)
     except Exception as exc:
         mail.problem = mail.problem or f"a MIME part could not be read ({type(exc).__name__})"
     return mail
+
+
+def _as_text_parts(data: bytes) -> bytes:
+    """``message/delivery-status`` and ``message/rfc822`` parts declared as text: the stdlib would
+    parse each status block and the returned message as messages of their own; the readers
+    need their text and headers only, so the parser is spared that work."""
+    if b"essage/" not in data:
+        return data
+    return _MESSAGE_PART.sub(_text_type, data)
+
+
+def _text_type(match: re.Match[bytes]) -> bytes:
+    kind = match.group(2).lower()
+    return match.group(1) + (b"text/rfc822-headers" if kind in (b"rfc822", b"global") else b"text/" + kind)
+
+
+def _without_returned_body(data: bytes) -> bytes:
+    """The mail up to the end of the returned message's headers, when nothing follows that the
+    readers need (a report part): its body is what most of a bounce's bytes are, and unread."""
+    low = data.lower()
+    at = low.find(b"content-type: message/rfc822")
+    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
+        return data
+    part_head = data.find(b"\n\n", at)
+    if part_head < 0:
+        return data
+    original_head = data.find(b"\n\n", part_head + 2)
+    return data if original_head < 0 else data[:original_head + 2]
+
+
+def _nth(data: bytes, needle: bytes, n: int) -> int:
+    """Where the n-th occurrence of ``needle`` starts, or -1 when there are fewer."""
+    if data.count(needle) < n:
+        return -1
+    at = -1
+    for _ in range(n):
+        at = data.find(needle, at + 1)
+    return at
 
 
 def _read(source: Any) -> tuple[bytes, str]:
@@ -179,10 +260,7 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
                     else:
                         _collect(mail, sub, depth + 1)
         return
-    if ctype in _HEADERS_TYPES:
-        if mail.original_headers is None:
-            mail.original_headers = _headers_of(_part_text(part))
-    elif ctype in _MESSAGE_TYPES:  # not parsed as a message: its text is its headers
+    if ctype in _HEADERS_TYPES or ctype in _MESSAGE_TYPES:
         if mail.original_headers is None:
             mail.original_headers = _headers_of(_part_text(part))
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
@@ -233,7 +311,7 @@ def _block_text(block: Message) -> str:
 
 
 def _headers_of(text: str) -> Message:
-    return email.message_from_string(text.lstrip("\n").partition("\n\n")[0] + "\n\n")
+    return _HEADER_PARSER.parsestr(text.lstrip("\n").partition("\n\n")[0] + "\n\n", headersonly=True)
 
 
 def _tag_break(match: re.Match[str]) -> str:

@@ -4,7 +4,6 @@ Model only: the HTML card lives in ``smtplesson.views.bounce``.
 """
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,59 +117,12 @@ class Bounce:
         }
 
     def __str__(self) -> str:
-        head = f"{self.kind} ({self.format})"
-        if self.subject:
-            head += f": {_short(self.subject, 70)}"
-        rows: list[tuple[str, str]] = []
-        if self.sender:
-            rows.append(("from", self.sender))
-        if self.reporting_mta:
-            rows.append(("reported by", self.reporting_mta))
-        if self.arrival_date:
-            rows.append(("arrived", self.arrival_date))
-        original = self.original
-        if original.subject or original.message_id:
-            what = " ".join(p for p in (f"“{original.subject}”" if original.subject else "",
-                                        original.message_id or "") if p)
-            rows.append(("original", what))
-        if self.note:
-            rows.append(("note", self.note))
-        rows += list(self.details)
-        lines = [head] + _rows(rows, 2)
-        for r in self.recipients:
-            codes = " ".join(str(p) for p in (r.code, r.status) if p)
-            lines.append(f"  {r.address}: {r.action}" + (f" {codes}" if codes else "")
-                         + f" — {r.category}, {r.bounce_type}")
-            sub: list[tuple[str, str]] = []
-            if r.diagnostic:
-                sub.append(("said", _short(r.diagnostic, 300)))
-            if r.remote_mta:
-                sub.append(("by", r.remote_mta))
-            if r.command:
-                sub.append(("after", r.command))
-            if r.explanation.found:
-                sub.append(("meaning", r.explanation.summary))
-                sub.append(("advice", r.explanation.advice))
-            lines += _rows(sub, 4)
-        return "\n".join(lines)
+        from ...views.text import bounce_text
+
+        return bounce_text(self)
 
     def _repr_html_(self) -> str:
         from ...views.bounce import bounce_html
 
         return bounce_html(self)
 
-
-def _rows(rows: list[tuple[str, str]], indent: int) -> list[str]:
-    pad = " " * indent
-    out = []
-    for label, value in rows:
-        first = f"{pad}{label + ':':<13}"
-        out.append(textwrap.fill(value, 96, initial_indent=first,
-                                 subsequent_indent=" " * len(first), break_on_hyphens=False,
-                                 break_long_words=False))
-    return out
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,7 @@ __all__ = ["FORMATS"]
 
 
 def _notes_check(mail: Mail) -> bool:
-    return "because:" in mail.lower_text or "x-mimetrack" in {k.lower() for k in mail.message.keys()}
+    return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
 
 
 FORMATS = (

@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import email.utils
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -22,13 +21,12 @@ from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_of, typed_value
-from .text import Found, TextFormat, diagnostic_of, remote_of, scan, section
+from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
 
 __all__ = ["FORMATS", "read_bounce"]
 
 #: every text format, most specific first
 FORMATS: tuple[TextFormat, ...] = providers.FORMATS + gateways.FORMATS + mta.FORMATS
-_STRONG = ("from", "mta", "message-id")
 
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery status notification|returned mail|failure notice|"
@@ -42,7 +40,6 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
                         r"generating server:|reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
-_FIND_CODE = re.compile(r"(?<![\w.:/=\[-])[2-5][0-5]\d[ -][^\n]{4,}|[245]\.\d{1,3}\.\d{1,3}\b[^\n]*")
 
 
 def read_bounce(source: Any) -> Bounce:
@@ -66,7 +63,8 @@ def _read(mail: Mail) -> Bounce:
     status = read_status(mail)
     reporting = typed_value(status.per_message.get("reporting-mta", "")) if status else ""
     fmt = _format(mail, reporting)
-    if status is None and fmt is None and not _looks_like_bounce(mail):
+    evidence = _bounce_evidence(mail)
+    if status is None and fmt is None and evidence is None:
         if is_auto_reply(mail):
             return _auto_reply(mail, common)
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
@@ -84,11 +82,13 @@ def _read(mail: Mail) -> Bounce:
         recipients = [_from_text(f) for f in _plausible(found, fmt is not None)]
         if not recipients:
             recipients = _fallback(mail, fmt)
-    if not recipients and fmt is None and status is None:
+    if not recipients and fmt is None and status is None and evidence != "strong":
         if is_auto_reply(mail):
             return _auto_reply(mail, common)
         return Bounce("not-a-bounce", "none", note=mail.problem or "bounce-like wording but no "
                       "recipient and no reply code in it", **common)
+    if not recipients and _is_report(mail):
+        kind = "dsn"
     per_message = status.per_message if status else {}
     note = mail.problem
     if not recipients:
@@ -111,31 +111,30 @@ def _format(mail: Mail, reporting: str) -> TextFormat | None:
     """The format that wrote the mail: by sender and host first, then by its words."""
     for strong in (True, False):
         for fmt in FORMATS:
-            signatures = tuple(s for s in fmt.signatures if (s[0] in _STRONG) == strong)
-            if signatures and TextFormat(fmt.name, signatures, check=fmt.check).matches(mail, reporting):
+            if fmt.matches(mail, reporting, strong):
                 return fmt
     return None
 
 
-def _looks_like_bounce(mail: Mail) -> bool:
-    message = mail.message
-    if message.get("X-Failed-Recipients") is not None:
-        return True
-    if message.get_content_type() == "multipart/report":
-        return True
-    if _DAEMON.search(mail.sender):
-        return True
-    return bool(_BOUNCE_SUBJECT.search(mail.subject))
+def _is_report(mail: Mail) -> bool:
+    return mail.report_type == "delivery-status"
+
+
+def _bounce_evidence(mail: Mail) -> str | None:
+    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
+    if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
+        return "strong"
+    return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
 
 
 def _addresses(values: Iterable[Any]) -> set[str]:
-    pairs = email.utils.getaddresses([header_text(v) for v in values])
-    return {address.lower() for _, address in pairs if "@" in address}
+    """The addresses in header values (lower case)."""
+    return {a.lower() for value in values for a in ADDRESS.findall(header_text(value))}
 
 
 def _plausible(found: list[Found], known_format: bool) -> list[Found]:
     """Addresses that carry a reply; else, in a known format, those it lists."""
-    with_reply = [f for f in found if _FIND_CODE.search(f.context)]
+    with_reply = [f for f in found if reply_line(f.context) is not None]
     if with_reply:
         return with_reply
     return found[:20] if known_format else []
@@ -184,7 +183,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     if not addresses:
         return []
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
-    line = _search(_FIND_CODE, text, group=0) or ""
+    line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
     exp = _explain(diagnostic, None)
     return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
@@ -272,7 +271,7 @@ def _feedback(mail: Mail, fields: list[tuple[str, str]], common: dict[str, Any])
                                         exp) for t in targets[:20] if "@" in t)
     reporting = (values.get("reporting-mta") or [""])[0]
     return Bounce("feedback-report", "arf", recipients, reporting_mta=typed_value(reporting) or None,
-                  arrival_date=(values.get("arrival-date") or [None])[0],
+                  arrival_date=(values.get("arrival-date") or [""])[0] or None,
                   note=f"an RFC 5965 feedback report (Feedback-Type: {feedback_type}): the "
                   "recipient reported the message, it was delivered", details=tuple(fields), **common)
 

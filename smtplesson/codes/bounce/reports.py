@@ -25,9 +25,7 @@ _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-vacation"
 
 def feedback_fields(mail: Mail) -> list[tuple[str, str]] | None:
     """The fields of an RFC 5965 report, or None when ``mail`` is not one."""
-    ctype = mail.message.get_content_type()
-    report_type = str(mail.message.get_param("report-type", "") or "").lower()
-    if not mail.feedback_texts and not (ctype == "multipart/report" and report_type == "feedback-report"):
+    if not mail.feedback_texts and mail.report_type != "feedback-report":
         return None
     text = "\n".join(mail.feedback_texts)
     if not text and "feedback-type:" in mail.body[:65536].lower():  # broken MIME

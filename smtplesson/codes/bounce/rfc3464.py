@@ -11,19 +11,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..syntax import enhanced_of
 from .mail import Mail
 
-__all__ = ["StatusReport", "read_status"]
+__all__ = ["FIELD_NAMES", "StatusReport", "read_status"]
 
 _PER_MESSAGE = ("reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date",
                 "original-envelope-id", "x-postfix-sender", "x-original-message-id")
 _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient", "action",
                   "status", "remote-mta", "diagnostic-code", "last-attempt-date",
                   "will-retry-until", "final-log-id", "x-supplementary-info")
+#: lower-case field name -> the spelling of RFC 3464 §2.2 and §2.3
+FIELD_NAMES = {name.lower(): name for name in (
+    "Reporting-MTA", "DSN-Gateway", "Received-From-MTA", "Arrival-Date", "Original-Envelope-Id",
+    "X-Postfix-Sender", "X-Original-Message-ID", "Original-Recipient", "Final-Recipient",
+    "X-Actual-Recipient", "Action", "Status", "Remote-MTA", "Diagnostic-Code", "Last-Attempt-Date",
+    "Will-Retry-Until", "Final-Log-ID", "X-Supplementary-Info")}
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
-_STATUS = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
 _SPACE = re.compile(r"\s+")
 _MARK = re.compile(r"final-recipient|original-recipient", re.I)
 
@@ -93,5 +99,4 @@ def status_of(value: str | None) -> str | None:
     """The enhanced status in a Status field (``5.1.1 (unknown user)`` -> ``5.1.1``)."""
     if not value:
         return None
-    match = _STATUS.search(value)
-    return match.group(0) if match else None
+    return enhanced_of(value)

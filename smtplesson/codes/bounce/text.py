@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
+from ..syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
-__all__ = ["Found", "TextFormat", "scan"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
-ADDRESS = re.compile(r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
-_CODE = re.compile(r"(?<![\w.:/=\[#-])(?:#\s?)?([2-5][0-5]\d)(?:[ -]|$)(?:\s*([245]\.\d{1,3}\.\d{1,3}))?", re.M)
-_ENH = re.compile(r"(?<![\w.])[245]\.\d{1,3}\.\d{1,3}(?![\w.]*\d)")
+ADDRESS = re.compile(
+    r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
+_CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number or a host:port
+_ENH = ENHANCED_IN_TEXT
 _REMOTE = re.compile(
     r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
     r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
@@ -80,28 +83,32 @@ class TextFormat:
     kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
     check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
 
-    def matches(self, mail: Mail, reporting_mta: str = "") -> bool:
-        for where, needle in self.signatures:
+    def matches(self, mail: Mail, reporting_mta: str = "", strong: bool | None = None) -> bool:
+        """True when a signature is found (only the strong or only the weak ones, if asked)."""
+        signatures = self.signatures if strong is None else self._by_strength[strong]
+        for where, needle in signatures:
             if _has(mail, where, needle, reporting_mta):
                 return self.check is None or self.check(mail)
         return False
+
+    @cached_property
+    def _by_strength(self) -> dict[bool, tuple[tuple[str, str], ...]]:
+        """Signatures that name the writer (sender, host, message id) and the rest (words, headers)."""
+        strong = tuple(s for s in self.signatures if s[0] in STRONG)
+        return {True: strong, False: tuple(s for s in self.signatures if s not in strong)}
+
+
+#: signature places that name who wrote the mail
+STRONG = frozenset({"from", "mta", "message-id"})
 
 
 def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
     if where == "text":
         return needle in mail.lower_text
-    if where == "from":
-        return needle in mail.sender.lower()
-    if where == "subject":
-        return needle in mail.subject.lower()
     if where == "mta":
         return needle in reporting_mta.lower()
-    if where == "message-id":
-        return needle in mail.header("Message-ID").lower()
-    if where.startswith("header:"):
-        value = mail.message.get(where[7:])
-        return value is not None and needle in str(value).lower()
-    return False
+    value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
+    return value is not None and needle in value
 
 
 def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()) -> str:
@@ -200,6 +207,15 @@ def diagnostic_of(context: str) -> str:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def reply_line(text: str) -> str | None:
+    """The first line of ``text`` with a reply code in it, from the code on."""
+    match = _CODE.search(text) or _ENH.search(text)
+    if match is None:
+        return None
+    end = text.find("\n", match.start())
+    return text[match.start():end if end >= 0 else len(text)]
 
 
 def remote_of(context: str) -> str | None:

@@ -35,6 +35,8 @@ _PUBLIC = {
     "Line": "server.transcript",
     "Transcript": "server.transcript",
     "DebugServer": "server.debug",
+    "Limits": "server.history",
+    "stop_all": "server.debug",
     "Rule": "server.rules",
     "Scenario": "server.scenarios",
     "SCENARIOS": "server.scenarios",
@@ -72,8 +74,9 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
     from .codes.search import lookup
     from .course import checks as check
     from .relay.network import MailNetwork
-    from .server.debug import DebugServer
+    from .server.debug import DebugServer, stop_all
     from .server.demos import DemoUnavailable, demo
+    from .server.history import Limits
     from .server.rules import Rule
     from .server.scenarios import SCENARIOS, Scenario
     from .server.transcript import Line, Transcript

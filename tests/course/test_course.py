@@ -412,6 +412,9 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
                       "D": ("soft", False), "E": ("none", False)},),
     "retry_policy": (_send_with_policy,),
     "diagnosis": ({"code": 421, "command": "RCPT TO", "action": "fix the sender"}, 1),
+    "predict_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "delivered": True},),
+    "why_blocked": ({"A": "dmarc policy", "B": "reverse dns", "C": "blocklist", "D": "receiver wants tls",
+                     "E": "our tls policy", "F": "no spf or dkim pass"},),
 }
 WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "first_bounce": (("retry later",), "RFC 5321 §4.2.1"),
@@ -431,6 +434,8 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "bounce_types": (({**RIGHT_ANSWERS["bounce_types"][0], "D": ("hard", True)},), "persistent transient"),
     "retry_policy": ((_send_552_bounces,), "4.5.3.1.10"),
     "diagnosis": (({"code": 421, "command": "RCPT TO", "action": "wait"}, 1), "TSS04"),
+    "predict_verdicts": (({**RIGHT_ANSWERS["predict_verdicts"][0], "dmarc": "fail"},), "aligned"),
+    "why_blocked": (({**RIGHT_ANSWERS["why_blocked"][0], "E": "receiver wants tls"},), "three digits"),
 }
 GARBAGE = (None, ..., "", 0, True, [], {}, "550", object(), {"greeting": ...})
 EXERCISES = sorted(RIGHT_ANSWERS)

@@ -17,6 +17,7 @@ from .lesson_05 import BOUNCE_TYPES, BOUNCES, bounce_types
 from .lesson_07 import retry_policy
 from .lesson_08 import LAB_ACTIONS, diagnosis
 from .lesson_09 import success_and_intermediate
+from .lesson_10 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 
 #: the verdicts, the set-up check and the exercise checks
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "first_bounce",
     "first_conversation",
     "open_relay",
+    "predict_verdicts",
     "relay_path",
     "reply_parts",
     "retry_or_act",
@@ -35,4 +37,5 @@ __all__ = [
     "send_your_own",
     "success_and_intermediate",
     "what_to_do",
+    "why_blocked",
 ]

@@ -17,7 +17,7 @@ from .lesson_05 import BOUNCE_TYPES, BOUNCES, bounce_types
 from .lesson_07 import retry_policy
 from .lesson_08 import LAB_ACTIONS, diagnosis
 from .lesson_09 import success_and_intermediate
-from .lesson_10 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
+from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 
 #: the verdicts, the set-up check and the exercise checks
 __all__ = [

@@ -1,4 +1,4 @@
-"""Lesson 10 · Why was I blocked? Predict the verdicts, then name what each refusal is about."""
+"""Lesson 06 · Why was I blocked? Predict the verdicts, then name what each refusal is about."""
 from __future__ import annotations
 
 from typing import Any
@@ -61,7 +61,7 @@ _BLOCKED_HINTS = {
 
 @_exercise
 def predict_verdicts(answer: Any) -> list[str]:
-    """10: predict Authentication-Results (and delivery) for a wrong SPF record, DKIM intact."""
+    """06: predict Authentication-Results (and delivery) for a wrong SPF record, DKIM intact."""
     given = _need_mapping(answer, PREDICTION_KEYS)
     wrong = []
     for key in PREDICTION_KEYS:
@@ -77,7 +77,7 @@ def predict_verdicts(answer: Any) -> list[str]:
 
 @_exercise
 def why_blocked(answer: Any) -> list[str]:
-    """10: name what each refusal (letters A–F) is about."""
+    """06: name what each refusal (letters A–F) is about."""
     wrong = _wrong_cause(BLOCKED_REPLIES, _BLOCKED_HINTS, _BLOCKED_WHY)
     return [*_table(answer, _BLOCKED, _cause_of, wrong, "causes"),
             "Authentication refusals come after the message (end of DATA); blocklists at the "

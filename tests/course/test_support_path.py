@@ -10,6 +10,7 @@ different wrong answers get different hints.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -132,7 +133,8 @@ def test_each_notebook_states_the_times_the_guide_gives(path: Path) -> None:
     nb = load(path)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     match = NOTEBOOK_TIME.search(text)
-    assert match, "the Prerequisites table's Time row: 'N minutes alone; M in the 120-minute plan, K in the 60-minute plan'"
+    assert match, ("the Prerequisites table's Time row: "
+                   "'N minutes alone; M in the 120-minute plan, K in the 60-minute plan'")
     alone, long, short = (int(x) if x else None for x in match.groups())
     assert (alone, long, short) == _table()[path.name[:2]], \
         f"{path.name} says {alone}/{long}/{short} minutes; the guide's table says {_table()[path.name[:2]]}"
@@ -142,7 +144,7 @@ def test_each_notebook_states_the_times_the_guide_gives(path: Path) -> None:
 def test_each_plan_adds_up_and_agrees_with_the_notebooks(minutes: int) -> None:
     rows = _plan(minutes)
     assert rows[0][0] == 0 and rows[-1][1] == minutes, f"the plan runs 0–{minutes}: {rows}"
-    for (_, end), (start, _) in zip([(a, b) for a, b, _ in rows], [(a, b) for a, b, _ in rows[1:]]):
+    for (_, end, _), (start, _, _) in itertools.pairwise(rows):
         assert end == start, f"the plan has a gap or overlap at minute {end}"
     column = 1 if minutes == 120 else 2
     planned = {nn: times[column] for nn, times in _table().items() if times[column]}
@@ -169,7 +171,8 @@ def test_the_60_minute_plan_includes_bounces() -> None:
 
 
 def _source(nn: str) -> str:
-    return (NOTEBOOKS / "src" / next(p.name for p in LESSONS if p.name.startswith(nn))).with_suffix(".md").read_text()
+    name = next(p.name for p in LESSONS if p.name.startswith(nn))
+    return (NOTEBOOKS / "src" / name).with_suffix(".md").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the lab
@@ -225,6 +228,6 @@ def test_two_wrong_answers_get_two_different_specific_hints(func: Any, right: tu
     (ok1, hint1), (ok2, hint2) = run(func, *wrong1), run(func, *wrong2)
     assert ok1 is False and ok2 is False
     assert hint1 != hint2
-    generic = run(func, *((({"code": 1, "command": "x", "action": "y"}, right[1]) if len(right) > 1
-                           else ("no idea",))))[1]
+    generic = run(func, *(({"code": 1, "command": "x", "action": "y"}, right[1]) if len(right) > 1
+                           else ("no idea",)))[1]
     assert hint1 != generic and hint2 != generic, "each wrong answer gets its own hint, not the generic one"

@@ -14,10 +14,10 @@ from .lesson_02 import open_relay, relay_path
 from .lesson_03 import reply_parts, what_to_do
 from .lesson_04 import DEFERRALS, retry_or_act
 from .lesson_05 import BOUNCE_TYPES, BOUNCES, bounce_types
+from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 from .lesson_07 import retry_policy
 from .lesson_08 import LAB_ACTIONS, diagnosis
 from .lesson_09 import success_and_intermediate
-from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 
 #: the verdicts, the set-up check and the exercise checks
 __all__ = [

@@ -44,6 +44,9 @@ _PUBLIC = {
     "DemoUnavailable": "server.demos",
     # the relay network
     "MailNetwork": "relay.network",
+    "Zone": "relay.zone",
+    "SenderRequirements": "relay.requirements",
+    "authenticate": "relay.authentication",
     "SimClock": "clock",
     "format_elapsed": "clock",
     # widgets
@@ -73,7 +76,10 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
     from .codes.reply import Reply, ReplyError, parse_reply
     from .codes.search import lookup
     from .course import checks as check
+    from .relay.authentication import authenticate
     from .relay.network import MailNetwork
+    from .relay.requirements import SenderRequirements
+    from .relay.zone import Zone
     from .server.debug import DebugServer, stop_all
     from .server.demos import DemoUnavailable, demo
     from .server.history import Limits

@@ -73,8 +73,9 @@ def _size(count: int) -> str:
 class SessionRecord:
     """One session, as the server parsed and answered it (written by the server thread)."""
 
-    __slots__ = ("_cache", "_data_bytes_left", "_data_kept", "_data_lines_left", "_in_data",
-                 "_left_bytes", "_left_lines", "_limits", "_pending", "_pending_more", "_watch",
+    __slots__ = ("_arrivals", "_cache", "_data_bytes_left", "_data_kept", "_data_lines_left",
+                 "_in_data", "_left_bytes", "_left_lines", "_limits", "_line_start", "_pending",
+                 "_pending_more", "_replies", "_watch",
                  "closed_by", "consumed", "ending", "lines", "notes", "number", "peer",
                  "received", "server", "size", "start", "tail")
 
@@ -92,6 +93,12 @@ class SessionRecord:
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
         self.tail = b""  # the last bytes the client sent (up to LINE_BYTES)
+        # (end offset, server lines so far, time) of each chunk received and not yet read:
+        # a line the server reads later goes where its first byte arrived, before the
+        # replies sent since (a pipelining client's commands show as it sent them)
+        self._arrivals: deque[tuple[int, int, float]] = deque()
+        self._replies = 0  # server lines kept
+        self._line_start = 0  # offset of the first byte of a line read in parts
         self._in_data = False
         self._limits = limits
         self._watch = watch
@@ -109,6 +116,8 @@ class SessionRecord:
     # --- written by the server thread ------------------------------------------------
     def fragment(self, raw: bytes) -> None:
         """The server read part of a line too long for its buffer."""
+        if not self._pending and not self._pending_more:
+            self._line_start = self.consumed
         self.consumed += len(raw)
         room = LINE_BYTES - len(self._pending)
         self._pending += raw[:max(room, 0)]
@@ -116,6 +125,7 @@ class SessionRecord:
 
     def client(self, raw: bytes, kind: str) -> None:
         """The server read one line (``kind``: "command", "data" or "auth")."""
+        start = self._line_start if (self._pending or self._pending_more) else self.consumed
         self.consumed += len(raw)
         more = self._pending_more
         if self._pending:
@@ -139,11 +149,19 @@ class SessionRecord:
                 return
             else:
                 self._data_kept += len(raw)
-        self._add(Line("C", self._now(), text, kind))
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= start:
+            arrivals.popleft()
+        if arrivals:
+            _, replies, when = arrivals[0]
+            self._add(Line("C", round(when - self.start, 6), text, kind), self._replies - replies)
+        else:
+            self._add(Line("C", self._now(), text, kind))
 
     def received_bytes(self, data: bytes) -> None:
         """The client sent ``data`` (the server reads it later, line by line)."""
         self.received += len(data)
+        self._arrivals.append((self.received, self._replies, time.monotonic()))
         self.tail = data[-LINE_BYTES:] if len(data) >= LINE_BYTES else (self.tail + data)[-LINE_BYTES:]
 
     def reply(self, status: str) -> None:
@@ -194,14 +212,27 @@ class SessionRecord:
                       f"{_size(self._limits.data_bytes)} of each message")
         self._data_kept = self._data_lines_left = self._data_bytes_left = 0
 
-    def _add(self, line: Line) -> None:
+    def _add(self, line: Line, before: int = 0) -> None:
+        """Keep ``line``, ahead of the last ``before`` server lines (which came after it)."""
         cost = len(line.text) + _LINE_COST
         if self.size + cost > self._limits.session_bytes:
             self._left_lines += 1
             self._left_bytes += len(line.text)
             return
         self.size += cost
-        self.lines.append(line)
+        lines = self.lines
+        if line.direction != "C":
+            self._replies += 1
+            lines.append(line)
+        elif before <= 0:
+            lines.append(line)
+        else:
+            index = len(lines)
+            while before and index:
+                index -= 1
+                if lines[index].direction != "C":
+                    before -= 1
+            lines.insert(index, line)
         if self._watch is not None:
             self._watch("line", self.number, line)
 

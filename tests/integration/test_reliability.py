@@ -326,3 +326,21 @@ def test_stop_all_stops_every_server_and_network(network):
     assert not any(s.running for s in servers)
     assert not any(h.server is not None and h.server.running for h in net.hosts)
     assert not any(_listening(s.port) for s in servers)
+
+
+def test_pipelined_commands_show_as_the_client_sent_them(server):
+    """RFC 2920: the commands arrive together, the replies follow; the record says so."""
+    srv = server()
+    raw = Raw(srv)
+    raw.reply()
+    raw.cmd(b"EHLO " + CLIENT.encode())
+    raw.sock.sendall(b"MAIL FROM:<b@example.org>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<c@example.net>\r\n")
+    assert [raw.reply()[:3] for _ in range(3)] == ["250"] * 3
+    raw.cmd(b"QUIT")
+    raw.close()
+    srv.wait_idle()
+    lines = srv.transcript.lines
+    first = next(i for i, line in enumerate(lines) if line.verb == "MAIL")
+    assert [(line.direction, line.text[:4]) for line in lines[first:first + 6]] == [
+        ("C", "MAIL"), ("C", "RCPT"), ("C", "RCPT"), ("S", "250 "), ("S", "250 "), ("S", "250 ")]
+    assert [exchange[0][0].verb for exchange in srv.transcript.exchanges[2:3]] == ["MAIL"]

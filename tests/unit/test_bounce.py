@@ -196,6 +196,7 @@ def test_generic_text_bounces(body, expected):
 def test_a_forwarded_bounce_is_read():
     bounce = read_bounce("From: Carol <carol@example.org>\nSubject: Fwd: Undelivered Mail Returned to Sender"
                          "\n\n---------- Forwarded message ---------\n\n<dan@example.net>: host "
-                         "mx.example.net[203.0.113.9] said: 552 5.2.2 Mailbox full (in reply to RCPT TO command)\n")
+                         "mx.example.net[203.0.113.9] said: 552 5.2.2 Mailbox full "
+                         "(in reply to RCPT TO command)\n")
     found = [(r.address, r.status, r.command) for r in bounce.recipients]
     assert found == [("dan@example.net", "5.2.2", "RCPT")]

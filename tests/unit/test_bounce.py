@@ -159,3 +159,32 @@ def test_read_dsn_survives_a_missing_boundary():
 def test_read_dsn_of_a_real_postfix_bounce():
     report = read_dsn(email.message_from_bytes((DATA / "postfix" / "mailbox-full.eml").read_bytes()))
     assert report.recipient("bob@mailbox-full.test")["Action"] == "failed"
+
+
+DAEMON = "From: MAILER-DAEMON@mx.example.com\nTo: a@example.org\nSubject: failure notice\n\n"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a labelled recipient, no reply code (Haraka's wording)
+    ("Intended Recipients: <hanna@example.net>\nFailure Reason: Error: Some recipients failed\n",
+     [("hanna@example.net", "failed", None, None)]),
+    # an indented list of addresses, no words at all (IIS SMTP)
+    ("Delivery to the following recipients failed.\n\n       user@company.example\n\n",
+     [("user@company.example", "failed", None, None)]),
+    # the reply quoted by Exchange, its quotes are not part of it
+    ("Delivery is delayed to these recipients or groups:\n\nbob@fabrikam.example\n\n"
+     "Remote Server at mx.fabrikam.example (203.0.113.1) returned '400 4.4.7 Message delayed'\n",
+     [("bob@fabrikam.example", "delayed", 400, "4.4.7")]),
+    # an enhanced code opening the reply, after the command (GMX)
+    ('"bob@example.net":\nSMTP error from remote server after RCPT command:\nhost: mx.example.net\n'
+     "5.1.1 <bob@example.net>: Recipient address rejected: User unknown\n",
+     [("bob@example.net", "failed", None, "5.1.1")]),
+    # an address mentioned in a sentence is nobody's recipient
+    ("Your message could not be delivered. For help write to helpdesk@example.com or call us.\n", []),
+])
+def test_generic_text_bounces(body, expected):
+    bounce = read_bounce(DAEMON + body)
+    assert [(r.address, r.action, r.code, r.status) for r in bounce.recipients] == expected
+    assert bounce.kind == "vendor"
+    if not expected:
+        assert "no recipient could be read" in bounce.note

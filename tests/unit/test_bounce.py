@@ -117,8 +117,11 @@ def test_one_block_layout_without_blank_lines():
 
 
 def test_ordinary_mail_is_never_a_bounce():
+    talk = "Hi, when I send to bob@example.net I get 550 5.1.1 user unknown. Can you check?\n"
     for text in ("From: a@example.com\nSubject: hi\n\nThe 550 chairs arrive on 5.1.1, ask bob@example.net.\n",
-                 "Subject: Re: Undeliverable thoughts\nFrom: c@example.org\n\nJust chatting.\n", "", "hello"):
+                 "Subject: Re: Undeliverable thoughts\nFrom: c@example.org\n\nJust chatting.\n", "", "hello",
+                 f"From: c@example.org\nSubject: Re: Undelivered mail\n\n{talk}",
+                 f"From: c@example.org\nSubject: Undelivered mail\n\n{talk}"):
         bounce = read_bounce(text)
         assert bounce.kind == "not-a-bounce" and not bounce.recipients, text
         assert bounce.note
@@ -188,3 +191,12 @@ def test_generic_text_bounces(body, expected):
     assert bounce.kind == "vendor"
     if not expected:
         assert "no recipient could be read" in bounce.note
+
+
+def test_a_forwarded_bounce_is_read():
+    bounce = read_bounce("From: Carol <carol@example.org>\nSubject: Fwd: Undelivered Mail Returned to Sender"
+                         "\n\n---------- Forwarded message ---------\n\n<dan@example.net>: host "
+                         "mx.example.net[203.0.113.9] said: 552 5.2.2 Mailbox full "
+                         "(in reply to RCPT TO command)\n")
+    found = [(r.address, r.status, r.command) for r in bounce.recipients]
+    assert found == [("dan@example.net", "5.2.2", "RCPT")]

@@ -35,6 +35,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"could not send|not delivered|wasn't delivered|delivery report|mail failure|unzustellbar|"
     r"unable to deliver|rejected:|delivery error|message bounced|bounced mail|"
     r"nicht zustellbar|non remis|delivery warning|warning: message", re.I)
+_REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
@@ -124,6 +125,8 @@ def _bounce_evidence(mail: Mail) -> str | None:
     """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
     if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
+    if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
+        return None
     return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
 
 
@@ -135,7 +138,8 @@ def _addresses(values: Iterable[Any]) -> set[str]:
 def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> list[Found]:
     """Addresses that carry a reply; else those a known format lists; else, in a mail that
     is surely a bounce (a mailer daemon wrote it), the addresses that open their lines."""
-    with_reply = [f for f in found if reply_line(f.context) is not None]
+    with_reply = [f for f in found if reply_line(f.context) is not None
+                  and (f.leading or known_format or surely_bounce)]
     if with_reply:
         return with_reply
     if known_format:

@@ -21,20 +21,20 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
+from .syntax import REPLY_LINE, code_of, enhanced_of
+
 __all__ = ["DSNReport", "RecipientStatus", "build_dsn", "is_dsn", "read_dsn", "status_of"]
-
-_ENHANCED = re.compile(r"^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b")
-
 
 def status_of(reply: str | None, default: str = "5.0.0") -> str:
     """The enhanced status of a reply (``"550 5.1.1 ..."`` -> ``"5.1.1"``), else ``X.0.0``."""
     text = (reply or "").strip()
-    m = _ENHANCED.match(text)
-    if m:
-        return m.group(1)
-    if text[:1] in "45" and text[:3].isdigit():
-        return f"{text[0]}.0.0"
-    return default
+    code = code_of(text)
+    if code is None:
+        return default
+    found = enhanced_of(text)
+    if found is not None:
+        return found
+    return f"{code // 100}.0.0" if code >= 400 else default
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,15 @@ def _one_line(text: str) -> str:
     parts = [ln.strip() for ln in text.replace("\r", "").split("\n") if ln.strip()]
     if len(parts) <= 1:
         return parts[0] if parts else ""
-    code = parts[0][:3]
-    rest = [p[4:] if p[:3] == code and p[3:4] in "- " else p for p in parts[1:]]
-    return " ".join([parts[0].replace(f"{code}-", f"{code} ", 1)] + rest)
+    first = REPLY_LINE.match(parts[0])
+    if first is None:
+        return " ".join(parts)
+    code = first.group(1)
+    rest = []
+    for part in parts[1:]:
+        line = REPLY_LINE.match(part)
+        rest.append(part[line.end():] if line and line.group(1) == code else part)
+    return " ".join([f"{code} {parts[0][first.end():]}".rstrip()] + rest)
 
 
 def _human_text(reporting_mta: str, statuses: Sequence[RecipientStatus], delayed: bool) -> str:

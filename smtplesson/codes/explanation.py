@@ -20,8 +20,18 @@ from functools import lru_cache
 from typing import Any
 
 from .._data import load
-from .registry import BASIC_CODES, ENHANCED_CODES
+from .classes import REPLY_CLASSES, enhanced_class_of
+from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
+from .syntax import (
+    CODE_AND_ENHANCED_IN_TEXT,
+    CODE_IN_TEXT,
+    ENHANCED_FIELD,
+    ENHANCED_HASHED,
+    ENHANCED_IN_TEXT,
+    class_of,
+    code_of,
+)
 
 __all__ = ["CATEGORIES", "Explanation", "explain"]
 
@@ -35,22 +45,6 @@ _BASIC_MAP: dict[int, str] = {int(k): v for k, v in _DATA["basic"].items()}
 _BASIC_GENERIC = frozenset(int(k) for k in _DATA["basic_generic"])
 _BASIC_CLASS: dict[int, str] = {int(k): v for k, v in _DATA["basic_class"].items()}
 _COMMANDS: dict[str, str] = _DATA["commands"]
-_ENH_CLASS_NAME = {2: "success", 4: "persistent transient failure", 5: "permanent failure"}
-
-# An enhanced status code (RFC 3463 §2): class "." subject "." detail, no leading zeros.
-_ENH = r"[245]\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})"
-# Each code pattern starts with a digit class so the regex engine can skip ahead fast;
-# the lookbehind after the first digit keeps codes out of numbers, IP addresses, ports,
-# dates, key=value pairs and hostnames.
-_NOT_AFTER = r"(?<![\w.:/=\[\-+@$%][2-5])"
-# "550 5.1.1", "550-5.1.1", '550, "5.7.26"' (Gmail's table), "#550 5.1.1" (Exchange)
-_CODE_ENH = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?:[ \-]|,\s*[\"“]?)\s?({_ENH})(?![\d.])")
-# A basic code alone, followed by a space, a continuation mark, the end or punctuation.
-_CODE = re.compile(rf"([2-5]{_NOT_AFTER}[0-5]\d)(?=[ \t]|-(?!\d)|$|[,;:)'\"\]])")
-# Enhanced code in a field: Postfix "dsn=5.1.1", DSN "Status: 5.1.1", qmail "(#5.1.1"
-_ENH_FIELD = re.compile(rf"(?:dsn=|[Ss]tatus: ?|#)({_ENH})(?![\d.])")
-_ENH_ANY = re.compile(r"([245](?<![\w.\-/:=][245])\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2}))(?![\d.]|\w)")
-_ENH_HASH = re.compile(rf"\(#({_ENH})(?![\d.])")
 # "(in reply to RCPT TO command)" (Postfix), "after RCPT TO:<...>" (Exim), "reject: RCPT from"
 _COMMAND_PREFIXES = (
     "in reply to ", "mail server after ", "mailer after ", "host after ", "reject: ",
@@ -144,8 +138,9 @@ class Explanation:
     @property
     def kind(self) -> str | None:
         """RFC 5321 class name of the basic code (or of the enhanced class)."""
-        digit = self.code // 100 if self.code else (int(self.enhanced[0]) if self.enhanced else 0)
-        return KINDS.get(digit)
+        if self.code is None and self.enhanced is None:
+            return None
+        return KINDS.get(_class(self.code, self.enhanced))
 
     def __str__(self) -> str:
         return _format(self)
@@ -201,7 +196,7 @@ def _explain(text: str) -> Explanation:
 def _wire_reply(text: str) -> Reply | None:
     """A multi-line reply pasted as it came over the wire, or None."""
     stripped = text.strip()
-    if not stripped[:1].isdigit():
+    if code_of(stripped) is None:
         return None
     try:
         return parse_reply(stripped)
@@ -211,7 +206,7 @@ def _wire_reply(text: str) -> Reply | None:
 
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
-    match = _CODE_ENH.search(scan)
+    match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
     if match is not None:
         code, enhanced = int(match.group(1)), match.group(2)
         return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
@@ -219,9 +214,9 @@ def _find(scan: str) -> tuple[int | None, str | None, str]:
     if match is not None:
         code = int(match.group(1))
         body = _body(scan, match.start(), match.end(), code, None)
-        hashed = _ENH_HASH.search(body)
+        hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
-    field = _ENH_FIELD.search(scan) or _ENH_ANY.search(scan)
+    field = ENHANCED_FIELD.search(scan) or ENHANCED_IN_TEXT.search(scan)
     if field is not None:
         return None, field.group(1), ""
     return None, None, ""
@@ -232,7 +227,7 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
     known = unknown = None
     basic = BASIC_CODES
-    for match in _CODE.finditer(scan):
+    for match in CODE_IN_TEXT.finditer(scan):
         at_reply = _at_reply_start(scan, match.start())
         if int(match.group(1)) in basic:
             if at_reply:
@@ -306,7 +301,7 @@ def _category(code: int | None, enhanced: str | None, text: str) -> str:
 @lru_cache(maxsize=4096)
 def _code_category(code: int | None, enhanced: str | None) -> tuple[str | None, str]:
     """(category decided by the codes alone or None, fallback category)."""
-    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    digit = _class(code, enhanced)
     if digit in (2, 3):
         return "success", "success"
     enh_cat = None
@@ -328,11 +323,11 @@ def _static(code: int | None, enhanced: str | None, category: str
             ) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
     """(outcome, summary, advice, references, notes): everything that depends on codes only."""
     basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
-    digit = code // 100 if code is not None else int(enhanced[0])  # type: ignore[index]
+    digit = _class(code, enhanced)
     outcome = OUTCOMES[digit]
-    phrase = _DATA["outcomes"][outcome]
+    reply_class = REPLY_CLASSES[digit]
     shown = " ".join(str(part) for part in (code, enhanced) if part is not None)
-    summary = f"{phrase['label']} ({shown}): {phrase['text']}"
+    summary = f"{reply_class.label} ({shown}): {reply_class.summary}"
     entry = _DATA["categories"][category]
     if category != "success":
         summary += f"; {entry['summary']}"
@@ -358,30 +353,39 @@ def _static(code: int | None, enhanced: str | None, category: str
             subject = _registry_subject(enhanced)
             notes.append(
                 f"{enhanced} is not a registered enhanced status code (RFC 3463 / IANA registry);"
-                f" it is system-specific. Its class {enhanced[0]} still means "
-                f"'{_ENH_CLASS_NAME[int(enhanced[0])]}'{subject}."
+                f" it is system-specific. Its class {class_of(enhanced)} still means "
+                f"'{_enhanced_class_name(enhanced)}'{subject}."
             )
     if code is None:
         notes.append(
             "No basic reply code was found, only the enhanced status code; the outcome comes "
             "from its class digit (RFC 3463 §2)."
         )
-    elif enhanced is not None and int(enhanced[0]) != digit:
+    elif enhanced is not None and class_of(enhanced) != digit:
         notes.append(_mismatch_note(code, enhanced))
         references.extend(["RFC 3463 §2", "RFC 5321 §4.2"])
     return outcome, summary, advice, tuple(dict.fromkeys(references)), tuple(notes)
 
 
+def _class(code: int | None, enhanced: str | None) -> int:
+    """The class digit a sender acts on: the basic code's, else the enhanced code's."""
+    digit = class_of(code if code is not None else enhanced or "")
+    if digit is None:
+        raise ValueError(f"no reply class in {code!r} / {enhanced!r}")
+    return digit
+
+
 def _registry_subject(enhanced: str) -> str:
     """' and subject N (name)' from the structure data, or ''."""
     subject = enhanced.split(".")[1]
-    try:
-        from .registry import STRUCTURE
+    entry = STRUCTURE["enhanced_subject"].get(subject)
+    return f", and subject {subject} means '{entry['name']}'" if entry is not None else ""
 
-        name = STRUCTURE["enhanced_subject"][subject]["name"]
-    except Exception:
-        return ""
-    return f", and subject {subject} means '{name}'"
+
+def _enhanced_class_name(enhanced: str) -> str:
+    """'permanent failure' for 5.x.x (RFC 3463 §2)."""
+    reply_class = enhanced_class_of(enhanced)
+    return reply_class.name.lower() if reply_class is not None else ""
 
 
 def _mismatch_note(code: int, enhanced: str) -> str:
@@ -400,8 +404,8 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     }[digit]
     return (
         f"Inconsistent reply: the basic code {code} is {digit}xx ({KINDS[digit]}) but the "
-        f"enhanced code {enhanced} has class {enhanced[0]} "
-        f"({_ENH_CLASS_NAME[int(enhanced[0])]}). RFC 3463 §2 gives the class the same "
+        f"enhanced code {enhanced} has class {class_of(enhanced)} "
+        f"({_enhanced_class_name(enhanced)}). RFC 3463 §2 gives the class the same "
         "meaning as the first digit of the basic code, so the two must agree. A sender acts on "
         f"the basic code (RFC 5321 §4.2: a client determines its actions by the reply code): "
         f"{action}."

@@ -10,9 +10,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 from .._data import load as _load
+from .classes import REPLY_CLASSES
+from .syntax import (
+    BASIC_ANY,
+    BASIC_IN_TEXT,
+    BASIC_PARTIAL,
+    ENHANCED_LENIENT,
+    ENHANCED_LENIENT_IN_TEXT,
+    ENHANCED_PARTIAL,
+    class_of,
+)
 
 __all__ = [
     "BASIC_CODES",
@@ -23,14 +33,6 @@ __all__ = [
     "enhanced",
     "lookup",
 ]
-
-KINDS = {
-    "2": "positive completion",
-    "3": "positive intermediate",
-    "4": "transient negative",
-    "5": "permanent negative",
-}
-
 
 def _freeze(value: Any) -> Any:
     """Deep read-only copy: dicts become mapping proxies, lists become tuples."""
@@ -55,7 +57,6 @@ class ReplyCode:
 
     code: int
     title: str
-    kind: str
     meaning: str
     action: str
     commands: tuple[str, ...]
@@ -67,9 +68,14 @@ class ReplyCode:
     see_also: tuple[str, ...]
 
     @property
+    def kind(self) -> str:
+        """The class name, e.g. "permanent negative" (RFC 5321 §4.2.1)."""
+        return REPLY_CLASSES[self.code // 100].name
+
+    @property
     def outcome(self) -> str:
         """"success" (2yz), "continue" (3yz), "retry" (4yz) or "bounce" (5yz)."""
-        return STRUCTURE["first_digit"][str(self.code)[0]]["outcome"]
+        return REPLY_CLASSES[self.code // 100].outcome
 
     @property
     def reference(self) -> str:
@@ -79,14 +85,15 @@ class ReplyCode:
     @property
     def first_digit(self) -> str:
         """What the first digit says (the class of reply), in words."""
-        entry = STRUCTURE["first_digit"][str(self.code)[0]]
-        return f"{str(self.code)[0]}yz {entry['kind']}: {entry['meaning']}"
+        reply_class = REPLY_CLASSES[self.code // 100]
+        return f"{reply_class.digit}yz {reply_class.name}: {reply_class.meaning}"
 
     @property
     def second_digit(self) -> str:
         """What the second digit says (the category of reply), in words."""
-        entry = STRUCTURE["second_digit"][str(self.code)[1]]
-        return f"x{str(self.code)[1]}z {entry['name']}: {entry['meaning']}"
+        digit = self.code // 10 % 10
+        entry = STRUCTURE["second_digit"][str(digit)]
+        return f"x{digit}z {entry['name']}: {entry['meaning']}"
 
     def _repr_html_(self) -> str:
         from ..views.card import reply_code_card
@@ -137,8 +144,7 @@ class EnhancedCode:
 
 def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:
     return ReplyCode(
-        code=int(entry["code"]), title=entry["title"], kind=entry["kind"],
-        meaning=entry["meaning"], action=entry["action"], commands=tuple(entry["commands"]),
+        code=int(entry["code"]), title=entry["title"], meaning=entry["meaning"], action=entry["action"], commands=tuple(entry["commands"]),
         rfc=entry["rfc"], section=entry["section"], causes=tuple(entry["causes"]),
         misreading=entry.get("misreading"), enhanced=tuple(entry["enhanced"]),
         see_also=tuple(entry["see_also"]),
@@ -163,14 +169,11 @@ ENHANCED_CODES: Mapping[str, EnhancedCode] = MappingProxyType(
 
 # --------------------------------------------------------------------------- enhanced()
 
-_ENHANCED_RE = re.compile(r"([245xX])\.([0-9]{1,3})\.([0-9]{1,3})", re.ASCII)
-
-
 def enhanced(code: str) -> EnhancedCode | None:
     """The EnhancedCode for "5.1.1", "X.1.1" or "x.1.1"; None when unknown or malformed."""
     if not isinstance(code, str):
         return None
-    m = _ENHANCED_RE.fullmatch(code.strip())
+    m = ENHANCED_LENIENT.fullmatch(code.strip())
     if m is None:
         return None
     return ENHANCED_CODES.get(f"X.{int(m.group(2))}.{int(m.group(3))}")
@@ -178,7 +181,7 @@ def enhanced(code: str) -> EnhancedCode | None:
 
 # --------------------------------------------------------------------------- lookup()
 
-Entry = Union[ReplyCode, EnhancedCode]
+Entry = ReplyCode | EnhancedCode
 _TOKEN_RE = re.compile(r"[a-z0-9]+", re.ASCII)
 _MAX_QUERY = 2000      # characters of a query that are read
 _MAX_TOKENS = 64       # tokens of a query that are scored
@@ -249,17 +252,14 @@ def _build_index() -> tuple[dict[str, dict[int, float]], list[Entry]]:
 _INDEX, _ENTRIES = _build_index()
 # rarer phrases count more (a simple inverse document frequency)
 _IDF = {g: 1.0 + (len(_ENTRIES) / len(p)) ** 0.5 / 4 for g, p in _INDEX.items()}
-_BASIC_RE = re.compile(r"(?<![0-9.])([2-5][0-9][0-9])(?![0-9]|\.[0-9])", re.ASCII)
-_ENH_IN_TEXT_RE = re.compile(r"(?<![0-9.])([245xX])\.([0-9]{1,3})\.([0-9]{1,3})(?![0-9.])",
-                             re.ASCII)
 
 
 def _exact(query: str) -> list[Entry] | None:
     """Answer a query that is just a basic or an enhanced code; None if it is neither."""
-    if re.fullmatch(r"[0-9]{3}", query, re.ASCII):
+    if BASIC_ANY.fullmatch(query):
         found = BASIC_CODES.get(int(query))
         return [found] if found else []
-    m = _ENHANCED_RE.fullmatch(query)
+    m = ENHANCED_LENIENT.fullmatch(query)
     if m is None:
         return None
     code = ENHANCED_CODES.get(f"X.{int(m.group(2))}.{int(m.group(3))}")
@@ -268,17 +268,13 @@ def _exact(query: str) -> list[Entry] | None:
     return [code, *_travelling(code, m.group(1))]
 
 
-_BASIC_PREFIX_RE = re.compile(r"[0-9]{1,2}", re.ASCII)
-_ENHANCED_PREFIX_RE = re.compile(r"[245xX]\.(?:([0-9]{1,3})\.?)?", re.ASCII)
-
-
 def _prefix(query: str) -> list[Entry] | None:
     """Codes under a partial code: "5" / "55" -> basic codes in numeric order,
     "5." / "5.1" / "5.1." -> the enhanced codes (of that subject); None if not a partial code."""
-    if _BASIC_PREFIX_RE.fullmatch(query):
+    if BASIC_PARTIAL.fullmatch(query):
         found: list[Entry] = [c for n, c in BASIC_CODES.items() if str(n).startswith(query)]
     else:
-        m = _ENHANCED_PREFIX_RE.fullmatch(query)
+        m = ENHANCED_PARTIAL.fullmatch(query)
         if m is None:
             return None
         subject = m.group(1)
@@ -291,7 +287,7 @@ def _travelling(code: EnhancedCode, klass: str) -> list[ReplyCode]:
     """The basic codes an enhanced code travels with, those of the given class first."""
     basics = [BASIC_CODES[c] for c in code.basic_codes if c in BASIC_CODES]
     if klass in "245":
-        same = [b for b in basics if str(b.code)[0] == klass]
+        same = [b for b in basics if class_of(b.code) == int(klass)]
         return same or basics
     return basics
 
@@ -327,11 +323,11 @@ def lookup(query: str) -> list[Entry]:
     result: list[Entry] = [_ENTRIES[n] for n, _ in ranked]
     # codes mentioned inside the text ("got a 550 5.7.1 from them") go first
     mentioned: list[Entry] = []
-    for m in _ENH_IN_TEXT_RE.finditer(query):
+    for m in ENHANCED_LENIENT_IN_TEXT.finditer(query):
         code = ENHANCED_CODES.get(f"X.{int(m.group(2))}.{int(m.group(3))}")
         if code is not None:
             mentioned.append(code)
-    for m in _BASIC_RE.finditer(query):
+    for m in BASIC_IN_TEXT.finditer(query):
         basic = BASIC_CODES.get(int(m.group(1)))
         if basic is not None:
             mentioned.insert(0, basic)

@@ -14,22 +14,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .classes import REPLY_CLASSES
+from .syntax import ENHANCED
+
 __all__ = ["KINDS", "OUTCOMES", "Reply", "ReplyError", "parse_reply"]
 
-#: outcome of a reply by its first digit (RFC 5321 §4.2.1)
-OUTCOMES = {2: "success", 3: "continue", 4: "retry", 5: "bounce"}
-#: RFC 5321 §4.2.1 names of the four classes
-KINDS = {
-    2: "positive completion",
-    3: "positive intermediate",
-    4: "transient negative",
-    5: "permanent negative",
-}
+#: outcome of a reply by its first digit (RFC 5321 §4.2.1), from :mod:`.classes`
+OUTCOMES = {digit: c.outcome for digit, c in REPLY_CLASSES.items()}
+#: RFC 5321 §4.2.1 names of the four classes, from :mod:`.classes`
+KINDS = {digit: c.name for digit, c in REPLY_CLASSES.items()}
 
-# One reply line: three characters that look like a code, then a separator.
+# One reply line cut into digits, separator and text, so that a malformed line can be
+# told apart precisely (the checks in _parse_line say what is wrong, RFC 5321 §4.2).
 _LINE = re.compile(r"(\d+)(.?)(.*)", re.DOTALL)
-# RFC 3463 §2: class "." subject "." detail, each without leading zeros.
-_ENHANCED = re.compile(r"([245]\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2}))(?: |$)")
+# An enhanced code opens the text of a line, followed by a space or the end (RFC 2034 §4).
+_ENHANCED = re.compile(rf"({ENHANCED.pattern})(?: |$)")
 _NEWLINE = re.compile(r"\r?\n")
 
 

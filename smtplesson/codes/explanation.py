@@ -21,6 +21,9 @@ from typing import Any
 
 from .._data import load
 from .classes import REPLY_CLASSES, enhanced_class_of
+from .phrases import PhraseIndex
+from .providers import Provider, ProviderRule
+from .providers import match as _provider_match
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 from .syntax import (
@@ -33,10 +36,10 @@ from .syntax import (
     code_of,
 )
 
-__all__ = ["CATEGORIES", "Explanation", "explain"]
+__all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
 _DATA: dict[str, Any] = load("categories.json")
-#: the 17 categories, in the order of data/categories.json
+#: the 24 cause categories (issue 11), in the order of data/categories.json
 CATEGORIES: tuple[str, ...] = tuple(_DATA["categories"])
 _ENH_MAP: dict[str, str] = _DATA["enhanced"]
 _ENH_GENERIC = frozenset(_DATA["enhanced_generic"])
@@ -56,49 +59,14 @@ _COMMAND_NAME = re.compile(
     r"vrfy|expn|noop|etrn)\b",
     re.IGNORECASE,
 )
-# Keyword rules: alternatives indexed by their first two letters (see data/categories.json).
-_WORD = re.compile(r"[a-z]+")
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    """Split a regex at its top-level '|' (not inside groups, classes or escapes)."""
-    parts, depth, in_class, escaped, current = [], 0, False, False, []
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _build_keyword_index(rules: list[list[str]]) -> dict[str, list[tuple[int, re.Pattern[str]]]]:
-    """{first two letters: [(rule index, compiled alternative), ...]}."""
-    index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-    for number, (_, pattern) in enumerate(rules):
-        for alternative in _split_alternatives(pattern):
-            lead = re.match(r"(?:\\b)?([a-z]{2})", alternative)
-            if lead is None:
-                raise ValueError(f"keyword rule {number}: {alternative!r} must start with two letters")
-            index.setdefault(lead.group(1), []).append((number, re.compile(alternative)))
-    return index
-
-
-_KEYWORD_INDEX = _build_keyword_index(_DATA["keywords"])
+_KEYWORDS = PhraseIndex([pattern for _, pattern in _DATA["keywords"]], name="keyword rule")
 _KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+_CATEGORY_BOUNCE: dict[str, str] = {name: entry["bounce_type"] for name, entry in _DATA["categories"].items()}
+_RECIPIENT_SYNTAX = re.compile(_DATA["hard_recipient_syntax"])
+_SAYS_TEMPORARY = re.compile(_DATA["soft_when_temporary"])
+_DNS_TEMPORARY = re.compile(_DATA["soft_dns_when_temporary"])
+#: the four bounce types (issue 11) and what each tells a sender to do
+BOUNCE_TYPES: dict[str, str] = dict(_DATA["bounce_types"])
 _WS = re.compile(r"\s+")
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
@@ -120,6 +88,9 @@ class Explanation:
     notes: tuple[str, ...]
     command: str | None
     reply: Reply | None
+    bounce_type: str = "none"  # "hard", "soft", "block" or "none" (data/categories.json)
+    provider: str | None = None  # who answered, e.g. "Gmail / Google Workspace"
+    provider_note: str | None = None  # what that provider means by this reply, with its source
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -132,7 +103,8 @@ class Explanation:
             "enhanced": self.enhanced, "outcome": self.outcome, "category": self.category,
             "summary": self.summary, "advice": self.advice,
             "references": list(self.references), "notes": list(self.notes),
-            "command": self.command, "reply": reply,
+            "command": self.command, "reply": reply, "bounce_type": self.bounce_type,
+            "provider": self.provider, "provider_note": self.provider_note,
         }
 
     @property
@@ -177,20 +149,106 @@ def _safe_text(text: Any) -> str:
 
 def _explain(text: str) -> Explanation:
     reply = _wire_reply(text) if "\n" in text else None
-    scan = text if reply is not None or "\n" not in text else _WS.sub(" ", text)
+    scan = text if reply is not None or ("\n" not in text and "  " not in text) else " ".join(text.split())
+    code: int | None
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
-        code, enhanced, body = _find(scan)
+        code, enhanced, body = _find(_unglue(scan))
         if code is not None:
             reply = Reply(code, enhanced, (body,))
+    low = _context(scan, body).lower()
+    provider, rule = _provider_match(low, code, enhanced)
     if code is None and enhanced is None:
-        return _nothing(text)
-    category = _category(code, enhanced, body if reply is not None else scan)
+        return _no_code(text, low, provider, rule)
+    if rule is not None:
+        category = rule.category
+    else:
+        category = _category(code, enhanced, body.lower() if reply is not None else low)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     command = _command(scan)
+    bounce = _bounce_type(category, _class(code, enhanced), low, command, rule)
+    note = None
+    if rule is not None:
+        summary, advice, references, note = _with_rule(provider, rule, code, enhanced, summary,
+                                                       references)
     return Explanation(text, True, code, enhanced, outcome, category, summary, advice,
-                       references, notes, command, reply)
+                       references, notes, command, reply, bounce,
+                       provider.name if provider else None, note)
+
+
+# The receiving host named around a reply: Postfix "relay=HOST[" / "host HOST[", a DSN's
+# "Remote-MTA: dns; HOST", Exim's "host HOST [", Exchange's "Remote server: HOST".
+_HOST = re.compile(r"(?:relay=|host |[Rr]emote-MTA: ?dns; ?|[Rr]emote [Ss]erver:? )([\w.-]{4,})")
+
+
+def _context(scan: str, body: str) -> str:
+    """What the provider rules read: the reply's text and the receiving host, else all."""
+    if not body:
+        return scan
+    host = _HOST.search(scan)
+    return f"{host.group(1)} {body}" if host is not None and host.group(1) not in body else body
+
+
+# Shapes people paste that hide the code: "RCPT TO:550 ...", "ERROR_CODE :550",
+# "550 #5.1.0", "550: 5.2.2", "smtp;550", "[550 5.1.1 ...]".
+_GLUED = re.compile(
+    r"[:;\[#](?:(?<=[:;\[])(?=[2-5][0-5][0-9](?:[ \-:#]|$))"  # "RCPT TO:550", "smtp;550", "[550"
+    r"|(?<=[2-5][0-5][0-9]:)(?= ?[245]\.)"  # "550: 5.2.2"
+    r"|(?<=[2-5][0-5][0-9] #)(?=[245]\.))", re.ASCII)  # "550 #5.1.0"
+
+
+def _unglue(scan: str) -> str:
+    """Put a space where a pasted reply glued its code to a neighbour."""
+    return _GLUED.sub(_space, scan)
+
+
+def _space(match: re.Match[str]) -> str:
+    """':550' -> ': 550'; '550:' and '550 #' before an enhanced code -> a space."""
+    mark, before = match.group(), match.string[match.start() - 1:match.start()]
+    return " " if mark == "#" or (mark == ":" and before.isdigit()) else mark + " "
+
+
+def _bounce_type(category: str, digit: int | None, low: str, command: str | None,
+                 rule: ProviderRule | None) -> str:
+    """hard / soft / block / none: the category's default, then what the text says."""
+    if rule is not None and rule.bounce_type is not None:
+        return rule.bounce_type
+    default = _CATEGORY_BOUNCE.get(category, "class")
+    if default == "none" or digit in (2, 3):
+        return "none"
+    if default == "class":
+        return "soft" if digit == 4 else "hard"
+    if default == "hard":
+        if digit == 4:
+            return "soft"
+        if digit is None and category == "dns-routing" and _DNS_TEMPORARY.search(low):
+            return "soft"
+        return "hard"
+    if default == "block":
+        if category == "syntax" and digit == 5 and (
+                command == "RCPT" or _RECIPIENT_SYNTAX.search(low)):
+            return "hard"  # a malformed recipient address
+        if digit == 4 and _SAYS_TEMPORARY.search(low):
+            return "soft"  # the server itself calls it temporary
+    return default
+
+
+def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
+               enhanced: str | None, summary: str, references: tuple[str, ...]
+               ) -> tuple[str, str, tuple[str, ...], str]:
+    """(summary, advice, references, provider note) once a provider rule explains the reply."""
+    name = provider.name if provider is not None else rule.provider
+    shown = enhanced or (str(code) if code is not None else "this reply")
+    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source})."
+    entry = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
+    if entry is not None and _ENH_MAP.get(entry.code) != rule.category:
+        note += (f" The registry's {entry.code} is '{entry.title}' ({entry.reference}); "
+                 f"here {name}'s meaning applies.")
+    head = summary.split("; ", 1)[0].rstrip(".")
+    summary = f"{head}; {name}: {rule.meaning}."
+    advice = f"{rule.advice} ({name}'s page: {rule.source})"
+    return summary, advice, tuple(dict.fromkeys((*references, rule.source))), note
 
 
 def _wire_reply(text: str) -> Reply | None:
@@ -275,19 +333,10 @@ def _command(scan: str) -> str | None:
 
 
 @lru_cache(maxsize=16384)
-def _keyword(text: str) -> str | None:
-    """The category of the earliest keyword rule that matches ``text`` (case-insensitive)."""
-    low = text.lower()
-    best = len(_KEYWORD_CATEGORY)
-    index = _KEYWORD_INDEX
-    for word in _WORD.finditer(low):
-        candidates = index.get(low[word.start():word.start() + 2])
-        if candidates:
-            start = word.start()
-            for number, alternative in candidates:
-                if number < best and alternative.match(low, start):
-                    best = number
-    return _KEYWORD_CATEGORY[best] if best < len(_KEYWORD_CATEGORY) else None
+def _keyword(low: str) -> str | None:
+    """The category of the earliest keyword rule that matches lower-cased ``low``."""
+    number = _KEYWORDS.first(low)
+    return _KEYWORD_CATEGORY[number] if number is not None else None
 
 
 def _category(code: int | None, enhanced: str | None, text: str) -> str:
@@ -412,6 +461,29 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
+def _no_code(text: str, low: str, provider: Provider | None, rule: ProviderRule | None
+             ) -> Explanation:
+    """Text without a reply code: its cause and bounce type from the words, if it has one."""
+    category = rule.category if rule is not None else _keyword(low)
+    if category is None or category == "success":
+        return _nothing(text)
+    bounce = _bounce_type(category, None, low, None, rule)
+    entry = _DATA["categories"][category]
+    summary = (f"No reply code was given: this text has no three-digit reply code and no "
+               f"enhanced status code. Its words say: {entry['summary']}.")
+    advice = entry["advice"]["retry" if bounce == "soft" else "bounce"]
+    references: tuple[str, ...] = ()
+    note = None
+    if rule is not None:
+        summary, advice, references, note = _with_rule(provider, rule, None, None, summary, ())
+        summary = summary.replace("; ", ". ", 1)
+    notes = ("The cause comes from the wording alone; the sending server's log or the DSN's "
+             "Status field would give the code.",)
+    return Explanation(text, False, None, None, None, category, summary, advice, references,
+                       notes, _command(text), None, bounce,
+                       provider.name if provider else None, note)
+
+
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
     summary = (
@@ -424,7 +496,7 @@ def _nothing(text: str, note: str | None = None) -> Explanation:
     )
     notes = (note,) if note else ()
     return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
-                       None, None)
+                       None, None, "none")
 
 
 # ---------------------------------------------------------------- readable output
@@ -436,7 +508,12 @@ _LABEL = 10
 def _format(exp: Explanation) -> str:
     """A readable multi-line description (used by __str__ and the CLI)."""
     if not exp.found:
-        rows = [("text", _short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
+        rows = [("text", _short(exp.text))]
+        if exp.category != "other" or exp.bounce_type != "none":
+            rows += _cause_rows(exp)
+        rows += [("meaning", exp.summary), ("advice", exp.advice)]
+        if exp.provider_note:
+            rows.append(("provider", exp.provider_note))
         rows += [("note", note) for note in exp.notes]
         return "No SMTP reply found.\n" + _rows(rows)
     basic, enhanced_codes = BASIC_CODES, ENHANCED_CODES
@@ -454,7 +531,7 @@ def _format(exp: Explanation) -> str:
         title = f" {enh.title}" if enh is not None else " (not a registered code)"
         rows.append(("enhanced", f"{exp.enhanced}{title}"))
     rows.append(("outcome", exp.outcome or ""))
-    rows.append(("category", exp.category))
+    rows += _cause_rows(exp)
     rows.append(("meaning", exp.summary))
     info = basic.get(exp.code) if exp.code is not None else None
     if info is not None and getattr(info, "meaning", ""):
@@ -462,12 +539,22 @@ def _format(exp: Explanation) -> str:
     enh = enhanced_codes.get("X" + exp.enhanced[1:]) if exp.enhanced else None
     if enh is not None and getattr(enh, "meaning", ""):
         rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
+    if exp.provider_note:
+        rows.append(("provider", exp.provider_note))
     rows.append(("advice", exp.advice))
     if exp.command:
         rows.append(("command", exp.command))
     rows.append(("RFC", ", ".join(exp.references)))
     rows += [("note", note) for note in exp.notes]
     return head + "\n" + _rows(rows)
+
+
+def _cause_rows(exp: Explanation) -> list[tuple[str, str]]:
+    """The category, the bounce type and who answered."""
+    rows = [("category", exp.category), ("bounce", f"{exp.bounce_type} — {BOUNCE_TYPES[exp.bounce_type]}")]
+    if exp.provider:
+        rows.append(("answered", exp.provider))
+    return rows
 
 
 def _rows(rows: Iterable[tuple[str, str]]) -> str:

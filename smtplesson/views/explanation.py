@@ -45,9 +45,21 @@ def explanation_html(exp: Any) -> str:
     if exp.found:
         head += (
             f' <span style="margin-left:8px">outcome: <b>{escape(exp.outcome or "")}</b>'
-            f' · category: <b>{escape(exp.category)}</b></span>'
+            f' · category: <b>{escape(exp.category)}</b>'
+            f' · bounce: <b>{escape(exp.bounce_type)}</b></span>'
         )
-    rows = [("meaning", escape(exp.summary)), ("advice", escape(exp.advice))]
+    elif exp.category != "other":
+        head += (
+            f' <span style="margin-left:8px">no code given · category: <b>{escape(exp.category)}</b>'
+            f' · bounce: <b>{escape(exp.bounce_type)}</b></span>'
+        )
+    rows = []
+    if exp.provider:
+        rows.append(("answered by", f"<b>{escape(exp.provider)}</b>"))
+    rows += [("meaning", escape(exp.summary))]
+    if exp.provider_note:
+        rows.append(("provider", escape(exp.provider_note)))
+    rows.append(("advice", escape(exp.advice)))
     if exp.command:
         rows.append(("command", f"<code>{escape(exp.command)}</code>"))
     if exp.references:

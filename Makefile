@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: lab test check lint types bench clean
+.PHONY: lab test check lint types notebooks bench clean
 
 $(VENV)/.course: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,15 @@ check: lint types
 	$(PY) -m pytest -q -m "unit or integration"
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check smtplesson tests bench
+	$(PY) -m ruff check smtplesson tests bench tools
 
 types: $(VENV)/.dev
 	$(PY) -m mypy
+
+# Generate, execute and write every lesson's two notebooks from notebooks/src/ (CONTRIBUTING.md);
+# one or a few lessons: make notebooks LESSON=05  (or LESSON="05 07")
+notebooks: $(VENV)/.dev
+	$(PY) tools/build_notebooks.py $(LESSON)
 
 bench: $(VENV)/.tests
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -78,7 +78,7 @@ def start_stop_ms(cycles: int = 50) -> tuple[float, float, float]:
         t2 = time.perf_counter()
         starts.append((t1 - t0) * 1000)
         stops.append((t2 - t1) * 1000)
-    total = [a + b for a, b in zip(starts, stops)]
+    total = [a + b for a, b in zip(starts, stops, strict=True)]
     return statistics.median(starts), statistics.median(stops), statistics.median(total)
 
 

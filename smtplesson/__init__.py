@@ -20,7 +20,7 @@ _PUBLIC = {
     "ReplyCode": "codes.registry",
     "EnhancedCode": "codes.registry",
     "enhanced": "codes.registry",
-    "lookup": "codes.registry",
+    "lookup": "codes.search",
     # replies and bounces
     "Reply": "codes.reply",
     "ReplyError": "codes.reply",
@@ -28,6 +28,9 @@ _PUBLIC = {
     "Explanation": "codes.explanation",
     "explain": "codes.explanation",
     "read_dsn": "codes.dsn",
+    "read_bounce": "codes.bounce",
+    "Bounce": "codes.bounce",
+    "BouncedRecipient": "codes.bounce",
     # the debug server
     "Line": "server.transcript",
     "Transcript": "server.transcript",
@@ -54,6 +57,7 @@ __all__ = sorted(_PUBLIC.keys() | _MODULES.keys())
 
 if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on first use
     from .clock import SimClock, format_elapsed
+    from .codes.bounce import Bounce, BouncedRecipient, read_bounce
     from .codes.dsn import read_dsn
     from .codes.explanation import Explanation, explain
     from .codes.registry import (
@@ -63,9 +67,9 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
         EnhancedCode,
         ReplyCode,
         enhanced,
-        lookup,
     )
     from .codes.reply import Reply, ReplyError, parse_reply
+    from .codes.search import lookup
     from .course import checks as check
     from .relay.network import MailNetwork
     from .server.debug import DebugServer

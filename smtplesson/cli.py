@@ -1,4 +1,4 @@
-"""Command line: ``python -m smtplesson {explain,codes,serve,relay-demo}``.
+"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo}``.
 
 The only module that prints; it may import any layer and nothing imports it.
 """
@@ -12,11 +12,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
+from .views.text import bounce_summary, codes_table
 
 if TYPE_CHECKING:
     from .server.debug import DebugServer
@@ -36,6 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("texts", nargs="+", metavar="TEXT")
     explain.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    bounce = commands.add_parser(
+        "bounce", help="read bounce mails: files, '-' (standard input), a Maildir or an mbox")
+    bounce.add_argument("files", nargs="*", metavar="FILE", help="a mail file; '-' reads standard input")
+    bounce.add_argument("--maildir", action="append", default=[], metavar="DIR",
+                        help="every mail of a Maildir")
+    bounce.add_argument("--mbox", action="append", default=[], metavar="FILE",
+                        help="every mail of an mbox file")
+    bounce.add_argument("--json", action="store_true", help="one JSON object per recipient per line")
+    bounce.add_argument("--progress", action="store_true",
+                        help="show the progress bar even when standard error is not a terminal")
+
     commands.add_parser("codes", help="a table of every basic and enhanced reply code")
 
     serve = commands.add_parser("serve", help="run a local debug SMTP server (Ctrl-C stops it)")
@@ -43,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free ephemeral port)")
     serve.add_argument("--maildir", metavar="DIR", help="also keep accepted mail in this Maildir")
+    serve.add_argument("--tls", action="store_true",
+                       help="offer STARTTLS (RFC 3207) with a certificate from a local CA")
+    serve.add_argument("--implicit-tls", action="store_true",
+                       help="speak TLS from the first byte, as on port 465 (RFC 8314)")
 
     commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
     return parser
@@ -52,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "explain":
         return cli_explain(args.texts, args.json)
+    if args.command == "bounce":
+        return cli_bounce(args.files, maildirs=args.maildir, mboxes=args.mbox, as_json=args.json,
+                          progress=args.progress)
     if args.command == "codes":
         return cli_codes()
     if args.command == "serve":
-        return cli_serve(args.scenario, args.host, args.port, args.maildir)
+        tls = "implicit" if args.implicit_tls else bool(args.tls)
+        return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls)
     return cli_relay_demo()
 
 
@@ -71,27 +91,9 @@ def run() -> int:
 # --- codes ---------------------------------------------------------------------
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cli_codes() -> int:
     """Print a readable table of every basic and enhanced code; returns 0."""
-    basic = [(str(c.code), c.kind, c.title, c.reference) for c in BASIC_CODES.values()]
-    enh = [(c.code, _cut(c.title, 60), _cut(", ".join(map(str, c.basic_codes)) or "-", 24), c.reference)
-           for c in ENHANCED_CODES.values()]
-    print(f"Basic reply codes ({len(basic)})\n")
-    print(_table(basic, ("Code", "Class", "Title", "Defined in")))
-    print(f"\nEnhanced status codes ({len(enh)}; X = class 2, 4 or 5)\n")
-    print(_table(enh, ("Code", "Title", "Usually with", "Defined in")))
+    print(codes_table(BASIC_CODES, ENHANCED_CODES))
     return 0
 
 
@@ -133,6 +135,123 @@ def _inputs(texts: list[str], source: TextIO) -> Iterable[str]:
             yield text
 
 
+# --- bounce --------------------------------------------------------------------
+#: fewer mails than this never get a progress bar
+PROGRESS_MIN = 20
+
+
+def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterable[str] = (),
+               as_json: bool = False, progress: bool = False, stdin: BinaryIO | None = None,
+               stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """``python -m smtplesson bounce``: read each mail as a bounce; a summary line at the end.
+
+    Readable by default; with ``as_json`` one JSON object per recipient per line (and one
+    with ``"address": null`` for a mail without recipients), the summary then on stderr.
+    A progress bar (stderr) shows for :data:`PROGRESS_MIN` mails or more when stderr is a
+    terminal, or when ``progress``.  Returns 0, 1 when a source could not be opened, 2
+    when there is nothing to read.
+    """
+    from .codes.bounce import read_bounce
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    maildirs, mboxes = list(maildirs), list(mboxes)
+    if not files and not maildirs and not mboxes:
+        print("bounce: give mail files, '-' for standard input, --maildir DIR or --mbox FILE", file=err)
+        return 2
+    failures: list[str] = []
+    sources, total = _mail_sources(files, maildirs, mboxes, stdin, err, failures)
+    bar = None
+    if total >= PROGRESS_MIN and (progress or err.isatty()):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, file=err, unit="mail", leave=False, dynamic_ncols=True)
+    counts: dict[str, int] = {}
+    mails = bounces = 0
+    for label, data in sources:
+        bounce = read_bounce(data)
+        mails += 1
+        bounces += bounce.is_bounce
+        for recipient in bounce.recipients:
+            counts[recipient.bounce_type] = counts.get(recipient.bounce_type, 0) + 1
+        text = _bounce_json(label, bounce) if as_json else bounce_summary(label, bounce) + "\n"
+        if bar is not None:
+            bar.clear()
+        out.write(text)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    by_type = ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    recipients = sum(counts.values())
+    summary = f"{_count(mails, 'mail')}, {_count(bounces, 'bounce')}, {_count(recipients, 'recipient')}"
+    print(summary + (f" ({by_type})" if by_type else ""), file=err if as_json else out)
+    return 1 if failures else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _mail_sources(files: list[str], maildirs: list[str], mboxes: list[str], stdin: BinaryIO | None,
+                  err: TextIO, failures: list[str]) -> tuple[Iterable[tuple[str, bytes]], int]:
+    """(label, bytes) of every mail and how many there are; a source that cannot be read is
+    reported on ``err`` and appended to ``failures``."""
+    import mailbox
+
+    boxes: list[tuple[str, mailbox.Mailbox[Any]]] = []
+    for path, kind in [(p, "maildir") for p in maildirs] + [(p, "mbox") for p in mboxes]:
+        try:
+            if kind == "maildir":
+                if not os.path.isdir(path):
+                    raise OSError("not a Maildir directory")
+                boxes.append((path, mailbox.Maildir(path, factory=None, create=False)))
+            else:
+                if not os.path.isfile(path):
+                    raise OSError("no such mbox file")
+                boxes.append((path, mailbox.mbox(path, factory=None, create=False)))
+        except (OSError, mailbox.Error) as error:
+            print(f"bounce: {path}: {error}", file=err)
+            failures.append(path)
+    keyed = [(path, box, sorted(box.keys())) for path, box in boxes]
+    total = len(files) + sum(len(keys) for _, _, keys in keyed)
+
+    def generate() -> Iterable[tuple[str, bytes]]:
+        for name in files:
+            if name == "-":
+                yield "-", (stdin or sys.stdin.buffer).read()
+                continue
+            try:
+                with open(name, "rb") as handle:
+                    data = handle.read()
+            except OSError as error:
+                print(f"bounce: {name}: {error.strerror or error}", file=err)
+                failures.append(name)
+                continue
+            yield name, data
+        for path, box, keys in keyed:
+            try:
+                for number, key in enumerate(keys, start=1):
+                    try:
+                        data = box.get_bytes(key)
+                    except (OSError, KeyError) as error:
+                        print(f"bounce: {path}: message {key}: {error}", file=err)
+                        failures.append(f"{path}#{number}")
+                        continue
+                    yield f"{path}#{number}", data
+            finally:
+                box.close()
+
+    return generate(), total
+
+
+def _bounce_json(label: str, bounce: Any) -> str:
+    head = {"source": label, "kind": bounce.kind, "format": bounce.format,
+            "reporting_mta": bounce.reporting_mta, "arrival_date": bounce.arrival_date,
+            "subject": bounce.subject, "original": bounce.original.to_dict(), "note": bounce.note}
+    rows = [r.to_dict() for r in bounce.recipients] or [{"address": None}]
+    return "".join(json.dumps({**head, **row}, ensure_ascii=False) + "\n" for row in rows)
+
+
 # --- serve ---------------------------------------------------------------------
 def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
     """ "greylisting:delay=5,foo=bar" -> ("greylisting", {"delay": 5, ...})."""
@@ -150,13 +269,13 @@ def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
 
 
 def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
-              maildir: str | None = None) -> int:
+              maildir: str | None = None, *, tls: bool | str = False) -> int:
     """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
     from .server.debug import DebugServer  # aiosmtpd loads only for this command
 
     name, options = _parse_scenario(scenario)
     try:
-        server = DebugServer(name, host=host, port=port, maildir=maildir, **options)
+        server = DebugServer(name, host=host, port=port, maildir=maildir, tls=tls, **options)
         server.start()
     except (KeyError, TypeError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
@@ -183,7 +302,15 @@ def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
 def _print_banner(server: DebugServer) -> None:
     print(f"smtplesson debug server ({server.scenario.name}) listening on "
           f"{server.host}:{server.port}", flush=True)
-    print(f"  try: swaks --server {server.host}:{server.port} --to alice@example.net", flush=True)
+    swaks = f"swaks --server {server.host}:{server.port} --to alice@example.net"
+    if server.tls == "starttls":
+        swaks += f" --tls --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    elif server.tls == "implicit":
+        swaks += f" --tlsc --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    print(f"  try: {swaks}", flush=True)
+    if server.ca_path:
+        print(f"  TLS: certificate for {server.hostname} from a local CA; trust {server.ca_path}",
+              flush=True)
     if server.scenario.__doc__:
         print("  " + server.scenario.__doc__.strip().splitlines()[0], flush=True)
     print("Ctrl-C stops it.", flush=True)
@@ -194,7 +321,7 @@ def _interrupt_on_signals() -> dict[int, Any]:
     started us with SIGINT ignored (a background job).  Returns the handlers replaced."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, signal.default_int_handler)
     return previous
@@ -208,7 +335,7 @@ def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int
             print(f"=== session {number} from {transcript.peer}", flush=True)
         lines = transcript.lines
         for line in lines[shown.get(number, 0):]:
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             print(f"{arrow} {line.text}", flush=True)
         shown[number] = len(lines)
         if transcript.closed_by and number not in closed:
@@ -233,6 +360,8 @@ def cli_relay_demo() -> int:
         print()
         for dsn in net.dsns("alice@example.com"):
             report = read_dsn(dsn)
+            if report is None:  # not a delivery-status report
+                continue
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
             for block in report.recipients:
                 for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):

@@ -8,17 +8,20 @@ a short message inside the widget.
 Objects stay inspectable for tests: ``ex = explorer()`` has ``ex.query`` (Text),
 ``ex.card`` (HTML), ``ex.matches`` (box of match buttons), ``ex.filters`` (box of
 class toggles, also ``ex.filter_buttons[5]``), ``ex.live_button`` and
-``ex.live_output`` (HTML).
+``ex.live_output`` (HTML); for whole bounce mails ``ex.mail`` (Textarea), ``ex.upload``
+(FileUpload of an .eml), ``ex.bounce_card`` (HTML) and ``ex.bounce`` (the last Bounce read).
 """
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
 
+from .views import bounce as bounceview
 from .views import card as cards
 from .views import codemap as mapview
 from .views.palette import CLASS_STYLE, style_for
@@ -26,6 +29,8 @@ from .views.palette import CLASS_STYLE, style_for
 MAX_TEXT = 5000  # characters of pasted text that are read
 MATCH_SLOTS = 8  # most "other matches" shown
 KEEP_CONTROL = "\t\n\r"
+MAX_MAIL = 2 * 1024 * 1024  # bytes of an uploaded or pasted mail that are read (as read_bounce does)
+_MAIL_START = re.compile(r"(?:From [^\n]*\n)?[!-9;-~]{1,76}:[ \t]")  # a header line starts a mail
 
 
 def clean(text: str) -> tuple[str, int]:
@@ -104,6 +109,17 @@ class Explorer(W.VBox):
         self.live_button.add_class("smtpl-live")
         self.live_output = W.HTML("")
         self.live_output.add_class("smtpl-live-output")
+        self.mail = W.Textarea(
+            value="", rows=4, continuous_update=True, description="Bounce",
+            placeholder="…or paste a whole bounce mail here: its headers, a blank line, its body",
+            layout=W.Layout(width="min(40em, 100%)"))
+        self.mail.add_class("smtpl-mail")
+        self.upload = W.FileUpload(accept=".eml,message/rfc822", multiple=False, description="Open .eml",
+                                   tooltip="Read a saved bounce mail (.eml)")
+        self.upload.add_class("smtpl-upload")
+        self.bounce_card = W.HTML("")
+        self.bounce_card.add_class("smtpl-bounce-widget")
+        self.bounce: Any = None  # the last Bounce read
         self.results: list[Any] = []
         self.current: Any = None  # the entry or Explanation on the card
         self.live_code: int | None = None
@@ -113,6 +129,8 @@ class Explorer(W.VBox):
             W.VBox([self._matches_label, self.matches]),
             self.live_button,
             self.live_output,
+            W.HBox([self.mail, self.upload], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
+            self.bounce_card,
         ])
         self.add_class("smtpl-explorer")
         self.query.observe(self._on_query, "value")
@@ -120,6 +138,8 @@ class Explorer(W.VBox):
         for button in self.filter_buttons.values():
             button.observe(self._on_filter, "value")
         self.live_button.on_click(self._on_live)
+        self.mail.observe(self._on_mail, "value")
+        self.upload.observe(self._on_upload, "value")
         if value:
             self.query.value = value
 
@@ -156,6 +176,10 @@ class Explorer(W.VBox):
         """Look up or explain ``text`` and update the card (what typing does)."""
         self._update(text)
 
+    def show_bounce(self, source: Any, name: str = "") -> None:
+        """Read a whole mail (text, bytes, a path ...) as a bounce; its recipients as cards."""
+        self._read_bounce(source, name)
+
     def select(self, entry: Any) -> None:
         """Show one entry (ReplyCode or EnhancedCode) on the card; the others stay listed."""
         self.current = entry
@@ -175,6 +199,31 @@ class Explorer(W.VBox):
     def _on_query_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if content.get("event") == "submit" and not self.live_button.disabled:
             self._on_live(self.live_button)
+
+    def _on_mail(self, change: dict[str, Any]) -> None:
+        self._read_bounce(change["new"])
+
+    @_safe("reading that file")
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        files = change["new"] or ()
+        if files:
+            upload = files[0]
+            self._read_bounce(bytes(upload["content"])[:MAX_MAIL], str(upload.get("name", "")))
+
+    @_safe("reading that mail")
+    def _read_bounce(self, source: Any, name: str = "") -> None:
+        from .codes.bounce import read_bounce
+
+        if isinstance(source, str) and not source.strip():
+            self.bounce, self.bounce_card.value = None, ""
+            return
+        if isinstance(source, str):
+            source = source[:MAX_MAIL]
+        self.bounce = read_bounce(source)
+        html = bounceview.bounce_html(self.bounce)
+        if name:
+            html = cards.message_card(f"Read {name}") + html
+        self.bounce_card.value = html
 
     @_safe("showing that match")
     def _on_match(self, slot: int) -> None:
@@ -217,9 +266,15 @@ class Explorer(W.VBox):
             text = text[:MAX_TEXT]
         text = text.strip()
         self.current, self.results = None, []
+        if "\n" in text and _MAIL_START.match(text):  # a whole mail typed in (or set by code)
+            self._read_bounce(raw)
+            self._show_card(cards.message_card(
+                "That is a whole mail", "It is read as a bounce: its recipients are shown below."), notes)
+            return
         if not text:
             self._show_card(cards.prompt_card() if not removed else cards.message_card(
-                "Only control or unreadable characters there", "Type a code, a few words or paste a bounce line."))
+                "Only control or unreadable characters there",
+                "Type a code, a few words or paste a bounce line."))
             return
         if len(text.split()) > 1:
             explanation = self._explain(text)
@@ -234,7 +289,7 @@ class Explorer(W.VBox):
         return explain(text)
 
     def _show_lookup(self, text: str, notes: list[str]) -> None:
-        from .codes.registry import lookup
+        from .codes.search import lookup
 
         found = lookup(text)
         allowed = self.selected_classes
@@ -247,7 +302,8 @@ class Explorer(W.VBox):
                         matches=self.results[1:], live=self._live_code_of(self.current))
 
     def _show_explanation(self, explanation: Any, notes: list[str]) -> None:
-        from .codes.registry import BASIC_CODES, lookup
+        from .codes.registry import BASIC_CODES
+        from .codes.search import lookup
 
         related: list[Any] = []
         for code in (explanation.code, explanation.enhanced):
@@ -269,8 +325,8 @@ class Explorer(W.VBox):
 
     def _list_matches(self, entries: list[Any]) -> None:
         shown = entries[:MATCH_SLOTS]
-        for slot, entry in zip(self._slots, shown):
-            slot._entry = entry  # type: ignore[attr-defined]
+        for slot, entry in zip(self._slots, shown, strict=False):  # fewer matches than slots
+            slot._entry = entry
             _paint(slot, _entry_label(entry), entry.title)
         children = tuple(self._slots[: len(shown)])
         if self.matches.children != children:
@@ -305,13 +361,17 @@ class Explorer(W.VBox):
             kind="warn",
         )
         try:
+            if where.startswith("reading"):
+                self.bounce_card.value = message
+                return
             self.card.value = message
         except Exception:
             pass
 
 
 def explorer(value: str = "") -> Explorer:
-    """The code explorer: type 552, 5.2.2, words, or paste a bounce line."""
+    """The code explorer: type 552, 5.2.2, words, or paste a bounce line; paste or open a
+    whole bounce mail to see its recipients."""
     return Explorer(value)
 
 
@@ -338,7 +398,8 @@ class CodeMap(W.VBox):
         for first in sorted(CLASS_STYLE):
             children.append(W.HTML(mapview.row_header(first)))
             for second in cols:
-                buttons = [self._button(code, BASIC_CODES[code].title) for code in cells.get((first, second), [])]
+                buttons = [self._button(code, BASIC_CODES[code].title)
+                           for code in cells.get((first, second), [])]
                 children.append(W.VBox(buttons, layout=W.Layout(align_items="stretch")))
         self.grid = W.GridBox(children, layout=W.Layout(
             grid_template_columns=f"minmax(8em, auto) repeat({len(cols)}, minmax(5.5em, 1fr))",

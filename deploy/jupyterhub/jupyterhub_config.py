@@ -30,7 +30,20 @@ SMTPLESSON_CULL_TIMEOUT    stop a learner's server after this many idle     3600
 SMTPLESSON_CULL_EVERY      how often the idle-culler checks, seconds        300
 SMTPLESSON_KERNEL_CULL     stop a kernel whose notebook is closed after     1800
                            this many idle seconds (0 = never)
+SMTPLESSON_ADMINS          comma-separated instructor account names; they   (none: nobody can
+                           authorize learners' sign-ups                     authorize anyone)
+SMTPLESSON_HUB_IP          address the hub's proxy listens on               127.0.0.1 (TLS proxy
+                                                                            in front; TLJH: its own)
+SMTPLESSON_SSL_CERT/_KEY   let JupyterHub itself serve HTTPS with these      (unset: a TLS proxy in
+                           files (needed to listen beyond loopback)         front, see README)
+SMTPLESSON_ALLOW_HTTP      "1": allow plain HTTP on a non-loopback address  (unset: refused)
 =========================  ===============================================  ==========================
+
+Who may log in: NativeAuthenticator (JupyterHub's own project, also TLJH's documented
+option). Every account has its own bcrypt-hashed password; a sign-up can log in only
+after an instructor (SMTPLESSON_ADMINS) authorizes it at /hub/authorize, and an
+instructor can set a learner's password at /hub/change-password/<name>. Nobody gets in
+by being first to type a name, and there is no "any password" mode.
 
 Why no port settings for the lesson servers: every DebugServer the course
 starts binds 127.0.0.1 on port 0, so the kernel asks the operating system for
@@ -42,6 +55,7 @@ client talks only to the address its own server reported.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -155,3 +169,39 @@ if CULL_TIMEOUT > 0 and not on_tljh():
     _service, _role = idle_culler_service(CULL_TIMEOUT, CULL_EVERY)
     c.JupyterHub.services.append(_service)
     c.JupyterHub.load_roles.append(_role)
+
+# --- who may log in: own passwords, instructor-approved ----------------------------------
+c.JupyterHub.authenticator_class = "native"
+ADMINS = os.environ.get("SMTPLESSON_ADMINS", "")
+c.Authenticator.admin_users = {name.strip() for name in ADMINS.split(",") if name.strip()}
+c.NativeAuthenticator.open_signup = False           # a sign-up waits for an instructor
+# JupyterHub >= 5 also wants an allow rule; the gate is NativeAuthenticator's own: a password
+# that matches AND an instructor's authorization (checked in its authenticate()).
+c.NativeAuthenticator.allow_all = True
+c.NativeAuthenticator.minimum_password_length = 10
+c.NativeAuthenticator.check_common_password = True
+c.NativeAuthenticator.allowed_failed_logins = 5     # then a pause: no password guessing
+c.NativeAuthenticator.seconds_before_next_try = 300
+
+# --- where the hub listens: loopback behind a TLS proxy, or HTTPS itself -----------------
+SSL_CERT, SSL_KEY = os.environ.get("SMTPLESSON_SSL_CERT"), os.environ.get("SMTPLESSON_SSL_KEY")
+if SSL_CERT and SSL_KEY:
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = SSL_CERT, SSL_KEY
+
+
+def check_listen_address(ip: str, tls: bool, allow_http: bool) -> str:
+    """The proxy's address, refusing to send passwords in clear beyond this machine."""
+    address = ipaddress.ip_address(ip) if ip else None  # "" means every interface
+    if (address is None or not address.is_loopback) and not tls and not allow_http:
+        raise ValueError(
+            f"smtplesson: refusing to serve logins over plain HTTP on {ip or 'every interface'}. "
+            "Put a TLS proxy in front and keep SMTPLESSON_HUB_IP=127.0.0.1 (README: HTTPS), "
+            "or set SMTPLESSON_SSL_CERT and SMTPLESSON_SSL_KEY.")
+    return ip
+
+
+if not on_tljh():  # TLJH runs its own Traefik in front (tljh-config set https.enabled true)
+    c.JupyterHub.ip = check_listen_address(
+        os.environ.get("SMTPLESSON_HUB_IP", "127.0.0.1"), bool(SSL_CERT and SSL_KEY),
+        os.environ.get("SMTPLESSON_ALLOW_HTTP") == "1")
+    c.JupyterHub.hub_ip = "127.0.0.1"

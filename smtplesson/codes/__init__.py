@@ -1,8 +1,14 @@
-"""The reply language: registry, reply syntax and classes, parser, explainer, DSNs.
+"""The reply language, pure standard library and no sockets (it also works where nothing
+else of the package can, JupyterLite):
 
-Pure standard library, no sockets: this layer also works where nothing else of
-the package can (JupyterLite). ``from smtplesson.codes import enhanced`` keeps
-working: the registry's names are re-exported here.
+- ``syntax``: every pattern that finds a basic or an enhanced code, and the helpers
+  ``code_of``, ``is_last_line``, ``enhanced_of``, ``class_of``;
+- ``classes``: what the classes 2/3/4/5 (and enhanced 2/4/5) mean, from ``structure.json``;
+- ``registry``: the codes themselves; ``search``: ``lookup`` over them;
+- ``reply``: the reply parser; ``explanation``: the explainer; ``dsn``: bounces.
+
+The registry's names and ``lookup`` are re-exported here
+(``from smtplesson.codes import lookup, enhanced, BASIC_CODES``).
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from .registry import (
     EnhancedCode,
     ReplyCode,
     enhanced,
-    lookup,
 )
+from .search import lookup
 
 __all__ = ["BASIC_CODES", "ENHANCED_CODES", "STRUCTURE", "EnhancedCode", "ReplyCode", "enhanced", "lookup"]

@@ -20,6 +20,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.utils import collapse_rfc2231_value
 
 from .syntax import REPLY_LINE, code_of, enhanced_of
 
@@ -94,7 +95,7 @@ def _one_line(text: str) -> str:
     for part in parts[1:]:
         line = REPLY_LINE.match(part)
         rest.append(part[line.end():] if line and line.group(1) == code else part)
-    return " ".join([f"{code} {parts[0][first.end():]}".rstrip()] + rest)
+    return " ".join([f"{code} {parts[0][first.end():]}".rstrip(), *rest])
 
 
 def _human_text(reporting_mta: str, statuses: Sequence[RecipientStatus], delayed: bool) -> str:
@@ -112,7 +113,7 @@ def _human_text(reporting_mta: str, statuses: Sequence[RecipientStatus], delayed
         where = f"host {s.remote_mta} said: " if s.remote_mta else ""
         stage = f" (in reply to {s.stage} command)" if s.stage else ""
         line = f"<{s.recipient}>: {where}{_one_line(s.diagnostic or s.status)}{stage}"
-        head += textwrap.wrap(line, 72, subsequent_indent="    ", break_long_words=False) + [""]
+        head += [*textwrap.wrap(line, 72, subsequent_indent="    ", break_long_words=False), ""]
     return "\n".join(head) + "\n"
 
 
@@ -152,7 +153,7 @@ def build_dsn(
         value = msg[name]
         del msg[name]
         msg[name] = value
-    for part in msg.get_payload():
+    for part in _parts(msg):
         del part["MIME-Version"]
     return msg
 
@@ -166,9 +167,10 @@ def _status_part(reporting_mta: str, arrival_date: str,
     part = MIMEBase("message", "delivery-status")
     del part["MIME-Version"]
     part["Content-Description"] = "Delivery report"
-    blocks = [Message()]
-    blocks[0]["Reporting-MTA"] = f"dns; {reporting_mta}"
-    blocks[0]["Arrival-Date"] = arrival_date
+    per_message = Message()
+    per_message["Reporting-MTA"] = f"dns; {reporting_mta}"
+    per_message["Arrival-Date"] = arrival_date
+    blocks: list[Message | str] = [per_message]
     for s in statuses:
         block = Message()
         for name, value in s.fields():
@@ -181,30 +183,54 @@ def _status_part(reporting_mta: str, arrival_date: str,
 def is_dsn(msg: Message) -> bool:
     """True when ``msg`` is a delivery-status report."""
     return (msg.get_content_type() == "multipart/report"
-            and msg.get_param("report-type", "").lower() == "delivery-status")
+            and collapse_rfc2231_value(msg.get_param("report-type", "")).lower() == "delivery-status")
 
 
 def read_dsn(msg: Message) -> DSNReport | None:
-    """The fields of a DSN (parsed or freshly built), or None when ``msg`` is not one."""
+    """The fields of a DSN (parsed or freshly built), or None when ``msg`` is not one.
+
+    A report whose MIME boundary is missing or broken is read too: its fields are found
+    in the body text (see :mod:`smtplesson.codes.bounce.rfc3464`).
+    """
     if not is_dsn(msg):
         return None
     human, blocks, original = "", [], ""
-    for part in msg.get_payload():
+    for part in _parts(msg):
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
-            blocks = [{k: _unfold(v) for k, v in b.items()} for b in part.get_payload()]
+            blocks = [{k: _unfold(v) for k, v in b.items()} for b in _parts(part)]
         elif ctype == "text/rfc822-headers":
             original = _text(part)
         elif ctype == "text/plain" and not human:
             human = _text(part)
+    if not blocks and not msg.is_multipart():  # the boundary is missing or broken
+        return _from_text(msg)
     if not blocks:
         return DSNReport({}, [], human, original)
     return DSNReport(blocks[0], blocks[1:], human, original)
 
 
+def _from_text(msg: Message) -> DSNReport:
+    from .bounce.mail import load
+    from .bounce.rfc3464 import FIELD_NAMES, read_status
+
+    report = read_status(load(msg))
+    if report is None:
+        return DSNReport({}, [], _text(msg), "")
+    def named(fields: dict[str, str]) -> dict[str, str]:
+        return {FIELD_NAMES.get(k, k): v for k, v in fields.items()}
+    return DSNReport(named(report.per_message), [named(b) for b in report.recipients], "", "")
+
+
+def _parts(msg: Message) -> list[Message]:
+    """The parts of a multipart message, or of a message/delivery-status part its blocks."""
+    payload = msg.get_payload()
+    return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+
+
 def _text(part: Message) -> str:
-    raw = part.get_payload(decode=True) or b""
-    return raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    raw = part.get_payload(decode=True)
+    return (raw if isinstance(raw, bytes) else b"").decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def _unfold(value: str) -> str:

@@ -1,10 +1,11 @@
 """Fast matching of many ordered phrase rules against one text.
 
-Each rule is a regular expression of alternatives joined by ``|``; every alternative
-starts (after an optional ``\\b``) with three literal characters, the first a letter.
-The index maps those three characters to the alternatives, so a text is scanned once,
-word by word, and only the alternatives filed under a word's first three characters
-are tried there.  The text must already be lower-case; so must the patterns.
+Each rule is a regular expression of alternatives joined by ``|``, matched where a word
+of the text begins.  An alternative that starts (after an optional ``\\b`` or a
+lookbehind) with three literal characters, the first a letter, is filed under them, so
+a text is scanned once, word by word, and only the alternatives filed under a word's
+start are tried there; any other alternative is searched for on its own (slower).  The
+text must already be lower-case; so must the patterns.
 """
 from __future__ import annotations
 
@@ -83,18 +84,19 @@ def _literal_prefix(alternative: str) -> str:
 class PhraseIndex:
     """Ordered rules, matched by the first three letters of the words of a text."""
 
-    def __init__(self, patterns: Sequence[str], name: str = "rule") -> None:
+    def __init__(self, patterns: Sequence[str]) -> None:
         self.size = len(patterns)
         # first three characters -> ({first six characters: entries}, entries with a shorter
         # literal start); an entry is (rule number, literal prefix, compiled regex or None when
         # the alternative is all literal)
         self._index: dict[str, tuple[dict[str, list[_Entry]], list[_Entry]]] = {}
+        self._loose: list[tuple[int, re.Pattern[str]]] = []
         for number, pattern in enumerate(patterns):
             for alternative in split_alternatives(pattern):
                 key = _literal_key(alternative)
-                if key is None:
-                    raise ValueError(f"{name} {number}: {alternative!r} must start with three "
-                                     "lower-case literal characters, the first a letter")
+                if key is None:  # no literal start to index: searched for on its own
+                    self._loose.append((number, re.compile(rf"(?<![a-z])(?:{alternative})")))
+                    continue
                 prefix = _literal_prefix(alternative)
                 entry = (number, prefix, None if re.escape(prefix) == alternative
                          else re.compile(alternative))
@@ -128,6 +130,9 @@ class PhraseIndex:
             if number < best and low.startswith(prefix, start) and (
                     alternative is None or alternative.match(low, start)):
                 best = number
+        for number, pattern in self._loose:
+            if number < best and pattern.search(low):
+                best = number
         return best if best < self.size else None
 
     def all(self, low: str) -> set[int]:
@@ -137,6 +142,7 @@ class PhraseIndex:
             if number not in found and low.startswith(prefix, start) and (
                     alternative is None or alternative.match(low, start)):
                 found.add(number)
+        found.update(number for number, pattern in self._loose if pattern.search(low))
         return found
 
     def keys(self) -> Iterable[str]:

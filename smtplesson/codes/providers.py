@@ -86,7 +86,7 @@ for _p in PROVIDERS.values():
         if _rule.text is not None:
             _ENTRIES.append((_p.id, _rule))
             _PATTERNS.append(_rule.text)
-_INDEX = PhraseIndex(_PATTERNS, name="providers.json pattern")
+_INDEX = PhraseIndex(_PATTERNS)
 _RULE_ORDER: dict[int, int] = {}
 # code-only rules of each provider by code ("550", "5.7.27", "X.7.27"): the first one wins
 _CODE_RULES: dict[str, dict[str, ProviderRule]] = {pid: {} for pid in PROVIDERS}

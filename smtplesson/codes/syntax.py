@@ -30,6 +30,7 @@ __all__ = [
     "ENHANCED_LENIENT_IN_TEXT",
     "ENHANCED_PARTIAL",
     "REPLY_LINE",
+    "class_free",
     "class_of",
     "code_of",
     "enhanced_of",
@@ -104,6 +105,12 @@ def enhanced_of(text: str) -> str | None:
     and ``"5.1.1 No"`` -> ``"5.1.1"``); None if there is none (RFC 3463 §2, RFC 2034 §4)."""
     match = _ENHANCED_AT_START.match(text.strip()) if isinstance(text, str) else None
     return match.group(1) if match else None
+
+
+def class_free(code: str) -> str:
+    """``"5.1.1"`` -> ``"X.1.1"``, the registry's key: subject and detail mean the same in
+    every class (RFC 3463 §2)."""
+    return "X." + code.partition(".")[2]
 
 
 def class_of(code: int | str) -> int | None:

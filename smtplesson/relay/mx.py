@@ -1,14 +1,19 @@
-"""A stub DNS with MX records only: the relay looks up recipient domains here, never in real DNS.
+"""MX look-ups in the stub DNS: the relay finds recipient domains' servers here, never in real DNS.
 
-The table comes from ``smtplesson/data/network.json`` (key ``"mx"``): each domain maps to
-``[preference, exchange]`` pairs.  Lower preference is tried first (RFC 5321 §5.1); a single
-record ``[0, "."]`` is a null MX (RFC 7505): the domain accepts no mail, and a sender must not
-even try — it bounces at once with ``556 5.1.10``.
+The records live in the network's :class:`~smtplesson.relay.zone.Zone` (loaded from
+``smtplesson/data/network.json``, key ``"mx"``: each domain maps to ``[preference, exchange]``
+pairs).  Lower preference is tried first (RFC 5321 §5.1); a single record ``[0, "."]`` is a
+null MX (RFC 7505): the domain accepts no mail, and a sender must not even try — it bounces at
+once with ``556 5.1.10``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .zone import Zone
 
 __all__ = ["NO_DOMAIN_REPLY", "NULL_MX_REPLY", "MXRecord", "MXResult", "MXTable"]
 
@@ -51,29 +56,30 @@ class MXResult:
 
 
 class MXTable:
-    """Stub MX records per domain; lookups are case-insensitive and never touch the network."""
+    """The MX records of the stub DNS zone, as a sender reads them (case-insensitive, never the
+    network): the records live in the :class:`~smtplesson.relay.zone.Zone`, this is their view."""
 
-    def __init__(self, records: Mapping[str, Iterable[Sequence]] | None = None) -> None:
-        self._mx: dict[str, tuple[MXRecord, ...]] = {}
-        for domain, rows in (records or {}).items():
-            self.set(domain, rows)
+    def __init__(self, zone: Zone) -> None:
+        self.zone = zone
 
     def set(self, domain: str, rows: Iterable[Sequence]) -> None:
         """Publish (or replace) a domain's MX records: ``[(10, "mx1.x"), (20, "mx2.x")]``."""
-        recs = tuple(MXRecord(int(p), str(h).lower()) for p, h in rows)
+        recs = [MXRecord(int(p), str(h).lower().rstrip(".") or ".") for p, h in rows]
         if any(r.exchange == "." for r in recs) and (len(recs) != 1 or recs[0].preference != 0):
             raise ValueError(f"{domain}: a null MX must be the only record, '0 .' (RFC 7505 §3)")
-        # sorted() is stable, so equal preferences keep their listed order: deterministic runs.
-        self._mx[domain.lower().rstrip(".")] = tuple(sorted(recs, key=lambda r: r.preference))
+        self.zone.set(domain, "MX", *(f"{r.preference} {r.exchange.rstrip('.')}." for r in recs))
 
-    def remove(self, domain: str) -> None:
-        self._mx.pop(domain.lower().rstrip("."), None)
+    def records(self, domain: str) -> tuple[MXRecord, ...]:
+        """The domain's MX records, most preferred first (equal preferences in published order)."""
+        recs = [MXRecord(r.preference, r.exchange.to_text().rstrip(".") or ".")
+                for r in self.zone.query(domain, "MX")]
+        return tuple(sorted(recs, key=lambda r: r.preference))
 
     def lookup(self, domain: str) -> MXResult:
         """The MX records of ``domain``, most preferred first, or an error reply."""
         key = domain.lower().rstrip(".")
-        recs = self._mx.get(key)
-        if recs is None:
+        recs = self.records(key)
+        if not recs:
             return MXResult(key, (), NO_DOMAIN_REPLY)
         if any(r.is_null for r in recs):
             return MXResult(key, recs, NULL_MX_REPLY)
@@ -81,16 +87,13 @@ class MXTable:
 
     @property
     def domains(self) -> list[str]:
-        return list(self._mx)
-
-    def records(self, domain: str) -> tuple[MXRecord, ...]:
-        return self._mx.get(domain.lower().rstrip("."), ())
+        return [name.rstrip(".") for name in self.zone.names("MX")]
 
     def zone_text(self) -> str:
-        """The table in zone-file form: ``example.net.  IN MX 10 mx1.example.net.``"""
+        """The MX records in zone-file form: ``example.net.  IN MX 10 mx1.example.net.``"""
         lines = []
-        for domain, recs in self._mx.items():
-            for r in recs:
+        for domain in self.domains:
+            for r in self.records(domain):
                 target = "." if r.is_null else r.exchange + "."
                 lines.append(f"{domain + '.':<20} IN MX {r.preference:>3} {target}")
         return "\n".join(lines)

@@ -10,12 +10,22 @@ comes last in the chain, and DebugServer rules come before all of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from ..server.rules import normalise_address
 from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
 
-__all__ = ["Chain", "MailboxPolicy", "make_server"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..server.debug import DebugServer
+    from ..server.rules import Rule
+    from .layout import Host
+    from .network import MailNetwork
+
+__all__ = ["Chain", "MailboxPolicy", "ScenarioSpec", "make_server", "role_policy"]
+
+#: a scenario as MailNetwork(scenarios=...) takes it: a name, (name, options) or an instance
+ScenarioSpec = str | tuple[str, Mapping[str, Any]] | Scenario
 
 
 class Chain(Scenario):
@@ -134,7 +144,7 @@ class MailboxPolicy(Scenario):
         return None
 
 
-def _learner_scenario(spec: Any) -> Scenario | None:
+def _learner_scenario(spec: ScenarioSpec | None) -> Scenario | None:
     """``"rate-limit"``, ``("rate-limit", {"limit": 2})`` or a Scenario instance."""
     if spec is None:
         return None
@@ -144,25 +154,46 @@ def _learner_scenario(spec: Any) -> Scenario | None:
     return make_scenario(spec)
 
 
-def make_server(net: Any, host: Any, scenario: Any = None, rules: Iterable[Any] = ()) -> Any:
+def role_policy(net: MailNetwork, host: Host) -> list[Scenario]:
+    """The checks a host of this role makes, in order (the per-host policy hook: a new kind
+    of check, say SPF or DMARC at an MX, is one more part here)."""
+    if host.role == "MSA":
+        passwords = {u: d["password"] for u, d in net.users.items() if d.get("password")}
+        return [make_scenario("auth", users=passwords)]
+    security = net.security
+    if host.role == "MX":
+        unknown = UnknownUser(users=())
+        unknown.users = net.users.keys()  # type: ignore[assignment]  # live and set-like: add_user() counts at once
+        parts: list[Scenario] = [RelayDenied(code=554), unknown,
+                                 MailboxPolicy(net.users, net.usage, net.greylist_delay)]
+        provider = security.receivers.get(host.name) if security is not None else None
+        if security is not None and provider:
+            from .requirements import SenderRequirements
+
+            parts.insert(0, SenderRequirements(net.dns, provider, trusted_sealers=security.trusted_sealers,
+                                               require_tls=security.tls(host)[0]))
+        return parts
+    if host.role == "LIST" and security is not None:
+        lists = UnknownUser(users=())
+        lists.users = security.lists.keys()  # type: ignore[assignment]
+        return [RelayDenied(code=554), lists]
+    return []  # the outbound relay: accepts from the MSA what it is given
+
+
+def make_server(net: MailNetwork, host: Host, scenario: ScenarioSpec | None = None,
+                rules: Iterable[Rule] = ()) -> DebugServer:
     """A DebugServer for one host of the network, with the policy its role calls for."""
     from ..server.debug import DebugServer
 
+    parts = role_policy(net, host)
     extra = _learner_scenario(scenario)
-    if host.role == "MSA":
-        passwords = {u: d["password"] for u, d in net.users.items() if d.get("password")}
-        parts: list[Scenario] = [make_scenario("auth", users=passwords)]
-    elif host.role == "MX":
-        unknown = UnknownUser(users=())
-        unknown.users = net.users  # live view: add_user() takes effect at once
-        parts = [RelayDenied(code=554), unknown,
-                 MailboxPolicy(net.users, net._usage, net.greylist_delay)]
-    else:  # the outbound relay: accepts from the MSA what it is given
-        parts = []
     if extra is not None:
         parts.append(extra)
     policy = parts[0] if len(parts) == 1 else Chain(parts)
-    domains = [host.domain] if host.role == "MX" else []
-    return DebugServer(policy, rules=list(rules), hostname=host.name, domains=domains,
-                       clock=net.clock, on_message=lambda stored, h=host: net.on_message(h, stored))
-
+    domains = [host.domain] if host.role in ("MX", "LIST") else []
+    tls: dict[str, Any] = {}
+    if net.security is not None:  # STARTTLS everywhere; the MSA wants it before AUTH (RFC 8314 §3.3)
+        offered, certificate = net.security.tls(host)
+        tls = dict(tls=offered, certificate=certificate, require_starttls=host.role == "MSA")
+    return DebugServer(policy, rules=list(rules), host=host.address, hostname=host.name, domains=domains,
+                       clock=net.clock, on_message=partial(net.on_message, host), **tls)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tracking import Attempt, TrackedMessage
 
 __all__ = ["MailQueue", "QueueEntry", "RetryPolicy"]
 
@@ -56,7 +59,7 @@ class QueueEntry:
     """One message waiting in one MTA's queue, with the recipients still to do."""
 
     qid: str
-    track: Any  # the TrackedMessage this copy belongs to
+    track: TrackedMessage  # the record this copy belongs to
     sender: str  # "" for a bounce (null reverse-path)
     recipients: list[str]
     data: bytes  # the message as it will be sent (CRLF line ends)
@@ -64,7 +67,7 @@ class QueueEntry:
     next_try: float
     attempts: int = 0  # attempts made so far
     warned: bool = False  # a delay warning has been sent
-    last: dict[str, Any] = field(default_factory=dict)  # recipient -> last Attempt
+    last: dict[str, Attempt] = field(default_factory=dict)  # recipient -> last Attempt
 
     @property
     def is_bounce(self) -> bool:

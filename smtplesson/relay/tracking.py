@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from email.message import EmailMessage, Message
+from typing import TYPE_CHECKING, overload
 
+from ..codes.syntax import code_of
 from ..server.rules import normalise_address
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import SimClock
+    from .messages import Copy
 
 __all__ = ["BOUNCED", "DELIVERED", "QUEUED", "Attempt", "RecipientFate", "TrackedMessage"]
 
@@ -42,8 +44,7 @@ class Attempt:
 
     @property
     def code(self) -> int | None:
-        head = self.reply[:3]
-        return int(head) if head.isdigit() else None
+        return code_of(self.reply)
 
 
 @dataclass
@@ -55,8 +56,9 @@ class RecipientFate:
     attempts: list[Attempt]
     delivered_at: float | None = None
     bounced_at: float | None = None
-    dsn: EmailMessage | None = None  # the bounce sent back to the sender
+    dsn: Message | None = None  # the bounce sent back to the sender
     bounce: TrackedMessage | None = None  # that bounce's own journey
+    duplicates: int = 0  # extra copies in the mailbox (a reply lost after the final ".")
 
     @property
     def hops(self) -> list[str]:
@@ -98,12 +100,13 @@ class TrackedMessage:
     status: dict[str, str] = field(default_factory=dict)
     delivered_at: dict[str, float] = field(default_factory=dict)
     bounced_at: dict[str, float] = field(default_factory=dict)
-    dsns: list[EmailMessage] = field(default_factory=list)
-    dsn_for: dict[str, EmailMessage] = field(default_factory=dict)
+    dsns: list[Message] = field(default_factory=list)  # the DSNs written (email.mime parts)
+    dsn_for: dict[str, Message] = field(default_factory=dict)
     bounce_for: dict[str, TrackedMessage] = field(default_factory=dict)  # the DSN on its way
     is_bounce: bool = False  # this message is itself a DSN
-    copies: dict[str, Any] = field(default_factory=dict)  # recipient -> delivered copy (.raw, .message)
-    warnings: list[EmailMessage] = field(default_factory=list)  # "Action: delayed" DSNs
+    copies: dict[str, Copy] = field(default_factory=dict)  # recipient -> first delivered copy
+    duplicates: dict[str, int] = field(default_factory=dict)  # recipient -> extra copies delivered
+    warnings: list[Message] = field(default_factory=list)  # "Action: delayed" DSNs
     roles: dict[str, str] = field(default_factory=dict, repr=False)  # host -> MUA/MSA/MTA/MX
 
     def __post_init__(self) -> None:
@@ -111,6 +114,11 @@ class TrackedMessage:
             self.status.setdefault(r, QUEUED)
 
     # -- questions a learner asks -------------------------------------------------------------
+    @overload
+    def fate(self, recipient: str) -> RecipientFate: ...
+    @overload
+    def fate(self, recipient: None = None) -> dict[str, RecipientFate]: ...
+
     def fate(self, recipient: str | None = None) -> RecipientFate | dict[str, RecipientFate]:
         """The fate of one recipient, or a dict of all of them."""
         if recipient is None:
@@ -124,6 +132,7 @@ class TrackedMessage:
             bounced_at=self.bounced_at.get(key),
             dsn=self.dsn_for.get(key),
             bounce=self.bounce_for.get(key),
+            duplicates=self.duplicates.get(key, 0),
         )
 
     def fates(self) -> dict[str, str]:
@@ -171,10 +180,16 @@ class TrackedMessage:
         self.attempts.append(attempt)
 
     def mark(self, recipients: Iterable[str], status: str, when: float) -> None:
+        """Settle still-queued recipients as ``status`` (a later delivery still wins)."""
         for r in recipients:
             if r in self.status and self.status[r] == QUEUED:
                 self.status[r] = status
                 (self.delivered_at if status == DELIVERED else self.bounced_at)[r] = when
+
+    def delivered(self, recipient: str, when: float) -> None:
+        """A copy reached the mailbox: the status says so, whatever the senders were told."""
+        self.status[recipient] = DELIVERED
+        self.delivered_at.setdefault(recipient, when)
 
     # -- pictures and text --------------------------------------------------------------------
     def __str__(self) -> str:

@@ -1,21 +1,26 @@
 """A local debug SMTP server (aiosmtpd) that records every session and keeps every message.
 
->>> with DebugServer("unknown-user") as server:
-...     smtplib.SMTP(server.host, server.port, local_hostname="client.example.org")...
-...     server.transcript          # the last session, line by line
+Use it as a context manager; every session is a :class:`Transcript`::
+
+    with DebugServer("unknown-user") as server:
+        with smtplib.SMTP(*server.address, local_hostname="client.example.org") as client:
+            client.sendmail("bob@example.org", ["eve@example.net"], "Subject: hi\r\n\r\nhi")
+    server.transcript          # the last session, line by line
 
 Safe by default: binds 127.0.0.1 on an ephemeral port, never delivers mail anywhere,
-never resolves names.  The server thread never prints.
+never resolves names.  The server thread never prints.  The aiosmtpd side lives in
+:mod:`.protocol`, who answers what in :mod:`.dispatch`; this module keeps the record.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 import ipaddress
 import logging
 import mailbox as stdlib_mailbox
-import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,20 +29,21 @@ from email.message import EmailMessage
 from functools import cached_property
 from typing import Any
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from .._data import load
+from ..codes.syntax import class_of
+from .dispatch import Dispatcher, Handler
+from .protocol import LessonController, LessonSMTP
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
+from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 
 __all__ = ["DebugServer", "Rule", "StoredMessage"]
 
 _CONFIG = load("server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
-_STOCK: dict[str, str] = _CONFIG["stock_replies"]
-_STOCK_PREFIXES: list[tuple[str, str]] = [tuple(p) for p in _CONFIG["stock_prefixes"]]
 IDENT: str = _CONFIG["ident"]
 #: Postfix's default message_size_limit
 DEFAULT_MAX_SIZE = 10_240_000
@@ -76,7 +82,7 @@ class StoredMessage:
     @cached_property
     def message(self) -> EmailMessage:
         """The message parsed with ``email.policy.default`` (parsed on first use)."""
-        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
 
     @property
     def size(self) -> int:
@@ -122,346 +128,6 @@ def _peer_text(peer: Any) -> str:
     return str(peer or "")
 
 
-class _SessionSMTP(SMTP):
-    """aiosmtpd's SMTP, plus: records every line, custom greeting, 421 closes, extra points."""
-
-    def __init__(self, debug: DebugServer, handler: Any, **kwargs: Any) -> None:
-        # per-instance limits: aiosmtpd keeps them on the class, shared by every server
-        self.command_size_limits = type(SMTP.command_size_limits)(lambda: SMTP.command_size_limit)
-        self._debug = debug
-        self._record: _Record | None = None
-        self._greeting: str | None = None
-        self._greeted = False
-        self._eof = False
-        self._verbatim: str | None = None
-        self._ehlo_extra = False
-        super().__init__(handler, **kwargs)
-
-    # --- recording -------------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        starttls = self._original_transport is not None
-        super().connection_made(transport)
-        if starttls:
-            return
-        session = self.session
-        assert session is not None
-        self._record = self._debug._session_opened(self, session)
-        if self._record is not None:
-            reply = self._debug._decide("CONNECT", session, None)
-            if reply is not None:
-                self._greeting = reply
-
-    def data_received(self, data: bytes) -> None:
-        record = self._record
-        if record is not None:
-            record.events.append(("C", time.monotonic(), data))
-        super().data_received(data)
-
-    def eof_received(self) -> bool | None:
-        self._eof = True
-        return super().eof_received()
-
-    def connection_lost(self, error: Exception | None) -> None:
-        if self._original_transport is None or self.transport is not None:
-            if self._record is not None and self._record.closed_by is None:
-                self._record.closed_by = "client" if self._eof or error else "server"
-            self._debug._session_closed(self)
-        super().connection_lost(error)
-
-    async def push(self, status: str | bytes) -> None:
-        if not self._greeted:
-            self._greeted = True
-            if self._greeting is not None:
-                status = self._greeting
-                self._after_greeting(status)
-        if isinstance(status, str):
-            if status is not self._verbatim:
-                status = _STOCK.get(status) or _rewrite_prefix(status)
-                if self._ehlo_extra and status == "250 HELP":
-                    self._ehlo_extra = False
-                    status = self._debug._ehlo_tail
-            response = status.encode("utf-8", "replace")
-        else:
-            response = status
-            status = response.decode("utf-8", "backslashreplace")
-        record = self._record
-        if record is not None:
-            record.events.append(("S", time.monotonic(), status))
-            record.ending = record.ending or response[:3] in (b"221", b"421")
-        self._writer.write(response + b"\r\n")
-        await self._writer.drain()
-        if response[:3] == b"421":  # RFC 5321 §3.8: 421 closes the channel
-            self._close_now()
-
-    async def push_verbatim(self, status: str) -> None:
-        """Push a reply from a rule or scenario as it is (no stock-text rewriting)."""
-        self._verbatim = status
-        await self.push(status)
-
-    def _close_now(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-        task = self._handler_coroutine
-        if task is not None and task is asyncio.current_task(self.loop):
-            task.cancel()
-
-    def _after_greeting(self, greeting: str) -> None:
-        """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
-        if greeting[:1] != "5":
-            return
-        refusal = greeting if greeting.startswith("521") else _REPLIES["REFUSED-503"]
-
-        async def refuse(arg: str | None) -> None:
-            await self.push_verbatim(refusal)
-
-        for name in list(self._smtp_methods):
-            if name != "QUIT":
-                self._smtp_methods[name] = refuse
-
-    # --- points aiosmtpd has no hook for ------------------------------------------
-    async def _answer(self, point: str, *args: Any) -> bool:
-        reply = self._debug._decide(point, self.session, self.envelope, *args)
-        if reply is None:
-            return False
-        await self.push_verbatim(reply)
-        return True
-
-    async def smtp_EHLO(self, hostname: str) -> None:
-        session = self.session
-        if hostname and session is not None:
-            reply = self._debug._decide("EHLO", session, self.envelope, hostname)
-            if reply is not None:
-                self._set_rset_state()
-                session.extended_smtp = True
-                if reply[:1] == "2":
-                    session.host_name = hostname
-                await self.push_verbatim(reply)
-                return
-            self._ehlo_extra = True  # push() adds our keywords before "250 HELP"
-        await super().smtp_EHLO(hostname)
-
-    async def smtp_DATA(self, arg: str) -> None:
-        session, envelope = self.session, self.envelope
-        ready = (session is not None and session.host_name and envelope is not None
-                 and envelope.rcpt_tos and not arg)
-        if ready and await self._answer("DATA"):
-            self._set_post_data_state()  # a refused DATA ends the transaction
-            return
-        await super().smtp_DATA(arg)
-
-    async def smtp_EXPN(self, arg: str) -> None:
-        if not arg:
-            await self.push_verbatim(_REPLIES["EXPN-SYNTAX"])
-        elif not await self._answer("EXPN", arg):
-            await self.push_verbatim(_REPLIES["EXPN"])
-
-    async def smtp_HELP(self, arg: str) -> None:
-        if await self._answer("HELP", arg or ""):
-            return
-        await self.push_verbatim(self._default_help(arg))
-
-    def _default_help(self, arg: str | None) -> str:
-        commands = sorted(n for n, m in self._smtp_methods.items() if self._syntax_available(m))
-        if not arg:
-            return _REPLIES["HELP"].format(commands=" ".join(commands))
-        method = self._smtp_methods.get(arg.upper())
-        if method is None or not self._syntax_available(method):
-            return _REPLIES["HELP-UNKNOWN"].format(topic=arg)
-        syntax = method.__smtp_syntax__ + (method.__smtp_syntax_extended__ or "")
-        return _REPLIES["HELP-TOPIC"].format(syntax=syntax)
-
-    async def smtp_STARTTLS(self, arg: str) -> None:
-        if arg or not await self._answer("STARTTLS"):
-            await super().smtp_STARTTLS(arg)
-
-    async def smtp_AUTH(self, arg: str) -> None:
-        if not self._debug._auth_offered:
-            await self.push_verbatim(_REPLIES["AUTH-DISABLED"])
-            return
-        await super().smtp_AUTH(arg)
-
-    async def smtp_ETRN(self, arg: str) -> None:
-        if not await self._answer("ETRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ETRN"])
-
-    async def smtp_ATRN(self, arg: str) -> None:
-        if not await self._answer("ATRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ATRN"])
-
-    async def smtp_TURN(self, arg: str) -> None:
-        await self.push_verbatim(_REPLIES["TURN"])
-
-    def _getparams(self, params: Sequence[str]) -> dict[str, Any] | None:
-        """Take out the MAIL/RCPT parameters the scenario recognises (session.parameters)."""
-        result = super()._getparams(params)
-        if result is not None and self.session is not None:
-            known = self._debug.scenario.parameters
-            self.session.parameters = {k: result.pop(k) for k in list(result) if k in known}
-        return result
-
-
-def _rewrite_prefix(status: str) -> str:
-    if status[:1] == "5":
-        for old, new in _STOCK_PREFIXES:
-            if status.startswith(old):
-                return new + status[len(old):]
-    return status
-
-
-Decider = Callable[..., "str | None"]
-
-
-class _Plan:
-    """Who may answer at one point, in order: the rules, then the scenario's hook.
-
-    Rules limited to exact recipient addresses are indexed by address, so hundreds of
-    per-recipient rules cost one dict lookup per command, not a scan.  Immutable: adding
-    a rule makes a new plan (:meth:`with_rule`).
-    """
-
-    __slots__ = ("by_recipient", "general", "hooks", "ordered")
-
-    def __init__(self, general: tuple[tuple[int, Decider], ...] = (),
-                 by_recipient: dict[str, tuple[tuple[int, Decider], ...]] | None = None,
-                 hooks: tuple[Decider, ...] = ()) -> None:
-        self.general = general  # (rule position, decider) of rules not indexed
-        self.by_recipient = by_recipient or {}
-        self.hooks = hooks
-        self.ordered = tuple(decide for _, decide in general) + hooks
-
-    def with_rule(self, position: int, rule: Rule, decide: Decider) -> _Plan:
-        """This plan plus one rule, checked after the rules already in it."""
-        item = ((position, decide),)
-        exact = rule.exact_recipients
-        if exact is None:
-            return _Plan(self.general + item, self.by_recipient, self.hooks)
-        index = dict(self.by_recipient)
-        for address in exact:
-            index[address] = index.get(address, ()) + item
-        return _Plan(self.general, index, self.hooks)
-
-    def for_recipients(self, recipients: Iterable[str]) -> Sequence[Decider]:
-        """The deciders for a command concerning these recipients, in rule order."""
-        found: dict[int, Decider] = {}
-        for address in recipients:
-            found.update(self.by_recipient.get(normalise_address(address), ()))
-        if not found:
-            return self.ordered
-        found.update(self.general)
-        return [found[position] for position in sorted(found)] + list(self.hooks)
-
-
-class _Handler:
-    """aiosmtpd handler: rules first, then the scenario, then the default behaviour."""
-
-    def __init__(self, debug: DebugServer) -> None:
-        self.debug = debug
-
-    def _verbatim(self, smtp: _SessionSMTP, reply: str) -> str:
-        smtp._verbatim = reply
-        return reply
-
-    async def handle_HELO(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          hostname: str) -> Any:
-        reply = self.debug._decide("HELO", session, envelope, hostname)
-        if reply is None:
-            return MISSING
-        if reply[:1] == "2":
-            session.host_name = hostname
-        return self._verbatim(smtp, reply)
-
-    async def handle_MAIL(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          address: str, options: list[str]) -> str:
-        reply = self.debug._decide("MAIL", session, envelope, address, options)
-        if reply is None:
-            reply = _REPLIES["MAIL"]
-        if reply[:1] == "2":
-            envelope.mail_from = address
-            envelope.mail_options.extend(options)
-        return self._verbatim(smtp, reply)
-
-    async def handle_RCPT(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          address: str, options: list[str]) -> str:
-        debug = self.debug
-        reply = debug._decide("RCPT", session, envelope, address)
-        if reply is None:
-            if len(envelope.rcpt_tos) >= debug.max_recipients:  # RFC 5321 §4.5.3.1.10
-                reply = _REPLIES["TOO-MANY-RECIPIENTS"].format(limit=debug.max_recipients)
-            else:
-                reply = _REPLIES["RCPT"]
-        if reply[:1] == "2":
-            envelope.rcpt_tos.append(address)
-            envelope.rcpt_options.extend(options)
-        return self._verbatim(smtp, reply)
-
-    async def handle_DATA(self, smtp: _SessionSMTP, session: Session, envelope: Envelope) -> str:
-        reply = self.debug._end_of_data(session, envelope)
-        return self._verbatim(smtp, reply)
-
-    async def handle_RSET(self, smtp: _SessionSMTP, session: Session, envelope: Envelope) -> Any:
-        return self._simple(smtp, "RSET", session, envelope)
-
-    async def handle_NOOP(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          arg: str) -> Any:
-        return self._simple(smtp, "NOOP", session, envelope, arg or "")
-
-    async def handle_QUIT(self, smtp: _SessionSMTP, session: Session, envelope: Envelope) -> Any:
-        return self._simple(smtp, "QUIT", session, envelope)
-
-    async def handle_VRFY(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          address: str) -> Any:
-        return self._simple(smtp, "VRFY", session, envelope, address)
-
-    async def handle_AUTH(self, smtp: _SessionSMTP, session: Session, envelope: Envelope,
-                          args: list[str]) -> Any:
-        return self._simple(smtp, "AUTH", session, envelope, args[0].upper())
-
-    def _simple(self, smtp: _SessionSMTP, point: str, *args: Any) -> Any:
-        reply = self.debug._decide(point, *args)
-        return MISSING if reply is None else self._verbatim(smtp, reply)
-
-    async def handle_exception(self, error: Exception) -> str:
-        self.debug.errors.append(error)
-        return _REPLIES["INTERNAL-ERROR"]
-
-
-class _Controller(Controller):
-    """aiosmtpd's Controller with the port-0 fix and a probe we can recognise."""
-
-    def __init__(self, debug: DebugServer, handler: Any, **kwargs: Any) -> None:
-        self._debug = debug
-        self.probe_addr: tuple[str, int] | None = None
-        super().__init__(handler, **kwargs)
-        self.loop.set_exception_handler(lambda loop, context: debug._loop_error(context))
-
-    def factory(self) -> SMTP:
-        return _SessionSMTP(self._debug, self.handler, **self.SMTP_kwargs)
-
-    def _create_server(self) -> Any:
-        return self._bind()
-
-    async def _bind(self) -> asyncio.AbstractServer:
-        server = await self.loop.create_server(
-            self._factory_invoker, host=self.hostname, port=self.port, ssl=self.ssl_context
-        )
-        self.port = server.sockets[0].getsockname()[1]  # the real port, not 0
-        return server
-
-    def _trigger_server(self) -> None:
-        host = self.hostname
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.settimeout(2.0)
-            probe.bind((host, 0))
-            self.probe_addr = probe.getsockname()[:2]
-            probe.connect((host, self.port))
-            probe.recv(1024)
-
-
 def _check_host(host: str) -> str:
     """An IP literal (or "localhost"); names are refused so nothing is ever looked up."""
     host = _LOOPBACK_NAMES.get(host, host)
@@ -475,15 +141,46 @@ def _check_host(host: str) -> str:
     return host
 
 
+class _ServerSide:
+    """The server as :mod:`.protocol` and :mod:`.dispatch` see it (their ``Host`` /
+    ``Server`` interface): one per DebugServer, so the protocol never reaches into it."""
+
+    def __init__(self, debug: DebugServer, dispatcher: Dispatcher) -> None:
+        scenario = debug.scenario
+        self._debug = debug
+        self.decide = dispatcher.decide
+        self.offers_auth = scenario.offers_auth
+        self.parameters = frozenset(scenario.parameters)
+        self.max_recipients = debug.max_recipients
+        keywords = tuple(_CONFIG["ehlo_keywords"]) + tuple(scenario.extensions)
+        self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
+
+    def session_opened(self, smtp: LessonSMTP, session: Session) -> _Record:
+        return self._debug._session_opened(smtp, session)
+
+    def session_closed(self, smtp: LessonSMTP) -> None:
+        self._debug._session_closed(smtp)
+
+    def end_of_data(self, session: Session, envelope: Envelope) -> str:
+        return self._debug._end_of_data(session, envelope)
+
+    def loop_error(self, error: object) -> None:
+        self._debug.errors.append(error)
+
+
 class DebugServer:
     """A local SMTP server for lessons: real replies from realistic causes, full transcripts.
 
     ``scenario``: a name from ``SCENARIOS`` (options as keyword arguments, e.g.
     ``DebugServer("greylisting", delay=60)``) or a :class:`Scenario` instance.
     ``rules``: :class:`Rule` objects, checked before the scenario.
+    ``host``: the address to listen on; ``hostname``: the name the server greets with.
+    (aiosmtpd says it the other way round: its ``Controller(hostname=...)`` is the bind
+    address and ``SMTP(server_hostname=...)`` the greeting name; see :mod:`.protocol`.)
     ``clock``: seconds (the scenarios' notion of now; pass a simulated clock to skip waiting).
     ``on_message(stored)``: called (in the server thread) once a message passed rules and
-    scenario; return a reply string to answer that instead of 250 (a non-2xx is not kept).
+    scenario, before its reply is known (``stored.reply`` is ""); return a reply string to
+    answer that instead of 250 (a non-2xx is not kept).
     """
 
     def __init__(
@@ -500,8 +197,18 @@ class DebugServer:
         max_recipients: int = 100,
         clock: Callable[[], float] = time.monotonic,
         on_message: Callable[[StoredMessage], str | None] | None = None,
+        tls: bool | str = False,
+        require_starttls: bool = False,
+        certificate: str = "valid",
         **scenario_options: Any,
     ) -> None:
+        if tls not in (False, True, "starttls", "implicit"):
+            raise ValueError(f"tls must be False, True (STARTTLS) or 'implicit' (got {tls!r})")
+        if certificate not in CERTIFICATES:
+            raise ValueError(f"certificate must be one of {', '.join(CERTIFICATES)} (got {certificate!r})")
+        self.tls: str | None = "implicit" if tls == "implicit" else ("starttls" if tls else None)
+        self.require_starttls = bool(require_starttls and self.tls == "starttls")
+        self.certificate = certificate
         self.host = _check_host(host)
         self.port = int(port)
         self.hostname = hostname
@@ -510,32 +217,29 @@ class DebugServer:
         self.max_recipients = int(max_recipients)
         self.clock = clock
         self.on_message = on_message
-        self._rules: list[Rule] = []
         self.scenario = make_scenario(scenario, **scenario_options)
         self.max_size = self.scenario.max_size or max_size
         self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
         self._requested_port = self.port
-        self._controller: _Controller | None = None
+        self._controller: LessonController | None = None
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._records: list[_Record] = []
         self._messages: list[StoredMessage] = []
-        self._live: set[_SessionSMTP] = set()
+        self._live: set[LessonSMTP] = set()
         self._connections = 0
         self._maildir_box: stdlib_mailbox.Maildir | None = None
         self.scenario.attach(self)
-        self._plans = {point: _Plan(hooks=(hook,)) for point, hook in self.scenario.hooks().items()}
+        self._dispatcher = Dispatcher(self.scenario.hooks())
         for rule in rules:
             self.add_rule(rule)
-        self._auth_offered = self.scenario.offers_auth
-        keywords = tuple(_CONFIG["ehlo_keywords"]) + tuple(self.scenario.extensions)
-        self._ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
+        self._side = _ServerSide(self, self._dispatcher)
 
     # --- rules ------------------------------------------------------------------
     @property
     def rules(self) -> tuple[Rule, ...]:
         """The rules, in the order they are checked (add more with :meth:`add_rule`)."""
-        return tuple(self._rules)
+        return self._dispatcher.rules
 
     def add_rule(self, rule: Rule | Sequence[Any]) -> Rule:
         """Check ``rule`` after the existing rules (and before the scenario); returns it.
@@ -545,61 +249,56 @@ class DebugServer:
         """
         if not isinstance(rule, Rule):
             rule = Rule(*rule)
-        with self._lock:
-            position = len(self._rules)
-            self._rules.append(rule)
-            plans = dict(self._plans)
-            plan = plans.get(rule.point) or _Plan()
-            plans[rule.point] = plan.with_rule(position, rule, self._rule_decider(rule))
-            self._plans = plans  # one assignment: the server thread sees old or new, whole
+        self._dispatcher.add_rule(rule)
         return rule
-
-    @staticmethod
-    def _rule_decider(rule: Rule) -> Decider:
-        point = rule.point
-
-        def decide(session: Session, envelope: Envelope | None, *args: Any) -> str | None:
-            sender = envelope.mail_from if envelope is not None else None
-            recipients: Sequence[str] = envelope.rcpt_tos if envelope is not None else ()
-            if point == "MAIL":
-                sender = args[0]
-            elif point == "RCPT":
-                recipients = (args[0],)
-            return rule.decide(point, sender=sender, recipients=recipients,
-                               connection=getattr(session, "number", 0))
-
-        return decide
 
     def _smtp_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = dict(
-            server_hostname=self.hostname,
+            server_hostname=self.hostname,  # aiosmtpd's name for our hostname
             ident=IDENT,
             data_size_limit=self.max_size,
             enable_SMTPUTF8=True,
             decode_data=False,
-            auth_require_tls=not self._auth_offered or self.scenario.require_tls,
+            auth_require_tls=(not self.scenario.offers_auth or self.scenario.require_tls
+                              or self.tls == "starttls"),  # AUTH only after STARTTLS
             authenticator=self._authenticate,
             ready_timeout=5.0,
         )
+        if self.tls == "starttls":  # RFC 3207: the STARTTLS keyword, and 530 before it if required
+            kwargs.update(tls_context=self._tls_context(), require_starttls=self.require_starttls)
+        elif self.tls == "implicit":  # RFC 8314: TLS from the first byte; the Controller wraps
+            kwargs.update(ssl_context=self._tls_context(), auth_require_tls=False)
         kwargs.update(self.scenario.smtp_options())
         return kwargs
+
+    def _tls_context(self) -> ssl.SSLContext:
+        name = WRONG_NAME if self.certificate == "wrong-name" else self.hostname
+        return local_ca().server_context(name, self.host, expired=self.certificate == "expired")
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate a client trusts to verify this server (a file in a temporary
+        folder, removed at exit); None when the server speaks no TLS."""
+        return local_ca().ca_path if self.tls else None
+
+    def client_context(self, *, verify: bool = True) -> ssl.SSLContext:
+        """An ``ssl`` context for a client of this server: trusts the local CA and checks the
+        name (``smtp.starttls(context=server.client_context())``)."""
+        return local_ca().client_context(verify=verify)
 
     # --- life cycle -------------------------------------------------------------
     def start(self) -> DebugServer:
         """Start listening (no-op if running); returns self."""
         if self._controller is not None:
             return self
-        controller = _Controller(self, _Handler(self), hostname=self.host,
-                                 port=self._requested_port, **self._smtp_kwargs())
-        self._controller = controller  # set first: the readiness probe must be recognised
+        controller = LessonController(self._side, Handler(self._side), hostname=self.host,
+                                      port=self._requested_port, **self._smtp_kwargs())
+        self._controller = controller
         try:
             controller.start()
         except BaseException:
             self._controller = None
-            if controller._thread is not None:
-                controller.stop(no_assert=True)
-            if not controller.loop.is_closed():
-                controller.loop.close()
+            controller.abandon()
             raise
         self.port = controller.port
         return self
@@ -620,7 +319,8 @@ class DebugServer:
         controller.stop()
         self.port = self._requested_port if self._requested_port else self.port
 
-    async def _close_sessions(self, live: list[_SessionSMTP]) -> None:
+    @staticmethod
+    async def _close_sessions(live: list[LessonSMTP]) -> None:
         for smtp in live:
             if smtp.transport is not None:
                 smtp.transport.close()
@@ -696,7 +396,7 @@ class DebugServer:
         transcript read right after the client's QUIT is complete."""
         deadline = time.monotonic() + timeout
         with self._idle:
-            while any(s._record is not None and s._record.ending for s in self._live):
+            while any(s.record is not None and s.record.ending for s in self._live):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
@@ -709,47 +409,27 @@ class DebugServer:
             self._messages.clear()
             self._connections = 0
             self.errors.clear()
-        for rule in self.rules:
-            rule.reset()
+        self._dispatcher.reset()
         self.scenario.reset()
 
-    # --- called from the server thread ----------------------------------------------
-    def _session_opened(self, smtp: _SessionSMTP, session: Session) -> _Record | None:
-        controller = self._controller
-        peer = session.peer
-        probe = controller.probe_addr if controller is not None else None
-        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
-            return None  # aiosmtpd's readiness probe: not a session
+    # --- called from the server thread (through _ServerSide) -------------------------
+    def _session_opened(self, smtp: LessonSMTP, session: Session) -> _Record:
         with self._lock:
             self._connections += 1
-            record = _Record(self._connections, _peer_text(peer), self.hostname)
+            record = _Record(self._connections, _peer_text(session.peer), self.hostname)
             self._records.append(record)
             self._live.add(smtp)
         session.number = record.number  # type: ignore[attr-defined]
         return record
 
-    def _session_closed(self, smtp: _SessionSMTP) -> None:
+    def _session_closed(self, smtp: LessonSMTP) -> None:
         with self._idle:
             self._live.discard(smtp)
             self._idle.notify_all()
 
-    def _decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
-        plan = self._plans.get(point)
-        if plan is None:
-            return None
-        deciders = plan.ordered
-        if plan.by_recipient:
-            recipients = args[:1] if point == "RCPT" else getattr(envelope, "rcpt_tos", ())
-            deciders = plan.for_recipients(recipients)
-        for decide in deciders:
-            reply = decide(session, envelope, *args)
-            if reply is not None:
-                return normalise_reply(reply)
-        return None
-
     def _end_of_data(self, session: Session, envelope: Envelope) -> str:
-        reply = self._decide("END-OF-DATA", session, envelope)
-        if reply is not None and reply[:1] != "2":
+        reply = self._dispatcher.decide("END-OF-DATA", session, envelope)
+        if reply is not None and class_of(reply) != 2:
             return reply
         with self._lock:
             number = len(self._messages) + 1
@@ -766,22 +446,23 @@ class DebugServer:
             reply = self.on_message(stored)
             if reply is not None:
                 reply = normalise_reply(reply)
-                if reply[:1] != "2":
+                if class_of(reply) != 2:
                     return reply
-        reply = reply or _REPLIES["END-OF-DATA"].format(number=number)
-        object.__setattr__(stored, "reply", reply)
-        self._keep(stored)
-        return reply
+        return self._keep(stored, reply)
 
-    def _keep(self, stored: StoredMessage) -> None:
+    def _keep(self, stored: StoredMessage, reply: str | None) -> str:
         with self._lock:
-            object.__setattr__(stored, "number", len(self._messages) + 1)
+            number = len(self._messages) + 1
+            stored = dataclasses.replace(
+                stored, number=number,
+                reply=reply or _REPLIES["END-OF-DATA"].format(number=number))
             self._messages.append(stored)
             if self.maildir:
                 if self._maildir_box is None:
                     self._maildir_box = stdlib_mailbox.Maildir(self.maildir, create=True)
                 self._maildir_box.add(stored.raw)
         self.scenario.message_stored(stored)
+        return stored.reply
 
     def _authenticate(self, smtp: SMTP, session: Session, envelope: Envelope,
                       mechanism: str, auth_data: Any) -> AuthResult:
@@ -791,7 +472,3 @@ class DebugServer:
         if reply is None:
             return AuthResult(success=True, auth_data=login)
         return AuthResult(success=False, handled=False, message=normalise_reply(reply))
-
-    def _loop_error(self, context: dict[str, Any]) -> None:
-        """The event loop's errors are kept, never printed (notebook cells stay clean)."""
-        self.errors.append(context.get("exception") or context.get("message"))

@@ -53,7 +53,7 @@ def message_text(subject: str = "Hello", to: str = RECIPIENT, body_lines: int = 
         "Date: Mon, 01 Jan 2024 12:00:00 +0000",
         "Message-ID: <demo@example.org>",
     ]
-    return "\r\n".join(headers + [""] + body[:max(body_lines, 1)]) + "\r\n"
+    return "\r\n".join([*headers, "", *body[:max(body_lines, 1)]]) + "\r\n"
 
 
 @dataclass
@@ -181,8 +181,3 @@ def _why_not(code: int) -> str:
         return f"{code} has no live demo yet (no scenario produces it from a realistic cause)"
     return f"{code} is not a reply code in smtplesson.BASIC_CODES, so there is nothing to demonstrate"
 
-
-def cause(code: int) -> str | None:
-    """In plain words, the cause demo(code) sets up."""
-    entry = DEMOS.get(int(code))
-    return entry.get("cause") if entry else None

@@ -1,8 +1,10 @@
 """Declarative reply rules: "answer this, at that point, for them, on the nth try".
 
 >>> Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net")
->>> Rule("CONNECT", "554 5.7.1 No SMTP service here")
->>> Rule("MAIL", "451 4.3.0 Try later", attempt=1)
+Rule('RCPT', '550 5.1.1 No such user', to='bob@example.net')
+>>> greylist = Rule("MAIL", "451 4.3.0 Try later", attempt=1)
+>>> greylist.decide("MAIL", sender="bob@example.org"), greylist.decide("MAIL", sender="bob@example.org")
+('451 4.3.0 Try later', None)
 """
 from __future__ import annotations
 
@@ -92,15 +94,6 @@ class Rule:
         self._attempts = _numbers(self.attempt, "attempt")
         self._connections = _numbers(self.connection, "connection")
         self._lock = threading.Lock()
-
-    @property
-    def exact_recipients(self) -> frozenset[str] | None:
-        """The recipient addresses this rule is limited to, when ``to`` names only whole
-        addresses (no "@domain"); else None.  The server indexes such rules by address."""
-        wanted = self._recipients
-        if wanted is None or any(a.startswith("@") for a in wanted):
-            return None
-        return wanted
 
     def decide(self, point: str, *, sender: str | None = None, recipients: Iterable[str] = (),
                connection: int = 0) -> str | None:

@@ -7,7 +7,7 @@ argument, and returns a reply string -- or None for the server's default behavio
 
     class NoBob(Scenario):
         "550 5.1.1 for bob: a real server checks its user table at RCPT."
-        def handle_RCPT(self, session, envelope, address):
+        def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
             if address.lower() == "bob@example.net":
                 return "550 5.1.1 <bob@example.net>: User unknown"
 
@@ -22,12 +22,30 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from .rules import POINTS
 from .rules import normalise_address as _addr
 
-__all__ = ["SCENARIOS", "Scenario", "make_scenario"]
+__all__ = ["SCENARIOS", "Envelope", "Scenario", "Session", "make_scenario"]
+
+
+class Session(Protocol):
+    """What a hook may read of the session (aiosmtpd's ``Session`` plus our ``number``)."""
+
+    peer: Any  # (ip, port) of the client
+    host_name: str | None  # the name the client gave in EHLO/HELO
+    authenticated: bool | None
+    auth_data: Any
+    number: int  # 1-based connection number on this server
+
+
+class Envelope(Protocol):
+    """What a hook may read of the envelope (aiosmtpd's ``Envelope``)."""
+
+    mail_from: str | None
+    rcpt_tos: list[str]
+    original_content: bytes | None  # the message, at END-OF-DATA
 
 
 def _domain(address: str) -> str:
@@ -64,12 +82,16 @@ class Scenario:
         self.server = server
 
     def hooks(self) -> dict[str, Callable[..., str | None]]:
-        """The hooks this scenario overrides, by point."""
+        """The hooks this scenario defines, by point (found by name, as aiosmtpd finds a
+        handler's ``handle_*`` methods); every other point keeps the default behaviour."""
         found: dict[str, Callable[..., str | None]] = {}
-        for point in POINTS:
-            name = "handle_" + point.replace("-", "_")
-            if getattr(type(self), name) is getattr(Scenario, name):
+        for name in dir(type(self)):
+            if not name.startswith("handle_"):
                 continue
+            point = name[len("handle_"):].replace("_", "-")
+            if point not in POINTS:
+                raise TypeError(f"{type(self).__name__}.{name}: no such point; hooks are "
+                                + ", ".join("handle_" + p.replace("-", "_") for p in POINTS))
             method = getattr(self, name)
             if point == "CONNECT":
                 found[point] = lambda session, envelope, _m=method: _m(session)
@@ -112,25 +134,6 @@ class Scenario:
     def __repr__(self) -> str:
         return f"<Scenario {self.name!r}: codes {', '.join(map(str, self.codes))}>"
 
-    # --- hooks (None = default behaviour) --------------------------------------------
-    def handle_CONNECT(self, session: Any) -> str | None: return None
-    def handle_EHLO(self, session: Any, envelope: Any, hostname: str) -> str | None: return None
-    def handle_HELO(self, session: Any, envelope: Any, hostname: str) -> str | None: return None
-    def handle_MAIL(self, session: Any, envelope: Any, address: str, options: list[str]) -> str | None: return None
-    def handle_RCPT(self, session: Any, envelope: Any, address: str) -> str | None: return None
-    def handle_DATA(self, session: Any, envelope: Any) -> str | None: return None
-    def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None: return None
-    def handle_RSET(self, session: Any, envelope: Any) -> str | None: return None
-    def handle_VRFY(self, session: Any, envelope: Any, address: str) -> str | None: return None
-    def handle_EXPN(self, session: Any, envelope: Any, arg: str) -> str | None: return None
-    def handle_HELP(self, session: Any, envelope: Any, arg: str) -> str | None: return None
-    def handle_NOOP(self, session: Any, envelope: Any, arg: str) -> str | None: return None
-    def handle_QUIT(self, session: Any, envelope: Any) -> str | None: return None
-    def handle_AUTH(self, session: Any, envelope: Any, mechanism: str) -> str | None: return None
-    def handle_STARTTLS(self, session: Any, envelope: Any) -> str | None: return None
-    def handle_ETRN(self, session: Any, envelope: Any, arg: str) -> str | None: return None
-    def handle_ATRN(self, session: Any, envelope: Any, arg: str) -> str | None: return None
-
 
 # --- recipients ------------------------------------------------------------------
 class UnknownUser(Scenario):
@@ -147,7 +150,7 @@ class UnknownUser(Scenario):
     def __init__(self, users: Iterable[str] = ("alice@example.net",)) -> None:
         self.users = {_addr(u) for u in users}
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         local_part = _addr(address).partition("@")[0]
         if self.is_local(address) and _addr(address) not in self.users and local_part != "postmaster":
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in local recipient table"
@@ -171,7 +174,7 @@ class UserNotLocal(_Moved):
     name = "user-not-local"
     codes = (551,)
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         new = self.moved.get(_addr(address))
         return f"551 5.1.6 User not local; please try <{new}>" if new else None
 
@@ -186,7 +189,7 @@ class Forwarded(_Moved):
     name = "forwarded"
     codes = (251,)
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         new = self.moved.get(_addr(address))
         return f"251 2.1.5 User not local; will forward to <{new}>" if new else None
 
@@ -214,10 +217,10 @@ class MailboxFull(Scenario):
     def _full(self, address: str) -> str:
         return f"552 5.2.2 <{address}>: Mailbox full (quota {self.quota} bytes)"
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         return self._full(address) if self.usage(address) >= self.quota else None
 
-    def handle_END_OF_DATA(self, session, envelope):
+    def handle_END_OF_DATA(self, session: Session, envelope: Envelope) -> str | None:
         size = len(envelope.original_content or b"")
         for rcpt in envelope.rcpt_tos:
             if self.usage(rcpt) + size > self.quota:
@@ -242,13 +245,14 @@ class StorageFull(Scenario):
     def used(self) -> int:
         return sum(m.size for m in self.server.messages)
 
-    def handle_MAIL(self, session, envelope, address, options):
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
         declared = next((int(o[5:]) for o in options if o.startswith("SIZE=") and o[5:].isdigit()), 0)
         if self.used() + declared > self.capacity or self.used() >= self.capacity:
             return "452 4.3.1 Insufficient system storage"
         return None
 
-    def handle_END_OF_DATA(self, session, envelope):
+    def handle_END_OF_DATA(self, session: Session, envelope: Envelope) -> str | None:
         if self.used() + len(envelope.original_content or b"") > self.capacity:
             return "452 4.3.1 Insufficient system storage"
         return None
@@ -268,7 +272,7 @@ class TooManyRecipients(Scenario):
     def __init__(self, limit: int = 3) -> None:
         self.limit = int(limit)
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         if len(envelope.rcpt_tos) >= self.limit:
             return f"452 4.5.3 Too many recipients (at most {self.limit} per message)"
         return None
@@ -292,7 +296,7 @@ class Greylisting(Scenario):
     def reset(self) -> None:
         self.first_seen.clear()
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         key = (_client_ip(session), _addr(envelope.mail_from or ""), _addr(address))
         now = self.now()
         first = self.first_seen.setdefault(key, now)
@@ -329,7 +333,7 @@ class RateLimit(Scenario):
         self.events[ip] = recent
         return len(recent)
 
-    def handle_CONNECT(self, session):
+    def handle_CONNECT(self, session: Session) -> str | None:
         if self.per != "connection":
             return None
         ip = _client_ip(session)
@@ -338,7 +342,8 @@ class RateLimit(Scenario):
         self.events[ip].append(self.now())
         return None
 
-    def handle_MAIL(self, session, envelope, address, options):
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
         ip = _client_ip(session)
         if self.per == "message" and self._count(ip) >= self.limit:
             return f"421 4.7.0 {self.hostname} Error: too many messages from {ip}, try again later"
@@ -371,7 +376,7 @@ class MailboxBusy(Scenario):
         for rcpt in stored.rcpt_tos:
             self.locked_until[_addr(rcpt)] = self.now() + self.hold
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         key = _addr(address)
         if key in self.busy or self.locked_until.get(key, -math.inf) > self.now():
             return f"450 4.2.1 <{address}>: Mailbox busy, try again later"
@@ -404,11 +409,12 @@ class BadMailboxName(Scenario):
             return "domain is not fully qualified"
         return None
 
-    def handle_MAIL(self, session, envelope, address, options):
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
         problem = self.problem(address)
         return f"553 5.1.7 <{address}>: Sender address rejected: {problem}" if problem else None
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         problem = self.problem(address)
         return f"553 5.1.3 <{address}>: Recipient address rejected: {problem}" if problem else None
 
@@ -428,7 +434,7 @@ class RelayDenied(Scenario):
             raise ValueError("code must be 550 or 554")
         self.code = code
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         if not self.is_local(address) and not getattr(session, "authenticated", False):
             return f"{self.code} 5.7.1 <{address}>: Relay access denied"
         return None
@@ -449,7 +455,7 @@ class ContentRejected(Scenario):
     def __init__(self, words: Iterable[str] = ("viagra", "lottery winner")) -> None:
         self.words = tuple(w.lower() for w in words)
 
-    def handle_END_OF_DATA(self, session, envelope):
+    def handle_END_OF_DATA(self, session: Session, envelope: Envelope) -> str | None:
         content = envelope.original_content or b""
         if self.EICAR in content:
             return "554 5.7.1 Message rejected: virus found (Eicar-Test-Signature)"
@@ -495,12 +501,24 @@ class ShuttingDown(Scenario):
             return None
         return f"421 4.3.2 {self.hostname} Service shutting down, closing transmission channel"
 
-    def handle_CONNECT(self, session): return self._reply("CONNECT")
-    def handle_EHLO(self, session, envelope, hostname): return self._reply("EHLO")
-    def handle_MAIL(self, session, envelope, address, options): return self._reply("MAIL")
-    def handle_RCPT(self, session, envelope, address): return self._reply("RCPT")
-    def handle_DATA(self, session, envelope): return self._reply("DATA")
-    def handle_END_OF_DATA(self, session, envelope): return self._reply("END-OF-DATA")
+    def handle_CONNECT(self, session: Session) -> str | None:
+        return self._reply("CONNECT")
+
+    def handle_EHLO(self, session: Session, envelope: Envelope, hostname: str) -> str | None:
+        return self._reply("EHLO")
+
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
+        return self._reply("MAIL")
+
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
+        return self._reply("RCPT")
+
+    def handle_DATA(self, session: Session, envelope: Envelope) -> str | None:
+        return self._reply("DATA")
+
+    def handle_END_OF_DATA(self, session: Session, envelope: Envelope) -> str | None:
+        return self._reply("END-OF-DATA")
 
 
 class Syntax(Scenario):
@@ -545,12 +563,13 @@ class Auth(Scenario):
         self.transition = set(transition)
         self.backend_down = backend_down
 
-    def handle_MAIL(self, session, envelope, address, options):
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
         if self.require_auth and not session.authenticated:
             return "530 5.7.0 Authentication required"
         return None
 
-    def handle_AUTH(self, session, envelope, mechanism):
+    def handle_AUTH(self, session: Session, envelope: Envelope, mechanism: str) -> str | None:
         if self.backend_down:
             return "454 4.7.0 Temporary authentication failure"
         if mechanism in self.weak:
@@ -580,12 +599,13 @@ class NullMX(Scenario):
     def __init__(self, null_mx: Iterable[str] = ("nomail.example",)) -> None:
         self.null_mx = {d.lower() for d in null_mx}
 
-    def handle_MAIL(self, session, envelope, address, options):
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
         if _domain(address) in self.null_mx:
             return f"550 5.7.27 <{address}>: Sender address has null MX"
         return None
 
-    def handle_RCPT(self, session, envelope, address):
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
         if _domain(address) in self.null_mx:
             return f"556 5.1.10 <{address}>: Recipient address has null MX"
         return None
@@ -601,7 +621,7 @@ class NoMailHost(Scenario):
     name = "no-mail-host"
     codes = (521,)
 
-    def handle_CONNECT(self, session):
+    def handle_CONNECT(self, session: Session) -> str | None:
         return f"521 5.3.2 {self.hostname} does not accept mail"
 
 
@@ -615,7 +635,7 @@ class NoService(Scenario):
     name = "no-service"
     codes = (554, 503)
 
-    def handle_CONNECT(self, session):
+    def handle_CONNECT(self, session: Session) -> str | None:
         return (f"554 5.7.1 {self.hostname} No SMTP service here: client host "
                 f"[{_client_ip(session)}] is on a blocklist")
 
@@ -643,8 +663,12 @@ class ParamsUnknown(Scenario):
                     "notifications cannot be generated right now")
         return None
 
-    def handle_MAIL(self, session, envelope, address, options): return self._dsn(session)
-    def handle_RCPT(self, session, envelope, address): return self._dsn(session)
+    def handle_MAIL(self, session: Session, envelope: Envelope,
+                    address: str, options: list[str]) -> str | None:
+        return self._dsn(session)
+
+    def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
+        return self._dsn(session)
 
 
 class Vrfy(Scenario):
@@ -663,7 +687,7 @@ class Vrfy(Scenario):
         self.reveal = reveal
         self.users = tuple(users)
 
-    def handle_VRFY(self, session, envelope, address):
+    def handle_VRFY(self, session: Session, envelope: Envelope, address: str) -> str | None:
         if not self.reveal:
             return None
         wanted = _addr(address)
@@ -682,7 +706,7 @@ class Help(Scenario):
 
     name = "help"
     codes = (214, 504)
-    TOPICS = {
+    TOPICS: ClassVar[dict[str, list[str]]] = {
         "": ["This is a debug SMTP server for lessons; it keeps mail, never delivers it.",
              "Commands: EHLO HELO MAIL RCPT DATA RSET VRFY NOOP QUIT HELP",
              "Send HELP <command> for one command."],
@@ -691,7 +715,7 @@ class Help(Scenario):
         "DATA": ["DATA, then the message, then a line with a single dot."],
     }
 
-    def handle_HELP(self, session, envelope, arg):
+    def handle_HELP(self, session: Session, envelope: Envelope, arg: str) -> str | None:
         lines = self.TOPICS.get(arg.upper())
         if lines is None:
             return f"504 5.5.4 HELP topic not recognised: {arg}"
@@ -708,7 +732,7 @@ class Status(Scenario):
     name = "status"
     codes = (211,)
 
-    def handle_HELP(self, session, envelope, arg):
+    def handle_HELP(self, session: Session, envelope: Envelope, arg: str) -> str | None:
         if arg:
             return None
         server = self.server
@@ -736,7 +760,7 @@ class Etrn(Scenario):
         self.waiting = dict(waiting if waiting is not None else {"example.org": 2})
         self.queue_down = queue_down
 
-    def handle_ETRN(self, session, envelope, arg):
+    def handle_ETRN(self, session: Session, envelope: Envelope, arg: str) -> str | None:
         node = arg.strip()
         if not node:
             return "501 5.5.4 Syntax: ETRN <domain>"
@@ -774,7 +798,7 @@ class Odmr(Scenario):
     def authenticate(self, session, mechanism, login, password):
         return None if self.users.get(login) == password else "535 5.7.8 Authentication credentials invalid"
 
-    def handle_ATRN(self, session, envelope, arg):
+    def handle_ATRN(self, session: Session, envelope: Envelope, arg: str) -> str | None:
         if not session.authenticated:
             return "530 5.7.0 Authentication required"
         login = session.auth_data if isinstance(session.auth_data, str) else ""

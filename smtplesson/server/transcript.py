@@ -10,20 +10,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..codes.syntax import code_of, is_last_line
+
 __all__ = ["Line", "Transcript"]
-
-#: kinds of line in a transcript
-KINDS = ("reply", "command", "auth", "data")
-
 
 @dataclass(frozen=True)
 class Line:
     """One line of a session, without its CRLF."""
 
-    direction: str  # "C" client -> server, "S" server -> client
+    direction: str  # "C" client -> server, "S" server -> client, "T" the TLS handshake
     time: float  # seconds since the session started
     text: str  # the exact line (undecodable bytes shown as \\xNN)
-    kind: str = ""  # "reply", "command", "auth" (answer to a 334 challenge) or "data"
+    kind: str = ""  # "reply", "command", "auth" (answer to a 334 challenge), "data" or "tls"
 
     @property
     def verb(self) -> str:
@@ -35,8 +33,7 @@ class Line:
     @property
     def code(self) -> int | None:
         """The reply code of a server line, else None."""
-        head = self.text[:3]
-        return int(head) if self.direction == "S" and head.isdigit() else None
+        return code_of(self.text) if self.direction == "S" else None
 
 
 Event = tuple[str, float, Any]  # (direction, monotonic time, bytes or str)
@@ -52,6 +49,9 @@ def _split_events(events: Sequence[Event], start: float) -> list[tuple[str, floa
     pending = b""
     pending_time = 0.0
     for direction, when, payload in events:
+        if direction == "T":  # a TLS handshake finished: one line saying what was agreed
+            out.append(("T", when - start, str(payload)))
+            continue
         if direction == "S":
             text = payload if isinstance(payload, str) else _decode(payload)
             for line in text.split("\r\n"):
@@ -75,11 +75,15 @@ def _classify(raw: Iterable[tuple[str, float, str]]) -> tuple[Line, ...]:
     in_data = False
     challenged = False
     for direction, when, text in raw:
+        if direction == "T":
+            lines.append(Line(direction, round(when, 6), text, "tls"))
+            continue
         if direction == "S":
             kind = "reply"
-            if text[3:4] != "-":  # last line of a reply
-                in_data = text.startswith("354")
-                challenged = text.startswith("334")
+            if is_last_line(text):
+                code = code_of(text)
+                in_data = code == 354
+                challenged = code == 334
         elif in_data:
             kind = "data"
             if text == ".":
@@ -127,7 +131,7 @@ class Transcript:
         return cls(_events=tuple(events), _start=start, **kw)
 
     @cached_property
-    def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
+    def lines(self) -> tuple[Line, ...]:
         """Every line of the session, in order."""
         return _classify(_split_events(self._events or (), self._start))
 
@@ -142,7 +146,7 @@ class Transcript:
                 sent.append(line)
                 continue
             reply.append(line)
-            if line.text[3:4] != "-":
+            if is_last_line(line.text):
                 pairs.append((tuple(sent), tuple(reply)))
                 sent, reply = [], []
         if sent or reply:
@@ -202,10 +206,10 @@ class Transcript:
         from ..views.transcript import fold_note
 
         for line, hidden in self.visible_lines(full):
-            if hidden:
+            if line is None:
                 out.append(f" -> {fold_note(hidden)}")
                 continue
-            arrow = "<- " if line.direction == "S" else " ->"
+            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
             stamp = f"[{line.time:8.3f}] " if times else ""
             out.append(f"{stamp}{arrow} {line.text}".rstrip())
         if self.closed_by:
@@ -235,7 +239,10 @@ class Transcript:
         return transcript_html(self, full=full)
 
     def _repr_html_(self) -> str:
-        return self.html()
+        """In a notebook each code's legend entry shows once per kernel (no repeated glossary)."""
+        from ..views.transcript import EXPLAINED, transcript_html
+
+        return transcript_html(self, explained=EXPLAINED)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for JSON)."""
@@ -244,8 +251,8 @@ class Transcript:
             "closed_by": self.closed_by,
             "notes": list(self.notes),
             "lines": [
-                {"direction": l.direction, "time": l.time, "text": l.text, "kind": l.kind}
-                for l in self.lines
+                {"direction": ln.direction, "time": ln.time, "text": ln.text, "kind": ln.kind}
+                for ln in self.lines
             ],
         }
 

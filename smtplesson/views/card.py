@@ -8,48 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..codes.classes import ENHANCED_CLASSES
+from ..codes.registry import EnhancedCode, ReplyCode
+from ..codes.syntax import class_of
+from ._html import BORDER, FG, FG_MUTED, FONT, WARN, box, callout, rows
+from ._html import code as html_code
 from .palette import CLASS_STYLE, badge, style_for
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ..codes.registry import EnhancedCode, ReplyCode
+    from ..codes.explanation import Explanation
 
-FG = "var(--jp-ui-font-color1, #1f1f1f)"
-FG_MUTED = "var(--jp-ui-font-color2, #555)"
-BG = "var(--jp-layout-color1, #fff)"
-BG_SOFT = "var(--jp-layout-color2, #f3f3f3)"
-BORDER = "var(--jp-border-color2, #c8c8c8)"
-FONT = "var(--jp-ui-font-family, system-ui, sans-serif)"
-MONO = "var(--jp-code-font-family, monospace)"
-WARN = "var(--jp-warn-color1, #d08b00)"  # borders only: text keeps the theme's own colours
 MAX_ECHO = 160  # characters of the learner's text echoed back in messages
-
-
-def _box(body: str, *, accent: str, css_class: str, attrs: str = "") -> str:
-    """The card frame: theme-aware background, a coloured left edge."""
-    return (
-        f'<div class="smtpl-card {css_class}"{attrs} style="box-sizing:border-box;max-width:62em;'
-        f"margin:4px 0;padding:8px 12px;border:1px solid {BORDER};border-left:6px solid {accent};"
-        f"border-radius:6px;background:{BG};color:{FG};font-family:{FONT};font-size:var(--jp-ui-font-size1,13px);"
-        f'line-height:1.45">{body}</div>'
-    )
-
-
-def _rows(rows: Iterable[tuple[str, str]]) -> str:
-    """A two-column label/value grid; rows with an empty value are left out."""
-    cells = "".join(
-        f'<div style="color:{FG_MUTED};font-weight:600">{escape(label)}</div><div>{value}</div>'
-        for label, value in rows if value
-    )
-    return (
-        '<div style="display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;'
-        f'margin-top:6px">{cells}</div>'
-    )
-
-
-def _code(text: str) -> str:
-    return f'<code style="font-family:{MONO};background:{BG_SOFT};padding:0 3px;border-radius:3px">{escape(text)}</code>'
 
 
 def _list(items: Iterable[str]) -> str:
@@ -62,14 +33,6 @@ def _list(items: Iterable[str]) -> str:
     return f'<ul style="margin:0;padding-left:1.2em">{lis}</ul>'
 
 
-def _callout(label: str, text: str, css_class: str) -> str:
-    return (
-        f'<div class="{css_class}" style="margin-top:8px;padding:5px 8px;border-radius:4px;'
-        f'background:{BG_SOFT};color:{FG};border:1px solid {WARN};border-left:4px solid {WARN}">'
-        f"<strong>⚠ {escape(label)}:</strong> {escape(text)}</div>"
-    )
-
-
 def _head(code_badge: str, title: str, sub: str = "") -> str:
     sub_html = f'<div style="color:{FG_MUTED};margin-top:2px">{sub}</div>' if sub else ""
     return (
@@ -78,71 +41,62 @@ def _head(code_badge: str, title: str, sub: str = "") -> str:
     )
 
 
-def _class_line(digit: str) -> str:
-    style = CLASS_STYLE.get(int(digit)) if digit.isdigit() else None
-    if style is None:
+def _class_line(reply_code: int) -> str:
+    style = style_for(reply_code)
+    if style.digit not in CLASS_STYLE:
         return ""
     return f"{style.short} {escape(style.label)} — outcome: <strong>{escape(style.outcome)}</strong>"
 
 
-def _enhanced_items(codes: Iterable[str]) -> list[str]:
-    from ..codes.registry import enhanced
-
-    items = []
-    for text in codes:
-        info = enhanced(text)
-        title = f" {escape(info.title)}" if info else ""
-        items.append(f"{badge(text, label=False)}{title}")
-    return items
+def _enhanced_items(entries: Iterable[tuple[str, EnhancedCode | None]]) -> list[str]:
+    return [f"{badge(text, label=False)}{f' {escape(info.title)}' if info else ''}"
+            for text, info in entries]
 
 
 def reply_code_card(code: ReplyCode) -> str:
     """The full reference card of one basic reply code."""
-    digits = str(code.code)
-    rows = [
-        ("Class", _class_line(digits[0])),
+    items = [
+        ("Class", _class_line(code.code)),
         ("Second digit", escape(code.second_digit)),
         ("Meaning", escape(code.meaning)),
         ("What the sender should do", escape(code.action)),
-        ("Returned after", ", ".join(_code(c) for c in code.commands)),
+        ("Returned after", ", ".join(html_code(c) for c in code.commands)),
         ("Common causes", _list(escape(c) for c in code.causes)),
-        ("Related enhanced codes", _list(_enhanced_items(code.enhanced))),
+        ("Related enhanced codes", _list(_enhanced_items(code.enhanced_entries))),
         ("Defined in", escape("; ".join([code.reference, *code.see_also]))),
     ]
-    body = _head(badge(code.code, title=code.kind), code.title) + _rows(rows)
+    body = _head(badge(code.code, title=code.kind), code.title) + rows(items)
     if code.misreading:
-        body += _callout("Common misreading", code.misreading, "smtpl-misreading")
-    return _box(body, accent=style_for(code.code).border, css_class="smtpl-code-card",
+        body += callout("Common misreading", code.misreading, "smtpl-misreading")
+    return box(body, accent=style_for(code.code).border, css_class="smtpl-code-card",
                 attrs=f' data-code="{code.code}"')
 
 
 def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
     """The reference card of one enhanced status code (class-free "X.2.2")."""
-    from ..codes.registry import BASIC_CODES
-
-    klass = (typed or "").strip()[:1]
-    shown = code.with_class(klass) if klass in "245" and klass else code.code
-    forms = " ".join(badge(code.with_class(k), label=True) for k in "245")
+    klass = class_of(typed) if typed else None
+    shown = code.with_class(klass) if klass is not None and klass in ENHANCED_CLASSES else code.code
+    forms = " ".join(badge(code.with_class(k), label=True) for k in ENHANCED_CLASSES)
     basics = [
-        f"{badge(n, label=False)} {escape(BASIC_CODES[n].title)}" if n in BASIC_CODES else badge(n)
-        for n in code.basic_codes
+        f"{badge(n, label=False)} {escape(info.title)}" if info is not None else badge(n)
+        for n, info in code.basic_entries
     ]
-    rows = [
+    items = [
         ("Subject", escape(f"X.{code.subject}.x — {code.subject_name}")),
         ("Meaning", escape(code.meaning)),
         ("In each class", forms),
         ("Usually travels with", _list(basics)),
         ("Defined in", escape(code.reference)),
     ]
-    body = _head(badge(shown, label=klass in "245" and bool(klass)), code.title,
-                 "An enhanced status code (RFC 3463): class.subject.detail") + _rows(rows)
-    return _box(body, accent=style_for(shown).border, css_class="smtpl-enhanced-card",
+    body = _head(badge(shown, label=klass in ENHANCED_CLASSES), code.title,
+                 "An enhanced status code (RFC 3463): class.subject.detail") + rows(items)
+    return box(body, accent=style_for(shown).border, css_class="smtpl-enhanced-card",
                 attrs=f' data-code="{escape(shown, quote=True)}"')
 
 
-def entry_card(entry: Any, typed: str | None = None) -> str:
+def entry_card(entry: ReplyCode | EnhancedCode, typed: str | None = None) -> str:
     """The card for whatever lookup() returned: a ReplyCode or an EnhancedCode."""
-    if isinstance(getattr(entry, "code", None), int):
+    if isinstance(entry, ReplyCode):
         return reply_code_card(entry)
     return enhanced_code_card(entry, typed)
 
@@ -154,14 +108,15 @@ def _echo(text: str) -> str:
     return escape(one_line)
 
 
-def explanation_card(explanation: Any, basic: ReplyCode | None = None) -> str:
+def explanation_card(explanation: Explanation, basic: ReplyCode | None = None) -> str:
     """An explained reply or bounce line (``views.explanation``), then the code's reference card."""
     from .explanation import explanation_html
 
     exp = explanation
     attrs = (
         f'data-code="{exp.code or ""}" data-enhanced="{escape(exp.enhanced or "", quote=True)}" '
-        f'data-category="{escape(exp.category, quote=True)}" data-outcome="{escape(exp.outcome or "", quote=True)}"'
+        f'data-category="{escape(exp.category, quote=True)}" '
+        f'data-outcome="{escape(exp.outcome or "", quote=True)}"'
     )
     reference = ""
     if basic is not None:  # folded, so the explanation and the buttons below stay in view
@@ -180,7 +135,7 @@ def message_card(title: str, text: str = "", *, kind: str = "info") -> str:
     body = f'<strong class="smtpl-card-title">{icon} {escape(title)}</strong>'
     if text:
         body += f'<div style="margin-top:4px;color:{FG_MUTED}">{escape(text)}</div>'
-    return _box(body, accent=accent, css_class=f"smtpl-message smtpl-{kind}")
+    return box(body, accent=accent, css_class=f"smtpl-message smtpl-{kind}")
 
 
 def _looks_like(query: str) -> str:
@@ -200,7 +155,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if hidden:
         return message_card(
             f"No match in the classes you selected for “{shown}”",
-            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — turn the class filters back on to see "
+            f"{hidden} match{'es' if hidden != 1 else ''} in other classes — "
+            "turn the class filters back on to see "
             f"{'them' if hidden != 1 else 'it'}.",
         )
     shape = _looks_like(query)
@@ -215,7 +171,8 @@ def no_match_card(query: str, hidden: int = 0) -> str:
     if shape == "enhanced":
         return message_card(
             f"{shown} is not a registered enhanced status code",
-            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, e.g. 5.1.1 or 4.7.1.",
+            "Enhanced codes look like class.subject.detail: class 2, 4 or 5, subject 0–7, "
+            "e.g. 5.1.1 or 4.7.1.",
         )
     return message_card(
         f"Nothing matches “{shown}”",

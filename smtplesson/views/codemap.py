@@ -1,8 +1,5 @@
-"""HTML pieces of the code map: row and column headers, and a static (non-clickable) map.
-
-The clickable map is the widget ``smtplesson.widgets.code_map``; it uses these
-headers. ``code_map_html`` is the same grid as plain HTML (for static pages and
-for the widget's text-free fallback).
+"""HTML pieces of the code map (the widget ``smtplesson.widgets.code_map``): the grid of
+codes by first and second digit, and the row and column headers.
 """
 from __future__ import annotations
 
@@ -10,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from .card import BORDER, FG, FG_MUTED, FONT
+from ._html import FG, FG_MUTED, FONT
 from .palette import CLASS_STYLE, badge
 
 
@@ -18,8 +15,7 @@ def grid(codes: Iterable[int]) -> dict[tuple[int, int], list[int]]:
     """Codes grouped by (first digit, second digit), each group sorted."""
     cells: dict[tuple[int, int], list[int]] = {}
     for code in sorted(codes):
-        text = str(code)
-        cells.setdefault((int(text[0]), int(text[1])), []).append(code)
+        cells.setdefault((code // 100, code // 10 % 10), []).append(code)
     return cells
 
 
@@ -47,24 +43,4 @@ def row_header(digit: int) -> str:
         f'<div class="smtpl-map-row" style="font-family:{FONT};color:{FG};line-height:1.3">'
         f"{badge(style.short, title=style.label)}<br>"
         f'<span style="color:{FG_MUTED};font-size:0.9em">outcome: {escape(style.outcome)}</span></div>'
-    )
-
-
-def code_map_html(codes: Mapping[int, Any], structure: Mapping[str, Any]) -> str:
-    """The whole map as a static HTML table (codes as labelled badges)."""
-    cells = grid(codes)
-    cols = columns(structure, cells)
-    head = "".join(f'<th style="padding:4px">{column_header(d, structure)}</th>' for d in cols)
-    rows = []
-    for first in sorted(CLASS_STYLE):
-        tds = []
-        for second in cols:
-            items = "<br>".join(
-                badge(c, title=getattr(codes[c], "title", ""), label=False) for c in cells.get((first, second), [])
-            )
-            tds.append(f'<td style="padding:4px;vertical-align:top;border-top:1px solid {BORDER}">{items}</td>')
-        rows.append(f'<tr><th style="padding:4px;text-align:left">{row_header(first)}</th>{"".join(tds)}</tr>')
-    return (
-        f'<table class="smtpl-codemap" style="border-collapse:collapse;font-family:{FONT};color:{FG}">'
-        f'<tr><th></th>{head}</tr>{"".join(rows)}</table>'
     )

@@ -1,26 +1,32 @@
 """Pictures (HTML) and plain text of a message's journey through a MailNetwork, and of the network.
 
-Pure functions over duck-typed model objects (``TrackedMessage``, ``MailNetwork``): hops left to
-right, each hand-over labelled with its reply (colour *and* symbol, code and class name), retries
-listed under their hop with simulated times, and a timeline bar when a copy waited in a queue.
+Pure functions of the objects they draw (a ``TrackedMessage`` and its fates, a ``MailNetwork``):
+hops left to right, each hand-over labelled with its reply (colour *and* symbol, code and class
+name), retries listed under their hop with simulated times, and a timeline bar when a copy
+waited in a queue.
 Times are relative to the network's start (``+10 min``): no absolute dates, no ports.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ..codes.syntax import REPLY_LINE
+from ._html import BG, BORDER, FG, FG_MUTED, FONT, MONO
 from .palette import UNKNOWN_STYLE, badge, style_for
 
-__all__ = ["journey_html", "journey_text", "messages_html", "network_html", "network_text"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..relay.layout import Host
+    from ..relay.network import MailNetwork
+    from ..relay.tracking import Attempt, RecipientFate, TrackedMessage
 
-_FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;"
-_FG = "color:var(--jp-ui-font-color1,inherit);"
-_MUTED = "color:var(--jp-ui-font-color2,#777);"
-_BOX = ("border:1px solid var(--jp-border-color1,#8888);border-radius:6px;"
-        "background:var(--jp-layout-color1,transparent);")
-_MONO = "font-family:var(--jp-code-font-family,monospace);"
+__all__ = ["journey_html", "journey_text", "network_html", "network_text"]
+
+_FONT = f"font-family:{FONT};font-size:13px;"
+_FG = f"color:{FG};"
+_MUTED = f"color:{FG_MUTED};"
+_BOX = f"border:1px solid {BORDER};border-radius:6px;background:{BG};"
+_MONO = f"font-family:{MONO};"
 _STATUS = {  # status -> (class digit for colours, symbol text)
     "delivered": (2, "✓ delivered"),
     "bounced": (5, "✗ bounced"),
@@ -29,29 +35,33 @@ _STATUS = {  # status -> (class digit for colours, symbol text)
 
 
 # ---------------------------------------------------------------- helpers
-def _label(track: Any, when: float) -> str:
+def _label(track: TrackedMessage, when: float) -> str:
     return track.clock.label(when)
 
 
-def _roles(track: Any) -> dict[str, str]:
-    return getattr(track, "roles", {}) or {}
+def _duplicates(fate: RecipientFate) -> str:
+    n = fate.duplicates
+    if not n:
+        return ""
+    return (f"{n + 1} copies: a reply was lost after the final '.', the sender could not know "
+            f"and sent again (RFC 5321 §6.1, RFC 1047)")
 
 
 class _Skipped:
     """Stands for a run of identical retries folded in the picture."""
 
-    def __init__(self, runs: list[Any]) -> None:
+    def __init__(self, runs: list[Attempt]) -> None:
         self.runs = runs
         self.time = runs[0].time
 
-    def text(self, track: Any) -> str:
+    def text(self, track: TrackedMessage) -> str:
         return (f"… {len(self.runs)} more tries with the same reply, "
                 f"{_label(track, self.runs[0].time)} to {_label(track, self.runs[-1].time)} …")
 
 
-def _fold(attempts: list[Any], keep: int = 2) -> list[Any]:
+def _fold(attempts: list[Attempt], keep: int = 2) -> list[Attempt | _Skipped]:
     """Runs of more than ``2 * keep + 1`` identical replies from the same server are folded."""
-    out: list[Any] = []
+    out: list[Attempt | _Skipped] = []
     i = 0
     while i < len(attempts):
         j = i
@@ -61,14 +71,14 @@ def _fold(attempts: list[Any], keep: int = 2) -> list[Any]:
             j += 1
         run = attempts[i:j + 1]
         if len(run) > 2 * keep + 1:
-            out += run[:keep] + [_Skipped(run[keep:-keep])] + run[-keep:]
+            out += [*run[:keep], _Skipped(run[keep:-keep]), *run[-keep:]]
         else:
             out += run
         i = j + 1
     return out
 
 
-def _reply_badge(attempt: Any) -> str:
+def _reply_badge(attempt: Attempt) -> str:
     code = attempt.code
     if code is not None:
         return badge(code, title=attempt.reply, label=False)
@@ -86,7 +96,7 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _timeline(track: Any, attempts: list[Any]) -> str:
+def _timeline(track: TrackedMessage, attempts: list[Attempt]) -> str:
     """A bar from the first to the last attempt with a marker per attempt (only if time passed)."""
     times = [a.time for a in attempts]
     span = max(times) - min(times)
@@ -117,7 +127,7 @@ def _timeline(track: Any, attempts: list[Any]) -> str:
             f'margin-bottom:12px">{"".join(marks)}</div>{ends}</div>')
 
 
-def _outcome_cell(fate: Any) -> str:
+def _outcome_cell(fate: RecipientFate) -> str:
     digit, text = _STATUS.get(fate.status, (0, fate.status))
     st = style_for(digit) if digit else UNKNOWN_STYLE
     detail = ""
@@ -134,12 +144,14 @@ def _outcome_cell(fate: Any) -> str:
         detail = "waiting for the next retry"
     elif fate.status == "rejected":
         detail = "refused at submission: the mail client shows the error"
+    if fate.duplicates:
+        detail += f"<div>{escape(_duplicates(fate))}</div>"
     return (f'<span style="display:inline-block;padding:2px 6px;border-radius:4px;'
             f'border:1px solid {st.border};background:{st.bg};color:{st.fg};font-weight:bold">'
             f'{escape(text)}</span><div style="font-size:11px;margin-top:2px">{detail}</div>')
 
 
-def _cell(track: Any, attempts: list[Any], show_server: bool) -> str:
+def _cell(track: TrackedMessage, attempts: list[Attempt], show_server: bool) -> str:
     if not attempts:
         return f'<span style="{_MUTED}">—</span>'
     lines = []
@@ -153,26 +165,25 @@ def _cell(track: Any, attempts: list[Any], show_server: bool) -> str:
         data = f' data-reply-code="{code}"' if code else ""
         text = _reply_text(a)
         note = f'<div style="{_MUTED}font-size:11px">{escape(a.note)}</div>' if a.note else ""
+        stage = (f' <span style="{_MUTED}">(at {escape(a.stage)})</span>'
+                 if a.stage and code and code >= 400 else "")
         lines.append(
             f'<div style="margin:1px 0 3px 0"{data}>'
             f'<span style="{_MONO}{_MUTED}font-size:11px;display:inline-block;min-width:52px">'
             f"{escape(_label(track, a.time))}</span> {_reply_badge(a)}{server}"
             f'<div style="{_MONO}font-size:11px;max-width:300px;white-space:normal" '
             f'title="{escape(a.reply, quote=True)}">{escape(_short(text, 70))}'
-            f'{(" <span style=" + chr(34) + _MUTED + chr(34) + ">(at " + escape(a.stage) + ")</span>") if a.stage and code and code >= 400 else ""}'
-            f"</div>{note}</div>")
+            f"{stage}</div>{note}</div>")
     return "".join(lines)
 
 
-def _reply_text(a: Any) -> str:
+def _reply_text(a: Attempt) -> str:
     """The reply without its code (the badge shows it)."""
-    text = a.reply
-    if a.code is not None:
-        text = text[4:]
-    return text
+    start = REPLY_LINE.match(a.reply)
+    return a.reply[start.end():] if start else a.reply
 
 
-def _columns(fates: list[Any]) -> list[str]:
+def _columns(fates: list[RecipientFate]) -> list[str]:
     """Hop columns, named by the client that hands the message on, in order of appearance."""
     cols: list[str] = []
     for fate in fates:
@@ -182,8 +193,8 @@ def _columns(fates: list[Any]) -> list[str]:
     return cols
 
 
-def _header(track: Any, client: str, fates: list[Any]) -> str:
-    roles = _roles(track)
+def _header(track: TrackedMessage, client: str, fates: list[RecipientFate]) -> str:
+    roles = track.roles
     servers: list[str] = []
     for fate in fates:
         for a in fate.attempts:
@@ -197,10 +208,10 @@ def _header(track: Any, client: str, fates: list[Any]) -> str:
             + " / ".join(name(s) for s in servers))
 
 
-def journey_html(track: Any) -> str:
+def journey_html(track: TrackedMessage) -> str:
     """One message: a row per recipient, a column per hop (left to right), every reply met
     with its simulated time, retries stacked in their hop, a queue timeline under the row."""
-    fates = [track.fate(r) for r in track.recipients]
+    fates = list(track.fate().values())
     cols = _columns(fates)
     th = ('style="text-align:left;vertical-align:bottom;padding:4px 8px;font-size:12px;'
           'border-bottom:1px solid var(--jp-border-color1,#8888)"')
@@ -247,18 +258,13 @@ def _legend() -> str:
             + " · times are simulated, from the network's start</div>")
 
 
-def messages_html(tracks: Iterable[Any]) -> str:
-    """Several journeys one below the other."""
-    return "".join(journey_html(t) for t in tracks)
-
-
-def journey_text(track: Any) -> str:
+def journey_text(track: TrackedMessage) -> str:
     """The same journey as plain text (for the terminal and for ``print``)."""
     out = [f"{track.id}  {track.sender or '<>'} -> {', '.join(track.recipients)}  "
            f"\"{track.subject}\""]
-    for r in track.recipients:
-        fate = track.fate(r)
-        out.append(f"  {r}: {fate.status.upper()}")
+    for r, fate in track.fate().items():
+        dup = f"  ({_duplicates(fate)})" if fate.duplicates else ""
+        out.append(f"  {r}: {fate.status.upper()}{dup}")
         for a in _fold(fate.attempts):
             if isinstance(a, _Skipped):
                 out.append(f"    {'':>9}  {a.text(track)}")
@@ -274,21 +280,21 @@ def journey_text(track: Any) -> str:
     return "\n".join(out)
 
 
-def network_text(net: Any) -> str:
+def network_text(net: MailNetwork) -> str:
     """Hosts, MX records and mailboxes of a network, as text."""
     out = ["Hosts:"]
     for h in net.hosts:
         state = "" if h.state == "up" else f"  [{h.state}]"
         out.append(f"  {h.role:<4} {h.name:<20} {h.about}{state}")
     out.append("MX records (stub DNS):")
-    out += ["  " + line for line in net.dns.zone_text().splitlines()]
+    out += ["  " + line for line in net.dns.zone_text("MX").splitlines()]
     out.append("Mailboxes: " + ", ".join(net.users))
     return "\n".join(out)
 
 
-def network_html(net: Any) -> str:
+def network_html(net: MailNetwork) -> str:
     """The whole network: the sending side, then each recipient domain with its MX records."""
-    by_domain: dict[str, list[Any]] = {}
+    by_domain: dict[str, list[Host]] = {}
     for h in net.hosts:
         by_domain.setdefault(h.domain, []).append(h)
     cols = []
@@ -311,11 +317,12 @@ def network_html(net: Any) -> str:
             f'flex-wrap:wrap;align-items:flex-start">{"".join(cols)}</div>{legend}</div>')
 
 
-def _host_card(h: Any) -> str:
+def _host_card(h: Host) -> str:
     down = h.state != "up"
     st = style_for(5) if down else None
     border = f"border:1px dashed {st.border};" if st else ""
-    state = f' <span style="color:{st.fg};background:{st.bg};padding:0 4px">✗ {escape(h.state)}</span>' if st else ""
+    state = (f' <span style="color:{st.fg};background:{st.bg};padding:0 4px">✗ {escape(h.state)}</span>'
+             if st else "")
     return (f'<div style="{_BOX}{border}padding:3px 6px;margin-top:4px">'
             f'<b>{escape(h.role)}</b> '
             f'<span style="{_MONO}">{escape(h.name)}</span>{state}'

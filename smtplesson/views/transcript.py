@@ -10,11 +10,16 @@ from html import escape
 from typing import Any
 
 from ..codes.registry import BASIC_CODES
+from ..codes.syntax import code_of, is_last_line
+from ._html import FADED, MONO
 from .palette import badge, style_for
 
-_FONT = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
+_FONT = f"font-family:{MONO};font-size:12px"
 _GRID = "display:grid;grid-template-columns:minmax(12em,1fr) 4.5em minmax(16em,1.4fr);column-gap:6px"
-_MUTED = "opacity:0.7"
+_MUTED = FADED
+
+#: codes whose legend entry this kernel has shown (a notebook explains each code once)
+EXPLAINED: set[int] = set()
 
 
 def fold_note(hidden: int) -> str:
@@ -64,7 +69,9 @@ def _short_title(code: int | None) -> str:
     return info.title if info is not None else ""
 
 
-def _rows(transcript: Any, full: bool) -> list[str]:
+def _exchanges(transcript: Any, full: bool) -> list[tuple[int | None, list[str]]]:
+    """(reply code, grid rows) per exchange: the client's lines, then the reply they got."""
+    out: list[tuple[int | None, list[str]]] = []
     rows: list[str] = []
     pending: list[str] = []
     reply: list[str] = []
@@ -82,21 +89,65 @@ def _rows(transcript: Any, full: bool) -> list[str]:
             pending.append(line.text)
             continue
         flush_client()
+        if line.direction == "T":  # the TLS handshake, between both sides
+            rows.append(f'<div style="grid-column:1 / -1;text-align:center;{_MUTED}">'
+                        f"🔒 {escape(line.text)}</div>")
+            continue
         reply.append(line.text)
-        if line.text[3:4] != "-":
-            head = reply[0][:3]
-            code = int(head) if head.isdigit() else None
+        if is_last_line(line.text):
+            code = code_of(reply[0])
             rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code))
-            reply.clear()
+            out.append((code, rows))
+            rows, reply = [], []
     flush_client()
     if reply:
         rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None))
-    return rows
+    if rows:
+        out.append((None, rows))
+    return out
 
 
-def _legend(codes: list[int]) -> str:
+def _routine(code: int | None) -> bool:
+    """A reply that went as planned (2xx, 3xx): folded away when something failed."""
+    return code is not None and 200 <= code < 400
+
+
+def _fold(run: list[tuple[int | None, list[str]]]) -> str:
+    codes = " ".join(str(code) for code, _ in run)
+    rows = "".join(row for _, part in run for row in part)
+    return (f'<details style="grid-column:1/-1"><summary style="cursor:pointer;{_MUTED}">'
+            f"{len(run)} routine exchanges ({codes}): click to show</summary>"
+            f'<div style="{_GRID};row-gap:5px">{rows}</div></details>')
+
+
+def _rows(transcript: Any, full: bool) -> list[str]:
+    """The diagram's rows. When a reply failed (4xx, 5xx), runs of two or more routine
+    exchanges fold into a click-to-show ``<details>`` so the failure stands out."""
+    exchanges = _exchanges(transcript, full)
+    if full or all(_routine(code) for code, _ in exchanges):
+        return [row for _, part in exchanges for row in part]
+    out: list[str] = []
+    run: list[tuple[int | None, list[str]]] = []
+    for code, part in [*exchanges, (0, [])]:  # a sentinel flushes the last run
+        if _routine(code):
+            run.append((code, part))
+            continue
+        if len(run) >= 2:
+            out.append(_fold(run))
+        else:
+            out.extend(row for _, p in run for row in p)
+        run = []
+        out.extend(part)
+    return out
+
+
+def _legend(codes: list[int], explained: set[int] | None) -> str:
     items = []
     for code in dict.fromkeys(codes):
+        if explained is not None:
+            if code in explained:
+                continue
+            explained.add(code)
         info = _code_info(code)
         style = style_for(code)
         if info is None:
@@ -107,14 +158,18 @@ def _legend(codes: list[int]) -> str:
         items.append(f'<li style="margin:2px 0">{badge(code, label=False)} {text}</li>')
     if not items:
         return ""
-    return (f'<div style="margin-top:6px"><b>Reply codes in this session</b>'
+    title = "Reply codes in this session" if explained is None else "Reply codes new here"
+    return (f'<div style="margin-top:6px"><b>{title}</b>'
             f'<ul style="margin:2px 0 0 0;padding-left:1.2em;list-style:none">{"".join(items)}</ul></div>')
 
 
-def transcript_html(transcript: Any, full: bool = False) -> str:
+def transcript_html(transcript: Any, full: bool = False, explained: set[int] | None = None) -> str:
     """The sequence diagram of one session, as a self-contained HTML string.
 
-    The message body is folded to "… (n more message lines)" unless ``full``.
+    The message body is folded to "… (n more message lines)" and, when a reply failed, the
+    routine exchanges fold away (click to show), unless ``full``. The legend under the
+    diagram explains each code once: with ``explained`` (codes already explained, updated
+    here) it lists only the codes new to it.
     """
     header = (
         f'<div style="{_GRID};font-weight:bold;border-bottom:1px solid rgba(128,128,128,.5);'
@@ -130,5 +185,5 @@ def transcript_html(transcript: Any, full: bool = False) -> str:
         footer += f'<div style="margin-top:4px">⚠ {escape(note)}</div>'
     return (
         f'<div class="smtpl-transcript" style="{_FONT};line-height:1.35;max-width:62em">'
-        f"{header}{body}{footer}{_legend(transcript.codes)}</div>"
+        f"{header}{body}{footer}{_legend(transcript.codes, explained)}</div>"
     )

@@ -1,12 +1,13 @@
 """The explorer and the code map in real JupyterLab, in real (headless) chromium.
 
 Screenshots go to artifacts/ (explorer-552.png, explorer-bounce.png, explorer-live.png,
-codemap.png, explorer-dark.png).
+codemap.png, explorer-dark.png, explorer-bounce-mail.png, explorer-eml.png).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from jlab import JupyterLab, open_notebook, outputs_have_errors, run_all, screen
 from smtplesson.codes import BASIC_CODES
 
 NOTEBOOK = "browser/explorer.ipynb"
+BOUNCES = Path(__file__).parents[1] / "unit" / "data" / "bounces"
 BOUNCE = (
     "host mx.example.com[203.0.113.5] said: 550-5.1.1 The email account that you tried to reach "
     "does not exist. Please try double-checking the recipient's email address for typos or "
@@ -117,6 +119,36 @@ def test_explorer_in_jupyterlab(explorer_page: tuple[Any, list[str]]) -> None:
     outside = [u for u in requests if urlsplit(u).hostname not in ("127.0.0.1", None) and not u.startswith(("data:", "blob:"))]
     assert not outside, outside[:5]
     assert time.monotonic() - started < 60
+
+
+def test_a_whole_bounce_pasted_or_opened_shows_its_recipients(
+        explorer_page: tuple[Any, list[str]]) -> None:
+    page, _requests = explorer_page
+    ex = _explorer(page)
+    bounce_card = ex.locator(".smtpl-bounce-widget")
+
+    # pasting a whole mail (headers, blank line, body) into the mail box: a card per recipient
+    mail = ex.locator(".smtpl-mail textarea")
+    mail.fill((BOUNCES / "exim" / "unknown-user-two.eml").read_text())
+    cards = bounce_card.locator(".smtpl-bounce-recipient")
+    cards.nth(1).wait_for()
+    assert cards.count() == 2
+    shown = bounce_card.inner_text()
+    assert "nobody@unknown-user-two.test" in shown and "ghost@unknown-user-two.test" in shown
+    assert "550" in shown and "5.1.1" in shown and "RCPT" in shown
+    mail.scroll_into_view_if_needed()
+    screenshot(page, "explorer-bounce-mail")
+
+    # opening a saved .eml with the file picker
+    with page.expect_file_chooser() as chooser:
+        ex.locator(".smtpl-upload").click()
+    chooser.value.set_files(str(BOUNCES / "postfix" / "mailbox-full.eml"))
+    bounce_card.get_by_text("Read mailbox-full.eml").wait_for()
+    shown = bounce_card.inner_text()
+    assert "bob@mailbox-full.test" in shown and "5.2.2" in shown
+    assert bounce_card.locator(".smtpl-bounce-recipient").count() == 1
+    screenshot(page, "explorer-eml")
+    assert not outputs_have_errors(page)
 
 
 def test_cards_readable_in_the_dark_theme(explorer_page: tuple[Any, list[str]]) -> None:

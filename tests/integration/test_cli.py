@@ -137,3 +137,31 @@ def test_relay_demo_tells_the_three_fates():
     assert "451 4.7.1 <carol@example.net>" in out and "+10 min" in out
     assert "Action: failed" in out and "Status: 5.1.1" in out
     assert "Return-Path: <alice@example.com>" in out and out.count("Received: from") == 3
+
+
+@pytest.mark.parametrize("flag", ["--tls", "--implicit-tls"])
+def test_serve_with_tls_prints_the_ca_to_trust_and_the_handshake(flag: str) -> None:
+    import smtplib
+    import ssl
+
+    proc = subprocess.Popen([sys.executable, "-m", "smtplesson", "serve", flag],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    try:
+        banner = [proc.stdout.readline() for _ in range(3)]
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", banner[0]).group(1))
+        ca = re.search(r"trust (\S+)", banner[2]).group(1)
+        context = ssl.create_default_context(cafile=ca)
+        if flag == "--tls":
+            with smtplib.SMTP("127.0.0.1", port, local_hostname="client.example") as c:
+                c.starttls(context=context)
+                c.noop()
+        else:
+            with smtplib.SMTP_SSL("127.0.0.1", port, local_hostname="client.example", context=context) as c:
+                c.noop()
+        seen = ""
+        while "== TLS handshake: TLSv1" not in seen:
+            seen += proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=TIMEOUT)

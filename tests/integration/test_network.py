@@ -11,9 +11,9 @@ import pytest
 from smtplesson.cli import cli_relay_demo
 from smtplesson.clock import SimClock, format_elapsed
 from smtplesson.codes.dsn import read_dsn
-from smtplesson.relay.mx import MXTable
 from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
 from smtplesson.relay.queue import RetryPolicy
+from smtplesson.relay.zone import Zone
 from smtplesson.server.rules import Rule
 
 ALICE = "alice@example.com"
@@ -67,8 +67,9 @@ def test_simclock_is_deterministic_and_formats_dates():
 
 
 def test_mx_table_orders_by_preference_and_knows_null_mx():
-    table = MXTable({"example.net": [[20, "mx2.example.net"], [10, "MX1.example.net"]],
-                     "nomail.example": [[0, "."]]})
+    table = Zone().mx
+    table.set("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
+    table.set("nomail.example", [[0, "."]])
     assert table.lookup("EXAMPLE.NET.").hosts == ["mx1.example.net", "mx2.example.net"]
     null = table.lookup("nomail.example")
     assert null.null and null.hosts == [] and null.error.startswith("556 5.1.10")
@@ -107,7 +108,7 @@ def test_clean_delivery_path_and_headers(net, loopback_only):
     assert len(box) == 1
     msg = box[0]
     assert msg["Return-Path"] == f"<{ALICE}>"
-    assert list(msg.keys())[0] == "Return-Path"
+    assert next(iter(msg.keys())) == "Return-Path"
     received = [" ".join(str(v).split()) for v in msg.get_all("Received")]
     parsed = [RECEIVED.match(r) for r in received]
     assert all(parsed), received
@@ -305,6 +306,28 @@ def test_a_bounce_is_never_bounced(net):
     made = [m for m in net.messages if m.is_bounce]
     assert len(made) == 1 and net.settled
     assert net.mailbox("ghost@example.com") == [] and net.dsns(ALICE) == []
+
+
+def test_a_host_transforms_what_it_accepts():
+    """The per-message point that signing and authentication checks use: each step sees the
+    arrival (who sent it, after AUTH or not) and returns the message it passes on."""
+    seen = []
+
+    def scanned(arrival, message: bytes) -> bytes:
+        seen.append((arrival.host.name, arrival.helo, arrival.authenticated, arrival.recipients))
+        return f"X-Scanned: by {arrival.host.name}\r\n".encode() + message
+
+    with MailNetwork() as net:
+        net.add_transform("smtp.example.com", scanned)
+        net.add_transform("mx1.example.net", scanned)
+        with pytest.raises(ValueError):
+            net.add_transform("mua.example.com", scanned)
+        net.send(ALICE, "bob@example.net")
+        copy = net.mailbox("bob@example.net")[0]
+        assert copy.get_all("X-Scanned") == ["by mx1.example.net", "by smtp.example.com"]
+        assert list(copy.keys())[:3] == ["Return-Path", "X-Scanned", "Received"]
+        assert seen == [("smtp.example.com", "mua.example.com", True, ("bob@example.net",)),
+                        ("mx1.example.net", "relay.example.com", False, ("bob@example.net",))]
 
 
 # --------------------------------------------------------------------------- the headline story

@@ -52,7 +52,8 @@ def test_unknown_user():
 def test_user_not_local_and_forwarded():
     with DebugServer("user-not-local") as srv, pytest.raises(smtplib.SMTPRecipientsRefused) as info:
         send(srv, to=["carol@example.net"])
-    assert info.value.recipients["carol@example.net"] == (551, b"5.1.6 User not local; please try <carol@example.org>")
+    assert info.value.recipients["carol@example.net"] == (
+        551, b"5.1.6 User not local; please try <carol@example.org>")
     with DebugServer("forwarded") as srv:
         assert send(srv, to=["carol@example.net"]) == {}  # 251 counts as accepted
         assert srv.messages[0].rcpt_tos == ("carol@example.net",)
@@ -168,7 +169,8 @@ def test_relay_denied(code):
         assert send(srv, to=["alice@example.net"]) == {}
         with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
             send(srv, to=["dave@example.org"])
-    assert info.value.recipients["dave@example.org"] == (code, b"5.7.1 <dave@example.org>: Relay access denied")
+    assert info.value.recipients["dave@example.org"] == (
+        code, b"5.7.1 <dave@example.org>: Relay access denied")
 
 
 def test_content_rejected():
@@ -334,7 +336,8 @@ def test_custom_scenario_subclass():
             return "550 5.1.1 no bob" if address.startswith("bob@") else None
 
     with DebugServer(NoBob()) as srv:
-        assert send(srv, to=["bob@example.net", "al@example.net"]) == {"bob@example.net": (550, b"5.1.1 no bob")}
+        assert send(srv, to=["bob@example.net", "al@example.net"]) == {
+            "bob@example.net": (550, b"5.1.1 no bob")}
 
 
 def test_greylisting_wait_is_exact_on_a_large_clock() -> None:

@@ -246,12 +246,12 @@ def test_ten_kilobytes_of_log_are_quick(ex: widgets.Explorer) -> None:
 
 
 def test_a_failing_model_becomes_a_message(ex: widgets.Explorer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import smtplesson.codes.registry
+    import smtplesson.codes.search
 
     def broken(_query: str) -> list[object]:
         raise RuntimeError("registry on fire")
 
-    monkeypatch.setattr(smtplesson.codes.registry, "lookup", broken)
+    monkeypatch.setattr(smtplesson.codes.search, "lookup", broken)
     ex.query.value = "552"  # must not raise
     assert "something went wrong" in card_text(ex) and "registry on fire" in card_text(ex)
 
@@ -338,14 +338,14 @@ def test_code_map_groups_by_class_and_second_digit() -> None:
     cmap = widgets.code_map()
     seconds = sorted({int(d) for d in STRUCTURE["second_digit"]} | {c // 10 % 10 for c in BASIC_CODES})
     headers = cmap.grid.children[1 : 1 + len(seconds)]
-    for digit, header in zip(seconds, headers):
+    for digit, header in zip(seconds, headers, strict=True):
         assert f"x{digit}z" in header.value and STRUCTURE["second_digit"][str(digit)]["name"] in header.value
     width = 1 + len(seconds)
     rows = [cmap.grid.children[i : i + width] for i in range(width, len(cmap.grid.children), width)]
     assert len(rows) == len(CLASS_STYLE)
-    for first, row in zip(sorted(CLASS_STYLE), rows):
+    for first, row in zip(sorted(CLASS_STYLE), rows, strict=True):
         assert CLASS_STYLE[first].label in row[0].value
-        for second, cell in zip(seconds, row[1:]):
+        for second, cell in zip(seconds, row[1:], strict=True):
             codes = sorted(int(b.description.split()[1]) for b in cell.children)
             assert codes == sorted(c for c in BASIC_CODES if c // 100 == first and c // 10 % 10 == second)
 
@@ -401,3 +401,40 @@ def test_an_update_is_fast_in_the_kernel(ex: widgets.Explorer) -> None:
         ex.query.value = text
         times.append(time.perf_counter() - start)
     assert median(times) < 0.01, f"median {median(times) * 1000:.1f} ms per update"
+
+
+# --------------------------------------------------------------------------- whole bounce mails
+BOUNCES = __import__("pathlib").Path(__file__).parents[1] / "unit" / "data" / "bounces"
+
+
+def test_a_pasted_bounce_mail_shows_a_card_per_recipient(ex: widgets.Explorer) -> None:
+    ex.mail.value = (BOUNCES / "exim" / "unknown-user-two.eml").read_text()
+    assert ex.bounce.kind == "dsn" and ex.bounce.format == "exim"
+    html = ex.bounce_card.value
+    assert html.count("smtpl-bounce-recipient") == 2
+    assert "nobody@unknown-user-two.test" in html and "ghost@unknown-user-two.test" in html
+    ex.mail.value = ""
+    assert ex.bounce is None and ex.bounce_card.value == ""
+
+
+def test_an_uploaded_eml_is_read(ex: widgets.Explorer) -> None:
+    import datetime
+
+    content = (BOUNCES / "documented" / "gmail-address-not-found.eml").read_bytes()
+    ex.upload.value = ({"name": "gmail.eml", "type": "message/rfc822", "size": len(content),
+                        "content": memoryview(content), "last_modified": datetime.datetime.now()},)
+    assert ex.bounce.format == "gmail"
+    assert "gmail.eml" in ex.bounce_card.value and "musaib.example@gmail.com" in ex.bounce_card.value
+
+
+def test_a_whole_mail_in_the_lookup_box_is_read_as_a_bounce(ex: widgets.Explorer) -> None:
+    ex.query.value = (BOUNCES / "postfix" / "mailbox-full.eml").read_text()
+    assert "whole mail" in ex.card.value
+    assert ex.bounce.recipients[0].status == "5.2.2"
+
+
+def test_ordinary_mail_and_garbage_say_so(ex: widgets.Explorer) -> None:
+    ex.mail.value = "From: a@example.org\nSubject: hi\n\nhello"
+    assert ex.bounce.kind == "not-a-bounce" and "Not a bounce" in ex.bounce_card.value
+    ex.show_bounce(b"\x00\xff" * 5000)
+    assert "binary" in ex.bounce_card.value

@@ -86,3 +86,10 @@ def test_classes_come_from_structure_json() -> None:
     assert OUTCOMES == {2: "success", 3: "continue", 4: "retry", 5: "bounce"}
     assert classes.reply_class_of("451 try later").outcome == "retry"  # type: ignore[union-attr]
     assert classes.enhanced_class_of("X.1.1") is None
+
+
+def test_class_free_is_the_registry_key() -> None:
+    from smtplesson.codes import ENHANCED_CODES
+
+    assert syntax.class_free("5.1.1") == "X.1.1" == syntax.class_free("X.1.1")
+    assert all(syntax.class_free(code) == code for code in ENHANCED_CODES)

@@ -50,7 +50,7 @@ def test_text_is_swaks_like_without_times_and_folds_the_body():
 
 
 def test_html_sequence_diagram():
-    html = session()._repr_html_()
+    html = session().html()
     assert "client" in html and "server mx.example.net" in html
     assert "550" in html and "permanent negative" in html and "positive completion" in html
     assert "──▶" in html and "◀──" in html
@@ -63,7 +63,7 @@ def test_full_shows_the_whole_body_in_text_and_html():
     from smtplesson.views.transcript import transcript_html
 
     t = session()
-    assert t._repr_html_() == transcript_html(t) == t.html()
+    assert transcript_html(t) == t.html()
     for full in (t.text(full=True), transcript_html(t, full=True), t.html(full=True)):
         assert "body line 0" in full and "body line 11" in full and "more message line" not in full
     assert "body line 11" not in t.text() and "body line 11" not in t.html()
@@ -83,3 +83,39 @@ def test_transcript_of_garbage_never_raises():
     t = Transcript.from_events([("S", 0.0, "not a reply"), ("C", 0.1, b"\x00\x01")], 0.0)
     assert t.replies == [] and t.codes == []
     assert str(t) and t._repr_html_()
+
+
+def test_a_failure_folds_the_routine_exchanges_into_details():
+    from smtplesson.views.transcript import transcript_html
+
+    t = session()  # 220 250 250 250 550 354 250 221: the 550 matters
+    html = transcript_html(t)
+    assert html.count("<details") == 2, "220-250-250-250 before, 354-250-221 after the 550"
+    assert "4 routine exchanges (220 250 250 250): click to show" in html
+    before, _, after = html.partition("User unknown")
+    assert "<details" in before and before.rindex("</details>") > before.rindex("<details")
+    assert "3 routine exchanges (354 250 221)" in after
+    assert "<details" not in transcript_html(t, full=True)
+
+
+def test_a_clean_session_is_not_folded():
+    from smtplesson.views.transcript import transcript_html
+
+    with DebugServer() as srv:
+        with smtplib.SMTP(srv.host, srv.port, local_hostname="client.example.org") as c:
+            c.sendmail("bob@example.org", ["alice@example.net"], MSG)
+        srv.wait_idle()
+        t = srv.transcript
+    assert "<details" not in transcript_html(t)
+
+
+def test_the_legend_explains_each_code_once_per_kernel():
+    from smtplesson.views.transcript import transcript_html
+
+    t = session()
+    explained: set[int] = set()
+    first = transcript_html(t, explained=explained)
+    again = transcript_html(t, explained=explained)
+    assert "Reply codes new here" in first and explained == {220, 250, 354, 550, 221}
+    assert "Reply codes" not in again, "every code is explained already"
+    assert "Reply codes in this session" in transcript_html(t)  # no set: the whole legend

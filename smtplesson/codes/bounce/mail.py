@@ -1,0 +1,328 @@
+"""A mail as the readers see it: parsed once, with its texts decoded and bounded.
+
+``load`` takes bytes, str, an ``email.message.Message``, a path or a binary file, with
+LF, CRLF or CR-only line endings, and never raises: what cannot be read becomes a
+:class:`Mail` whose ``problem`` says why.  Input beyond :data:`LIMIT` bytes is cut (the
+report parts come first; what is cut is the tail of the returned message).
+"""
+from __future__ import annotations
+
+import email
+import email.header
+import email.parser
+import os
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from functools import cached_property
+from typing import Any
+
+__all__ = ["LIMIT", "Mail", "load"]
+
+#: bytes of a mail that are read; the rest (attachments of the original) is cut
+LIMIT = 2 * 1024 * 1024
+#: characters of one line that are kept (RFC 5322 §2.1.1 allows 998)
+LINE_LIMIT = 16 * 1024
+#: MIME boundary lines that are read (a real bounce has a handful)
+BOUNDARY_LIMIT = 1000
+#: characters of one header value that are kept
+HEADER_LIMIT = 4096
+#: characters of human-readable text scanned by the text readers
+TEXT_LIMIT = 64 * 1024
+
+_HEADER_PARSER = email.parser.Parser()
+_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status",
+                           "text/delivery-status", "text/global-delivery-status",
+                           "message/x-delivery-status"})
+_HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
+                            "text/global-headers", "message/global-headers"})
+_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>",
+                  re.I | re.S)
+_MESSAGE_PART = re.compile(
+    rb"^(content-type:[ \t]*)message/(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])",
+    re.I | re.M)
+_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+@dataclass
+class Mail:
+    """One mail, parsed: top-level headers, human text, report parts, the original."""
+
+    message: Message
+    raw: str  # the whole mail, decoded leniently, "\n" line ends
+    problem: str = ""  # why it could not be read well (cut, undecodable ...)
+    status_texts: list[str] = field(default_factory=list)  # message/delivery-status bodies
+    feedback_texts: list[str] = field(default_factory=list)  # message/feedback-report bodies
+    original_headers: Message | None = None
+    _texts: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str:
+        """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent."""
+        return self.headers.get(name.lower(), "")
+
+    @cached_property
+    def content_type(self) -> str:
+        return self.message.get_content_type()
+
+    @cached_property
+    def report_type(self) -> str:
+        """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
+        if self.content_type != "multipart/report":
+            return ""
+        return str(self.message.get_param("report-type", "") or "").lower()
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """The top-level headers, decoded, one line each (the first of a repeated name)."""
+        found: dict[str, str] = {}
+        for name, value in self.message.items()[:200]:
+            found.setdefault(name.lower(), header_text(value))
+        return found
+
+    @cached_property
+    def lower_headers(self) -> dict[str, str]:
+        return {name: value.lower() for name, value in self.headers.items()}
+
+    @cached_property
+    def subject(self) -> str:
+        return self.header("Subject")
+
+    @cached_property
+    def sender(self) -> str:
+        return self.header("From")
+
+    @cached_property
+    def text(self) -> str:
+        """The human-readable part(s) written by the reporting system, "\n" line ends."""
+        if self._texts:
+            text = "\n\n".join(self._texts)
+        else:  # a broken or single-part mail: its body as it is
+            _, _, text = self.raw.partition("\n\n")
+        return text[:TEXT_LIMIT]
+
+    @cached_property
+    def lower_text(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def body(self) -> str:
+        """The whole mail after its top-level headers (for reports whose MIME is broken)."""
+        return self.raw.partition("\n\n")[2]
+
+
+def header_text(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" in text:
+        try:
+            text = str(email.header.make_header(email.header.decode_header(text)))
+        except Exception:  # a broken encoded word: keep the raw text
+            pass
+    text = " ".join(text[:HEADER_LIMIT].split())
+    return text
+
+
+def load(source: Any) -> Mail:
+    """``source`` as a :class:`Mail`; never raises."""
+    problem = ""
+    if isinstance(source, Message):
+        try:
+            data = source.as_bytes()
+        except Exception:
+            data = _lenient_bytes(source)
+    else:
+        data, problem = _read(source)
+    if len(data) > LIMIT:
+        data = data[:LIMIT]
+        problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if len(data) > LINE_LIMIT:
+        lines = data.split(b"\n")
+        if max(map(len, lines)) > LINE_LIMIT:
+            data = b"\n".join(line[:LINE_LIMIT] for line in lines)
+            problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
+    data = _as_text_parts(_without_returned_body(data))
+    cut = _nth(data, b"\n--", BOUNDARY_LIMIT)
+    if cut >= 0:  # thousands of MIME parts: the stdlib parser nests them all
+        data = data[:cut]
+        problem = problem or f"only the first {BOUNDARY_LIMIT} MIME boundaries were read"
+    if data.startswith(b"From ") and b"\n" in data:  # an mbox "From " separator line
+        data = data.partition(b"\n")[2]
+    data = data.lstrip(b"\n")
+    if not data.strip():
+        problem = problem or "the mail is empty"
+    try:
+        message = email.message_from_bytes(data)
+    except Exception as exc:  # the stdlib parser is lenient; this is a last resort
+        message = Message()
+        problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"
+    raw = data.decode("utf-8", "replace")
+    if "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
+        problem = "the mail is binary data, not text" + (f" ({problem})" if problem else "")
+    mail = Mail(message, raw, problem)
+    try:
+        _collect(mail, message, depth=0)
+    except Exception as exc:
+        mail.problem = mail.problem or f"a MIME part could not be read ({type(exc).__name__})"
+    return mail
+
+
+def _as_text_parts(data: bytes) -> bytes:
+    """``message/delivery-status`` and ``message/rfc822`` parts declared as text: the stdlib would
+    parse each status block and the returned message as messages of their own; the readers
+    need their text and headers only, so the parser is spared that work."""
+    if b"essage/" not in data:
+        return data
+    return _MESSAGE_PART.sub(_text_type, data)
+
+
+def _text_type(match: re.Match[bytes]) -> bytes:
+    kind = match.group(2).lower()
+    return match.group(1) + (b"text/rfc822-headers" if kind in (b"rfc822", b"global") else b"text/" + kind)
+
+
+def _without_returned_body(data: bytes) -> bytes:
+    """The mail up to the end of the returned message's headers, when nothing follows that the
+    readers need (a report part): its body is what most of a bounce's bytes are, and unread."""
+    low = data.lower()
+    at = low.find(b"content-type: message/rfc822")
+    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
+        return data
+    part_head = data.find(b"\n\n", at)
+    if part_head < 0:
+        return data
+    original_head = data.find(b"\n\n", part_head + 2)
+    return data if original_head < 0 else data[:original_head + 2]
+
+
+def _nth(data: bytes, needle: bytes, n: int) -> int:
+    """Where the n-th occurrence of ``needle`` starts, or -1 when there are fewer."""
+    if data.count(needle) < n:
+        return -1
+    at = -1
+    for _ in range(n):
+        at = data.find(needle, at + 1)
+    return at
+
+
+def _read(source: Any) -> tuple[bytes, str]:
+    """(bytes, problem) of bytes, str, a path or a binary file."""
+    try:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return bytes(source), ""
+        if isinstance(source, os.PathLike) or (
+                isinstance(source, str) and "\n" not in source and len(source) < 4096
+                and source.strip() and os.path.isfile(source)):
+            with open(source, "rb") as handle:
+                return handle.read(LIMIT + 1), ""
+        if isinstance(source, str):
+            return source.encode("utf-8", "surrogateescape"), ""
+        if hasattr(source, "read"):
+            data = source.read(LIMIT + 1)
+            if isinstance(data, str):
+                data = data.encode("utf-8", "surrogateescape")
+            return bytes(data or b""), ""
+        if source is None:
+            return b"", "nothing to read (None)"
+        return b"", f"cannot read a mail from {type(source).__name__}"
+    except (OSError, ValueError, TypeError) as exc:
+        return b"", f"the mail could not be read: {exc}"
+
+
+def _lenient_bytes(message: Message) -> bytes:
+    try:
+        return message.as_string().encode("utf-8", "replace")
+    except Exception:
+        return b""
+
+
+def _collect(mail: Mail, part: Message, depth: int) -> None:
+    """Walk the MIME tree: report parts anywhere, human text outside returned messages."""
+    if depth > 12:
+        return
+    ctype = part.get_content_type()
+    if ctype in _STATUS_TYPES:  # parsed by the stdlib into header blocks: not a container
+        mail.status_texts.append(_part_text(part))
+        return
+    if ctype == "message/feedback-report":
+        mail.feedback_texts.append(_part_text(part))
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            for sub in payload[:64]:
+                if isinstance(sub, Message):
+                    if ctype in _MESSAGE_TYPES or ctype == "message/partial":
+                        _collect_returned(mail, sub, depth + 1)
+                    else:
+                        _collect(mail, sub, depth + 1)
+        return
+    if ctype in _HEADERS_TYPES or ctype in _MESSAGE_TYPES:
+        if mail.original_headers is None:
+            mail.original_headers = _headers_of(_part_text(part))
+    elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
+        if part.get_filename() and depth > 0:
+            return
+        text = _part_text(part)
+        if ctype == "text/html":
+            text = html_to_text(text)
+        if text.strip():
+            mail._texts.append(text)
+    elif ctype.startswith("text/") and not mail._texts and depth == 0:
+        mail._texts.append(_part_text(part))
+
+
+def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
+    """A returned message: keep its headers; it is not the bounce's own text."""
+    if mail.original_headers is None:
+        mail.original_headers = sub
+    # a DSN forwarded as an attachment still counts when the mail has none of its own
+    if not mail.status_texts and depth <= 2 and sub.get_content_type() == "multipart/report":
+        for inner in sub.walk():
+            if inner.get_content_type() in _STATUS_TYPES:
+                mail.status_texts.append(_part_text(inner))
+
+
+def _part_text(part: Message) -> str:
+    """A leaf part's content as text, decoded (transfer encoding, then charset)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/delivery-status parsed into header blocks
+        return "\n".join(_block_text(b) for b in payload if isinstance(b, Message))
+    raw = part.get_payload(decode=True)
+    if not isinstance(raw, bytes):
+        return str(payload or "")
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = raw.decode(charset, "replace")
+    except LookupError:
+        text = raw.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _block_text(block: Message) -> str:
+    lines = [f"{name}: {value}" for name, value in block.items()]
+    body = block.get_payload()
+    if isinstance(body, str) and body.strip():
+        lines.append(body)
+    return "\n".join(lines) + "\n"
+
+
+def _headers_of(text: str) -> Message:
+    return _HEADER_PARSER.parsestr(text.lstrip("\n").partition("\n\n")[0] + "\n\n", headersonly=True)
+
+
+def _tag_break(match: re.Match[str]) -> str:
+    tag = match.group(0)[:3].lower()
+    return "\n" if tag == "<br" or tag[:2] == "</" else ""
+
+
+def html_to_text(html: str) -> str:
+    """Rough text of an HTML part: tags out, entities decoded, blank runs squeezed."""
+    from html import unescape
+
+    text = _TAG.sub(_tag_break, html[:TEXT_LIMIT * 2])
+    text = unescape(text).replace("\xa0", " ")
+    return _BLANKS.sub("\n\n", text)

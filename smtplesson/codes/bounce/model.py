@@ -1,0 +1,128 @@
+"""What a bounce mail says: the :class:`Bounce` and one :class:`BouncedRecipient` per address.
+
+Model only: the HTML card lives in ``smtplesson.views.bounce``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..explanation import Explanation
+
+__all__ = ["ACTIONS", "KINDS", "Bounce", "BouncedRecipient", "OriginalMessage"]
+
+#: RFC 3464 §2.3.3 actions
+ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
+#: what a mail is, as read_bounce sees it
+KINDS = ("dsn", "vendor", "feedback-report", "auto-reply", "not-a-bounce")
+
+
+@dataclass(frozen=True)
+class OriginalMessage:
+    """What the bounce tells of the message it returns."""
+
+    message_id: str | None = None
+    sender: str | None = None  # its From:
+    to: str | None = None
+    subject: str | None = None
+    date: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"message_id": self.message_id, "from": self.sender, "to": self.to,
+                "subject": self.subject, "date": self.date}
+
+
+@dataclass(frozen=True)
+class BouncedRecipient:
+    """One recipient of the returned message and what became of it."""
+
+    address: str
+    action: str  # ACTIONS, or "complained" (feedback report) / "auto-replied"
+    status: str | None  # the enhanced status code, "5.1.1"
+    code: int | None  # the remote reply code, 550
+    diagnostic: str  # the remote server's reply, or the bounce's own words, one line
+    explanation: Explanation
+    remote_mta: str | None = None
+    command: str | None = None  # the SMTP command the reply answered, "RCPT TO"
+    original_address: str | None = None  # RFC 3464 Original-Recipient
+    last_attempt: str | None = None
+
+    @property
+    def category(self) -> str:
+        return self.explanation.category
+
+    @property
+    def bounce_type(self) -> str:
+        """``hard``, ``soft`` or what explain says; from the status class when it says nothing."""
+        value = getattr(self.explanation, "bounce_type", None)
+        if value:
+            return str(value)
+        return _bounce_type(self.action, self.status, self.code)
+
+    @property
+    def provider(self) -> str | None:
+        value = getattr(self.explanation, "provider", None)
+        return str(value) if value else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address, "action": self.action, "status": self.status,
+            "code": self.code, "diagnostic": self.diagnostic, "remote_mta": self.remote_mta,
+            "command": self.command, "original_address": self.original_address,
+            "last_attempt": self.last_attempt, "category": self.category,
+            "bounce_type": self.bounce_type, "provider": self.provider,
+            "summary": self.explanation.summary, "advice": self.explanation.advice,
+        }
+
+
+def _bounce_type(action: str, status: str | None, code: int | None) -> str:
+    if action in ("complained", "auto-replied"):
+        return {"complained": "complaint", "auto-replied": "auto-reply"}[action]
+    if action in ("delivered", "relayed", "expanded"):
+        return "none"
+    digit = status[0] if status else (str(code)[0] if code else "")
+    if action == "delayed" or digit == "4":
+        return "soft"
+    if digit == "5" or action == "failed":
+        return "hard"
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """A mail read by :func:`smtplesson.read_bounce`."""
+
+    kind: str  # KINDS
+    format: str  # the reader that decoded it: "rfc3464", "postfix", "exchange", ... or "none"
+    recipients: tuple[BouncedRecipient, ...] = ()
+    reporting_mta: str | None = None
+    arrival_date: str | None = None
+    original: OriginalMessage = field(default_factory=OriginalMessage)
+    subject: str | None = None  # of the bounce itself
+    sender: str | None = None  # who wrote the bounce (its From:)
+    date: str | None = None
+    note: str = ""  # why it is not a bounce, or what could not be read
+    details: tuple[tuple[str, str], ...] = ()  # feedback-report fields and the like
+
+    @property
+    def is_bounce(self) -> bool:
+        return self.kind in ("dsn", "vendor")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "format": self.format, "reporting_mta": self.reporting_mta,
+            "arrival_date": self.arrival_date, "subject": self.subject, "from": self.sender,
+            "date": self.date, "original": self.original.to_dict(), "note": self.note,
+            "details": dict(self.details), "recipients": [r.to_dict() for r in self.recipients],
+        }
+
+    def __str__(self) -> str:
+        from ...views.text import bounce_text
+
+        return bounce_text(self)
+
+    def _repr_html_(self) -> str:
+        from ...views.bounce import bounce_html
+
+        return bounce_html(self)
+

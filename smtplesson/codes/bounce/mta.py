@@ -1,0 +1,76 @@
+"""The plain-text bounces of mail server software (the reporting MTA wrote them itself).
+
+Each :class:`TextFormat` cites where its wording comes from; the fixtures under
+``tests/unit/data/bounces/`` were written by the real programs where Debian packages them
+(Postfix, Exim, OpenSMTPD) and copied from public pages for the others.
+"""
+from __future__ import annotations
+
+from .mail import Mail
+from .text import TextFormat
+
+__all__ = ["FORMATS"]
+
+
+def _notes_check(mail: Mail) -> bool:
+    return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
+
+
+FORMATS = (
+    # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
+    TextFormat("postfix", (("text", "this is the mail system at host"),
+                           ("text", "this is the postfix program at host"),
+                           ("header:x-postfix-queue-id", "")),
+               starts=("it's attached below.", "attached below.", "this is a warning only."),
+               stops=("reporting-mta:",)),
+    # qmail-send(8): "Hi. This is the qmail-send program at ..."
+    TextFormat("qmail", (("text", "this is the qmail-send program"), ("text", "hi. this is the qmail"),
+                         ("text", "giving up on ")),
+               starts=("the following addresses.", "it's attached below.", "sorry it didn't work out."),
+               stops=("--- below this line is a copy", "--- enclosed are the original headers")),
+    # Exim: exim4 bounce_message_file default text (spec.txt "Bounce message text")
+    TextFormat("exim", (("text", "this message was created automatically by mail delivery software"),
+                        ("header:x-failed-recipients", "")),
+               starts=("the following address(es) failed:", "following address(es) failed",
+                       "has not yet been delivered to the following addresses",
+                       "could not be delivered to one or more of its"),
+               stops=("------ this is a copy of the message", "------ this is a copy of your message")),
+    # Courier: courierdsn(8) text "This is a delivery status notification from ..."
+    TextFormat("courier", (("text", "running the courier mail server"), ("text", "courier mail server"),
+                           ("mta", "courier")),
+               starts=("delivery failed to the following recipients:", "following recipients:")),
+    # OpenSMTPD: usr.sbin/smtpd/bounce.c NOTICE_INTRO
+    TextFormat("opensmtpd", (("text", "this is the mailer-daemon, please do not reply"),
+                             ("text", "an error has occurred while attempting to deliver a message for"),
+                             ("text", "opensmtpd")),
+               starts=("the following list of recipients:", "following list of recipients:"),
+               stops=("below is a copy of the original message:",)),
+    # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages)
+    TextFormat("exchange", (("text", "delivery has failed to these recipients or groups"),
+                            ("text", "diagnostic information for administrators"),
+                            ("text", "your message did not reach some or all of the intended recipients"),
+                            ("text", "the following recipient(s) could not be reached"),
+                            ("text", "the following recipient(s) cannot be reached"),
+                            ("header:x-ms-exchange-message-is-ndr", ""),
+                            ("header:x-mailer", "microsoft exchange")),
+               starts=("delivery has failed to these recipients or groups:",
+                       "the following recipient(s) could not be reached:",
+                       "the following recipient(s) cannot be reached:"),
+               stops=("original message headers:",)),
+    # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
+    TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
+                               ("header:x-lotus-fromdomain", "")),
+               starts=("was not delivered to:",), check=_notes_check),
+    # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
+    TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
+                           ("text", "mdaemon"))),
+    # Ipswitch IMail: "Body of message generated response:"
+    TextFormat("imail", (("text", "body of message generated response"),
+                         ("header:x-mailer", "imail"), ("text", "ipswitch"))),
+    # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"
+    TextFormat("sendmail", (("text", "the following addresses had permanent fatal errors"),
+                            ("text", "----- transcript of session follows -----"),
+                            ("text", "the original message was received at"),
+                            ("text", "the following addresses had transient non-fatal errors")),
+               starts=("----- the following addresses had", "addresses had permanent fatal errors -----")),
+)

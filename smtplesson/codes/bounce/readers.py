@@ -1,0 +1,292 @@
+"""``read_bounce``: the readers, tried in order, and how their findings become a Bounce.
+
+1. RFC 5965 feedback reports are recognised first (they are ``multipart/report`` too);
+2. RFC 3464 delivery-status fields anywhere in the mail give the recipients (``kind="dsn"``);
+3. the formats of :mod:`.providers`, :mod:`.gateways` and :mod:`.mta` name who wrote the
+   bounce -- first by sender, reporting host and headers, then by their words -- and their
+   text gives the recipients of a mail without delivery-status fields (``kind="vendor"``)
+   and fills what the fields leave out (the SMTP command, the remote host);
+4. RFC 3834 auto-replies are recognised; anything else is ``not-a-bounce``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..._data import load as load_data
+from ..explanation import Explanation, explain
+from . import gateways, mta, providers
+from .mail import Mail, header_text, load
+from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
+from .reports import feedback_fields, is_auto_reply
+from .rfc3464 import address_of, read_status, status_of, typed_value
+from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
+
+__all__ = ["FORMATS", "read_bounce"]
+
+#: every text format, most specific first
+FORMATS: tuple[TextFormat, ...] = providers.FORMATS + gateways.FORMATS + mta.FORMATS
+
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery status notification|returned mail|failure notice|"
+    r"delivery (?:has )?fail|mail delivery|could not be delivered|couldn't be delivered|"
+    r"non[- ]?deliver|delivery notification|returned to sender|delivery problem|delayed mail|"
+    r"could not send|not delivered|wasn't delivered|delivery report|mail failure|unzustellbar|"
+    r"unable to deliver|rejected:|delivery error|message bounced|bounced mail|"
+    r"nicht zustellbar|non remis|delivery warning|warning: message", re.I)
+_DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
+                     r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
+_REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
+                        r"generating server:|reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+_ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
+
+
+def read_bounce(source: Any) -> Bounce:
+    """Read a mail (bytes, str, ``email.message.Message``, path or binary file) as a bounce.
+
+    Never raises: a mail that cannot be read gives a :class:`Bounce` whose ``note`` says why.
+    """
+    try:
+        return _read(load(source))
+    except Exception as exc:  # last-resort guard: read_bounce must never raise
+        return Bounce("not-a-bounce", "none", note=f"internal error while reading: {type(exc).__name__}")
+
+
+def _read(mail: Mail) -> Bounce:
+    if not mail.raw.strip():
+        return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
+    common = _common(mail)
+    feedback = feedback_fields(mail)
+    if feedback is not None:
+        return _feedback(mail, feedback, common)
+    status = read_status(mail)
+    reporting = typed_value(status.per_message.get("reporting-mta", "")) if status else ""
+    fmt = _format(mail, reporting)
+    evidence = _bounce_evidence(mail)
+    if status is None and fmt is None and evidence is None:
+        if is_auto_reply(mail):
+            return _auto_reply(mail, common)
+        note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
+        return Bounce("not-a-bounce", "none", note=note, **common)
+    excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
+    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ()), excluded)
+    recipients: list[BouncedRecipient]
+    if status is not None:
+        kind = "dsn"
+        by_address = {f.address: f for f in found}
+        recipients = [_from_block(block, by_address.get(address_of(block).lower()))
+                      for block in status.recipients[:100]]
+    else:
+        kind = "vendor"
+        recipients = [_from_text(f) for f in _plausible(found, fmt is not None)]
+        if not recipients:
+            recipients = _fallback(mail, fmt)
+    if not recipients and fmt is None and status is None and evidence != "strong":
+        if is_auto_reply(mail):
+            return _auto_reply(mail, common)
+        return Bounce("not-a-bounce", "none", note=mail.problem or "bounce-like wording but no "
+                      "recipient and no reply code in it", **common)
+    if not recipients and _is_report(mail):
+        kind = "dsn"
+    per_message = status.per_message if status else {}
+    note = mail.problem
+    if not recipients:
+        note = note or "recognised as a bounce, but no recipient could be read from it"
+    elif status is not None and not status.from_parts:
+        note = note or "delivery-status fields read from a mail whose MIME structure is broken"
+    arrival = per_message.get("arrival-date") or _search(_ARRIVAL, mail.text)
+    return Bounce(kind, fmt.name if fmt else ("rfc3464" if status else "text"), tuple(recipients),
+                  reporting_mta=typed_value(per_message.get("reporting-mta", "")) or
+                  _search(_REPORTING, mail.text[:4096]),
+                  arrival_date=arrival, note=note, **common)
+
+
+def _common(mail: Mail) -> dict[str, Any]:
+    return {"original": _original(mail), "subject": mail.subject or None,
+            "sender": mail.sender or None, "date": mail.header("Date") or None}
+
+
+def _format(mail: Mail, reporting: str) -> TextFormat | None:
+    """The format that wrote the mail: by sender and host first, then by its words."""
+    for strong in (True, False):
+        for fmt in FORMATS:
+            if fmt.matches(mail, reporting, strong):
+                return fmt
+    return None
+
+
+def _is_report(mail: Mail) -> bool:
+    return mail.report_type == "delivery-status"
+
+
+def _bounce_evidence(mail: Mail) -> str | None:
+    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
+    if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
+        return "strong"
+    return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
+
+
+def _addresses(values: Iterable[Any]) -> set[str]:
+    """The addresses in header values (lower case)."""
+    return {a.lower() for value in values for a in ADDRESS.findall(header_text(value))}
+
+
+def _plausible(found: list[Found], known_format: bool) -> list[Found]:
+    """Addresses that carry a reply; else, in a known format, those it lists."""
+    with_reply = [f for f in found if reply_line(f.context) is not None]
+    if with_reply:
+        return with_reply
+    return found[:20] if known_format else []
+
+
+def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
+    address = address_of(block)
+    status = status_of(block.get("status"))
+    diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
+    if not diagnostic and text is not None:
+        diagnostic = text.diagnostic
+    exp = _explain(diagnostic, status)
+    if status and status.endswith(".0.0") and exp.enhanced and exp.enhanced[0] == status[0]:
+        status = exp.enhanced  # Exim writes 5.0.0 whatever the remote server said
+    status = status or exp.enhanced
+    if exp.code is None and text is not None:  # Zoho: the code only in the human text
+        worded = _explain(text.diagnostic, None)
+        if worded.code is not None and worded.enhanced in (None, status):
+            exp = worded
+    command = exp.command
+    if command is None and text is not None:
+        command = _command(text.context)
+    action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
+    if action not in ACTIONS:
+        action = _action_of(status or exp.enhanced, exp.code)
+    remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
+        text.remote_mta if text else None)
+    original = typed_value(block.get("original-recipient", "")) or None
+    return BouncedRecipient(address, action, status or _status(exp), exp.code, diagnostic, exp,
+                            remote or None, command, original if original != address else None,
+                            block.get("last-attempt-date"))
+
+
+def _from_text(found: Found) -> BouncedRecipient:
+    exp = _explain(found.diagnostic, None)
+    command = exp.command or _command(found.context)
+    return BouncedRecipient(found.address, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
+                            found.diagnostic, exp, found.remote_mta, command)
+
+
+def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
+    """No address in the text: X-Failed-Recipients, else the returned message's To."""
+    addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
+    if not addresses and mail.original_headers is not None:
+        addresses = sorted(_addresses(mail.original_headers.get_all("To", [])))[:10]
+    if not addresses:
+        return []
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
+    line = reply_line(text) or ""
+    diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
+    exp = _explain(diagnostic, None)
+    return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
+                             diagnostic, exp, remote_of(line) if line else None, exp.command)
+            for a in addresses]
+
+
+def _first_paragraph(text: str) -> str:
+    """The first paragraph that says something (not a greeting), one line."""
+    for paragraph in text.split("\n\n"):
+        words = " ".join(paragraph.split())
+        if len(words) > 40 and not words.lower().startswith(("hello", "hi ", "dear")):
+            return words[:500]
+    return " ".join(text.split())[:300]
+
+
+_COMMANDS: dict[str, str] = load_data("categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_PHRASES = (  # words of MTAs that name the failed step without naming the command
+    ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
+    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
+    ("failed after i sent the message", "END-OF-DATA"),
+)
+# Sendmail, Courier and MDaemon transcripts: ">>> RCPT To:<...>" / "--> RCPT To:" then the reply
+_TRANSCRIPT = re.compile(r"(?:>>>|-->)\s*(rcpt to|mail from|data|ehlo|helo|rset|quit|starttls|auth|bdat)"
+                         r"\b[^<]{0,200}?(?:<[^>]{0,300}>)?[^<]{0,40}(?:<<<|<--)\s*[2-5]\d\d", re.I)
+
+
+def _command(context: str) -> str | None:
+    """The SMTP command a bounce's words name: explain's reading, a transcript, an MTA phrase."""
+    command = explain(context[:2000].replace(" after pipelined ", " after ")).command  # Exim
+    if command is not None:
+        return command
+    match = _TRANSCRIPT.search(context[:4000])
+    if match is not None:
+        return _COMMANDS.get(match.group(1).lower())
+    low = context[:2000].lower()
+    return next((name for phrase, name in _PHRASES if phrase in low), None)
+
+
+def _explain(diagnostic: str, status: str | None) -> Explanation:
+    text = diagnostic[:2000]
+    exp = explain(text) if text else None
+    if exp is not None and exp.found:
+        return exp
+    if status:
+        return explain(f"Status: {status} {text}".strip())
+    return exp or explain("")
+
+
+def _status(exp: Explanation) -> str | None:
+    if exp.enhanced:
+        return exp.enhanced
+    if exp.code is not None and exp.code // 100 in (2, 4, 5):
+        return f"{exp.code // 100}.0.0"
+    return None
+
+
+def _action_of(status: str | None, code: int | None) -> str:
+    digit = status[:1] if status else (str(code)[:1] if code else "5")
+    return {"2": "delivered", "4": "delayed"}.get(digit, "failed")
+
+
+def _original(mail: Mail) -> OriginalMessage:
+    headers = mail.original_headers
+    if headers is None:
+        return OriginalMessage()
+    def get(name: str) -> str | None:
+        try:
+            return header_text(headers.get(name)) or None
+        except Exception:
+            return None
+    return OriginalMessage(get("Message-ID"), get("From"), get("To"), get("Subject"), get("Date"))
+
+
+def _feedback(mail: Mail, fields: list[tuple[str, str]], common: dict[str, Any]) -> Bounce:
+    values: dict[str, list[str]] = {}
+    for name, value in fields:
+        values.setdefault(name.lower(), []).append(value)
+    targets = [typed_value(v).lower() for v in values.get("original-rcpt-to", [])]
+    if not targets and mail.original_headers is not None:
+        targets = sorted(_addresses(mail.original_headers.get_all("To", [])))
+    feedback_type = (values.get("feedback-type") or ["abuse"])[0]
+    exp = explain("")
+    recipients = tuple(BouncedRecipient(t, "complained", None, None, f"Feedback-Type: {feedback_type}",
+                                        exp) for t in targets[:20] if "@" in t)
+    reporting = (values.get("reporting-mta") or [""])[0]
+    return Bounce("feedback-report", "arf", recipients, reporting_mta=typed_value(reporting) or None,
+                  arrival_date=(values.get("arrival-date") or [""])[0] or None,
+                  note=f"an RFC 5965 feedback report (Feedback-Type: {feedback_type}): the "
+                  "recipient reported the message, it was delivered", details=tuple(fields), **common)
+
+
+def _auto_reply(mail: Mail, common: dict[str, Any]) -> Bounce:
+    who = sorted(_addresses(mail.message.get_all("From", [])))
+    exp = explain("")
+    recipients = tuple(BouncedRecipient(a, "auto-replied", None, None, mail.subject, exp) for a in who[:1])
+    return Bounce("auto-reply", "rfc3834", recipients, note="an RFC 3834 automatic reply: the message "
+                  "was delivered and the recipient's system answered it", **common)
+
+
+def _search(pattern: re.Pattern[str], text: str, group: int = 1) -> str | None:
+    match = pattern.search(text)
+    return match.group(group).strip() if match else None
+
+
+

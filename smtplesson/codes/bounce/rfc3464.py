@@ -1,0 +1,102 @@
+"""RFC 3464 delivery-status fields, wherever they sit in a mail.
+
+The fields are read from the text of every ``message/delivery-status`` part (also nested
+in ``multipart/mixed`` or inside a returned message); when a mail has none -- a broken or
+missing MIME boundary, a one-block layout without blank lines between the per-message
+and the per-recipient fields -- the same scan runs over the whole body.  Blocks are cut by
+field names (a new ``Original-Recipient``/``Final-Recipient``), not by blank lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..syntax import enhanced_of
+from .mail import Mail
+
+__all__ = ["FIELD_NAMES", "StatusReport", "read_status"]
+
+_PER_MESSAGE = ("reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date",
+                "original-envelope-id", "x-postfix-sender", "x-original-message-id")
+_PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient", "action",
+                  "status", "remote-mta", "diagnostic-code", "last-attempt-date",
+                  "will-retry-until", "final-log-id", "x-supplementary-info")
+#: lower-case field name -> the spelling of RFC 3464 §2.2 and §2.3
+FIELD_NAMES = {name.lower(): name for name in (
+    "Reporting-MTA", "DSN-Gateway", "Received-From-MTA", "Arrival-Date", "Original-Envelope-Id",
+    "X-Postfix-Sender", "X-Original-Message-ID", "Original-Recipient", "Final-Recipient",
+    "X-Actual-Recipient", "Action", "Status", "Remote-MTA", "Diagnostic-Code", "Last-Attempt-Date",
+    "Will-Retry-Until", "Final-Log-ID", "X-Supplementary-Info")}
+_ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
+_NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
+_FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
+_SPACE = re.compile(r"\s+")
+_MARK = re.compile(r"final-recipient|original-recipient", re.I)
+
+
+@dataclass
+class StatusReport:
+    """The per-message fields and one dict per recipient block (lower-case names)."""
+
+    per_message: dict[str, str] = field(default_factory=dict)
+    recipients: list[dict[str, str]] = field(default_factory=list)
+    from_parts: bool = True  # False: scanned from the body of a mail with broken MIME
+
+
+def read_status(mail: Mail) -> StatusReport | None:
+    """The delivery-status fields of ``mail``, or None when it has none."""
+    report = StatusReport()
+    for text in mail.status_texts:
+        _scan(text, report)
+    if not report.recipients:
+        body = mail.body
+        if _MARK.search(body[:256 * 1024]) is not None:
+            report.from_parts = False
+            _scan(body[:256 * 1024], report)
+    return report if report.recipients else None
+
+
+def _scan(text: str, report: StatusReport) -> None:
+    block: dict[str, str] | None = None
+    for match in _FIELD.finditer(text):
+        name = match.group(1).lower()
+        value = _SPACE.sub(" ", match.group(2)).strip()
+        if name in _PER_MESSAGE:
+            report.per_message.setdefault(name, value)
+            continue
+        # RFC 3464 puts Original-Recipient first; Postfix writes it after Final-Recipient
+        starts = block is not None and (
+            (name == "original-recipient" and ("original-recipient" in block or (
+                "final-recipient" in block and len(block.keys() - _ADDRESSES) > 0)))
+            or (name == "final-recipient" and "final-recipient" in block)
+            # Exim writes Action before Final-Recipient: a repeated field is a new recipient
+            or (name not in _ADDRESSES and name in block and _address_field(block) != ""))
+        if block is None or starts:
+            block = {}
+            report.recipients.append(block)
+        block.setdefault(name, value)
+    report.recipients[:] = [b for b in report.recipients if _address_field(b)]
+
+
+def _address_field(block: dict[str, str]) -> str:
+    return block.get("final-recipient") or block.get("original-recipient") or \
+        block.get("x-actual-recipient") or ""
+
+
+def typed_value(value: str) -> str:
+    """The value of a typed field: ``rfc822; a@b`` -> ``a@b``, ``dns; mx.example`` -> ``mx.example``."""
+    head, sep, rest = value.partition(";")
+    if sep and len(head) < 24 and " " not in head.strip():
+        value = rest
+    return value.strip().strip("<>").strip()
+
+
+def address_of(block: dict[str, str]) -> str:
+    return typed_value(_address_field(block))
+
+
+def status_of(value: str | None) -> str | None:
+    """The enhanced status in a Status field (``5.1.1 (unknown user)`` -> ``5.1.1``)."""
+    if not value:
+        return None
+    return enhanced_of(value)

@@ -1,0 +1,225 @@
+"""Read recipients and their diagnostics out of a bounce's human-readable text.
+
+Every MTA writes its bounce differently, but the shape is the same: a recipient address,
+then what went wrong for it (the remote server's reply, or words of its own), until the
+next recipient or the returned message.  A :class:`TextFormat` says how to recognise one
+family (``signatures``) and where its recipient list starts and ends; :func:`scan` does
+the rest, the same way for all.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
+from .mail import Mail
+
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]
+
+# An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
+ADDRESS = re.compile(
+    r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
+_CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number or a host:port
+_ENH = ENHANCED_IN_TEXT
+_REMOTE = re.compile(
+    r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
+    r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
+    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)",  # qmail
+    re.I)
+# Barracuda "Rejected (host:25:550 5.7.1 ...)", Zoho "ERROR CODE :550 - 5.2.1 ..."
+_GLUED = re.compile(r"[\w.-]+:\d{2,5}:(?=[2-5]\d\d[ -])|(?<=:)(?=[2-5]\d\d )")
+_SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
+# what comes before the reply and says nothing: Exchange 2003 "on 7/11/2001 9:20 AM", "because:"
+_LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
+                   r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
+_SPACE = re.compile(r"\s+")
+_HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
+                          r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
+                          r"list-[\w-]+|errors-to):", re.I)
+#: where the returned message (or its headers) starts, in lower case
+STOPS = (
+    "--- below this line is a copy of the message", "below is a copy of the original message",
+    "below this line is a copy of the message", "------ this is a copy of the message",
+    "----- original message -----", "-----original message-----", "--- original message ---",
+    "original message headers", "----- message header follows", "original message follows",
+    "here is a copy of the first part of the message", "------ original message",
+    "--- the original message", "----- unsent message below -----", "a copy of the original",
+    "------- returned mail ---", "----- original message headers -----",
+    "the header of the original message", "content-type: message/rfc822",
+    "--- message headers", "header of the original message", "original message details",
+    "the following is a copy of the original", "*** original message", "reporting-mta:",
+    "------ below this line", "diagnostic-code:",
+)
+_SKIP_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "noreply",
+                          "no-reply", "mailerdaemon", "bounce", "bounces", "abuse"})
+
+
+@dataclass(frozen=True)
+class Found:
+    """One recipient read from text."""
+
+    address: str
+    diagnostic: str  # from the reply code on, or the text's own words; one line
+    remote_mta: str | None
+    context: str  # the whole segment, one line (what explain reads)
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """One family of bounce text: how it is recognised and where its recipients are.
+
+    ``signatures`` are ``(where, needle)`` pairs, any of which recognises the format:
+    ``where`` is ``from``, ``subject``, ``text`` (the human text), ``header:NAME`` (the
+    header exists and contains the needle; "" for any value), ``mta`` (the DSN's
+    Reporting-MTA) or ``message-id``.  Needles are lower case.
+    """
+
+    name: str
+    signatures: tuple[tuple[str, str], ...]
+    starts: tuple[str, ...] = ()  # lower-case markers before the recipient list (first found)
+    stops: tuple[str, ...] = ()  # lower-case markers after it, besides STOPS
+    kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
+    check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
+
+    def matches(self, mail: Mail, reporting_mta: str = "", strong: bool | None = None) -> bool:
+        """True when a signature is found (only the strong or only the weak ones, if asked)."""
+        signatures = self.signatures if strong is None else self._by_strength[strong]
+        for where, needle in signatures:
+            if _has(mail, where, needle, reporting_mta):
+                return self.check is None or self.check(mail)
+        return False
+
+    @cached_property
+    def _by_strength(self) -> dict[bool, tuple[tuple[str, str], ...]]:
+        """Signatures that name the writer (sender, host, message id) and the rest (words, headers)."""
+        strong = tuple(s for s in self.signatures if s[0] in STRONG)
+        return {True: strong, False: tuple(s for s in self.signatures if s not in strong)}
+
+
+#: signature places that name who wrote the mail
+STRONG = frozenset({"from", "mta", "message-id"})
+
+
+def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
+    if where == "text":
+        return needle in mail.lower_text
+    if where == "mta":
+        return needle in reporting_mta.lower()
+    value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
+    return value is not None and needle in value
+
+
+def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()) -> str:
+    """The part of ``text`` between the first start marker and the first stop after it."""
+    low = text.lower()
+    begin = 0
+    for marker in starts:
+        at = low.find(marker)
+        if at >= 0:
+            begin = at + len(marker)
+            break
+    end = len(text)
+    for marker in stops + STOPS:
+        at = low.find(marker, begin)
+        if 0 <= at < end:
+            end = at
+    return text[begin:end]
+
+
+def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
+    """Recipients in ``text`` with the words that follow each (see the module doc)."""
+    hits: list[tuple[int, int, str]] = []
+    for match in ADDRESS.finditer(text):
+        address = match.group(1).strip(".").lower()
+        local = address.partition("@")[0]
+        if address in exclude or local in _SKIP_LOCALS:
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _HEADER_LINE.match(text, line_start):
+            continue
+        before = text[max(line_start, match.start() - 12):match.start()].lower()
+        if "message-id" in before or "mailto:" in before[-7:]:
+            continue
+        hits.append((match.start(), match.end(), address))
+        if len(hits) > limit * 4:
+            break
+    leading = [h for h in hits if _leads(text, h[0])]
+    if leading:  # recipient lists put each address first on its line; others are quoted
+        inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
+        hits = sorted(leading + inner)
+    segments: dict[str, list[str]] = {}
+    for i, (start, end, address) in enumerate(hits):
+        nxt = next((h[0] for h in hits[i + 1:] if h[2] != address), len(text))
+        segment = text[end:min(nxt, end + 2000)]
+        if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
+            segment = text[text.rfind("\n", 0, start) + 1:start]
+        segments.setdefault(address, []).append(segment)
+        if len(segments) >= limit:
+            break
+    found = []
+    for address, parts in segments.items():
+        context = _best(parts)
+        found.append(Found(address, diagnostic_of(context), remote_of(context), context))
+    return found
+
+
+def _leads(text: str, start: int) -> bool:
+    """True when only blanks, '<', quotes or a list mark come before ``start`` on its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip(" \t<\"'*-•>")
+
+
+def _best(parts: list[str]) -> str:
+    """The segment that carries a reply code, up to the paragraph's end (else the first one)."""
+    for raw in parts:
+        raw = _unglue(raw)
+        match = _CODE.search(raw) or _ENH.search(raw)
+        if match is not None:
+            end = raw.find("\n\n", match.end())
+            return _one_line(raw if end < 0 else raw[:end])
+    cleaned = [_one_line(p) for p in parts]
+    return next((t for t in cleaned if len(t) > 3), cleaned[0] if cleaned else "")
+
+
+def _one_line(text: str) -> str:
+    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t"))
+
+
+def _unglue(text: str) -> str:
+    return _SPACED_DASH.sub(r"\1 \2", _GLUED.sub(" ", text))
+
+
+def diagnostic_of(context: str) -> str:
+    """The remote reply in a segment (from its code on), else the segment's own words."""
+    context = _unglue(context)
+    match = _CODE.search(context)
+    if match is not None:
+        text = context[match.start():]
+        for cut in (" (in reply to ", "(in reply to "):
+            at = text.find(cut)
+            if at > 0:
+                text = text[:at]
+        text = text.lstrip("#").strip()[:1000]
+        half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
+        if len(text) % 2 and text[:half] == text[half + 1:]:
+            text = text[:half]
+        return text
+    return context[:500].strip()
+
+
+def reply_line(text: str) -> str | None:
+    """The first line of ``text`` with a reply code in it, from the code on."""
+    match = _CODE.search(text) or _ENH.search(text)
+    if match is None:
+        return None
+    end = text.find("\n", match.start())
+    return text[match.start():end if end >= 0 else len(text)]
+
+
+def remote_of(context: str) -> str | None:
+    match = _REMOTE.search(context[:600])
+    if match is None:
+        return None
+    return (match.group(1) or match.group(2)).rstrip(".").lower()

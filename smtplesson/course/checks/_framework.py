@@ -1,0 +1,126 @@
+"""The small framework every exercise check is built on.
+
+A check is a function decorated with ``_exercise``: it returns the lines to print when the answer
+is right, or raises ``_Feedback`` with what to look at again. The decorator turns that into what
+the lessons call: it prints ``RIGHT`` or ``NOT_YET`` and the lines, returns True or False, and
+never raises, whatever it is given (an unfinished ``...``, a typo, a crash inside the learner's
+own function). The text it prints is the same every run (no times, ports or object addresses),
+so a notebook's committed output stays comparable by nbval.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+RIGHT = "✅ Right"
+NOT_YET = "🔎 Not yet"
+UNFINISHED = "replace the ... with your answer, run that cell, then run this one again."
+
+
+class _Feedback(Exception):
+    """Raised inside a check to stop with one 'not yet' message."""
+
+
+def _say(ok: bool, lines: Iterable[str]) -> bool:
+    """Print the verdict and its explanation; return ok."""
+    lines = [line for line in lines if line]
+    head = RIGHT if ok else NOT_YET
+    print(f"{head}: {lines[0]}" if lines else f"{head}.")
+    for line in lines[1:]:
+        print(f"   {line}")
+    return ok
+
+
+def _exercise(func: Callable[..., list[str]]) -> Callable[..., bool]:
+    """Turn a checker that returns 'right' lines (or raises _Feedback) into a safe check."""
+
+    @functools.wraps(func)
+    def check(*args: Any, **kwargs: Any) -> bool:
+        if any(arg is Ellipsis for arg in args):
+            return _say(False, [f"the answer is still `...`: {UNFINISHED}"])
+        try:
+            lines = func(*args, **kwargs)
+        except _Feedback as feedback:
+            return _say(False, str(feedback).split("\n"))
+        except Exception as exc:  # never a bare traceback in a learner's notebook
+            return _say(False, [
+                f"the check could not read your answer ({type(exc).__name__}).",
+                "Compare its shape with the example in the exercise cell, run that cell "
+                "again, then this one.",
+            ])
+        return _say(True, lines)
+
+    return check
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _code_of(value: Any) -> int | None:
+    """A reply code from 250, "250", "250 OK" or "250-mx..."; None if there is none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = re.match(r"\s*([1-5][0-9][0-9])(?![0-9])", value)
+        return int(match.group(1)) if match else None
+    return None
+
+
+def _need_mapping(answer: Any, keys: Iterable[str]) -> Mapping[str, Any]:
+    """The answer as a dict with the expected keys, or a _Feedback naming what is off."""
+    keys = list(keys)
+    if not isinstance(answer, Mapping):
+        raise _Feedback(
+            f"the answer should be a dict with the keys {', '.join(keys)} "
+            f"(you gave a {type(answer).__name__}).")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise _Feedback(f"the dict has no {', '.join(repr(k) for k in missing)} yet: "
+                        f"add {'it' if len(missing) == 1 else 'them'} and run again.")
+    unfinished = [k for k in keys if answer[k] is Ellipsis]
+    if unfinished:
+        raise _Feedback(f"{', '.join(repr(k) for k in unfinished)} still "
+                        f"{'holds' if len(unfinished) == 1 else 'hold'} `...`: {UNFINISHED}")
+    return answer
+
+
+def _table(answer: Any, expected: Mapping[str, Any], read: Callable[[Any], Any],
+           wrong: Callable[[str, Any], str], what: str) -> list[str]:
+    """Check a dict of key -> expected value; the feedback names every key still wrong.
+
+    `read` turns the learner's value into one comparable with the expected one; `wrong(key,
+    read value)` says what is off about one key; `what` names the values ("codes", "causes").
+    """
+    answer = _need_mapping(answer, expected)
+    problems = [f"• {wrong(key, read(answer[key]))}"
+                for key, want in expected.items() if read(answer[key]) != want]
+    if problems:
+        good = len(expected) - len(problems)
+        raise _Feedback("\n".join([f"{good} of {len(expected)} are right. Look again at:", *problems]))
+    return [f"all {len(expected)} {what} are right."]
+
+
+def _cause_of(value: Any) -> Any:
+    """A cause as the checks compare it: text trimmed and lower-cased; anything else as given."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _wrong_code(hints: Mapping[str, str]) -> Callable[[str, int | None], str]:
+    """`_table`'s `wrong` for a dict of situation -> code: what was read, then the key's hint."""
+    def wrong(key: str, given: int | None) -> str:
+        shown = "nothing readable" if given is None else str(given)
+        return f"{key!r}: you wrote {shown}. {hints[key]}"
+    return wrong
+
+
+def _wrong_cause(replies: Mapping[str, str], hints: Mapping[tuple[str, str], str],
+                 why: Mapping[str, str]) -> Callable[[str, Any], str]:
+    """`_table`'s `wrong` for a dict of letter -> cause: the reply, then the hint for that
+    very mix-up (`hints[letter, cause]`) or else why the right cause is right."""
+    def wrong(key: str, given: Any) -> str:
+        return f"{key} ({replies[key]}): you wrote {given!r}. {hints.get((key, str(given)), why[key])}"
+    return wrong

@@ -1,0 +1,340 @@
+"""Sender authentication with the maintained libraries, every answer from the stub DNS zone.
+
+* SPF (RFC 7208): pyspf evaluates; its DNS questions go to :meth:`Zone.spf_answers`.
+* DKIM (RFC 6376, RSA and Ed25519 of RFC 8463) and ARC (RFC 8617): dkimpy signs and verifies;
+  key look-ups go to :meth:`Zone.txt_record`.
+* DMARC (RFC 7489): pydmarc (the ``dmarc`` package) parses the policy and checks alignment,
+  with organizational domains from publicsuffix2's Public Suffix List (read once);
+  ``Authentication-Results`` (RFC 8601): authres writes it.
+* iprev (RFC 8601 §3): a PTR record whose name resolves back to the address, read in the zone.
+
+Nothing here evaluates a record by hand; this module only connects the libraries to the zone
+and turns their answers into result objects.
+"""
+from __future__ import annotations
+
+import base64
+import email.utils
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import authres
+import authres.arc
+import authres.dmarc
+import dkim
+import dmarc as _dmarc
+import dmarc.psl as _psl
+import spf
+from cryptography.hazmat.primitives import serialization
+
+from .._data import load
+
+if TYPE_CHECKING:
+    from .zone import Zone
+
+__all__ = [
+    "SIGNED_HEADERS",
+    "Authentication",
+    "SigningKey",
+    "arc_seal",
+    "authenticate",
+    "author_domain",
+    "check_arc",
+    "check_dkim",
+    "check_dmarc",
+    "check_iprev",
+    "check_spf",
+    "dkim_sign",
+    "signing_keys",
+]
+
+#: header fields the network signs (RFC 6376 §5.4.1's list, From first; MIME ones too)
+SIGNED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
+                  "Content-Transfer-Encoding")
+#: the RSA keys the network uses are 2048 bits; dkimpy refuses keys under this many (RFC 8301 §3.2)
+MIN_KEY_BITS = 1024
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A DKIM/ARC signing key of a domain and the public record that goes with it."""
+
+    domain: str
+    selector: str
+    algorithm: str  # "rsa-sha256" | "ed25519-sha256"
+    private: str = field(repr=False)
+    about: str = ""
+
+    @cached_property
+    def public_record(self) -> str:
+        """The DKIM key record for ``<selector>._domainkey.<domain>`` (RFC 6376 §3.6.1)."""
+        if self.algorithm == "ed25519-sha256":  # RFC 8463 §4: p= is the raw 32-byte public key
+            import nacl.signing
+
+            seed = base64.b64decode(self.private)
+            raw = bytes(nacl.signing.SigningKey(seed).verify_key)
+            return f"v=DKIM1; k=ed25519; p={base64.b64encode(raw).decode()}"
+        key = serialization.load_pem_private_key(self.private.encode(), password=None)
+        der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        return f"v=DKIM1; k=rsa; p={base64.b64encode(der).decode()}"
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    def publish(self, zone: Zone) -> None:
+        """Put the public key in the zone, where verifiers look for it."""
+        zone.set_dkim_key(self.domain, self.selector, self.public_record)
+
+
+def signing_keys() -> list[SigningKey]:
+    """The network's fixed teaching keys (``smtplesson/data/dkim_keys.json``)."""
+    return [SigningKey(k["domain"], k["selector"], k["algorithm"], k["private"], k.get("about", ""))
+            for k in load("dkim_keys.json")["keys"]]
+
+
+# ----------------------------------------------------------------------------- signing
+def dkim_sign(message: bytes, key: SigningKey, headers: Sequence[str] = SIGNED_HEADERS) -> bytes:
+    """``message`` with a DKIM-Signature by ``key`` prepended (relaxed/relaxed, RFC 6376 §3.4)."""
+    present = _present_headers(message, headers)
+    signature = dkim.DKIM(message, minkey=MIN_KEY_BITS).sign(
+        key.selector.encode(), key.domain.encode(), key.private.encode(),
+        signature_algorithm=key.algorithm.encode(), canonicalize=(b"relaxed", b"relaxed"),
+        include_headers=[h.encode() for h in present])
+    return signature + message
+
+
+def arc_seal(message: bytes, key: SigningKey, authserv_id: str, timestamp: int | None = None) -> bytes:
+    """``message`` with the next ARC set (ARC-Seal, ARC-Message-Signature,
+    ARC-Authentication-Results) prepended; it must carry an Authentication-Results header
+    from ``authserv_id`` (RFC 8617 §5.1)."""
+    headers = dkim.arc_sign(message, key.selector.encode(), key.domain.encode(), key.private.encode(),
+                            authserv_id.encode(), include_headers=[
+                                h.encode() for h in _present_headers(message, SIGNED_HEADERS)],
+                            timestamp=timestamp)
+    return b"".join(headers) + message
+
+
+def _present_headers(message: bytes, names: Iterable[str]) -> list[str]:
+    head = message.split(b"\r\n\r\n", 1)[0].lower()
+    return [n for n in names if head.startswith(n.lower().encode() + b":")
+            or b"\n" + n.lower().encode() + b":" in head]
+
+
+# ----------------------------------------------------------------------------- checks
+class _ZoneSPF(spf.query):
+    """pyspf's evaluator, asking the stub zone instead of a name server."""
+
+    zone: Zone
+
+    def dns(self, name: str, qtype: str, cnames: Any = None, ignore_void: bool = False) -> list[Any]:
+        result = self.zone.spf_answers(str(name).rstrip("."), qtype)
+        if not result and not ignore_void:  # RFC 7208 §4.6.4: at most two void look-ups
+            self.void_lookups += 1
+            if self.void_lookups > spf.MAX_VOID_LOOKUPS:
+                raise spf.PermError(f"Void lookup limit of {spf.MAX_VOID_LOOKUPS} exceeded")
+        return result
+
+
+def check_spf(zone: Zone, ip: str, mail_from: str, helo: str) -> authres.SPFAuthenticationResult:
+    """SPF for the MAIL FROM identity (the HELO name for a bounce's ``<>``, RFC 7208 §2.4)."""
+    query = type("ZoneSPF", (_ZoneSPF,), {"zone": zone})(i=ip, s=mail_from or f"postmaster@{helo}", h=helo)
+    result, _code, explanation = query.check()
+    comment = _identity(mail_from, helo) + (f": {explanation}" if explanation else ": no SPF record")
+    return authres.SPFAuthenticationResult(
+        result=result, result_comment=comment,
+        smtp_mailfrom=mail_from or None, smtp_helo=None if mail_from else helo)
+
+
+def _identity(mail_from: str, helo: str) -> str:
+    domain = mail_from.rpartition("@")[2] if mail_from else helo
+    return f"domain of {domain}"
+
+
+def check_dkim(zone: Zone, message: bytes) -> list[authres.DKIMAuthenticationResult]:
+    """One result per DKIM signature (RFC 8601 §2.7.1): pass, fail (the body or a signed header
+    changed), permerror (no usable key or signature), or a single none when unsigned."""
+    d = dkim.DKIM(message, minkey=MIN_KEY_BITS)
+    signatures = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
+    if not signatures:
+        return [authres.DKIMAuthenticationResult(result="none", result_comment="message not signed")]
+    return [_verify_one(zone, message, i, value) for i, value in enumerate(signatures)]
+
+
+def _verify_one(zone: Zone, message: bytes, index: int, value: bytes) -> authres.DKIMAuthenticationResult:
+    tags = dkim.util.parse_tag_value(b"".join(value.split()))
+    text = {k.decode(): v.decode() for k, v in tags.items() if k in (b"d", b"s", b"a")}
+    key_name = f"{text.get('s')}._domainkey.{text.get('d')}"
+    if zone.txt_record(key_name) is None:  # RFC 6376 §6.1.2: no key record is a permanent error
+        return authres.DKIMAuthenticationResult(result="permerror", result_comment=f"no key at {key_name}",
+                                                header_d=text.get("d"), header_s=text.get("s"),
+                                                header_a=text.get("a"))
+    try:
+        ok = dkim.DKIM(message, minkey=MIN_KEY_BITS).verify(idx=index, dnsfunc=zone.txt_record)
+        result = "pass" if ok else "fail"
+        comment = "good signature" if ok else "signature did not verify: a signed header changed"
+    except dkim.ValidationError as exc:  # e.g. "body hash mismatch": the body changed in transit
+        result, comment = "fail", str(exc).split(" (")[0]
+    except dkim.DKIMException as exc:  # an unusable key or signature
+        result, comment = "permerror", str(exc)
+    return authres.DKIMAuthenticationResult(result=result, result_comment=comment,
+                                            header_d=text.get("d"), header_s=text.get("s"),
+                                            header_a=text.get("a"))
+
+
+def check_arc(zone: Zone, message: bytes) -> authres.arc.ARCAuthenticationResult:
+    """The ARC chain (RFC 8617 §5.2): none, pass or fail, with the sealer and the first
+    hop's authentication results as comment."""
+    cv, results, reason = dkim.ARC(message, minkey=MIN_KEY_BITS).verify(dnsfunc=zone.txt_record)
+    verdict = (cv or b"fail").decode()
+    if verdict == "none":
+        return authres.arc.ARCAuthenticationResult(result="none", result_comment="no ARC sets")
+    sealer = _arc_sealer(message)
+    comment = reason
+    if verdict == "pass":
+        comment = f"i={len(results)} sealed by {sealer}, first hop: {_first_aar(message)}"
+    return authres.arc.ARCAuthenticationResult(result=verdict, result_comment=comment,
+                                               header_as_d=sealer or None)
+
+
+def _arc_sealer(message: bytes) -> str:
+    """The d= of the newest ARC-Seal."""
+    best = (0, "")
+    for name, value in dkim.DKIM(message).headers:
+        if name.lower() == b"arc-seal":
+            tags = dkim.util.parse_tag_value(value.replace(b"\r\n", b""))
+            best = max(best, (int(tags.get(b"i", b"0")), tags.get(b"d", b"").decode()))
+    return best[1]
+
+
+def _first_aar(message: bytes) -> str:
+    """The results the first sealer recorded (its ARC-Authentication-Results, i=1)."""
+    for name, value in dkim.DKIM(message).headers:
+        if name.lower() == b"arc-authentication-results":
+            text = " ".join(value.decode("utf-8", "replace").split())
+            instance, _, rest = text.partition(";")
+            if instance.strip() == "i=1":
+                results = rest.strip().partition(";")[2].split(";")
+                return " ".join(r.split()[0] for r in results if r.strip())
+    return "nothing"
+
+
+def check_dmarc(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticationResult,
+                dkim_results: Sequence[authres.DKIMAuthenticationResult],
+                ) -> authres.dmarc.DMARCAuthenticationResult:
+    """DMARC for the From domain (RFC 7489 §6.6): the policy record at ``_dmarc.<From domain>``,
+    else at its organizational domain (Public Suffix List); pydmarc checks SPF and DKIM
+    alignment, relaxed or strict, and picks the disposition (``p``, or ``sp`` for a subdomain)."""
+    domain = author_domain(message)
+    if not domain:
+        return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment="no From domain")
+    org = _PSL.get_sld(domain)
+    found = [(t, None) for t in zone.txt(f"_dmarc.{domain}") if t.startswith("v=DMARC1")]
+    if not found and org and org != domain:
+        found = [(t, org) for t in zone.txt(f"_dmarc.{org}") if t.startswith("v=DMARC1")]
+    if len(found) != 1:  # RFC 7489 §6.6.3: none, or several, is "no policy"
+        return authres.dmarc.DMARCAuthenticationResult(
+            result="none", result_comment="no DMARC record" if not found else "several DMARC records",
+            header_from=domain)
+    record, org_domain = found[0]
+    evaluator = _dmarc.DMARC(publicsuffix=_PSL)
+    try:
+        policy = evaluator.parse_record(record, domain, org_domain=org_domain)
+    except _dmarc.RecordSyntaxError as exc:
+        return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment=str(exc),
+                                                       header_from=domain)
+    spf_id = _dmarc.SPF.from_authres(spf_result) if spf_result.result in _SPF_RESULTS else None
+    dkim_ids = [_dmarc.DKIM.from_authres(r) for r in dkim_results if getattr(r, "header_d", None)]
+    outcome = evaluator.get_result(policy, auth_results=_dmarc.AuthResults(spf=spf_id, dkim=dkim_ids))
+    disposition = (policy.sp if org_domain and policy.sp.value else policy.p).value or "none"
+    aligned = [name for name, r in (("spf", outcome.spf), ("dkim", outcome.dkim)) if r.value == "pass"]
+    comment = (f"aligned: {' and '.join(aligned)}" if aligned else "neither SPF nor DKIM passed aligned "
+               f"with {domain} (adkim={policy.adkim.value or 'r'} aspf={policy.aspf.value or 'r'})")
+    return authres.dmarc.DMARCAuthenticationResult(result=outcome.result.value, result_comment=comment,
+                                                   header_from=domain, policy=disposition)
+
+
+_SPF_RESULTS = {r.value for r in _dmarc.SPFResult}
+_PSL = _psl.load(psl_file=None)  # publicsuffix2's bundled list, read once
+
+
+def author_domain(message: bytes) -> str:
+    """The domain of the (first) From address: the one DMARC protects (RFC 7489 §3.1)."""
+    head = message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ").split("\r\n")
+    froms = [line[5:] for line in unfolded if line.lower().startswith("from:")]
+    address = email.utils.parseaddr(froms[0])[1] if froms else ""
+    return address.rpartition("@")[2].lower()
+
+
+def check_iprev(zone: Zone, ip: str) -> authres.IPRevAuthenticationResult:
+    """iprev (RFC 8601 §3): pass when a PTR name of ``ip`` has an A record back to ``ip``
+    (forward-confirmed reverse DNS), fail when none does, permerror when there is no PTR."""
+    names = zone.ptr(ip)
+    if not names:
+        return authres.IPRevAuthenticationResult(result="permerror", result_comment=f"no PTR record for {ip}",
+                                                 policy_iprev=ip)
+    for name in names:
+        if ip in zone.addresses(name):
+            return authres.IPRevAuthenticationResult(result="pass", result_comment=name, policy_iprev=ip)
+    return authres.IPRevAuthenticationResult(
+        result="fail", result_comment=f"{names[0]} does not resolve to {ip}", policy_iprev=ip)
+
+
+# ----------------------------------------------------------------------------- all at once
+@dataclass(frozen=True)
+class Authentication:
+    """What a receiver found out about one message, and the header it stamps."""
+
+    authserv_id: str
+    iprev: authres.IPRevAuthenticationResult
+    spf: authres.SPFAuthenticationResult
+    dkim: tuple[authres.DKIMAuthenticationResult, ...]
+    arc: authres.arc.ARCAuthenticationResult
+    dmarc: authres.dmarc.DMARCAuthenticationResult
+
+    @property
+    def results(self) -> list[Any]:
+        return [self.iprev, self.spf, *self.dkim, self.arc, self.dmarc]
+
+    @property
+    def header(self) -> str:
+        """The ``Authentication-Results:`` field (RFC 8601 §2.2), one line."""
+        return str(authres.AuthenticationResultsHeader(authserv_id=self.authserv_id, results=self.results))
+
+    def header_bytes(self) -> bytes:
+        """The field folded for the wire, each result on its own line."""
+        lines = [self.authserv_id, *(str(r) for r in self.results)]
+        return ("Authentication-Results: " + ";\r\n\t".join(lines) + "\r\n").encode("utf-8")
+
+    @property
+    def dmarc_policy(self) -> str:
+        """The policy the From domain asks for (none, quarantine, reject), "" without DMARC."""
+        return str(getattr(self.dmarc, "policy", "") or "")
+
+    def verdicts(self) -> dict[str, str]:
+        """``{"iprev": "pass", "spf": "fail", "dkim": "pass", ...}``: dkim passes if any signature does."""
+        found = {r.method: r.result for r in self.results}
+        found["dkim"] = self.dkim_result
+        return found
+
+    @property
+    def dkim_result(self) -> str:
+        results = [r.result for r in self.dkim]
+        return "pass" if "pass" in results else results[0]
+
+    def __str__(self) -> str:
+        return self.header
+
+
+def authenticate(zone: Zone, message: bytes, *, ip: str, mail_from: str, helo: str,
+                 authserv_id: str) -> Authentication:
+    """Every check a receiver makes on one message, in the order RFC 7489 §6.6.2 describes."""
+    spf_result = check_spf(zone, ip, mail_from, helo)
+    dkim_results = check_dkim(zone, message)
+    return Authentication(authserv_id=authserv_id, iprev=check_iprev(zone, ip), spf=spf_result,
+                          dkim=tuple(dkim_results), arc=check_arc(zone, message),
+                          dmarc=check_dmarc(zone, message, spf_result, dkim_results))

@@ -1,0 +1,102 @@
+"""Delivery status notifications (RFC 3464): failures, delay warnings, and sending them.
+
+A DSN is ordinary mail from the null reverse-path ``<>`` to the original sender: it is queued
+on the host that wrote it and retried like any other message.  Only a bounce is never bounced
+(RFC 5321 §6.1, §4.5.5): when a DSN itself fails, the record says so and it goes no further.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from ..codes.dsn import RecipientStatus, build_dsn, status_of
+from .messages import SMTP_POLICY, header_block
+from .tracking import BOUNCED, Attempt, TrackedMessage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from email.message import Message
+
+    from .layout import Host
+    from .network import MailNetwork
+    from .queue import QueueEntry
+
+__all__ = ["Bounces", "default_status"]
+
+
+def default_status(action: str, last: Attempt | None) -> str:
+    """Status when no SMTP reply gave one: 4.4.1 "no answer from host" (RFC 3463 §3.5)
+    when the host could not be reached, else X.0.0."""
+    if last is not None and last.stage == "CONNECT" and last.code is None:
+        return "4.4.1" if action == "delayed" else "5.4.1"
+    return "5.0.0" if action == "failed" else "4.0.0"
+
+
+class Bounces:
+    """Writes the network's DSNs and hands them to the queue of the host that failed."""
+
+    def __init__(self, net: MailNetwork) -> None:
+        self.net = net
+
+    def status(self, h: Host, r: str, last: Attempt | None, action: str,
+               status: str | None = None) -> RecipientStatus:
+        """One recipient's block of a DSN, from the last reply it met."""
+        clock = self.net.clock
+        smtp_reply = last.reply if last is not None and last.code is not None else None
+        remote = last.server if last and last.server not in ("DNS", "-", "mailbox") else None
+        return RecipientStatus(
+            recipient=r, action=action,
+            status=status or status_of(smtp_reply, default_status(action, last)),
+            diagnostic=smtp_reply,
+            diagnostic_type="x-stub-dns" if last and last.stage == "DNS" else "smtp",
+            remote_mta=remote if smtp_reply else None,
+            last_attempt=clock.rfc5322(last.time) if last else None,
+            stage=last.stage if last and last.stage not in ("QUEUE", "DNS") else None,
+        )
+
+    def bounce(self, h: Host, items: list[tuple[QueueEntry, RecipientStatus]]) -> None:
+        """One DSN per message and run, from <> to the original sender — never for a bounce."""
+        e = items[0][0]
+        track = e.track
+        now = self.net.clock()
+        recipients = [st.recipient for _, st in items]
+        track.mark(recipients, BOUNCED, now)
+        if e.is_bounce:
+            for r in recipients:
+                self.net.record(track, Attempt(now, h.name, "-", (r,), "DSN",
+                                               "no DSN: a bounce is never bounced (null reverse-path <>)",
+                                               "bounced"))
+            return
+        dsn, bt = self.send(h, e, [st for _, st in items], now)
+        track.dsns.append(dsn)
+        for r in recipients:
+            track.dsn_for[r] = dsn
+            track.bounce_for[r] = bt
+
+    def maybe_warn(self, h: Host, e: QueueEntry) -> None:
+        """One optional "Action: delayed" DSN once a message has waited ``delay_warning``."""
+        retry = self.net.retry
+        now = self.net.clock()
+        if retry.delay_warning is None or e.warned or e.is_bounce or now - e.arrived < retry.delay_warning:
+            return
+        e.warned = True
+        until = self.net.clock.rfc5322(e.arrived + retry.lifetime)
+        statuses = [dataclasses.replace(self.status(h, r, e.last.get(r), "delayed"), will_retry_until=until)
+                    for r in e.recipients]
+        dsn, _ = self.send(h, e, statuses, now)
+        e.track.warnings.append(dsn)
+
+    def send(self, h: Host, e: QueueEntry, statuses: list[RecipientStatus],
+             now: float) -> tuple[Message, TrackedMessage]:
+        """Write a DSN about ``e`` from <> to its sender and queue it on ``h``; (DSN, tracker)."""
+        net = self.net
+        n = net.next_number()
+        dsn = build_dsn(to=e.sender, statuses=statuses, reporting_mta=h.name,
+                        arrival_date=net.clock.rfc5322(e.arrived), date=net.clock.rfc5322(now),
+                        message_id=f"<{net.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}.dsn@{h.name}>",
+                        original_headers=header_block(e.data))
+        bt = TrackedMessage(id=f"M{n}", sender="", recipients=(e.sender,), subject=str(dsn["Subject"]),
+                            message_id=str(dsn["Message-ID"]), submitted_at=now, clock=net.clock,
+                            is_bounce=True, roles=net.roles)
+        net.add_track(bt)
+        net.delivery.enqueue(h, bt, "", [e.sender], dsn.as_bytes(policy=SMTP_POLICY), now)
+        return dsn, bt

@@ -1,0 +1,237 @@
+"""The receiving side: what a server of the network does with a message it accepted.
+
+An MSA or MTA queues it (one entry per recipient domain, or one for its relay); an MX stores a
+copy in each recipient's mailbox.  Every hop adds its ``Received:`` header (RFC 5321 §4.4) and
+the final delivery a ``Return-Path:``.  The sender's thread tells the receiving server which
+tracked message is on the wire (:class:`InFlight`), so one record follows the copy hop by hop.
+"""
+from __future__ import annotations
+
+import mailbox as _mailbox
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..server.rules import normalise_address as _norm
+from .layout import LOOPBACK
+from .messages import Copy, read_headers
+from .queue import QueueEntry
+from .tracking import Attempt, TrackedMessage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..server.debug import StoredMessage
+    from .layout import Host
+    from .network import MailNetwork
+
+__all__ = ["Arrival", "Delivery", "InFlight", "Transform", "Wire"]
+
+DUPLICATE_NOTE = ("a second copy: an earlier hand-over's reply was lost after the final '.', "
+                  "so the sender sent it again (RFC 1047)")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a server knows about a message it has just accepted."""
+
+    host: Host
+    sender: str  # "" for a bounce
+    recipients: tuple[str, ...]
+    helo: str  # the client's EHLO name
+    authenticated: bool  # the client logged in (AUTH)
+    peer: str  # the client's address
+
+
+#: one step a host applies to every message it accepts, after its Received: header and before
+#: queueing or delivery (say, a DKIM signature at the MSA, Authentication-Results at an MX):
+#: ``step(arrival, message) -> message``
+Transform = Callable[[Arrival, bytes], bytes]
+
+
+@dataclass
+class InFlight:
+    """What the sending side is handing to a server right now (read by that server's hook)."""
+
+    track: TrackedMessage
+    helo: str
+    authenticated: bool
+    accepted: bool = False  # the server took it (the sender may never hear so)
+    after: list[Callable[[], None]] = field(default_factory=list)  # run once the reply is read
+
+
+class Wire:
+    """The message each server is receiving now, keyed by server name."""
+
+    def __init__(self) -> None:
+        self._now: dict[str, InFlight] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, server: str, track: TrackedMessage, helo: str, authenticated: bool) -> None:
+        with self._lock:
+            self._now[server] = InFlight(track, helo, authenticated)
+
+    def get(self, server: str) -> InFlight | None:
+        with self._lock:
+            return self._now.get(server)
+
+    def end(self, server: str) -> bool:
+        """The hand-over is over (reply read, or the connection lost): run what waited for it;
+        True when the server had accepted the message."""
+        with self._lock:
+            ctx = self._now.pop(server, None)
+        if ctx is None:
+            return False
+        for run in ctx.after:
+            run()
+        return ctx.accepted
+
+
+class Delivery:
+    """The DebugServer hook of every host, and local delivery into mailboxes."""
+
+    def __init__(self, net: MailNetwork, maildir: Path | None = None) -> None:
+        self.net = net
+        self.maildir = maildir  # also write every delivered copy to <maildir>/<address>/
+        self._qids: dict[str, int] = {}
+        self._mailboxes: dict[str, list[Copy]] = {}
+        self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
+        self._lock = threading.Lock()
+        self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
+
+    def copies(self, address: str) -> list[Copy]:
+        """The copies in a (normalised) address's mailbox, oldest first."""
+        with self._lock:
+            return list(self._mailboxes.get(address, []))
+
+    def usage(self, address: str) -> int:
+        """Bytes delivered to a (normalised) address so far."""
+        with self._lock:
+            return self._bytes.get(address, 0)
+
+    def _store(self, address: str, copy: Copy) -> None:
+        with self._lock:
+            self._mailboxes.setdefault(address, []).append(copy)
+            self._bytes[address] = self._bytes.get(address, 0) + len(copy.raw)
+            if self.maildir is not None:
+                _mailbox.Maildir(self.maildir / address, create=True).add(copy.raw)
+
+    def on_message(self, h: Host, stored: StoredMessage) -> str | None:
+        """A server accepted a message; queue it (MSA, MTA) or deliver it (MX)."""
+        net = self.net
+        ctx = net.inflight.get(h.name)
+        if ctx is not None:
+            ctx.accepted = True
+        helo = ctx.helo if ctx else "unknown"
+        authed = bool(ctx and ctx.authenticated)
+        raw = stored.raw if b"\r\n" in stored.raw else stored.raw.replace(b"\n", b"\r\n")
+        rcpts = list(stored.rcpt_tos)
+        sender = str(stored.mail_from or "").strip().strip("<>")
+        now = net.clock()
+        qid = h.queue.new_qid() if h.queue is not None else self._local_qid(h)
+        data = self.received(h, helo, qid, rcpts, authed, now, stored.peer or LOOPBACK) + raw
+        arrival = Arrival(h, sender, tuple(rcpts), helo, authed, stored.peer)
+        for step in self.transforms.get(h.name, ()):
+            data = step(arrival, data)
+        track = ctx.track if ctx else self._untracked(sender, rcpts, data, now)
+        security = net.security
+        if security is not None and h.role == "LIST":  # expand, change, seal, send on
+            members: list[str] = []
+            for r in rcpts:
+                data = security.forward(net.dns, h, data, r, ip=stored.peer, mail_from=sender, helo=helo)
+                members += security.members(r) or []
+                self._expanded(h, track, r, members, now)
+            rcpts = members
+        elif security is not None and h.queue is not None:
+            data = security.sign(h, data)
+        if h.queue is not None:
+            if h.relay_to:
+                self.enqueue(h, track, sender, rcpts, data, now, qid=qid)
+            else:
+                by_domain: dict[str, list[str]] = {}
+                for r in rcpts:
+                    by_domain.setdefault(r.rpartition("@")[2].lower(), []).append(r)
+                for i, group in enumerate(by_domain.values()):
+                    self.enqueue(h, track, sender, group, data, now, qid=qid if i == 0 else None)
+            return f"250 2.0.0 Ok: queued as {qid}"
+
+        def deliver() -> None:
+            for r in rcpts:
+                self.deliver_local(h, track, sender, r, data)
+
+        if ctx is not None:  # after the sender has read the 250: the record stays in order
+            ctx.after.append(deliver)
+        else:
+            deliver()
+        return f"250 2.0.0 Ok: queued as {qid}"
+
+    def _expanded(self, h: Host, track: TrackedMessage, address: str, members: list[str], now: float) -> None:
+        """The list took the message for ``address``: that recipient is done, its members go on."""
+        with self.net.lock:
+            key = _match(track.recipients, address)
+            track.record(Attempt(now, h.name, "list", (key,), "EXPANSION",
+                                 f"list {address}: sent on to {', '.join(members)}", "delivered"))
+            track.delivered(key, now)
+
+    def _local_qid(self, h: Host) -> str:
+        """Queue id of a server without a relay queue (an MX delivering locally)."""
+        with self._lock:
+            n = self._qids[h.name] = self._qids.get(h.name, 0) + 1
+        return f"{h.name[:1].upper()}{n:05X}"
+
+    def received(self, h: Host, helo: str, qid: str, rcpts: list[str], authed: bool,
+                 now: float, ip: str = LOOPBACK) -> bytes:
+        """A Received: header in RFC 5321 §4.4 form (ESMTPA after AUTH, RFC 3848)."""
+        proto = "ESMTPA" if authed else "ESMTP"
+        for_ = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
+        return (f"Received: from {helo} ({helo} [{ip}])\r\n\tby {h.name} (smtplesson) "
+                f"with {proto} id {qid}{for_};\r\n\t{self.net.clock.rfc5322(now)}\r\n").encode("ascii")
+
+    def deliver_local(self, h: Host, track: TrackedMessage, sender: str, r: str, data: bytes) -> None:
+        """Store one copy in ``r``'s mailbox; a second copy of the same message is recorded
+        as the duplicate it is, and the recipient's status follows its mailbox."""
+        net = self.net
+        copy = f"Return-Path: <{sender}>\r\n".encode("ascii") + data
+        msg = Copy(copy)
+        now = net.clock()
+        self._store(_norm(r), msg)
+        with net.lock:
+            key = _match(track.recipients, r)
+            again = key in track.copies
+            track.record(Attempt(now, h.name, "mailbox", (key,), "DELIVERY",
+                                 "stored in the mailbox", "delivered",
+                                 note=DUPLICATE_NOTE if again else ""))
+            if again:
+                track.duplicates[key] = track.duplicates.get(key, 0) + 1
+            else:
+                track.copies[key] = msg
+            track.delivered(key, now)
+
+    def enqueue(self, h: Host, track: TrackedMessage, sender: str, rcpts: list[str], data: bytes,
+                now: float, qid: str | None = None) -> None:
+        queue = h.queue
+        assert queue is not None, f"{h.name} has no queue"
+        e = QueueEntry(qid=qid or queue.new_qid(), track=track, sender=sender, recipients=list(rcpts),
+                       data=data, arrived=now, next_try=now)
+        if e.qid in queue:
+            e.qid = queue.new_qid()
+        queue.add(e)
+
+    def _untracked(self, sender: str, rcpts: list[str], data: bytes, now: float) -> TrackedMessage:
+        """A message that arrived from outside the network's own clients (e.g. your smtplib)."""
+        net = self.net
+        head = read_headers(data)
+        n = net.next_number()
+        track = TrackedMessage(id=f"M{n}", sender=sender, recipients=tuple(rcpts),
+                               subject=str(head.get("Subject", "")),
+                               message_id=str(head.get("Message-ID", "")), submitted_at=now,
+                               clock=net.clock, is_bounce=sender == "", roles=net.roles)
+        net.add_track(track)
+        return track
+
+
+def _match(recipients: Sequence[str], r: str) -> str:
+    for x in recipients:
+        if x.lower() == r.lower():
+            return x
+    return r

@@ -1,0 +1,111 @@
+"""A receiving MX that applies a big mailbox provider's sender requirements, live.
+
+At the connection the client's address is looked up on the DNS blocklist; at the end of the
+message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through the stub zone
+(:mod:`smtplesson.relay.authentication`), refuses or defers with the provider's documented
+reply (``smtplesson/data/sender_requirements.json``, each profile citing its pages) and stamps
+``Authentication-Results`` on what it accepts, the way a milter adds a header at end of data.
+
+>>> net = MailNetwork(scenarios={"mx1.example.net": "bulk-sender-rules"})
+>>> net = MailNetwork(scenarios={"mx1.example.net": ("bulk-sender-rules", {"provider": "yahoo"})})
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .._data import load
+from ..server.scenarios import Scenario
+from .authentication import Authentication, authenticate, check_iprev
+
+if TYPE_CHECKING:
+    from .zone import Zone
+
+__all__ = ["PROVIDERS", "SenderRequirements"]
+
+PROVIDERS: dict[str, dict[str, Any]] = load("sender_requirements.json")["providers"]
+#: the header a message accepted under DMARC p=quarantine carries (SpamAssassin's convention)
+SPAM_FLAG = "X-Spam-Flag"
+
+
+class SenderRequirements(Scenario):
+    """The MX checks what Gmail (or Yahoo) checks: blocklist, TLS, reverse DNS, SPF or DKIM,
+    DMARC; it refuses with the provider's words and stamps Authentication-Results."""
+
+    name = "bulk-sender-rules"
+    codes = (550, 553, 554, 421, 450, 530)
+
+    def __init__(self, zone: Zone, provider: str = "gmail", *, require_tls: bool = True,
+                 trusted_sealers: Iterable[str] = ("example.org",)) -> None:
+        if provider not in PROVIDERS:
+            raise ValueError(f"provider must be one of {', '.join(PROVIDERS)} (got {provider!r})")
+        self.zone = zone
+        self.provider = provider
+        self.replies: dict[str, str] = PROVIDERS[provider]["replies"]
+        self.sources: list[str] = PROVIDERS[provider]["sources"]
+        self.needs_tls = require_tls
+        self.trusted_sealers = {d.lower() for d in trusted_sealers}
+        self.results: list[Authentication] = []  # what was found about each message, in order
+
+    def reset(self) -> None:
+        self.results.clear()
+
+    def _reply(self, check: str, **values: str) -> str:
+        return self.replies[check].format(**values)
+
+    def handle_CONNECT(self, session: Any) -> str | None:
+        ip = _ip(session)
+        if self.zone.listed(ip):
+            return self._reply("blocklist", ip=ip)
+        return None
+
+    def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None:
+        ip = _ip(session)
+        if self.needs_tls and not getattr(session, "tls", None):
+            return self._reply("tls", ip=ip)
+        if check_iprev(self.zone, ip).result != "pass":
+            return self._reply("ptr", ip=ip)
+        content = envelope.original_content or b""
+        found = authenticate(self.zone, content, ip=ip, mail_from=envelope.mail_from or "",
+                             helo=session.host_name or "", authserv_id=self.hostname)
+        self.results.append(found)
+        verdict = self.verdict(found, ip)
+        if verdict is not None:
+            return verdict
+        head = found.header_bytes()
+        if found.dmarc.result == "fail" and found.dmarc_policy == "quarantine" and not self.vouched(found):
+            head += f"{SPAM_FLAG}: YES (DMARC policy of {found.dmarc.header_from} is quarantine)\r\n".encode()
+        envelope.original_content = head + content
+        return None
+
+    def vouched(self, found: Authentication) -> bool:
+        """An ARC chain that passes, sealed by a forwarder this MX trusts (RFC 8617 §7.2)."""
+        sealer = str(getattr(found.arc, "header_as_d", "") or "")
+        return found.arc.result == "pass" and sealer in self.trusted_sealers
+
+    def verdict(self, found: Authentication, ip: str) -> str | None:
+        """The refusal the authentication results call for, or None to accept."""
+        if self.vouched(found):
+            return None
+        v = found.verdicts()
+        domain = str(getattr(found.dmarc, "header_from", "") or "")
+        if found.dmarc.result == "fail" and found.dmarc_policy == "reject":
+            return self._reply("dmarc_reject", domain=domain, ip=ip)
+        if v["spf"] != "pass" and v["dkim"] != "pass":
+            spf_domain = str(getattr(found.spf, "smtp_mailfrom", "") or getattr(found.spf, "smtp_helo", ""))
+            return self._reply("unauthenticated", ip=ip, spf=_passed(v["spf"]), dkim=_passed(v["dkim"]),
+                               spf_domain=spf_domain.rpartition("@")[2])
+        return None
+
+    def describe(self) -> str:
+        return (f"{PROVIDERS[self.provider]['about']} (replies as documented by "
+                f"{'; '.join(self.sources)})")
+
+
+def _passed(result: str) -> str:
+    return "pass" if result == "pass" else "did not pass"
+
+
+def _ip(session: Any) -> str:
+    peer = getattr(session, "peer", None)
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer or "")

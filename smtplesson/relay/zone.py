@@ -1,0 +1,249 @@
+"""The stub DNS of the mail network: the only resolver anything in smtplesson asks.
+
+MX, A, PTR and TXT records (SPF at the domain, DKIM keys at ``selector._domainkey``, DMARC at
+``_dmarc``) and DNS blocklist zones (RFC 5782) live in one :class:`dns.zone.Zone` of dnspython,
+which parses and prints every record; nothing is ever sent to a real name server.  A learner
+changes a record in one line and sends again::
+
+    net.dns.set_txt("example.com", "v=spf1 ip4:127.0.0.10 -all")
+    net.dns.list_ip("127.0.0.66")                 # on the blocklist
+    print(net.dns)                                # the zone, in zone-file form
+
+The libraries that evaluate authentication take their answers from here: pyspf through
+:meth:`Zone.spf_answers`, dkimpy and authheaders through :meth:`Zone.txt_record`.
+"""
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+import dns.rdtypes.ANY.TXT
+import dns.reversename
+import dns.zone
+
+from .mx import MXTable
+
+__all__ = ["DNSBL", "Zone"]
+
+#: the blocklist zone the network's receivers query (a stand-in for zen.spamhaus.org)
+DNSBL = "dnsbl.example"
+#: RFC 5782 §2.1: a listed address answers A 127.0.0.2 (and a TXT saying why)
+LISTED = "127.0.0.2"
+TTL = 3600
+_TXT_CHUNK = 255  # RFC 1035 §3.3.14: a TXT character-string holds at most 255 bytes
+
+
+def _name(name: str | dns.name.Name) -> dns.name.Name:
+    """``"Example.COM"`` → the absolute name ``example.com.`` (names are absolute here)."""
+    if isinstance(name, dns.name.Name):
+        return name if name.is_absolute() else name.concatenate(dns.name.root)
+    text = name.decode() if isinstance(name, bytes) else str(name)
+    return dns.name.from_text(text.lower().rstrip(".") + ".")
+
+
+def _txt(text: str) -> dns.rdata.Rdata:
+    """One TXT record holding ``text``, split into 255-byte strings as DNS requires."""
+    data = text.encode("utf-8")
+    chunks = [data[i:i + _TXT_CHUNK] for i in range(0, len(data), _TXT_CHUNK)] or [b""]
+    return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.TXT, chunks)
+
+
+def reverse_name(address: str, zone: str | None = None) -> dns.name.Name:
+    """``127.0.0.66`` → ``66.0.0.127.in-addr.arpa.``, or under a blocklist zone (RFC 5782 §2.1)."""
+    if zone is None:
+        return dns.reversename.from_address(address)
+    ip = ipaddress.ip_address(address)
+    labels = ip.reverse_pointer.split(".")[: 4 if ip.version == 4 else 32]
+    return _name(".".join(labels) + "." + zone)
+
+
+class Zone:
+    """Stub DNS records, read and written through dnspython's record types.
+
+    ``records``: ``{name: {type: [value, ...]}}`` in zone-file syntax (``"10 mx.example.com."``),
+    TXT values as plain text.  Names are case-insensitive and absolute.
+    """
+
+    def __init__(self, records: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
+        self._zone = dns.zone.Zone(dns.name.root, relativize=False)
+        self.mx = MXTable(self)
+        self.queries = 0  # how many questions were answered (all of them from here)
+        for name, by_type in (records or {}).items():
+            for rdtype, values in by_type.items():
+                self.set(name, rdtype, *values)
+
+    # ------------------------------------------------------------------ writing
+    def set(self, name: str, rdtype: str, *values: str) -> None:
+        """Replace the ``rdtype`` records at ``name`` (none given: delete them).
+
+        Values are in zone-file syntax (``set("example.net", "MX", "10 mx1.example.net.")``),
+        except TXT, which takes the text itself.
+        """
+        owner = _name(name)
+        kind = dns.rdatatype.from_text(rdtype.upper())
+        if not values:
+            self._zone.delete_rdataset(owner, kind)
+            return
+        rdataset = dns.rdataset.Rdataset(dns.rdataclass.IN, kind, ttl=TTL)
+        for value in values:
+            rdataset.add(_txt(value) if kind == dns.rdatatype.TXT
+                         else dns.rdata.from_text(dns.rdataclass.IN, kind, value, origin=dns.name.root,
+                                                 relativize=False))
+        self._zone.replace_rdataset(owner, rdataset)
+
+    def remove(self, name: str, rdtype: str | None = None) -> None:
+        """Delete one type of record at ``name``, or every record there."""
+        owner = _name(name)
+        if rdtype is not None:
+            self._zone.delete_rdataset(owner, dns.rdatatype.from_text(rdtype.upper()))
+        elif owner in self._zone.nodes:
+            self._zone.delete_node(owner)
+
+    def set_txt(self, name: str, *texts: str) -> None:
+        """Publish TXT records (replacing those at ``name``): SPF, a DKIM key, a DMARC policy."""
+        self.set(name, "TXT", *texts)
+
+    def set_spf(self, domain: str, record: str | None) -> None:
+        """The domain's SPF record (RFC 7208 §3), e.g. ``"v=spf1 ip4:127.0.0.10 -all"``; None: none."""
+        self._replace_txt(domain, "v=spf1", record)
+
+    def set_dmarc(self, domain: str, record: str | None) -> None:
+        """The domain's DMARC policy at ``_dmarc.<domain>`` (RFC 7489 §6.1); None: none."""
+        self.set_txt(f"_dmarc.{domain}", *([record] if record else []))
+
+    def set_dkim_key(self, domain: str, selector: str, record: str | None) -> None:
+        """A DKIM public key at ``<selector>._domainkey.<domain>`` (RFC 6376 §3.6.2.1)."""
+        self.set_txt(f"{selector}._domainkey.{domain}", *([record] if record else []))
+
+    def set_address(self, name: str, address: str | None, *, ptr: bool = True) -> None:
+        """An A record for ``name`` and (``ptr``) the matching PTR record: forward and reverse."""
+        old = self.addresses(name)
+        self.set(name, "A", *([address] if address else []))
+        if ptr:
+            for ip in old:
+                if self.ptr(ip) == [str(_name(name)).rstrip(".")]:
+                    self.set_ptr(ip, None)
+            if address:
+                self.set_ptr(address, name)
+
+    def set_ptr(self, address: str, name: str | None) -> None:
+        """The reverse record of ``address`` (RFC 1035 §3.5); None removes it."""
+        owner = reverse_name(address)
+        self.set(str(owner), "PTR", *([str(_name(name))] if name else []))
+
+    def list_ip(self, address: str, reason: str | None = None, zone: str = DNSBL) -> None:
+        """Put ``address`` on a DNS blocklist: A 127.0.0.2 and a TXT reason (RFC 5782 §2.1)."""
+        owner = str(reverse_name(address, zone))
+        self.set(owner, "A", LISTED)
+        self.set_txt(owner, reason or f"{address} is listed on {zone}: it sent spam to our traps")
+
+    def delist(self, address: str, zone: str = DNSBL) -> None:
+        """Take ``address`` off the blocklist."""
+        self.remove(str(reverse_name(address, zone)))
+
+    def _replace_txt(self, name: str, prefix: str, record: str | None) -> None:
+        """Swap the TXT record starting with ``prefix`` at ``name``, keeping the others."""
+        keep = [t for t in self.txt(name) if not t.lower().startswith(prefix)]
+        self.set_txt(name, *keep, *([record] if record else []))
+
+    # ------------------------------------------------------------------ reading
+    def query(self, name: str | bytes | dns.name.Name, rdtype: str) -> list[Any]:
+        """The records of one type at one name (dnspython rdata objects); [] when none."""
+        self.queries += 1
+        try:
+            owner = _name(name.decode() if isinstance(name, bytes) else name)
+        except dns.exception.DNSException:
+            return []
+        found = self._zone.get_rdataset(owner, dns.rdatatype.from_text(rdtype.upper()))
+        return list(found) if found is not None else []
+
+    def txt(self, name: str) -> list[str]:
+        """Each TXT record at ``name`` as one string (its character-strings joined)."""
+        return [b"".join(r.strings).decode("utf-8", "replace") for r in self.query(name, "TXT")]
+
+    def addresses(self, name: str) -> list[str]:
+        """The A records of ``name``."""
+        return [r.address for r in self.query(name, "A")]
+
+    def ptr(self, address: str) -> list[str]:
+        """The names the PTR records of ``address`` point to (without the final dot)."""
+        return [r.target.to_text().rstrip(".") for r in self.query(reverse_name(address), "PTR")]
+
+    def listed(self, address: str, zone: str = DNSBL) -> str | None:
+        """The blocklist's reason when ``address`` is listed on ``zone``, else None."""
+        owner = str(reverse_name(address, zone))
+        if not self.query(owner, "A"):
+            return None
+        return next(iter(self.txt(owner)), f"listed on {zone}")
+
+    def names(self, rdtype: str) -> list[str]:
+        """Names that hold records of ``rdtype``, in the order they were first published."""
+        kind = dns.rdatatype.from_text(rdtype.upper())
+        return [owner.to_text() for owner, node in self._zone.nodes.items()
+                if node.get_rdataset(dns.rdataclass.IN, kind) is not None]
+
+    # the MX table reads its records from this zone: net.dns.lookup("example.net")
+    def lookup(self, domain: str) -> Any:
+        """The MX records of ``domain``, most preferred first, or the error to bounce with."""
+        return self.mx.lookup(domain)
+
+    def set_mx(self, domain: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Publish a domain's MX records: ``[(10, "mx1.example.net"), (20, "mx2.example.net")]``."""
+        self.mx.set(domain, rows)
+
+    @property
+    def domains(self) -> list[str]:
+        """Domains with MX records, in the order they were published."""
+        return self.mx.domains
+
+    def records(self, domain: str) -> tuple[Any, ...]:
+        return self.mx.records(domain)
+
+    # ------------------------------------------------------------------ for the libraries
+    def txt_record(self, name: str | bytes, timeout: float = 5) -> str | None:
+        """The first TXT record at ``name``: the ``dnsfunc`` dkimpy and authheaders call."""
+        text = name.decode() if isinstance(name, bytes) else name
+        found = self.txt(text)
+        return found[0] if found else None
+
+    def spf_answers(self, name: str, qtype: str) -> list[Any]:
+        """Answers in the shape pyspf's ``query.dns`` returns (TXT: tuples of bytes strings)."""
+        qtype = qtype.upper()
+        if qtype in ("TXT", "SPF"):
+            return [tuple(r.strings) for r in self.query(name, "TXT")]
+        if qtype == "A":
+            return [r.address for r in self.query(name, "A")]
+        if qtype == "MX":
+            return [(r.preference, r.exchange.to_text().rstrip(".")) for r in self.query(name, "MX")]
+        if qtype == "PTR":
+            return [r.target.to_text().rstrip(".") for r in self.query(name, "PTR")]
+        return []  # AAAA and the rest: this network is IPv4 loopback only
+
+    # ------------------------------------------------------------------ printing
+    def zone_text(self, rdtype: str | None = None) -> str:
+        """The records in zone-file form, sorted by name; MX first in the MX table's layout."""
+        if rdtype is not None and rdtype.upper() == "MX":
+            return self.mx.zone_text()
+        kind = None if rdtype is None else dns.rdatatype.from_text(rdtype.upper())
+        lines = []
+        for owner in sorted(self._zone.nodes):
+            for rdataset in self._zone.nodes[owner].rdatasets:
+                if kind is not None and rdataset.rdtype != kind:
+                    continue
+                for rdata in rdataset:
+                    lines.append(f"{owner.to_text():<30} IN {dns.rdatatype.to_text(rdataset.rdtype):<5} "
+                                 f"{rdata.to_text()}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.zone_text()
+
+    def __repr__(self) -> str:
+        sets = sum(len(node.rdatasets) for node in self._zone.nodes.values())
+        return f"<Zone {len(self._zone.nodes)} names, {sets} record sets>"

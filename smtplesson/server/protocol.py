@@ -1,0 +1,369 @@
+"""The wall around aiosmtpd: its SMTP protocol and Controller, adapted for lessons.
+
+Everything in smtplesson that touches a private name of aiosmtpd does it here and only
+here.  aiosmtpd may change these in any release, so ``pyproject.toml`` and
+``environment.yml`` pin ``aiosmtpd<1.5`` and ``tests/unit/test_protocol.py`` fails loudly
+when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
+
+``SMTP`` instance attributes
+    ``_original_transport`` (set once STARTTLS wrapped the transport),
+    ``_handler_coroutine`` (the session task, cancelled after a 421),
+    ``_writer`` (the stream replies are written to),
+    ``_smtp_methods`` (verb -> method; replaced after a refusing greeting),
+    ``command_size_limits`` (a class-level dict; made per instance here)
+``SMTP`` methods
+    ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of
+    ours), ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), and the
+    ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
+``Controller``
+    ``_factory_invoker``, ``_create_server``, ``_trigger_server``, ``_thread``
+
+aiosmtpd's *literal reply texts* are rewritten too (``data/server.json``
+``stock_replies`` and ``stock_prefixes``: "503 Error: need MAIL command" gets its enhanced
+code), which is the same coupling: the texts must stay what aiosmtpd sends.
+
+Names: smtplesson's ``DebugServer(host=..., hostname=...)`` are the bind address and
+the name the server greets with.  aiosmtpd spells them the other way round:
+``Controller(hostname=...)`` is the bind address, ``SMTP(server_hostname=...)`` the
+greeting name.  :class:`LessonController` takes aiosmtpd's spelling; only
+``DebugServer.start`` translates.
+
+The protocol knows nothing of :class:`~smtplesson.server.debug.DebugServer`; it talks
+to a :class:`Host` (recording, decisions, the EHLO keywords).  TLS: ``tls_context``
+(STARTTLS, an SMTP keyword) and ``ssl_context`` (implicit TLS, a Controller keyword)
+pass through to aiosmtpd unchanged; the recording sees the handshake as a transport
+swap in :meth:`LessonSMTP.connection_made`.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Session
+
+from .._data import load
+from ..codes.syntax import class_of, code_of
+from .tls import describe
+
+__all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
+
+#: every private aiosmtpd name used below, by where it lives (checked by a test)
+AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
+    "SMTP instance": ("_original_transport", "_handler_coroutine", "_writer", "_smtp_methods"),
+    "SMTP": ("command_size_limits", "command_size_limit", "_set_rset_state",
+             "_set_post_data_state", "_syntax_available", "_getparams"),
+    "smtp_* method": ("__smtp_syntax__", "__smtp_syntax_extended__"),
+    "Controller": ("_factory_invoker", "_create_server", "_trigger_server", "_thread"),
+}
+
+_CONFIG = load("server.json")
+_REPLIES: dict[str, str] = _CONFIG["replies"]
+#: aiosmtpd's literal texts, with the enhanced codes it leaves out
+STOCK_REPLIES: dict[str, str] = _CONFIG["stock_replies"]
+STOCK_PREFIXES: list[tuple[str, str]] = [(p[0], p[1]) for p in _CONFIG["stock_prefixes"]]
+
+
+class Recorder(Protocol):
+    """One session's record, as the protocol fills it."""
+
+    events: list[tuple[str, float, Any]]
+    closed_by: str | None
+    ending: bool  # the server said goodbye (221 or 421); the close is on its way
+
+
+class Host(Protocol):
+    """What the protocol needs from the server it runs for (the whole interface)."""
+
+    ehlo_tail: str  # the EHLO keyword lines, ending "250 HELP"
+    offers_auth: bool
+    parameters: frozenset[str]  # MAIL/RCPT parameters the scenario takes for itself
+
+    def session_opened(self, smtp: LessonSMTP, session: Session) -> Recorder:
+        """A client connected: number the session, return its record."""
+
+    def session_closed(self, smtp: LessonSMTP) -> None:
+        """The connection is gone."""
+
+    def decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
+        """The reply of the first rule or hook that answers at ``point``, or None."""
+
+    def loop_error(self, error: object) -> None:
+        """An exception (or message) the event loop or a hook raised; kept, never printed."""
+
+
+def rewrite_stock(status: str) -> str:
+    """aiosmtpd's own reply text, with the enhanced code added where it leaves it out."""
+    known = STOCK_REPLIES.get(status)
+    if known is not None:
+        return known
+    if class_of(status) == 5:
+        for old, new in STOCK_PREFIXES:
+            if status.startswith(old):
+                return new + status[len(old):]
+    return status
+
+
+class LessonSMTP(SMTP):
+    """aiosmtpd's SMTP, plus: records every line, custom greeting, 421 closes, extra points."""
+
+    def __init__(self, host: Host, probe: Callable[[], tuple[str, int] | None],
+                 handler: Any, **kwargs: Any) -> None:
+        # per-instance limits: aiosmtpd keeps them on the class, shared by every server
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
+        self.host = host
+        self._probe = probe
+        self.record: Recorder | None = None
+        self._greeting: str | None = None
+        self._greeted = False
+        self._eof = False
+        self._verbatim: str | None = None
+        self._ehlo_extra = False
+        super().__init__(handler, **kwargs)
+
+    # --- recording -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        starttls = self._original_transport is not None
+        super().connection_made(transport)
+        if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
+            self._handshake_done(transport)
+            return
+        session = self.session
+        assert session is not None
+        peer = session.peer
+        probe = self._probe()
+        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+            return  # aiosmtpd's readiness probe: not a session
+        self.record = self.host.session_opened(self, session)
+        session.tls = None  # type: ignore[attr-defined]
+        if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
+            self._handshake_done(transport)
+        self._greeting = self.host.decide("CONNECT", session, None)
+
+    def _handshake_done(self, transport: asyncio.BaseTransport) -> None:
+        """Note what the handshake agreed, on the session (``session.tls``) and in the record."""
+        agreed = describe(transport.get_extra_info("ssl_object"))
+        if self.session is not None:
+            self.session.tls = agreed  # type: ignore[attr-defined]
+        if self.record is not None:
+            self.record.events.append(("T", time.monotonic(), f"TLS handshake: {agreed}"))
+
+    def data_received(self, data: bytes) -> None:
+        record = self.record
+        if record is not None:
+            record.events.append(("C", time.monotonic(), data))
+        super().data_received(data)
+
+    def eof_received(self) -> bool | None:
+        self._eof = True
+        return super().eof_received()
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._original_transport is None or self.transport is not None:
+            record = self.record
+            if record is not None:
+                if record.closed_by is None:
+                    record.closed_by = "client" if self._eof or error else "server"
+                self.host.session_closed(self)
+        super().connection_lost(error)
+
+    def mark_verbatim(self, reply: str) -> str:
+        """Send ``reply`` (a rule's or scenario's) exactly as it is, without rewriting."""
+        self._verbatim = reply
+        return reply
+
+    async def push(self, status: str | bytes) -> None:
+        if not self._greeted:
+            self._greeted = True
+            if self._greeting is not None:
+                status = self._greeting
+                self._after_greeting(status)
+        if isinstance(status, str):
+            if status.startswith("250-AUTH ") and not self.host.offers_auth:
+                return  # aiosmtpd lists AUTH once TLS is up; a server without AUTH never does
+            if status is not self._verbatim:
+                status = rewrite_stock(status)
+                if self._ehlo_extra and status == "250 HELP":
+                    self._ehlo_extra = False
+                    status = self.host.ehlo_tail
+            response = status.encode("utf-8", "replace")
+        else:
+            response = status
+            status = response.decode("utf-8", "backslashreplace")
+        code = code_of(status)
+        record = self.record
+        if record is not None:
+            record.events.append(("S", time.monotonic(), status))
+            record.ending = record.ending or code in (221, 421)
+        self._writer.write(response + b"\r\n")
+        await self._writer.drain()
+        if code == 421:  # RFC 5321 §3.8: 421 closes the channel
+            self.close_now()
+
+    async def push_verbatim(self, status: str) -> None:
+        """Push a reply from a rule or scenario as it is (no stock-text rewriting)."""
+        await self.push(self.mark_verbatim(status))
+
+    def close_now(self) -> None:
+        """Close the connection and end the session task (if it is the one running)."""
+        if self.transport is not None:
+            self.transport.close()
+        current = asyncio.current_task(self.loop)
+        if current is not None and current is self._handler_coroutine:
+            current.cancel()
+
+    def _after_greeting(self, greeting: str) -> None:
+        """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
+        if class_of(greeting) != 5:
+            return
+        refusal = greeting if code_of(greeting) == 521 else _REPLIES["REFUSED-503"]
+
+        async def refuse(arg: str | None) -> None:
+            await self.push_verbatim(refusal)
+
+        for name in list(self._smtp_methods):
+            if name != "QUIT":
+                self._smtp_methods[name] = refuse
+
+    # --- points aiosmtpd has no hook for ------------------------------------------
+    async def _answer(self, point: str, *args: Any) -> bool:
+        reply = self.host.decide(point, self.session, self.envelope, *args)
+        if reply is None:
+            return False
+        await self.push_verbatim(reply)
+        return True
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        session = self.session
+        if hostname and session is not None:
+            reply = self.host.decide("EHLO", session, self.envelope, hostname)
+            if reply is not None:
+                self._set_rset_state()
+                session.extended_smtp = True
+                if class_of(reply) == 2:
+                    session.host_name = hostname
+                await self.push_verbatim(reply)
+                return
+            self._ehlo_extra = True  # push() adds our keywords before "250 HELP"
+        await super().smtp_EHLO(hostname)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        session, envelope = self.session, self.envelope
+        ready = (session is not None and session.host_name and envelope is not None
+                 and envelope.rcpt_tos and not arg)
+        if ready and await self._answer("DATA"):
+            self._set_post_data_state()  # a refused DATA ends the transaction
+            return
+        await super().smtp_DATA(arg)
+
+    async def smtp_EXPN(self, arg: str) -> None:
+        if not arg:
+            await self.push_verbatim(_REPLIES["EXPN-SYNTAX"])
+        elif not await self._answer("EXPN", arg):
+            await self.push_verbatim(_REPLIES["EXPN"])
+
+    async def smtp_HELP(self, arg: str) -> None:
+        if await self._answer("HELP", arg or ""):
+            return
+        await self.push_verbatim(self._default_help(arg))
+
+    def _default_help(self, arg: str | None) -> str:
+        commands = sorted(n for n, m in self._smtp_methods.items() if self._syntax_available(m))
+        if not arg:
+            return _REPLIES["HELP"].format(commands=" ".join(commands))
+        method = self._smtp_methods.get(arg.upper())
+        if method is None or not self._syntax_available(method):
+            return _REPLIES["HELP-UNKNOWN"].format(topic=arg)
+        syntax = method.__smtp_syntax__ + (method.__smtp_syntax_extended__ or "")
+        return _REPLIES["HELP-TOPIC"].format(syntax=syntax)
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        if arg or not await self._answer("STARTTLS"):
+            await super().smtp_STARTTLS(arg)
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        if not self.host.offers_auth:
+            await self.push_verbatim(_REPLIES["AUTH-DISABLED"])
+            return
+        await super().smtp_AUTH(arg)
+
+    async def smtp_ETRN(self, arg: str) -> None:
+        if not await self._answer("ETRN", arg or ""):
+            await self.push_verbatim(_REPLIES["ETRN"])
+
+    async def smtp_ATRN(self, arg: str) -> None:
+        if not await self._answer("ATRN", arg or ""):
+            await self.push_verbatim(_REPLIES["ATRN"])
+
+    async def smtp_TURN(self, arg: str) -> None:
+        await self.push_verbatim(_REPLIES["TURN"])
+
+    def _getparams(self, params: Sequence[str]) -> dict[str, Any] | None:
+        """Take out the MAIL/RCPT parameters the scenario recognises (session.parameters)."""
+        result = super()._getparams(params)
+        if result is not None and self.session is not None:
+            known = self.host.parameters
+            taken = {k: result.pop(k) for k in list(result) if k in known}
+            self.session.parameters = taken  # type: ignore[attr-defined]
+        return result
+
+
+class LessonController(Controller):
+    """aiosmtpd's Controller with the port-0 fix and a readiness probe we can recognise.
+
+    ``hostname`` is the bind address (aiosmtpd's spelling); ``server_hostname``, among
+    the SMTP keywords, the name in the greeting.
+    """
+
+    def __init__(self, host: Host, handler: Any, **kwargs: Any) -> None:
+        self._host = host
+        self.probe_addr: tuple[str, int] | None = None
+        super().__init__(handler, **kwargs)
+        self.loop.set_exception_handler(
+            lambda loop, context: host.loop_error(context.get("exception") or context.get("message")))
+
+    def factory(self) -> SMTP:
+        return LessonSMTP(self._host, lambda: self.probe_addr, self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self) -> Any:
+        return self._bind()
+
+    async def _bind(self) -> asyncio.AbstractServer:
+        server = await self.loop.create_server(
+            self._factory_invoker, host=self.hostname, port=self.port, ssl=self.ssl_context
+        )
+        self.port = server.sockets[0].getsockname()[1]  # the real port, not 0
+        return server
+
+    def _trigger_server(self) -> None:
+        host = self.hostname
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2.0)
+            probe.bind((host, 0))
+            self.probe_addr = probe.getsockname()[:2]
+            probe.connect((host, self.port))
+            if self.ssl_context is None:
+                probe.recv(1024)
+                return
+            unchecked = ssl.create_default_context()  # implicit TLS: handshake, read the greeting
+            unchecked.check_hostname = False
+            unchecked.verify_mode = ssl.CERT_NONE
+            with unchecked.wrap_socket(probe) as tls_probe:
+                tls_probe.recv(1024)
+
+    def abandon(self) -> None:
+        """Clean up after a failed :meth:`start` (the thread may or may not be running)."""
+        if self._thread is not None:
+            self.stop(no_assert=True)
+        if not self.loop.is_closed():
+            self.loop.close()

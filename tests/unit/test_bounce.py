@@ -1,0 +1,161 @@
+"""read_bounce: every fixture reads as expected, from every kind of source and line ending."""
+from __future__ import annotations
+
+import email
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from smtplesson import Bounce, read_bounce
+from smtplesson.codes.bounce import FORMATS
+from smtplesson.codes.dsn import read_dsn
+
+DATA = Path(__file__).parent / "data" / "bounces"
+EXPECTED: dict[str, dict] = json.loads((DATA / "expected.json").read_text())
+FILES = sorted(EXPECTED)
+REAL = [f for f in FILES if not f.startswith("documented/")]
+
+
+def _summary(bounce: Bounce) -> dict:
+    return {"kind": bounce.kind, "format": bounce.format,
+            "recipients": [[r.address, r.action, r.status, r.code, r.command] for r in bounce.recipients]}
+
+
+def test_every_fixture_is_listed():
+    on_disk = sorted(str(p.relative_to(DATA)) for p in DATA.glob("*/*.eml"))
+    assert on_disk == FILES
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_fixture_reads_as_expected(name):
+    assert _summary(read_bounce(DATA / name)) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_bounce_fixture_has_recipients_and_explains_their_codes(name):
+    bounce = read_bounce(DATA / name)
+    if name.endswith("ordinary-mail.eml"):
+        assert bounce.kind == "not-a-bounce" and not bounce.recipients
+        return
+    assert bounce.recipients
+    for r in bounce.recipients:
+        assert "@" in r.address and r.action
+        if r.code is not None or r.status:
+            assert r.explanation.found and r.bounce_type in ("hard", "soft")
+
+
+def test_real_mta_fixtures_name_their_mta():
+    for name in REAL:
+        assert EXPECTED[name]["format"] == name.split("/")[0], name
+
+
+def test_every_format_has_a_fixture():
+    formats = {entry["format"] for entry in EXPECTED.values()}
+    assert {f.name for f in FORMATS} <= formats
+    assert {"rfc3464", "arf", "rfc3834"} - formats == {"rfc3464"}  # rfc3464: see the next test
+
+
+def test_a_plain_rfc3464_report_reads_as_rfc3464():
+    raw = (DATA / "postfix" / "unknown-user.eml").read_bytes()
+    plain = raw.replace(b"This is the mail system at host", b"This is the system at")
+    bounce = read_bounce(plain)
+    assert (bounce.kind, bounce.format) == ("dsn", "rfc3464")
+    assert bounce.recipients[0].status == "5.1.1"
+
+
+TEXT_ONLY = ["documented/qmail-dmarc.eml", "documented/lotus-notes-not-listed.eml"]
+
+
+@pytest.mark.parametrize("name", [*REAL, *TEXT_ONLY])
+@pytest.mark.parametrize("ending", [b"\r\n", b"\r"])
+def test_line_endings_do_not_matter(name, ending):
+    raw = (DATA / name).read_bytes()
+    assert _summary(read_bounce(raw.replace(b"\n", ending))) == EXPECTED[name]
+
+
+def test_every_kind_of_source():
+    path = DATA / "exim" / "unknown-user.eml"
+    raw = path.read_bytes()
+    expected = EXPECTED["exim/unknown-user.eml"]
+    for source in (raw, raw.decode(), str(path), path, io.BytesIO(raw), email.message_from_bytes(raw)):
+        assert _summary(read_bounce(source)) == expected, type(source)
+
+
+def test_original_message_and_report_fields():
+    bounce = read_bounce(DATA / "postfix" / "unknown-user-two.eml")
+    assert bounce.reporting_mta == "mta.example.org"
+    assert bounce.arrival_date and bounce.arrival_date.startswith("Tue, 1 Dec 2026")
+    assert bounce.original.message_id == "<unknown-user-two.postfix@mta.example.org>"
+    assert bounce.original.subject == "Test for unknown-user-two"
+    assert bounce.original.sender == "Alice <alice@mta.example.org>"
+    first = bounce.recipients[0]
+    assert first.remote_mta == "127.0.0.1" and first.command == "RCPT"
+    assert first.diagnostic.startswith("550 5.1.1 <ghost@unknown-user-two.test>: Recipient address rejected")
+
+
+def test_broken_boundary_still_reads_the_fields():
+    raw = (DATA / "postfix" / "unknown-user.eml").read_bytes()
+    broken = re.sub(rb'boundary="[^"]+"', b"", raw)
+    bounce = read_bounce(broken)
+    assert bounce.kind == "dsn" and "broken" in bounce.note
+    assert [(r.address, r.status) for r in bounce.recipients] == [("nobody@unknown-user.test", "5.1.1")]
+
+
+def test_one_block_layout_without_blank_lines():
+    text = ("From: MAILER-DAEMON@mx.example.org\nSubject: Returned mail\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
+            "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n"
+            "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.1.1\n"
+            "Final-Recipient: rfc822; b@example.net\nAction: delayed\nStatus: 4.2.2\n--b--\n")
+    bounce = read_bounce(text)
+    assert [(r.address, r.action, r.status) for r in bounce.recipients] == [
+        ("a@example.net", "failed", "5.1.1"), ("b@example.net", "delayed", "4.2.2")]
+    assert bounce.reporting_mta == "mx.example.org"
+
+
+def test_ordinary_mail_is_never_a_bounce():
+    for text in ("From: a@example.com\nSubject: hi\n\nThe 550 chairs arrive on 5.1.1, ask bob@example.net.\n",
+                 "Subject: Re: Undeliverable thoughts\nFrom: c@example.org\n\nJust chatting.\n", "", "hello"):
+        bounce = read_bounce(text)
+        assert bounce.kind == "not-a-bounce" and not bounce.recipients, text
+        assert bounce.note
+
+
+def test_feedback_report_and_auto_reply_are_what_they_are():
+    arf = read_bounce(DATA / "documented" / "arf-abuse.eml")
+    assert (arf.kind, arf.format) == ("feedback-report", "arf")
+    assert ("Feedback-Type", "abuse") in arf.details
+    assert arf.recipients[0].bounce_type == "complaint"
+    auto = read_bounce(DATA / "documented" / "autoreply-vacation.eml")
+    assert (auto.kind, auto.recipients[0].action) == ("auto-reply", "auto-replied")
+
+
+def test_str_and_html_show_every_recipient():
+    bounce = read_bounce(DATA / "exim" / "unknown-user-two.eml")
+    text, html = str(bounce), bounce._repr_html_()
+    for r in bounce.recipients:
+        assert r.address in text and r.address in html
+    assert html.count('smtpl-bounce-recipient') == 2
+    assert "<script" not in html
+
+
+def test_to_dict_is_json_ready():
+    data = read_bounce(DATA / "documented" / "gmail-address-not-found.eml").to_dict()
+    assert json.loads(json.dumps(data))["recipients"][0]["status"] == "5.1.1"
+
+
+def test_read_dsn_survives_a_missing_boundary():
+    raw = (DATA / "postfix" / "unknown-user.eml").read_bytes()
+    msg = email.message_from_bytes(re.sub(rb'boundary="[^"]+"', b"", raw))
+    report = read_dsn(msg)
+    assert report is not None
+    assert report.recipient("nobody@unknown-user.test")["Status"] == "5.1.1"
+    assert report.per_message["Reporting-MTA"] == "dns; mta.example.org"
+
+
+def test_read_dsn_of_a_real_postfix_bounce():
+    report = read_dsn(email.message_from_bytes((DATA / "postfix" / "mailbox-full.eml").read_bytes()))
+    assert report.recipient("bob@mailbox-full.test")["Action"] == "failed"

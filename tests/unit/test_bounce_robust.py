@@ -1,0 +1,116 @@
+"""read_bounce never raises and stays bounded: fuzzed and mutated real bounces.
+
+The limit the issue sets is one second per mail; the inputs here take a few hundredths,
+so the one-second checks leave a wide margin for a loaded machine.
+"""
+from __future__ import annotations
+
+import base64
+import random
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smtplesson import read_bounce
+from smtplesson.codes.bounce.model import KINDS
+
+DATA = Path(__file__).parent / "data" / "bounces"
+SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*/*.eml"))]
+ONE_SECOND = 1.0
+
+
+def _check(data) -> None:
+    bounce = read_bounce(data)
+    assert bounce.kind in KINDS
+    str(bounce), bounce._repr_html_(), bounce.to_dict()  # the views never raise either
+    if bounce.kind == "not-a-bounce":
+        assert not bounce.recipients and bounce.note
+
+
+def _timed(data) -> float:
+    start = time.perf_counter()
+    _check(data)
+    return time.perf_counter() - start
+
+
+BOUNDED = settings(max_examples=100, deadline=timedelta(seconds=ONE_SECOND),
+                   suppress_health_check=[HealthCheck.too_slow])
+
+
+@BOUNDED
+@given(st.binary(max_size=4000))
+def test_any_bytes(data):
+    _check(data)
+
+
+@BOUNDED
+@given(st.text(max_size=3000))
+def test_any_text(text):
+    _check(text)
+
+
+@BOUNDED
+@given(st.sampled_from(SAMPLES), st.integers(0, 10**6), st.integers(0, 3))
+def test_mutated_real_bounces(sample, seed, how):
+    rng = random.Random(seed)
+    data = bytearray(sample)
+    if how == 0:  # truncated anywhere
+        data = data[: rng.randrange(len(data) + 1)]
+    elif how == 1:  # boundary removed or mangled
+        data = bytearray(re.sub(rb'boundary="?[^";\s]+"?', rng.choice([b"", b'boundary="x"']), bytes(data)))
+    elif how == 2:  # binary garbage spliced in
+        at = rng.randrange(len(data) + 1)
+        data[at:at] = rng.randbytes(rng.randrange(1, 2000))
+    else:  # bytes flipped
+        for _ in range(rng.randrange(1, 50)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    _check(bytes(data))
+
+
+def _postfix() -> bytes:
+    return (DATA / "postfix" / "unknown-user.eml").read_bytes()
+
+
+def _with_attachment() -> bytes:
+    """The Postfix bounce, its returned message carrying a 10 MB base64 attachment."""
+    attachment = base64.encodebytes(random.Random(1).randbytes(7_600_000))
+    return _postfix().replace(b"Hello.", b"Hello.\n" + attachment)
+
+
+@pytest.mark.parametrize("make", [
+    _with_attachment,
+    lambda: b"Subject: " + b"x" * 1_000_000 + b"\n" + _postfix(),
+    lambda: b"X-Fold: " + b"\n ".join([b"w" * 900] * 1200) + b"\n" + _postfix(),
+    lambda: random.Random(2).randbytes(10_000_000),
+    lambda: _postfix().replace(b"Hello.", b"z" * 3_000_000),
+    lambda: b"From: MAILER-DAEMON@x.example\nSubject: Undelivered\n\n" + b"".join(
+        b"Final-Recipient: rfc822; u%d@example.net\nAction: failed\nStatus: 5.1.1\n" % i
+        for i in range(50_000)),
+    lambda: b"From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n" + b"".join(
+        b"<u%d@example.net>:\nRemote host said: 550 5.1.1 unknown\n\n" % i for i in range(40_000)),
+    lambda: b"Content-Type: multipart/mixed; boundary=a\n\n"
+    + b"--a\nContent-Type: multipart/mixed; boundary=a\n\n" * 40000,
+], ids=["10MB attachment", "1MB one-line header", "1MB folded header", "10MB binary", "3MB body line",
+        "50k recipient blocks", "40k text recipients", "40000 nested parts"])
+def test_pathological_mail_is_read_within_a_second(make):
+    data = make()
+    assert _timed(data) < ONE_SECOND
+
+
+def test_the_big_attachment_keeps_its_bounce():
+    bounce = read_bounce(_with_attachment())
+    assert [r.status for r in bounce.recipients] == ["5.1.1"]
+    assert "MiB were read" in bounce.note
+
+
+def test_undecodable_mail_says_why():
+    cases = [(random.Random(3).randbytes(50_000), "binary"), (b"", "empty"), (None, "nothing"),
+             (12345, "cannot read"), (Path("/nonexistent/bounce.eml"), "could not be read")]
+    for data, words in cases:
+        bounce = read_bounce(data)
+        assert bounce.kind == "not-a-bounce" and words in bounce.note, (data, bounce.note)

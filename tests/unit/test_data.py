@@ -1,0 +1,39 @@
+"""The data files: one comment key, stripped by the loader."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from smtplesson import _data
+
+pytestmark = pytest.mark.unit
+
+FILES = sorted(p.name for p in resources.files("smtplesson").joinpath("data").iterdir()
+               if p.name.endswith(".json"))
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value).union(*(_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value))
+    return set()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_comments_use_one_key_and_the_loader_drops_it(name: str) -> None:
+    raw = json.loads(resources.files("smtplesson").joinpath("data", name).read_text("utf-8"))
+    commentish = {k for k in _keys(raw) if k.startswith("_") or "comment" in k.lower()}
+    assert commentish <= {_data.COMMENT}, f"{name}: say it in {_data.COMMENT!r}, not {commentish}"
+    assert _data.COMMENT not in _keys(_data.load(name))
+
+
+def test_retry_policy_reads_the_network_data() -> None:
+    from smtplesson.relay.queue import RetryPolicy
+
+    policy = RetryPolicy.from_data(_data.load("network.json")["retry"])
+    assert policy.first == 600
+    assert RetryPolicy.from_data({"comment": "still accepted", "first": 60}).first == 60

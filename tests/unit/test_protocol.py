@@ -1,0 +1,73 @@
+"""aiosmtpd's private names that smtplesson.server.protocol relies on are still there.
+
+aiosmtpd may change them in any release; this test names the one that went, so an
+upgrade fails here, loudly, instead of in a lesson.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+
+import aiosmtpd.smtp
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import SMTP
+
+from smtplesson.server.protocol import AIOSMTPD_PRIVATE, STOCK_PREFIXES, STOCK_REPLIES, rewrite_stock
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_private_name_the_protocol_uses_is_listed():
+    source = inspect.getsource(__import__("smtplesson.server.protocol", fromlist=["_"]))
+    listed = {name for names in AIOSMTPD_PRIVATE.values() for name in names}
+    used = {name for name in listed if name in source.split('"""', 2)[2]}
+    assert used == listed  # nothing listed that is not used
+
+
+@pytest.mark.parametrize("name", AIOSMTPD_PRIVATE["SMTP instance"])
+def test_smtp_instance_attribute_exists(name):
+    """Set in __init__ (checked on an instance) or in connection_made (in the source)."""
+    loop = asyncio.new_event_loop()
+    try:
+        smtp = SMTP(Sink(), loop=loop)
+    finally:
+        loop.close()
+    assigned = re.search(rf"self\.{name}\s*(:[^=]+)?=", inspect.getsource(SMTP))
+    assert hasattr(smtp, name) or assigned, f"aiosmtpd.smtp.SMTP instances lost {name!r}"
+
+
+@pytest.mark.parametrize("name", AIOSMTPD_PRIVATE["SMTP"])
+def test_smtp_class_attribute_exists(name):
+    assert hasattr(SMTP, name), f"aiosmtpd.smtp.SMTP lost {name!r}"
+
+
+@pytest.mark.parametrize("name", AIOSMTPD_PRIVATE["smtp_* method"])
+def test_smtp_methods_carry_syntax(name):
+    assert hasattr(SMTP.smtp_MAIL, name), f"aiosmtpd's @syntax no longer sets {name!r}"
+
+
+@pytest.mark.parametrize("name", AIOSMTPD_PRIVATE["Controller"])
+def test_controller_attribute_exists(name):
+    controller = Controller(Sink(), hostname="127.0.0.1", port=0)
+    try:
+        assert hasattr(controller, name), f"aiosmtpd.controller.Controller lost {name!r}"
+    finally:
+        controller.loop.close()
+
+
+@pytest.mark.parametrize("text", sorted(STOCK_REPLIES))
+def test_stock_reply_text_is_what_aiosmtpd_sends(text):
+    """data/server.json rewrites these literal texts; each must still be in aiosmtpd
+    (a literal split over lines, or a word given by an f-string placeholder)."""
+    source = re.sub(r"'\s*\n\s*f?'", "", inspect.getsource(aiosmtpd.smtp))
+    words = (rf"(?:{re.escape(word)}|{{\w+}})" for word in text.split())
+    assert re.search(" ".join(words), source), f"aiosmtpd no longer sends {text!r}"
+
+
+@pytest.mark.parametrize(("old", "new"), STOCK_PREFIXES)
+def test_stock_prefix_is_what_aiosmtpd_sends(old, new):
+    assert old in inspect.getsource(aiosmtpd.smtp)
+    assert rewrite_stock(old + "x") == new + "x"

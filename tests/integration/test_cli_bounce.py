@@ -30,7 +30,7 @@ def test_files_readable_with_summary():
     assert "ghost@unknown-user-two.test: failed 550 5.1.1" in out
     assert "bob@mailbox-full.test: failed 552 5.2.2" in out and "after RCPT" in out
     assert f"{ORDINARY}: not-a-bounce (none)" in out
-    assert out.rstrip().splitlines()[-1] == "3 mails, 2 bounces, 3 recipients (3 hard)"
+    assert out.rstrip().splitlines()[-1] == "3 mails, 2 bounces, 3 recipients (2 hard, 1 soft)"
     assert run.stderr == ""  # three mails: no progress bar
 
 
@@ -47,7 +47,7 @@ def test_json_one_object_per_recipient():
 
 def test_stdin():
     run = bounce("-", stdin=EXIM.read_bytes())
-    assert "-: dsn (exim)" in run.stdout and "1 mail, 1 bounce, 1 recipient (1 hard)" in run.stdout
+    assert "-: dsn (exim)" in run.stdout and "1 mail, 1 bounce, 1 recipient (1 soft)"  # a full mailbox: RFC 3463 §3.3 in run.stdout
 
 
 def test_mbox_with_forced_progress_bar(tmp_path):
@@ -69,7 +69,7 @@ def test_maildir(tmp_path):
     for path in (POSTFIX, EXIM):
         box.add(path.read_bytes())
     run = bounce("--maildir", str(tmp_path / "Maildir"))
-    assert run.stdout.rstrip().endswith("2 mails, 2 bounces, 3 recipients (3 hard)")
+    assert run.stdout.rstrip().endswith("2 mails, 2 bounces, 3 recipients (2 hard, 1 soft)")
 
 
 @pytest.mark.parametrize("args", [(), ("--mbox", "/nonexistent.mbox"), ("/nonexistent.eml",)])

@@ -44,7 +44,7 @@ def test_every_bounce_fixture_has_recipients_and_explains_their_codes(name):
     for r in bounce.recipients:
         assert "@" in r.address and r.action
         if r.code is not None or r.status:
-            assert r.explanation.found and r.bounce_type in ("hard", "soft")
+            assert r.explanation.found and r.bounce_type in ("hard", "soft", "block")
 
 
 def test_real_mta_fixtures_name_their_mta():

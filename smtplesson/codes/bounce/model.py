@@ -54,9 +54,10 @@ class BouncedRecipient:
     @property
     def bounce_type(self) -> str:
         """``hard``, ``soft`` or what explain says; from the status class when it says nothing."""
-        value = getattr(self.explanation, "bounce_type", None)
-        if value:
-            return str(value)
+        if self.action not in ("complained", "auto-replied", "delivered", "relayed", "expanded"):
+            value = getattr(self.explanation, "bounce_type", None)
+            if value and value != "none":  # explain's hard / soft / block (issue 11)
+                return str(value)
         return _bounce_type(self.action, self.status, self.code)
 
     @property

@@ -22,6 +22,7 @@ from typing import Any
 from .._data import load
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .phrases import PhraseIndex
+from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
@@ -60,8 +61,10 @@ _COMMAND_NAME = re.compile(
     r"vrfy|expn|noop|etrn)\b",
     re.IGNORECASE,
 )
-_KEYWORDS = PhraseIndex([pattern for _, pattern in _DATA["keywords"]])
 _KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+# One scan finds both the keyword rules (numbers below len(_KEYWORD_CATEGORY)) and the
+# provider markers and rule texts of data/providers.json (the numbers after them).
+_PHRASES = PhraseIndex([*(pattern for _, pattern in _DATA["keywords"]), *_PROVIDER_PATTERNS])
 _CATEGORY_BOUNCE: dict[str, str] = {name: entry["bounce_type"] for name, entry in _DATA["categories"].items()}
 _RECIPIENT_SYNTAX = re.compile(_DATA["hard_recipient_syntax"])
 _SAYS_TEMPORARY = re.compile(_DATA["soft_when_temporary"])
@@ -167,40 +170,82 @@ def _explain(text: str) -> Explanation:
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
-        code, enhanced, body = _find(_unglue(scan))
+        code, enhanced, body = _find(scan)
+        if code is None or enhanced is None:  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
+            unglued = _unglue(scan)
+            if unglued != scan:
+                found = _find(unglued)
+                if _known(found[0], found[1]) > _known(code, enhanced):
+                    code, enhanced, body = found
         if code is not None:
             reply = Reply(code, enhanced, (body,))
-    low = _context(scan, body).lower()
-    provider, rule = _provider_match(low, code, enhanced)
-    if code is None and enhanced is None:
-        return _no_code(text, low, provider, rule)
-    if rule is not None:
-        category = rule.category
-    else:
-        category = _category(code, enhanced, body.lower() if reply is not None else low)
-    outcome, summary, advice, references, notes = _static(code, enhanced, category)
     command = _command(scan)
+    if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
+        low = ""  # a success means the same from every provider: no dialect to look up
+    else:
+        low = _MASK.sub(_masked, _context(scan, body).lower())
+    if code is None and enhanced is None:
+        keyword, hits = _scan(low)
+        provider, rule = _provider_match(low, code, enhanced, hits)
+        return _no_code(text, low, keyword, provider, rule)
+    judged = _judge(low, code, enhanced, command)
+    return Explanation(text, True, code, enhanced, *judged[:6], command, reply, *judged[6:])
+
+
+def _known(code: int | None, enhanced: str | None) -> int:
+    """How many of the two codes were found."""
+    return (code is not None) + (enhanced is not None)
+
+
+@lru_cache(maxsize=16384)
+def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
+           ) -> tuple[str, str, str, str, tuple[str, ...], tuple[str, ...], str, str | None,
+                      str | None]:
+    """(outcome, category, summary, advice, references, notes, bounce type, provider name,
+    provider note) of a reply whose codes are known; ``low`` is its masked, lower-cased
+    context ("" for a success)."""
+    provider = rule = keyword = None
+    if low:
+        keyword, hits = _scan(low)
+        provider, rule = _provider_match(low, code, enhanced, hits)
+    category = rule.category if rule is not None else _category(code, enhanced, keyword)
+    outcome, summary, advice, references, notes = _static(code, enhanced, category)
     bounce = _bounce_type(category, _class(code, enhanced), low, command, rule)
     note = None
     if rule is not None:
         summary, advice, references, note = _with_rule(provider, rule, code, enhanced, summary,
                                                        references)
-    return Explanation(text, True, code, enhanced, outcome, category, summary, advice,
-                       references, notes, command, reply, bounce,
-                       provider.name if provider else None, note)
+    return (outcome, category, summary, advice, references, notes, bounce,
+            provider.name if provider else None, note)
 
 
 # The receiving host named around a reply: Postfix "relay=HOST[" / "host HOST[", a DSN's
 # "Remote-MTA: dns; HOST", Exim's "host HOST [", Exchange's "Remote server: HOST".
-_HOST = re.compile(r"(?:relay=|host |[Rr]emote-MTA: ?dns; ?|[Rr]emote [Ss]erver:? )([\w.-]{4,})")
+_HOST_MARKS = ("relay=", "host ", "Remote-MTA: dns;", "Remote-MTA: dns; ", "Remote server: ",
+               "Remote Server: ")
+_HOST = re.compile(r"[\w.-]{4,}")
+
+
+# IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
+# to the rules: masked, repeated replies share the scan cache.
+_MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
+
+
+def _masked(match: re.Match[str]) -> str:
+    return "<@" if match.group()[0] == "<" else "192.0.2.0"
 
 
 def _context(scan: str, body: str) -> str:
     """What the provider rules read: the reply's text and the receiving host, else all."""
     if not body:
         return scan
-    host = _HOST.search(scan)
-    return f"{host.group(1)} {body}" if host is not None and host.group(1) not in body else body
+    for mark in _HOST_MARKS:
+        at = scan.find(mark)
+        if at >= 0:
+            host = _HOST.match(scan, at + len(mark))
+            if host is not None and host.group() not in body:
+                return f"{host.group()} {body}"
+    return body
 
 
 # Shapes people paste that hide the code: "RCPT TO:550 ...", "ERROR_CODE :550",
@@ -247,6 +292,7 @@ def _bounce_type(category: str, digit: int | None, low: str, command: str | None
     return default
 
 
+@lru_cache(maxsize=4096)
 def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
                enhanced: str | None, summary: str, references: tuple[str, ...]
                ) -> tuple[str, str, tuple[str, ...], str]:
@@ -345,19 +391,28 @@ def _command(scan: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
+def _scan(low: str) -> tuple[str | None, frozenset[int]]:
+    """(category of the earliest keyword rule found in ``low``, provider pattern numbers)."""
+    numbers = _PHRASES.all(low)
+    size = len(_KEYWORD_CATEGORY)
+    keyword = min((n for n in numbers if n < size), default=None)
+    hits = frozenset(n - size for n in numbers if n >= size)
+    return (_KEYWORD_CATEGORY[keyword] if keyword is not None else None), hits
+
+
 def _keyword(low: str) -> str | None:
     """The category of the earliest keyword rule that matches lower-cased ``low``."""
-    number = _KEYWORDS.first(low)
-    return _KEYWORD_CATEGORY[number] if number is not None else None
+    return _scan(low)[0]
 
 
-def _category(code: int | None, enhanced: str | None, text: str) -> str:
-    """Enhanced code first, then basic code, then keywords (generic codes defer to keywords)."""
+def _category(code: int | None, enhanced: str | None, keyword: str | None) -> str:
+    """Enhanced code first, then basic code, then the keyword category (generic codes defer
+    to the keywords)."""
     decided, fallback = _code_category(code, enhanced)
     if decided is not None:
         return decided
-    return _keyword(text) or fallback
+    return keyword or fallback
 
 
 @lru_cache(maxsize=4096)  # bench/explain.py guards these caches: without them < 60,000 lines/s
@@ -473,10 +528,10 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
-def _no_code(text: str, low: str, provider: Provider | None, rule: ProviderRule | None
-             ) -> Explanation:
+def _no_code(text: str, low: str, keyword: str | None, provider: Provider | None,
+             rule: ProviderRule | None) -> Explanation:
     """Text without a reply code: its cause and bounce type from the words, if it has one."""
-    category = rule.category if rule is not None else _keyword(low)
+    category = rule.category if rule is not None else keyword
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule)

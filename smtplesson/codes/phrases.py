@@ -1,22 +1,23 @@
 """Fast matching of many ordered phrase rules against one text.
 
 Each rule is a regular expression of alternatives joined by ``|``, matched where a word
-of the text begins.  An alternative that starts (after an optional ``\\b`` or a
-lookbehind) with three literal characters, the first a letter, is filed under them, so
-a text is scanned once, word by word, and only the alternatives filed under a word's
-start are tried there; any other alternative is searched for on its own (slower).  The
-text must already be lower-case; so must the patterns.
+of the text begins.  The literal text each alternative starts with (after an optional
+``\\b`` or a lookbehind; at least three characters, the first a letter) goes into one
+trie-shaped regex, so the regex engine finds in one pass every word start where some
+alternative's literal start occurs, and only those alternatives are tried there.  An
+alternative without such a start is searched for on its own (slower).  The text must
+already be lower-case; so must the patterns.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = ["PhraseIndex", "split_alternatives"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
-_LONGEST_KEY = 6  # alternatives are filed under up to this many of them
 _Entry = tuple[int, str, "re.Pattern[str] | None"]
 
 
@@ -81,55 +82,60 @@ def _literal_prefix(alternative: str) -> str:
     return "".join(out)
 
 
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching exactly the given words, as a trie (fast in ``re``)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branch(tree)
+
+
+def _branch(node: dict[str, Any]) -> str:
+    parts = [re.escape(char) + _branch(child) for char, child in sorted(node.items()) if char]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
 class PhraseIndex:
-    """Ordered rules, matched by the first three letters of the words of a text."""
+    """Ordered rules, found in one pass of the regex engine over a lower-cased text."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self.size = len(patterns)
-        # first three characters -> ({first six characters: entries}, entries with a shorter
-        # literal start); an entry is (rule number, literal prefix, compiled regex or None when
-        # the alternative is all literal)
-        self._index: dict[str, tuple[dict[str, list[_Entry]], list[_Entry]]] = {}
+        by_prefix: dict[str, list[_Entry]] = {}
         self._loose: list[tuple[int, re.Pattern[str]]] = []
         for number, pattern in enumerate(patterns):
             for alternative in split_alternatives(pattern):
-                key = _literal_key(alternative)
-                if key is None:  # no literal start to index: searched for on its own
+                if _literal_key(alternative) is None:  # no literal start: searched on its own
                     self._loose.append((number, re.compile(rf"(?<![a-z])(?:{alternative})")))
                     continue
                 prefix = _literal_prefix(alternative)
-                entry = (number, prefix, None if re.escape(prefix) == alternative
-                         else re.compile(alternative))
-                longer, shorter = self._index.setdefault(key, ({}, []))
-                if len(prefix) >= _LONGEST_KEY:
-                    longer.setdefault(prefix[:_LONGEST_KEY], []).append(entry)
-                else:
-                    shorter.append(entry)
-
-    def _candidates(self, low: str) -> list[tuple[int, _Entry]]:
-        """(start, entry) for every alternative filed under a word start of ``low``."""
-        out: list[tuple[int, _Entry]] = []
-        index = self._index
-        for word in _WORD.finditer(low):
-            start = word.start()
-            bucket = index.get(low[start:start + _KEY])
-            if bucket is not None:
-                longer, shorter = bucket
-                for entry in shorter:
-                    out.append((start, entry))
-                entries = longer.get(low[start:start + _LONGEST_KEY])
-                if entries:
-                    for entry in entries:
-                        out.append((start, entry))
-        return out
+                plain = re.escape(prefix) == alternative
+                by_prefix.setdefault(prefix, []).append(
+                    (number, prefix, None if plain else re.compile(alternative)))
+        # What a match of the trie at a word start can be: the longest literal start found
+        # there; every alternative whose literal start is a beginning of it is a candidate.
+        self._candidates: dict[str, list[_Entry]] = {
+            prefix: sorted((entry for n in range(_KEY, len(prefix) + 1)
+                            for entry in by_prefix.get(prefix[:n], ())), key=lambda e: e[0])
+            for prefix in by_prefix}
+        self._starts = re.compile(rf"(?<![a-z])(?=({_trie(by_prefix)}))")
 
     def first(self, low: str) -> int | None:
         """The number of the earliest rule that matches ``low`` anywhere, or None."""
         best = self.size
-        for start, (number, prefix, alternative) in self._candidates(low):
-            if number < best and low.startswith(prefix, start) and (
-                    alternative is None or alternative.match(low, start)):
-                best = number
+        candidates = self._candidates
+        for found in self._starts.finditer(low):
+            for number, _, alternative in candidates[found.group(1)]:
+                if number >= best:
+                    break
+                if alternative is None or alternative.match(low, found.start()):
+                    best = number
+                    break
         for number, pattern in self._loose:
             if number < best and pattern.search(low):
                 best = number
@@ -137,14 +143,11 @@ class PhraseIndex:
 
     def all(self, low: str) -> set[int]:
         """The numbers of every rule that matches ``low`` somewhere."""
-        found: set[int] = set()
-        for start, (number, prefix, alternative) in self._candidates(low):
-            if number not in found and low.startswith(prefix, start) and (
-                    alternative is None or alternative.match(low, start)):
-                found.add(number)
-        found.update(number for number, pattern in self._loose if pattern.search(low))
-        return found
-
-    def keys(self) -> Iterable[str]:
-        """The three-character keys (for tests)."""
-        return self._index.keys()
+        hits: set[int] = set()
+        candidates = self._candidates
+        for found in self._starts.finditer(low):
+            for number, _, alternative in candidates[found.group(1)]:
+                if number not in hits and (alternative is None or alternative.match(low, found.start())):
+                    hits.add(number)
+        hits.update(number for number, pattern in self._loose if pattern.search(low))
+        return hits

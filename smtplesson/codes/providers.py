@@ -18,10 +18,10 @@ from typing import Any
 from .._data import load
 from .phrases import PhraseIndex
 
-__all__ = ["PROVIDERS", "Provider", "ProviderRule", "identify", "match"]
+__all__ = ["PATTERNS", "PROVIDERS", "Provider", "ProviderRule", "identify", "match"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per rule: compared and hashed by identity
 class ProviderRule:
     """One documented reply pattern of one provider or MTA."""
 
@@ -44,7 +44,7 @@ class ProviderRule:
         return enhanced is not None and (enhanced in self.codes or "X" + enhanced[1:] in self.codes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Provider:
     """A receiving provider, a security gateway or an MTA, with its rules."""
 
@@ -86,7 +86,9 @@ for _p in PROVIDERS.values():
         if _rule.text is not None:
             _ENTRIES.append((_p.id, _rule))
             _PATTERNS.append(_rule.text)
-_INDEX = PhraseIndex(_PATTERNS)
+#: every marker and rule text, in the order :func:`match`'s ``hits`` numbers them
+PATTERNS: tuple[str, ...] = tuple(_PATTERNS)
+_INDEX = PhraseIndex(PATTERNS)
 _RULE_ORDER: dict[int, int] = {}
 # code-only rules of each provider by code ("550", "5.7.27", "X.7.27"): the first one wins
 _CODE_RULES: dict[str, dict[str, ProviderRule]] = {pid: {} for pid in PROVIDERS}
@@ -101,9 +103,14 @@ for _p in PROVIDERS.values():
 @lru_cache(maxsize=8192)
 def _hits(low: str) -> tuple[tuple[str, ...], tuple[ProviderRule, ...]]:
     """(providers recognised by a marker or a rule's own wording, rules whose text counts)."""
+    return _sorted_hits(frozenset(_INDEX.all(low)))
+
+
+@lru_cache(maxsize=4096)
+def _sorted_hits(numbers: frozenset[int]) -> tuple[tuple[str, ...], tuple[ProviderRule, ...]]:
     marked: set[str] = set()
     matched: list[ProviderRule] = []
-    for number in _INDEX.all(low):
+    for number in numbers:
         pid, rule = _ENTRIES[number]
         if rule is None:
             marked.add(pid)
@@ -121,15 +128,24 @@ def identify(low: str) -> tuple[str, ...]:
     return _hits(low)[0]
 
 
-def match(low: str, code: int | None, enhanced: str | None
+def match(low: str, code: int | None, enhanced: str | None, hits: frozenset[int] | None = None
           ) -> tuple[Provider | None, ProviderRule | None]:
     """(the provider that answered, the rule that explains the reply) for lower-cased text.
+
+    ``hits``: the numbers of the :data:`PATTERNS` found in ``low``, when the caller has
+    already scanned it (the explainer scans once for these and its keyword rules).
 
     The candidates are the rules whose text matched (and whose provider was recognised,
     unless the wording alone identifies it) and the code-only rules of the recognised
     providers; of those whose codes fit, the first in file order wins.  Either may be None.
     """
-    providers, rules = _hits(low)
+    return _match(_hits(low) if hits is None else _sorted_hits(hits), code, enhanced)
+
+
+@lru_cache(maxsize=8192)
+def _match(found: tuple[tuple[str, ...], tuple[ProviderRule, ...]], code: int | None,
+           enhanced: str | None) -> tuple[Provider | None, ProviderRule | None]:
+    providers, rules = found
     best: ProviderRule | None = None
     for rule in rules:
         if rule.fits(code, enhanced):
@@ -140,11 +156,11 @@ def match(low: str, code: int | None, enhanced: str | None
         keys += [enhanced, "X" + enhanced[1:]]
     for pid in providers:
         by_code = _CODE_RULES[pid]
-        found = [by_code[key] for key in keys if key in by_code]
-        if found:
-            rule = min(found, key=lambda r: _RULE_ORDER[id(r)])
-            if best is None or _rank(rule, providers) < _rank(best, providers):
-                best = rule
+        fitting = [by_code[key] for key in keys if key in by_code]
+        if fitting:
+            first = min(fitting, key=lambda r: _RULE_ORDER[id(r)])
+            if best is None or _rank(first, providers) < _rank(best, providers):
+                best = first
     if best is not None:
         return PROVIDERS[best.provider], best
     provider = _preferred(providers)

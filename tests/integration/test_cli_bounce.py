@@ -47,7 +47,8 @@ def test_json_one_object_per_recipient():
 
 def test_stdin():
     run = bounce("-", stdin=EXIM.read_bytes())
-    assert "-: dsn (exim)" in run.stdout and "1 mail, 1 bounce, 1 recipient (1 soft)"  # a full mailbox: RFC 3463 §3.3 in run.stdout
+    # a full mailbox is a soft bounce (RFC 3463 §3.3: persistent transient)
+    assert "-: dsn (exim)" in run.stdout and "1 mail, 1 bounce, 1 recipient (1 soft)" in run.stdout
 
 
 def test_mbox_with_forced_progress_bar(tmp_path):

@@ -35,6 +35,8 @@ _PUBLIC = {
     "Line": "server.transcript",
     "Transcript": "server.transcript",
     "DebugServer": "server.debug",
+    "Limits": "server.history",
+    "stop_all": "server.debug",
     "Rule": "server.rules",
     "Scenario": "server.scenarios",
     "SCENARIOS": "server.scenarios",
@@ -42,6 +44,9 @@ _PUBLIC = {
     "DemoUnavailable": "server.demos",
     # the relay network
     "MailNetwork": "relay.network",
+    "Zone": "relay.zone",
+    "SenderRequirements": "relay.requirements",
+    "authenticate": "relay.authentication",
     "SimClock": "clock",
     "format_elapsed": "clock",
     # widgets
@@ -71,9 +76,13 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on fi
     from .codes.reply import Reply, ReplyError, parse_reply
     from .codes.search import lookup
     from .course import checks as check
+    from .relay.authentication import authenticate
     from .relay.network import MailNetwork
-    from .server.debug import DebugServer
+    from .relay.requirements import SenderRequirements
+    from .relay.zone import Zone
+    from .server.debug import DebugServer, stop_all
     from .server.demos import DemoUnavailable, demo
+    from .server.history import Limits
     from .server.rules import Rule
     from .server.scenarios import SCENARIOS, Scenario
     from .server.transcript import Line, Transcript

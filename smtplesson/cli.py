@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import signal
 import sys
 import threading
-import time
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -55,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free ephemeral port)")
     serve.add_argument("--maildir", metavar="DIR", help="also keep accepted mail in this Maildir")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other machines can reach (anyone who can may connect)")
+    serve.add_argument("--idle-timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="close an idle session with 421 4.4.2 after this long (default 300, "
+                            "the minimum RFC 5321 §4.5.3.2 asks of a real server)")
     serve.add_argument("--tls", action="store_true",
                        help="offer STARTTLS (RFC 3207) with a certificate from a local CA")
     serve.add_argument("--implicit-tls", action="store_true",
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_codes()
     if args.command == "serve":
         tls = "implicit" if args.implicit_tls else bool(args.tls)
-        return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls)
+        return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls,
+                         allow_remote=args.allow_remote, idle_timeout=args.idle_timeout)
     return cli_relay_demo()
 
 
@@ -269,28 +276,49 @@ def _parse_scenario(text: str | None) -> tuple[str | None, dict[str, Any]]:
 
 
 def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
-              maildir: str | None = None, *, tls: bool | str = False) -> int:
-    """Run a debug server in the terminal, printing each session live; Ctrl-C stops it."""
+              maildir: str | None = None, *, tls: bool | str = False, allow_remote: bool = False,
+              idle_timeout: float = 300.0) -> int:
+    """Run a debug server in the terminal, printing each session live; Ctrl-C stops it.
+
+    Printing follows the server's events as they happen (nothing is rescanned), with
+    message bodies and long lines shortened; control characters arrive already escaped.
+    """
     from .server.debug import DebugServer  # aiosmtpd loads only for this command
 
     name, options = _parse_scenario(scenario)
+    events: queue.Queue[tuple[str, int, Any]] = queue.Queue(maxsize=_QUEUED)
+    printer = _LivePrinter(sys.stdout)
+
+    def watch(event: str, number: int, detail: Any) -> None:
+        try:
+            events.put_nowait((event, number, detail))
+        except queue.Full:  # the terminal is behind: count, never block the server
+            printer.missed += 1
+
     try:
-        server = DebugServer(name, host=host, port=port, maildir=maildir, tls=tls, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            server = DebugServer(name, host=host, port=port, maildir=maildir, tls=tls,
+                                 allow_remote=allow_remote, idle_timeout=idle_timeout, **options)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr, flush=True)
+        server.watch(watch)
         server.start()
     except (KeyError, TypeError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2
     previous = _interrupt_on_signals()  # before the address is printed: a client may stop us at once
-    shown: dict[int, int] = {}  # session number -> lines printed
-    closed: set[int] = set()
     try:
         _print_banner(server)
         while True:
-            _print_new_lines(server, shown, closed)
-            time.sleep(0.1)
+            try:
+                printer.show(*events.get(timeout=1.0))
+            except queue.Empty:
+                pass
     except KeyboardInterrupt:
-        _print_new_lines(server, shown, closed)
+        while not events.empty():
+            printer.show(*events.get_nowait())
         print("\nstopped.", flush=True)
     finally:
         server.stop()
@@ -299,14 +327,70 @@ def cli_serve(scenario: str | None, host: str = "127.0.0.1", port: int = 0,
     return 0
 
 
+#: events waiting to be printed before the printer starts counting instead
+_QUEUED = 100_000
+
+
+class _LivePrinter:
+    """Prints the server's events: message bodies folded after a few lines, long lines cut."""
+
+    BODY_LINES = 3  # lines of each message body shown (its headers are all shown)
+    WIDTH = 200  # characters of a line shown
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.missed = 0
+        self._body: dict[int, int] = {}  # session -> body lines so far (-1: in the headers)
+
+    def show(self, event: str, number: int, detail: Any) -> None:
+        if self.missed:
+            self._print(f"=== {self.missed:,} events not shown: the terminal fell behind")
+            self.missed = 0
+        if event == "open":
+            self._print(f"=== session {number} from {detail}")
+        elif event == "close":
+            self._body.pop(number, None)
+            self._print(f"=== session {number} closed by the {detail}")
+        elif event == "note":
+            self._print(f"*** session {number}: {detail}")
+        else:
+            self._line(number, detail)
+
+    def _line(self, number: int, line: Any) -> None:
+        body = self._body.get(number)
+        if line.kind == "data" and body is not None:
+            if line.text == ".":
+                del self._body[number]
+                if body > self.BODY_LINES:
+                    self._print(f" -> … ({body - self.BODY_LINES:,} more message lines)")
+            elif body >= 0 or line.text == "":
+                self._body[number] = body = body + 1
+                if body > self.BODY_LINES:
+                    return
+        elif line.direction == "S" and line.text.startswith("354"):
+            self._body[number] = -1  # headers first, all shown
+        arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
+        text = line.text
+        if len(text) > self.WIDTH:
+            text = f"{text[:self.WIDTH]} … ({len(text) - self.WIDTH:,} more characters)"
+        self._print(f"{arrow} {text}")
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
 def _print_banner(server: DebugServer) -> None:
-    print(f"smtplesson debug server ({server.scenario.name}) listening on "
-          f"{server.host}:{server.port}", flush=True)
-    swaks = f"swaks --server {server.host}:{server.port} --to alice@example.net"
+    from .server.debug import connect_address
+
+    target = connect_address(server.host)
+    where = f"[{server.host}]:{server.port}" if ":" in server.host else f"{server.host}:{server.port}"
+    swaks = (f"swaks --server {target} --port {server.port}" if ":" in target
+             else f"swaks --server {target}:{server.port}") + " --to alice@example.net"
     if server.tls == "starttls":
         swaks += f" --tls --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
     elif server.tls == "implicit":
         swaks += f" --tlsc --tls-verify --tls-ca-path {server.ca_path} --tls-sni {server.hostname}"
+    print(f"smtplesson debug server ({server.scenario.name}) listening on {where}", flush=True)
     print(f"  try: {swaks}", flush=True)
     if server.ca_path:
         print(f"  TLS: certificate for {server.hostname} from a local CA; trust {server.ca_path}",
@@ -325,22 +409,6 @@ def _interrupt_on_signals() -> dict[int, Any]:
     for signum in (signal.SIGINT, signal.SIGTERM):
         previous[signum] = signal.signal(signum, signal.default_int_handler)
     return previous
-
-
-def _print_new_lines(server: DebugServer, shown: dict[int, int], closed: set[int]) -> None:
-    """Print what happened since the last call: new sessions, lines, closed connections."""
-    for transcript in server.transcripts:
-        number = transcript.number
-        if number not in shown:
-            print(f"=== session {number} from {transcript.peer}", flush=True)
-        lines = transcript.lines
-        for line in lines[shown.get(number, 0):]:
-            arrow = {"S": "<- ", "T": "=="}.get(line.direction, " ->")
-            print(f"{arrow} {line.text}", flush=True)
-        shown[number] = len(lines)
-        if transcript.closed_by and number not in closed:
-            closed.add(number)
-            print(f"=== session {number} closed by the {transcript.closed_by}", flush=True)
 
 
 # --- relay-demo ----------------------------------------------------------------

@@ -8,11 +8,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-_PUBLIC = {"MailNetwork": "network"}
+_PUBLIC = {"MailNetwork": "network", "Zone": "zone", "SenderRequirements": "requirements",
+           "authenticate": "authentication"}
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
+    from .authentication import authenticate
     from .network import MailNetwork
+    from .requirements import SenderRequirements
+    from .zone import Zone
 
 
 def __getattr__(name: str) -> Any:

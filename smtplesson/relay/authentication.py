@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -90,10 +91,15 @@ class SigningKey:
         zone.set_dkim_key(self.domain, self.selector, self.public_record)
 
 
+@functools.cache
+def _keys() -> tuple[SigningKey, ...]:
+    return tuple(SigningKey(k["domain"], k["selector"], k["algorithm"], k["private"], k.get("about", ""))
+                 for k in load("dkim_keys.json")["keys"])
+
+
 def signing_keys() -> list[SigningKey]:
-    """The network's fixed teaching keys (``smtplesson/data/dkim_keys.json``)."""
-    return [SigningKey(k["domain"], k["selector"], k["algorithm"], k["private"], k.get("about", ""))
-            for k in load("dkim_keys.json")["keys"]]
+    """The network's fixed teaching keys (``smtplesson/data/dkim_keys.json``), read once."""
+    return list(_keys())
 
 
 # ----------------------------------------------------------------------------- signing

@@ -11,6 +11,7 @@ relay's business (:mod:`smtplesson.relay.routing`).
 from __future__ import annotations
 
 import smtplib
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -87,6 +88,8 @@ class Session:
             reason = getattr(exc, "strerror", None) or str(exc)
             return Failure("CONNECT", f"connect to {self.name}: {reason}", True)
         self._smtp = smtp
+        if smtp.sock is not None:  # pipelined writes go out at once (no Nagle wait for an ACK)
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             code, text = smtp.ehlo()
             if code != 250:

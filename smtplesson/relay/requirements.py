@@ -6,8 +6,10 @@ message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through
 reply (``smtplesson/data/sender_requirements.json``, each profile citing its pages) and stamps
 ``Authentication-Results`` on what it accepts, the way a milter adds a header at end of data.
 
->>> net = MailNetwork(scenarios={"mx1.example.net": "bulk-sender-rules"})
->>> net = MailNetwork(scenarios={"mx1.example.net": ("bulk-sender-rules", {"provider": "yahoo"})})
+In ``MailNetwork(authentication=True)`` the layout's ``"receivers"`` say which MX applies which
+provider's rules (example.net's: Gmail's); on its own it is a DebugServer scenario::
+
+    DebugServer(SenderRequirements(zone, "yahoo"), host="127.0.0.21", tls=True)
 """
 from __future__ import annotations
 

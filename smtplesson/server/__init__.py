@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 _PUBLIC = {
     "DebugServer": "debug",
+    "Limits": "history",
+    "stop_all": "debug",
     "StoredMessage": "debug",
     "Rule": "rules",
     "Line": "transcript",
@@ -22,8 +24,9 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
-    from .debug import DebugServer, StoredMessage
+    from .debug import DebugServer, StoredMessage, stop_all
     from .demos import DemoUnavailable, demo
+    from .history import Limits
     from .rules import Rule
     from .scenarios import SCENARIOS, Scenario
     from .transcript import Line, Transcript

@@ -23,6 +23,8 @@ import mailbox as stdlib_mailbox
 import ssl
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -34,19 +36,22 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from .._data import load
 from ..codes.syntax import class_of
 from .dispatch import Dispatcher, Handler
+from .history import History, Limits, SessionRecord, Watcher
 from .protocol import LessonController, LessonSMTP
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, make_scenario
 from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 
-__all__ = ["DebugServer", "Rule", "StoredMessage"]
+__all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 
 _CONFIG = load("server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
 IDENT: str = _CONFIG["ident"]
 #: Postfix's default message_size_limit
 DEFAULT_MAX_SIZE = 10_240_000
+#: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
+DEFAULT_IDLE_TIMEOUT = 300.0
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
 # aiosmtpd logs to "mail.log"; without a handler Python would print warnings to stderr
 # from the server thread (into whichever notebook cell runs then).
@@ -94,78 +99,199 @@ class StoredMessage:
                 f"{list(self.rcpt_tos)!r} subject {subject!r} ({self.size} bytes)>")
 
 
-class _Record:
-    """The raw events of one session (appended by the server thread, read by anyone)."""
-
-    __slots__ = ("_cache", "closed_by", "ending", "events", "number", "peer", "server", "start")
-
-    def __init__(self, number: int, peer: str, server: str) -> None:
-        self.events: list[tuple[str, float, Any]] = []
-        self.start = time.monotonic()
-        self.number = number
-        self.peer = peer
-        self.server = server
-        self.closed_by: str | None = None
-        self.ending = False  # the server said goodbye (221 or 421); the close is on its way
-        self._cache: tuple[int, str | None, Transcript] | None = None
-
-    def transcript(self) -> Transcript:
-        size, closed = len(self.events), self.closed_by
-        cache = self._cache
-        if cache is not None and cache[0] == size and cache[1] == closed:
-            return cache[2]
-        result = Transcript.from_events(
-            self.events[:size], self.start, server=self.server, peer=self.peer,
-            closed_by=closed, number=self.number,
-        )
-        self._cache = (size, closed, result)
-        return result
-
-
 def _peer_text(peer: Any) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         return f"{peer[0]}:{peer[1]}"
     return str(peer or "")
 
 
-def _check_host(host: str) -> str:
-    """An IP literal (or "localhost"); names are refused so nothing is ever looked up."""
+def _check_host(host: str, allow_remote: bool) -> str:
+    """An IP literal (or "localhost"); names are refused so nothing is ever looked up, and
+    an address other machines can reach needs ``allow_remote``."""
     host = _LOOPBACK_NAMES.get(host, host)
     try:
-        ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host)
     except ValueError:
         raise ValueError(
             f"host must be an IP address such as '127.0.0.1' (got {host!r}); "
             "the debug server never looks names up"
         ) from None
+    if not address.is_loopback:
+        if not allow_remote:
+            raise ValueError(
+                f"{host} can be reached from other machines, and anyone who reaches the "
+                "server can fill its memory and disk; pass allow_remote=True "
+                "(serve --allow-remote) if that is what you want")
+        warnings.warn(f"the debug server listens on {host}: other machines can connect to it",
+                      UserWarning, stacklevel=3)
     return host
 
 
-class _ServerSide:
-    """The server as :mod:`.protocol` and :mod:`.dispatch` see it (their ``Host`` /
-    ``Server`` interface): one per DebugServer, so the protocol never reaches into it."""
+def connect_address(host: str) -> str:
+    """An address a local client can connect to: the loopback one for a wildcard bind."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
-    def __init__(self, debug: DebugServer, dispatcher: Dispatcher) -> None:
+
+#: the record of every running server's store, so that stop_all() can find them
+_RUNNING: set[_Store] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_all() -> int:
+    """Stop every debug server of this process (a notebook's clean-up cell); the count."""
+    with _RUNNING_LOCK:
+        stores = list(_RUNNING)
+    for store in stores:
+        store.stop()
+    return len(stores)
+
+
+class _Store:
+    """A server's state and its side of the wire: what the protocol (:class:`~.protocol.Host`)
+    and the handler (:class:`~.dispatch.Server`) talk to.
+
+    It holds no reference to its :class:`DebugServer`, so a server nobody references any
+    more can be collected while its thread runs; a finalizer then stops it.
+    """
+
+    def __init__(self, debug: DebugServer, limits: Limits,
+                 on_message: Callable[[StoredMessage], str | None] | None) -> None:
         scenario = debug.scenario
-        self._debug = debug
-        self.decide = dispatcher.decide
+        self.scenario = scenario
+        self.hostname = debug.hostname
+        self.clock = debug.clock
+        self.maildir = debug.maildir
+        self.on_message = on_message
+        self.dispatcher = Dispatcher(scenario.hooks())
+        self.decide = self.dispatcher.decide
         self.offers_auth = scenario.offers_auth
         self.parameters = frozenset(scenario.parameters)
         self.max_recipients = debug.max_recipients
         keywords = tuple(_CONFIG["ehlo_keywords"]) + tuple(scenario.extensions)
         self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
+        self.timeout_reply = _REPLIES["TIMEOUT"].format(hostname=debug.hostname)
+        self.history = History(limits)
+        self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
+        self.controller: LessonController | None = None
+        self.lock = threading.RLock()
+        self.idle = threading.Condition(self.lock)
+        self.live: set[LessonSMTP] = set()
+        self.connections = 0
+        self.messages_seen = 0
+        self.watchers: list[Watcher] = []
+        self._maildir_box: stdlib_mailbox.Maildir | None = None
 
-    def session_opened(self, smtp: LessonSMTP, session: Session) -> _Record:
-        return self._debug._session_opened(smtp, session)
+    # --- the protocol's side ---------------------------------------------------------
+    def session_opened(self, smtp: LessonSMTP, session: Session) -> SessionRecord:
+        with self.lock:
+            self.connections += 1
+            record = SessionRecord(self.connections, _peer_text(session.peer), self.hostname,
+                                   self.history.limits, self._watch if self.watchers else None)
+            self.history.opened(record)
+            self.live.add(smtp)
+        session.number = record.number  # type: ignore[attr-defined]
+        return record
 
     def session_closed(self, smtp: LessonSMTP) -> None:
-        self._debug._session_closed(smtp)
+        with self.idle:
+            self.live.discard(smtp)
+            if smtp.record is not None:
+                self.history.closed(smtp.record)  # type: ignore[arg-type]
+            self.idle.notify_all()
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
-        return self._debug._end_of_data(session, envelope)
+        reply = self.decide("END-OF-DATA", session, envelope)
+        if reply is not None and class_of(reply) != 2:
+            return reply
+        with self.lock:
+            number = self.messages_seen + 1
+        stored = StoredMessage(
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            raw=envelope.original_content or b"",
+            peer=str(session.peer[0]) if isinstance(session.peer, tuple) else str(session.peer),
+            received_at=self.clock(),
+            number=number,
+            session=getattr(session, "number", 0),
+        )
+        if reply is None and self.on_message is not None:
+            reply = self.on_message(stored)
+            if reply is not None:
+                reply = normalise_reply(reply)
+                if class_of(reply) != 2:
+                    return reply
+        return self._keep(stored, reply)
+
+    def _keep(self, stored: StoredMessage, reply: str | None) -> str:
+        with self.lock:
+            self.messages_seen += 1
+            number = self.messages_seen
+            stored = dataclasses.replace(
+                stored, number=number,
+                reply=reply or _REPLIES["END-OF-DATA"].format(number=number))
+            self.history.keep(stored)
+            if self.maildir:
+                if self._maildir_box is None:
+                    self._maildir_box = stdlib_mailbox.Maildir(self.maildir, create=True)
+                self._maildir_box.add(stored.raw)
+        self.scenario.message_stored(stored)
+        return stored.reply
 
     def loop_error(self, error: object) -> None:
-        self._debug.errors.append(error)
+        self.errors.append(error)
+
+    def authenticate(self, smtp: SMTP, session: Session, envelope: Envelope,
+                     mechanism: str, auth_data: Any) -> AuthResult:
+        login = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        reply = self.scenario.authenticate(session, mechanism, login, password)
+        if reply is None:
+            return AuthResult(success=True, auth_data=login)
+        return AuthResult(success=False, handled=False, message=normalise_reply(reply))
+
+    def _watch(self, event: str, number: int, detail: Any) -> None:
+        for watcher in self.watchers:
+            try:
+                watcher(event, number, detail)
+            except Exception as error:  # a watcher's bug never breaks a session
+                self.errors.append(error)
+
+    # --- life cycle ------------------------------------------------------------------
+    def start(self, controller: LessonController) -> None:
+        self.controller = controller
+        try:
+            controller.start()
+        except BaseException:
+            self.controller = None
+            controller.abandon()
+            raise
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
+
+    def stop(self) -> None:
+        """Close every session and stop listening; safe to call twice, from any thread."""
+        controller, self.controller = self.controller, None
+        with _RUNNING_LOCK:
+            _RUNNING.discard(self)
+        if controller is None:
+            return
+        with self.lock:
+            live = list(self.live)
+        if live:
+            future = asyncio.run_coroutine_threadsafe(_close_sessions(live), controller.loop)
+            try:
+                future.result(timeout=2.0)
+            except Exception:
+                pass
+        controller.stop()
+
+
+async def _close_sessions(live: list[LessonSMTP]) -> None:
+    for smtp in live:
+        if smtp.transport is not None:
+            smtp.transport.close()
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 class DebugServer:
@@ -174,13 +300,20 @@ class DebugServer:
     ``scenario``: a name from ``SCENARIOS`` (options as keyword arguments, e.g.
     ``DebugServer("greylisting", delay=60)``) or a :class:`Scenario` instance.
     ``rules``: :class:`Rule` objects, checked before the scenario.
-    ``host``: the address to listen on; ``hostname``: the name the server greets with.
-    (aiosmtpd says it the other way round: its ``Controller(hostname=...)`` is the bind
-    address and ``SMTP(server_hostname=...)`` the greeting name; see :mod:`.protocol`.)
+    ``host``: the address to listen on (loopback; any other needs ``allow_remote=True``,
+    and warns); ``hostname``: the name the server greets with.  (aiosmtpd says it the
+    other way round: its ``Controller(hostname=...)`` is the bind address and
+    ``SMTP(server_hostname=...)`` the greeting name; see :mod:`.protocol`.)
     ``clock``: seconds (the scenarios' notion of now; pass a simulated clock to skip waiting).
     ``on_message(stored)``: called (in the server thread) once a message passed rules and
     scenario, before its reply is known (``stored.reply`` is ""); return a reply string to
     answer that instead of 250 (a non-2xx is not kept).
+    ``limits``: what the server remembers (:class:`~.history.Limits`: sessions, messages,
+    transcript bytes).  ``idle_timeout``: seconds without a byte from the client before
+    the server says ``421 4.4.2`` and closes (RFC 5321 §4.5.3.2 asks real servers for at
+    least 5 minutes; lessons may use less).
+
+    A server that nobody references any more stops itself; :func:`stop_all` stops them all.
     """
 
     def __init__(
@@ -197,6 +330,9 @@ class DebugServer:
         max_recipients: int = 100,
         clock: Callable[[], float] = time.monotonic,
         on_message: Callable[[StoredMessage], str | None] | None = None,
+        limits: Limits | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        allow_remote: bool = False,
         tls: bool | str = False,
         require_starttls: bool = False,
         certificate: str = "valid",
@@ -209,37 +345,48 @@ class DebugServer:
         self.tls: str | None = "implicit" if tls == "implicit" else ("starttls" if tls else None)
         self.require_starttls = bool(require_starttls and self.tls == "starttls")
         self.certificate = certificate
-        self.host = _check_host(host)
+        self.host = _check_host(host, allow_remote)
         self.port = int(port)
         self.hostname = hostname
         self.domains = tuple(d.lower() for d in domains)
         self.maildir = str(maildir) if maildir else None
         self.max_recipients = int(max_recipients)
         self.clock = clock
-        self.on_message = on_message
+        if not idle_timeout > 0:
+            raise ValueError(f"idle_timeout must be a positive number of seconds, got {idle_timeout!r}")
+        self.idle_timeout = float(idle_timeout)
         self.scenario = make_scenario(scenario, **scenario_options)
         self.max_size = self.scenario.max_size or max_size
-        self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
         self._requested_port = self.port
-        self._controller: LessonController | None = None
-        self._lock = threading.RLock()
-        self._idle = threading.Condition(self._lock)
-        self._records: list[_Record] = []
-        self._messages: list[StoredMessage] = []
-        self._live: set[LessonSMTP] = set()
-        self._connections = 0
-        self._maildir_box: stdlib_mailbox.Maildir | None = None
         self.scenario.attach(self)
-        self._dispatcher = Dispatcher(self.scenario.hooks())
+        self._store = _Store(self, limits or Limits(), on_message)
         for rule in rules:
             self.add_rule(rule)
-        self._side = _ServerSide(self, self._dispatcher)
+        self._finalizer = weakref.finalize(self, self._store.stop)
+        self._finalizer.atexit = False
+
+    @property
+    def on_message(self) -> Callable[[StoredMessage], str | None] | None:
+        return self._store.on_message
+
+    @on_message.setter
+    def on_message(self, callback: Callable[[StoredMessage], str | None] | None) -> None:
+        self._store.on_message = callback
+
+    @property
+    def limits(self) -> Limits:
+        return self._store.history.limits
+
+    @property
+    def errors(self) -> list[Any]:
+        """Exceptions raised by hooks or the event loop (each answered 451 4.3.0)."""
+        return self._store.errors
 
     # --- rules ------------------------------------------------------------------
     @property
     def rules(self) -> tuple[Rule, ...]:
         """The rules, in the order they are checked (add more with :meth:`add_rule`)."""
-        return self._dispatcher.rules
+        return self._store.dispatcher.rules
 
     def add_rule(self, rule: Rule | Sequence[Any]) -> Rule:
         """Check ``rule`` after the existing rules (and before the scenario); returns it.
@@ -249,7 +396,7 @@ class DebugServer:
         """
         if not isinstance(rule, Rule):
             rule = Rule(*rule)
-        self._dispatcher.add_rule(rule)
+        self._store.dispatcher.add_rule(rule)
         return rule
 
     def _smtp_kwargs(self) -> dict[str, Any]:
@@ -261,7 +408,8 @@ class DebugServer:
             decode_data=False,
             auth_require_tls=(not self.scenario.offers_auth or self.scenario.require_tls
                               or self.tls == "starttls"),  # AUTH only after STARTTLS
-            authenticator=self._authenticate,
+            authenticator=self._store.authenticate,
+            timeout=self.idle_timeout,
             ready_timeout=5.0,
         )
         if self.tls == "starttls":  # RFC 3207: the STARTTLS keyword, and 530 before it if required
@@ -289,47 +437,23 @@ class DebugServer:
     # --- life cycle -------------------------------------------------------------
     def start(self) -> DebugServer:
         """Start listening (no-op if running); returns self."""
-        if self._controller is not None:
+        store = self._store
+        if store.controller is not None:
             return self
-        controller = LessonController(self._side, Handler(self._side), hostname=self.host,
+        controller = LessonController(store, Handler(store), hostname=self.host,
                                       port=self._requested_port, **self._smtp_kwargs())
-        self._controller = controller
-        try:
-            controller.start()
-        except BaseException:
-            self._controller = None
-            controller.abandon()
-            raise
+        store.start(controller)
         self.port = controller.port
         return self
 
     def stop(self) -> None:
         """Close every session and stop listening; safe to call twice."""
-        controller, self._controller = self._controller, None
-        if controller is None:
-            return
-        with self._lock:
-            live = list(self._live)
-        if live:
-            future = asyncio.run_coroutine_threadsafe(self._close_sessions(live), controller.loop)
-            try:
-                future.result(timeout=2.0)
-            except Exception:
-                pass
-        controller.stop()
+        self._store.stop()
         self.port = self._requested_port if self._requested_port else self.port
-
-    @staticmethod
-    async def _close_sessions(live: list[LessonSMTP]) -> None:
-        for smtp in live:
-            if smtp.transport is not None:
-                smtp.transport.close()
-        for _ in range(3):
-            await asyncio.sleep(0)
 
     @property
     def running(self) -> bool:
-        return self._controller is not None
+        return self._store.controller is not None
 
     def __enter__(self) -> DebugServer:
         return self.start()
@@ -337,43 +461,51 @@ class DebugServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def __del__(self) -> None:
-        try:
-            self.stop()
-        except Exception:
-            pass
-
     @property
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
 
     def __repr__(self) -> str:
         state = f"listening on {self.host}:{self.port}" if self.running else "stopped"
-        return (f"<DebugServer {self.scenario.name!r} {state}, {len(self._records)} sessions, "
-                f"{len(self._messages)} messages>")
+        history = self._store.history
+        return (f"<DebugServer {self.scenario.name!r} {state}, {len(history.records)} sessions, "
+                f"{len(history.messages)} messages>")
 
     # --- what happened ----------------------------------------------------------
+    def watch(self, callback: Watcher) -> None:
+        """Call ``callback(event, session, detail)`` in the server thread for what happens
+        from now on: "open" (peer), "line" (:class:`Line`), "note" (text), "close" (who).
+        What ``serve`` prints from; keep it quick (hand the work to another thread)."""
+        self._store.watchers.append(callback)
+
     @property
     def transcripts(self) -> list[Transcript]:
-        """Every session so far (aiosmtpd's own start-up probe excluded)."""
+        """Every session kept (the most recent ``limits.sessions``), oldest first."""
         self._settle()
-        with self._lock:
-            records = list(self._records)
+        with self._store.lock:
+            records = list(self._store.history.records)
         return [record.transcript() for record in records]
 
     @property
     def transcript(self) -> Transcript | None:
         """The most recent session, or None."""
         self._settle()
-        with self._lock:
-            record = self._records[-1] if self._records else None
+        with self._store.lock:
+            records = self._store.history.records
+            record = records[-1] if records else None
         return record.transcript() if record is not None else None
 
     @property
     def messages(self) -> list[StoredMessage]:
-        """Every message answered 2xx after DATA, in arrival order."""
-        with self._lock:
-            return list(self._messages)
+        """Every message answered 2xx after DATA (the most recent ``limits.messages``)."""
+        with self._store.lock:
+            return list(self._store.history.messages)
+
+    @property
+    def forgotten(self) -> dict[str, int]:
+        """How many sessions and messages were forgotten to stay within ``limits``."""
+        with self._store.lock:
+            return dict(self._store.history.forgotten)
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """The messages kept for one recipient address (case-insensitive)."""
@@ -382,93 +514,35 @@ class DebugServer:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no session is open (e.g. after a client's QUIT); True if idle."""
+        store = self._store
         deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._live:
+        with store.idle:
+            while store.live:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._idle.wait(remaining)
+                store.idle.wait(remaining)
         return True
 
     def _settle(self, timeout: float = 0.5) -> None:
         """Let sessions that already said goodbye (221, 421) finish closing, so that a
         transcript read right after the client's QUIT is complete."""
+        store = self._store
         deadline = time.monotonic() + timeout
-        with self._idle:
-            while any(s.record is not None and s.record.ending for s in self._live):
+        with store.idle:
+            while any(s.record is not None and s.record.ending for s in store.live):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                self._idle.wait(remaining)
+                store.idle.wait(remaining)
 
     def reset(self) -> None:
-        """Forget transcripts, messages, rule attempts and scenario state."""
-        with self._lock:
-            self._records.clear()
-            self._messages.clear()
-            self._connections = 0
-            self.errors.clear()
-        self._dispatcher.reset()
+        """Forget transcripts, messages, rule attempts and scenario state (and free them)."""
+        store = self._store
+        with store.lock:
+            store.history.clear()
+            store.connections = 0
+            store.messages_seen = 0
+            store.errors.clear()
+        store.dispatcher.reset()
         self.scenario.reset()
-
-    # --- called from the server thread (through _ServerSide) -------------------------
-    def _session_opened(self, smtp: LessonSMTP, session: Session) -> _Record:
-        with self._lock:
-            self._connections += 1
-            record = _Record(self._connections, _peer_text(session.peer), self.hostname)
-            self._records.append(record)
-            self._live.add(smtp)
-        session.number = record.number  # type: ignore[attr-defined]
-        return record
-
-    def _session_closed(self, smtp: LessonSMTP) -> None:
-        with self._idle:
-            self._live.discard(smtp)
-            self._idle.notify_all()
-
-    def _end_of_data(self, session: Session, envelope: Envelope) -> str:
-        reply = self._dispatcher.decide("END-OF-DATA", session, envelope)
-        if reply is not None and class_of(reply) != 2:
-            return reply
-        with self._lock:
-            number = len(self._messages) + 1
-        stored = StoredMessage(
-            mail_from=envelope.mail_from or "",
-            rcpt_tos=tuple(envelope.rcpt_tos),
-            raw=envelope.original_content or b"",
-            peer=str(session.peer[0]) if isinstance(session.peer, tuple) else str(session.peer),
-            received_at=self.clock(),
-            number=number,
-            session=getattr(session, "number", 0),
-        )
-        if reply is None and self.on_message is not None:
-            reply = self.on_message(stored)
-            if reply is not None:
-                reply = normalise_reply(reply)
-                if class_of(reply) != 2:
-                    return reply
-        return self._keep(stored, reply)
-
-    def _keep(self, stored: StoredMessage, reply: str | None) -> str:
-        with self._lock:
-            number = len(self._messages) + 1
-            stored = dataclasses.replace(
-                stored, number=number,
-                reply=reply or _REPLIES["END-OF-DATA"].format(number=number))
-            self._messages.append(stored)
-            if self.maildir:
-                if self._maildir_box is None:
-                    self._maildir_box = stdlib_mailbox.Maildir(self.maildir, create=True)
-                self._maildir_box.add(stored.raw)
-        self.scenario.message_stored(stored)
-        return stored.reply
-
-    def _authenticate(self, smtp: SMTP, session: Session, envelope: Envelope,
-                      mechanism: str, auth_data: Any) -> AuthResult:
-        login = auth_data.login.decode("utf-8", "replace")
-        password = auth_data.password.decode("utf-8", "replace")
-        reply = self.scenario.authenticate(session, mechanism, login, password)
-        if reply is None:
-            return AuthResult(success=True, auth_data=login)
-        return AuthResult(success=False, handled=False, message=normalise_reply(reply))

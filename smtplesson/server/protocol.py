@@ -6,12 +6,15 @@ here.  aiosmtpd may change these in any release, so ``pyproject.toml`` and
 when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 
 ``SMTP`` instance attributes
+    ``_reader`` (wrapped, so the record sees each line exactly as the server reads it),
     ``_original_transport`` (set once STARTTLS wrapped the transport),
     ``_handler_coroutine`` (the session task, cancelled after a 421),
     ``_writer`` (the stream replies are written to),
     ``_smtp_methods`` (verb -> method; replaced after a refusing greeting),
     ``command_size_limits`` (a class-level dict; made per instance here)
 ``SMTP`` methods
+    ``_reset_timeout`` (the idle
+    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first),
     ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of
     ours), ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), and the
     ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
@@ -40,7 +43,6 @@ import asyncio
 import collections
 import socket
 import ssl
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -50,13 +52,15 @@ from aiosmtpd.smtp import SMTP, Session
 from .._data import load
 from ..codes.syntax import class_of, code_of
 from .tls import describe
+from .transcript import visible
 
 __all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
-    "SMTP instance": ("_original_transport", "_handler_coroutine", "_writer", "_smtp_methods"),
-    "SMTP": ("command_size_limits", "command_size_limit", "_set_rset_state",
+    "SMTP instance": ("_reader", "_original_transport", "_handler_coroutine", "_writer",
+                      "_smtp_methods"),
+    "SMTP": ("command_size_limits", "command_size_limit", "_reset_timeout", "_timeout_cb", "_set_rset_state",
              "_set_post_data_state", "_syntax_available", "_getparams"),
     "smtp_* method": ("__smtp_syntax__", "__smtp_syntax_extended__"),
     "Controller": ("_factory_invoker", "_create_server", "_trigger_server", "_thread"),
@@ -70,21 +74,40 @@ STOCK_PREFIXES: list[tuple[str, str]] = [(p[0], p[1]) for p in _CONFIG["stock_pr
 
 
 class Recorder(Protocol):
-    """One session's record, as the protocol fills it."""
+    """One session's record, as the protocol fills it (:class:`.history.SessionRecord`)."""
 
-    events: list[tuple[str, float, Any]]
+    number: int  # 1-based connection number on its server
     closed_by: str | None
     ending: bool  # the server said goodbye (221 or 421); the close is on its way
+
+    def received_bytes(self, data: bytes) -> None:
+        """The client sent ``data`` (before the server reads it)."""
+
+    def client(self, raw: bytes, kind: str) -> None:
+        """The server read one line: "command", "data" (after 354) or "auth" (after 334)."""
+
+    def fragment(self, raw: bytes) -> None:
+        """The server read part of a line longer than its buffer."""
+
+    def reply(self, status: str) -> None:
+        """The server sent one reply (lines joined by CRLF)."""
+
+    def close(self, by: str) -> None:
+        """The connection ended, closed by "client" or "server"."""
+
+    def handshake(self, agreed: str) -> None:
+        """A TLS handshake finished; ``agreed`` says what it agreed."""
 
 
 class Host(Protocol):
     """What the protocol needs from the server it runs for (the whole interface)."""
 
     ehlo_tail: str  # the EHLO keyword lines, ending "250 HELP"
+    timeout_reply: str  # the 421 sent before an idle connection is closed
     offers_auth: bool
     parameters: frozenset[str]  # MAIL/RCPT parameters the scenario takes for itself
 
-    def session_opened(self, smtp: LessonSMTP, session: Session) -> Recorder:
+    def session_opened(self, smtp: LessonSMTP, session: Session) -> Recorder | None:
         """A client connected: number the session, return its record."""
 
     def session_closed(self, smtp: LessonSMTP) -> None:
@@ -97,6 +120,12 @@ class Host(Protocol):
         """An exception (or message) the event loop or a hook raised; kept, never printed."""
 
 
+def visible_lines(status: str) -> str:
+    """A reply with any control character inside its lines made a visible escape, so an
+    echoed argument can never end a line or reach a terminal (see ``transcript.visible``)."""
+    return "\r\n".join(visible(line) for line in status.split("\r\n"))
+
+
 def rewrite_stock(status: str) -> str:
     """aiosmtpd's own reply text, with the enhanced code added where it leaves it out."""
     known = STOCK_REPLIES.get(status)
@@ -107,6 +136,39 @@ def rewrite_stock(status: str) -> str:
             if status.startswith(old):
                 return new + status[len(old):]
     return status
+
+
+class _RecordingReader:
+    """aiosmtpd's StreamReader, telling the record each line as the server reads it:
+    ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
+    ``readline()`` an AUTH answer, ``read(n)`` part of an over-long line."""
+
+    __slots__ = ("_record", "_stream")
+
+    def __init__(self, stream: asyncio.StreamReader, record: Recorder) -> None:
+        object.__setattr__(self, "_stream", stream)
+        object.__setattr__(self, "_record", record)
+
+    async def readuntil(self, separator: bytes = b"\n") -> bytes:
+        line = await self._stream.readuntil(separator)
+        self._record.client(line, "data" if separator == b"\r\n" else "command")
+        return line
+
+    async def readline(self) -> bytes:
+        line = await self._stream.readline()
+        self._record.client(line, "auth")
+        return line
+
+    async def read(self, n: int = -1) -> bytes:
+        data = await self._stream.read(n)
+        self._record.fragment(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # STARTTLS swaps _transport, clears _buffer
+        return getattr(self._stream, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._stream, name, value)
 
 
 class LessonSMTP(SMTP):
@@ -131,6 +193,8 @@ class LessonSMTP(SMTP):
         starttls = self._original_transport is not None
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
+            if self.record is not None and self.session is not None:  # aiosmtpd made a new one
+                self.session.number = self.record.number  # type: ignore[attr-defined]
             self._handshake_done(transport)
             return
         session = self.session
@@ -139,7 +203,9 @@ class LessonSMTP(SMTP):
         probe = self._probe()
         if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
             return  # aiosmtpd's readiness probe: not a session
-        self.record = self.host.session_opened(self, session)
+        record = self.record = self.host.session_opened(self, session)
+        if record is not None:  # before the session task first reads
+            self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
         session.tls = None  # type: ignore[attr-defined]
         if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
             self._handshake_done(transport)
@@ -151,13 +217,25 @@ class LessonSMTP(SMTP):
         if self.session is not None:
             self.session.tls = agreed  # type: ignore[attr-defined]
         if self.record is not None:
-            self.record.events.append(("T", time.monotonic(), f"TLS handshake: {agreed}"))
+            self.record.handshake(agreed)
 
     def data_received(self, data: bytes) -> None:
         record = self.record
         if record is not None:
-            record.events.append(("C", time.monotonic(), data))
+            record.received_bytes(data)
+            self._reset_timeout()  # an upload that is still arriving is not idle
         super().data_received(data)
+
+    def _timeout_cb(self) -> None:
+        """Idle too long: say so (421 4.4.2, as Postfix does) before closing."""
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            reply = self.host.timeout_reply
+            if self.record is not None:
+                self.record.reply(reply)
+                self.record.ending = True
+            self._writer.write(reply.encode("utf-8", "replace") + b"\r\n")
+        super()._timeout_cb()
 
     def eof_received(self) -> bool | None:
         self._eof = True
@@ -168,7 +246,7 @@ class LessonSMTP(SMTP):
             record = self.record
             if record is not None:
                 if record.closed_by is None:
-                    record.closed_by = "client" if self._eof or error else "server"
+                    record.close("client" if self._eof or error else "server")
                 self.host.session_closed(self)
         super().connection_lost(error)
 
@@ -191,6 +269,7 @@ class LessonSMTP(SMTP):
                 if self._ehlo_extra and status == "250 HELP":
                     self._ehlo_extra = False
                     status = self.host.ehlo_tail
+            status = visible_lines(status)  # an echoed argument never ends a line
             response = status.encode("utf-8", "replace")
         else:
             response = status
@@ -198,7 +277,7 @@ class LessonSMTP(SMTP):
         code = code_of(status)
         record = self.record
         if record is not None:
-            record.events.append(("S", time.monotonic(), status))
+            record.reply(status)
             record.ending = record.ending or code in (221, 421)
         self._writer.write(response + b"\r\n")
         await self._writer.drain()

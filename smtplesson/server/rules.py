@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .transcript import visible
+
 __all__ = ["POINTS", "Rule", "normalise_address", "normalise_reply"]
 
 #: the points of a session where a rule (or a scenario hook) can answer
@@ -27,13 +29,16 @@ _ALIASES = {"GREETING": "CONNECT", "EOD": "END-OF-DATA", "END_OF_DATA": "END-OF-
 def normalise_reply(reply: str | Iterable[str]) -> str:
     """A reply as aiosmtpd pushes it: lines joined by CRLF; checked with parse_reply.
 
-    Accepts ``"550 5.1.1 No such user"``, ``"250-a\\n250 b"`` or ``["250-a", "250 b"]``.
+    Accepts ``"550 5.1.1 No such user"``, ``"250-a\\n250 b"`` or ``["250-a", "250 b"]``;
+    other control characters become visible escapes (``"550 5.1.1 <a\\rb>"``).
     Raises ValueError (smtplesson.reply.ReplyError) naming the bad line.
     """
     from ..codes.reply import parse_reply
 
-    lines = reply.splitlines() if isinstance(reply, str) else [str(x) for x in reply]
-    lines = [line.rstrip("\r") for line in lines if line.strip()]
+    lines = reply.split("\n") if isinstance(reply, str) else [str(x) for x in reply]
+    # only CRLF or LF end a line; any other control character (CR, VT, U+2028 ... in an
+    # echoed argument) is shown as an escape, so the scenario's own reply still goes out
+    lines = [visible(line.removesuffix("\r")) for line in lines if line.strip()]
     text = "\r\n".join(lines)
     parsed = parse_reply(text)
     if not 200 <= parsed.code <= 599:

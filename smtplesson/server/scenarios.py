@@ -20,6 +20,7 @@ handle_QUIT, handle_AUTH (mechanism), handle_STARTTLS, handle_ETRN (arg), handle
 from __future__ import annotations
 
 import math
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
@@ -75,11 +76,18 @@ class Scenario:
     #: whether AUTH is offered, and whether it needs TLS first (538 without)
     offers_auth = False
     require_tls = False
-    server: Any = None
-
     def attach(self, server: Any) -> None:
-        """Called once by DebugServer: gives access to ``domains``, ``clock``, ``messages``."""
-        self.server = server
+        """Called once by DebugServer: gives access to ``domains``, ``clock``, ``messages``.
+
+        Held weakly, so a server nobody references can be collected (and stop itself).
+        """
+        self._server = weakref.ref(server)
+
+    @property
+    def server(self) -> Any:
+        """The DebugServer this scenario runs in, or None."""
+        ref = getattr(self, "_server", None)
+        return ref() if ref is not None else None
 
     def hooks(self) -> dict[str, Callable[..., str | None]]:
         """The hooks this scenario defines, by point (found by name, as aiosmtpd finds a

@@ -1,10 +1,15 @@
 """Transcripts of SMTP sessions: every line, its direction and its time.
 
-The server records raw bytes only (cheap); a :class:`Transcript` splits them into
-lines and parses replies lazily, when somebody looks.
+A line is what the server parsed: client bytes are split exactly where aiosmtpd split
+them (a command ends at LF, a message line at CRLF), so a bare CR or LF inside a line
+shows as ``\\r`` or ``\\n`` and a command that ended with a bare LF shows its
+``\\n``.  Every other control character, line separator and bidirectional override is
+shown as a visible escape too (``\\x1b``, ``\\u2028``), so a transcript printed to a
+terminal or shown in a notebook displays the bytes and never acts on them.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,88 +17,62 @@ from typing import Any
 
 from ..codes.syntax import code_of, is_last_line
 
-__all__ = ["Line", "Transcript"]
+__all__ = ["Line", "Transcript", "visible", "wire_text"]
 
-@dataclass(frozen=True)
+#: characters shown as escapes: C0 controls but TAB, DEL, C1 controls, the line and
+#: paragraph separators, and the bidirectional controls (Trojan Source, CVE-2021-42574)
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\r": "\\r", "\n": "\\n"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    point = ord(char)
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character as a visible escape (``"a\\rb"`` for a CR)."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def wire_text(raw: bytes) -> str:
+    """The text of one line as received: without its CRLF, undecodable bytes as
+    ``\\xNN``, a bare CR or LF (also a bare LF that ended it) as ``\\r`` / ``\\n``."""
+    if raw.endswith(b"\r\n"):
+        raw = raw[:-2]
+    return visible(raw.decode("utf-8", "backslashreplace"))
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
-    """One line of a session, without its CRLF."""
+    """One line of a session, without its CRLF (see :func:`wire_text`)."""
 
     direction: str  # "C" client -> server, "S" server -> client, "T" the TLS handshake
     time: float  # seconds since the session started
-    text: str  # the exact line (undecodable bytes shown as \\xNN)
-    kind: str = ""  # "reply", "command", "auth" (answer to a 334 challenge), "data" or "tls"
+    text: str  # the line as received or sent, control characters as visible escapes
+    #: "reply", "command", "auth" (answer to a 334 challenge), "data" (after 354), "tls"
+    #: (what a handshake agreed) or "cut" (bytes the connection ended in the middle of:
+    #: never a complete line the server ran)
+    kind: str = ""
 
     @property
     def verb(self) -> str:
         """The command word of a client command line (``"MAIL"``), else ``""``."""
         if self.direction != "C" or self.kind != "command":
             return ""
-        return self.text.split(" ", 1)[0].upper()
+        word = self.text.split(" ", 1)[0]
+        while word.endswith(("\\r", "\\n")):  # aiosmtpd strips trailing CR and LF
+            word = word[:-2]
+        return word.upper()
 
     @property
     def code(self) -> int | None:
         """The reply code of a server line, else None."""
         return code_of(self.text) if self.direction == "S" else None
-
-
-Event = tuple[str, float, Any]  # (direction, monotonic time, bytes or str)
-
-
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", "backslashreplace")
-
-
-def _split_events(events: Sequence[Event], start: float) -> list[tuple[str, float, str]]:
-    """Raw events -> (direction, time, text) per line; a partial last client line is kept."""
-    out: list[tuple[str, float, str]] = []
-    pending = b""
-    pending_time = 0.0
-    for direction, when, payload in events:
-        if direction == "T":  # a TLS handshake finished: one line saying what was agreed
-            out.append(("T", when - start, str(payload)))
-            continue
-        if direction == "S":
-            text = payload if isinstance(payload, str) else _decode(payload)
-            for line in text.split("\r\n"):
-                out.append(("S", when - start, line))
-            continue
-        if not pending:
-            pending_time = when
-        pending += payload
-        *complete, pending = pending.split(b"\n")
-        for raw in complete:
-            out.append(("C", pending_time - start, _decode(raw[:-1] if raw.endswith(b"\r") else raw)))
-            pending_time = when
-    if pending:
-        out.append(("C", pending_time - start, _decode(pending)))
-    return out
-
-
-def _classify(raw: Iterable[tuple[str, float, str]]) -> tuple[Line, ...]:
-    """Tell commands, AUTH answers and message lines apart from the reply flow."""
-    lines = []
-    in_data = False
-    challenged = False
-    for direction, when, text in raw:
-        if direction == "T":
-            lines.append(Line(direction, round(when, 6), text, "tls"))
-            continue
-        if direction == "S":
-            kind = "reply"
-            if is_last_line(text):
-                code = code_of(text)
-                in_data = code == 354
-                challenged = code == 334
-        elif in_data:
-            kind = "data"
-            if text == ".":
-                in_data = False
-        elif challenged:
-            kind, challenged = "auth", False
-        else:
-            kind = "command"
-        lines.append(Line(direction, round(when, 6), text, kind))
-    return tuple(lines)
 
 
 class Transcript:
@@ -112,28 +91,13 @@ class Transcript:
         closed_by: str | None = None,
         number: int = 0,
         notes: Sequence[str] = (),
-        _events: Sequence[Event] | None = None,
-        _start: float = 0.0,
     ) -> None:
-        self._events = _events
-        self._start = _start
-        if _events is None:
-            self.__dict__["lines"] = tuple(lines)
+        self.lines = tuple(lines)  # every line of the session, in order
         self.server = server  # the server's host name
         self.peer = peer  # "ip:port" of the client (not shown by default)
         self.closed_by = closed_by  # "client", "server" or None (still open)
         self.number = number  # 1-based connection number on its server
         self.notes = tuple(notes)  # e.g. what smtplib raised
-
-    @classmethod
-    def from_events(cls, events: Sequence[Event], start: float, **kw: Any) -> Transcript:
-        """Build from raw recorded events (lines are split lazily)."""
-        return cls(_events=tuple(events), _start=start, **kw)
-
-    @cached_property
-    def lines(self) -> tuple[Line, ...]:
-        """Every line of the session, in order."""
-        return _classify(_split_events(self._events or (), self._start))
 
     @cached_property
     def exchanges(self) -> list[tuple[tuple[Line, ...], tuple[Line, ...]]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import smtplib
 
 from smtplesson.server import DebugServer
-from smtplesson.server.transcript import Line, Transcript, _split_events
+from smtplesson.server.history import Limits, SessionRecord
+from smtplesson.server.transcript import Line, Transcript
 
 MSG = ("From: bob@example.org\r\nTo: alice@example.net\r\nSubject: hi\r\n\r\n"
        + "".join(f"body line {i}\r\n" for i in range(12)))
@@ -69,18 +70,27 @@ def test_full_shows_the_whole_body_in_text_and_html():
     assert "body line 11" not in t.text() and "body line 11" not in t.html()
 
 
-def test_split_handles_partial_and_bare_lf_and_bad_bytes():
-    events = [("S", 1.0, "220 hi"), ("C", 1.1, b"EH"), ("C", 1.2, b"LO x\r\nNOOP\n\xff\xfe"),
-              ("S", 1.3, "250-a\r\n250 b")]
-    lines = _split_events(events, 1.0)
-    texts = [(d, t) for d, _, t in lines]
-    assert texts == [("S", "220 hi"), ("C", "EHLO x"), ("C", "NOOP"), ("S", "250-a"),
+def test_record_keeps_lines_as_read_with_partial_bare_lf_and_bad_bytes():
+    record = SessionRecord(1, "127.0.0.1:5000", "mx.example.net", Limits())
+    record.reply("220 hi")
+    record.fragment(b"EH")  # the server read a line in two parts
+    record.client(b"LO x\r\n", "command")
+    record.client(b"NOOP\n", "command")  # aiosmtpd ends a command at a bare LF
+    record.reply("250-a\r\n250 b")
+    record.client(b"\xff\xfe\r\n", "command")
+    texts = [(line.direction, line.text) for line in record.transcript().lines]
+    assert texts == [("S", "220 hi"), ("C", "EHLO x"), ("C", "NOOP\\n"), ("S", "250-a"),
                      ("S", "250 b"), ("C", "\\xff\\xfe")]
-    assert lines[1][1] == 0.1 or abs(lines[1][1] - 0.1) < 1e-9
+    assert record.transcript().lines[2].verb == "NOOP"
+    assert all(0 <= line.time < 1 for line in record.transcript().lines)
 
 
 def test_transcript_of_garbage_never_raises():
-    t = Transcript.from_events([("S", 0.0, "not a reply"), ("C", 0.1, b"\x00\x01")], 0.0)
+    record = SessionRecord(1, "", "mx.example.net", Limits())
+    record.reply("not a reply")
+    record.client(b"\x00\x01", "command")
+    record.close("client")
+    t = record.transcript()
     assert t.replies == [] and t.codes == []
     assert str(t) and t._repr_html_()
 
@@ -119,3 +129,17 @@ def test_the_legend_explains_each_code_once_per_kernel():
     assert "Reply codes new here" in first and explained == {220, 250, 354, 550, 221}
     assert "Reply codes" not in again, "every code is explained already"
     assert "Reply codes in this session" in transcript_html(t)  # no set: the whole legend
+
+
+def test_without_meanings_neither_legend_nor_hover_says_what_a_code_means():
+    from html import escape
+
+    from smtplesson.codes import BASIC_CODES
+    from smtplesson.views.transcript import transcript_html
+
+    t = session()
+    meaning = escape(BASIC_CODES[550].meaning)
+    plain = transcript_html(t, meanings=False)
+    assert "Reply codes" not in plain and meaning not in plain
+    assert "550" in plain and "permanent negative" in plain  # the code and its class stay
+    assert meaning in transcript_html(t)

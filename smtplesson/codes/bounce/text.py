@@ -9,7 +9,7 @@ the rest, the same way for all.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -131,7 +131,7 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
-    for match in ADDRESS.finditer(text):
+    for match in _addresses_in(text):
         address = match.group(1).strip(".").lower()
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
@@ -149,9 +149,13 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     if leading:  # recipient lists put each address first on its line; others are quoted
         inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
         hits = sorted(leading + inner)
+    # where each hit's words end: at the next hit of another address (computed back to front)
+    ends = [len(text)] * len(hits)
+    for i in range(len(hits) - 2, -1, -1):
+        ends[i] = hits[i + 1][0] if hits[i + 1][2] != hits[i][2] else ends[i + 1]
     segments: dict[str, list[str]] = {}
     for i, (start, end, address) in enumerate(hits):
-        nxt = next((h[0] for h in hits[i + 1:] if h[2] != address), len(text))
+        nxt = ends[i]
         segment = text[end:min(nxt, end + 2000)]
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
@@ -163,6 +167,17 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         context = _best(parts)
         found.append(Found(address, diagnostic_of(context), remote_of(context), context))
     return found
+
+
+def _addresses_in(text: str) -> Iterator[re.Match[str]]:
+    """ADDRESS matches, looked for only on the lines that have an "@" (most lines have none)."""
+    at = text.find("@")
+    while at >= 0:
+        begin = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        yield from ADDRESS.finditer(text, begin, end)
+        at = text.find("@", end)
 
 
 def _leads(text: str, start: int) -> bool:

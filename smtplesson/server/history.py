@@ -1,0 +1,318 @@
+"""What a debug server remembers, within limits: its sessions, line by line, and messages.
+
+A class runs for hours on a shared host, so memory is bounded by design.  A session's
+record is built line by line as the server parses and answers (reading a transcript
+copies nothing); each message keeps at most :attr:`Limits.data_bytes` of its lines in
+the transcript (the message itself is in ``server.messages``), each line at most
+:data:`LINE_BYTES`; the oldest sessions and messages are forgotten beyond the limits.
+Whatever is left out is said: in the line (``… (n more bytes not kept)``), in the
+transcript's notes, and in ``server.forgotten``.
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .transcript import Line, Transcript, visible, wire_text
+
+__all__ = ["LINE_BYTES", "History", "Limits", "SessionRecord"]
+
+#: the bytes of one line a transcript keeps: RFC 5321 §4.5.3.1.6 caps a text line at 1000
+LINE_BYTES = 1000
+#: what a kept line costs beyond its text (the Line object, its string), for the budget
+_LINE_COST = 120
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None)
+except OSError:  # no C library to ask (a static build): nothing to trim
+    _LIBC = None
+
+#: ``watch(event, session_number, detail)``: "open" (peer), "line" (Line), "note" (str),
+#: "close" (who closed: "client" or "server")
+Watcher = Callable[[str, int, Any], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a server keeps.  The defaults hold a long class in well under 100 MB.
+
+    ``sessions`` / ``messages``: the most recent ones kept (older ones are forgotten,
+    and counted in ``server.forgotten``; scenarios that count stored mail, such as
+    mailbox-full, see only the kept messages).  ``message_bytes``: the kept messages'
+    total size.  ``transcript_bytes``: all kept transcripts together; one session keeps
+    at most an eighth of it.  ``data_bytes``: the lines of each message a transcript
+    shows (``full=True`` included).
+    """
+
+    sessions: int = 1000
+    messages: int = 1000
+    message_bytes: int = 50_000_000
+    transcript_bytes: int = 8_000_000
+    data_bytes: int = 16_000
+
+    def __post_init__(self) -> None:
+        for name in ("sessions", "messages", "message_bytes", "transcript_bytes", "data_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{name} must be a positive int, got {value!r}")
+
+    @property
+    def session_bytes(self) -> int:
+        return max(self.transcript_bytes // 8, 1)
+
+
+def _size(count: int) -> str:
+    return f"{count:,} bytes"
+
+
+class SessionRecord:
+    """One session, as the server parsed and answered it (written by the server thread)."""
+
+    __slots__ = ("_arrivals", "_cache", "_data_bytes_left", "_data_kept", "_data_lines_left",
+                 "_in_data", "_left_bytes", "_left_lines", "_limits", "_line_start", "_pending",
+                 "_pending_more", "_replies", "_watch",
+                 "closed_by", "consumed", "ending", "lines", "notes", "number", "peer",
+                 "received", "server", "size", "start", "tail")
+
+    def __init__(self, number: int, peer: str, server: str, limits: Limits,
+                 watch: Watcher | None = None) -> None:
+        self.number = number
+        self.peer = peer
+        self.server = server
+        self.start = time.monotonic()
+        self.lines: list[Line] = []
+        self.notes: list[str] = []
+        self.size = 0  # bytes counted against the limits
+        self.closed_by: str | None = None
+        self.ending = False  # the server said goodbye (221 or 421); the close is on its way
+        self.received = 0  # bytes the client sent
+        self.consumed = 0  # bytes the server read of them
+        self.tail = b""  # the last bytes the client sent (up to LINE_BYTES)
+        # (end offset, server lines so far, time) of each chunk received and not yet read:
+        # a line the server reads later goes where its first byte arrived, before the
+        # replies sent since (a pipelining client's commands show as it sent them)
+        self._arrivals: deque[tuple[int, int, float]] = deque()
+        self._replies = 0  # server lines kept
+        self._line_start = 0  # offset of the first byte of a line read in parts
+        self._in_data = False
+        self._limits = limits
+        self._watch = watch
+        self._pending = bytearray()  # the kept start of an over-long line
+        self._pending_more = 0  # its bytes beyond LINE_BYTES
+        self._data_kept = 0
+        self._data_lines_left = 0  # message lines not kept, in the current DATA
+        self._data_bytes_left = 0
+        self._left_lines = 0  # lines not kept once the session's share was used
+        self._left_bytes = 0
+        self._cache: tuple[tuple[int, ...], Transcript] | None = None
+        if watch is not None:
+            watch("open", number, peer)
+
+    # --- written by the server thread ------------------------------------------------
+    def fragment(self, raw: bytes) -> None:
+        """The server read part of a line too long for its buffer."""
+        if not self._pending and not self._pending_more:
+            self._line_start = self.consumed
+        self.consumed += len(raw)
+        room = LINE_BYTES - len(self._pending)
+        self._pending += raw[:max(room, 0)]
+        self._pending_more += max(len(raw) - max(room, 0), 0)
+
+    def client(self, raw: bytes, kind: str) -> None:
+        """The server read one line (``kind``: "command", "data" or "auth")."""
+        start = self._line_start if (self._pending or self._pending_more) else self.consumed
+        self.consumed += len(raw)
+        more = self._pending_more
+        if self._pending:
+            room = LINE_BYTES - len(self._pending)
+            more += max(len(raw) - max(room, 0), 0)
+            raw = bytes(self._pending) + raw[:max(room, 0)]
+            self._pending.clear()
+            self._pending_more = 0
+        elif len(raw) > LINE_BYTES:
+            more += len(raw) - LINE_BYTES
+            raw = raw[:LINE_BYTES]
+        text = wire_text(raw)
+        if more:
+            text += f" … ({more:,} more bytes not kept)"
+        if kind == "data":
+            if raw == b".\r\n" and not more:
+                self._end_of_data()
+            elif self._data_kept + len(raw) > self._limits.data_bytes:
+                self._data_lines_left += 1
+                self._data_bytes_left += len(raw) + more
+                return
+            else:
+                self._data_kept += len(raw)
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= start:
+            arrivals.popleft()
+        if arrivals:
+            _, replies, when = arrivals[0]
+            self._add(Line("C", round(when - self.start, 6), text, kind), self._replies - replies)
+        else:
+            self._add(Line("C", self._now(), text, kind))
+
+    def received_bytes(self, data: bytes) -> None:
+        """The client sent ``data`` (the server reads it later, line by line)."""
+        self.received += len(data)
+        self._arrivals.append((self.received, self._replies, time.monotonic()))
+        self.tail = data[-LINE_BYTES:] if len(data) >= LINE_BYTES else (self.tail + data)[-LINE_BYTES:]
+
+    def reply(self, status: str) -> None:
+        """The server sent ``status`` (one reply, its lines joined by CRLF)."""
+        when = self._now()
+        lines = status.split("\r\n")
+        for text in lines:
+            self._add(Line("S", when, visible(text), "reply"))
+        self._in_data = lines[-1].startswith("354")
+
+    def handshake(self, agreed: str) -> None:
+        """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
+        self._add(Line("T", self._now(), f"TLS handshake: {visible(agreed)}", "tls"))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        if self._watch is not None:
+            self._watch("note", self.number, text)
+
+    def close(self, by: str) -> None:
+        unread = self.received - self.consumed
+        if self._pending or self._pending_more or unread > 0:
+            # the connection ended inside a line: show its start, as kind "cut"
+            shown = self.tail[-unread:] if 0 < unread <= len(self.tail) else self.tail
+            raw, more = bytes(self._pending), self._pending_more
+            self._pending.clear()
+            if unread > 0:
+                raw += shown
+                more += unread - len(shown)
+            text = wire_text(raw[:LINE_BYTES]) + (f" … ({more:,} more bytes)" if more else "")
+            self._add(Line("C", self._now(), text, "cut"))
+        if self._data_lines_left:
+            self._end_of_data()
+        if self._left_lines:
+            self.note(f"{self._left_lines:,} more lines ({_size(self._left_bytes)}) not kept: "
+                      f"a session keeps {_size(self._limits.session_bytes)} of transcript")
+        if unread > 0:
+            self.note(f"the connection closed before the server read the last "
+                      f"{_size(unread)} the client sent")
+        self.closed_by = by
+        if self._watch is not None:
+            self._watch("close", self.number, by)
+
+    def _end_of_data(self) -> None:
+        if self._data_lines_left:
+            self.note(f"{self._data_lines_left:,} more message lines "
+                      f"({_size(self._data_bytes_left)}) not kept in the transcript: it keeps "
+                      f"{_size(self._limits.data_bytes)} of each message")
+        self._data_kept = self._data_lines_left = self._data_bytes_left = 0
+
+    def _add(self, line: Line, before: int = 0) -> None:
+        """Keep ``line``, ahead of the last ``before`` server lines (which came after it)."""
+        cost = len(line.text) + _LINE_COST
+        if self.size + cost > self._limits.session_bytes:
+            self._left_lines += 1
+            self._left_bytes += len(line.text)
+            return
+        self.size += cost
+        lines = self.lines
+        if line.direction != "C":
+            self._replies += 1
+            lines.append(line)
+        elif before <= 0:
+            lines.append(line)
+        else:
+            index = len(lines)
+            while before and index:
+                index -= 1
+                if lines[index].direction != "C":
+                    before -= 1
+            lines.insert(index, line)
+        if self._watch is not None:
+            self._watch("line", self.number, line)
+
+    def _now(self) -> float:
+        return round(time.monotonic() - self.start, 6)
+
+    # --- read by anyone -------------------------------------------------------------
+    def transcript(self) -> Transcript:
+        """The session so far (cached until it changes)."""
+        lines, notes, closed = self.lines, self.notes, self.closed_by
+        key = (len(lines), len(notes), closed is not None, self._data_lines_left, self._left_lines)
+        cache = self._cache
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        extra = []
+        if closed is None and self._data_lines_left:
+            extra.append(f"{self._data_lines_left:,} message lines not kept so far")
+        result = Transcript(lines[:key[0]], server=self.server, peer=self.peer,
+                            closed_by=closed, number=self.number,
+                            notes=[*notes[:key[1]], *extra])
+        self._cache = (key, result)
+        return result
+
+
+class History:
+    """The sessions and messages a server keeps: the most recent, within :class:`Limits`.
+
+    Not locked itself: the server holds its lock around every call.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.records: deque[SessionRecord] = deque()
+        self.messages: deque[Any] = deque()  # StoredMessage
+        self.message_bytes = 0
+        self.forgotten = {"sessions": 0, "messages": 0}
+        self._closed_bytes = 0  # transcript bytes of kept, closed sessions
+        self._open: set[SessionRecord] = set()
+
+    def opened(self, record: SessionRecord) -> None:
+        self.records.append(record)
+        self._open.add(record)
+        self._trim_sessions()
+
+    def closed(self, record: SessionRecord) -> None:
+        if record in self._open:
+            self._open.discard(record)
+            self._closed_bytes += record.size
+        self._trim_sessions()
+
+    def keep(self, message: Any) -> None:
+        self.messages.append(message)
+        self.message_bytes += message.size
+        limits = self.limits
+        while len(self.messages) > 1 and (len(self.messages) > limits.messages
+                                          or self.message_bytes > limits.message_bytes):
+            self.message_bytes -= self.messages.popleft().size
+            self.forgotten["messages"] += 1
+
+    def clear(self) -> None:
+        """Forget everything (sessions still open go on being recorded, unlisted), and give
+        the memory back to the operating system where the C library can."""
+        self.records.clear()
+        self.messages.clear()
+        self.message_bytes = self._closed_bytes = 0
+        self._open.clear()
+        self.forgotten = {"sessions": 0, "messages": 0}
+        gc.collect()
+        _trim = getattr(_LIBC, "malloc_trim", None)  # glibc keeps freed memory otherwise
+        if _trim is not None:
+            _trim(0)
+
+    def _trim_sessions(self) -> None:
+        limits, records = self.limits, self.records
+        while len(records) > 1 and (
+                len(records) > limits.sessions
+                or self._closed_bytes + sum(r.size for r in self._open) > limits.transcript_bytes):
+            oldest = records.popleft()
+            if oldest in self._open:
+                self._open.discard(oldest)
+            else:
+                self._closed_bytes -= oldest.size
+            self.forgotten["sessions"] += 1

@@ -35,6 +35,8 @@ _SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
 _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
                    r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 _SPACE = re.compile(r"\s+")
+# "Recipient:", "Intended Recipients:", "Failed Recipient:", "Recipient address:", "To:"
+_LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
 _HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
                           r"list-[\w-]+|errors-to):", re.I)
@@ -64,6 +66,7 @@ class Found:
     diagnostic: str  # from the reply code on, or the text's own words; one line
     remote_mta: str | None
     context: str  # the whole segment, one line (what explain reads)
+    leading: bool = True  # the address opens its line, as recipient lists print them
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         if len(hits) > limit * 4:
             break
     leading = [h for h in hits if _leads(text, h[0])]
+    leading_addresses = {h[2] for h in leading}
     if leading:  # recipient lists put each address first on its line; others are quoted
         inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
         hits = sorted(leading + inner)
@@ -165,7 +169,8 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     found = []
     for address, parts in segments.items():
         context = _best(parts)
-        found.append(Found(address, diagnostic_of(context), remote_of(context), context))
+        found.append(Found(address, diagnostic_of(context), remote_of(context), context,
+                           address in leading_addresses))
     return found
 
 
@@ -181,9 +186,11 @@ def _addresses_in(text: str) -> Iterator[re.Match[str]]:
 
 
 def _leads(text: str, start: int) -> bool:
-    """True when only blanks, '<', quotes or a list mark come before ``start`` on its line."""
+    """True when only blanks, '<', quotes, a list mark or a label such as "Recipient:" come
+    before ``start`` on its line."""
     line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip(" \t<\"'*-•>")
+    before = text[line_start:start].strip(" \t<\"'*-•>")
+    return not before or _LABEL.fullmatch(before) is not None
 
 
 def _best(parts: list[str]) -> str:
@@ -199,7 +206,7 @@ def _best(parts: list[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t"))
+    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t\"'"))
 
 
 def _unglue(text: str) -> str:
@@ -209,9 +216,12 @@ def _unglue(text: str) -> str:
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
     context = _unglue(context)
-    match = _CODE.search(context)
+    match = _CODE.search(context) or _reply_by_enhanced(context)
     if match is not None:
         text = context[match.start():]
+        opener = context[match.start() - 1:match.start()]
+        if opener in ("'", '"') and opener in text:  # Exchange: returned '400 4.4.7 Message delayed'
+            text = text[:text.index(opener)]
         for cut in (" (in reply to ", "(in reply to "):
             at = text.find(cut)
             if at > 0:
@@ -222,6 +232,16 @@ def diagnostic_of(context: str) -> str:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def _reply_by_enhanced(context: str) -> re.Match[str] | None:
+    """An enhanced code that starts a reply with words after it (GMX: "5.1.1 <bob@...>: ..."),
+    not one closing a line (Exchange 2003: "<server #5.1.1>")."""
+    for match in _ENH.finditer(context):
+        before = context[match.start() - 1:match.start()]
+        if before in ("", " ") and len(context) - match.end() > 10:
+            return match
+    return None
 
 
 def reply_line(text: str) -> str | None:

@@ -6,6 +6,8 @@ From it this script makes two notebooks:
 - ``notebooks/NN-name.ipynb``, the learner's: cells tagged ``solution`` are left out, cells tagged
   ``exercise`` are kept, and in a code cell a line ``# solution`` and everything after it become
   the placeholder ``...  # your code here`` (at the marker's indentation);
+  a self-check cell (``check.<exercise>(…)``) is tagged ``nbval-ignore-output`` and committed without
+  its output, so a lesson never opens saying "Not yet";
 - ``notebooks/solutions/NN-name.ipynb``: cells tagged ``exercise`` are left out, ``# solution``
   lines are dropped, a banner cell follows the title, and relative links and ``"data/…"`` paths
   get a ``../`` so they still work one folder down.
@@ -53,6 +55,10 @@ MARKER = re.compile(r"^([ \t]*)# solution[ \t]*$", re.MULTILINE)
 PLACEHOLDER = "...  # your code here"
 BANNER = ("> **Solution notebook** — the same lesson with the exercises filled in; every check passes."
           " The learner's version is [{name}](../{name}).")
+#: a self-check call: in the learner's notebook it ships without output (nbval does not compare
+#: it), so the learner never opens a lesson that already says "Not yet"
+CHECK_CALL = re.compile(r"^check\.(?!environment\b)\w+\(", re.MULTILINE)
+UNCHECKED = "nbval-ignore-output"
 #: outputs that only a live kernel can show (the widget state is not kept)
 LIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)
 
@@ -121,7 +127,10 @@ def generate(path: Path) -> dict[Path, NotebookNode]:
     for index, cell in enumerate(source.cells):
         cell_id, tags = f"{number}-{index:02d}", _tags(cell)
         if SOLUTION not in tags:
-            learner.append(_cell(cell, cell_id, _learner_text(cell.source)))
+            mine = _cell(cell, cell_id, _learner_text(cell.source))
+            if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
+                mine.metadata["tags"] = [*mine.metadata.get("tags", []), UNCHECKED]
+            learner.append(mine)
         if EXERCISE not in tags:
             text = relocate(_solution_text(cell.source), cell.cell_type)
             solution.append(_cell(cell, cell_id, text))
@@ -174,7 +183,12 @@ def build(path: Path) -> tuple[str, float]:
     """Generate, execute and write both notebooks of one source; (name, seconds)."""
     start = time.perf_counter()
     for target, nb in generate(path).items():
-        target.write_text(dumps(execute(nb, target.parent)), encoding="utf-8")
+        done = execute(nb, target.parent)
+        if target.parent == NOTEBOOKS:  # the learner's: self-checks wait for the learner's answer
+            for cell in done.cells:
+                if UNCHECKED in cell.metadata.get("tags", []) and CHECK_CALL.search(cell.source):
+                    cell.outputs = []
+        target.write_text(dumps(done), encoding="utf-8")
     return path.stem, time.perf_counter() - start
 
 

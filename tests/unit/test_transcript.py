@@ -129,3 +129,17 @@ def test_the_legend_explains_each_code_once_per_kernel():
     assert "Reply codes new here" in first and explained == {220, 250, 354, 550, 221}
     assert "Reply codes" not in again, "every code is explained already"
     assert "Reply codes in this session" in transcript_html(t)  # no set: the whole legend
+
+
+def test_without_meanings_neither_legend_nor_hover_says_what_a_code_means():
+    from html import escape
+
+    from smtplesson.codes import BASIC_CODES
+    from smtplesson.views.transcript import transcript_html
+
+    t = session()
+    meaning = escape(BASIC_CODES[550].meaning)
+    plain = transcript_html(t, meanings=False)
+    assert "Reply codes" not in plain and meaning not in plain
+    assert "550" in plain and "permanent negative" in plain  # the code and its class stay
+    assert meaning in transcript_html(t)

@@ -264,8 +264,8 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
         if mail.original_headers is None:
             mail.original_headers = _headers_of(_part_text(part))
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
-        if part.get_filename() and depth > 0:
-            return
+        if depth > 0 and "attachment" in str(part.get("Content-Disposition", "")).lower():
+            return  # a text file attached to the bounce is not its own words
         text = _part_text(part)
         if ctype == "text/html":
             text = html_to_text(text)

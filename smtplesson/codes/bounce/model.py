@@ -53,9 +53,12 @@ class BouncedRecipient:
 
     @property
     def bounce_type(self) -> str:
-        """``hard``, ``soft`` or what explain says; from the status class when it says nothing."""
+        """What the explanation says (``hard``, ``soft``, ``block``); ``complaint``,
+        ``auto-reply`` or ``none`` by the action; else by the class of the status or code."""
+        if self.action in ("complained", "auto-replied", "delivered", "relayed", "expanded"):
+            return _bounce_type(self.action, self.status, self.code)
         value = getattr(self.explanation, "bounce_type", None)
-        if value:
+        if value and value != "none":
             return str(value)
         return _bounce_type(self.action, self.status, self.code)
 

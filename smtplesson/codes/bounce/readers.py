@@ -35,6 +35,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"could not send|not delivered|wasn't delivered|delivery report|mail failure|unzustellbar|"
     r"unable to deliver|rejected:|delivery error|message bounced|bounced mail|"
     r"nicht zustellbar|non remis|delivery warning|warning: message", re.I)
+_REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
@@ -79,7 +80,7 @@ def _read(mail: Mail) -> Bounce:
                       for block in status.recipients[:100]]
     else:
         kind = "vendor"
-        recipients = [_from_text(f) for f in _plausible(found, fmt is not None)]
+        recipients = [_from_text(f) for f in _plausible(found, fmt is not None, evidence == "strong")]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":
@@ -124,6 +125,8 @@ def _bounce_evidence(mail: Mail) -> str | None:
     """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
     if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
+    if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
+        return None
     return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
 
 
@@ -132,12 +135,16 @@ def _addresses(values: Iterable[Any]) -> set[str]:
     return {a.lower() for value in values for a in ADDRESS.findall(header_text(value))}
 
 
-def _plausible(found: list[Found], known_format: bool) -> list[Found]:
-    """Addresses that carry a reply; else, in a known format, those it lists."""
-    with_reply = [f for f in found if reply_line(f.context) is not None]
+def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> list[Found]:
+    """Addresses that carry a reply; else those a known format lists; else, in a mail that
+    is surely a bounce (a mailer daemon wrote it), the addresses that open their lines."""
+    with_reply = [f for f in found if reply_line(f.context) is not None
+                  and (f.leading or known_format or surely_bounce)]
     if with_reply:
         return with_reply
-    return found[:20] if known_format else []
+    if known_format:
+        return found[:20]
+    return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
 def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
@@ -201,6 +208,7 @@ def _first_paragraph(text: str) -> str:
 
 
 _COMMANDS: dict[str, str] = load_data("categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_AFTER = re.compile(r"\bafter (rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|starttls|auth)\b")
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
     ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
@@ -220,6 +228,9 @@ def _command(context: str) -> str | None:
     if match is not None:
         return _COMMANDS.get(match.group(1).lower())
     low = context[:2000].lower()
+    after = _AFTER.search(low)
+    if after is not None:  # GMX, Exim variants: "SMTP error from remote server after RCPT command"
+        return _COMMANDS.get(after.group(1))
     return next((name for phrase, name in _PHRASES if phrase in low), None)
 
 

@@ -9,7 +9,7 @@ the rest, the same way for all.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +35,8 @@ _SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
 _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
                    r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 _SPACE = re.compile(r"\s+")
+# "Recipient:", "Intended Recipients:", "Failed Recipient:", "Recipient address:", "To:"
+_LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
 _HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
                           r"list-[\w-]+|errors-to):", re.I)
@@ -64,6 +66,7 @@ class Found:
     diagnostic: str  # from the reply code on, or the text's own words; one line
     remote_mta: str | None
     context: str  # the whole segment, one line (what explain reads)
+    leading: bool = True  # the address opens its line, as recipient lists print them
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
-    for match in ADDRESS.finditer(text):
+    for match in _addresses_in(text):
         address = match.group(1).strip(".").lower()
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
@@ -146,12 +149,17 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         if len(hits) > limit * 4:
             break
     leading = [h for h in hits if _leads(text, h[0])]
+    leading_addresses = {h[2] for h in leading}
     if leading:  # recipient lists put each address first on its line; others are quoted
         inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
         hits = sorted(leading + inner)
+    # where each hit's words end: at the next hit of another address (computed back to front)
+    ends = [len(text)] * len(hits)
+    for i in range(len(hits) - 2, -1, -1):
+        ends[i] = hits[i + 1][0] if hits[i + 1][2] != hits[i][2] else ends[i + 1]
     segments: dict[str, list[str]] = {}
     for i, (start, end, address) in enumerate(hits):
-        nxt = next((h[0] for h in hits[i + 1:] if h[2] != address), len(text))
+        nxt = ends[i]
         segment = text[end:min(nxt, end + 2000)]
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
@@ -161,14 +169,28 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     found = []
     for address, parts in segments.items():
         context = _best(parts)
-        found.append(Found(address, diagnostic_of(context), remote_of(context), context))
+        found.append(Found(address, diagnostic_of(context), remote_of(context), context,
+                           address in leading_addresses))
     return found
 
 
+def _addresses_in(text: str) -> Iterator[re.Match[str]]:
+    """ADDRESS matches, looked for only on the lines that have an "@" (most lines have none)."""
+    at = text.find("@")
+    while at >= 0:
+        begin = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        yield from ADDRESS.finditer(text, begin, end)
+        at = text.find("@", end)
+
+
 def _leads(text: str, start: int) -> bool:
-    """True when only blanks, '<', quotes or a list mark come before ``start`` on its line."""
+    """True when only blanks, '<', quotes, a list mark or a label such as "Recipient:" come
+    before ``start`` on its line."""
     line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip(" \t<\"'*-•>")
+    before = text[line_start:start].strip(" \t<\"'*-•>")
+    return not before or _LABEL.fullmatch(before) is not None
 
 
 def _best(parts: list[str]) -> str:
@@ -184,7 +206,7 @@ def _best(parts: list[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t"))
+    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t\"'"))
 
 
 def _unglue(text: str) -> str:
@@ -194,9 +216,12 @@ def _unglue(text: str) -> str:
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
     context = _unglue(context)
-    match = _CODE.search(context)
+    match = _CODE.search(context) or _reply_by_enhanced(context)
     if match is not None:
         text = context[match.start():]
+        opener = context[match.start() - 1:match.start()]
+        if opener in ("'", '"') and opener in text:  # Exchange: returned '400 4.4.7 Message delayed'
+            text = text[:text.index(opener)]
         for cut in (" (in reply to ", "(in reply to "):
             at = text.find(cut)
             if at > 0:
@@ -207,6 +232,16 @@ def diagnostic_of(context: str) -> str:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def _reply_by_enhanced(context: str) -> re.Match[str] | None:
+    """An enhanced code that starts a reply with words after it (GMX: "5.1.1 <bob@...>: ..."),
+    not one closing a line (Exchange 2003: "<server #5.1.1>")."""
+    for match in _ENH.finditer(context):
+        before = context[match.start() - 1:match.start()]
+        if before in ("", " ") and len(context) - match.end() > 10:
+            return match
+    return None
 
 
 def reply_line(text: str) -> str | None:

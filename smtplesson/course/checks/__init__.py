@@ -8,37 +8,34 @@ Every check has a right and a wrong answer in tests/course/test_course.py.
 """
 from ._framework import NOT_YET, RIGHT
 from .environment import environment
-from .lesson_00 import start_here
+from .lesson_00 import FIRST_BOUNCE_CHOICES, first_bounce
 from .lesson_01 import first_conversation, send_your_own
 from .lesson_02 import open_relay, relay_path
 from .lesson_03 import reply_parts, what_to_do
-from .lesson_04 import success_and_intermediate
-from .lesson_05 import TRANSIENT_CAUSES, TRANSIENT_REPLIES, transient_failures
-from .lesson_06 import PERMANENT_CAUSES, PERMANENT_REPLIES, permanent_failures
-from .lesson_07 import read_bounce
-from .lesson_08 import retry_policy
-from .lesson_09 import DIAGNOSIS_CAUSES, diagnosis
-from .lesson_10 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
-from .mysteries import mystery_server
+from .lesson_04 import DEFERRALS, retry_or_act
+from .lesson_05 import BOUNCE_TYPES, BOUNCES, bounce_types
+from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
+from .lesson_07 import retry_policy
+from .lesson_08 import LAB_ACTIONS, diagnosis
+from .lesson_09 import success_and_intermediate
 
-#: the verdicts, the set-up check and the exercise checks, in the order of the lessons
+#: the verdicts, the set-up check and the exercise checks
 __all__ = [
     "NOT_YET",
     "RIGHT",
+    "bounce_types",
     "diagnosis",
     "environment",
+    "first_bounce",
     "first_conversation",
     "open_relay",
-    "permanent_failures",
     "predict_verdicts",
-    "read_bounce",
     "relay_path",
     "reply_parts",
+    "retry_or_act",
     "retry_policy",
     "send_your_own",
-    "start_here",
     "success_and_intermediate",
-    "transient_failures",
     "what_to_do",
     "why_blocked",
 ]

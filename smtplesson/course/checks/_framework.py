@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 RIGHT = "✅ Right"
@@ -124,3 +125,45 @@ def _wrong_cause(replies: Mapping[str, str], hints: Mapping[tuple[str, str], str
     def wrong(key: str, given: Any) -> str:
         return f"{key} ({replies[key]}): you wrote {given!r}. {hints.get((key, str(given)), why[key])}"
     return wrong
+
+
+# --------------------------------------------------------------------------- sorting exercises
+
+
+def _norm(value: Any) -> str:
+    """An answer as the checks compare it: text, lower case, single spaces; '' if not text."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return " ".join(str(value).strip().lower().replace("’", "'").split())
+
+
+@dataclass(frozen=True)
+class Case:
+    """One item of a sorting exercise: what the learner reads, the answer, what to say."""
+
+    text: str
+    answer: str
+    why: str  # said when right: the reason, with its RFC section or provider page
+    hints: Mapping[str, str] = field(default_factory=dict)  # wrong answer -> its own hint
+    otherwise: str = ""  # the hint for any other wrong answer
+
+
+def _sort(answer: Any, cases: Mapping[str, Case], choices: tuple[str, ...]) -> list[str]:
+    """Check a dict letter -> choice; each wrong letter gets the hint for *that* wrong answer."""
+    answer = _need_mapping(answer, cases)
+    wrong = []
+    for key, case in cases.items():
+        given = _norm(answer[key])
+        if given == case.answer:
+            continue
+        if given not in choices:
+            wrong.append(f"{key}: {answer[key]!r} is not one of {', '.join(map(repr, choices))}.")
+            continue
+        wrong.append(f"{key}: not {given!r}. {case.hints.get(given, case.otherwise)}")
+    if wrong:
+        good = len(cases) - len(wrong)
+        raise _Feedback("\n".join([f"{good} of {len(cases)} are right. Look again at:"]
+                                  + [f"• {line}" for line in wrong]))
+    return [f"all {len(cases)} are right."] + [f"• {key}: {c.why}" for key, c in cases.items()]
+
+

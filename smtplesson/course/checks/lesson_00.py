@@ -1,28 +1,40 @@
-"""Lesson 00 · Start here: what SMTP stands for."""
+"""Lesson 00 · Start here: what to do about a first real bounce."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ._framework import _exercise, _Feedback
+from ._framework import Case, _exercise, _Feedback, _norm
+
+FIRST_BOUNCE_CHOICES = ("retry later", "suppress the address", "fix the sender's set-up",
+                        "nothing, it was delivered")
+_FIRST_BOUNCE = Case(
+    text="the Postfix bounce of notebook 00",
+    answer="suppress the address",
+    why=("550 5.1.1 in reply to RCPT TO: the mailbox does not exist (RFC 3463 §3.2). A hard "
+         "bounce — mailing it again only hurts the sender's reputation, so it goes on the "
+         "suppression list."),
+    hints={
+        "retry later": ("the first digit is 5: the same request fails the same way (RFC 5321 "
+                        "§4.2.1), and `Action: failed` says the server has already given up. "
+                        "What does the enhanced code's subject (the middle 1) say is wrong?"),
+        "fix the sender's set-up": ("that is the answer for a *block*, whose enhanced code is "
+                                    "5.7.x (security or policy). This one is 5.1.x: subject 1 "
+                                    "is addressing (RFC 3463 §3.2) — whose address?"),
+        "nothing, it was delivered": ("read the Action field: `failed` (RFC 3464 §2.3.3). A "
+                                      "delivered report would say `delivered` — and this mail "
+                                      "came from the Mail Delivery System."),
+    },
+)
 
 
 @_exercise
-def start_here(answer: Any) -> list[str]:
-    """00: what does SMTP stand for?"""
-    if not isinstance(answer, str):
-        raise _Feedback("write the answer as text in quotes, e.g. \"Some Words Here\".")
-    words = " ".join(re.findall(r"[a-z]+", answer.lower()))
-    if words == "simple mail transfer protocol":
-        return ["SMTP is the Simple Mail Transfer Protocol, defined in RFC 5321.",
-                "The vendor article says 'Simple Message Transfer Protocol': a small slip, "
-                "but now you know to check the RFC."]
-    if words == "simple message transfer protocol":
-        raise _Feedback("that is how the vendor article expands it, and it is a slip.\n"
-                        "Look at the title of RFC 5321 (linked in this notebook): the M is "
-                        "not 'Message'.")
-    if not words.startswith("simple") or not words.endswith("protocol"):
-        raise _Feedback("the four words start with 'Simple' and end with 'Protocol'; "
-                        "RFC 5321's title gives the two in between.")
-    raise _Feedback(f"'{answer.strip()[:60]}' is close, but not the RFC's wording: "
-                    "read the title of RFC 5321 again.")
+def first_bounce(answer: Any) -> list[str]:
+    """00: what should the sender do about the address in a first real bounce?"""
+    given = _norm(answer)
+    if given == _FIRST_BOUNCE.answer:
+        return [_FIRST_BOUNCE.why]
+    if given in _FIRST_BOUNCE.hints:
+        raise _Feedback(f"not {given!r}: {_FIRST_BOUNCE.hints[given]}")
+    raise _Feedback(f"answer with one of {', '.join(map(repr, FIRST_BOUNCE_CHOICES))}, in quotes.")
+
+

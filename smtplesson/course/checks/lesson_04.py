@@ -1,42 +1,59 @@
-"""Lesson 04 · Success and intermediate replies: situations matched to 2xx and 3xx codes."""
+"""Lesson 04 · Retry or bounce: deferrals that only need time, and those the sender must act on."""
 from __future__ import annotations
 
 from typing import Any
 
-from ._framework import _code_of, _exercise, _table, _wrong_code
+from ._framework import Case, _exercise, _sort
 
-_SUCCESS_AND_INTERMEDIATE = {"greeting": 220, "go_ahead_send_text": 354, "auth_challenge": 334,
-                             "auth_succeeded": 235, "will_forward": 251, "cannot_verify": 252,
-                             "help_text": 214, "closing": 221}
-_SUCCESS_HINTS = {
-    "greeting": "The first thing any server says, before the client sends a command (section "
-                "'220 and 221: hello and goodbye').",
-    "go_ahead_send_text": "Not a 2xx: the server is not done, it waits for more (section "
-                          "'354: go ahead').",
-    "auth_challenge": "During AUTH the server asks for more, base64-encoded: a 3xx (section "
-                      "'334 and 235: logging in').",
-    "auth_succeeded": "The final reply of a successful AUTH (section '334 and 235: logging in').",
-    "will_forward": "RCPT TO for a user who has moved and whose mail the server forwards itself "
-                    "(section '251 and 252: forwarding and verifying').",
-    "cannot_verify": "VRFY when the server will not confirm a mailbox but will still accept "
-                     "mail for it (section '251 and 252: forwarding and verifying').",
-    "help_text": "The answer to HELP (section '214 and 211: help and status').",
-    "closing": "The reply to QUIT (section '220 and 221: hello and goodbye').",
+RETRY_OR_ACT_CHOICES = ("time", "sender")
+_YAHOO = "https://senders.yahooinc.com/smtp-error-codes"
+_GMAIL = "https://support.google.com/a/answer/3726730"
+RETRY_OR_ACT: dict[str, Case] = {
+    "A": Case("450 4.2.0 <ann@example.net>: Recipient address rejected: Greylisted, see "
+              "http://postgrey.schweikert.ch/help/example.net.html",
+              "time", "greylisting (RFC 6647): the retry after the delay gets through.",
+              otherwise=("this is Postgrey's reply (the link names it). What does a greylister "
+                         "want from a sender, apart from one retry a few minutes later?")),
+    "B": Case(f"421 4.7.0 [TSS04] Messages from 203.0.113.9 temporarily deferred due to "
+              f"unexpected volume or user complaints - 4.16.55.1; see {_YAHOO}",
+              "sender", f"Yahoo's [TSS04]: volume or complaints — lower the volume, clean the "
+              f"list ({_YAHOO}).",
+              otherwise=("4xx, so the queue will retry — but will retrying change 'volume or "
+                         "user complaints'? Open the page the reply links to.")),
+    "C": Case("421 4.3.2 System not accepting network messages",
+              "time", "X.3.2, 'system not accepting network messages' (RFC 3463 §3.4): the "
+              "server is going down or overloaded; the next try or the next MX gets through.",
+              otherwise=("subject 3 is the *receiving* mail system (RFC 3463 §3.4). Is anything "
+                         "in this reply about the sender's mail?")),
+    "D": Case("451 4.7.650 The mail server [203.0.113.9] has been temporarily rate limited due "
+              "to IP reputation.",
+              "sender", "Microsoft's 4.7.650: the sending IP's reputation — only the sender can "
+              "improve it (Outlook.com postmaster troubleshooting page).",
+              otherwise=("'temporarily' is the provider's word for how long the limit lasts, "
+                         "not for the cause. Whose reputation is it?")),
+    "E": Case("452-4.2.2 The recipient's inbox is out of storage space. Please direct the "
+              "recipient to https://support.google.com/mail/?p=OverQuotaTemp - gsmtp",
+              "time", "a full mailbox (X.2.2, RFC 3463 §3.3): only the recipient can make room; "
+              "the sender's queue waits.",
+              otherwise=("subject 2 is the *mailbox* (RFC 3463 §3.3). Can the sender make room "
+                         "in someone else's inbox?")),
+    "F": Case("421-4.7.27 Your email has been rate limited because SPF authentication didn't "
+              "pass for this message. Gmail requires all bulk email senders to authenticate "
+              "with SPF. - gsmtp",
+              "sender", f"Gmail's 4.7.27: SPF did not pass — the sender's DNS must be fixed "
+                        f"({_GMAIL}); notebook 06 shows how.",
+              otherwise=("'rate limited', yet the reason is in the same sentence: whose SPF "
+                         "record decides whether SPF passes?")),
 }
-_SUCCESS_PRAISE = {
-    "greeting": "220 service ready (RFC 5321 §4.2.3)",
-    "go_ahead_send_text": "354 start mail input (RFC 5321 §4.2.3)",
-    "auth_challenge": "334 server challenge (RFC 4954 §4)",
-    "auth_succeeded": "235 authentication successful (RFC 4954 §6)",
-    "will_forward": "251 user not local; will forward (RFC 5321 §3.4)",
-    "cannot_verify": "252 cannot VRFY user, but will accept message (RFC 5321 §3.5.3)",
-    "help_text": "214 help message (RFC 5321 §4.2.3)",
-    "closing": "221 service closing transmission channel (RFC 5321 §4.2.3)",
-}
+
+
+#: what the learner reads: letter -> reply
+DEFERRALS = {key: case.text for key, case in RETRY_OR_ACT.items()}
 
 
 @_exercise
-def success_and_intermediate(answer: Any) -> list[str]:
-    """04: match situations to 2xx/3xx codes."""
-    lines = _table(answer, _SUCCESS_AND_INTERMEDIATE, _code_of, _wrong_code(_SUCCESS_HINTS), "codes")
-    return [*lines, *(f"• {_SUCCESS_PRAISE[key]}" for key in _SUCCESS_AND_INTERMEDIATE)]
+def retry_or_act(answer: Any) -> list[str]:
+    """04: for each deferral, does it only need time, or must the sender act?"""
+    return _sort(answer, RETRY_OR_ACT, RETRY_OR_ACT_CHOICES)
+
+

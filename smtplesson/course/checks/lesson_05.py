@@ -1,52 +1,90 @@
-"""Lesson 05 · Transient failures: the cause of each 4xx reply."""
+"""Lesson 05 · Bounces and DSNs: hard, soft, block or none, and whether to suppress."""
 from __future__ import annotations
 
 from typing import Any
 
-from ._framework import _cause_of, _exercise, _table, _wrong_cause
+from ._framework import Case, _exercise, _Feedback, _need_mapping, _norm, _sort
 
-TRANSIENT_REPLIES = {
-    "A": ("451 4.7.1 <carol@example.net>: Recipient address rejected: Greylisted, please try again "
-          "in 300 seconds"),
-    "B": "452 4.3.1 Insufficient system storage",
-    "C": "452 4.5.3 Too many recipients (at most 3 per message)",
-    "D": "421 4.7.0 mx.example.net Error: too many messages from 192.0.2.25, try again later",
-    "E": "450 4.2.1 <bob@example.net>: Mailbox busy, try again later",
-    "F": "454 4.7.0 Temporary authentication failure",
+BOUNCE_TYPES = ("hard", "soft", "block", "none")
+_BOUNCES: dict[str, tuple[Case, bool]] = {
+    "A": (Case("RCPT TO · Action: failed · Status: 5.1.1 · smtp; 550 5.1.1 <ann@example.net>: "
+               "Recipient address rejected: User unknown in virtual mailbox table",
+               "hard", "5.1.1 at RCPT: no such mailbox (RFC 3463 §3.2) — suppress it.",
+               hints={"block": "a block refuses the *sender*; subject 1 (addressing) is about "
+                               "the recipient's address.",
+                      "soft": "soft means the address exists but cannot take mail now. Does "
+                              "'unknown' sound like now?"},
+               otherwise="Action: failed — it is a bounce. Which subject is 1 (RFC 3463 §3.2)?"),
+          True),
+    "B": (Case("(no command: no connection) · Action: failed · Status: 4.4.1 · X-Postfix; "
+               "connect to mx.example.org[192.0.2.7]:25: Connection refused",
+               "soft", "Postfix gave up after 5 days on a server that never answered: the "
+               "address was never refused, so it is not suppressed on one expiry.",
+               hints={"hard": "no server ever said the address is bad — the connection was "
+                              "refused, for five days. Is that the recipient's mailbox's fault?",
+                      "none": "Action: failed is final (RFC 3464 §2.3.3), even with a 4.x.x "
+                              "status: the message was returned."},
+               otherwise="who refused what? Nobody answered at all."),
+          False),
+    "C": (Case("MAIL FROM · Action: failed · Status: 5.7.25 · smtp; 550-5.7.25 The IP address "
+               "sending this message does not have a PTR record setup, or the corresponding "
+               "forward DNS entry does not match the sending IP. - gsmtp",
+               "block", "Gmail's 5.7.25: the sending IP has no matching reverse DNS (PTR) — the "
+               "sender's DNS must be fixed; the recipient is fine, do not suppress "
+               "(https://support.google.com/a/answer/3726730).",
+               hints={"hard": "the refusal came at MAIL FROM, before any recipient was named. "
+                              "Subject 7 is security or policy (RFC 3463 §3.8): whose IP address "
+                              "has no PTR record?",
+                      "soft": "a missing PTR record does not appear by waiting: someone who "
+                              "runs the sending IP must add it."},
+               otherwise="subject 7 is security or policy (RFC 3463 §3.8)."),
+          False),
+    "D": (Case("RCPT TO · Action: failed · Status: 5.2.2 · smtp; 552-5.2.2 The email account "
+               "that you tried to reach is over quota. - gsmtp",
+               "soft", "5.2.2 mailbox full is a 'persistent transient' failure (RFC 3463 §3.3): "
+               "retry later; suppress only after repeated soft bounces.",
+               hints={"hard": "the account exists — it is only full. RFC 3463 §3.3 calls X.2.2 "
+                              "'persistent transient'.",
+                      "block": "nothing about the sender here: subject 2 is the mailbox."},
+               otherwise="subject 2 is the recipient's mailbox (RFC 3463 §3.3)."),
+          False),
+    "E": (Case("Auto-Submitted: auto-replied · Subject: Out of office until Monday · (no "
+               "delivery-status part)",
+               "none", "an auto-reply (RFC 3834): the address works — never suppress on one.",
+               hints={"soft": "there is no delivery-status part and no failed Action: was "
+                              "anything refused at all?",
+                      "hard": "someone's mail program answered: the mailbox exists and works."},
+               otherwise="look at Auto-Submitted (RFC 3834 §5)."),
+          False),
 }
-TRANSIENT_CAUSES = ("greylisting", "rate limit", "server storage", "too many recipients",
-                    "mailbox busy", "auth backend", "mailbox full", "unknown user")
-_TRANSIENT = {"A": "greylisting", "B": "server storage", "C": "too many recipients",
-              "D": "rate limit", "E": "mailbox busy", "F": "auth backend"}
-_TRANSIENT_WHY = {
-    "A": "4.7.1 is a policy decision (subject 7); 'try again in 300 seconds' for an unknown "
-         "client/sender/recipient triplet is the greylisting section.",
-    "B": "subject 3 of the enhanced code is the mail *system* (RFC 3463 §3.4): whose storage?",
-    "C": "4.5.3 is a protocol limit (subject 5) on RCPT commands — see the section with six "
-         "recipients.",
-    "D": "421 closes the whole connection; 'too many messages from …' is a limit on you, "
-         "the client.",
-    "E": "4.2.1 is mailbox status (subject 2, RFC 3463 §3.3): the mailbox exists but is not "
-         "accepting messages right now — 'busy', says the text.",
-    "F": "454 answered AUTH: the server could not check the password right now (RFC 4954 §6).",
-}
-_TRANSIENT_HINTS = {
-    ("B", "mailbox full"): "That is the vendor article's misreading: a full *mailbox* is "
-                           "X.2.2 (452 4.2.2 or 552 5.2.2); 452 4.3.1 is the server's own "
-                           "storage (RFC 3463 §3.4).",
-    ("C", "server storage"): "The basic code 452 is shared, but the enhanced code 4.5.3 says "
-                             "'too many recipients' (RFC 3463 §3.6).",
-    ("D", "server storage"): "Read the text and the first digit twice: 421 means the server "
-                             "closes the connection; the text says why.",
-}
+BOUNCE_CASES = {key: case for key, (case, _) in _BOUNCES.items()}
+#: what the learner reads: letter -> the bounce's evidence
+BOUNCES = {key: case.text for key, case in BOUNCE_CASES.items()}
 
 
 @_exercise
-def transient_failures(answer: Any) -> list[str]:
-    """05: name the cause of each transient reply (letters A–F)."""
-    wrong = _wrong_cause(TRANSIENT_REPLIES, _TRANSIENT_HINTS, _TRANSIENT_WHY)
-    return [*_table(answer, _TRANSIENT, _cause_of, wrong, "causes"),
-            "The basic code says *what to do* (4xx: keep the message, retry later); "
-            "the enhanced code's subject says *why* (RFC 3463 §3).",
-            "Nobody needs to act on any of them unless they last for days — the "
-            "queue retries."]
+def bounce_types(answer: Any) -> list[str]:
+    """05: hard, soft, block or none — and suppress the recipient or not?"""
+    answer = _need_mapping(answer, _BOUNCES)
+    types, wrong = {}, []
+    for key, value in answer.items():
+        if key not in _BOUNCES:
+            continue
+        if not isinstance(value, tuple | list) or len(value) != 2:
+            raise _Feedback(f"{key}: give a pair (type, suppress), e.g. (\"hard\", True).")
+        types[key] = value[0]
+        case, suppress = _BOUNCES[key]
+        if _norm(value[0]) == case.answer and value[1] is not suppress:
+            wrong.append(f"{key}: the type is right; suppress should be {suppress} — "
+                         + ("a hard bounce never gets better." if suppress else
+                            "the recipient's address is not what failed."))
+    try:
+        lines = _sort(types, BOUNCE_CASES, BOUNCE_TYPES)
+    except _Feedback as feedback:
+        raise _Feedback("\n".join([str(feedback)] + [f"• {line}" for line in wrong])) from None
+    if wrong:
+        raise _Feedback("\n".join(["every type is right. Look again at:"]
+                                  + [f"• {line}" for line in wrong]))
+    return lines
+
+

@@ -1,93 +1,106 @@
-"""Lesson 07 · Bounces and DSNs: the learner's bounce reader, on our and the providers' bounces."""
+"""Lesson 07 · Replies in code and at scale: the learner's retry policy, against live servers."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._framework import UNFINISHED, _exercise, _Feedback
 
+_POLICY_MESSAGE = ("From: alice@example.com\r\nTo: undisclosed-recipients:;\r\n"
+                   "Subject: Order confirmation\r\n\r\nThank you for your order!\r\n")
 
-def _bounce_cases() -> list[tuple[str, Any, dict[str, Any]]]:
-    """(label, message, expected) — three bounce styles, built here so nothing is read from disk."""
-    import email
-    import email.policy
 
-    from ...codes.dsn import RecipientStatus, build_dsn
+def _policy_cases() -> list[tuple[str, dict[str, Any], list[Any], list[str], dict[str, str], str]]:
+    """(label, server options, rules, recipients, expected, hint) for the live retry check."""
+    from ...server.debug import Rule
 
-    postfix = build_dsn(
-        to="alice@example.com", reporting_mta="relay.example.com",
-        arrival_date="Mon, 02 Mar 2026 09:00:00 +0000", date="Mon, 02 Mar 2026 09:00:01 +0000",
-        message_id="<check.1@relay.example.com>", original_headers="Subject: Lunch\n",
-        statuses=[RecipientStatus("dan@example.net", "failed", "5.1.1",
-                                  "550 5.1.1 <dan@example.net>: Recipient address rejected: "
-                                  "User unknown", "mx1.example.net")])
-    microsoft = email.message_from_string(
-        "From: postmaster@contoso.onmicrosoft.com\nTo: alice@example.com\n"
-        "Subject: Undeliverable: Q3 report\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n\n'
-        "--b1\nContent-Type: text/plain\n\nDelivery has failed to these recipients.\n\n"
-        "--b1\nContent-Type: message/delivery-status\n\n"
-        "Reporting-MTA: dns;AM0PR01MB1234.eurprd01.prod.exchangelabs.com\n\n"
-        "Final-Recipient: rfc822;Pat.Jones@contoso.com\nAction: failed\nStatus: 5.1.10\n"
-        "Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not\n"
-        " found by SMTP address lookup\n\n--b1--\n", policy=email.policy.default)
-    gmail = email.message_from_string(
-        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: alice@example.com\n"
-        "Subject: Delivery Status Notification (Delay)\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/report; boundary="g2"; report-type=delivery-status\n\n'
-        "--g2\nContent-Type: text/plain\n\nThere was a temporary problem delivering your message.\n\n"
-        "--g2\nContent-Type: message/delivery-status\n\n"
-        "Reporting-MTA: dns; googlemail.com\n\n"
-        "Final-Recipient: rfc822; lee@example.org\nAction: delayed\nStatus: 4.2.2\n"
-        "Diagnostic-Code: smtp; 452-4.2.2 The recipient's inbox is out of storage space.\n"
-        " 452 4.2.2 Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp\n"
-        "\n--g2--\n", policy=email.policy.default)
+    bob, carol, dan = "bob@example.net", "carol@example.net", "dan@example.net"
     return [
-        ("a Postfix-style bounce (like the one the network sent)", postfix,
-         {"recipient": "dan@example.net", "action": "failed", "status": "5.1.1", "code": 550}),
-        ("a Microsoft 365-style bounce ('rfc822;' and 'smtp;' without a space)", microsoft,
-         {"recipient": "Pat.Jones@contoso.com", "action": "failed", "status": "5.1.10", "code": 550}),
-        ("a Gmail-style delay warning (Action: delayed, a folded multi-line reply)", gmail,
-         {"recipient": "lee@example.org", "action": "delayed", "status": "4.2.2", "code": 452}),
+        ("a healthy server", {}, [], [bob], {bob: "delivered"},
+         "a 250 after the final '.' means delivered."),
+        ("greylisting (451 4.7.1 at RCPT)", {"scenario": "greylisting"}, [], [bob],
+         {bob: "retry"}, "a 4xx for every recipient: smtplib raises SMTPRecipientsRefused; "
+                         "look at each (code, text) in exc.recipients."),
+        ("one unknown user among two (550 5.1.1)", {"scenario": "unknown-user",
+                                                    "users": ["bob@example.net"]},
+         [], [bob, dan], {bob: "delivered", dan: "bounce"},
+         "sendmail() raises nothing when some recipients are accepted: it RETURNS the refused "
+         "ones as {address: (code, text)}."),
+        ("too many recipients (452 4.5.3)", {"scenario": "too-many-recipients", "limit": 2},
+         [], [bob, carol, dan], {bob: "delivered", carol: "delivered", dan: "retry"},
+         "452 is transient: send the refused recipients again later (RFC 5321 §4.5.3.1.10)."),
+        ("too many recipients with RFC 821's old code (552 5.5.3)", {},
+         [Rule("RCPT", "552 5.5.3 Too many recipients", to=dan)],
+         [bob, carol, dan], {bob: "delivered", carol: "delivered", dan: "retry"},
+         "RFC 5321 §4.5.3.1.10: a 552 for too many recipients SHOULD be treated as 452 "
+         "(retry). The enhanced code 5.5.3 or the text says which 552 it is."),
+        ("a full mailbox (552 5.2.2)", {"scenario": "mailbox-full", "quota": 0}, [], [bob],
+         {bob: "bounce"}, "this 552 is a real 5xx (mailbox full): bounce — only the "
+                          "too-many-recipients 552 is special."),
+        ("full server storage at MAIL (452 4.3.1)", {"scenario": "storage-full", "capacity": 0},
+         [], [bob, carol], {bob: "retry", carol: "retry"},
+         "a refused MAIL FROM raises SMTPSenderRefused (.smtp_code, .smtp_error): it applies "
+         "to every recipient."),
+        ("content rejected after the final '.' (554 5.7.1)", {},
+         [Rule("END-OF-DATA", "554 5.7.1 Message rejected as spam")], [bob, carol],
+         {bob: "bounce", carol: "bounce"},
+         "a refused message raises SMTPDataError (.smtp_code, .smtp_error): every "
+         "recipient shares its fate."),
+        ("a server shutting down (421 at the greeting)", {"scenario": "shutting-down"}, [],
+         [bob], {bob: "retry"},
+         "a greeting other than 220 raises SMTPConnectError in smtplib.SMTP(...) itself; 421 "
+         "is transient."),
+        ("a 421 in the middle of RCPT", {"scenario": "shutting-down", "at": "RCPT"}, [],
+         [bob, carol], {bob: "retry", carol: "retry"},
+         "after a 421 the server closes the connection (RFC 5321 §3.8): nothing was "
+         "delivered, so every recipient is retried."),
+        ("a blocklisted client (554 at the greeting)", {"scenario": "no-service"}, [], [bob],
+         {bob: "bounce"}, "SMTPConnectError with a 5xx code: permanent — bounce and tell a human."),
     ]
 
 
-_BOUNCE_HINTS = {
-    "recipient": "Final-Recipient is 'type; address' (RFC 3464 §2.3.2): keep only what follows "
-                 "the ';', stripped (the type 'rfc822' is not part of the address).",
-    "action": "Action is one of failed, delayed, delivered, relayed, expanded (RFC 3464 §2.3.3).",
-    "status": "Status is the enhanced code as text, e.g. '5.1.1' (RFC 3464 §2.3.4).",
-    "code": "Diagnostic-Code is 'smtp; <the reply>' (RFC 3464 §2.3.6): the three digits after "
-            "the ';' (spaces or not), as an int.",
-}
+def _run_policy_case(func: Callable[..., Any], options: dict[str, Any], rules: list[Any],
+                     recipients: list[str]) -> Any:
+    from ...server.debug import DebugServer
+
+    options = dict(options)
+    scenario = options.pop("scenario", None)
+    server = DebugServer(scenario, rules=rules, hostname="mx.example.net", **options)
+    server.start()
+    try:
+        return func(server.address, "alice@example.com", list(recipients), _POLICY_MESSAGE)
+    finally:
+        server.stop()
 
 
 @_exercise
-def read_bounce(func: Any) -> list[str]:
-    """07: the learner's function reads the first recipient block of a DSN."""
+def retry_policy(func: Any) -> list[str]:
+    """07: run the learner's send function against live debug servers, one per situation."""
     if not callable(func):
         raise _Feedback("pass the function itself, without calling it: "
-                        "check.read_bounce(bounce_summary).")
-    for label, message, want in _bounce_cases():
+                        "check.retry_policy(send_with_policy).")
+    passed: list[str] = []
+    for label, options, rules, recipients, want, hint in _policy_cases():
         try:
-            got = func(message)
+            got = _run_policy_case(func, options, rules, recipients)
         except Exception as exc:
-            raise _Feedback(f"your function raised {type(exc).__name__} on {label}.\n"
-                            "Hint: find the part whose get_content_type() is "
-                            "'message/delivery-status'; its get_payload() is a list of blocks "
-                            "(per-message first, then one per recipient).") from None
-        if got is None or got is Ellipsis or (isinstance(got, Mapping) and Ellipsis in got.values()):
-            raise _Feedback(f"your function still returns `...` (or None): {UNFINISHED}")
+            raise _Feedback("\n".join(
+                [f"{len(passed)} of {len(_policy_cases())} situations right so far; on {label} "
+                 f"your function raised {type(exc).__name__}.", f"Hint: {hint}"])) from None
+        if got is Ellipsis or (isinstance(got, Mapping) and Ellipsis in got.values()):
+            raise _Feedback(f"your function still returns `...` for {label}: {UNFINISHED}")
         if not isinstance(got, Mapping):
-            raise _Feedback(f"on {label} it returned a {type(got).__name__}; return a dict with "
-                            "the keys recipient, action, status, code.")
-        for key, value in want.items():
-            given = got.get(key)
-            same = (given == value if key == "code" and not isinstance(given, bool)
-                    else isinstance(given, str) and given.strip().lower() == str(value).lower())
-            if not same:
-                raise _Feedback(f"on {label}, {key!r} is {given!r}; expected {value!r}.\n"
-                                f"{_BOUNCE_HINTS[key]}")
-    return ["all three bounces read correctly: Postfix, Microsoft 365 and Gmail styles.",
-            "The machine-readable part is the same everywhere (RFC 3464); only the human "
-            "text differs — read the delivery-status part, not the prose."]
+            raise _Feedback(f"on {label} it returned {type(got).__name__}; return a dict "
+                            "{recipient: 'delivered' | 'retry' | 'bounce'}.")
+        wrong = [f"{r}: expected {w!r}, got {got.get(r)!r}" for r, w in want.items()
+                 if str(got.get(r)).strip().lower() != w]
+        if wrong:
+            raise _Feedback("\n".join(
+                [f"{len(passed)} of {len(_policy_cases())} situations right so far; "
+                 f"not yet on {label}:"] + [f"• {line}" for line in wrong] + [f"Hint: {hint}"])) from None
+        passed.append(label)
+    return [f"all {len(passed)} live situations handled: delivered, retried or bounced, "
+            "recipient by recipient.",
+            "4xx: keep the message and retry with back-off; 5xx: do not repeat it (RFC 5321 "
+            "§4.2.1) — except the 552 for too many recipients, which §4.5.3.1.10 says to treat "
+            "as 452. Whether the *address* is bad is the next question: notebook 05."]

@@ -1,43 +1,43 @@
-"""Lesson 09 · Troubleshooting lab: the diagnosis of each mystery."""
+"""Lesson 09 · Reference: situations matched to 2xx and 3xx codes."""
 from __future__ import annotations
 
 from typing import Any
 
-from ._framework import _code_of, _exercise, _Feedback, _need_mapping
-from .mysteries import MYSTERIES
+from ._framework import _code_of, _exercise, _table, _wrong_code
 
-DIAGNOSIS_CAUSES = ("greylisting", "rate limit", "server storage", "too many recipients",
-                    "mailbox busy", "no such user", "moved", "mailbox full",
-                    "bad address syntax", "content", "too big", "relay denied",
-                    "domain takes no mail", "blocklisted", "auth required")
-_MYSTERY_HINTS = {
-    "code": "the basic code is the three digits of the reply that refused (not the 250s "
-            "around it, nor the 221 at the end).",
-    "retry": "True if the sending server should keep the message and try again later — "
-             "the first digit says (RFC 5321 §4.2.1).",
-    "cause": "one of DIAGNOSIS_CAUSES; the enhanced code's subject (the middle number) and "
-             "the reply's text narrow it down (RFC 3463 §3).",
+_SUCCESS_AND_INTERMEDIATE = {"greeting": 220, "go_ahead_send_text": 354, "auth_challenge": 334,
+                             "auth_succeeded": 235, "will_forward": 251, "cannot_verify": 252,
+                             "help_text": 214, "closing": 221}
+_SUCCESS_HINTS = {
+    "greeting": "The first thing any server says, before the client sends a command: the first "
+                "line of every conversation in 'Every code, one line each'.",
+    "go_ahead_send_text": "Not a 2xx: the server is not done, it waits for the message — find "
+                          "the line after '-> data'.",
+    "auth_challenge": "During AUTH the server asks for more, base64-encoded: a 3xx (section "
+                      "'AUTH: 334, 235, …').",
+    "auth_succeeded": "The final reply of a successful AUTH (section 'AUTH: 334, 235, …').",
+    "will_forward": "RCPT TO for a user who has moved and whose mail the server forwards itself "
+                    "(section 'Help, status, forwarding, VRFY').",
+    "cannot_verify": "VRFY when the server will not confirm a mailbox but will still accept "
+                     "mail for it (section 'Help, status, forwarding, VRFY').",
+    "help_text": "The answer to HELP, for a person at a keyboard (section 'Help, status, "
+                 "forwarding, VRFY').",
+    "closing": "The reply to QUIT: the last line of a conversation.",
+}
+_SUCCESS_PRAISE = {
+    "greeting": "220 service ready (RFC 5321 §4.2.3)",
+    "go_ahead_send_text": "354 start mail input (RFC 5321 §4.2.3)",
+    "auth_challenge": "334 server challenge (RFC 4954 §4)",
+    "auth_succeeded": "235 authentication successful (RFC 4954 §6)",
+    "will_forward": "251 user not local; will forward (RFC 5321 §3.4)",
+    "cannot_verify": "252 cannot VRFY user, but will accept message (RFC 5321 §3.5.3)",
+    "help_text": "214 help message (RFC 5321 §4.2.3)",
+    "closing": "221 service closing transmission channel (RFC 5321 §4.2.3)",
 }
 
 
 @_exercise
-def diagnosis(answer: Any, mystery: Any) -> list[str]:
-    """09: the learner's diagnosis of a mystery: code, retry or not, cause."""
-    if isinstance(mystery, bool) or mystery not in MYSTERIES:
-        raise _Feedback(f"there is no mystery {mystery!r}: use 1 to {len(MYSTERIES)}.")
-    want = MYSTERIES[mystery]["answer"]
-    answer = _need_mapping(answer, want)
-    problems = []
-    if _code_of(answer["code"]) != want["code"]:
-        problems.append(f"• code: {_MYSTERY_HINTS['code']}")
-    if not isinstance(answer["retry"], bool) or answer["retry"] != want["retry"]:
-        problems.append(f"• retry: {_MYSTERY_HINTS['retry']}")
-    cause = answer["cause"].strip().lower() if isinstance(answer["cause"], str) else answer["cause"]
-    if cause != want["cause"]:
-        problems.append(f"• cause: {_MYSTERY_HINTS['cause']}")
-    if problems:
-        raise _Feedback("\n".join([f"mystery {mystery}: {3 - len(problems)} of 3 are right. "
-                                   "Look again at:", *problems]))
-    return [f"mystery {mystery} solved: {want['code']}, "
-            f"{'transient — the queue retries' if want['retry'] else 'permanent — a human must act'}"
-            f", cause: {want['cause']}."]
+def success_and_intermediate(answer: Any) -> list[str]:
+    """09: match situations to 2xx/3xx codes."""
+    lines = _table(answer, _SUCCESS_AND_INTERMEDIATE, _code_of, _wrong_code(_SUCCESS_HINTS), "codes")
+    return [*lines, *(f"• {_SUCCESS_PRAISE[key]}" for key in _SUCCESS_AND_INTERMEDIATE)]

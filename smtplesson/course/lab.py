@@ -1,8 +1,7 @@
 """The lab bench of the lessons: debug servers on one simulated clock, smtplib sends, the course's
 bounce files, and the troubleshooting lab's mystery servers.
 
-Lesson 05 writes these helpers out in its set-up cell, to show how ``smtplib`` is driven; the
-later lessons use them from here::
+Lessons use them from here::
 
     from smtplesson.course import lab
 
@@ -49,7 +48,7 @@ class Servers:
         return self.keep(server.start())
 
     def keep(self, server: DebugServer) -> DebugServer:
-        """Remember a server started elsewhere (a mystery of lesson 09), so `stop()` stops it."""
+        """Remember a server started elsewhere (from elsewhere), so `stop()` stops it."""
         self._servers.append(server)
         return server
 

@@ -366,7 +366,7 @@ def _decide(code: int, text: Any) -> str:
 
 def _send_with_policy(address: Any, sender: str, recipients: list[str], message: str,
                       decide: Any = _decide) -> dict[str, str]:
-    """A right answer for check.retry_policy (lesson 08)."""
+    """A right answer for check.retry_policy (lesson 07)."""
     outcome = {r: "delivered" for r in recipients}
     try:
         with smtplib.SMTP(*address, local_hostname="client.example.org", timeout=5) as smtp:

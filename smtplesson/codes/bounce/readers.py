@@ -95,7 +95,8 @@ def _read(mail: Mail) -> Bounce:
     if not recipients:
         note = note or "recognised as a bounce, but no recipient could be read from it"
     elif status is not None and not status.from_parts:
-        note = note or "delivery-status fields read from a mail whose MIME structure is broken"
+        note = note or ("delivery-status fields read from the mail's text, not from a "
+                        "message/delivery-status part (its MIME structure is broken or missing)")
     arrival = per_message.get("arrival-date") or _search(_ARRIVAL, mail.text)
     return Bounce(kind, fmt.name if fmt else ("rfc3464" if status else "text"), tuple(recipients),
                   reporting_mta=typed_value(per_message.get("reporting-mta", "")) or

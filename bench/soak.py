@@ -186,7 +186,11 @@ def serve_idle_cpu(code: Path, sessions: int, window: float = 10.0) -> float:
         return 100 * (_cpu_seconds(proc.pid) - before) / window
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(60)  # a printer far behind takes a while to stop
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def measure(code: Path, args: argparse.Namespace) -> dict[str, float]:

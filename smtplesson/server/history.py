@@ -73,11 +73,35 @@ def _size(count: int) -> str:
 class SessionRecord:
     """One session, as the server parsed and answered it (written by the server thread)."""
 
-    __slots__ = ("_arrivals", "_cache", "_data_bytes_left", "_data_kept", "_data_lines_left",
-                 "_in_data", "_left_bytes", "_left_lines", "_limits", "_line_start", "_pending",
-                 "_pending_more", "_replies", "_watch",
-                 "closed_by", "consumed", "ending", "lines", "notes", "number", "peer",
-                 "received", "server", "size", "start", "tail")
+    __slots__ = (
+        "_arrivals",
+        "_cache",
+        "_data_bytes_left",
+        "_data_kept",
+        "_data_limit",
+        "_data_lines_left",
+        "_left_bytes",
+        "_left_lines",
+        "_limits",
+        "_line_start",
+        "_pending",
+        "_pending_more",
+        "_replies",
+        "_session_limit",
+        "_watch",
+        "closed_by",
+        "consumed",
+        "ending",
+        "lines",
+        "notes",
+        "number",
+        "peer",
+        "received",
+        "server",
+        "size",
+        "start",
+        "tail",
+    )
 
     def __init__(self, number: int, peer: str, server: str, limits: Limits,
                  watch: Watcher | None = None) -> None:
@@ -99,8 +123,9 @@ class SessionRecord:
         self._arrivals: deque[tuple[int, int, float]] = deque()
         self._replies = 0  # server lines kept
         self._line_start = 0  # offset of the first byte of a line read in parts
-        self._in_data = False
         self._limits = limits
+        self._session_limit = limits.session_bytes
+        self._data_limit = limits.data_bytes
         self._watch = watch
         self._pending = bytearray()  # the kept start of an over-long line
         self._pending_more = 0  # its bytes beyond LINE_BYTES
@@ -125,38 +150,39 @@ class SessionRecord:
 
     def client(self, raw: bytes, kind: str) -> None:
         """The server read one line (``kind``: "command", "data" or "auth")."""
-        start = self._line_start if (self._pending or self._pending_more) else self.consumed
-        self.consumed += len(raw)
-        more = self._pending_more
-        if self._pending:
-            room = LINE_BYTES - len(self._pending)
-            more += max(len(raw) - max(room, 0), 0)
-            raw = bytes(self._pending) + raw[:max(room, 0)]
+        start = self.consumed
+        self.consumed = start + len(raw)
+        more = 0
+        if self._pending or self._pending_more:
+            start, more = self._line_start, self._pending_more
+            room = max(LINE_BYTES - len(self._pending), 0)
+            more += max(len(raw) - room, 0)
+            raw = bytes(self._pending) + raw[:room]
             self._pending.clear()
             self._pending_more = 0
         elif len(raw) > LINE_BYTES:
-            more += len(raw) - LINE_BYTES
+            more = len(raw) - LINE_BYTES
             raw = raw[:LINE_BYTES]
-        text = wire_text(raw)
-        if more:
-            text += f" … ({more:,} more bytes not kept)"
         if kind == "data":
             if raw == b".\r\n" and not more:
                 self._end_of_data()
-            elif self._data_kept + len(raw) > self._limits.data_bytes:
+            elif self._data_kept + len(raw) > self._data_limit:
                 self._data_lines_left += 1
                 self._data_bytes_left += len(raw) + more
                 return
             else:
                 self._data_kept += len(raw)
+        text = wire_text(raw)
+        if more:
+            text += f" … ({more:,} more bytes not kept)"
         arrivals = self._arrivals
         while arrivals and arrivals[0][0] <= start:
             arrivals.popleft()
         if arrivals:
             _, replies, when = arrivals[0]
-            self._add(Line("C", round(when - self.start, 6), text, kind), self._replies - replies)
+            self._add(Line("C", when - self.start, text, kind), self._replies - replies)
         else:
-            self._add(Line("C", self._now(), text, kind))
+            self._add(Line("C", time.monotonic() - self.start, text, kind))
 
     def received_bytes(self, data: bytes) -> None:
         """The client sent ``data`` (the server reads it later, line by line)."""
@@ -165,16 +191,18 @@ class SessionRecord:
         self.tail = data[-LINE_BYTES:] if len(data) >= LINE_BYTES else (self.tail + data)[-LINE_BYTES:]
 
     def reply(self, status: str) -> None:
-        """The server sent ``status`` (one reply, its lines joined by CRLF)."""
-        when = self._now()
-        lines = status.split("\r\n")
-        for text in lines:
-            self._add(Line("S", when, visible(text), "reply"))
-        self._in_data = lines[-1].startswith("354")
+        """The server sent ``status``: one reply, its lines joined by CRLF, control
+        characters already escaped (:func:`.protocol.visible_lines`)."""
+        when = time.monotonic() - self.start
+        if "\r\n" not in status:
+            self._add(Line("S", when, status, "reply"))
+            return
+        for text in status.split("\r\n"):
+            self._add(Line("S", when, text, "reply"))
 
     def handshake(self, agreed: str) -> None:
         """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
-        self._add(Line("T", self._now(), f"TLS handshake: {visible(agreed)}", "tls"))
+        self._add(Line("T", time.monotonic() - self.start, f"TLS handshake: {visible(agreed)}", "tls"))
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -192,7 +220,7 @@ class SessionRecord:
                 raw += shown
                 more += unread - len(shown)
             text = wire_text(raw[:LINE_BYTES]) + (f" … ({more:,} more bytes)" if more else "")
-            self._add(Line("C", self._now(), text, "cut"))
+            self._add(Line("C", time.monotonic() - self.start, text, "cut"))
         if self._data_lines_left:
             self._end_of_data()
         if self._left_lines:
@@ -215,7 +243,7 @@ class SessionRecord:
     def _add(self, line: Line, before: int = 0) -> None:
         """Keep ``line``, ahead of the last ``before`` server lines (which came after it)."""
         cost = len(line.text) + _LINE_COST
-        if self.size + cost > self._limits.session_bytes:
+        if self.size + cost > self._session_limit:
             self._left_lines += 1
             self._left_bytes += len(line.text)
             return
@@ -235,9 +263,6 @@ class SessionRecord:
             lines.insert(index, line)
         if self._watch is not None:
             self._watch("line", self.number, line)
-
-    def _now(self) -> float:
-        return round(time.monotonic() - self.start, 6)
 
     # --- read by anyone -------------------------------------------------------------
     def transcript(self) -> Transcript:

@@ -123,6 +123,8 @@ class Host(Protocol):
 def visible_lines(status: str) -> str:
     """A reply with any control character inside its lines made a visible escape, so an
     echoed argument can never end a line or reach a terminal (see ``transcript.visible``)."""
+    if "\r\n" not in status:
+        return visible(status)
     return "\r\n".join(visible(line) for line in status.split("\r\n"))
 
 
@@ -186,6 +188,7 @@ class LessonSMTP(SMTP):
         self._eof = False
         self._verbatim: str | None = None
         self._ehlo_extra = False
+        self._in_data = False  # after 354, until the reply to the message
         super().__init__(handler, **kwargs)
 
     # --- recording -------------------------------------------------------------
@@ -223,7 +226,8 @@ class LessonSMTP(SMTP):
         record = self.record
         if record is not None:
             record.received_bytes(data)
-            self._reset_timeout()  # an upload that is still arriving is not idle
+            if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
+                self._reset_timeout()  # timer after each command, not during DATA)
         super().data_received(data)
 
     def _timeout_cb(self) -> None:
@@ -279,6 +283,7 @@ class LessonSMTP(SMTP):
         if record is not None:
             record.reply(status)
             record.ending = record.ending or code in (221, 421)
+        self._in_data = code == 354
         self._writer.write(response + b"\r\n")
         await self._writer.drain()
         if code == 421:  # RFC 5321 §3.8: 421 closes the channel

@@ -18,9 +18,10 @@ import ssl
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import trustme
+if TYPE_CHECKING:
+    import trustme
 
 __all__ = ["CERTIFICATES", "WRONG_NAME", "LocalCA", "describe", "local_ca"]
 
@@ -35,6 +36,8 @@ class LocalCA:
     """A certificate authority for the lesson's servers, and the contexts both sides use."""
 
     def __init__(self) -> None:
+        import trustme  # cryptography costs a kernel ~9 MB: load it only for a server with TLS
+
         self._ca = trustme.CA(organization_name=ORGANIZATION)
         self._folder = Path(tempfile.mkdtemp(prefix="smtplesson-ca-"))
         self.ca_path = str(self._folder / "ca.pem")

@@ -22,6 +22,7 @@ __all__ = ["Line", "Transcript", "visible", "wire_text"]
 #: characters shown as escapes: C0 controls but TAB, DEL, C1 controls, the line and
 #: paragraph separators, and the bidirectional controls (Trojan Source, CVE-2021-42574)
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_UNSAFE_ASCII = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 _NAMED = {"\r": "\\r", "\n": "\\n"}
 
 
@@ -44,6 +45,8 @@ def wire_text(raw: bytes) -> str:
     ``\\xNN``, a bare CR or LF (also a bare LF that ended it) as ``\\r`` / ``\\n``."""
     if raw.endswith(b"\r\n"):
         raw = raw[:-2]
+    if raw.isascii() and _UNSAFE_ASCII.search(raw) is None:  # the usual line: nothing to escape
+        return raw.decode("ascii")
     return visible(raw.decode("utf-8", "backslashreplace"))
 
 

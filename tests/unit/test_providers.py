@@ -1,5 +1,6 @@
 """Issue 11: provider dialects, cause categories v2, bounce types, pasted reply shapes, texts
 without a code, and the rfc-audit fixes in the data."""
+
 from __future__ import annotations
 
 import io
@@ -24,6 +25,7 @@ RESERVED = ("sisimai", "fieldmanual", "field-manual")
 
 # --------------------------------------------------------------- the collected real lines
 
+
 def test_collection_is_large_sourced_and_free_of_reserved_corpora() -> None:
     assert len(LINES) >= 200
     for line in LINES:
@@ -44,6 +46,7 @@ def test_cause_and_bounce_type_are_right_on_the_collected_lines() -> None:
 
 # --------------------------------------------------------------- the provider data
 
+
 def test_every_rule_is_sourced_and_well_formed() -> None:
     names = set()
     for provider in PROVIDERS.values():
@@ -57,34 +60,82 @@ def test_every_rule_is_sourced_and_well_formed() -> None:
             assert rule.meaning and rule.advice, rule
             for code in rule.codes:
                 assert re.fullmatch(r"[2-5][0-9]{2}|[245X]\.[0-9]{1,3}\.[0-9]{1,3}", code), code
-    issue_list = {"google", "microsoft", "yahoo", "apple", "proofpoint", "mimecast", "barracuda", "cisco",
-                  "zoho", "yandex", "mailru", "gmx", "orange", "comcast", "postfix", "exim", "sendmail",
-                  "qmail", "exchange-server", "amazon-ses", "sendgrid"}
+    issue_list = {
+        "google",
+        "microsoft",
+        "yahoo",
+        "apple",
+        "proofpoint",
+        "mimecast",
+        "barracuda",
+        "cisco",
+        "zoho",
+        "yandex",
+        "mailru",
+        "gmx",
+        "orange",
+        "comcast",
+        "postfix",
+        "exim",
+        "sendmail",
+        "qmail",
+        "exchange-server",
+        "amazon-ses",
+        "sendgrid",
+    }
     assert issue_list <= names
 
 
 def test_done_when_gmail_unauthenticated() -> None:
     out = io.StringIO()
-    text = ("550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail "
-            "users, and has been blocked. gsmtp")
+    text = (
+        "550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail "
+        "users, and has been blocked. gsmtp"
+    )
     assert cli_explain([text], False, stdout=out) == 0
     shown = out.getvalue()
-    for part in ("Gmail", "sender-auth", "block", "SPF", "DKIM", "DMARC", "support.google.com/a/answer/3726730"):
+    for part in (
+        "Gmail",
+        "sender-auth",
+        "block",
+        "SPF",
+        "DKIM",
+        "DMARC",
+        "support.google.com/a/answer/3726730",
+    ):
         assert part in shown, part
     row = io.StringIO()
     cli_explain([text], True, stdout=row)
     data = json.loads(row.getvalue())
     assert (data["provider"], data["category"], data["bounce_type"]) == (
-        "Gmail / Google Workspace", "sender-auth", "block")
+        "Gmail / Google Workspace",
+        "sender-auth",
+        "block",
+    )
 
 
-@pytest.mark.parametrize(("text", "category", "registry"), [
-    ("550-5.7.27 SPF did not pass gsmtp", "sender-auth", "Sender address has null MX"),
-    ("421-4.7.30 DKIM authentication didn't pass gsmtp", "sender-auth", "REQUIRETLS support required"),
-    ("421-4.7.23 The sending IP does not have a PTR record gsmtp", "reverse-dns", "SPF validation failed"),
-    ("554 5.7.9 Message not accepted for policy reasons", "policy", "Authentication mechanism is too weak"),
-    ("550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "mailbox-unknown", "No answer from host"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "registry"),
+    [
+        ("550-5.7.27 SPF did not pass gsmtp", "sender-auth", "Sender address has null MX"),
+        ("421-4.7.30 DKIM authentication didn't pass gsmtp", "sender-auth", "REQUIRETLS support required"),
+        (
+            "421-4.7.23 The sending IP does not have a PTR record gsmtp",
+            "reverse-dns",
+            "SPF validation failed",
+        ),
+        (
+            "554 5.7.9 Message not accepted for policy reasons",
+            "policy",
+            "Authentication mechanism is too weak",
+        ),
+        (
+            "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+            "mailbox-unknown",
+            "No answer from host",
+        ),
+    ],
+)
 def test_provider_meaning_wins_and_the_note_says_both(text: str, category: str, registry: str) -> None:
     exp = explain(text)
     assert exp.category == category and exp.provider
@@ -100,46 +151,86 @@ def test_the_registry_meaning_stands_without_a_provider() -> None:
 def test_phrase_index_finds_what_re_finds() -> None:
     patterns = ["user unknown|no such user", "spf|dkim", "(?<=#5\\.1\\.0 )address rejected", "[0-9]+ hops"]
     index = PhraseIndex(patterns)
-    for text in ("550 user unknown", "dkim=fail", "550 #5.1.0 address rejected", "over 30 hops",
-                 "no such thing", "unknown user"):
+    for text in (
+        "550 user unknown",
+        "dkim=fail",
+        "550 #5.1.0 address rejected",
+        "over 30 hops",
+        "no such thing",
+        "unknown user",
+    ):
         expected = {n for n, p in enumerate(patterns) if re.search(rf"(?<![a-z])(?:{p})", text)}
         assert index.all(text) == expected, text
 
 
 # --------------------------------------------------------------- bounce types and categories
 
-@pytest.mark.parametrize(("text", "category", "bounce"), [
-    ("550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in virtual mailbox table",
-     "mailbox-unknown", "hard"),
-    ("450 4.1.1 <a@b.example>: Recipient address rejected: unverified address", "mailbox-unknown", "soft"),
-    ("552 5.2.2 Mailbox full", "mailbox-full", "soft"),
-    ("550 5.2.1 The email account that you tried to reach is disabled", "mailbox-disabled", "hard"),
-    ("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to user complaints", "reputation", "block"),
-    ("550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy", "sender-auth", "block"),
-    ("454 4.7.0 TLS not available due to local problem", "tls", "soft"),
-    ("454 4.7.0 Temporary authentication failure", "authentication", "soft"),
-    ("501 5.1.3 Bad recipient address syntax", "syntax", "hard"),
-    ("501 5.5.4 Syntax error in parameters", "syntax", "block"),
-    ("550 5.4.4 Invalid domain", "dns-routing", "hard"),
-    ("451 4.4.0 DNS resolving error", "dns-routing", "soft"),
-    ("550 Transaction failed", "other", "hard"),
-    ("451 Requested action aborted: local error", "server-shutdown", "soft"),
-    ("250 2.0.0 Ok: queued", "success", "none"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "category", "bounce"),
+    [
+        (
+            "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in virtual mailbox table",
+            "mailbox-unknown",
+            "hard",
+        ),
+        (
+            "450 4.1.1 <a@b.example>: Recipient address rejected: unverified address",
+            "mailbox-unknown",
+            "soft",
+        ),
+        ("552 5.2.2 Mailbox full", "mailbox-full", "soft"),
+        ("550 5.2.1 The email account that you tried to reach is disabled", "mailbox-disabled", "hard"),
+        (
+            "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to user complaints",
+            "reputation",
+            "block",
+        ),
+        (
+            "550 5.7.26 Unauthenticated email is not accepted due to domain's DMARC policy",
+            "sender-auth",
+            "block",
+        ),
+        ("454 4.7.0 TLS not available due to local problem", "tls", "soft"),
+        ("454 4.7.0 Temporary authentication failure", "authentication", "soft"),
+        ("501 5.1.3 Bad recipient address syntax", "syntax", "hard"),
+        ("501 5.5.4 Syntax error in parameters", "syntax", "block"),
+        ("550 5.4.4 Invalid domain", "dns-routing", "hard"),
+        ("451 4.4.0 DNS resolving error", "dns-routing", "soft"),
+        ("550 Transaction failed", "other", "hard"),
+        ("451 Requested action aborted: local error", "server-shutdown", "soft"),
+        ("250 2.0.0 Ok: queued", "success", "none"),
+    ],
+)
 def test_bounce_types_follow_the_issue(text: str, category: str, bounce: str) -> None:
     exp = explain(text)
     assert (exp.category, exp.bounce_type) == (category, bounce)
 
 
-@pytest.mark.parametrize(("text", "category", "bounce"), [
-    ("DNS Error: DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN", "dns-routing", "hard"),
-    ("Host or domain name not found. Name service error for name=example.invalid type=MX: Host not found",
-     "dns-routing", "hard"),
-    ("Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again",
-     "dns-routing", "soft"),
-    ("connect to mx.example.net[192.0.2.250]:25: Connection timed out", "network", "soft"),
-    ("TLS is required, but was not offered by host mx.example.com[192.0.2.1]", "tls", "block"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "bounce"),
+    [
+        (
+            "DNS Error: DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN",
+            "dns-routing",
+            "hard",
+        ),
+        (
+            "Host or domain name not found. Name service error for name=example.invalid type=MX: "
+            "Host not found",
+            "dns-routing",
+            "hard",
+        ),
+        (
+            "Host or domain name not found. Name service error for name=example.org type=MX: "
+            "Host not found, try again",
+            "dns-routing",
+            "soft",
+        ),
+        ("connect to mx.example.net[192.0.2.250]:25: Connection timed out", "network", "soft"),
+        ("TLS is required, but was not offered by host mx.example.com[192.0.2.1]", "tls", "block"),
+    ],
+)
 def test_texts_without_a_code(text: str, category: str, bounce: str) -> None:
     exp = explain(text)
     assert (exp.code, exp.enhanced, exp.found) == (None, None, False)
@@ -148,15 +239,22 @@ def test_texts_without_a_code(text: str, category: str, bounce: str) -> None:
     assert "No SMTP reply found" in str(exp) and category in str(exp)
 
 
-@pytest.mark.parametrize(("text", "code", "enhanced"), [
-    ("ERROR_CODE :550", 550, None),
-    ("[550 5.1.1 <a@b.example>: user unknown]", 550, "5.1.1"),
-    ("550 #5.1.0 Address rejected.", 550, "5.1.0"),
-    ("550: 5.2.2 mailbox full", 550, "5.2.2"),
-    ("smtp;550 5.7.1 blocked using zen.spamhaus.org", 550, "5.7.1"),
-    ("Diagnostic-Code: X-Postfix; host mx.example.com[192.0.2.1] said: 550    5.1.1   user unknown", 550, "5.1.1"),
-    ("RCPT TO:550 5.1.1 <a@b.example>... User unknown", 550, "5.1.1"),
-])
+@pytest.mark.parametrize(
+    ("text", "code", "enhanced"),
+    [
+        ("ERROR_CODE :550", 550, None),
+        ("[550 5.1.1 <a@b.example>: user unknown]", 550, "5.1.1"),
+        ("550 #5.1.0 Address rejected.", 550, "5.1.0"),
+        ("550: 5.2.2 mailbox full", 550, "5.2.2"),
+        ("smtp;550 5.7.1 blocked using zen.spamhaus.org", 550, "5.7.1"),
+        (
+            "Diagnostic-Code: X-Postfix; host mx.example.com[192.0.2.1] said: 550    5.1.1   user unknown",
+            550,
+            "5.1.1",
+        ),
+        ("RCPT TO:550 5.1.1 <a@b.example>... User unknown", 550, "5.1.1"),
+    ],
+)
 def test_reply_shapes_people_paste(text: str, code: int, enhanced: str | None) -> None:
     exp = explain(text)
     assert (exp.code, exp.enhanced) == (code, enhanced)
@@ -182,6 +280,7 @@ def test_card_shows_bounce_type_and_provider() -> None:
 
 # --------------------------------------------------------------- rfc-audit fixes in the data
 
+
 def test_no_first_digit_1_rfc_5321_s4_2_1() -> None:  # S01
     assert set(STRUCTURE["first_digit"]) == {"2", "3", "4", "5"}
     assert STRUCTURE["first_digit"]["4"]["rfc_name"] == "Transient Negative Completion reply"  # S03
@@ -198,10 +297,16 @@ def test_basic_code_fixes() -> None:
     assert "RFC 4954 §6" not in BASIC_CODES[334].see_also  # B08
     assert "RFC 4954 §4" not in BASIC_CODES[534].see_also  # B08
     assert "historical" in BASIC_CODES[538].meaning  # B16
-    assert "5.4.1" not in BASIC_CODES[550].enhanced and "5.4.1" in (BASIC_CODES[550].enhanced_note or "")  # B17
-    assert "5.7.3" not in BASIC_CODES[535].enhanced and "5.7.3" in (BASIC_CODES[535].enhanced_note or "")  # B15
+    assert "5.4.1" not in BASIC_CODES[550].enhanced and "5.4.1" in (
+        BASIC_CODES[550].enhanced_note or ""
+    )  # B17
+    assert "5.7.3" not in BASIC_CODES[535].enhanced and "5.7.3" in (
+        BASIC_CODES[535].enhanced_note or ""
+    )  # B15
     assert BASIC_CODES[553].see_also == ("RFC 5321 §4.3.2", "RFC 6531 §3.5")  # B20
-    assert BASIC_CODES[220].title.startswith("<domain>") and BASIC_CODES[221].title.startswith("<domain>")  # B01/02
+    assert BASIC_CODES[220].title.startswith("<domain>") and BASIC_CODES[221].title.startswith(
+        "<domain>"
+    )  # B01/02
     assert "§7.4" in BASIC_CODES[251].action and "§7.4" in BASIC_CODES[551].action  # B05
     assert BASIC_CODES[556].commands == ("RCPT",)  # B24
     assert "for any reason" not in (BASIC_CODES[421].misreading or "")  # B25
@@ -209,8 +314,14 @@ def test_basic_code_fixes() -> None:
 
 def test_missing_codes_added_with_their_sources() -> None:  # M01-M07
     assert BASIC_CODES[355].experimental and BASIC_CODES[355].rfc == "RFC 1845"
-    for code, enhanced in ((422, "X.7.12"), (430, "X.5.1"), (523, "X.7.10"), (524, "X.7.11"),
-                           (525, "X.7.13"), (533, "X.7.1")):
+    for code, enhanced in (
+        (422, "X.7.12"),
+        (430, "X.5.1"),
+        (523, "X.7.10"),
+        (524, "X.7.11"),
+        (525, "X.7.13"),
+        (533, "X.7.1"),
+    ):
         assert BASIC_CODES[code].registry_only and enhanced in BASIC_CODES[code].section
         assert code in ENHANCED_CODES[enhanced].basic_codes
 
@@ -221,7 +332,9 @@ def test_enhanced_code_fixes() -> None:
     assert ENHANCED_CODES["X.6.9"].basic_codes == (554, 550)  # E08: RFC 6531 §3.5 first
     assert ENHANCED_CODES["X.6.10"].section == "4.2"  # E09
     assert ENHANCED_CODES["X.1.9"].section == "3.3.4" and not ENHANCED_CODES["X.1.9"].basic_codes  # E02, E03
-    assert "RFC 7504" in ENHANCED_CODES["X.1.10"].see_also and "RFC 7504" in ENHANCED_CODES["X.3.2"].see_also  # E04
+    assert (
+        "RFC 7504" in ENHANCED_CODES["X.1.10"].see_also and "RFC 7504" in ENHANCED_CODES["X.3.2"].see_also
+    )  # E04
     assert 535 not in ENHANCED_CODES["X.7.3"].basic_codes  # E10
     assert "not specified" in ENHANCED_CODES["X.7.26"].meaning  # E11
     assert "persistent transient" in ENHANCED_CODES["X.4.6"].meaning  # E05

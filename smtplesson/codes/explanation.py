@@ -21,6 +21,10 @@ from typing import Any
 
 from .._data import load
 from .classes import REPLY_CLASSES, enhanced_class_of
+from .phrases import PhraseIndex
+from .providers import PATTERNS as _PROVIDER_PATTERNS
+from .providers import Provider, ProviderRule
+from .providers import match as _provider_match
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply, ReplyError, parse_reply
 from .syntax import (
@@ -34,10 +38,10 @@ from .syntax import (
     code_of,
 )
 
-__all__ = ["CATEGORIES", "Explanation", "explain"]
+__all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
 _DATA: dict[str, Any] = load("categories.json")
-#: the 17 categories, in the order of data/categories.json
+#: the 24 cause categories (issue 11), in the order of data/categories.json
 CATEGORIES: tuple[str, ...] = tuple(_DATA["categories"])
 _ENH_MAP: dict[str, str] = _DATA["enhanced"]
 _ENH_GENERIC = frozenset(_DATA["enhanced_generic"])
@@ -57,8 +61,16 @@ _COMMAND_NAME = re.compile(
     r"vrfy|expn|noop|etrn)\b",
     re.IGNORECASE,
 )
-# Keyword rules (data/categories.json): tried in order, each matching where a word starts.
-_KEYWORDS = [(category, re.compile(rf"(?<![a-z])(?:{pattern})")) for category, pattern in _DATA["keywords"]]
+_KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
+# One scan finds both the keyword rules (numbers below len(_KEYWORD_CATEGORY)) and the
+# provider markers and rule texts of data/providers.json (the numbers after them).
+_PHRASES = PhraseIndex([*(pattern for _, pattern in _DATA["keywords"]), *_PROVIDER_PATTERNS])
+_CATEGORY_BOUNCE: dict[str, str] = {name: entry["bounce_type"] for name, entry in _DATA["categories"].items()}
+_RECIPIENT_SYNTAX = re.compile(_DATA["hard_recipient_syntax"])
+_SAYS_TEMPORARY = re.compile(_DATA["soft_when_temporary"])
+_DNS_TEMPORARY = re.compile(_DATA["soft_dns_when_temporary"])
+#: the four bounce types (issue 11) and what each tells a sender to do
+BOUNCE_TYPES: dict[str, str] = dict(_DATA["bounce_types"])
 _WS = re.compile(r"\s+")
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
@@ -80,6 +92,9 @@ class Explanation:
     notes: tuple[str, ...]
     command: str | None
     reply: Reply | None
+    bounce_type: str = "none"  # "hard", "soft", "block" or "none" (data/categories.json)
+    provider: str | None = None  # who answered, e.g. "Gmail / Google Workspace"
+    provider_note: str | None = None  # what that provider means by this reply, with its source
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -92,7 +107,8 @@ class Explanation:
             "enhanced": self.enhanced, "outcome": self.outcome, "category": self.category,
             "summary": self.summary, "advice": self.advice,
             "references": list(self.references), "notes": list(self.notes),
-            "command": self.command, "reply": reply,
+            "command": self.command, "reply": reply, "bounce_type": self.bounce_type,
+            "provider": self.provider, "provider_note": self.provider_note,
         }
 
     @property
@@ -149,21 +165,149 @@ def _safe_text(text: Any) -> str:
 
 def _explain(text: str) -> Explanation:
     reply = _wire_reply(text) if "\n" in text else None
-    scan = text if reply is not None or "\n" not in text else _WS.sub(" ", text)
+    scan = text if reply is not None or ("\n" not in text and "  " not in text) else " ".join(text.split())
     code: int | None
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
         code, enhanced, body = _find(scan)
+        if code is None or enhanced is None:  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
+            unglued = _unglue(scan)
+            if unglued != scan:
+                found = _find(unglued)
+                if _known(found[0], found[1]) > _known(code, enhanced):
+                    code, enhanced, body = found
         if code is not None:
             reply = Reply(code, enhanced, (body,))
-    if code is None and enhanced is None:
-        return _nothing(text)
-    category = _category(code, enhanced, body if reply is not None else scan)
-    outcome, summary, advice, references, notes = _static(code, enhanced, category)
     command = _command(scan)
-    return Explanation(text, True, code, enhanced, outcome, category, summary, advice,
-                       references, notes, command, reply)
+    if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
+        low = ""  # a success means the same from every provider: no dialect to look up
+    else:
+        low = _MASK.sub(_masked, _context(scan, body).lower())
+    if code is None and enhanced is None:
+        keyword, hits = _scan(low)
+        provider, rule = _provider_match(low, code, enhanced, hits)
+        return _no_code(text, low, keyword, provider, rule)
+    judged = _judge(low, code, enhanced, command)
+    return Explanation(text, True, code, enhanced, *judged[:6], command, reply, *judged[6:])
+
+
+def _known(code: int | None, enhanced: str | None) -> int:
+    """How many of the two codes were found."""
+    return (code is not None) + (enhanced is not None)
+
+
+@lru_cache(maxsize=16384)
+def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
+           ) -> tuple[str, str, str, str, tuple[str, ...], tuple[str, ...], str, str | None,
+                      str | None]:
+    """(outcome, category, summary, advice, references, notes, bounce type, provider name,
+    provider note) of a reply whose codes are known; ``low`` is its masked, lower-cased
+    context ("" for a success)."""
+    provider = rule = keyword = None
+    if low:
+        keyword, hits = _scan(low)
+        provider, rule = _provider_match(low, code, enhanced, hits)
+    category = rule.category if rule is not None else _category(code, enhanced, keyword)
+    outcome, summary, advice, references, notes = _static(code, enhanced, category)
+    bounce = _bounce_type(category, _class(code, enhanced), low, command, rule)
+    note = None
+    if rule is not None:
+        summary, advice, references, note = _with_rule(provider, rule, code, enhanced, summary,
+                                                       references)
+    return (outcome, category, summary, advice, references, notes, bounce,
+            provider.name if provider else None, note)
+
+
+# The receiving host named around a reply: Postfix "relay=HOST[" / "host HOST[", a DSN's
+# "Remote-MTA: dns; HOST", Exim's "host HOST [", Exchange's "Remote server: HOST".
+_HOST_MARKS = ("relay=", "host ", "Remote-MTA: dns;", "Remote-MTA: dns; ", "Remote server: ",
+               "Remote Server: ")
+_HOST = re.compile(r"[\w.-]{4,}")
+
+
+# IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
+# to the rules: masked, repeated replies share the scan cache.
+_MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
+
+
+def _masked(match: re.Match[str]) -> str:
+    return "<@" if match.group()[0] == "<" else "192.0.2.0"
+
+
+def _context(scan: str, body: str) -> str:
+    """What the provider rules read: the reply's text and the receiving host, else all."""
+    if not body:
+        return scan
+    for mark in _HOST_MARKS:
+        at = scan.find(mark)
+        if at >= 0:
+            host = _HOST.match(scan, at + len(mark))
+            if host is not None and host.group() not in body:
+                return f"{host.group()} {body}"
+    return body
+
+
+# Shapes people paste that hide the code: "RCPT TO:550 ...", "ERROR_CODE :550",
+# "550 #5.1.0", "550: 5.2.2", "smtp;550", "[550 5.1.1 ...]".
+_GLUED = re.compile(
+    r"[:;\[#](?:(?<=[:;\[])(?=[2-5][0-5][0-9](?:[ \-:#]|$))"  # "RCPT TO:550", "smtp;550", "[550"
+    r"|(?<=[2-5][0-5][0-9]:)(?= ?[245]\.)"  # "550: 5.2.2"
+    r"|(?<=[2-5][0-5][0-9] #)(?=[245]\.))", re.ASCII)  # "550 #5.1.0"
+
+
+def _unglue(scan: str) -> str:
+    """Put a space where a pasted reply glued its code to a neighbour."""
+    return _GLUED.sub(_space, scan)
+
+
+def _space(match: re.Match[str]) -> str:
+    """':550' -> ': 550'; '550:' and '550 #' before an enhanced code -> a space."""
+    mark, before = match.group(), match.string[match.start() - 1:match.start()]
+    return " " if mark == "#" or (mark == ":" and before.isdigit()) else mark + " "
+
+
+def _bounce_type(category: str, digit: int | None, low: str, command: str | None,
+                 rule: ProviderRule | None) -> str:
+    """hard / soft / block / none: the category's default, then what the text says."""
+    if rule is not None and rule.bounce_type is not None:
+        return rule.bounce_type
+    default = _CATEGORY_BOUNCE.get(category, "class")
+    if default == "none" or digit in (2, 3):
+        return "none"
+    if default == "class":
+        return "soft" if digit == 4 else "hard"
+    if default == "hard":
+        if digit == 4:
+            return "soft"
+        if digit is None and category == "dns-routing" and _DNS_TEMPORARY.search(low):
+            return "soft"
+        return "hard"
+    if default == "block":
+        if category == "syntax" and digit == 5 and (
+                command == "RCPT" or _RECIPIENT_SYNTAX.search(low)):
+            return "hard"  # a malformed recipient address
+        if digit == 4 and _SAYS_TEMPORARY.search(low):
+            return "soft"  # the server itself calls it temporary
+    return default
+
+
+@lru_cache(maxsize=4096)
+def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
+               enhanced: str | None, summary: str, references: tuple[str, ...]
+               ) -> tuple[str, str, tuple[str, ...], str]:
+    """(summary, advice, references, provider note) once a provider rule explains the reply."""
+    name = provider.name if provider is not None else rule.provider
+    shown = enhanced or (str(code) if code is not None else "this reply")
+    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source})."
+    entry = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
+    if entry is not None and _ENH_MAP.get(entry.code) != rule.category:
+        note += (f" The registry's {entry.code} is '{entry.title}' ({entry.reference}); "
+                 f"here {name}'s meaning applies.")
+    head = summary.split("; ", 1)[0].rstrip(".")
+    summary = f"{head}; {name}: {rule.meaning}."
+    advice = f"{rule.advice} ({name}'s page: {rule.source})"
+    return summary, advice, tuple(dict.fromkeys((*references, rule.source))), note
 
 
 def _wire_reply(text: str) -> Reply | None:
@@ -248,18 +392,27 @@ def _command(scan: str) -> str | None:
 
 
 @lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
-def _keyword(text: str) -> str | None:
-    """The category of the earliest keyword rule that matches ``text`` (case-insensitive)."""
-    low = text.lower()
-    return next((category for category, rule in _KEYWORDS if rule.search(low)), None)
+def _scan(low: str) -> tuple[str | None, frozenset[int]]:
+    """(category of the earliest keyword rule found in ``low``, provider pattern numbers)."""
+    numbers = _PHRASES.all(low)
+    size = len(_KEYWORD_CATEGORY)
+    keyword = min((n for n in numbers if n < size), default=None)
+    hits = frozenset(n - size for n in numbers if n >= size)
+    return (_KEYWORD_CATEGORY[keyword] if keyword is not None else None), hits
 
 
-def _category(code: int | None, enhanced: str | None, text: str) -> str:
-    """Enhanced code first, then basic code, then keywords (generic codes defer to keywords)."""
+def _keyword(low: str) -> str | None:
+    """The category of the earliest keyword rule that matches lower-cased ``low``."""
+    return _scan(low)[0]
+
+
+def _category(code: int | None, enhanced: str | None, keyword: str | None) -> str:
+    """Enhanced code first, then basic code, then the keyword category (generic codes defer
+    to the keywords)."""
     decided, fallback = _code_category(code, enhanced)
     if decided is not None:
         return decided
-    return _keyword(text) or fallback
+    return keyword or fallback
 
 
 @lru_cache(maxsize=4096)  # bench/explain.py guards these caches: without them < 60,000 lines/s
@@ -375,6 +528,29 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
+def _no_code(text: str, low: str, keyword: str | None, provider: Provider | None,
+             rule: ProviderRule | None) -> Explanation:
+    """Text without a reply code: its cause and bounce type from the words, if it has one."""
+    category = rule.category if rule is not None else keyword
+    if category is None or category == "success":
+        return _nothing(text)
+    bounce = _bounce_type(category, None, low, None, rule)
+    entry = _DATA["categories"][category]
+    summary = (f"No reply code was given: this text has no three-digit reply code and no "
+               f"enhanced status code. Its words say: {entry['summary']}.")
+    advice = entry["advice"]["retry" if bounce == "soft" else "bounce"]
+    references: tuple[str, ...] = ()
+    note = None
+    if rule is not None:
+        summary, advice, references, note = _with_rule(provider, rule, None, None, summary, ())
+        summary = summary.replace("; ", ". ", 1)
+    notes = ("The cause comes from the wording alone; the sending server's log or the DSN's "
+             "Status field would give the code.",)
+    return Explanation(text, False, None, None, None, category, summary, advice, references,
+                       notes, _command(text), None, bounce,
+                       provider.name if provider else None, note)
+
+
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
     summary = (
@@ -387,4 +563,4 @@ def _nothing(text: str, note: str | None = None) -> Explanation:
     )
     notes = (note,) if note else ()
     return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
-                       None, None)
+                       None, None, "none")

@@ -54,6 +54,12 @@ class ReplyCode:
     misreading: str | None
     enhanced: tuple[str, ...]
     see_also: tuple[str, ...]
+    #: where the enhanced codes above are practice, not registry pairings (or None)
+    enhanced_note: str | None = None
+    #: defined only by an Experimental RFC (e.g. 355, RFC 1845)
+    experimental: bool = False
+    #: known only from the IANA registry's associated-basic-code column (422, 430, 523 ...)
+    registry_only: bool = False
 
     @property
     def kind(self) -> str:
@@ -104,6 +110,8 @@ class EnhancedCode:
     rfc: str
     section: str
     basic_codes: tuple[int, ...]
+    #: further references (e.g. RFC 7504 beside RFC 7505 for X.1.10)
+    see_also: tuple[str, ...] = ()
 
     @property
     def subject(self) -> int:
@@ -146,7 +154,8 @@ def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:
         action=entry["action"], commands=tuple(entry["commands"]),
         rfc=entry["rfc"], section=entry["section"], causes=tuple(entry["causes"]),
         misreading=entry.get("misreading"), enhanced=tuple(entry["enhanced"]),
-        see_also=tuple(entry["see_also"]),
+        see_also=tuple(entry["see_also"]), enhanced_note=entry.get("enhanced_note"),
+        experimental=bool(entry.get("experimental")), registry_only=bool(entry.get("registry_only")),
     )
 
 
@@ -154,6 +163,7 @@ def _enhanced_from(entry: Mapping[str, Any]) -> EnhancedCode:
     return EnhancedCode(
         code=entry["code"], title=entry["title"], meaning=entry["meaning"], rfc=entry["rfc"],
         section=entry["section"], basic_codes=tuple(int(c) for c in entry["basic_codes"]),
+        see_also=tuple(entry.get("see_also", ())),
     )
 
 

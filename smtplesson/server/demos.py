@@ -177,7 +177,11 @@ def _pick(transcripts: list[Transcript], code: int, notes: dict[int, list[str]])
 
 
 def _why_not(code: int) -> str:
-    if code in BASIC_CODES:
+    entry = BASIC_CODES.get(code)
+    if entry is not None and (entry.registry_only or entry.experimental):
+        return (f"{code} has no live demo: it is known only from {entry.reference}, "
+                "and no real server is set up to send it")
+    if entry is not None:
         return f"{code} has no live demo yet (no scenario produces it from a realistic cause)"
     return f"{code} is not a reply code in smtplesson.BASIC_CODES, so there is nothing to demonstrate"
 

@@ -41,9 +41,21 @@ def explanation_html(exp: Explanation) -> str:
     if exp.found:
         head += (
             f' <span style="margin-left:8px">outcome: <b>{escape(exp.outcome or "")}</b>'
-            f' · category: <b>{escape(exp.category)}</b></span>'
+            f' · category: <b>{escape(exp.category)}</b>'
+            f' · bounce: <b>{escape(exp.bounce_type)}</b></span>'
         )
-    items = [("meaning", escape(exp.summary)), ("advice", escape(exp.advice))]
+    elif exp.category != "other":
+        head += (
+            f' <span style="margin-left:8px">no code given · category: <b>{escape(exp.category)}</b>'
+            f' · bounce: <b>{escape(exp.bounce_type)}</b></span>'
+        )
+    items: list[tuple[str, str]] = []
+    if exp.provider:
+        items.append(("answered by", f"<b>{escape(exp.provider)}</b>"))
+    items += [("meaning", escape(exp.summary))]
+    if exp.provider_note:
+        items.append(("provider", escape(exp.provider_note)))
+    items.append(("advice", escape(exp.advice)))
     if exp.command:
         items.append(("command", html_code(exp.command)))
     if exp.references:

@@ -25,7 +25,12 @@ LABEL = 10  # characters of the label column
 def explanation_text(exp: Explanation) -> str:
     """A readable multi-line description of an explanation."""
     if not exp.found:
-        rows = [("text", short(exp.text)), ("meaning", exp.summary), ("advice", exp.advice)]
+        rows = [("text", short(exp.text))]
+        if exp.category != "other" or exp.bounce_type != "none":  # a cause without a code
+            rows += _cause(exp)
+        rows += [("meaning", exp.summary), ("advice", exp.advice)]
+        if exp.provider_note:
+            rows.append(("provider", exp.provider_note))
         rows += [("note", note) for note in exp.notes]
         return "No SMTP reply found.\n" + labelled(rows)
     head = " ".join(str(part) for part in (exp.code, exp.enhanced) if part is not None)
@@ -41,17 +46,29 @@ def explanation_text(exp: Explanation) -> str:
     if exp.enhanced is not None:
         title = f" {enh.title}" if enh is not None else " (not a registered code)"
         rows.append(("enhanced", f"{exp.enhanced}{title}"))
-    rows += [("outcome", exp.outcome or ""), ("category", exp.category), ("meaning", exp.summary)]
+    rows += [("outcome", exp.outcome or ""), *_cause(exp), ("meaning", exp.summary)]
     if info is not None:
         rows.append(("", f"{exp.code}: {info.meaning}"))
     if enh is not None:
         rows.append(("", f"{exp.enhanced}: {enh.meaning}"))
+    if exp.provider_note:
+        rows.append(("provider", exp.provider_note))
     rows.append(("advice", exp.advice))
     if exp.command:
         rows.append(("command", exp.command))
     rows.append(("RFC", ", ".join(exp.references)))
     rows += [("note", note) for note in exp.notes]
     return head + "\n" + labelled(rows)
+
+
+def _cause(exp: Explanation) -> list[tuple[str, str]]:
+    """The cause category, the bounce type in words and who answered."""
+    from ..codes.explanation import BOUNCE_TYPES
+
+    rows = [("category", exp.category), ("bounce", BOUNCE_TYPES.get(exp.bounce_type, exp.bounce_type))]
+    if exp.provider:
+        rows.append(("answered", exp.provider))
+    return rows
 
 
 def labelled(rows: Iterable[tuple[str, str]]) -> str:

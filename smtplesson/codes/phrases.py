@@ -1,0 +1,153 @@
+"""Fast matching of many ordered phrase rules against one text.
+
+Each rule is a regular expression of alternatives joined by ``|``, matched where a word
+of the text begins.  The literal text each alternative starts with (after an optional
+``\\b`` or a lookbehind; at least three characters, the first a letter) goes into one
+trie-shaped regex, so the regex engine finds in one pass every word start where some
+alternative's literal start occurs, and only those alternatives are tried there.  An
+alternative without such a start is searched for on its own (slower).  The text must
+already be lower-case; so must the patterns.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["PhraseIndex", "split_alternatives"]
+
+_WORD = re.compile(r"[a-z]+")
+_KEY = 3  # an alternative must start with at least this many literal characters
+_Entry = tuple[int, str, "re.Pattern[str] | None"]
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """Split a regex at its top-level ``|`` (not inside groups, classes or escapes)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, in_class, escaped = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _literal_key(alternative: str) -> str | None:
+    """The first three literal characters of a regex alternative, or None."""
+    prefix = _literal_prefix(alternative)
+    key = prefix[:_KEY]
+    return key if len(key) == _KEY and key[0].isalpha() and key[0].islower() else None
+
+
+def _literal_prefix(alternative: str) -> str:
+    """The literal text a regex alternative starts with (after \\b or a lookbehind)."""
+    text = alternative[2:] if alternative.startswith("\\b") else alternative
+    if text.startswith(("(?<=", "(?<!")):  # a lookbehind before the literal start
+        depth, close = 0, 0
+        for close, char in enumerate(text):  # noqa: B007 (close is read after the loop)
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0:
+                break
+        text = text[close + 1:]
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char, step = text[i], 1
+        if char == "\\":
+            char, step = text[i + 1:i + 2], 2
+            if not char or char.isalnum():
+                break
+        elif char in ".^$*+?{}[]()|":
+            break
+        if i + step < len(text) and text[i + step] in "*?{":
+            break  # the character is optional or repeated
+        out.append(char)
+        i += step
+    return "".join(out)
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching exactly the given words, as a trie (fast in ``re``)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branch(tree)
+
+
+def _branch(node: dict[str, Any]) -> str:
+    parts = [re.escape(char) + _branch(child) for char, child in sorted(node.items()) if char]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+class PhraseIndex:
+    """Ordered rules, found in one pass of the regex engine over a lower-cased text."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.size = len(patterns)
+        by_prefix: dict[str, list[_Entry]] = {}
+        self._loose: list[tuple[int, re.Pattern[str]]] = []
+        for number, pattern in enumerate(patterns):
+            for alternative in split_alternatives(pattern):
+                if _literal_key(alternative) is None:  # no literal start: searched on its own
+                    self._loose.append((number, re.compile(rf"(?<![a-z])(?:{alternative})")))
+                    continue
+                prefix = _literal_prefix(alternative)
+                plain = re.escape(prefix) == alternative
+                by_prefix.setdefault(prefix, []).append(
+                    (number, prefix, None if plain else re.compile(alternative)))
+        # What a match of the trie at a word start can be: the longest literal start found
+        # there; every alternative whose literal start is a beginning of it is a candidate.
+        self._candidates: dict[str, list[_Entry]] = {
+            prefix: sorted((entry for n in range(_KEY, len(prefix) + 1)
+                            for entry in by_prefix.get(prefix[:n], ())), key=lambda e: e[0])
+            for prefix in by_prefix}
+        self._starts = re.compile(rf"(?<![a-z])(?=({_trie(by_prefix)}))")
+
+    def first(self, low: str) -> int | None:
+        """The number of the earliest rule that matches ``low`` anywhere, or None."""
+        best = self.size
+        candidates = self._candidates
+        for found in self._starts.finditer(low):
+            for number, _, alternative in candidates[found.group(1)]:
+                if number >= best:
+                    break
+                if alternative is None or alternative.match(low, found.start()):
+                    best = number
+                    break
+        for number, pattern in self._loose:
+            if number < best and pattern.search(low):
+                best = number
+        return best if best < self.size else None
+
+    def all(self, low: str) -> set[int]:
+        """The numbers of every rule that matches ``low`` somewhere."""
+        hits: set[int] = set()
+        candidates = self._candidates
+        for found in self._starts.finditer(low):
+            for number, _, alternative in candidates[found.group(1)]:
+                if number not in hits and (alternative is None or alternative.match(low, found.start())):
+                    hits.add(number)
+        hits.update(number for number, pattern in self._loose if pattern.search(low))
+        return hits

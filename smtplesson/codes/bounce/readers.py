@@ -111,6 +111,7 @@ def _common(mail: Mail) -> dict[str, Any]:
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:
     """The format that wrote the mail: by sender and host first, then by its words."""
+    reporting = reporting.lower()
     for strong in (True, False):
         for fmt in FORMATS:
             if fmt.matches(mail, reporting, strong):
@@ -209,7 +210,10 @@ def _first_paragraph(text: str) -> str:
 
 
 _COMMANDS: dict[str, str] = load_data("categories.json")["commands"]  # "rcpt to" -> "RCPT"
-_AFTER = re.compile(r"\bafter (rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|starttls|auth)\b")
+_VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttls|auth|bdat|rset|quit|"
+          r"initial greeting|initial server greeting|initial connection|connect)\b")
+_IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
+_AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
     ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
@@ -221,17 +225,15 @@ _TRANSCRIPT = re.compile(r"(?:>>>|-->)\s*(rcpt to|mail from|data|ehlo|helo|rset|
 
 
 def _command(context: str) -> str | None:
-    """The SMTP command a bounce's words name: explain's reading, a transcript, an MTA phrase."""
-    command = explain(context[:2000].replace(" after pipelined ", " after ")).command  # Exim
-    if command is not None:
-        return command
+    """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
+    Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
+    low = context[:2000].lower()
+    said = _IN_REPLY.search(low) or _AFTER.search(low)
+    if said is not None:
+        return _COMMANDS.get(said.group(1))
     match = _TRANSCRIPT.search(context[:4000])
     if match is not None:
         return _COMMANDS.get(match.group(1).lower())
-    low = context[:2000].lower()
-    after = _AFTER.search(low)
-    if after is not None:  # GMX, Exim variants: "SMTP error from remote server after RCPT command"
-        return _COMMANDS.get(after.group(1))
     return next((name for phrase, name in _PHRASES if phrase in low), None)
 
 

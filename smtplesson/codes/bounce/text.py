@@ -109,7 +109,7 @@ def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
     if where == "text":
         return needle in mail.lower_text
     if where == "mta":
-        return needle in reporting_mta.lower()
+        return needle in reporting_mta  # lower case already (see readers._format)
     value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
     return value is not None and needle in value
 
@@ -210,7 +210,9 @@ def _one_line(text: str) -> str:
 
 
 def _unglue(text: str) -> str:
-    return _SPACED_DASH.sub(r"\1 \2", _GLUED.sub(" ", text))
+    if ":" in text:
+        text = _GLUED.sub(" ", text)
+    return _SPACED_DASH.sub(r"\1 \2", text) if " - " in text else text
 
 
 def diagnostic_of(context: str) -> str:

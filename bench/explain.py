@@ -54,7 +54,9 @@ def make_log(count: int, seed: int = 5321) -> list[str]:
     rng = random.Random(seed)
     lines = []
     for i in range(count):
-        stamp = f"Mar {rng.randint(1, 28):2d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+        day, hour = rng.randint(1, 28), rng.randint(0, 23)
+        minute, second = rng.randint(0, 59), rng.randint(0, 59)
+        stamp = f"Mar {day:2d} {hour:02d}:{minute:02d}:{second:02d}"
         qid = _queue_id(rng)
         rcpt = f"user{rng.randint(1, 99999)}@example{rng.randint(1, 50)}.org"
         host, ip = rng.choice(HOSTS), _ip(rng)

@@ -35,7 +35,8 @@ def _items(n: int, greylisted: float) -> list[tuple[str, list[str], str]]:
     every = int(1 / greylisted) if greylisted else 0
     out = []
     for i in range(n):
-        rcpt = "carol@example.net" if every and i % every == 0 else ("bob@example.net", "erin@example.net")[i % 2]
+        bounced = every and i % every == 0
+        rcpt = "carol@example.net" if bounced else ("bob@example.net", "erin@example.net")[i % 2]
         out.append((ALICE, [rcpt], f"Benchmark message {i}.\nNothing to see here.\n"))
     return out
 

@@ -28,15 +28,15 @@ INPUT = ".smtpl-explorer .smtpl-query input"
 
 _SETUP = """() => {
   window.__smtplQuiet = (ms) => new Promise((resolve) => {
-    const el = document.querySelector('%(card)s');
+    const el = document.querySelector('__CARD__');
     let timer = setTimeout(done, ms);
     const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, ms); });
     function done() { obs.disconnect(); resolve(true); }
     obs.observe(el, {childList: true, subtree: true, characterData: true});
   });
   window.__smtplArm = () => {
-    const el = document.querySelector('%(card)s');
-    const input = document.querySelector('%(input)s');
+    const el = document.querySelector('__CARD__');
+    const input = document.querySelector('__INPUT__');
     window.__smtplLatency = new Promise((resolve) => {
       let t0 = null;
       const obs = new MutationObserver(() => {
@@ -49,7 +49,7 @@ _SETUP = """() => {
       setTimeout(() => { obs.disconnect(); resolve(null); }, 3000);
     });
   };
-}""" % {"card": CARD, "input": INPUT}
+}""".replace("__CARD__", CARD).replace("__INPUT__", INPUT)
 
 
 def inputs(count: int) -> list[str]:

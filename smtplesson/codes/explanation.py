@@ -183,7 +183,7 @@ def _explain(text: str) -> Explanation:
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
-        low = _MASK.sub(_masked, _context(scan, body).lower())
+        low = _MASK.sub(_masked, _context(scan, body, code, enhanced).lower())
     if code is None and enhanced is None:
         keyword, hits = _scan(low)
         provider, rule = _provider_match(low, code, enhanced, hits)
@@ -235,10 +235,16 @@ def _masked(match: re.Match[str]) -> str:
     return "<@" if match.group()[0] == "<" else "192.0.2.0"
 
 
-def _context(scan: str, body: str) -> str:
-    """What the provider rules read: the reply's text and the receiving host, else all."""
+def _context(scan: str, body: str, code: int | None, enhanced: str | None) -> str:
+    """What the provider rules read: the reply from where its code first appears (a
+    flattened multi-line reply may start before the line the code was taken from) and the
+    receiving host; all the text when the reply has no text of its own."""
     if not body:
         return scan
+    if code is not None:
+        first = scan.find(str(code))
+        if first >= 0 and len(scan) - first > len(body) + 16:
+            body = _unfold(scan[first:], code, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -362,6 +368,14 @@ def _at_reply_start(scan: str, start: int) -> bool:
     return i < 0 or scan[i] in _REPLY_OPENERS
 
 
+def _unfold(text: str, code: int, enhanced: str | None) -> str:
+    """A multi-line reply flattened into one line, without the codes inside it."""
+    if f"{code}-" in text or f" {code} " in text:
+        for mark in ("-", " "):
+            text = text.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
+    return text
+
+
 def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> str:
     """The reply's text: after the code, up to Postfix's '(in reply to ...)' and the like."""
     body = scan[end:]
@@ -369,10 +383,7 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
         at = body.find(cut)
         if at >= 0:
             body = body[:at]
-    if f"{code}-" in body or f" {code} " in body:  # a multi-line reply flattened into one line
-        for mark in ("-", " "):
-            body = body.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
-    body = body.lstrip(" -").rstrip()
+    body = _unfold(body, code, enhanced).lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
     quoted = opener and opener in "'\"" and body.endswith(opener)
     if quoted or (body.endswith(")") and body.count(")") > body.count("(")):

@@ -40,7 +40,8 @@ def test_lesson_runs_clean_in_jupyterlab(lesson: str, page: Any, jlab: JupyterLa
     # Every Mermaid diagram is drawn as SVG (JupyterLab >= 4.1 renders them).
     page.wait_for_function(
         """(n) => document.querySelectorAll(
-             '.jp-Notebook .jp-RenderedMermaid svg, .jp-Notebook .jp-RenderedMermaid img[src^="data:image/svg"]'
+             '.jp-Notebook .jp-RenderedMermaid svg, '
+             + '.jp-Notebook .jp-RenderedMermaid img[src^="data:image/svg"]'
            ).length >= n""",
         arg=_mermaid_fences(lesson),
         timeout=20_000,
@@ -53,7 +54,8 @@ def test_lesson_runs_clean_in_jupyterlab(lesson: str, page: Any, jlab: JupyterLa
     expected_widgets = page.evaluate(_WIDGET_OUTPUTS)
     if expected_widgets:
         page.wait_for_function(
-            "(n) => document.querySelectorAll('.jp-Notebook .jp-OutputArea-output .lm-Widget.widget-inline-hbox, "
+            "(n) => document.querySelectorAll("
+            "'.jp-Notebook .jp-OutputArea-output .lm-Widget.widget-inline-hbox, "
             ".jp-Notebook .jp-OutputArea-output .jupyter-widgets').length >= n",
             arg=expected_widgets,
             timeout=20_000,

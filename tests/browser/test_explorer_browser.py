@@ -116,7 +116,8 @@ def test_explorer_in_jupyterlab(explorer_page: tuple[Any, list[str]]) -> None:
 
     assert not outputs_have_errors(page)
     # nothing fetched from the internet: every request went to the local server
-    outside = [u for u in requests if urlsplit(u).hostname not in ("127.0.0.1", None) and not u.startswith(("data:", "blob:"))]
+    outside = [u for u in requests
+               if urlsplit(u).hostname not in ("127.0.0.1", None) and not u.startswith(("data:", "blob:"))]
     assert not outside, outside[:5]
     assert time.monotonic() - started < 60
 

@@ -230,7 +230,8 @@ def test_internal_links_resolve(path: Path) -> None:
         file_part, _, anchor = target.partition("#")
         dest = (path.parent / unquote(file_part)).resolve() if file_part else path
         if not dest.exists():
-            broken.append(f"{target} (no file {dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest})")
+            shown = dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest
+            broken.append(f"{target} (no file {shown})")
         elif anchor and dest.suffix in (".ipynb", ".md") and unquote(anchor) not in _anchors(dest):
             broken.append(f"{target} (no heading or anchor '{anchor}' in {dest.name})")
     assert not broken, "broken links:\n" + "\n".join(broken)

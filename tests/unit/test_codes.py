@@ -62,7 +62,8 @@ def test_basic_entry_well_formed(code: int) -> None:
     for text in (entry.title, entry.meaning, entry.action, entry.section):
         assert isinstance(text, str) and text.strip()
     if entry.registry_only:  # 422, 430, 523, 524, 525, 533 (rfc-audit M02-M07)
-        assert entry.rfc == "IANA registry" and re.fullmatch(r"X\.[0-9]\.[0-9]+ associated codes", entry.section)
+        assert entry.rfc == "IANA registry"
+        assert re.fullmatch(r"X\.[0-9]\.[0-9]+ associated codes", entry.section)
         assert entry.reference == f"IANA registry ({entry.section})"
     elif entry.experimental:  # 355 (RFC 1845, rfc-audit M01)
         assert RFC_RE.fullmatch(entry.rfc) and entry.reference == f"{entry.rfc} (Experimental)"
@@ -140,7 +141,8 @@ def test_registry_associations_kept_when_code_is_known() -> None:
 
 
 def test_enhanced_sources() -> None:
-    assert {k for k, e in ENHANCED_CODES.items() if e.rfc == "RFC 7372"} == {f"X.7.{d}" for d in range(20, 27)}
+    rfc7372 = {k for k, e in ENHANCED_CODES.items() if e.rfc == "RFC 7372"}
+    assert rfc7372 == {f"X.7.{d}" for d in range(20, 27)}
     assert ENHANCED_CODES["X.1.10"].rfc == ENHANCED_CODES["X.7.27"].rfc == "RFC 7505"
     assert ENHANCED_CODES["X.7.30"].rfc == "RFC 8689"
     assert ENHANCED_CODES["X.2.2"].title == "Mailbox full"
@@ -160,9 +162,11 @@ def test_enhanced_function_rejects(text: str) -> None:
 # --------------------------------------------------------------------------- structure
 
 def test_structure() -> None:
-    assert [STRUCTURE["first_digit"][d]["outcome"] for d in "2345"] == ["success", "continue", "retry", "bounce"]
+    outcomes = [STRUCTURE["first_digit"][d]["outcome"] for d in "2345"]
+    assert outcomes == ["success", "continue", "retry", "bounce"]
     assert {d: STRUCTURE["first_digit"][d]["kind"] for d in "2345"} == KIND_BY_DIGIT
-    assert [STRUCTURE["second_digit"][d]["name"] for d in "0125"] == ["syntax", "information", "connections", "mail system"]
+    names = [STRUCTURE["second_digit"][d]["name"] for d in "0125"]
+    assert names == ["syntax", "information", "connections", "mail system"]
     assert set(STRUCTURE["enhanced_class"]) == {"2", "4", "5"}
     assert set(STRUCTURE["enhanced_subject"]) == set("01234567")
     assert STRUCTURE["enhanced_subject"]["7"]["name"] == "Security or Policy Status"
@@ -220,7 +224,8 @@ def test_lookup_words(query: str, expected, within: int) -> None:
     assert expected in _codes(query)[:within], _codes(query)
 
 
-@pytest.mark.parametrize("query", ["", "   ", "999", "abc", "5.99.99", "xyzzy plugh", "\x00\x01\x7f", "１２３"])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "999", "abc", "5.99.99", "xyzzy plugh", "\x00\x01\x7f", "１２３"])
 def test_lookup_nonsense(query: str) -> None:
     assert lookup(query) == []
 

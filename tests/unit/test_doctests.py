@@ -1,4 +1,4 @@
-"""The ``>>>`` examples in the server package's docstrings run, and show what they say."""
+"""The ``>>>`` examples in the package's docstrings run, and show what they say."""
 from __future__ import annotations
 
 import doctest
@@ -7,21 +7,26 @@ import pkgutil
 
 import pytest
 
+import smtplesson.codes
+import smtplesson.relay
 import smtplesson.server
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(smtplesson.server.__path__,
-                                                      "smtplesson.server."))
+PACKAGES = (smtplesson.codes, smtplesson.server, smtplesson.relay)
+MODULES = sorted(
+    [p.__name__ for p in PACKAGES]
+    + [m.name for p in PACKAGES for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")])
 
 
 @pytest.mark.unit
-def test_server_docstring_examples_run():
-    attempted = 0
+def test_docstring_examples_run():
+    attempted = {}
     failures = []
     for name in MODULES:
         module = importlib.import_module(name)
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, report=False)
-        attempted += result.attempted
+        attempted[name] = result.attempted
         if result.failed:
             failures.append(name)
     assert failures == []
-    assert attempted >= 3  # smtplesson.server.rules has examples at least
+    assert attempted["smtplesson.server.rules"] >= 3
+    assert attempted["smtplesson.codes.bounce"] >= 2

@@ -9,7 +9,8 @@ import pytest
 from smtplesson.codes.dsn import RecipientStatus, build_dsn, is_dsn, read_dsn, status_of
 
 DATE = "Mon, 02 Mar 2026 09:00:00 +0000"
-HEADERS = "From: alice@example.com\r\nTo: dan@example.net\r\nSubject: Lunch\r\nMessage-ID: <1@example.com>\r\n"
+HEADERS = ("From: alice@example.com\r\nTo: dan@example.net\r\nSubject: Lunch\r\n"
+           "Message-ID: <1@example.com>\r\n")
 
 
 def _dsn(*statuses: RecipientStatus):
@@ -63,8 +64,8 @@ def test_multi_line_reply_becomes_one_diagnostic_line():
     st = RecipientStatus("dave@example.net", "failed", "5.2.2",
                          "552-5.2.2 The mailbox is full\n552 5.2.2 Try again much later")
     block = read_dsn(_dsn(st)).recipients[0]
-    assert block["Diagnostic-Code"] == "smtp; 552-5.2.2 The mailbox is full 5.2.2 Try again much later".replace(
-        "552-", "552 ")
+    expected = "smtp; 552-5.2.2 The mailbox is full 5.2.2 Try again much later".replace("552-", "552 ")
+    assert block["Diagnostic-Code"] == expected
 
 
 def test_several_recipients_and_a_delay_warning():

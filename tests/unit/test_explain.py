@@ -38,7 +38,8 @@ def test_real_world_collection_is_large_and_sourced() -> None:
         assert provider in sources, provider
 
 
-@pytest.mark.parametrize("entry", REAL, ids=[f"{i:02d}-{e['code']}-{e['enhanced']}" for i, e in enumerate(REAL)])
+@pytest.mark.parametrize("entry", REAL,
+                         ids=[f"{i:02d}-{e['code']}-{e['enhanced']}" for i, e in enumerate(REAL)])
 def test_real_world_reply(entry: dict) -> None:
     exp = explain(entry["text"])
     assert exp.found
@@ -112,7 +113,8 @@ def test_enhanced_only_inputs() -> None:
 
 
 def test_dsn_field_gives_enhanced_code_when_no_basic_code() -> None:
-    exp = explain("to=<a@b.example>, relay=none, delay=30, dsn=4.4.1, status=deferred (connect to b.example[192.0.2.9]:25: Connection refused)")
+    exp = explain("to=<a@b.example>, relay=none, delay=30, dsn=4.4.1, "
+                  "status=deferred (connect to b.example[192.0.2.9]:25: Connection refused)")
     assert (exp.code, exp.enhanced, exp.outcome, exp.category) == (None, "4.4.1", "retry", "network")
     assert exp.bounce_type == "soft"
 
@@ -142,7 +144,8 @@ def test_consistent_reply_has_no_mismatch_note() -> None:
     [
         ("250 2.0.0 Ok: queued as 4F2A31C2D", "success"),
         ("354 End data with <CR><LF>.<CR><LF>", "success"),
-        ("450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/", "greylisting"),
+        ("450 4.2.0 <a@b.example>: Recipient address rejected: Greylisted, "
+         "see https://postgrey.schweikert.ch/", "greylisting"),
         ("530 5.7.0 Must issue a STARTTLS command first", "tls"),
         ("550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using zen.spamhaus.org",
          "reputation"),

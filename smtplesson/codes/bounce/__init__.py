@@ -1,7 +1,14 @@
-"""Read whole bounce mails: RFC 3464 reports and the vendor formats people actually receive.
+r"""Read whole bounce mails: RFC 3464 reports and the vendor formats people actually receive.
 
->>> bounce = read_bounce(open("bounce.eml", "rb"))
+>>> bounce = read_bounce(
+...     b"From: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\nMIME-Version: 1.0\n"
+...     b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+...     b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+...     b"Final-Recipient: rfc822; dan@example.net\nAction: failed\nStatus: 5.1.1\n--b--\n")
 >>> bounce.kind, bounce.format, [r.address for r in bounce.recipients]
+('dsn', 'rfc3464', ['dan@example.net'])
+
+``read_bounce`` also takes a ``str``, an ``email.message.Message``, a path or a binary file.
 
 One module per family of formats: :mod:`.rfc3464` (delivery-status fields),
 :mod:`.mta` (Postfix, Sendmail, Exim, qmail ...), :mod:`.providers` (Gmail, Microsoft

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -77,6 +78,12 @@ class ReplyCode:
         return _reference(self.rfc, self.section)
 
     @property
+    def cause(self) -> tuple[str, str]:
+        """(cause category, bounce type) of this code alone, e.g. 552 -> ("mailbox-full", "soft");
+        a reply's text and its provider can say more (see :func:`smtplesson.explain`)."""
+        return _cause(str(self.code))
+
+    @property
     def first_digit(self) -> str:
         """What the first digit says (the class of reply), in words."""
         reply_class = REPLY_CLASSES[self.code // 100]
@@ -129,6 +136,12 @@ class EnhancedCode:
         return _reference(self.rfc, self.section)
 
     @property
+    def cause(self) -> tuple[str, str]:
+        """(cause category, bounce type) of this code as a permanent failure (5.x.x), e.g.
+        X.1.1 -> ("mailbox-unknown", "hard"); a reply's text and provider can say more."""
+        return _cause(self.with_class(5))
+
+    @property
     def subject_name(self) -> str:
         """The subject's name, e.g. "Addressing Status"."""
         return STRUCTURE["enhanced_subject"][str(self.subject)]["name"]
@@ -146,6 +159,14 @@ class EnhancedCode:
         from ..views.card import enhanced_code_card
 
         return enhanced_code_card(self)
+
+
+@lru_cache(maxsize=512)
+def _cause(code: str) -> tuple[str, str]:
+    from .explanation import explain  # the explainer builds on this registry
+
+    exp = explain(code)
+    return exp.category, exp.bounce_type
 
 
 def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:

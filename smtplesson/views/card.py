@@ -63,8 +63,11 @@ def reply_code_card(code: ReplyCode) -> str:
         ("Returned after", ", ".join(html_code(c) for c in code.commands)),
         ("Common causes", _list(escape(c) for c in code.causes)),
         ("Related enhanced codes", _list(_enhanced_items(code.enhanced_entries))),
+        ("Cause and bounce type", escape(" — ".join(code.cause))),
         ("Defined in", escape("; ".join([code.reference, *code.see_also]))),
     ]
+    if code.enhanced_note:
+        items.insert(-2, ("Registry or practice", escape(code.enhanced_note)))
     body = _head(badge(code.code, title=code.kind), code.title) + rows(items)
     if code.misreading:
         body += callout("Common misreading", code.misreading, "smtpl-misreading")
@@ -86,7 +89,8 @@ def enhanced_code_card(code: EnhancedCode, typed: str | None = None) -> str:
         ("Meaning", escape(code.meaning)),
         ("In each class", forms),
         ("Usually travels with", _list(basics)),
-        ("Defined in", escape(code.reference)),
+        ("Cause and bounce type (5.x.x)", escape(" — ".join(code.cause))),
+        ("Defined in", escape("; ".join([code.reference, *code.see_also]))),
     ]
     body = _head(badge(shown, label=klass in ENHANCED_CLASSES), code.title,
                  "An enhanced status code (RFC 3463): class.subject.detail") + rows(items)

@@ -345,3 +345,12 @@ def test_category_mapping_fixes() -> None:  # C01-C05
     assert explain("533 5.7.1 Delivery not authorized").category == "policy"
     assert explain("550 5.7.5 Cryptographic failure").category == "content"
     assert 557 not in BASIC_CODES
+
+
+def test_lookup_results_carry_cause_and_bounce_type() -> None:
+    from smtplesson import lookup
+
+    assert lookup("552")[0].cause == ("mailbox-full", "soft")
+    assert lookup("5.1.1")[0].cause == ("mailbox-unknown", "hard")
+    assert lookup("5.7.26")[0].cause == ("sender-auth", "block")
+    assert "mailbox-full" in lookup("552")[0]._repr_html_()

@@ -9,9 +9,9 @@ comes last in the chain, and DebugServer rules come before all of it.
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..server.rules import normalise_address
 from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
@@ -144,6 +144,22 @@ class MailboxPolicy(Scenario):
         return None
 
 
+T = TypeVar("T")
+
+
+def weakly(method: Callable[..., T], default: T) -> Callable[..., T]:
+    """``method`` (bound to the network) without keeping the network alive: the server threads
+    hold their callbacks, so a strong one would keep a dropped network, and its servers, running
+    forever; with a weak one its finalizer stops them (as a dropped DebugServer stops itself)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> T:
+        bound = ref()
+        return default if bound is None else bound(*args)
+
+    return call
+
+
 def _learner_scenario(spec: ScenarioSpec | None) -> Scenario | None:
     """``"rate-limit"``, ``("rate-limit", {"limit": 2})`` or a Scenario instance."""
     if spec is None:
@@ -165,7 +181,7 @@ def role_policy(net: MailNetwork, host: Host) -> list[Scenario]:
         unknown = UnknownUser(users=())
         unknown.users = net.users.keys()  # type: ignore[assignment]  # live and set-like: add_user() counts at once
         parts: list[Scenario] = [RelayDenied(code=554), unknown,
-                                 MailboxPolicy(net.users, net.usage, net.greylist_delay)]
+                                 MailboxPolicy(net.users, weakly(net.usage, 0), net.greylist_delay)]
         provider = security.receivers.get(host.name) if security is not None else None
         if security is not None and provider:
             from .requirements import SenderRequirements
@@ -190,10 +206,11 @@ def make_server(net: MailNetwork, host: Host, scenario: ScenarioSpec | None = No
     if extra is not None:
         parts.append(extra)
     policy = parts[0] if len(parts) == 1 else Chain(parts)
+    on_message = weakly(net.on_message, None)
     domains = [host.domain] if host.role in ("MX", "LIST") else []
     tls: dict[str, Any] = {}
     if net.security is not None:  # STARTTLS everywhere; the MSA wants it before AUTH (RFC 8314 §3.3)
         offered, certificate = net.security.tls(host)
         tls = dict(tls=offered, certificate=certificate, require_starttls=host.role == "MSA")
     return DebugServer(policy, rules=list(rules), host=host.address, hostname=host.name, domains=domains,
-                       clock=net.clock, on_message=partial(net.on_message, host), **tls)
+                       clock=net.clock, on_message=lambda stored: on_message(host, stored), **tls)

@@ -344,3 +344,18 @@ def test_pipelined_commands_show_as_the_client_sent_them(server):
     assert [(line.direction, line.text[:4]) for line in lines[first:first + 6]] == [
         ("C", "MAIL"), ("C", "RCPT"), ("C", "RCPT"), ("S", "250 "), ("S", "250 "), ("S", "250 ")]
     assert [exchange[0][0].verb for exchange in srv.transcript.exchanges[2:3]] == ["MAIL"]
+
+
+def test_50_dropped_networks_leave_no_thread_or_port():
+    threads = threading.active_count()
+    ports = []
+    for _ in range(50):
+        net = smtplesson.MailNetwork()  # a re-run notebook cell: never closed
+        ports += [h.port for h in net.hosts if h.server is not None]
+    del net
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= threads
+    assert not any(_listening(port) for port in ports[::10])

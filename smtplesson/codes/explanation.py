@@ -412,11 +412,6 @@ def _scan(low: str) -> tuple[str | None, frozenset[int]]:
     return (_KEYWORD_CATEGORY[keyword] if keyword is not None else None), hits
 
 
-def _keyword(low: str) -> str | None:
-    """The category of the earliest keyword rule that matches lower-cased ``low``."""
-    return _scan(low)[0]
-
-
 def _category(code: int | None, enhanced: str | None, keyword: str | None) -> str:
     """Enhanced code first, then basic code, then the keyword category (generic codes defer
     to the keywords)."""

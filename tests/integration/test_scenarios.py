@@ -16,12 +16,8 @@ ISSUE_3 = ["unknown-user", "user-not-local", "mailbox-full", "storage-full", "to
            "params-unknown", "vrfy", "forwarded", "help", "status"]
 
 
-def connect(srv: DebugServer) -> smtplib.SMTP:
-    return smtplib.SMTP(srv.host, srv.port, local_hostname="client.example.org", timeout=5)
-
-
 def send(srv, to=("alice@example.net",), msg=MSG, sender="bob@example.org", **kw):
-    with connect(srv) as c:
+    with smtplib.SMTP(srv.host, srv.port, local_hostname="client.example.org", timeout=5) as c:
         return c.sendmail(sender, list(to), msg, **kw)
 
 
@@ -39,74 +35,75 @@ def test_unknown_option_is_a_clear_error():
         DebugServer("no-such-scenario")
 
 
-def test_unknown_user():
-    with DebugServer("unknown-user") as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            send(srv, to=["bob@example.net"])
-        assert send(srv, to=["postmaster@example.net"]) == {}
-        assert send(srv, to=["alice@example.net", "bob@example.net"])["bob@example.net"][0] == 550
+def test_unknown_user(server):
+    srv = server("unknown-user")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+        send(srv, to=["bob@example.net"])
+    assert send(srv, to=["postmaster@example.net"]) == {}
+    assert send(srv, to=["alice@example.net", "bob@example.net"])["bob@example.net"][0] == 550
     code, text = info.value.recipients["bob@example.net"]
     assert code == 550 and text.startswith(b"5.1.1")
 
 
-def test_user_not_local_and_forwarded():
-    with DebugServer("user-not-local") as srv, pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+def test_user_not_local_and_forwarded(server):
+    srv = server("user-not-local")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
         send(srv, to=["carol@example.net"])
     assert info.value.recipients["carol@example.net"] == (
         551, b"5.1.6 User not local; please try <carol@example.org>")
-    with DebugServer("forwarded") as srv:
-        assert send(srv, to=["carol@example.net"]) == {}  # 251 counts as accepted
-        assert srv.messages[0].rcpt_tos == ("carol@example.net",)
-        srv.wait_idle()
-        assert 251 in srv.transcript.codes
+    srv = server("forwarded")
+    assert send(srv, to=["carol@example.net"]) == {}  # 251 counts as accepted
+    assert srv.messages[0].rcpt_tos == ("carol@example.net",)
+    srv.wait_idle()
+    assert 251 in srv.transcript.codes
 
 
-def test_mailbox_full_fills_as_messages_arrive():
+def test_mailbox_full_fills_as_messages_arrive(server):
     tiny = "Subject: s\r\n\r\nx\r\n"
     quota = 2 * len(MSG) + len(tiny)
-    with DebugServer("mailbox-full", quota=quota) as srv:
-        assert send(srv) == {}
-        assert send(srv) == {}
-        with pytest.raises(smtplib.SMTPDataError) as eod:
-            send(srv, msg=MSG + "x" * 100)          # would overflow: refused after DATA
-        assert send(srv, msg=tiny) == {}            # exactly at the quota: now full
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
-            send(srv)                               # refused at RCPT
-        assert send(srv, to=["other@example.net"]) == {}
+    srv = server("mailbox-full", quota=quota)
+    assert send(srv) == {}
+    assert send(srv) == {}
+    with pytest.raises(smtplib.SMTPDataError) as eod:
+        send(srv, msg=MSG + "x" * 100)          # would overflow: refused after DATA
+    assert send(srv, msg=tiny) == {}            # exactly at the quota: now full
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
+        send(srv)                               # refused at RCPT
+    assert send(srv, to=["other@example.net"]) == {}
     assert eod.value.smtp_code == 552 and eod.value.smtp_error.startswith(b"5.2.2")
     assert rcpt.value.recipients["alice@example.net"][0] == 552
 
 
-def test_storage_full():
-    with DebugServer("storage-full", capacity=100) as srv:
-        assert send(srv) == {}
-        with pytest.raises(smtplib.SMTPSenderRefused) as info:
-            send(srv)
+def test_storage_full(server):
+    srv = server("storage-full", capacity=100)
+    assert send(srv) == {}
+    with pytest.raises(smtplib.SMTPSenderRefused) as info:
+        send(srv)
     assert info.value.smtp_code == 452 and info.value.smtp_error.startswith(b"4.3.1")
 
 
-def test_too_many_recipients():
-    with DebugServer("too-many-recipients", limit=2) as srv:
-        refused = send(srv, to=["a@example.net", "b@example.net", "c@example.net"])
+def test_too_many_recipients(server):
+    srv = server("too-many-recipients", limit=2)
+    refused = send(srv, to=["a@example.net", "b@example.net", "c@example.net"])
     assert list(refused) == ["c@example.net"] and refused["c@example.net"][0] == 452
     assert refused["c@example.net"][1].startswith(b"4.5.3")
 
 
-def test_greylisting_uses_the_clock():
+def test_greylisting_uses_the_clock(server):
     clock = DemoClock()
-    with DebugServer("greylisting", delay=300, clock=clock) as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as first:
-            send(srv)
-        clock.advance(100)
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as early:
-            send(srv)
-        clock.advance(199.5)
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as last:
-            send(srv)
-        clock.advance(1.5)
-        assert send(srv) == {}
-        with pytest.raises(smtplib.SMTPRecipientsRefused):  # a new triplet starts over
-            send(srv, sender="eve@example.org")
+    srv = server("greylisting", delay=300, clock=clock)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as first:
+        send(srv)
+    clock.advance(100)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as early:
+        send(srv)
+    clock.advance(199.5)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as last:
+        send(srv)
+    clock.advance(1.5)
+    assert send(srv) == {}
+    with pytest.raises(smtplib.SMTPRecipientsRefused):  # a new triplet starts over
+        send(srv, sender="eve@example.org")
     assert first.value.recipients["alice@example.net"][0] == 451
     assert b"4.7.1" in first.value.recipients["alice@example.net"][1]
     assert b"200 seconds" in early.value.recipients["alice@example.net"][1]
@@ -114,121 +111,123 @@ def test_greylisting_uses_the_clock():
     assert len(srv.messages) == 1
 
 
-def test_rate_limit_messages_then_close():
-    with DebugServer("rate-limit", limit=2, clock=DemoClock()) as srv:
-        c = connect(srv)
+def test_rate_limit_messages_then_close(server, client):
+    srv = server("rate-limit", limit=2, clock=DemoClock())
+    c = client(srv)
+    c.sendmail("b@example.org", ["a@example.net"], MSG)
+    c.sendmail("b@example.org", ["a@example.net"], MSG)
+    with pytest.raises(smtplib.SMTPSenderRefused) as info:
         c.sendmail("b@example.org", ["a@example.net"], MSG)
-        c.sendmail("b@example.org", ["a@example.net"], MSG)
-        with pytest.raises(smtplib.SMTPSenderRefused) as info:
-            c.sendmail("b@example.org", ["a@example.net"], MSG)
-        assert c.sock is None  # smtplib closed after the 421
-        srv.wait_idle()
-        assert srv.transcript.closed_by == "server"
+    assert c.sock is None  # smtplib closed after the 421
+    srv.wait_idle()
+    assert srv.transcript.closed_by == "server"
     assert info.value.smtp_code == 421 and info.value.smtp_error.startswith(b"4.7.0")
 
 
-def test_rate_limit_connections_window():
+def test_rate_limit_connections_window(server, client):
     clock = DemoClock()
-    with DebugServer("rate-limit", limit=2, per="connection", clock=clock) as srv:
-        connect(srv).quit()
-        connect(srv).quit()
-        with pytest.raises(smtplib.SMTPConnectError) as info:
-            connect(srv)
-        clock.advance(3601)
-        connect(srv).quit()
+    srv = server("rate-limit", limit=2, per="connection", clock=clock)
+    client(srv).quit()
+    client(srv).quit()
+    with pytest.raises(smtplib.SMTPConnectError) as info:
+        client(srv)
+    clock.advance(3601)
+    client(srv).quit()
     assert info.value.smtp_code == 421
 
 
-def test_mailbox_busy_after_a_delivery():
+def test_mailbox_busy_after_a_delivery(server):
     clock = DemoClock()
-    with DebugServer("mailbox-busy", hold=30, clock=clock) as srv:
-        assert send(srv) == {}
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            send(srv)
-        clock.advance(31)
-        assert send(srv) == {}
+    srv = server("mailbox-busy", hold=30, clock=clock)
+    assert send(srv) == {}
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+        send(srv)
+    clock.advance(31)
+    assert send(srv) == {}
     assert info.value.recipients["alice@example.net"][0] == 450
 
 
-def test_bad_mailbox_name():
-    with DebugServer("bad-mailbox-name") as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
-            send(srv, to=["alice"])
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as hack:
-            send(srv, to=["eve%evil.example@example.net"])
-        with pytest.raises(smtplib.SMTPSenderRefused) as sender:
-            send(srv, sender="bob")
+def test_bad_mailbox_name(server):
+    srv = server("bad-mailbox-name")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
+        send(srv, to=["alice"])
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as hack:
+        send(srv, to=["eve%evil.example@example.net"])
+    with pytest.raises(smtplib.SMTPSenderRefused) as sender:
+        send(srv, sender="bob")
     assert rcpt.value.recipients["alice"][0] == 553
     assert hack.value.recipients["eve%evil.example@example.net"][1].startswith(b"5.1.3")
     assert sender.value.smtp_code == 553
 
 
 @pytest.mark.parametrize("code", [554, 550])
-def test_relay_denied(code):
-    with DebugServer("relay-denied", code=code) as srv:
-        assert send(srv, to=["alice@example.net"]) == {}
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            send(srv, to=["dave@example.org"])
+def test_relay_denied(server, code):
+    srv = server("relay-denied", code=code)
+    assert send(srv, to=["alice@example.net"]) == {}
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+        send(srv, to=["dave@example.org"])
     assert info.value.recipients["dave@example.org"] == (
         code, b"5.7.1 <dave@example.org>: Relay access denied")
 
 
-def test_content_rejected():
-    with DebugServer("content-rejected") as srv:
-        with pytest.raises(smtplib.SMTPDataError) as spam:
-            send(srv, msg=MSG + "Cheap VIAGRA\r\n")
-        with pytest.raises(smtplib.SMTPDataError) as virus:
-            send(srv, msg=MSG + "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n")
-        with pytest.raises(smtplib.SMTPDataError) as malformed:
-            send(srv, msg="Subject: no from\r\n\r\nhi\r\n")
-        assert send(srv) == {}
+def test_content_rejected(server):
+    srv = server("content-rejected")
+    with pytest.raises(smtplib.SMTPDataError) as spam:
+        send(srv, msg=MSG + "Cheap VIAGRA\r\n")
+    with pytest.raises(smtplib.SMTPDataError) as virus:
+        send(srv, msg=MSG + "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n")
+    with pytest.raises(smtplib.SMTPDataError) as malformed:
+        send(srv, msg="Subject: no from\r\n\r\nhi\r\n")
+    assert send(srv) == {}
     assert (spam.value.smtp_code, spam.value.smtp_error[:5]) == (554, b"5.7.1")
     assert b"virus" in virus.value.smtp_error
     assert malformed.value.smtp_error.startswith(b"5.6.0")
 
 
-def test_message_too_big():
-    with DebugServer("message-too-big", limit=300) as srv, connect(srv) as c:
-        c.ehlo()
-        assert c.esmtp_features["size"] == "300"
-        with pytest.raises(smtplib.SMTPSenderRefused) as info:
-            c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 400)
+def test_message_too_big(server, client):
+    srv = server("message-too-big", limit=300)
+    c = client(srv)
+    c.ehlo()
+    assert c.esmtp_features["size"] == "300"
+    with pytest.raises(smtplib.SMTPSenderRefused) as info:
+        c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 400)
     assert info.value.smtp_code == 552 and info.value.smtp_error.startswith(b"5.3.4")
 
 
 @pytest.mark.parametrize("at,error", [("CONNECT", smtplib.SMTPConnectError),
                                       ("MAIL", smtplib.SMTPSenderRefused),
                                       ("RCPT", smtplib.SMTPRecipientsRefused)])
-def test_shutting_down(at, error):
-    with DebugServer("shutting-down", at=at) as srv:
-        with pytest.raises(error):
-            send(srv)
-        srv.wait_idle()
-        assert srv.transcript.codes[-1] == 421
-        assert srv.transcript.closed_by == "server"
+def test_shutting_down(server, at, error):
+    srv = server("shutting-down", at=at)
+    with pytest.raises(error):
+        send(srv)
+    srv.wait_idle()
+    assert srv.transcript.codes[-1] == 421
+    assert srv.transcript.closed_by == "server"
 
 
-def test_syntax_codes():
-    with DebugServer("syntax") as srv, connect(srv) as c:
-        c.ehlo()
-        assert c.docmd("HELLO", "x")[0] == 500
-        assert c.docmd("MAIL", "FROM bob@example.org")[0] == 501
-        assert c.docmd("TURN")[0] == 502
-        assert c.docmd("EXPN", "staff")[0] == 502
-        assert c.docmd("RCPT", "TO:<a@example.net>")[0] == 503
-        assert c.docmd("AUTH", "CRAM-MD5")[0] == 504
-        assert c.docmd("HELP", "FOO")[0] == 504
+def test_syntax_codes(server, client):
+    srv = server("syntax")
+    c = client(srv)
+    c.ehlo()
+    assert c.docmd("HELLO", "x")[0] == 500
+    assert c.docmd("MAIL", "FROM bob@example.org")[0] == 501
+    assert c.docmd("TURN")[0] == 502
+    assert c.docmd("EXPN", "staff")[0] == 502
+    assert c.docmd("RCPT", "TO:<a@example.net>")[0] == 503
+    assert c.docmd("AUTH", "CRAM-MD5")[0] == 504
+    assert c.docmd("HELP", "FOO")[0] == 504
 
 
-def test_auth():
-    with DebugServer("auth") as srv:
-        with pytest.raises(smtplib.SMTPSenderRefused) as required:
-            send(srv)
-        with connect(srv) as c, pytest.raises(smtplib.SMTPAuthenticationError) as bad:
-            c.login("alice", "rabbit")
-        with connect(srv) as c:
-            assert c.login("alice", "wonderland")[0] == 235
-            assert c.sendmail("alice@example.net", ["x@example.org"], MSG) == {}
+def test_auth(server, client):
+    srv = server("auth")
+    with pytest.raises(smtplib.SMTPSenderRefused) as required:
+        send(srv)
+    with client(srv) as c, pytest.raises(smtplib.SMTPAuthenticationError) as bad:
+        c.login("alice", "rabbit")
+    with client(srv) as c:
+        assert c.login("alice", "wonderland")[0] == 235
+        assert c.sendmail("alice@example.net", ["x@example.org"], MSG) == {}
     assert (required.value.smtp_code, required.value.smtp_error) == (530, b"5.7.0 Authentication required")
     assert bad.value.smtp_code == 535
 
@@ -236,39 +235,43 @@ def test_auth():
 @pytest.mark.parametrize("options,code", [({"weak": ["PLAIN", "LOGIN"]}, 534),
                                           ({"backend_down": True}, 454),
                                           ({"transition": ["alice"]}, 432)])
-def test_auth_failures(options, code):
-    with DebugServer("auth", **options) as srv, connect(srv) as c:
-        c.ehlo()
-        c.user, c.password = "alice", "wonderland"
-        with pytest.raises(smtplib.SMTPAuthenticationError) as info:
-            c.auth("LOGIN", c.auth_login)
+def test_auth_failures(server, client, options, code):
+    srv = server("auth", **options)
+    c = client(srv)
+    c.ehlo()
+    c.user, c.password = "alice", "wonderland"
+    with pytest.raises(smtplib.SMTPAuthenticationError) as info:
+        c.auth("LOGIN", c.auth_login)
     assert info.value.smtp_code == code
 
 
-def test_auth_requires_tls():
-    with DebugServer("auth", require_tls=True) as srv, connect(srv) as c:
-        c.ehlo()
-        assert not c.has_extn("auth")
-        assert c.docmd("AUTH", "PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=")[0] == 538
+def test_auth_requires_tls(server, client):
+    srv = server("auth", require_tls=True)
+    c = client(srv)
+    c.ehlo()
+    assert not c.has_extn("auth")
+    assert c.docmd("AUTH", "PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=")[0] == 538
 
 
-def test_null_mx_and_no_mail_host():
-    with DebugServer("null-mx") as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
-            send(srv, to=["bob@nomail.example"])
-        with pytest.raises(smtplib.SMTPSenderRefused) as sender:
-            send(srv, sender="bob@nomail.example")
+def test_null_mx_and_no_mail_host(server, client):
+    srv = server("null-mx")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as rcpt:
+        send(srv, to=["bob@nomail.example"])
+    with pytest.raises(smtplib.SMTPSenderRefused) as sender:
+        send(srv, sender="bob@nomail.example")
     assert rcpt.value.recipients["bob@nomail.example"][:1] == (556,)
     assert sender.value.smtp_error.startswith(b"5.7.27")
-    with DebugServer("no-mail-host") as srv, pytest.raises(smtplib.SMTPConnectError) as info:
-        connect(srv)
+    srv = server("no-mail-host")
+    with pytest.raises(smtplib.SMTPConnectError) as info:
+        client(srv)
     assert info.value.smtp_code == 521
 
 
-def test_no_service_greeting_then_503():
+def test_no_service_greeting_then_503(server):
     import socket
 
-    with DebugServer("no-service") as srv, socket.create_connection(srv.address, timeout=5) as sock:
+    srv = server("no-service")
+    with socket.create_connection(srv.address, timeout=5) as sock:
         reader = sock.makefile("rb")
         assert reader.readline().startswith(b"554 5.7.1")
         sock.sendall(b"EHLO c.example.org\r\n")
@@ -277,67 +280,75 @@ def test_no_service_greeting_then_503():
         assert reader.readline().startswith(b"221")
 
 
-def test_params_unknown_and_unavailable():
-    with DebugServer("params-unknown") as srv, pytest.raises(smtplib.SMTPRecipientsRefused) as unknown:
+def test_params_unknown_and_unavailable(server):
+    srv = server("params-unknown")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as unknown:
         send(srv, rcpt_options=["NOTIFY=SUCCESS"])
     assert unknown.value.recipients["alice@example.net"][0] == 555
-    with DebugServer("params-unknown", dsn_down=True) as srv:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as down:
-            send(srv, rcpt_options=["NOTIFY=SUCCESS"])
-        assert send(srv) == {}
+    srv = server("params-unknown", dsn_down=True)
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as down:
+        send(srv, rcpt_options=["NOTIFY=SUCCESS"])
+    assert send(srv) == {}
     assert down.value.recipients["alice@example.net"][0] == 455
 
 
-def test_vrfy():
-    with DebugServer("vrfy") as srv, connect(srv) as c:
-        assert c.verify("alice")[0] == 252
-    with DebugServer("vrfy", reveal=True) as srv, connect(srv) as c:
-        assert c.verify("alice")[0] == 250
-        assert c.verify("nobody")[0] == 550
-        code, text = c.verify("smith")
+def test_vrfy(server, client):
+    srv = server("vrfy")
+    c = client(srv)
+    assert c.verify("alice")[0] == 252
+    srv = server("vrfy", reveal=True)
+    c = client(srv)
+    assert c.verify("alice")[0] == 250
+    assert c.verify("nobody")[0] == 550
+    code, text = c.verify("smith")
     assert code == 553 and b"mary.smith" in text
 
 
-def test_help_and_status():
-    with DebugServer("help") as srv, connect(srv) as c:
-        code, text = c.docmd("HELP")
-        assert code == 214 and b"HELP <command>" in text
-        assert c.docmd("HELP", "MAIL")[0] == 214
-    with DebugServer("status") as srv, connect(srv) as c:
-        code, text = c.docmd("HELP")
+def test_help_and_status(server, client):
+    srv = server("help")
+    c = client(srv)
+    code, text = c.docmd("HELP")
+    assert code == 214 and b"HELP <command>" in text
+    assert c.docmd("HELP", "MAIL")[0] == 214
+    srv = server("status")
+    c = client(srv)
+    code, text = c.docmd("HELP")
     assert code == 211 and b"messages kept: 0" in text
 
 
-def test_default_help_is_214_not_250():
-    with DebugServer() as srv, connect(srv) as c:
-        assert c.docmd("HELP")[0] == 214
+def test_default_help_is_214_not_250(server, client):
+    srv = server()
+    c = client(srv)
+    assert c.docmd("HELP")[0] == 214
 
 
-def test_etrn_and_atrn():
-    with DebugServer("etrn") as srv, connect(srv) as c:
-        c.ehlo()
-        assert c.has_extn("etrn")
-        assert c.docmd("ETRN", "example.org")[0] == 253
-        assert c.docmd("ETRN", "example.com")[0] == 251
-        assert c.docmd("ETRN", "@example.org")[0] == 252
-        assert c.docmd("ETRN", "example.edu")[0] == 459
-    with DebugServer("odmr") as srv, connect(srv) as c:
-        c.ehlo()
-        assert c.docmd("ATRN", "example.org")[0] == 530
-        c.login("alice", "wonderland")
-        assert c.docmd("ATRN", "example.org")[0] == 453
+def test_etrn_and_atrn(server, client):
+    srv = server("etrn")
+    c = client(srv)
+    c.ehlo()
+    assert c.has_extn("etrn")
+    assert c.docmd("ETRN", "example.org")[0] == 253
+    assert c.docmd("ETRN", "example.com")[0] == 251
+    assert c.docmd("ETRN", "@example.org")[0] == 252
+    assert c.docmd("ETRN", "example.edu")[0] == 459
+    srv = server("odmr")
+    c = client(srv)
+    c.ehlo()
+    assert c.docmd("ATRN", "example.org")[0] == 530
+    c.login("alice", "wonderland")
+    assert c.docmd("ATRN", "example.org")[0] == 453
 
 
-def test_custom_scenario_subclass():
+def test_custom_scenario_subclass(server):
     class NoBob(Scenario):
         """550 5.1.1 for bob."""
 
         def handle_RCPT(self, session, envelope, address):
             return "550 5.1.1 no bob" if address.startswith("bob@") else None
 
-    with DebugServer(NoBob()) as srv:
-        assert send(srv, to=["bob@example.net", "al@example.net"]) == {
-            "bob@example.net": (550, b"5.1.1 no bob")}
+    srv = server(NoBob())
+    assert send(srv, to=["bob@example.net", "al@example.net"]) == {
+        "bob@example.net": (550, b"5.1.1 no bob")}
 
 
 def test_greylisting_wait_is_exact_on_a_large_clock() -> None:

@@ -145,3 +145,15 @@ def test_the_codes_layer_loads_no_sockets_event_loop_server_or_widgets() -> None
 
 def test_rule_and_transcript_do_not_import_aiosmtpd() -> None:
     assert "aiosmtpd" not in _loaded_after("from smtplesson import Rule, Transcript")
+
+
+def test_every_codes_module_loads_no_event_loop_server_or_widgets() -> None:
+    # socket is allowed here only because the stdlib email package (email.utils) imports it: dsn and
+    # bounce parse mails; the codes package itself and its reply modules stay socket-free (above).
+    import pkgutil
+
+    import smtplesson.codes
+
+    names = [m.name for m in pkgutil.walk_packages(smtplesson.codes.__path__, "smtplesson.codes.")]
+    loaded = _loaded_after("; ".join(f"import {name}" for name in names))
+    assert not loaded & {"asyncio", "aiosmtpd", "ipywidgets", "smtplib", "ssl"}

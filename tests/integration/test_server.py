@@ -16,10 +16,6 @@ CLIENT = "client.example.org"
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
 
 
-def client(server: DebugServer) -> smtplib.SMTP:
-    return smtplib.SMTP(server.host, server.port, local_hostname=CLIENT, timeout=5)
-
-
 class Raw:
     """A raw socket client: send bytes, read one complete reply."""
 
@@ -57,14 +53,14 @@ def server():
         yield srv
 
 
-def test_binds_loopback_ephemeral_and_port_is_real(server):
+def test_binds_loopback_ephemeral_and_port_is_real(server, client):
     assert server.host == "127.0.0.1" and server.port > 0
     assert server.address == ("127.0.0.1", server.port)
     with client(server) as c:
         assert c.noop()[0] == 250
 
 
-def test_probe_session_is_not_recorded(server):
+def test_probe_session_is_not_recorded(server, client):
     assert server.transcripts == []
     with client(server) as c:
         c.noop()
@@ -72,7 +68,7 @@ def test_probe_session_is_not_recorded(server):
     assert [t.number for t in server.transcripts] == [1]
 
 
-def test_greeting_is_fixed(server):
+def test_greeting_is_fixed(server, client):
     with client(server):
         pass
     server.wait_idle()
@@ -80,7 +76,7 @@ def test_greeting_is_fixed(server):
         "220 mx.example.net ESMTP smtplesson debug server (keeps mail, never delivers it)")
 
 
-def test_store_and_mailbox(server):
+def test_store_and_mailbox(server, client):
     with client(server) as c:
         assert c.sendmail("bob@example.org", ["alice@example.net", "Carol@Example.net"], MSG) == {}
     assert len(server.messages) == 1
@@ -92,7 +88,7 @@ def test_store_and_mailbox(server):
     assert server.mailbox("nobody@example.net") == []
 
 
-def test_maildir(tmp_path):
+def test_maildir(tmp_path, client):
     import mailbox
 
     with DebugServer(maildir=str(tmp_path / "md")) as srv, client(srv) as c:
@@ -111,7 +107,7 @@ def test_stop_is_idempotent_and_restart_works():
     assert not srv.running
 
 
-def test_many_servers_at_once():
+def test_many_servers_at_once(client):
     servers = [DebugServer().start() for _ in range(5)]
     try:
         assert len({s.port for s in servers}) == 5
@@ -127,7 +123,7 @@ def _fd_count() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_no_leaks_after_100_cycles():
+def test_no_leaks_after_100_cycles(client):
     DebugServer().start().stop()  # warm up imports / lazy allocations
     threads, fds = threading.active_count(), _fd_count()
     for i in range(100):
@@ -165,7 +161,7 @@ def test_nothing_connects_outside_loopback(monkeypatch):
     assert seen
 
 
-def test_twenty_concurrent_clients_nothing_lost(server):
+def test_twenty_concurrent_clients_nothing_lost(server, client):
     errors = []
 
     def send(n: int) -> None:
@@ -189,7 +185,7 @@ def test_twenty_concurrent_clients_nothing_lost(server):
     assert len(server.transcripts) == 20
 
 
-def test_on_message_can_answer_and_not_keep():
+def test_on_message_can_answer_and_not_keep(client):
     seen = []
 
     def on_message(stored):
@@ -206,7 +202,7 @@ def test_on_message_can_answer_and_not_keep():
         assert len(seen) == 2
 
 
-def test_hook_exception_is_a_451_not_a_crash():
+def test_hook_exception_is_a_451_not_a_crash(client):
     from smtplesson.server.scenarios import Scenario
 
     class Broken(Scenario):
@@ -222,7 +218,7 @@ def test_hook_exception_is_a_451_not_a_crash():
 
 
 # --- rules ------------------------------------------------------------------------
-def test_rule_for_recipient_and_attempt():
+def test_rule_for_recipient_and_attempt(client):
     rules = [Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"),
              Rule("MAIL", "451 4.3.0 Try later", attempt=1)]
     with DebugServer(rules=rules) as srv, client(srv) as c:
@@ -233,7 +229,7 @@ def test_rule_for_recipient_and_attempt():
     assert refused == {"bob@example.net": (550, b"5.1.1 No such user")}
 
 
-def test_rule_multiline_and_connection():
+def test_rule_multiline_and_connection(client):
     rules = [Rule("CONNECT", ["421-4.3.2 going down", "421 4.3.2 bye"], connection=2)]
     with DebugServer(rules=rules) as srv:
         with client(srv) as c:
@@ -256,7 +252,7 @@ def test_rule_validation():
     assert Rule("eod", "250 ok").point == "END-OF-DATA"
 
 
-def test_rule_at_data_and_end_of_data():
+def test_rule_at_data_and_end_of_data(client):
     rules = [Rule("DATA", "554 5.5.1 No valid recipients", to="nobody@example.net"),
              Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to="full@example.net")]
     with DebugServer(rules=rules) as srv, client(srv) as c:
@@ -268,7 +264,7 @@ def test_rule_at_data_and_end_of_data():
     assert srv.messages == []
 
 
-def test_add_rule_on_a_running_server():
+def test_add_rule_on_a_running_server(client):
     with DebugServer() as srv, client(srv) as c:
         assert c.sendmail("b@example.org", ["bob@example.net"], MSG) == {}
         rule = srv.add_rule(Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"))
@@ -281,7 +277,7 @@ def test_add_rule_on_a_running_server():
     assert isinstance(srv.rules, tuple)  # a snapshot: add rules with add_rule()
 
 
-def test_add_rule_while_clients_send():
+def test_add_rule_while_clients_send(client):
     """Rules added from another thread while 4 clients send: no error, every reply whole."""
     with DebugServer() as srv:
         errors: list[BaseException] = []
@@ -305,7 +301,7 @@ def test_add_rule_while_clients_send():
     assert errors == [] and len(srv.messages) == 60 and srv.errors == []
 
 
-def test_rules_keep_their_order_with_exact_recipient_index():
+def test_rules_keep_their_order_with_exact_recipient_index(client):
     """Indexed exact-address rules and domain/general rules still answer first-match-first."""
     rules = [Rule("RCPT", "450 4.2.1 busy", to="@example.net", attempt=1),
              *(Rule("RCPT", f"550 5.1.1 user{i} unknown", to=f"user{i}@example.net")
@@ -321,7 +317,7 @@ def test_rules_keep_their_order_with_exact_recipient_index():
     assert rules[8].hits == 1 and rules[9].hits == 0  # the first RCPT got the 450
 
 
-def test_exact_recipient_rule_at_end_of_data_with_several_recipients():
+def test_exact_recipient_rule_at_end_of_data_with_several_recipients(client):
     rule = Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to=["full@example.net", "x@example.net"])
     with DebugServer(rules=[rule]) as srv, client(srv) as c:
         with pytest.raises(smtplib.SMTPDataError):
@@ -354,7 +350,7 @@ def test_text_line_too_long(server):
     assert server.messages == []
 
 
-def test_size_advertised_and_enforced():
+def test_size_advertised_and_enforced(client):
     with DebugServer(max_size=400) as srv:
         with client(srv) as c:
             c.ehlo()
@@ -373,7 +369,7 @@ def test_size_advertised_and_enforced():
     assert declared.value.smtp_code == 552 and srv.messages == []
 
 
-def test_recipient_limit():
+def test_recipient_limit(client):
     with DebugServer(max_recipients=2) as srv, client(srv) as c:
         refused = c.sendmail("b@example.org", [f"u{i}@example.net" for i in range(3)], MSG)
     assert refused["u2@example.net"][0] == 452
@@ -394,7 +390,7 @@ def test_garbage_and_non_utf8(server):
     assert "\\xff" in str(server.transcript)
 
 
-def test_too_many_unknown_commands_closes_but_server_lives(server):
+def test_too_many_unknown_commands_closes_but_server_lives(server, client):
     raw = Raw(server)
     raw.reply()
     replies = [raw.cmd(b"XYZZY") for _ in range(5)]
@@ -404,7 +400,7 @@ def test_too_many_unknown_commands_closes_but_server_lives(server):
         assert c.noop()[0] == 250
 
 
-def test_disconnect_mid_data(server):
+def test_disconnect_mid_data(server, client):
     raw = Raw(server)
     raw.reply()
     raw.cmd(b"EHLO c.example.org")
@@ -481,7 +477,7 @@ def test_cli_serve_prints_live_transcript_and_stops_on_ctrl_c():
     assert "=== session 2" in out and "stopped." in out
 
 
-def test_rule_at_ehlo_replaces_the_whole_reply():
+def test_rule_at_ehlo_replaces_the_whole_reply(client):
     with DebugServer(rules=[Rule("EHLO", "250-mx.example.net\n250 SIZE 1000")]) as srv, client(srv) as c:
         code, _ = c.ehlo()
         assert code == 250 and c.esmtp_features == {"size": "1000"}

@@ -16,37 +16,6 @@ CLIENT = "client.example.org"
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
 
 
-class Raw:
-    """A raw socket client: send bytes, read one complete reply."""
-
-    def __init__(self, server: DebugServer) -> None:
-        self.sock = socket.create_connection((server.host, server.port), timeout=5)
-        self.buf = b""
-
-    def reply(self) -> str:
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed: " + repr(lines))
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            lines.append(line.decode("utf-8", "replace"))
-            if line[3:4] != b"-":
-                return "\n".join(lines)
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def cmd(self, data: bytes) -> str:
-        self.send(data + b"\r\n")
-        return self.reply()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
 def server():
     with DebugServer() as srv:
@@ -327,8 +296,8 @@ def test_exact_recipient_rule_at_end_of_data_with_several_recipients(client):
 
 
 # --- limits (RFC 5321 §4.5.3.1) ---------------------------------------------------------
-def test_command_line_too_long_then_keeps_serving(server):
-    raw = Raw(server)
+def test_command_line_too_long_then_keeps_serving(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert raw.cmd(b"EHLO " + b"a" * 600).startswith("500 5.5.2 Line too long")
     assert raw.cmd(b"EHLO " + b"b" * 5000).startswith("500 5.5.2")
@@ -336,8 +305,8 @@ def test_command_line_too_long_then_keeps_serving(server):
     raw.close()
 
 
-def test_text_line_too_long(server):
-    raw = Raw(server)
+def test_text_line_too_long(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     raw.cmd(b"EHLO c.example.org")
     raw.cmd(b"MAIL FROM:<b@example.org>")
@@ -350,14 +319,14 @@ def test_text_line_too_long(server):
     assert server.messages == []
 
 
-def test_size_advertised_and_enforced(client):
+def test_size_advertised_and_enforced(client, raw_client):
     with DebugServer(max_size=400) as srv:
         with client(srv) as c:
             c.ehlo()
             assert c.esmtp_features["size"] == "400"
             with pytest.raises(smtplib.SMTPSenderRefused) as declared:
                 c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 500)
-        raw = Raw(srv)
+        raw = raw_client(srv)
         raw.reply()
         raw.cmd(b"EHLO c.example.org")
         raw.cmd(b"MAIL FROM:<b@example.org>")  # no SIZE= declared
@@ -377,8 +346,8 @@ def test_recipient_limit(client):
 
 
 # --- faults -------------------------------------------------------------------------
-def test_garbage_and_non_utf8(server):
-    raw = Raw(server)
+def test_garbage_and_non_utf8(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert raw.cmd(b"\xff\xfe\x00garbage").startswith("500")
     assert raw.cmd(b"EHLO h\xe9llo.example").startswith("250")
@@ -390,8 +359,8 @@ def test_garbage_and_non_utf8(server):
     assert "\\xff" in str(server.transcript)
 
 
-def test_too_many_unknown_commands_closes_but_server_lives(server, client):
-    raw = Raw(server)
+def test_too_many_unknown_commands_closes_but_server_lives(server, client, raw_client):
+    raw = raw_client(server)
     raw.reply()
     replies = [raw.cmd(b"XYZZY") for _ in range(5)]
     assert replies[-1].startswith("502 5.5.1")
@@ -400,8 +369,8 @@ def test_too_many_unknown_commands_closes_but_server_lives(server, client):
         assert c.noop()[0] == 250
 
 
-def test_disconnect_mid_data(server, client):
-    raw = Raw(server)
+def test_disconnect_mid_data(server, client, raw_client):
+    raw = raw_client(server)
     raw.reply()
     raw.cmd(b"EHLO c.example.org")
     raw.cmd(b"MAIL FROM:<b@example.org>")
@@ -419,8 +388,8 @@ def test_disconnect_mid_data(server, client):
     assert len(server.messages) == 1
 
 
-def test_pipelining(server):
-    raw = Raw(server)
+def test_pipelining(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert "PIPELINING" in raw.cmd(b"EHLO c.example.org")
     raw.send(b"MAIL FROM:<b@example.org>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n")
@@ -431,9 +400,9 @@ def test_pipelining(server):
     assert server.messages[0].message["Subject"] == "p"
 
 
-def test_server_thread_never_prints(capfd):
+def test_server_thread_never_prints(capfd, raw_client):
     with DebugServer("auth") as srv:
-        raw = Raw(srv)
+        raw = raw_client(srv)
         raw.reply()
         raw.cmd(b"XYZZY")
         raw.cmd(b"EHLO c.example.org")

@@ -22,50 +22,15 @@ pytestmark = pytest.mark.integration
 CLIENT = "client.example.org"
 
 
-class Raw:
-    """A raw socket client: send bytes, read complete replies."""
-
-    def __init__(self, server: DebugServer) -> None:
-        self.sock = socket.create_connection((server.host, server.port), timeout=5)
-        self.buf = b""
-
-    def reply(self) -> str:
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed: " + repr(lines))
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            lines.append(line.decode("utf-8", "replace"))
-            if line[3:4] != b"-":
-                return "\n".join(lines)
-
-    def cmd(self, data: bytes) -> str:
-        self.sock.sendall(data + b"\r\n")
-        return self.reply()
-
-    def start_data(self) -> None:
-        self.reply()
-        assert self.cmd(b"EHLO " + CLIENT.encode()).startswith("250")
-        assert self.cmd(b"MAIL FROM:<bob@example.org>").startswith("250")
-        assert self.cmd(b"RCPT TO:<alice@example.net>").startswith("250")
-        assert self.cmd(b"DATA").startswith("354")
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 # --- an honest wire record (RFC 5321 §2.3.8, §4.1.1.4) ----------------------------------
 SMUGGLED = b"MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\nsmuggled\r\n"
 
 
 @pytest.mark.parametrize("ending", [b"\n.\n", b"\n.\r\n", b"\r\n.\n"], ids=["LF.LF", "LF.CRLF", "CRLF.LF"])
-def test_smuggling_variant_shows_no_transaction_the_server_never_ran(server, ending):
+def test_smuggling_variant_shows_no_transaction_the_server_never_ran(server, ending, raw_client):
     """aiosmtpd ends DATA only at CRLF.CRLF: the transcript must not show a second MAIL."""
     srv = server()
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.start_data()
     assert raw.cmd(b"Subject: one\r\n\r\nhi" + ending + SMUGGLED + b".").startswith("250")
     assert raw.cmd(b"QUIT").startswith("221")
@@ -78,9 +43,9 @@ def test_smuggling_variant_shows_no_transaction_the_server_never_ran(server, end
     assert any("MAIL FROM:<evil@example.org>" in line for line in t.data_lines)
 
 
-def test_bare_cr_and_lf_show_as_escapes_in_the_record(server):
+def test_bare_cr_and_lf_show_as_escapes_in_the_record(server, raw_client):
     srv = server()
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.start_data()
     assert raw.cmd(b"Subject: two\r\n\r\nhi\r.\rstill the message\n.\nstill\r\n.").startswith("250")
     raw.sock.sendall(b"NOOP\n")  # a command ended by a bare LF: aiosmtpd runs it
@@ -95,9 +60,9 @@ def test_bare_cr_and_lf_show_as_escapes_in_the_record(server):
     assert "\r" not in str(t) and "\r" not in t.html()
 
 
-def test_cut_off_line_is_shown_as_cut_and_never_as_a_command(server):
+def test_cut_off_line_is_shown_as_cut_and_never_as_a_command(server, raw_client):
     srv = server()
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.reply()
     raw.cmd(b"EHLO " + CLIENT.encode())
     raw.sock.sendall(b"MAIL FROM:<half")
@@ -121,10 +86,11 @@ SEPARATORS = ["\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\
     ("vrfy", "VRFY zed{}x", 550),
     ("help", "HELP zed{}x", 504),
 ])
-def test_line_separator_in_an_argument_keeps_the_scenario_reply(server, scenario, command, code, char):
+def test_line_separator_in_an_argument_keeps_the_scenario_reply(server, scenario, command, code, char,
+                                                                raw_client):
     options = {"reveal": True} if scenario == "vrfy" else {}
     srv = server(scenario, **options)
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.reply()
     raw.cmd(b"EHLO " + CLIENT.encode())
     if command.startswith("RCPT"):
@@ -152,9 +118,9 @@ def test_history_keeps_the_most_recent_sessions_and_messages(server, client):
     assert srv.transcripts == [] and srv.messages == [] and srv.forgotten == {"sessions": 0, "messages": 0}
 
 
-def test_refused_upload_is_not_kept_and_the_transcript_says_so(server):
+def test_refused_upload_is_not_kept_and_the_transcript_says_so(server, raw_client):
     srv = server(max_size=100_000)
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.start_data()
     body = b"Subject: big\r\n\r\n" + b"x" * 78 + b"\r\n"
     raw.sock.sendall(body * 5000)  # 400 kB, over the limit
@@ -169,9 +135,9 @@ def test_refused_upload_is_not_kept_and_the_transcript_says_so(server):
     assert t.codes[-2:] == [552, 221]
 
 
-def test_an_over_long_line_is_cut_in_the_transcript(server):
+def test_an_over_long_line_is_cut_in_the_transcript(server, raw_client):
     srv = server()
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.start_data()
     raw.sock.sendall(b"Subject: long\r\n\r\n" + b"y" * 2_000_000 + b"\r\n")
     assert raw.cmd(b".").startswith("500")  # aiosmtpd: line too long
@@ -181,9 +147,9 @@ def test_an_over_long_line_is_cut_in_the_transcript(server):
     assert len(longest.text) < 1100 and "more bytes not kept" in longest.text
 
 
-def test_a_session_keeps_at_most_its_share_of_transcript(server):
+def test_a_session_keeps_at_most_its_share_of_transcript(server, raw_client):
     srv = server(limits=Limits(transcript_bytes=80_000))  # a session keeps 10 kB
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.reply()
     raw.sock.sendall(b"NOOP\r\n" * 2000)
     for _ in range(2000):
@@ -197,9 +163,9 @@ def test_a_session_keeps_at_most_its_share_of_transcript(server):
 
 
 # --- idle timeout (RFC 5321 §4.5.3.2) ---------------------------------------------------
-def test_idle_session_ends_with_421_4_4_2(server):
+def test_idle_session_ends_with_421_4_4_2(server, raw_client):
     srv = server(idle_timeout=0.4)
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.reply()
     assert raw.reply() == "421 4.4.2 mx.example.net Error: timeout exceeded"
     assert raw.sock.recv(10) == b""
@@ -208,9 +174,9 @@ def test_idle_session_ends_with_421_4_4_2(server):
     assert srv.transcript.codes == [220, 421] and srv.transcript.closed_by == "server"
 
 
-def test_idle_timer_restarts_while_the_message_arrives(server):
+def test_idle_timer_restarts_while_the_message_arrives(server, raw_client):
     srv = server(idle_timeout=0.5)
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.start_data()
     for i in range(8):  # 1.6 s of upload, never 0.5 s without a byte
         raw.sock.sendall(f"line {i}\r\n".encode())
@@ -301,6 +267,15 @@ def _listening(port: int) -> bool:
         return False
 
 
+def _wait_for_threads(threads: int) -> None:
+    """Collect, then wait up to 10 s until only ``threads`` threads are left."""
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= threads
+
+
 def test_200_dropped_servers_leave_no_thread_or_port():
     threads = threading.active_count()
     ports = []
@@ -308,11 +283,7 @@ def test_200_dropped_servers_leave_no_thread_or_port():
         server = DebugServer().start()  # a re-run notebook cell: never stopped
         ports.append(server.port)
     del server
-    gc.collect()
-    deadline = time.monotonic() + 10
-    while threading.active_count() > threads and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert threading.active_count() <= threads
+    _wait_for_threads(threads)
     assert not any(_listening(port) for port in ports[::20])
 
 
@@ -328,10 +299,10 @@ def test_stop_all_stops_every_server_and_network(network):
     assert not any(_listening(s.port) for s in servers)
 
 
-def test_pipelined_commands_show_as_the_client_sent_them(server):
+def test_pipelined_commands_show_as_the_client_sent_them(server, raw_client):
     """RFC 2920: the commands arrive together, the replies follow; the record says so."""
     srv = server()
-    raw = Raw(srv)
+    raw = raw_client(srv)
     raw.reply()
     raw.cmd(b"EHLO " + CLIENT.encode())
     raw.sock.sendall(b"MAIL FROM:<b@example.org>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<c@example.net>\r\n")
@@ -353,9 +324,5 @@ def test_50_dropped_networks_leave_no_thread_or_port():
         net = smtplesson.MailNetwork()  # a re-run notebook cell: never closed
         ports += [h.port for h in net.hosts if h.server is not None]
     del net
-    gc.collect()
-    deadline = time.monotonic() + 10
-    while threading.active_count() > threads and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert threading.active_count() <= threads
+    _wait_for_threads(threads)
     assert not any(_listening(port) for port in ports[::10])

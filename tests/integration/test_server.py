@@ -16,55 +16,20 @@ CLIENT = "client.example.org"
 MSG = "From: bob@example.org\r\nTo: alice@example.net\r\nSubject: t\r\n\r\nbody\r\n"
 
 
-def client(server: DebugServer) -> smtplib.SMTP:
-    return smtplib.SMTP(server.host, server.port, local_hostname=CLIENT, timeout=5)
-
-
-class Raw:
-    """A raw socket client: send bytes, read one complete reply."""
-
-    def __init__(self, server: DebugServer) -> None:
-        self.sock = socket.create_connection((server.host, server.port), timeout=5)
-        self.buf = b""
-
-    def reply(self) -> str:
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed: " + repr(lines))
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            lines.append(line.decode("utf-8", "replace"))
-            if line[3:4] != b"-":
-                return "\n".join(lines)
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def cmd(self, data: bytes) -> str:
-        self.send(data + b"\r\n")
-        return self.reply()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
 def server():
     with DebugServer() as srv:
         yield srv
 
 
-def test_binds_loopback_ephemeral_and_port_is_real(server):
+def test_binds_loopback_ephemeral_and_port_is_real(server, client):
     assert server.host == "127.0.0.1" and server.port > 0
     assert server.address == ("127.0.0.1", server.port)
     with client(server) as c:
         assert c.noop()[0] == 250
 
 
-def test_probe_session_is_not_recorded(server):
+def test_probe_session_is_not_recorded(server, client):
     assert server.transcripts == []
     with client(server) as c:
         c.noop()
@@ -72,7 +37,7 @@ def test_probe_session_is_not_recorded(server):
     assert [t.number for t in server.transcripts] == [1]
 
 
-def test_greeting_is_fixed(server):
+def test_greeting_is_fixed(server, client):
     with client(server):
         pass
     server.wait_idle()
@@ -80,7 +45,7 @@ def test_greeting_is_fixed(server):
         "220 mx.example.net ESMTP smtplesson debug server (keeps mail, never delivers it)")
 
 
-def test_store_and_mailbox(server):
+def test_store_and_mailbox(server, client):
     with client(server) as c:
         assert c.sendmail("bob@example.org", ["alice@example.net", "Carol@Example.net"], MSG) == {}
     assert len(server.messages) == 1
@@ -92,7 +57,7 @@ def test_store_and_mailbox(server):
     assert server.mailbox("nobody@example.net") == []
 
 
-def test_maildir(tmp_path):
+def test_maildir(tmp_path, client):
     import mailbox
 
     with DebugServer(maildir=str(tmp_path / "md")) as srv, client(srv) as c:
@@ -111,7 +76,7 @@ def test_stop_is_idempotent_and_restart_works():
     assert not srv.running
 
 
-def test_many_servers_at_once():
+def test_many_servers_at_once(client):
     servers = [DebugServer().start() for _ in range(5)]
     try:
         assert len({s.port for s in servers}) == 5
@@ -127,7 +92,7 @@ def _fd_count() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_no_leaks_after_100_cycles():
+def test_no_leaks_after_100_cycles(client):
     DebugServer().start().stop()  # warm up imports / lazy allocations
     threads, fds = threading.active_count(), _fd_count()
     for i in range(100):
@@ -165,7 +130,7 @@ def test_nothing_connects_outside_loopback(monkeypatch):
     assert seen
 
 
-def test_twenty_concurrent_clients_nothing_lost(server):
+def test_twenty_concurrent_clients_nothing_lost(server, client):
     errors = []
 
     def send(n: int) -> None:
@@ -189,7 +154,7 @@ def test_twenty_concurrent_clients_nothing_lost(server):
     assert len(server.transcripts) == 20
 
 
-def test_on_message_can_answer_and_not_keep():
+def test_on_message_can_answer_and_not_keep(client):
     seen = []
 
     def on_message(stored):
@@ -206,7 +171,7 @@ def test_on_message_can_answer_and_not_keep():
         assert len(seen) == 2
 
 
-def test_hook_exception_is_a_451_not_a_crash():
+def test_hook_exception_is_a_451_not_a_crash(client):
     from smtplesson.server.scenarios import Scenario
 
     class Broken(Scenario):
@@ -222,7 +187,7 @@ def test_hook_exception_is_a_451_not_a_crash():
 
 
 # --- rules ------------------------------------------------------------------------
-def test_rule_for_recipient_and_attempt():
+def test_rule_for_recipient_and_attempt(client):
     rules = [Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"),
              Rule("MAIL", "451 4.3.0 Try later", attempt=1)]
     with DebugServer(rules=rules) as srv, client(srv) as c:
@@ -233,7 +198,7 @@ def test_rule_for_recipient_and_attempt():
     assert refused == {"bob@example.net": (550, b"5.1.1 No such user")}
 
 
-def test_rule_multiline_and_connection():
+def test_rule_multiline_and_connection(client):
     rules = [Rule("CONNECT", ["421-4.3.2 going down", "421 4.3.2 bye"], connection=2)]
     with DebugServer(rules=rules) as srv:
         with client(srv) as c:
@@ -256,7 +221,7 @@ def test_rule_validation():
     assert Rule("eod", "250 ok").point == "END-OF-DATA"
 
 
-def test_rule_at_data_and_end_of_data():
+def test_rule_at_data_and_end_of_data(client):
     rules = [Rule("DATA", "554 5.5.1 No valid recipients", to="nobody@example.net"),
              Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to="full@example.net")]
     with DebugServer(rules=rules) as srv, client(srv) as c:
@@ -268,7 +233,7 @@ def test_rule_at_data_and_end_of_data():
     assert srv.messages == []
 
 
-def test_add_rule_on_a_running_server():
+def test_add_rule_on_a_running_server(client):
     with DebugServer() as srv, client(srv) as c:
         assert c.sendmail("b@example.org", ["bob@example.net"], MSG) == {}
         rule = srv.add_rule(Rule("RCPT", "550 5.1.1 No such user", to="bob@example.net"))
@@ -281,7 +246,7 @@ def test_add_rule_on_a_running_server():
     assert isinstance(srv.rules, tuple)  # a snapshot: add rules with add_rule()
 
 
-def test_add_rule_while_clients_send():
+def test_add_rule_while_clients_send(client):
     """Rules added from another thread while 4 clients send: no error, every reply whole."""
     with DebugServer() as srv:
         errors: list[BaseException] = []
@@ -305,7 +270,7 @@ def test_add_rule_while_clients_send():
     assert errors == [] and len(srv.messages) == 60 and srv.errors == []
 
 
-def test_rules_keep_their_order_with_exact_recipient_index():
+def test_rules_keep_their_order_with_exact_recipient_index(client):
     """Indexed exact-address rules and domain/general rules still answer first-match-first."""
     rules = [Rule("RCPT", "450 4.2.1 busy", to="@example.net", attempt=1),
              *(Rule("RCPT", f"550 5.1.1 user{i} unknown", to=f"user{i}@example.net")
@@ -321,7 +286,7 @@ def test_rules_keep_their_order_with_exact_recipient_index():
     assert rules[8].hits == 1 and rules[9].hits == 0  # the first RCPT got the 450
 
 
-def test_exact_recipient_rule_at_end_of_data_with_several_recipients():
+def test_exact_recipient_rule_at_end_of_data_with_several_recipients(client):
     rule = Rule("END-OF-DATA", "552 5.2.2 Mailbox full", to=["full@example.net", "x@example.net"])
     with DebugServer(rules=[rule]) as srv, client(srv) as c:
         with pytest.raises(smtplib.SMTPDataError):
@@ -331,8 +296,8 @@ def test_exact_recipient_rule_at_end_of_data_with_several_recipients():
 
 
 # --- limits (RFC 5321 §4.5.3.1) ---------------------------------------------------------
-def test_command_line_too_long_then_keeps_serving(server):
-    raw = Raw(server)
+def test_command_line_too_long_then_keeps_serving(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert raw.cmd(b"EHLO " + b"a" * 600).startswith("500 5.5.2 Line too long")
     assert raw.cmd(b"EHLO " + b"b" * 5000).startswith("500 5.5.2")
@@ -340,8 +305,8 @@ def test_command_line_too_long_then_keeps_serving(server):
     raw.close()
 
 
-def test_text_line_too_long(server):
-    raw = Raw(server)
+def test_text_line_too_long(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     raw.cmd(b"EHLO c.example.org")
     raw.cmd(b"MAIL FROM:<b@example.org>")
@@ -354,14 +319,14 @@ def test_text_line_too_long(server):
     assert server.messages == []
 
 
-def test_size_advertised_and_enforced():
+def test_size_advertised_and_enforced(client, raw_client):
     with DebugServer(max_size=400) as srv:
         with client(srv) as c:
             c.ehlo()
             assert c.esmtp_features["size"] == "400"
             with pytest.raises(smtplib.SMTPSenderRefused) as declared:
                 c.sendmail("b@example.org", ["a@example.net"], MSG + "x" * 500)
-        raw = Raw(srv)
+        raw = raw_client(srv)
         raw.reply()
         raw.cmd(b"EHLO c.example.org")
         raw.cmd(b"MAIL FROM:<b@example.org>")  # no SIZE= declared
@@ -373,7 +338,7 @@ def test_size_advertised_and_enforced():
     assert declared.value.smtp_code == 552 and srv.messages == []
 
 
-def test_recipient_limit():
+def test_recipient_limit(client):
     with DebugServer(max_recipients=2) as srv, client(srv) as c:
         refused = c.sendmail("b@example.org", [f"u{i}@example.net" for i in range(3)], MSG)
     assert refused["u2@example.net"][0] == 452
@@ -381,8 +346,8 @@ def test_recipient_limit():
 
 
 # --- faults -------------------------------------------------------------------------
-def test_garbage_and_non_utf8(server):
-    raw = Raw(server)
+def test_garbage_and_non_utf8(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert raw.cmd(b"\xff\xfe\x00garbage").startswith("500")
     assert raw.cmd(b"EHLO h\xe9llo.example").startswith("250")
@@ -394,8 +359,8 @@ def test_garbage_and_non_utf8(server):
     assert "\\xff" in str(server.transcript)
 
 
-def test_too_many_unknown_commands_closes_but_server_lives(server):
-    raw = Raw(server)
+def test_too_many_unknown_commands_closes_but_server_lives(server, client, raw_client):
+    raw = raw_client(server)
     raw.reply()
     replies = [raw.cmd(b"XYZZY") for _ in range(5)]
     assert replies[-1].startswith("502 5.5.1")
@@ -404,8 +369,8 @@ def test_too_many_unknown_commands_closes_but_server_lives(server):
         assert c.noop()[0] == 250
 
 
-def test_disconnect_mid_data(server):
-    raw = Raw(server)
+def test_disconnect_mid_data(server, client, raw_client):
+    raw = raw_client(server)
     raw.reply()
     raw.cmd(b"EHLO c.example.org")
     raw.cmd(b"MAIL FROM:<b@example.org>")
@@ -423,8 +388,8 @@ def test_disconnect_mid_data(server):
     assert len(server.messages) == 1
 
 
-def test_pipelining(server):
-    raw = Raw(server)
+def test_pipelining(server, raw_client):
+    raw = raw_client(server)
     raw.reply()
     assert "PIPELINING" in raw.cmd(b"EHLO c.example.org")
     raw.send(b"MAIL FROM:<b@example.org>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n")
@@ -435,9 +400,9 @@ def test_pipelining(server):
     assert server.messages[0].message["Subject"] == "p"
 
 
-def test_server_thread_never_prints(capfd):
+def test_server_thread_never_prints(capfd, raw_client):
     with DebugServer("auth") as srv:
-        raw = Raw(srv)
+        raw = raw_client(srv)
         raw.reply()
         raw.cmd(b"XYZZY")
         raw.cmd(b"EHLO c.example.org")
@@ -481,7 +446,7 @@ def test_cli_serve_prints_live_transcript_and_stops_on_ctrl_c():
     assert "=== session 2" in out and "stopped." in out
 
 
-def test_rule_at_ehlo_replaces_the_whole_reply():
+def test_rule_at_ehlo_replaces_the_whole_reply(client):
     with DebugServer(rules=[Rule("EHLO", "250-mx.example.net\n250 SIZE 1000")]) as srv, client(srv) as c:
         code, _ = c.ehlo()
         assert code == 250 and c.esmtp_features == {"size": "1000"}

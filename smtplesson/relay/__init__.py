@@ -5,8 +5,9 @@ Every hop is a real :class:`~smtplesson.server.DebugServer` on loopback and a re
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _PUBLIC = {"MailNetwork": "network", "Zone": "zone", "SenderRequirements": "requirements",
            "authenticate": "authentication"}
@@ -19,8 +20,4 @@ if TYPE_CHECKING:
     from .zone import Zone
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_names(__name__, _PUBLIC)

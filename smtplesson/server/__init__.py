@@ -5,8 +5,9 @@ only :mod:`smtplesson.server.debug` (and what imports it) does.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _PUBLIC = {
     "DebugServer": "debug",
@@ -32,8 +33,4 @@ if TYPE_CHECKING:
     from .transcript import Line, Transcript
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_names(__name__, _PUBLIC)

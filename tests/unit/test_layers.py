@@ -18,14 +18,15 @@ PACKAGE = Path(__file__).resolve().parents[2] / "smtplesson"
 # layer -> the layers its modules may import at run time
 ALLOWED = {
     "_data": set(),
+    "_lazy": set(),
     "clock": set(),
-    "codes": {"_data", "codes"},
-    "server": {"_data", "clock", "codes", "server"},
-    "relay": {"_data", "clock", "codes", "server", "relay"},
-    "views": {"codes", "views"},  # views receive what they draw; server/relay types only for typing
-    "widgets": {"_data", "clock", "codes", "server", "views", "widgets"},
-    "course": {"_data", "clock", "codes", "server", "relay", "views", "widgets", "course"},
-    "cli": {"_data", "clock", "codes", "server", "relay", "views", "widgets", "cli"},
+    "codes": {"_lazy", "_data", "codes"},
+    "server": {"_lazy", "_data", "clock", "codes", "server"},
+    "relay": {"_lazy", "_data", "clock", "codes", "server", "relay"},
+    "views": {"_lazy", "codes", "views"},  # views receive what they draw; server/relay types only for typing
+    "widgets": {"_lazy", "_data", "clock", "codes", "server", "views", "widgets"},
+    "course": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "course"},
+    "cli": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "cli"},
 }
 RENDERER_ALLOWED_LAZILY = {"codes", "server", "relay"}  # may import views inside a function
 

@@ -240,8 +240,9 @@ def check_dmarc(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticatio
     domain = author_domain(message)
     if not domain:
         return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment="no From domain")
-    org = _PSL.get_sld(domain)
-    found = [(t, None) for t in zone.txt(f"_dmarc.{domain}") if t.startswith("v=DMARC1")]
+    org = organizational_domain(domain)
+    found: list[tuple[str, str | None]] = [
+        (t, None) for t in zone.txt(f"_dmarc.{domain}") if t.startswith("v=DMARC1")]
     if not found and org and org != domain:
         found = [(t, org) for t in zone.txt(f"_dmarc.{org}") if t.startswith("v=DMARC1")]
     if len(found) != 1:  # RFC 7489 §6.6.3: none, or several, is "no policy"
@@ -268,6 +269,16 @@ def check_dmarc(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticatio
 
 _SPF_RESULTS = {r.value for r in _dmarc.SPFResult}
 _PSL = _psl.load(psl_file=None)  # publicsuffix2's bundled list, read once
+
+
+def organizational_domain(domain: str) -> str:
+    """The registrable domain of ``domain`` (RFC 7489 §3.2, from the Public Suffix List)."""
+    return (_PSL.get_sld(domain.lower()) or domain).lower()
+
+
+def relaxed_aligned(domain: str, other: str) -> bool:
+    """Whether two domains share their organizational domain: DMARC's relaxed alignment."""
+    return bool(domain and other) and organizational_domain(domain) == organizational_domain(other)
 
 
 def author_domain(message: bytes) -> str:

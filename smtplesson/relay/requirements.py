@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .._data import load
-from ..server.scenarios import Scenario
+from ..server.scenarios import Scenario, client_ip
 from .authentication import Authentication, authenticate, check_iprev
 
 if TYPE_CHECKING:
@@ -56,13 +56,13 @@ class SenderRequirements(Scenario):
         return self.replies[check].format(**values)
 
     def handle_CONNECT(self, session: Any) -> str | None:
-        ip = _ip(session)
+        ip = client_ip(session)
         if self.zone.listed(ip):
             return self._reply("blocklist", ip=ip)
         return None
 
     def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None:
-        ip = _ip(session)
+        ip = client_ip(session)
         if self.needs_tls and not getattr(session, "tls", None):
             return self._reply("tls", ip=ip)
         iprev = check_iprev(self.zone, ip)
@@ -108,7 +108,3 @@ class SenderRequirements(Scenario):
 def _passed(result: str) -> str:
     return "pass" if result == "pass" else "did not pass"
 
-
-def _ip(session: Any) -> str:
-    peer = getattr(session, "peer", None)
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer or "")

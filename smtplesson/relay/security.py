@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..server.rules import normalise_address
-from .authentication import SigningKey, arc_seal, authenticate, author_domain, dkim_sign, signing_keys
+from .authentication import (
+    SigningKey,
+    arc_seal,
+    authenticate,
+    author_domain,
+    dkim_sign,
+    relaxed_aligned,
+    signing_keys,
+)
 from .layout import Host
 from .tls_policy import LEVELS
 
@@ -89,14 +97,14 @@ class Security:
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])
         return [k for (domain, selector), k in self.keys.items()
-                if selector in selectors and _aligned(domain, h.domain)]
+                if selector in selectors and relaxed_aligned(domain, h.domain)]
 
     def sign(self, h: Host, data: bytes) -> bytes:
         """DKIM-sign what a signing host sends on, when the From domain is its own (aligned)."""
         keys = self.dkim_keys(h)
         author = author_domain(data)
         for key in keys:
-            if _aligned(author, key.domain):
+            if relaxed_aligned(author, key.domain):
                 data = dkim_sign(data, key)
         return data
 
@@ -119,10 +127,4 @@ class Security:
             return changed
         key = next(k for (d, s), k in self.keys.items() if s == selector)
         return arc_seal(changed, key, h.name)
-
-
-def _aligned(domain: str, other: str) -> bool:
-    """The same domain, or one a subdomain of the other (relaxed, as DMARC reads it)."""
-    a, b = domain.lower(), other.lower()
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
 

@@ -39,7 +39,7 @@ from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
 from .protocol import LessonController, LessonSMTP
 from .rules import Rule, normalise_address, normalise_reply
-from .scenarios import Scenario, make_scenario
+from .scenarios import Scenario, client_ip, make_scenario
 from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 
@@ -209,7 +209,7 @@ class _Store:
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
             raw=envelope.original_content or b"",
-            peer=str(session.peer[0]) if isinstance(session.peer, tuple) else str(session.peer),
+            peer=client_ip(session),
             received_at=self.clock(),
             number=number,
             session=getattr(session, "number", 0),

@@ -53,9 +53,10 @@ def _domain(address: str) -> str:
     return _addr(address).rpartition("@")[2]
 
 
-def _client_ip(session: Any) -> str:
+def client_ip(session: Any) -> str:
+    """The address the client connects from (aiosmtpd's ``session.peer``), "" when unknown."""
     peer = getattr(session, "peer", None)
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
 
 
 class Scenario:
@@ -305,7 +306,7 @@ class Greylisting(Scenario):
         self.first_seen.clear()
 
     def handle_RCPT(self, session: Session, envelope: Envelope, address: str) -> str | None:
-        key = (_client_ip(session), _addr(envelope.mail_from or ""), _addr(address))
+        key = (client_ip(session), _addr(envelope.mail_from or ""), _addr(address))
         now = self.now()
         first = self.first_seen.setdefault(key, now)
         wait = self.delay - (now - first)  # not first + delay - now: exact on the first attempt
@@ -344,7 +345,7 @@ class RateLimit(Scenario):
     def handle_CONNECT(self, session: Session) -> str | None:
         if self.per != "connection":
             return None
-        ip = _client_ip(session)
+        ip = client_ip(session)
         if self._count(ip) >= self.limit:
             return f"421 4.7.0 {self.hostname} Error: too many connections from {ip}, try again later"
         self.events[ip].append(self.now())
@@ -352,7 +353,7 @@ class RateLimit(Scenario):
 
     def handle_MAIL(self, session: Session, envelope: Envelope,
                     address: str, options: list[str]) -> str | None:
-        ip = _client_ip(session)
+        ip = client_ip(session)
         if self.per == "message" and self._count(ip) >= self.limit:
             return f"421 4.7.0 {self.hostname} Error: too many messages from {ip}, try again later"
         return None
@@ -645,7 +646,7 @@ class NoService(Scenario):
 
     def handle_CONNECT(self, session: Session) -> str | None:
         return (f"554 5.7.1 {self.hostname} No SMTP service here: client host "
-                f"[{_client_ip(session)}] is on a blocklist")
+                f"[{client_ip(session)}] is on a blocklist")
 
 
 class ParamsUnknown(Scenario):

@@ -1,6 +1,6 @@
 """The one home of reply classes: what the first digit of a reply code (RFC 5321 §4.2.1)
 and the class of an enhanced status code (RFC 3463 §2) say, read from
-``data/structure.json``.  Views add only colours and symbols.
+``codes/data/structure.json``.  Views add only colours and symbols.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _classes(table: Mapping[str, Mapping[str, str]], name: str) -> Mapping[int, 
     })
 
 
-_STRUCTURE = load("structure.json")
+_STRUCTURE = load("codes", "structure.json")
 #: the four classes of RFC 5321 §4.2.1, by first digit (1yz is unused in SMTP, §4.2)
 REPLY_CLASSES: Mapping[int, ReplyClass] = _classes(_STRUCTURE["first_digit"], "kind")
 #: the three classes of enhanced status codes, RFC 3463 §2

@@ -8,7 +8,7 @@ an Exim line, a DSN field (``"Diagnostic-Code: smtp; 552 5.2.2 ..."``,
 ``"Status: 5.1.1"``) -- and says what it means and what the sender should do.
 It never raises: text without a reply gets ``found=False``.
 
-The category tables and keyword rules live in ``data/categories.json``.  The module is
+The category tables and keyword rules live in ``codes/data/categories.json``.  The module is
 called ``explanation``, not ``explain``, so that the lazy ``smtplesson.explain`` is always
 the function and never this module.
 """
@@ -40,8 +40,8 @@ from .syntax import (
 
 __all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
-_DATA: dict[str, Any] = load("categories.json")
-#: the 24 cause categories (issue 11), in the order of data/categories.json
+_DATA: dict[str, Any] = load("codes", "categories.json")
+#: the 24 cause categories (issue 11), in the order of codes/data/categories.json
 CATEGORIES: tuple[str, ...] = tuple(_DATA["categories"])
 _ENH_MAP: dict[str, str] = _DATA["enhanced"]
 _ENH_GENERIC = frozenset(_DATA["enhanced_generic"])
@@ -63,7 +63,7 @@ _COMMAND_NAME = re.compile(
 )
 _KEYWORD_CATEGORY = [category for category, _ in _DATA["keywords"]]
 # One scan finds both the keyword rules (numbers below len(_KEYWORD_CATEGORY)) and the
-# provider markers and rule texts of data/providers.json (the numbers after them).
+# provider markers and rule texts of codes/data/providers.json (the numbers after them).
 _PHRASES = PhraseIndex([*(pattern for _, pattern in _DATA["keywords"]), *_PROVIDER_PATTERNS])
 _CATEGORY_BOUNCE: dict[str, str] = {name: entry["bounce_type"] for name, entry in _DATA["categories"].items()}
 _RECIPIENT_SYNTAX = re.compile(_DATA["hard_recipient_syntax"])

@@ -2,7 +2,7 @@
 
 Big providers reuse enhanced status codes with meanings of their own (Gmail's 5.7.27 is
 "SPF did not pass", the registry's X.7.27 is RFC 7505's null MX), and every MTA has its
-own wording.  ``data/providers.json`` holds one rule per documented reply pattern, each
+own wording.  ``codes/data/providers.json`` holds one rule per documented reply pattern, each
 citing the public page it comes from.  :func:`match` recognises the receiving side from
 markers in the text (``gsmtp``, ``[TSS04]``, ``AS(...)``, ``RESOLVER.ADR.*`` ...) and
 returns the first rule that fits; the explainer lets it win over the registry meaning.
@@ -69,7 +69,7 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
     return Provider(raw["id"], raw["name"], raw["kind"], raw["source"], tuple(raw["markers"]), rules)
 
 
-_DATA = load("providers.json")
+_DATA = load("codes", "providers.json")
 #: every provider and MTA, in the order their rules are tried
 PROVIDERS: Mapping[str, Provider] = MappingProxyType(
     {raw["id"]: _provider(raw) for raw in _DATA["providers"]})

@@ -1,6 +1,6 @@
 """The SMTP reply-code registry: basic codes (RFC 5321 and extensions), enhanced status
 codes (RFC 3463 / IANA registry, RFC 5248) and the structure of a code, all loaded from
-JSON files in ``smtplesson/data``.  The facts only; searching them is :mod:`.search`.
+JSON files in ``smtplesson/codes/data``.  The facts only; searching them is :mod:`.search`.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-STRUCTURE: Mapping[str, Any] = _freeze(_load("structure.json"))
+STRUCTURE: Mapping[str, Any] = _freeze(_load("codes", "structure.json"))
 
 
 def _reference(rfc: str, section: str) -> str:
@@ -188,8 +188,8 @@ def _enhanced_from(entry: Mapping[str, Any]) -> EnhancedCode:
     )
 
 
-_BASIC_RAW = _load("basic_codes.json")["codes"]
-_ENHANCED_RAW = _load("enhanced_codes.json")["codes"]
+_BASIC_RAW = _load("codes", "basic_codes.json")["codes"]
+_ENHANCED_RAW = _load("codes", "enhanced_codes.json")["codes"]
 BASIC_CODES: Mapping[int, ReplyCode] = MappingProxyType(
     {int(e["code"]): _basic_from(e) for e in sorted(_BASIC_RAW, key=lambda e: int(e["code"]))})
 ENHANCED_CODES: Mapping[str, EnhancedCode] = MappingProxyType(

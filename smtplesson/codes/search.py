@@ -1,7 +1,7 @@
 """``lookup``: find registry codes by code, partial code or words ("mailbox full").
 
 A small search engine over the registry: a light stemmer with synonyms
-(``data/synonyms.json``), 1- to 3-word phrases weighted by the field they come from
+(``codes/data/synonyms.json``), 1- to 3-word phrases weighted by the field they come from
 (keyword, title, cause, meaning) and a simple inverse document frequency.  The index is
 built on the first word query, not at import: ``BASIC_CODES[550]`` never pays for it.
 """
@@ -35,7 +35,7 @@ _MAX_QUERY = 2000      # characters of a query that are read
 _MAX_TOKENS = 64       # tokens of a query that are scored
 _MAX_GRAM = 3          # longest phrase (in tokens) matched as one unit
 _MAX_RESULTS = 25
-_SYN = load("synonyms.json")
+_SYN = load("codes", "synonyms.json")
 _STOPWORDS = frozenset(_SYN["stopwords"])
 _SYNONYMS: Mapping[str, str] = MappingProxyType(dict(_SYN["synonyms"]))
 _WEIGHTS = {"keyword": 6.0, "title": 4.0, "cause": 1.5, "meaning": 1.0}
@@ -91,8 +91,8 @@ def _index() -> _Index:
     entries: list[Entry] = []
     postings: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     raws: list[tuple[Entry, Mapping[str, Any]]] = [
-        (BASIC_CODES[int(r["code"])], r) for r in load("basic_codes.json")["codes"]]
-    raws += [(ENHANCED_CODES[r["code"]], r) for r in load("enhanced_codes.json")["codes"]]
+        (BASIC_CODES[int(r["code"])], r) for r in load("codes", "basic_codes.json")["codes"]]
+    raws += [(ENHANCED_CODES[r["code"]], r) for r in load("codes", "enhanced_codes.json")["codes"]]
     for number, (entry, raw) in enumerate(raws):
         entries.append(entry)
         per_field: dict[str, dict[str, float]] = defaultdict(dict)

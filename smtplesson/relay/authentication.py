@@ -95,11 +95,11 @@ class SigningKey:
 @functools.cache
 def _keys() -> tuple[SigningKey, ...]:
     return tuple(SigningKey(k["domain"], k["selector"], k["algorithm"], k["private"], k.get("about", ""))
-                 for k in load("dkim_keys.json")["keys"])
+                 for k in load("relay", "dkim_keys.json")["keys"])
 
 
 def signing_keys() -> list[SigningKey]:
-    """The network's fixed teaching keys (``smtplesson/data/dkim_keys.json``), read once."""
+    """The network's fixed teaching keys (``smtplesson/relay/data/dkim_keys.json``), read once."""
     return list(_keys())
 
 

@@ -1,6 +1,6 @@
 """The network's layout (hosts, MX records, users) and the hosts it describes.
 
-The layout is data: ``smtplesson/data/network.json`` by default, a JSON file or a dict.
+The layout is data: ``smtplesson/relay/data/network.json`` by default, a JSON file or a dict.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ LOOPBACK = "127.0.0.1"
 def load_layout(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The network layout: the packaged default, a JSON file path, or a dict."""
     if source is None:
-        return load("network.json")
+        return load("relay", "network.json")
     if isinstance(source, Mapping):
         return json.loads(json.dumps(source))  # a private deep copy
     return json.loads(Path(source).read_text("utf-8"))

@@ -1,7 +1,7 @@
 """MX look-ups in the stub DNS: the relay finds recipient domains' servers here, never in real DNS.
 
 The records live in the network's :class:`~smtplesson.relay.zone.Zone` (loaded from
-``smtplesson/data/network.json``, key ``"mx"``: each domain maps to ``[preference, exchange]``
+``smtplesson/relay/data/network.json``, key ``"mx"``: each domain maps to ``[preference, exchange]``
 pairs).  Lower preference is tried first (RFC 5321 §5.1); a single record ``[0, "."]`` is a
 null MX (RFC 7505): the domain accepts no mail, and a sender must not even try — it bounces at
 once with ``556 5.1.10``.

@@ -9,7 +9,7 @@ every hand-over is a real SMTP conversation with :mod:`smtplib`::
 Time is simulated (:class:`~smtplesson.clock.SimClock`): ``run()`` jumps from one queue event to
 the next, so a greylisting retry ten minutes later or a give-up after five days takes
 milliseconds, and the same story prints the same output every time.  The layout (hosts, MX
-records, users) is data: ``smtplesson/data/network.json``.
+records, users) is data: ``smtplesson/relay/data/network.json``.
 
 :class:`MailNetwork` is the facade over :mod:`.layout` (hosts), :mod:`.client` (the sending
 SMTP session), :mod:`.routing` (queue runs, MX choice), :mod:`.delivery` (the receiving side),
@@ -54,7 +54,7 @@ __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_l
 class MailNetwork:
     """Servers on loopback, a stub DNS, queues on a simulated clock, and the fate of every message.
 
-    ``layout``: a dict or JSON path shaped like ``smtplesson/data/network.json`` (default).
+    ``layout``: a dict or JSON path shaped like ``smtplesson/relay/data/network.json`` (default).
     ``retry``: a :class:`RetryPolicy` or dict overriding the layout's (``first``, ``factor``,
     ``max``, ``lifetime``, ``delay_warning`` in seconds).  ``scenarios``: ``{host: name or
     Scenario}`` and ``rules``: ``{host: [Rule, ...]}`` put DebugServer faults on any server.

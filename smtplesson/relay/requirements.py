@@ -3,7 +3,7 @@
 At the connection the client's address is looked up on the DNS blocklist; at the end of the
 message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through the stub zone
 (:mod:`smtplesson.relay.authentication`), refuses or defers with the provider's documented
-reply (``smtplesson/data/sender_requirements.json``, each profile citing its pages) and stamps
+reply (``smtplesson/relay/data/sender_requirements.json``, each profile citing its pages) and stamps
 ``Authentication-Results`` on what it accepts, the way a milter adds a header at end of data.
 
 In ``MailNetwork(authentication=True)`` the layout's ``"receivers"`` say which MX applies which
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PROVIDERS", "SenderRequirements"]
 
-PROVIDERS: dict[str, dict[str, Any]] = load("sender_requirements.json")["providers"]
+PROVIDERS: dict[str, dict[str, Any]] = load("relay", "sender_requirements.json")["providers"]
 #: the header a message accepted under DMARC p=quarantine carries (SpamAssassin's convention)
 SPAM_FLAG = "X-Spam-Flag"
 

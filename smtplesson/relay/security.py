@@ -1,6 +1,6 @@
 """What ``MailNetwork(authentication=True)`` adds: the network as mailbox providers see it.
 
-From the layout's ``"authentication"`` section (``smtplesson/data/network.json``):
+From the layout's ``"authentication"`` section (``smtplesson/relay/data/network.json``):
 
 * every host its own loopback address, with A and PTR records; clients bind it as their source
   address, so a receiver sees who connects (SPF, iprev) and outside clients such as

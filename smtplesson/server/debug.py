@@ -45,7 +45,7 @@ from .transcript import Transcript
 
 __all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 
-_CONFIG = load("server.json")
+_CONFIG = load("server", "server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
 IDENT: str = _CONFIG["ident"]
 #: Postfix's default message_size_limit

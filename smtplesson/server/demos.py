@@ -1,7 +1,7 @@
 """``demo(code)``: a real smtplib conversation that makes a server answer that code.
 
 Each code is set up for its most typical real-world cause (a scenario, not a canned
-reply); the table is data: ``smtplesson/data/demos.json``.
+reply); the table is data: ``smtplesson/server/data/demos.json``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["DEMOS", "DemoClock", "DemoUnavailable", "demo"]
 
 DEMOS: dict[int, dict[str, Any]] = {
     int(code): entry
-    for code, entry in load("demos.json")["demos"].items()
+    for code, entry in load("server", "demos.json")["demos"].items()
 }
 CLIENT_NAME = "client.example.org"
 SENDER = "bob@example.org"

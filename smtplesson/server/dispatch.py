@@ -19,7 +19,7 @@ from .rules import Rule, normalise_reply
 
 __all__ = ["Decider", "Dispatcher", "Handler", "Server", "rule_decider"]
 
-_REPLIES: dict[str, str] = load("server.json")["replies"]
+_REPLIES: dict[str, str] = load("server", "server.json")["replies"]
 
 #: ``decide(session, envelope, *args)``: a reply, or None to let the next one answer
 Decider = Callable[..., "str | None"]

@@ -21,7 +21,7 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 ``Controller``
     ``_factory_invoker``, ``_create_server``, ``_trigger_server``, ``_thread``
 
-aiosmtpd's *literal reply texts* are rewritten too (``data/server.json``
+aiosmtpd's *literal reply texts* are rewritten too (``server/data/server.json``
 ``stock_replies`` and ``stock_prefixes``: "503 Error: need MAIL command" gets its enhanced
 code), which is the same coupling: the texts must stay what aiosmtpd sends.
 
@@ -66,7 +66,7 @@ AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
     "Controller": ("_factory_invoker", "_create_server", "_trigger_server", "_thread"),
 }
 
-_CONFIG = load("server.json")
+_CONFIG = load("server", "server.json")
 _REPLIES: dict[str, str] = _CONFIG["replies"]
 #: aiosmtpd's literal texts, with the enhanced codes it leaves out
 STOCK_REPLIES: dict[str, str] = _CONFIG["stock_replies"]

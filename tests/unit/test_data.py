@@ -11,7 +11,9 @@ from smtplesson import _data
 
 pytestmark = pytest.mark.unit
 
-FILES = sorted(p.name for p in resources.files("smtplesson").joinpath("data").iterdir()
+LAYERS = ("codes", "server", "relay")
+FILES = sorted((layer, p.name) for layer in LAYERS
+               for p in resources.files("smtplesson").joinpath(layer, "data").iterdir()
                if p.name.endswith(".json"))
 
 
@@ -23,17 +25,17 @@ def _keys(value: Any) -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize("name", FILES)
-def test_comments_use_one_key_and_the_loader_drops_it(name: str) -> None:
-    raw = json.loads(resources.files("smtplesson").joinpath("data", name).read_text("utf-8"))
+@pytest.mark.parametrize(("layer", "name"), FILES)
+def test_comments_use_one_key_and_the_loader_drops_it(layer: str, name: str) -> None:
+    raw = json.loads(resources.files("smtplesson").joinpath(layer, "data", name).read_text("utf-8"))
     commentish = {k for k in _keys(raw) if k.startswith("_") or "comment" in k.lower()}
     assert commentish <= {_data.COMMENT}, f"{name}: say it in {_data.COMMENT!r}, not {commentish}"
-    assert _data.COMMENT not in _keys(_data.load(name))
+    assert _data.COMMENT not in _keys(_data.load(layer, name))
 
 
 def test_retry_policy_reads_the_network_data() -> None:
     from smtplesson.relay.queue import RetryPolicy
 
-    policy = RetryPolicy.from_data(_data.load("network.json")["retry"])
+    policy = RetryPolicy.from_data(_data.load("relay", "network.json")["retry"])
     assert policy.first == 600
     assert RetryPolicy.from_data({"comment": "still accepted", "first": 60}).first == 60

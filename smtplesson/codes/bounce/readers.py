@@ -209,7 +209,7 @@ def _first_paragraph(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-_COMMANDS: dict[str, str] = load_data("categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_COMMANDS: dict[str, str] = load_data("codes", "categories.json")["commands"]  # "rcpt to" -> "RCPT"
 _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttls|auth|bdat|rset|quit|"
           r"initial greeting|initial server greeting|initial connection|connect)\b")
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)

@@ -38,7 +38,8 @@ ENH_RE = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}")
 
 
 def _raw(name: str) -> list[dict]:
-    return json.loads(resources.files("smtplesson").joinpath("codes", "data", name).read_text("utf-8"))["codes"]
+    text = resources.files("smtplesson").joinpath("codes", "data", name).read_text("utf-8")
+    return json.loads(text)["codes"]
 
 
 # --------------------------------------------------------------------------- basic codes

@@ -90,5 +90,5 @@ def start_tls(smtp: smtplib.SMTP, level: str, *, name: str, address: str, ca_pat
 
 def _certificate_names(smtp: smtplib.SMTP) -> list[str]:
     """The DNS names of the server's certificate (subjectAltName)."""
-    peer = smtp.sock.getpeercert() if isinstance(smtp.sock, ssl.SSLSocket) else None
-    return [value for kind, value in (peer or {}).get("subjectAltName", ()) if kind == "DNS"]
+    peer: dict[str, Any] = (smtp.sock.getpeercert() or {}) if isinstance(smtp.sock, ssl.SSLSocket) else {}
+    return [str(entry[1]) for entry in peer.get("subjectAltName", ()) if entry[0] == "DNS"]

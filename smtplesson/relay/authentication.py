@@ -57,6 +57,12 @@ SIGNED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
                   "Content-Transfer-Encoding")
 #: the RSA keys the network uses are 2048 bits; dkimpy refuses keys under this many (RFC 8301 §3.2)
 MIN_KEY_BITS = 1024
+#: signatures verified per message, from the top down: OpenDKIM's MaximumSignaturesToVerify
+#: default (opendkim.conf(5): "The default is three"); RFC 6376 §6.1: "A Verifier MAY limit the
+#: number of signatures it tries, in order to avoid denial-of-service attacks"
+MAX_SIGNATURES = 3
+#: RFC 8617 §4.2.1: an ARC instance number lies between 1 and 50; a longer chain fails unverified
+MAX_ARC_SETS = 50
 
 
 @dataclass(frozen=True)
@@ -163,14 +169,23 @@ def _identity(mail_from: str, helo: str) -> str:
     return f"domain of {domain}"
 
 
-def check_dkim(zone: Zone, message: bytes) -> list[authres.DKIMAuthenticationResult]:
+def check_dkim(zone: Zone, message: bytes,
+               limit: int = MAX_SIGNATURES) -> list[authres.DKIMAuthenticationResult]:
     """One result per DKIM signature (RFC 8601 §2.7.1): pass, fail (the body or a signed header
-    changed), permerror (no usable key or signature), or a single none when unsigned."""
+    changed), permerror (no usable key or signature), or a single none when unsigned.
+
+    Only the first ``limit`` signatures from the top are verified (as OpenDKIM does); the rest
+    are one ``policy`` result that says how many were left alone."""
     d = dkim.DKIM(message, minkey=MIN_KEY_BITS)  # parsed once, verified once per signature
     signatures = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
     if not signatures:
         return [authres.DKIMAuthenticationResult(result="none", result_comment="message not signed")]
-    return [_verify_one(zone, d, i, value) for i, value in enumerate(signatures)]
+    results = [_verify_one(zone, d, i, value) for i, value in enumerate(signatures[:limit])]
+    if len(signatures) > limit:
+        results.append(authres.DKIMAuthenticationResult(
+            result="policy", result_comment=f"{len(signatures) - limit} more signatures not verified: "
+            f"this verifier checks at most {limit} (RFC 6376 §6.1)"))
+    return results
 
 
 def _verify_one(zone: Zone, d: dkim.DKIM, index: int, value: bytes) -> authres.DKIMAuthenticationResult:
@@ -197,7 +212,13 @@ def _verify_one(zone: Zone, d: dkim.DKIM, index: int, value: bytes) -> authres.D
 def check_arc(zone: Zone, message: bytes) -> authres.arc.ARCAuthenticationResult:
     """The ARC chain (RFC 8617 §5.2): none, pass or fail, with the sealer and the first
     hop's authentication results as comment."""
-    cv, results, reason = dkim.ARC(message, minkey=MIN_KEY_BITS).verify(dnsfunc=zone.txt_record)
+    arc = dkim.ARC(message, minkey=MIN_KEY_BITS)
+    sets, _ = arc.sorted_arc_headers()
+    if sets > MAX_ARC_SETS:
+        return authres.arc.ARCAuthenticationResult(
+            result="fail",
+            result_comment=f"{sets} ARC sets: more than the {MAX_ARC_SETS} RFC 8617 §4.2.1 allows")
+    cv, results, reason = arc.verify(dnsfunc=zone.txt_record)
     verdict = (cv or b"fail").decode()
     if verdict == "none":
         return authres.arc.ARCAuthenticationResult(result="none", result_comment="no ARC sets")

@@ -14,15 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..server.rules import normalise_address
-from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
+from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, client_ip, make_scenario
+from .zone import DNSBL
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..server.debug import DebugServer
     from ..server.rules import Rule
     from .layout import Host
     from .network import MailNetwork
+    from .zone import Zone
 
-__all__ = ["Chain", "MailboxPolicy", "ScenarioSpec", "make_server", "role_policy"]
+__all__ = ["Chain", "DNSBLCheck", "MailboxPolicy", "ScenarioSpec", "make_server", "role_policy"]
 
 #: a scenario as MailNetwork(scenarios=...) takes it: a name, (name, options) or an instance
 ScenarioSpec = str | tuple[str, Mapping[str, Any]] | Scenario
@@ -43,6 +45,7 @@ class Chain(Scenario):
         self.max_size = min(sizes) if sizes else None
         self.offers_auth = any(p.offers_auth for p in self.parts)
         self.require_tls = any(p.require_tls for p in self.parts)
+        self.examines = any(p.examines for p in self.parts)
 
     def attach(self, server: Any) -> None:
         super().attach(server)
@@ -69,6 +72,11 @@ class Chain(Scenario):
     def message_stored(self, stored: Any) -> None:
         for p in self.parts:
             p.message_stored(stored)
+
+    def examine(self, session: Any, envelope: Any) -> None:
+        for p in self.parts:
+            if p.examines:
+                p.examine(session, envelope)
 
     def authenticate(self, session: Any, mechanism: str, login: str, password: str) -> str | None:
         for p in self.parts:
@@ -144,6 +152,29 @@ class MailboxPolicy(Scenario):
         return None
 
 
+class DNSBLCheck(Scenario):
+    """Postfix's ``reject_rbl_client dnsbl.example``: a client whose address the blocklist
+    lists (RFC 5782) is refused at RCPT, with Postfix's default reply (``default_rbl_reply``
+    in ``src/global/mail_params.h`` of Postfix 3.7: ``$rbl_code Service unavailable; $rbl_class
+    [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}``, ``$rbl_code`` 554 and
+    the class "Client host").  Postfix answers at RCPT, not at the greeting, because of
+    ``smtpd_delay_reject = yes``: the log then shows who the mail was for."""
+
+    name = "dnsbl"
+    codes = (554,)
+
+    def __init__(self, zone: Zone, blocklist: str = DNSBL) -> None:
+        self.zone = zone
+        self.blocklist = blocklist
+
+    def handle_RCPT(self, session: Any, envelope: Any, address: str) -> str | None:
+        ip = client_ip(session)
+        reason = self.zone.listed(ip, self.blocklist)
+        if reason is None:
+            return None
+        return f"554 5.7.1 Service unavailable; Client host [{ip}] blocked using {self.blocklist}; {reason}"
+
+
 T = TypeVar("T")
 
 
@@ -183,6 +214,8 @@ def role_policy(net: MailNetwork, host: Host) -> list[Scenario]:
         parts: list[Scenario] = [RelayDenied(code=554), unknown,
                                  MailboxPolicy(net.users, weakly(net.usage, 0), net.greylist_delay)]
         provider = security.receivers.get(host.name) if security is not None else None
+        if security is not None:
+            parts.insert(0, DNSBLCheck(net.dns))
         if security is not None and provider:
             from .requirements import SenderRequirements
 

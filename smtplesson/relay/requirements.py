@@ -1,6 +1,7 @@
 """A receiving MX that applies a big mailbox provider's sender requirements, live.
 
-At the connection the client's address is looked up on the DNS blocklist; at the end of the
+Where the provider documents a refusal of blocklisted addresses at connection time (Yahoo's
+``[BL21]``), the client's address is looked up on the DNS blocklist then; at the end of the
 message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through the stub zone
 (:mod:`smtplesson.relay.authentication`), refuses or defers with the provider's documented
 reply (``smtplesson/relay/data/sender_requirements.json``, each profile citing its pages) and stamps
@@ -57,9 +58,26 @@ class SenderRequirements(Scenario):
 
     def handle_CONNECT(self, session: Any) -> str | None:
         ip = client_ip(session)
-        if self.zone.listed(ip):
+        if "blocklist" in self.replies and self.zone.listed(ip):  # only where documented (Yahoo)
             return self._reply("blocklist", ip=ip)
         return None
+
+    #: signatures are verified in the server's worker threads (Scenario.examine)
+    examines = True
+
+    def examine(self, session: Any, envelope: Any) -> None:
+        """Verify SPF, DKIM, ARC and DMARC off the event loop, for END-OF-DATA to read."""
+        ip = client_ip(session)
+        if self.needs_tls and not getattr(session, "tls", None):
+            return
+        iprev = check_iprev(self.zone, ip)
+        if iprev.result == "pass":
+            envelope.authentication = self._authenticate(session, envelope, iprev)
+
+    def _authenticate(self, session: Any, envelope: Any, iprev: Any) -> Authentication:
+        return authenticate(self.zone, envelope.original_content or b"", ip=client_ip(session),
+                            mail_from=envelope.mail_from or "", helo=session.host_name or "",
+                            authserv_id=self.hostname, iprev=iprev)
 
     def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None:
         ip = client_ip(session)
@@ -69,8 +87,9 @@ class SenderRequirements(Scenario):
         if iprev.result != "pass":
             return self._reply("ptr", ip=ip)
         content = envelope.original_content or b""
-        found = authenticate(self.zone, content, ip=ip, mail_from=envelope.mail_from or "",
-                             helo=session.host_name or "", authserv_id=self.hostname, iprev=iprev)
+        found = getattr(envelope, "authentication", None)  # examine() found it off the event loop
+        if not isinstance(found, Authentication):
+            found = self._authenticate(session, envelope, iprev)
         self.results.append(found)
         verdict = self.verdict(found, ip)
         if verdict is not None:

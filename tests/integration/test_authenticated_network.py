@@ -88,12 +88,19 @@ def test_a_spoofer_on_its_own_address_is_refused(net) -> None:
     assert net.server("mx1.example.net").transcript.peer.startswith("127.0.0.66:")
 
 
-def test_a_blocklisted_client_is_refused_at_the_greeting(net) -> None:
-    net.dns.list_ip("127.0.0.66")
-    with pytest.raises(smtplib.SMTPConnectError) as refused:
-        net.connect("mx1.example.net", client="spoofer.example")
-    assert refused.value.smtp_code == 550
-    assert b"very low reputation of the sending IP address" in refused.value.smtp_error
+def test_a_blocklisted_client_is_refused_at_rcpt_with_postfixs_words(net) -> None:
+    """Postfix's reject_rbl_client with its default_rbl_reply, at RCPT (smtpd_delay_reject)."""
+    net.dns.list_ip("127.0.0.66", "127.0.0.66 sent mail to spam traps")
+    with net.connect("mx1.example.net", client="spoofer.example") as s:
+        assert s.ehlo()[0] == 250  # greeted with 220, as RFC 5321 §4.3.2 wants
+        s.mail("alice@example.com")
+        assert s.rcpt("bob@example.net") == (554, b"5.7.1 Service unavailable; Client host [127.0.0.66] "
+                                             b"blocked using dnsbl.example; 127.0.0.66 sent mail to spam traps")
+    net.dns.delist("127.0.0.66")
+    with net.connect("mx1.example.net", client="spoofer.example") as s:
+        s.ehlo()
+        s.mail("alice@example.com")
+        assert s.rcpt("bob@example.net")[0] == 250
 
 
 def test_submission_needs_starttls_before_auth(net) -> None:

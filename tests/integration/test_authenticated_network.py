@@ -94,8 +94,9 @@ def test_a_blocklisted_client_is_refused_at_rcpt_with_postfixs_words(net) -> Non
     with net.connect("mx1.example.net", client="spoofer.example") as s:
         assert s.ehlo()[0] == 250  # greeted with 220, as RFC 5321 §4.3.2 wants
         s.mail("alice@example.com")
-        assert s.rcpt("bob@example.net") == (554, b"5.7.1 Service unavailable; Client host [127.0.0.66] "
-                                             b"blocked using dnsbl.example; 127.0.0.66 sent mail to spam traps")
+        assert s.rcpt("bob@example.net") == (
+            554, b"5.7.1 Service unavailable; Client host [127.0.0.66] blocked using dnsbl.example; "
+                 b"127.0.0.66 sent mail to spam traps")
     net.dns.delist("127.0.0.66")
     with net.connect("mx1.example.net", client="spoofer.example") as s:
         s.ehlo()

@@ -57,6 +57,7 @@ class Security:
             normalise_address(k): dict(v) for k, v in spec.get("lists", {}).items()}
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
+        self.zone: Zone | None = None
         self._spec = spec
 
     def extra_hosts(self) -> list[Host]:
@@ -68,7 +69,9 @@ class Security:
             h.address = self.addresses.get(h.name, h.address)
 
     def publish(self, zone: Zone, hosts: list[Host]) -> None:
-        """A and PTR for every host and outsider, the MX rows, SPF, DMARC and the DKIM keys."""
+        """A and PTR for every host and outsider, the MX rows, SPF, DMARC and the DKIM keys
+        (the zone is then where this layer looks up Organizational Domains)."""
+        self.zone = zone
         for h in hosts:
             zone.set_address(h.name, h.address)
         for name, address in self.outsiders.items():
@@ -96,15 +99,16 @@ class Security:
 
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])
+        zone = self.zone
         return [k for (domain, selector), k in self.keys.items()
-                if selector in selectors and relaxed_aligned(domain, h.domain)]
+                if selector in selectors and zone is not None and relaxed_aligned(zone, domain, h.domain)]
 
     def sign(self, h: Host, data: bytes) -> bytes:
         """DKIM-sign what a signing host sends on, when the From domain is its own (aligned)."""
         keys = self.dkim_keys(h)
         author = author_domain(data)
         for key in keys:
-            if relaxed_aligned(author, key.domain):
+            if self.zone is not None and relaxed_aligned(self.zone, author, key.domain):
                 data = dkim_sign(data, key)
         return data
 

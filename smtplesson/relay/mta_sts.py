@@ -221,6 +221,9 @@ class PolicyCache:
             return PolicyLookup(domain, None)
         try:
             policy = parse_policy(self._fetch(domain))
+        except ssl.SSLCertVerificationError as error:  # the HTTPS certificate failed PKIX checks
+            why = f"{policy_url(domain)}: {error.verify_message}"
+            return self._failed(domain, ids[0], cached, fresh, why, "sts-webpki-invalid")
         except ValueError as error:
             return self._failed(domain, ids[0], cached, fresh, str(error), "sts-policy-invalid")
         except (OSError, http.client.HTTPException) as error:

@@ -45,6 +45,7 @@ from .zone import Zone
 if TYPE_CHECKING:  # pragma: no cover
     from ..server.debug import DebugServer, StoredMessage
     from ..server.rules import Rule
+    from .forwarding import Intermediary
     from .policies import ScenarioSpec
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
@@ -200,7 +201,7 @@ class MailNetwork:
                             source_address=(source, 0) if source else None)
 
     @property
-    def lists(self) -> dict[str, dict[str, Any]]:
+    def lists(self) -> dict[str, Intermediary]:
         """The mailing lists of an authenticated network, live: ``net.lists[address]["arc"]``
         turns the list's ARC seal off and on, ``["footer"]`` is what it adds."""
         return self.security.lists if self.security is not None else {}

@@ -9,11 +9,13 @@ From the layout's ``"authentication"`` section (``smtplesson/relay/data/network.
 * DKIM signatures at the outbound relay, RSA and Ed25519 (RFC 8463 §5: sign with both);
 * STARTTLS on every server, required at the MSA before AUTH, and the relay's TLS level
   (:mod:`.tls_policy`); the receivers' provider rules (:mod:`.requirements`);
-* a mailing list that adds a footer, resends from its own address and ARC-seals (RFC 8617).
+* intermediaries (:mod:`.forwarding`): a mailing list that rewrites the envelope, adds a footer,
+  munges From: for p=reject authors and ARC-seals (RFC 8617); a forwarder with or without SRS.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..server.rules import normalise_address
@@ -26,6 +28,7 @@ from .authentication import (
     relaxed_aligned,
     signing_keys,
 )
+from .forwarding import MUNGED_POLICIES, Intermediary, bounce_address, munge_from, srs_forward
 from .layout import Host
 from .tls_policy import LEVELS
 
@@ -53,8 +56,10 @@ class Security:
         self.receivers: dict[str, str] = {k.lower(): v for k, v in spec.get("receivers", {}).items()}
         self.trusted_sealers: list[str] = list(spec.get("trusted_arc_sealers", []))
         self.signing: dict[str, dict[str, Any]] = {k.lower(): v for k, v in spec.get("signing", {}).items()}
-        self.lists: dict[str, dict[str, Any]] = {
-            normalise_address(k): dict(v) for k, v in spec.get("lists", {}).items()}
+        self.lists: dict[str, Intermediary] = {
+            normalise_address(k): Intermediary.from_spec(normalise_address(k), v)
+            for k, v in spec.get("lists", {}).items() if not k.startswith("_")}
+        self.srs_secret = str(spec.get("srs_secret", "smtplesson"))
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
         self.zone: Zone | None = None
@@ -115,20 +120,45 @@ class Security:
     # ------------------------------------------------------------------ the mailing list
     def members(self, address: str) -> list[str] | None:
         found = self.lists.get(normalise_address(address))
-        return None if found is None else list(found["members"])
+        return None if found is None else list(found.members)
 
     def forward(self, zone: Zone, h: Host, data: bytes, list_address: str, *, ip: str,
-                mail_from: str, helo: str) -> bytes:
-        """What the list sends on: its own Authentication-Results of what it received, the
-        footer (the body changes: DKIM breaks), and its ARC set when sealing is on."""
-        settings = self.lists[normalise_address(list_address)]
-        seen = authenticate(zone, data, ip=ip, mail_from=mail_from, helo=helo, authserv_id=h.name)
-        footer = settings.get("footer", "").replace("\r\n", "\n").replace("\n", "\r\n").encode()
+                mail_from: str, helo: str, clock: Callable[[], float] = time.time) -> bytes:
+        """The message :meth:`resend` sends on."""
+        return self.resend(zone, h, data, list_address, ip=ip, mail_from=mail_from, helo=helo, clock=clock)[1]
+
+    def resend(self, zone: Zone, h: Host, data: bytes, address: str, *, ip: str, mail_from: str,
+               helo: str, clock: Callable[[], float] = time.time) -> tuple[str, bytes]:
+        """What a list or forwarder (:mod:`.forwarding`) sends on: the envelope sender and the
+        message.  A forwarder keeps the body (and the author's DKIM) and, with SRS, writes an
+        SRS0 envelope; a list rewrites the envelope to its bounce address, adds the footer
+        (DKIM breaks), munges From: for a p=reject or p=quarantine author, stamps its own
+        Authentication-Results of what it received and ARC-seals when sealing is on."""
+        item = self.lists[normalise_address(address)]
+        if item.kind == "forwarder":
+            sender = srs_forward(mail_from, h.domain, self.srs_secret, clock) if item.srs else mail_from
+            return sender, self._seal(item, h, data, zone, ip, mail_from, helo) if item.arc else data
+        footer = item.footer.replace("\r\n", "\n").replace("\n", "\r\n").encode()
         body = data if data.endswith(b"\r\n") else data + b"\r\n"
-        changed = seen.header_bytes() + body + footer
+        seen = authenticate(zone, data, ip=ip, mail_from=mail_from, helo=helo, authserv_id=h.name)
+        changed = body + footer
+        author_policy = seen.verdict.published if seen.verdict is not None else ""
+        if item.munge and author_policy in MUNGED_POLICIES:
+            changed = munge_from(changed, item.address, item.display_name)
+        changed = seen.header_bytes() + changed
         selector = self.signing.get(h.name, {}).get("arc")
-        if not settings.get("arc", True) or not selector:
-            return changed
-        key = next(k for (d, s), k in self.keys.items() if s == selector)
-        return arc_seal(changed, key, h.name)
+        if item.arc and selector:
+            changed = arc_seal(changed, self._arc_key(selector), h.name)
+        return bounce_address(item.address), changed
+
+    def _seal(self, item: Intermediary, h: Host, data: bytes, zone: Zone, ip: str, mail_from: str,
+              helo: str) -> bytes:
+        selector = self.signing.get(h.name, {}).get("arc")
+        if not selector:
+            return data
+        seen = authenticate(zone, data, ip=ip, mail_from=mail_from, helo=helo, authserv_id=h.name)
+        return arc_seal(seen.header_bytes() + data, self._arc_key(selector), h.name)
+
+    def _arc_key(self, selector: str) -> SigningKey:
+        return next(k for (_d, s), k in self.keys.items() if s == selector)
 

@@ -33,6 +33,7 @@ class Observation:
     spf: tuple[str, str]  # (MAIL FROM domain, SPF result)
     dkim: tuple[tuple[str, str, str], ...] = ()  # (d=, s=, result) per signature evaluated
     override: str = ""  # a PolicyOverrideType when the receiver did not follow the policy
+    when: float = 0.0  # when the receiver evaluated it
 
     @property
     def policy_domain(self) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .._data import load
 from ..server.scenarios import Scenario, client_ip
 from .authentication import Authentication, authenticate, check_iprev
+from .dmarc_reports import Observation, aggregate_reports
 
 if TYPE_CHECKING:
     from .zone import Zone
@@ -49,9 +50,11 @@ class SenderRequirements(Scenario):
         self.needs_tls = require_tls
         self.trusted_sealers = {d.lower() for d in trusted_sealers}
         self.results: list[Authentication] = []  # what was found about each message, in order
+        self.observations: list[Observation] = []  # the DMARC side of each, for aggregate reports
 
     def reset(self) -> None:
         self.results.clear()
+        self.observations.clear()
 
     def _reply(self, check: str, **values: str) -> str:
         return self.replies[check].format(**values)
@@ -91,6 +94,7 @@ class SenderRequirements(Scenario):
         if not isinstance(found, Authentication):
             found = self._authenticate(session, envelope, iprev)
         self.results.append(found)
+        self._observe(found, envelope)
         verdict = self.verdict(found, ip)
         if verdict is not None:
             return verdict
@@ -99,6 +103,26 @@ class SenderRequirements(Scenario):
             head += f"{SPAM_FLAG}: YES (DMARC policy of {found.dmarc.header_from} is quarantine)\r\n".encode()
         envelope.original_content = head + content
         return None
+
+    def _observe(self, found: Authentication, envelope: Any) -> None:
+        """Keep what a DMARC aggregate report needs (RFC 9989 §5.3.7)."""
+        if found.verdict is None:
+            return
+        spf_domain = found.mail_from.rpartition("@")[2] if found.mail_from else ""
+        dkim = tuple((str(getattr(r, "header_d", "") or ""), str(getattr(r, "header_s", "") or ""), r.result)
+                     for r in found.dkim if getattr(r, "header_d", None))
+        rcpt = str(envelope.rcpt_tos[0]).rpartition("@")[2] if envelope.rcpt_tos else ""
+        override = "trusted_forwarder" if found.verdict.result == "fail" and self.vouched(found) else ""
+        self.observations.append(Observation(
+            found.source_ip, found.verdict.discovery.author, spf_domain, rcpt, found.verdict,
+            (spf_domain, found.spf.result), dkim, override, self.now()))
+
+    def dmarc_reports(self, begin: float, end: float, *, email: str | None = None) -> dict[str, str]:
+        """This MX's RFC 9990 aggregate reports for ``[begin, end)``, one per Policy Domain
+        that asked for them (``rua``)."""
+        seen = [o for o in self.observations if begin <= o.when < end]
+        return aggregate_reports(seen, org_name=self.hostname, begin=int(begin), end=int(end) - 1,
+                                 email=email or f"noreply-dmarc@{self.hostname}")
 
     def vouched(self, found: Authentication) -> bool:
         """An ARC chain that passes, sealed by a forwarder this MX trusts (RFC 8617 §7.2)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,24 @@ def test_other_clients_are_served_while_a_message_is_verified() -> None:
             zone.answer.set()
             worker.join(30)
     assert first == [(250, "accepted")]
+
+
+def test_a_days_dmarc_aggregate_report_from_the_receiver(mx, zone) -> None:
+    """RFC 9990: what the receiver saw, for the Domain Owner that asked (rua)."""
+    import xmlschema
+
+    zone.set_dmarc("example.com", "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com")
+    zone.set_address("spoofer.example", SPOOFER)
+    s = mx()
+    requirements = s.scenario
+    assert isinstance(requirements, SenderRequirements)
+    signed = auth.dkim_sign(MSG, KEYS["example.com", "s2026"])
+    assert send(s, signed) == (250, "accepted") and send(s, signed) == (250, "accepted")
+    assert send(s, source=SPOOFER, helo="spoofer.example")[0] == 550
+    reports = requirements.dmarc_reports(0, 4e9)
+    assert list(reports) == ["example.com"]
+    schema = xmlschema.XMLSchema(str(Path(__file__).parents[1] / "unit" / "data" / "rfc9990-dmarc-2.0.xsd"))
+    schema.validate(reports["example.com"])
+    assert "<source_ip>127.0.0.10</source_ip>" in reports["example.com"]
+    assert "<count>2</count>" in reports["example.com"]
+    assert "<disposition>reject</disposition>" in reports["example.com"]

@@ -30,7 +30,10 @@ from .authentication import (
 )
 from .forwarding import MUNGED_POLICIES, Intermediary, bounce_address, munge_from, srs_forward
 from .layout import Host
+from .mta_sts import PolicyCache, PolicyHost, parse_policy
 from .tls_policy import LEVELS
+from .tls_reports import TLSReportLog
+from .transport import TransportPolicies
 
 if TYPE_CHECKING:  # pragma: no cover
     from .zone import Zone
@@ -63,6 +66,7 @@ class Security:
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
         self.zone: Zone | None = None
+        self.policy_host: PolicyHost | None = None
         self._spec = spec
 
     def extra_hosts(self) -> list[Host]:
@@ -89,6 +93,13 @@ class Security:
             zone.set_dmarc(domain, record)
         for key in self.keys.values():
             key.publish(zone)
+        sts = self._spec.get("mta_sts", {})
+        for domain, item in sts.get("policies", {}).items():
+            zone.set_txt(f"_mta-sts.{domain}", f"v=STSv1; id={item['id']}")
+            zone.set_address(f"mta-sts.{domain}", sts["address"], ptr=False)
+        for domain, record in self._spec.get("tlsrpt", {}).items():
+            if not domain.startswith("_"):
+                zone.set_txt(f"_smtp._tls.{domain}", record)
 
     # ------------------------------------------------------------------ per host
     def tls(self, h: Host) -> tuple[bool, str]:
@@ -161,4 +172,37 @@ class Security:
 
     def _arc_key(self, selector: str) -> SigningKey:
         return next(k for (_d, s), k in self.keys.items() if s == selector)
+
+    # ------------------------------------------------------------------ MTA-STS and TLS-RPT
+    def start_policies(self, zone: Zone, clock: Callable[[], float],
+                       reporter: str) -> TransportPolicies | None:
+        """Serve the layout's MTA-STS policies over HTTPS on loopback and give the sending relay
+        its policy cache and TLS-RPT log (None when the layout has no ``mta_sts``)."""
+        sts = self._spec.get("mta_sts", {})
+        if not sts.get("policies"):
+            return None
+        self.policy_host = PolicyHost({d: item["policy"] for d, item in sts["policies"].items()},
+                                      address=sts["address"])
+        cache = PolicyCache(zone.txt, lambda name: next(iter(zone.addresses(name)), None),
+                            self.policy_host.port, clock)
+        return TransportPolicies(cache, TLSReportLog(reporter, f"mailto:postmaster@{reporter}"), clock)
+
+    def set_mta_sts(self, zone: Zone, domain: str, *, mode: str, mx: list[str], now: float,
+                    max_age: int = 86_400) -> str:
+        """Publish a new MTA-STS policy for ``domain`` (RFC 8461 §3.2) and a new ``id`` in its
+        ``_mta-sts`` record, as a domain owner does; returns the policy text."""
+        if self.policy_host is None:
+            raise ValueError("this network serves no MTA-STS policies (no 'mta_sts' in its layout)")
+        lines = ["version: STSv1", f"mode: {mode}", *(f"mx: {m}" for m in mx), f"max_age: {max_age}"]
+        text = "\n".join(lines) + "\n"
+        parse_policy(text)  # a bad mode or max_age is an error here, not a surprise later
+        self.policy_host.policies[domain.lower()] = text
+        zone.set_txt(f"_mta-sts.{domain}", f"v=STSv1; id={int(now)}")
+        return text
+
+    def close(self) -> None:
+        """Stop the MTA-STS policy host."""
+        if self.policy_host is not None:
+            self.policy_host.close()
+            self.policy_host = None
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from smtplesson.relay.mta_sts import matches, parse_policy, parse_record
+from smtplesson.relay.mta_sts import PolicyLookup, matches, parse_policy, parse_record
 from smtplesson.relay.tls_reports import Session, TLSReportLog, result_type
 from smtplesson.relay.tls_reports import parse_record as parse_tlsrpt
+from smtplesson.relay.transport import TransportPolicies
 
 #: RFC 8461 §3.2's example policy
 EXAMPLE = ("version: STSv1\nmode: enforce\nmx: mail.example.com\nmx: *.example.net\n"
@@ -88,3 +89,39 @@ def test_a_days_report_has_the_rfc_8460_shape() -> None:
     (detail,) = entry["failure-details"]
     assert (detail["result-type"], detail["receiving-mx-hostname"], detail["failed-session-count"]) == \
         ("certificate-host-mismatch", "mx2.example.net", 1)
+
+
+# ----------------------------------------------------------------------------- the relay's plan
+class FakeCache:
+    def __init__(self, found: PolicyLookup) -> None:
+        self.found = found
+
+    def lookup(self, domain: str) -> PolicyLookup:
+        return self.found
+
+
+@pytest.mark.parametrize(("mode", "level", "check_only"), [
+    ("enforce", "secure", False), ("testing", "secure", True), ("none", "may", False)])
+def test_the_relays_plan_follows_the_mode(mode: str, level: str, check_only: bool) -> None:
+    text = f"version: STSv1\nmode: {mode}\nmx: mx1.example.net\nmax_age: 86400\n"
+    log = TLSReportLog("relay.example.com", "mailto:postmaster@example.com")
+    cache = FakeCache(PolicyLookup("example.net", parse_policy(text)))
+    policies = TransportPolicies(cache, log, lambda: 5.0)  # type: ignore[arg-type]
+    plan = policies.plan("example.net", "may")
+    assert (plan.level, plan.check_only) == (level, check_only)
+    assert plan.match == (() if mode == "none" else ("mx1.example.net",))
+    policies.record(plan, "mx1.example.net", "127.0.0.10", "127.0.0.21",
+                    "4.7.4 TLS is required, but was not offered by host mx1.example.net[127.0.0.21]")
+    assert log.sessions[-1].failure == "starttls-not-supported"
+
+
+def test_without_a_policy_the_relay_keeps_its_level_and_reports_a_fetch_error() -> None:
+    log = TLSReportLog("relay.example.com", "mailto:postmaster@example.com")
+    found = PolicyLookup("example.net", None, "1", "HTTP 404", "sts-policy-fetch-error")
+    policies = TransportPolicies(FakeCache(found), log, lambda: 5.0)  # type: ignore[arg-type]
+    plan = policies.plan("example.net", "may")
+    assert (plan.level, plan.match) == ("may", ())
+    policies.record(plan, "mx1.example.net", "127.0.0.10", "127.0.0.21", None)
+    report = log.report("example.net", 0, 10)
+    assert report["policies"][0]["policy"]["policy-type"] == "no-policy-found"
+    assert report["policies"][0]["failure-details"][0]["result-type"] == "sts-policy-fetch-error"

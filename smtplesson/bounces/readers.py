@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from .._data import load as load_data
+from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .mail import Mail, header_text, load
@@ -219,7 +219,7 @@ def _first_paragraph(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-_COMMANDS: dict[str, str] = load_data("codes", "categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_COMMANDS: dict[str, str] = CAUSE_DATA["commands"]  # "rcpt to" -> "RCPT"
 _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttls|auth|bdat|rset|quit|"
           r"initial greeting|initial server greeting|initial connection|connect)\b")
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)

@@ -134,19 +134,18 @@ def _safe_text(text: Any) -> str:
 
 
 def _explain(text: str) -> Explanation:
-    found = locate(text)
-    code, enhanced, command = found.code, found.enhanced, found.command
+    scan, reply, code, enhanced, body, command = locate(text)
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
-        low = _MASK.sub(_masked, context(found).lower())
+        low = _MASK.sub(_masked, context(scan, body, code, enhanced).lower())
     if code is None and enhanced is None:
         keyword, hits = _scan(low)
         provider, rule = _provider_match(low, code, enhanced, hits)
         return _no_code(text, low, keyword, provider, rule)
     j = _judge(low, code, enhanced, command)
     return Explanation(text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
-                       j.references, j.notes, command, found.reply, j.bounce_type, j.provider,
+                       j.references, j.notes, command, reply, j.bounce_type, j.provider,
                        j.provider_note)
 
 

@@ -76,13 +76,6 @@ def locate(text: str) -> Located:
     return Located(scan, reply, code, enhanced, body, command_of(scan))
 
 
-def context(found: Located) -> str:
-    """What the provider rules read: the reply from where its code first appears (a
-    flattened multi-line reply may start before the line the code was taken from) and the
-    receiving host; all the text when the reply has no text of its own."""
-    return _context(found.scan, found.body, found.code, found.enhanced)
-
-
 def _known(code: int | None, enhanced: str | None) -> int:
     """How many of the two codes were found."""
     return (code is not None) + (enhanced is not None)
@@ -98,7 +91,10 @@ _HOST = re.compile(r"[\w.-]{4,}")
 
 
 
-def _context(scan: str, body: str, code: int | None, enhanced: str | None) -> str:
+def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str:
+    """What the provider rules read of a :class:`Located` reply: the reply from where its code
+    first appears (a flattened multi-line reply may start before the line the code was taken
+    from) and the receiving host; all the text when the reply has no text of its own."""
     if not body:
         return scan
     if code is not None:

@@ -54,7 +54,8 @@ from ..codes.syntax import class_of, code_of
 from .tls import describe
 from .transcript import visible
 
-__all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
+__all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "LessonController", "LessonSMTP",
+           "Recorder"]
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
@@ -66,8 +67,13 @@ AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
     "Controller": ("_factory_invoker", "_create_server", "_trigger_server", "_thread"),
 }
 
-_CONFIG = load("server", "server.json")
-_REPLIES: dict[str, str] = _CONFIG["replies"]
+_CONFIG = load("server", "server.json")  # read here only; the other modules import these names
+#: the debug server's own reply texts, by where it gives them
+REPLIES: dict[str, str] = _CONFIG["replies"]
+#: the software name in the greeting
+IDENT: str = _CONFIG["ident"]
+#: the EHLO keywords every debug server advertises (a scenario may add more)
+EHLO_KEYWORDS: tuple[str, ...] = tuple(_CONFIG["ehlo_keywords"])
 #: aiosmtpd's literal texts, with the enhanced codes it leaves out
 STOCK_REPLIES: dict[str, str] = _CONFIG["stock_replies"]
 STOCK_PREFIXES: list[tuple[str, str]] = [(p[0], p[1]) for p in _CONFIG["stock_prefixes"]]
@@ -305,7 +311,7 @@ class LessonSMTP(SMTP):
         """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
         if class_of(greeting) != 5:
             return
-        refusal = greeting if code_of(greeting) == 521 else _REPLIES["REFUSED-503"]
+        refusal = greeting if code_of(greeting) == 521 else REPLIES["REFUSED-503"]
 
         async def refuse(arg: str | None) -> None:
             await self.push_verbatim(refusal)
@@ -347,9 +353,9 @@ class LessonSMTP(SMTP):
 
     async def smtp_EXPN(self, arg: str) -> None:
         if not arg:
-            await self.push_verbatim(_REPLIES["EXPN-SYNTAX"])
+            await self.push_verbatim(REPLIES["EXPN-SYNTAX"])
         elif not await self._answer("EXPN", arg):
-            await self.push_verbatim(_REPLIES["EXPN"])
+            await self.push_verbatim(REPLIES["EXPN"])
 
     async def smtp_HELP(self, arg: str) -> None:
         if await self._answer("HELP", arg or ""):
@@ -359,12 +365,12 @@ class LessonSMTP(SMTP):
     def _default_help(self, arg: str | None) -> str:
         commands = sorted(n for n, m in self._smtp_methods.items() if self._syntax_available(m))
         if not arg:
-            return _REPLIES["HELP"].format(commands=" ".join(commands))
+            return REPLIES["HELP"].format(commands=" ".join(commands))
         method = self._smtp_methods.get(arg.upper())
         if method is None or not self._syntax_available(method):
-            return _REPLIES["HELP-UNKNOWN"].format(topic=arg)
+            return REPLIES["HELP-UNKNOWN"].format(topic=arg)
         syntax = method.__smtp_syntax__ + (method.__smtp_syntax_extended__ or "")
-        return _REPLIES["HELP-TOPIC"].format(syntax=syntax)
+        return REPLIES["HELP-TOPIC"].format(syntax=syntax)
 
     async def smtp_STARTTLS(self, arg: str) -> None:
         if arg or not await self._answer("STARTTLS"):
@@ -372,20 +378,20 @@ class LessonSMTP(SMTP):
 
     async def smtp_AUTH(self, arg: str) -> None:
         if not self.host.offers_auth:
-            await self.push_verbatim(_REPLIES["AUTH-DISABLED"])
+            await self.push_verbatim(REPLIES["AUTH-DISABLED"])
             return
         await super().smtp_AUTH(arg)
 
     async def smtp_ETRN(self, arg: str) -> None:
         if not await self._answer("ETRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ETRN"])
+            await self.push_verbatim(REPLIES["ETRN"])
 
     async def smtp_ATRN(self, arg: str) -> None:
         if not await self._answer("ATRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ATRN"])
+            await self.push_verbatim(REPLIES["ATRN"])
 
     async def smtp_TURN(self, arg: str) -> None:
-        await self.push_verbatim(_REPLIES["TURN"])
+        await self.push_verbatim(REPLIES["TURN"])
 
     def _getparams(self, params: Sequence[str]) -> dict[str, Any] | None:
         """Take out the MAIL/RCPT parameters the scenario recognises (session.parameters)."""

@@ -14,7 +14,6 @@ never resolves names.  The server thread never prints.  The aiosmtpd side lives 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import email
 import email.policy
 import ipaddress
@@ -33,10 +32,9 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from ..codes.syntax import class_of
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
-from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP
+from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
 from .rules import Rule, normalise_address, normalise_reply
 from .scenarios import Scenario, client_ip, make_scenario
 from .tls import CERTIFICATES, WRONG_NAME, local_ca
@@ -199,34 +197,24 @@ class _Store:
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
         reply = self.decide("END-OF-DATA", session, envelope)
-        if reply is not None and class_of(reply) != 2:
+        if reply is not None and reply_class(reply) != 2:
             return reply
-        with self.lock:
-            number = self.messages_seen + 1
-        stored = StoredMessage(
-            mail_from=envelope.mail_from or "",
-            rcpt_tos=tuple(envelope.rcpt_tos),
-            raw=envelope.original_content or b"",
-            peer=client_ip(session),
-            received_at=self.clock(),
-            number=number,
-            session=getattr(session, "number", 0),
-        )
+        fields = (envelope.mail_from or "", tuple(envelope.rcpt_tos), envelope.original_content or b"",
+                  client_ip(session), self.clock())
+        session_number = getattr(session, "number", 0)
         if reply is None and self.on_message is not None:
-            reply = self.on_message(stored)
+            with self.lock:
+                number = self.messages_seen + 1
+            reply = self.on_message(StoredMessage(*fields, number=number, session=session_number))
             if reply is not None:
                 reply = normalise_reply(reply)
-                if class_of(reply) != 2:
+                if reply_class(reply) != 2:
                     return reply
-        return self._keep(stored, reply)
-
-    def _keep(self, stored: StoredMessage, reply: str | None) -> str:
         with self.lock:
             self.messages_seen += 1
             number = self.messages_seen
-            stored = dataclasses.replace(
-                stored, number=number,
-                reply=reply or REPLIES["END-OF-DATA"].format(number=number))
+            stored = StoredMessage(*fields, number=number, session=session_number,
+                                   reply=reply or REPLIES["END-OF-DATA"].format(number=number))
             self.history.keep(stored)
             if self.maildir:
                 if self._maildir_box is None:

@@ -12,8 +12,7 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import MISSING, Envelope, Session
 
-from ..codes.syntax import class_of
-from .protocol import REPLIES, Host, LessonSMTP
+from .protocol import REPLIES, Host, LessonSMTP, reply_class
 from .rules import Rule, normalise_reply
 
 __all__ = ["Decider", "Dispatcher", "Handler", "Server", "rule_decider"]
@@ -100,7 +99,7 @@ class Handler:
         reply = self.server.decide("HELO", session, envelope, hostname)
         if reply is None:
             return MISSING
-        if class_of(reply) == 2:
+        if reply_class(reply) == 2:
             session.host_name = hostname
         return smtp.mark_verbatim(reply)
 
@@ -109,7 +108,7 @@ class Handler:
         reply = self.server.decide("MAIL", session, envelope, address, options)
         if reply is None:
             reply = REPLIES["MAIL"]
-        if class_of(reply) == 2:
+        if reply_class(reply) == 2:
             envelope.mail_from = address
             envelope.mail_options.extend(options)
         return smtp.mark_verbatim(reply)
@@ -123,7 +122,7 @@ class Handler:
                 reply = REPLIES["TOO-MANY-RECIPIENTS"].format(limit=server.max_recipients)
             else:
                 reply = REPLIES["RCPT"]
-        if class_of(reply) == 2:
+        if reply_class(reply) == 2:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         return smtp.mark_verbatim(reply)

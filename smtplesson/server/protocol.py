@@ -134,12 +134,27 @@ def visible_lines(status: str) -> str:
     return "\r\n".join(visible(line) for line in status.split("\r\n"))
 
 
+def reply_code(status: str) -> int | None:
+    """:func:`~..codes.syntax.code_of`, with a fast path for the replies the server sends
+    (three digits, then a space, ``-`` or the end): asked for every reply, so it counts."""
+    head = status[:3]
+    if head.isdigit() and head[0] in "2345" and status[3:4] in ("", " ", "-"):
+        return int(head)
+    return code_of(status)
+
+
+def reply_class(status: str) -> int | None:
+    """The class digit of a reply (2, 3, 4 or 5), or None: :func:`reply_code`'s first digit."""
+    code = reply_code(status)
+    return code // 100 if code is not None else class_of(status)
+
+
 def rewrite_stock(status: str) -> str:
     """aiosmtpd's own reply text, with the enhanced code added where it leaves it out."""
     known = STOCK_REPLIES.get(status)
     if known is not None:
         return known
-    if class_of(status) == 5:
+    if status[:1] == "5":
         for old, new in STOCK_PREFIXES:
             if status.startswith(old):
                 return new + status[len(old):]
@@ -284,7 +299,7 @@ class LessonSMTP(SMTP):
         else:
             response = status
             status = response.decode("utf-8", "backslashreplace")
-        code = code_of(status)
+        code = reply_code(status)
         record = self.record
         if record is not None:
             record.reply(status)
@@ -309,7 +324,7 @@ class LessonSMTP(SMTP):
 
     def _after_greeting(self, greeting: str) -> None:
         """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
-        if class_of(greeting) != 5:
+        if reply_class(greeting) != 5:
             return
         refusal = greeting if code_of(greeting) == 521 else REPLIES["REFUSED-503"]
 
@@ -335,7 +350,7 @@ class LessonSMTP(SMTP):
             if reply is not None:
                 self._set_rset_state()
                 session.extended_smtp = True
-                if class_of(reply) == 2:
+                if reply_class(reply) == 2:
                     session.host_name = hostname
                 await self.push_verbatim(reply)
                 return

@@ -138,7 +138,7 @@ def reply_code(status: str) -> int | None:
     """:func:`~..codes.syntax.code_of`, with a fast path for the replies the server sends
     (three digits, then a space, ``-`` or the end): asked for every reply, so it counts."""
     head = status[:3]
-    if (status[3:4] in ("", " ", "-") and head.isascii() and head.isdigit()
+    if (len(head) == 3 and status[3:4] in ("", " ", "-") and head.isascii() and head.isdigit()
             and head[0] in "2345" and head[1] in "012345"):
         return int(head)
     return code_of(status)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..server.rules import normalise_address as _norm
+from ..addresses import normalise_address
 from .layout import LOOPBACK
 from .messages import Copy, read_headers
 from .queue import QueueEntry
@@ -194,7 +194,7 @@ class Delivery:
         copy = f"Return-Path: <{sender}>\r\n".encode("ascii") + data
         msg = Copy(copy)
         now = net.clock()
-        self._store(_norm(r), msg)
+        self._store(normalise_address(r), msg)
         with net.lock:
             key = _match(track.recipients, r)
             again = key in track.copies

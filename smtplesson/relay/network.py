@@ -28,9 +28,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..addresses import normalise_address
 from ..clock import SimClock
 from ..codes.dsn import read_dsn
-from ..server.rules import normalise_address as _norm
 from .bounces import Bounces
 from .client import TIMEOUT
 from .delivery import Delivery, Transform, Wire
@@ -223,7 +223,7 @@ class MailNetwork:
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """Messages delivered to ``address``, oldest first (each with its trace headers)."""
-        return [c.message for c in self.delivery.copies(_norm(address))]
+        return [c.message for c in self.delivery.copies(normalise_address(address))]
 
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
@@ -231,12 +231,12 @@ class MailNetwork:
 
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""
-        return self.delivery.usage(_norm(address))
+        return self.delivery.usage(normalise_address(address))
 
     def add_user(self, address: str, **options: Any) -> None:
         """Create a mailbox (options as in network.json: ``greylist``, ``quota``, ``password``)."""
         with self.lock:
-            self.users[_norm(address)] = dict(options)
+            self.users[normalise_address(address)] = dict(options)
 
     @property
     def queued(self) -> list[QueueEntry]:
@@ -300,7 +300,7 @@ class MailNetwork:
             return None
         if isinstance(auth, tuple):
             return auth
-        password = self.users.get(_norm(sender), {}).get("password")
+        password = self.users.get(normalise_address(sender), {}).get("password")
         return (sender, password) if password else None
 
     def _new_message(self, sender: str, rcpts: list[str], body: str | EmailMessage | None,

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..server.rules import normalise_address
+from ..addresses import normalise_address
 from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
 
 if TYPE_CHECKING:  # pragma: no cover

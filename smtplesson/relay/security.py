@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..server.rules import normalise_address
+from ..addresses import normalise_address
 from .authentication import (
     SigningKey,
     arc_seal,

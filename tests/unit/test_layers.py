@@ -1,6 +1,6 @@
 """The package's layers: every import points down, and the lower layers stay light.
 
-_data, clock → codes (pure stdlib) → server (aiosmtpd) → relay → views → widgets → course → cli
+_data, clock, addresses → codes (pure stdlib) → server (aiosmtpd) → relay → views → widgets → course → cli
 A model may import its renderer from ``views`` inside a method (``_repr_html_``, ``__str__``), the
 way ``email.message.Message.as_string`` imports its generator; nothing else may point up.
 """
@@ -16,17 +16,19 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "smtplesson"
 
 # layer -> the layers its modules may import at run time
+BASE = {"_lazy", "_data", "clock", "addresses"}
 ALLOWED = {
     "_data": set(),
     "_lazy": set(),
     "clock": set(),
+    "addresses": set(),
     "codes": {"_lazy", "_data", "codes"},
-    "server": {"_lazy", "_data", "clock", "codes", "server"},
-    "relay": {"_lazy", "_data", "clock", "codes", "server", "relay"},
+    "server": BASE | {"codes", "server"},
+    "relay": BASE | {"codes", "server", "relay"},
     "views": {"_lazy", "codes", "views"},  # views receive what they draw; server/relay types only for typing
-    "widgets": {"_lazy", "_data", "clock", "codes", "server", "views", "widgets"},
-    "course": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "course"},
-    "cli": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "cli"},
+    "widgets": BASE | {"codes", "server", "views", "widgets"},
+    "course": BASE | {"codes", "server", "relay", "views", "widgets", "course"},
+    "cli": BASE | {"codes", "server", "relay", "views", "widgets", "cli"},
 }
 RENDERER_ALLOWED_LAZILY = {"codes", "server", "relay"}  # may import views inside a function
 

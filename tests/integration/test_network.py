@@ -67,16 +67,16 @@ def test_simclock_is_deterministic_and_formats_dates():
 
 
 def test_mx_table_orders_by_preference_and_knows_null_mx():
-    table = Zone().mx
-    table.set("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
-    table.set("nomail.example", [[0, "."]])
+    table = Zone()
+    table.set_mx("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
+    table.set_mx("nomail.example", [[0, "."]])
     assert table.lookup("EXAMPLE.NET.").hosts == ["mx1.example.net", "mx2.example.net"]
     null = table.lookup("nomail.example")
     assert null.null and null.hosts == [] and null.error.startswith("556 5.1.10")
     assert table.lookup("nowhere.example").error.startswith("550 5.1.2")
     with pytest.raises(ValueError):
-        table.set("bad.example", [[0, "."], [10, "mx.bad.example"]])
-    assert "example.net.         IN MX  10 mx1.example.net." in table.zone_text()
+        table.set_mx("bad.example", [[0, "."], [10, "mx.bad.example"]])
+    assert "example.net.         IN MX  10 mx1.example.net." in table.zone_text("MX")
 
 
 def test_retry_policy_backs_off_and_caps():

@@ -94,6 +94,14 @@ class Security:
         """The address a client named ``name`` connects from (a host or an outsider)."""
         return self.addresses.get(name.lower()) or self.outsiders.get(name.lower())
 
+    def session_options(self, client: str, server: Host, *, mua: bool = False) -> dict[str, Any]:
+        """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
+        (a mail client, ``mua``, verifies its MSA; the relay follows ``tls_level``)."""
+        from ..server.tls import local_ca
+
+        return dict(address=server.address, source=self.source(client),
+                    tls="verify" if mua else self.tls_level, ca_path=local_ca().ca_path)
+
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])
         return [k for (domain, selector), k in self.keys.items()

@@ -160,3 +160,51 @@ def test_every_codes_module_loads_no_event_loop_server_or_widgets() -> None:
     names = [m.name for m in pkgutil.walk_packages(smtplesson.codes.__path__, "smtplesson.codes.")]
     loaded = _loaded_after("; ".join(f"import {name}" for name in names))
     assert not loaded & {"asyncio", "aiosmtpd", "ipywidgets", "smtplib", "ssl"}
+
+
+RELAY_FACADE = {"smtplesson.relay", "smtplesson.relay.network"}
+
+
+def _relay_graph() -> dict[str, set[str]]:
+    """Every import between relay modules, typing-only and inside functions included."""
+    modules = {m: p for m, p in _modules().items() if m.startswith("smtplesson.relay.")}
+    graph: dict[str, set[str]] = {}
+    for m, path in modules.items():
+        graph[m] = set()
+        for target, *_ in _imports(m, path):
+            while target not in modules and target.count(".") > 2:  # from .zone import Zone
+                target = target.rsplit(".", 1)[0]
+            if target in modules and target != m:
+                graph[m].add(target)
+    return graph
+
+
+def test_no_relay_part_imports_or_names_the_facade() -> None:
+    wrong = []
+    for module, path in _modules().items():
+        if not module.startswith("smtplesson.relay") or module in RELAY_FACADE:
+            continue
+        wrong += [f"{module}:{line} imports {target}" for target, _, _, line in _imports(module, path)
+                  if target.startswith("smtplesson.relay.network")]
+        tree = ast.parse(path.read_text("utf-8"))
+        wrong += [f"{module}:{node.lineno} names {node.id}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Name) and node.id == "MailNetwork"]
+    assert not wrong, "relay parts get plain collaborators, never the network:\n" + "\n".join(wrong)
+
+
+def test_no_import_circle_inside_relay() -> None:
+    graph = _relay_graph()
+    parts = {t for m, targets in graph.items() if m not in RELAY_FACADE for t in targets}
+    assert "smtplesson.relay.network" not in parts
+    done: set[str] = set()
+
+    def reach(node: str, trail: tuple[str, ...]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in trail:
+                pytest.fail("import circle in relay/: " + " -> ".join([*trail[trail.index(nxt):], nxt]))
+            if nxt not in done:
+                reach(nxt, (*trail, nxt))
+        done.add(node)
+
+    for module in sorted(graph):
+        reach(module, (module,))

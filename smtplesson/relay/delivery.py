@@ -111,6 +111,13 @@ class Delivery:
         self._lock = threading.Lock()
         self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
 
+    def add_transform(self, h: Host, step: Transform) -> Transform:
+        """Have host ``h`` apply ``step`` to every message it accepts, after the steps before."""
+        if h.role == "MUA":
+            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
+        self.transforms.setdefault(h.name, []).append(step)
+        return step
+
     def copies(self, address: str) -> list[Copy]:
         """The copies in an address's mailbox, oldest first."""
         with self._lock:

@@ -51,8 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
 
-
-
 class MailNetwork:
     """Servers on loopback, a stub DNS, queues on a simulated clock, and the fate of every message.
 
@@ -120,25 +118,14 @@ class MailNetwork:
             raise ValueError(f"no such host in the network: {', '.join(sorted(unknown))}")
         try:
             for h in self.hosts:
-                self._start_host(h)
+                h.queue = MailQueue(h.name, self.retry) if h.role in ("MSA", "MTA", "LIST") else None
+                self._servers.start(h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
         except BaseException:
             self.close()
             raise
         self._finalizer = weakref.finalize(self, stop_hosts, list(self.hosts))
 
     # ------------------------------------------------------------------ life cycle
-    def _start_host(self, h: Host) -> None:
-        if h.role in ("MSA", "MTA", "LIST"):
-            h.queue = MailQueue(h.name, self.retry)
-        if h.role == "MUA":
-            return
-        if h.state != "up":
-            h.refuse_connections()
-            return
-        h.server = self._servers.server(h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
-        h.server.start()
-        h.port = h.server.port
-
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
@@ -179,11 +166,7 @@ class MailNetwork:
     def add_transform(self, name: str, step: Transform) -> Transform:
         """Have host ``name`` apply ``step(arrival, message) -> message`` to every message it
         accepts, after its Received: header (steps run in the order added); returns it."""
-        h = self.host(name)
-        if h.role == "MUA":
-            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
-        self.delivery.transforms.setdefault(h.name, []).append(step)
-        return step
+        return self.delivery.add_transform(self.host(name), step)
 
     def connect(self, name: str, client: str = "client.example.org") -> smtplib.SMTP:
         """An ``smtplib.SMTP`` session to one host, as an outside client (say, a spammer trying
@@ -314,15 +297,7 @@ class MailNetwork:
         self._check_open()
         if until is not None and not math.isfinite(until):
             raise ValueError(f"until must be a finite number of seconds (got {until})")
-        stop = None if until is None else self.clock() + until
-        for _ in range(max_steps):
-            self.router.step(self.hosts)
-            nxt = self.router.next_due(self.hosts)
-            if nxt is None or (stop is not None and nxt > stop):
-                break
-            self.clock.set(nxt)
-        if stop is not None:
-            self.clock.set(stop)
+        self.router.run(None if until is None else self.clock() + until, max_steps)
         return self
 
     def advance(self, seconds: float) -> MailNetwork:
@@ -333,8 +308,7 @@ class MailNetwork:
 
     @property
     def settled(self) -> bool:
-        return self.router.next_due(self.hosts) is None
-
+        return self.router.next_due() is None
 
     def _session_options(self, client: str, server: Host) -> dict[str, Any]:
         if self.security is None:

@@ -215,6 +215,17 @@ class Servers:
             return [RelayDenied(code=554), lists]
         return []  # the outbound relay: accepts from the MSA what it is given
 
+    def start(self, host: Host, scenario: ScenarioSpec | None = None, rules: Iterable[Rule] = ()) -> None:
+        """Start ``host``'s server (a mail client has none; a host that is down refuses)."""
+        if host.role == "MUA":
+            return
+        if host.state != "up":
+            host.refuse_connections()
+            return
+        host.server = self.server(host, scenario, rules)
+        host.server.start()
+        host.port = host.server.port
+
     def server(self, host: Host, scenario: ScenarioSpec | None = None,
                rules: Iterable[Rule] = ()) -> DebugServer:
         """A DebugServer for one host of the network, with the policy its role calls for."""

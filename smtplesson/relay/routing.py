@@ -119,18 +119,30 @@ class Router:
                     p.track.status[r] = REJECTED
 
     # ------------------------------------------------------------------ queue runs
-    @staticmethod
-    def next_due(hosts: Sequence[Host]) -> float | None:
+    def run(self, stop: float | None = None, max_steps: int = 1_000_000) -> None:
+        """Process the queues, jumping the clock from event to event, until nothing is queued
+        or the simulated time ``stop`` (absolute; the clock then stands there)."""
+        for _ in range(max_steps):
+            self.step()
+            nxt = self.next_due()
+            if nxt is None or (stop is not None and nxt > stop):
+                break
+            self.clock.set(nxt)
+        if stop is not None:
+            self.clock.set(stop)
+
+    def next_due(self) -> float | None:
         """When the next queue entry of any host falls due (None: every queue is empty)."""
-        times = [t for h in hosts if h.queue is not None for t in [h.queue.next_due()] if t is not None]
+        times = [t for h in self.hosts.values() if h.queue is not None
+                 for t in [h.queue.next_due()] if t is not None]
         return min(times, default=None)
 
-    def step(self, hosts: Sequence[Host]) -> None:
+    def step(self) -> None:
         """Everything due now, repeatedly (a hand-over can make more work due now; an entry a
         broken session never reached is still due and goes again)."""
         while True:
             now = self.clock()
-            work = [(h, h.queue, due) for h in hosts if h.queue is not None
+            work = [(h, h.queue, due) for h in self.hosts.values() if h.queue is not None
                     for due in [h.queue.due(now)] if due]
             if not work:
                 return

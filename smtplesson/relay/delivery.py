@@ -159,12 +159,13 @@ class Delivery:
         if security is not None and h.role == "LIST":  # expand, change, seal, send on
             members: list[str] = []
             for r in rcpts:
-                data = security.forward(self.zone, h, data, r, ip=stored.peer, mail_from=sender, helo=helo)
+                data = security.forward(self.zone, h, data, r, ip=stored.peer, mail_from=sender, helo=helo,
+                                        now=now)
                 members += security.members(r) or []
                 self._expanded(h, track, r, members, now)
             rcpts = members
         elif security is not None and h.queue is not None:
-            data = security.sign(h, data)
+            data = security.sign(h, data, now)
         if h.queue is not None:
             if h.relay_to:
                 self.enqueue(h, track, sender, rcpts, data, now, qid=qid)

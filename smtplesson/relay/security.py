@@ -107,13 +107,14 @@ class Security:
         return [k for (domain, selector), k in self.keys.items()
                 if selector in selectors and relaxed_aligned(domain, h.domain)]
 
-    def sign(self, h: Host, data: bytes) -> bytes:
-        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned)."""
+    def sign(self, h: Host, data: bytes, now: float) -> bytes:
+        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned);
+        ``now``: the simulated time, the signature's ``t=``."""
         keys = self.dkim_keys(h)
         author = author_domain(data)
         for key in keys:
             if relaxed_aligned(author, key.domain):
-                data = dkim_sign(data, key)
+                data = dkim_sign(data, key, timestamp=int(now))
         return data
 
     # ------------------------------------------------------------------ the mailing list
@@ -122,7 +123,7 @@ class Security:
         return None if found is None else list(found["members"])
 
     def forward(self, zone: Zone, h: Host, data: bytes, list_address: str, *, ip: str,
-                mail_from: str, helo: str) -> bytes:
+                mail_from: str, helo: str, now: float) -> bytes:
         """What the list sends on: its own Authentication-Results of what it received, the
         footer (the body changes: DKIM breaks), and its ARC set when sealing is on."""
         settings = self.lists[normalise_address(list_address)]
@@ -134,5 +135,5 @@ class Security:
         if not settings.get("arc", True) or not selector:
             return changed
         key = next(k for (d, s), k in self.keys.items() if s == selector)
-        return arc_seal(changed, key, h.name)
+        return arc_seal(changed, key, h.name, timestamp=int(now))
 

@@ -441,3 +441,18 @@ def test_conservation_500_messages_with_random_faults(loopback_only):
     print(f"conservation: {len(tracks)} messages, {total} recipients, "
           f"{statuses['delivered']} delivered, {statuses['bounced']} bounced, "
           f"{early['queued']} still queued at +1 h, {len(net.dsns(ALICE))} DSNs")
+
+
+def test_a_bad_time_is_refused_and_the_network_stays_usable():
+    with MailNetwork() as net:
+        for bad in (float("nan"), float("inf"), -1):
+            with pytest.raises(ValueError):
+                net.advance(bad)
+        with pytest.raises(ValueError):
+            net.run(until=float("nan"))
+        with pytest.raises(ValueError):
+            net.clock.advance(float("nan"))
+        with pytest.raises(ValueError):
+            net.clock.set(float("inf"))
+        assert net.clock.elapsed == 0
+        assert net.send("alice@example.com", "bob@example.net").fates() == {"bob@example.net": "delivered"}

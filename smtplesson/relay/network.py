@@ -106,7 +106,8 @@ class MailNetwork:
         wire = Wire()
         self.delivery = Delivery(self.ledger, self.dns, self.security, wire, self.maildir)
         self.dsn_writer = Dsns(self.ledger, self.delivery.enqueue, self.retry)
-        self.router = Router(self.ledger, self.dns, self._by_name, wire, self._session_options,
+        options = self.security.session_options if self.security is not None else _plain_session
+        self.router = Router(self.ledger, self.dns, self._by_name, wire, options,
                              self.dsn_writer.bounce, self.dsn_writer.maybe_warn)
         self._servers = Servers(self.users, self.greylist_delay, self.dns, self.security, self.clock,
                                 self.delivery)
@@ -193,12 +194,6 @@ class MailNetwork:
 
         return local_ca().client_context(verify=verify)
 
-    def _role(self, role: str) -> Host:
-        for h in self.hosts:
-            if h.role == role:
-                return h
-        raise LookupError(f"the network has no {role}")
-
     @property
     def roles(self) -> dict[str, str]:
         return dict(self.ledger.roles)
@@ -231,15 +226,8 @@ class MailNetwork:
         return [e for h in self.hosts if h.queue is not None for e in h.queue]
 
     # ------------------------------------------------------------------ submission (MUA -> MSA)
-    def submit(
-        self,
-        sender: str,
-        recipients: str | Iterable[str],
-        body: str | EmailMessage | None = None,
-        *,
-        subject: str | None = None,
-        auth: bool | tuple[str, str] = True,
-    ) -> TrackedMessage:
+    def submit(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None, *,
+               subject: str | None = None, auth: bool | tuple[str, str] = True) -> TrackedMessage:
         """Hand a message from the sender's mail client to the MSA, now; returns its tracker.
 
         ``auth``: True logs in with the sender's password from the layout, False skips AUTH
@@ -248,13 +236,8 @@ class MailNetwork:
         """
         return self.submit_many([(sender, recipients, body)], subject=subject, auth=auth)[0]
 
-    def submit_many(
-        self,
-        items: Iterable[tuple[str, str | Iterable[str], str | EmailMessage | None]],
-        *,
-        subject: str | None = None,
-        auth: bool | tuple[str, str] = True,
-    ) -> list[TrackedMessage]:
+    def submit_many(self, items: Iterable[tuple[str, str | Iterable[str], str | EmailMessage | None]], *,
+                    subject: str | None = None, auth: bool | tuple[str, str] = True) -> list[TrackedMessage]:
         """Submit several messages over one SMTP session (as a mail client with an outbox does).
 
         If the connection breaks, the messages it never reached go again over a new one.  A
@@ -272,7 +255,8 @@ class MailNetwork:
             tracks.append(track)
             pending.append(Pending(track, sender, track.recipients, data))
         creds = self._credentials(tracks[0].sender, auth) if tracks else None
-        self.router.submit(self._role("MUA"), self._role("MSA"), pending, creds)
+        mua, msa = (next(h for h in self.hosts if h.role == role) for role in ("MUA", "MSA"))
+        self.router.submit(mua, msa, pending, creds)
         return tracks
 
     def send(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None,
@@ -283,10 +267,8 @@ class MailNetwork:
         return track
 
     def _credentials(self, sender: str, auth: bool | tuple[str, str]) -> tuple[str, str] | None:
-        if auth is False:
-            return None
-        if isinstance(auth, tuple):
-            return auth
+        if isinstance(auth, tuple) or auth is False:
+            return auth or None
         password = self.users.get(normalise_address(sender), {}).get("password")
         return (sender, password) if password else None
 
@@ -310,12 +292,6 @@ class MailNetwork:
     def settled(self) -> bool:
         return self.router.next_due() is None
 
-    def _session_options(self, client: str, server: Host) -> dict[str, Any]:
-        if self.security is None:
-            return {}
-        sender = self._by_name.get(client.lower())
-        return self.security.session_options(client, server, mua=sender is not None and sender.role == "MUA")
-
     # ------------------------------------------------------------------ pictures and text
     def _repr_html_(self) -> str:
         from ..views.journey import network_html
@@ -334,3 +310,8 @@ class MailNetwork:
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("this MailNetwork is closed; make a new one: MailNetwork()")
+
+
+def _plain_session(client: str, server: Host) -> dict[str, Any]:
+    """Without authentication every session is plain loopback SMTP."""
+    return {}

@@ -57,13 +57,15 @@ class Security:
             normalise_address(k): dict(v) for k, v in spec.get("lists", {}).items()}
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
+        self._clients: set[str] = set()  # the mail clients' names (see place)
         self._spec = spec
 
     def extra_hosts(self) -> list[Host]:
         return [Host.from_spec(h) for h in self._spec.get("hosts", [])]
 
     def place(self, hosts: list[Host]) -> None:
-        """Give each host its address."""
+        """Give each host its address (and learn which are mail clients)."""
+        self._clients = {h.name for h in hosts if h.role == "MUA"}
         for h in hosts:
             h.address = self.addresses.get(h.name, h.address)
 
@@ -94,13 +96,13 @@ class Security:
         """The address a client named ``name`` connects from (a host or an outsider)."""
         return self.addresses.get(name.lower()) or self.outsiders.get(name.lower())
 
-    def session_options(self, client: str, server: Host, *, mua: bool = False) -> dict[str, Any]:
+    def session_options(self, client: str, server: Host) -> dict[str, Any]:
         """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
-        (a mail client, ``mua``, verifies its MSA; the relay follows ``tls_level``)."""
+        (a mail client verifies its MSA; the relay follows ``tls_level``)."""
         from ..server.tls import local_ca
 
-        return dict(address=server.address, source=self.source(client),
-                    tls="verify" if mua else self.tls_level, ca_path=local_ca().ca_path)
+        tls = "verify" if client.lower() in self._clients else self.tls_level
+        return dict(address=server.address, source=self.source(client), tls=tls, ca_path=local_ca().ca_path)
 
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])

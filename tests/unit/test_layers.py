@@ -26,7 +26,7 @@ ALLOWED = {
     "views": {"_lazy", "codes", "views"},  # views receive what they draw; server/relay types only for typing
     "widgets": {"_lazy", "_data", "clock", "codes", "server", "views", "widgets"},
     "course": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "course"},
-    "cli": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "cli"},
+    "cli": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "course", "cli"},
 }
 RENDERER_ALLOWED_LAZILY = {"codes", "server", "relay"}  # may import views inside a function
 

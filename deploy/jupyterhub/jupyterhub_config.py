@@ -30,6 +30,8 @@ SMTPLESSON_CULL_TIMEOUT    stop a learner's server after this many idle     3600
 SMTPLESSON_CULL_EVERY      how often the idle-culler checks, seconds        300
 SMTPLESSON_KERNEL_CULL     stop a kernel whose notebook is closed after     1800
                            this many idle seconds (0 = never)
+SMTPLESSON_RECORD          "0": the self-checks record nothing             1 (record to the learner's
+                                                                            ~/.local/share/smtplesson)
 SMTPLESSON_ADMINS          comma-separated instructor account names; they   (none: nobody can
                            authorize learners' sign-ups                     authorize anyone)
 SMTPLESSON_HUB_IP          address the hub's proxy listens on               127.0.0.1 (TLS proxy
@@ -143,6 +145,9 @@ c.Spawner.environment.update({
     "SMTPLESSON_SINGLEUSER": str(ENV / "bin" / "jupyterhub-singleuser"),
     "SMTPLESSON_COURSE_DIR": COURSE_DIR_NAME,
     "SMTPLESSON_COURSE_SOURCE": str(SOURCE),
+    # the self-checks record each attempt to ~/.local/share/smtplesson/attempts.jsonl, a file
+    # the learner owns, for the instructor's class report (README: "The instructor's view")
+    "SMTPLESSON_RECORD": os.environ.get("SMTPLESSON_RECORD", "1"),
 })
 c.Spawner.default_url = f"/lab/tree/{OPEN}"
 if os.environ.get("SMTPLESSON_REPO"):

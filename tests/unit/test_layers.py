@@ -30,7 +30,8 @@ ALLOWED = {
     "widgets": {"_lazy", "_data", "clock", "codes", "bounces", "server", "views", "widgets"},
     "course": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets",
                "course"},
-    "cli": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets", "cli"},
+    "cli": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets", "course",
+            "cli"},
 }
 RENDERER_ALLOWED_LAZILY = {"codes", "bounces", "server", "relay"}  # may import views inside a function
 

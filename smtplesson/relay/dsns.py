@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..codes.dsn import RecipientStatus, build_dsn, status_of
+from ..bounces.build import RecipientStatus, build_dsn, status_of
 from .messages import SMTP_POLICY, header_block
 from .tracking import BOUNCED, Attempt, TrackedMessage
 

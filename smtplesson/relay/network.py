@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..addresses import normalise_address
+from ..bounces.build import is_dsn
 from ..clock import SimClock
-from ..codes.dsn import read_dsn
 from .client import TIMEOUT
 from .delivery import Delivery, Transform, Wire
 from .dsns import Dsns
@@ -209,7 +209,7 @@ class MailNetwork:
 
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
-        return [m for m in self.mailbox(address) if read_dsn(m) is not None]
+        return [m for m in self.mailbox(address) if is_dsn(m)]
 
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""

@@ -32,11 +32,12 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from ..addresses import client_ip, normalise_address
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
 from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
-from .rules import Rule, normalise_address, normalise_reply
-from .scenarios import Scenario, client_ip, make_scenario
+from .rules import Rule, normalise_reply
+from .scenarios import Scenario, make_scenario
 from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 

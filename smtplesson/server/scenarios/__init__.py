@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from .base import Envelope, Scenario, ScenarioHost, Session, client_ip, domain_of
+from .base import Envelope, Scenario, ScenarioHost, Session
 from .commands import Auth, Help, Status, Syntax, Vrfy
 from .dns import NoMailHost, NullMX
 from .extensions import Etrn, Odmr, ParamsUnknown
@@ -39,7 +39,7 @@ __all__ = [
     "Greylisting", "Help", "MailboxBusy", "MailboxFull", "MessageTooBig", "NoMailHost", "NoService",
     "NullMX", "Odmr", "ParamsUnknown", "RateLimit", "RelayDenied", "Scenario", "ScenarioHost",
     "Session", "ShuttingDown", "Status", "StorageFull", "Syntax", "TooManyRecipients", "UnknownUser",
-    "UserNotLocal", "Vrfy", "client_ip", "domain_of", "make_scenario",
+    "UserNotLocal", "Vrfy", "make_scenario",
 ]
 
 #: every scenario by name, in the order the lessons meet them

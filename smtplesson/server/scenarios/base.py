@@ -23,12 +23,13 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..rules import POINTS, normalise_address
+from ...addresses import domain_of
+from ..rules import POINTS
 
 if TYPE_CHECKING:
     from ..debug import StoredMessage
 
-__all__ = ["Envelope", "Scenario", "ScenarioHost", "Session", "client_ip", "domain_of"]
+__all__ = ["Envelope", "Scenario", "ScenarioHost", "Session"]
 
 
 class Session(Protocol):
@@ -64,17 +65,6 @@ class ScenarioHost(Protocol):
 
     @property
     def received(self) -> int: ...  # messages kept so far, including those forgotten since
-
-
-def domain_of(address: str) -> str:
-    """The domain of an address, normalised ("" when it has none)."""
-    return normalise_address(address).rpartition("@")[2]
-
-
-def client_ip(session: Any) -> str:
-    """The address the client connects from (aiosmtpd's ``session.peer``), "" when unknown."""
-    peer = getattr(session, "peer", None)
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
 
 
 class Scenario:

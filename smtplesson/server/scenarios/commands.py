@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from ..rules import normalise_address
+from ...addresses import normalise_address
 from .base import Envelope, Scenario, Session
 
 __all__ = ["Auth", "Help", "Status", "Syntax", "Vrfy"]

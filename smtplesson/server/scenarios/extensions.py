@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .base import Envelope, Scenario, Session, domain_of
+from ...addresses import domain_of
+from .base import Envelope, Scenario, Session
 
 __all__ = ["Etrn", "Odmr", "ParamsUnknown"]
 

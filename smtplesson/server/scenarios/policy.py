@@ -5,8 +5,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..rules import normalise_address
-from .base import Envelope, Scenario, Session, client_ip
+from ...addresses import client_ip, normalise_address
+from .base import Envelope, Scenario, Session
 
 __all__ = ["ContentRejected", "Greylisting", "MessageTooBig", "NoService", "RateLimit", "RelayDenied",
            "ShuttingDown", "StorageFull"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from ..rules import normalise_address
+from ...addresses import normalise_address
 from .base import Envelope, Scenario, Session
 
 __all__ = ["BadMailboxName", "Forwarded", "MailboxBusy", "MailboxFull", "TooManyRecipients",

@@ -14,11 +14,11 @@ From the layout's ``"authentication"`` section (``smtplesson/relay/data/network.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..server.rules import normalise_address
+from ..addresses import normalise_address
+from . import srs
 from .authentication import (
     SigningKey,
     arc_seal,
@@ -28,7 +28,7 @@ from .authentication import (
     relaxed_aligned,
     signing_keys,
 )
-from .forwarding import MUNGED_POLICIES, Intermediary, bounce_address, munge_from, srs_forward
+from .forwarding import MUNGED_POLICIES, Intermediary, bounce_address, munge_from
 from .layout import Host
 from .mta_sts import PolicyCache, PolicyHost, parse_policy
 from .tls_policy import LEVELS
@@ -67,13 +67,15 @@ class Security:
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
         self.zone: Zone | None = None
         self.policy_host: PolicyHost | None = None
+        self._clients: set[str] = set()  # the mail clients' names (see place)
         self._spec = spec
 
     def extra_hosts(self) -> list[Host]:
         return [Host.from_spec(h) for h in self._spec.get("hosts", [])]
 
     def place(self, hosts: list[Host]) -> None:
-        """Give each host its address."""
+        """Give each host its address (and learn which are mail clients)."""
+        self._clients = {h.name for h in hosts if h.role == "MUA"}
         for h in hosts:
             h.address = self.addresses.get(h.name, h.address)
 
@@ -113,19 +115,28 @@ class Security:
         """The address a client named ``name`` connects from (a host or an outsider)."""
         return self.addresses.get(name.lower()) or self.outsiders.get(name.lower())
 
+    def session_options(self, client: str, server: Host) -> dict[str, Any]:
+        """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
+        (a mail client verifies its MSA; the relay follows ``tls_level``)."""
+        from ..server.tls import local_ca
+
+        tls = "verify" if client.lower() in self._clients else self.tls_level
+        return dict(address=server.address, source=self.source(client), tls=tls, ca_path=local_ca().ca_path)
+
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])
         zone = self.zone
         return [k for (domain, selector), k in self.keys.items()
                 if selector in selectors and zone is not None and relaxed_aligned(zone, domain, h.domain)]
 
-    def sign(self, h: Host, data: bytes) -> bytes:
-        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned)."""
+    def sign(self, h: Host, data: bytes, now: float) -> bytes:
+        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned);
+        ``now``: the simulated time, the signature's ``t=``."""
         keys = self.dkim_keys(h)
         author = author_domain(data)
         for key in keys:
             if self.zone is not None and relaxed_aligned(self.zone, author, key.domain):
-                data = dkim_sign(data, key)
+                data = dkim_sign(data, key, timestamp=int(now))
         return data
 
     # ------------------------------------------------------------------ the mailing list
@@ -134,12 +145,12 @@ class Security:
         return None if found is None else list(found.members)
 
     def forward(self, zone: Zone, h: Host, data: bytes, list_address: str, *, ip: str,
-                mail_from: str, helo: str, clock: Callable[[], float] = time.time) -> bytes:
+                mail_from: str, helo: str, now: float) -> bytes:
         """The message :meth:`resend` sends on."""
-        return self.resend(zone, h, data, list_address, ip=ip, mail_from=mail_from, helo=helo, clock=clock)[1]
+        return self.resend(zone, h, data, list_address, ip=ip, mail_from=mail_from, helo=helo, now=now)[1]
 
     def resend(self, zone: Zone, h: Host, data: bytes, address: str, *, ip: str, mail_from: str,
-               helo: str, clock: Callable[[], float] = time.time) -> tuple[str, bytes]:
+               helo: str, now: float) -> tuple[str, bytes]:
         """What a list or forwarder (:mod:`.forwarding`) sends on: the envelope sender and the
         message.  A forwarder keeps the body (and the author's DKIM) and, with SRS, writes an
         SRS0 envelope; a list rewrites the envelope to its bounce address, adds the footer
@@ -147,8 +158,8 @@ class Security:
         Authentication-Results of what it received and ARC-seals when sealing is on."""
         item = self.lists[normalise_address(address)]
         if item.kind == "forwarder":
-            sender = srs_forward(mail_from, h.domain, self.srs_secret, clock) if item.srs else mail_from
-            return sender, self._seal(item, h, data, zone, ip, mail_from, helo) if item.arc else data
+            sender = srs.forward(mail_from, h.domain, self.srs_secret, now) if item.srs else mail_from
+            return sender, self._seal(h, data, zone, ip, mail_from, helo, now) if item.arc else data
         footer = item.footer.replace("\r\n", "\n").replace("\n", "\r\n").encode()
         body = data if data.endswith(b"\r\n") else data + b"\r\n"
         seen = authenticate(zone, data, ip=ip, mail_from=mail_from, helo=helo, authserv_id=h.name)
@@ -159,16 +170,16 @@ class Security:
         changed = seen.header_bytes() + changed
         selector = self.signing.get(h.name, {}).get("arc")
         if item.arc and selector:
-            changed = arc_seal(changed, self._arc_key(selector), h.name)
+            changed = arc_seal(changed, self._arc_key(selector), h.name, timestamp=int(now))
         return bounce_address(item.address), changed
 
-    def _seal(self, item: Intermediary, h: Host, data: bytes, zone: Zone, ip: str, mail_from: str,
-              helo: str) -> bytes:
+    def _seal(self, h: Host, data: bytes, zone: Zone, ip: str, mail_from: str, helo: str,
+              now: float) -> bytes:
         selector = self.signing.get(h.name, {}).get("arc")
         if not selector:
             return data
         seen = authenticate(zone, data, ip=ip, mail_from=mail_from, helo=helo, authserv_id=h.name)
-        return arc_seal(seen.header_bytes() + data, self._arc_key(selector), h.name)
+        return arc_seal(seen.header_bytes() + data, self._arc_key(selector), h.name, timestamp=int(now))
 
     def _arc_key(self, selector: str) -> SigningKey:
         return next(k for (_d, s), k in self.keys.items() if s == selector)

@@ -158,9 +158,9 @@ class Delivery:
         security = self.security
         if security is not None and h.role == "LIST":  # expand, change, seal, send on
             members: list[str] = []
-            for r in rcpts:
-                data = security.forward(self.zone, h, data, r, ip=stored.peer, mail_from=sender, helo=helo,
-                                        now=now)
+            for r in rcpts:  # a list rewrites the envelope, a forwarder may (SRS)
+                sender, data = security.resend(self.zone, h, data, r, ip=stored.peer, mail_from=sender,
+                                               helo=helo, now=now)
                 members += security.members(r) or []
                 self._expanded(h, track, r, members, now)
             rcpts = members

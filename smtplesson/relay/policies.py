@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..server.rules import Rule
     from .delivery import Delivery
     from .layout import Host
+    from .requirements import SenderRequirements
     from .security import Security
     from .zone import Zone
 
@@ -246,6 +247,18 @@ class Servers:
             lists.users = security.lists.keys()  # type: ignore[assignment]
             return [RelayDenied(code=554), lists]
         return []  # the outbound relay: accepts from the MSA what it is given
+
+    @staticmethod
+    def receivers(hosts: Iterable[Host]) -> list[SenderRequirements]:
+        """The provider checks running on these hosts' servers, in host order."""
+        from .requirements import SenderRequirements
+
+        found: list[SenderRequirements] = []
+        for h in hosts:
+            scenario = h.server.scenario if h.server is not None else None
+            parts = scenario.parts if isinstance(scenario, Chain) else [scenario]
+            found += [p for p in parts if isinstance(p, SenderRequirements)]
+        return found
 
     def start(self, host: Host, scenario: ScenarioSpec | None = None, rules: Iterable[Rule] = ()) -> None:
         """Start ``host``'s server (a mail client has none; a host that is down refuses)."""

@@ -144,11 +144,6 @@ class Security:
         found = self.lists.get(normalise_address(address))
         return None if found is None else list(found.members)
 
-    def forward(self, zone: Zone, h: Host, data: bytes, list_address: str, *, ip: str,
-                mail_from: str, helo: str, now: float) -> bytes:
-        """The message :meth:`resend` sends on."""
-        return self.resend(zone, h, data, list_address, ip=ip, mail_from=mail_from, helo=helo, now=now)[1]
-
     def resend(self, zone: Zone, h: Host, data: bytes, address: str, *, ip: str, mail_from: str,
                helo: str, now: float) -> tuple[str, bytes]:
         """What a list or forwarder (:mod:`.forwarding`) sends on: the envelope sender and the

@@ -100,7 +100,8 @@ def test_in_testing_mode_the_relay_reports_and_delivers() -> None:
 def test_a_good_day_under_mta_sts_counts_successful_sessions(net) -> None:
     net.set_mta_sts("example.net", mode="enforce", mx=["mx1.example.net", "mx2.example.net"])
     for _ in range(3):
-        assert net.send("alice@example.com", "bob@example.net", "fine\n").fates()["bob@example.net"] == "delivered"
+        track = net.send("alice@example.com", "bob@example.net", "fine\n")
+        assert track.fates()["bob@example.net"] == "delivered"
     (policy,) = net.tls_report("example.net")["policies"]
     assert policy["summary"] == {"total-successful-session-count": 3, "total-failure-session-count": 0}
 

@@ -244,7 +244,7 @@ class Servers:
             return parts
         if host.role == "LIST" and security is not None:
             lists = UnknownUser(users=())
-            lists.users = security.lists.keys()  # type: ignore[assignment]
+            lists.users = security.served
             return [RelayDenied(code=554), lists]
         return []  # the outbound relay: accepts from the MSA what it is given
 

@@ -63,6 +63,7 @@ class Security:
             normalise_address(k): Intermediary.from_spec(normalise_address(k), v)
             for k, v in spec.get("lists", {}).items() if not k.startswith("_")}
         self.srs_secret = str(spec.get("srs_secret", "smtplesson"))
+        self._bounces = {bounce_address(a): a for a, item in self.lists.items() if item.kind == "list"}
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
         self.zone: Zone | None = None
@@ -140,6 +141,15 @@ class Security:
         return data
 
     # ------------------------------------------------------------------ the mailing list
+    def bounce_of(self, address: str) -> str | None:
+        """The list whose bounce address ``address`` is (``team-bounces@...``), else None."""
+        return self._bounces.get(normalise_address(address))
+
+    @property
+    def served(self) -> set[str]:
+        """The addresses the list hosts accept: each list or forwarder, and each list's bounces."""
+        return set(self.lists) | set(self._bounces)
+
     def members(self, address: str) -> list[str] | None:
         found = self.lists.get(normalise_address(address))
         return None if found is None else list(found.members)

@@ -81,4 +81,6 @@ def why_blocked(answer: Any) -> list[str]:
     wrong = _wrong_cause(BLOCKED_REPLIES, _BLOCKED_HINTS, _BLOCKED_WHY)
     return [*_table(answer, _BLOCKED, _cause_of, wrong, "causes"),
             "Authentication refusals come after the message (end of DATA); blocklists at the "
-            "greeting; the relay's own TLS policy never reaches the receiver at all."]
+            "greeting or at RCPT, depending on the receiver (Yahoo's [BL21] at connection, "
+            "Postfix's reject_rbl_client at RCPT); the relay's own TLS policy never reaches "
+            "the receiver at all."]

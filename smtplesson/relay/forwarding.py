@@ -6,7 +6,7 @@ Two kinds, as the course review (N8) asks, each a live behaviour of the network:
   signature survives.  Without SRS it keeps the author's MAIL FROM and sends from its own
   address: SPF fails at the next hop, and DMARC passes only through DKIM.  With SRS (the Sender
   Rewriting Scheme, :mod:`.srs`) the envelope becomes ``SRS0=HHHH=TT=example.com=alice@<forwarder>``:
-  SPF passes for the forwarder's domain, and a bounce can still find the author (:func:`srs_reverse`).
+  SPF passes for the forwarder's domain, and a bounce can still find the author (:func:`.srs.reverse`).
 * **list** (as Mailman 3 does it): the envelope sender becomes the list's bounce address
   (``team-bounces@lists.example.org``): SPF passes for the list, unaligned with the author; a
   footer changes the body: the author's DKIM signature breaks; for an author whose domain
@@ -19,13 +19,11 @@ Two kinds, as the course review (N8) asks, each a live behaviour of the network:
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import srs
-
-__all__ = ["Intermediary", "bounce_address", "munge_from", "srs_forward", "srs_reverse"]
+__all__ = ["MUNGED_POLICIES", "Intermediary", "bounce_address", "munge_from"]
 
 #: Mailman 3 mitigates for authors whose DMARC policy is one of these
 MUNGED_POLICIES = ("reject", "quarantine")
@@ -72,16 +70,6 @@ def bounce_address(list_address: str) -> str:
     """The envelope sender of a list's posts: ``<list>-bounces@<domain>`` (Mailman 3)."""
     local, _, domain = list_address.partition("@")
     return f"{local}-bounces@{domain}"
-
-
-def srs_forward(sender: str, domain: str, secret: str, clock: Callable[[], float]) -> str:
-    """The SRS0 envelope a forwarder at ``domain`` writes for ``sender`` (:mod:`.srs`)."""
-    return srs.forward(sender, domain, secret, clock())
-
-
-def srs_reverse(address: str, secret: str, clock: Callable[[], float]) -> str:
-    """The original sender inside an SRS0 address (:class:`.srs.SRSError` if forged or expired)."""
-    return srs.reverse(address, secret, clock())
 
 
 def munge_from(message: bytes, list_address: str, list_name: str) -> bytes:

@@ -13,16 +13,29 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
+from email.message import Message
 from typing import Any
 
 from ..codes.causes import DATA as CAUSE_DATA
-from ..codes.explanation import Explanation, explain
+from ..codes.explanation import explain
 from . import gateways, mta, providers
+from .events import event_payload, read_event
 from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
-from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
+from .status import agrees, explain_reply, settle_status
+from .text import (
+    ADDRESS,
+    Found,
+    TextFormat,
+    diagnostic_of,
+    embedded_reply,
+    remote_of,
+    reply_line,
+    scan,
+    section,
+)
 
 __all__ = ["FORMATS", "read_bounce", "read_dsn"]
 
@@ -47,9 +60,14 @@ _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", r
 def read_bounce(source: Any) -> Bounce:
     """Read a mail (bytes, str, ``email.message.Message``, path or binary file) as a bounce.
 
+    A sending service's JSON event payload (a dict, a list of events, JSON text or bytes, a
+    ``.json`` path) is read by :func:`.events.read_event` into the same model.
     Never raises: a mail that cannot be read gives a :class:`Bounce` whose ``note`` says why.
     """
     try:
+        payload = None if isinstance(source, Message) else event_payload(source)
+        if payload is not None:
+            return read_event(payload)
         return _read(load(source))
     except Exception as exc:  # last-resort guard: read_bounce must never raise
         return Bounce("not-a-bounce", "none", note=f"internal error while reading: {type(exc).__name__}")
@@ -161,37 +179,51 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
 
 def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     address = address_of(block)
-    status = status_field(block.get("status"))
+    raw_status = " ".join(block.get("status", "").split()) or None
+    field = status_field(raw_status)
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and text is not None:
         diagnostic = text.diagnostic
-    exp = _explain(diagnostic, status)
-    if status and status.endswith(".0.0") and exp.enhanced and exp.enhanced[0] == status[0]:
-        status = exp.enhanced  # Exim writes 5.0.0 whatever the remote server said
-    status = status or exp.enhanced
-    if exp.code is None and text is not None:  # Zoho: the code only in the human text
-        worded = _explain(text.diagnostic, None)
-        if worded.code is not None and worded.enhanced in (None, status):
-            exp = worded
+    exp = explain_reply(diagnostic, field)
+    note = ""
+    if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
+        for reply in (embedded_reply(diagnostic), text and text.diagnostic,
+                      text and embedded_reply(text.context)):
+            worded = explain_reply(reply, None) if reply else None
+            if worded is not None and worded.code is not None and agrees(worded.enhanced, field):
+                exp = worded
+                if reply != diagnostic:
+                    note = f"the last remote reply: {reply}"
+                break
+    status, status_from = settle_status(field, exp)
     command = exp.command
     if command is None and text is not None:
         command = _command(text.context)
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
-        action = _action_of(status or exp.enhanced, exp.code)
+        action = _action_of(status, exp.code)
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
         text.remote_mta if text else None)
     original = typed_value(block.get("original-recipient", "")) or None
-    return BouncedRecipient(address, action, status or _status(exp), exp.code, diagnostic, exp,
+    return BouncedRecipient(address, action, status, exp.code, diagnostic, exp,
                             remote or None, command, original if original != address else None,
-                            block.get("last-attempt-date"), block.get("will-retry-until"))
+                            block.get("last-attempt-date"), block.get("will-retry-until"),
+                            raw_status, status_from, note=note)
 
 
 def _from_text(found: Found) -> BouncedRecipient:
-    exp = _explain(found.diagnostic, None)
+    exp = explain_reply(found.diagnostic, None)
+    note = ""
+    if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
+        reply = embedded_reply(found.context)
+        worded = explain_reply(reply, None) if reply else None
+        if worded is not None and worded.code is not None:
+            exp, note = worded, f"the last remote reply: {reply}"
     command = exp.command or _command(found.context)
-    return BouncedRecipient(found.address, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
-                            found.diagnostic, exp, found.remote_mta, command)
+    status, status_from = settle_status(None, exp)
+    return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
+                            found.diagnostic, exp, found.remote_mta, command,
+                            status_from=status_from, note=note)
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
@@ -204,9 +236,11 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
-    exp = _explain(diagnostic, None)
-    return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
-                             diagnostic, exp, remote_of(line) if line else None, exp.command)
+    exp = explain_reply(diagnostic, None)
+    status, status_from = settle_status(None, exp)
+    return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
+                             diagnostic, exp, remote_of(line) if line else None, exp.command,
+                             status_from=status_from)
             for a in addresses]
 
 
@@ -245,24 +279,6 @@ def _command(context: str) -> str | None:
     if match is not None:
         return _COMMANDS.get(match.group(1).lower())
     return next((name for phrase, name in _PHRASES if phrase in low), None)
-
-
-def _explain(diagnostic: str, status: str | None) -> Explanation:
-    text = diagnostic[:2000]
-    exp = explain(text) if text else None
-    if exp is not None and exp.found:
-        return exp
-    if status:
-        return explain(f"Status: {status} {text}".strip())
-    return exp or explain("")
-
-
-def _status(exp: Explanation) -> str | None:
-    if exp.enhanced:
-        return exp.enhanced
-    if exp.code is not None and exp.code // 100 in (2, 4, 5):
-        return f"{exp.code // 100}.0.0"
-    return None
 
 
 def _action_of(status: str | None, code: int | None) -> str:

@@ -16,7 +16,8 @@ from functools import cached_property
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "remote_of", "reply_line",
+           "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
@@ -54,6 +55,12 @@ STOPS = (
     "the following is a copy of the original", "*** original message", "reporting-mta:",
     "------ below this line", "diagnostic-code:",
 )
+# A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
+# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ..."
+_EMBEDDED = re.compile(
+    r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
+    r"error was|reason)\s*:?\s*['\"(<]?)\s*"
+    r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
 _SKIP_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "noreply",
                           "no-reply", "mailerdaemon", "bounce", "bounces", "abuse"})
 
@@ -244,6 +251,25 @@ def _reply_by_enhanced(context: str) -> re.Match[str] | None:
         if before in ("", " ") and len(context) - match.end() > 10:
             return match
     return None
+
+
+def embedded_reply(text: str) -> str | None:
+    """The last remote reply quoted inside ``text`` (an expiry notice's own words), one line:
+    ``"retry timeout exceeded (<421 4.4.2 Connection timed out>)"`` -> ``"421 4.4.2 Connection
+    timed out"``.  A reply whose enhanced code is of another class than its basic code is not one."""
+    last = None
+    for match in _EMBEDDED.finditer(text[:4000]):
+        reply = match.group(1)
+        if reply[4:5].isdigit() and reply[4] != reply[0]:
+            continue
+        last = reply
+    if last is None:
+        return None
+    for cut in (" (in reply to ", "(in reply to "):
+        at = last.find(cut)
+        if at > 0:
+            last = last[:at]
+    return _SPACE.sub(" ", last).strip(" )]:;,.")
 
 
 def reply_line(text: str) -> str | None:

@@ -33,13 +33,16 @@ _INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
 def settle_status(field: str | None, exp: Explanation) -> tuple[str | None, str | None]:
     """A recipient's status and where it comes from (model.STATUS_SOURCES): the report's Status
     field; else, or when the field gives only its class (Exim, OpenSMTPD ``5.0.0``), the reply's
-    enhanced code; else inferred from the reply (its words, or its code: ``550 User unknown``
-    -> ``5.1.1``); else the class of the basic code (``5.0.0``)."""
+    enhanced code; else inferred: ``5.4.7`` when a report failed a message on a temporary reply
+    (Exim, Courier: it expired), else from the reply (its words, or its code: ``550 User
+    unknown`` -> ``5.1.1``); else the class of the basic code (``5.0.0``)."""
     precise = exp.enhanced if exp.enhanced and not exp.enhanced.endswith(".0.0") else None
     if field and not field.endswith(".0.0"):
         return field, "field"
     if precise and (field is None or precise[0] == field[0]):
         return precise, "reply"
+    if field and field.endswith(".0.0") and field[0] == "5" and exp.code is not None and exp.code // 100 == 4:
+        return "5.4.7", "inferred"  # failed on a temporary reply: delivery time expired (RFC 3463 X.4.7)
     digit = field[0] if field else (str(exp.code)[0] if exp.code is not None else "")
     detail = _INFERRED.get(exp.category) if exp.code is not None and digit in ("4", "5") else None
     if detail is not None:
@@ -54,6 +57,8 @@ def settle_status(field: str | None, exp: Explanation) -> tuple[str | None, str 
 
 
 def agrees(enhanced: str | None, field: str | None) -> bool:
-    """True when a reply's enhanced code can be the one a Status field summarises."""
-    return enhanced is None or field is None or enhanced == field or (
+    """True when a reply's enhanced code can be the one a Status field summarises: the same, a
+    field that gives only the class (``5.0.0``), or an expiry (``X.4.7``: the last reply is the
+    temporary one that kept the message waiting)."""
+    return enhanced is None or field is None or enhanced == field or field[1:] == ".4.7" or (
         field.endswith(".0.0") and enhanced[0] == field[0])

@@ -63,7 +63,8 @@ def recipient_html(recipient: Any) -> str:
     if recipient.status:
         badges.append(badge(recipient.status, label=recipient.code is None))
     if recipient.raw_status and status_field_of(recipient) != recipient.status:
-        badges.append(f'<span style="color:{FG_MUTED}">(report: Status {escape(recipient.raw_status)})</span>')
+        raw = escape(recipient.raw_status)
+        badges.append(f'<span style="color:{FG_MUTED}">(report: Status {raw})</span>')
     if recipient.status_from == "inferred":
         badges.append(f'<span style="color:{FG_MUTED}">(status inferred from the reply)</span>')
     head = (f"<b>{escape(recipient.address)}</b> "

@@ -45,6 +45,12 @@ FORMATS = (
                              ("text", "opensmtpd")),
                starts=("the following list of recipients:", "following list of recipients:"),
                stops=("below is a copy of the original message:",)),
+    # hMailServer: its SEND_FAILED_NOTIFICATION message (source/DBScripts/CreateTablesMYSQL.sql) borrows
+    # Exchange 2003's "The following recipient(s) could not be reached:", so it is tried first; each
+    # recipient as SMTPClientConnection.cpp writes it: "Error Type: SMTP ... Remote server replied: ..."
+    TextFormat("hmailserver", (("text", "hmailserver sent:"), ("text", "\nhmailserver\n"),
+                               ("text", "error type: smtp")),
+               starts=("the following recipient(s) could not be reached:",)),
     # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages)
     TextFormat("exchange", (("text", "delivery has failed to these recipients or groups"),
                             ("text", "diagnostic information for administrators"),
@@ -67,6 +73,12 @@ FORMATS = (
     # Ipswitch IMail: "Body of message generated response:"
     TextFormat("imail", (("text", "body of message generated response"),
                          ("header:x-mailer", "imail"), ("text", "ipswitch"))),
+    # Apache James: RemoteDelivery's bounce text, "Hi. This is the James mail server at ..."
+    # (apache/james-project, server/mailet/.../RemoteDelivery.java), sent as a reply to the message
+    TextFormat("apache-james", (("text", "this is the james mail server"),),
+               starts=("reason why i was unable to deliver\nyour message.", "unable to deliver")),
+    # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
+    TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"
     TextFormat("sendmail", (("text", "the following addresses had permanent fatal errors"),
                             ("text", "----- transcript of session follows -----"),

@@ -258,9 +258,12 @@ _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttl
           r"initial greeting|initial server greeting|initial connection|connect)\b")
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
 _AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
+_SENT = re.compile(r"\bsent:\s*" + _VERBS)  # hMailServer: "hMailServer sent: RCPT TO:<...>"
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
-    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
+    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail-remote.c
+    ("but sender was rejected", "MAIL"), ("but my name was rejected", "EHLO"),
+    ("failed on data command", "DATA"),
     ("failed after i sent the message", "END-OF-DATA"),
 )
 # Sendmail, Courier and MDaemon transcripts: ">>> RCPT To:<...>" / "--> RCPT To:" then the reply
@@ -272,7 +275,7 @@ def _command(context: str) -> str | None:
     """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
     Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
     low = context[:2000].lower()
-    said = _IN_REPLY.search(low) or _AFTER.search(low)
+    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low)
     if said is not None:
         return _COMMANDS.get(said.group(1))
     match = _TRANSCRIPT.search(context[:4000])

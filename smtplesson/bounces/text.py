@@ -108,8 +108,8 @@ class TextFormat:
         return {True: strong, False: tuple(s for s in self.signatures if s not in strong)}
 
 
-#: signature places that name who wrote the mail
-STRONG = frozenset({"from", "mta", "message-id"})
+#: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
+STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 
 
 def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
@@ -117,6 +117,8 @@ def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
         return needle in mail.lower_text
     if where == "mta":
         return needle in reporting_mta  # lower case already (see readers._format)
+    if where == "status":
+        return any(needle in text.lower() for text in mail.status_texts)
     value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
     return value is not None and needle in value
 
@@ -231,7 +233,7 @@ def diagnostic_of(context: str) -> str:
         opener = context[match.start() - 1:match.start()]
         if opener in ("'", '"') and opener in text:  # Exchange: returned '400 4.4.7 Message delayed'
             text = text[:text.index(opener)]
-        for cut in (" (in reply to ", "(in reply to "):
+        for cut in (" (in reply to ", "(in reply to ", " Giving up on "):  # Postfix, qmail-remote
             at = text.find(cut)
             if at > 0:
                 text = text[:at]

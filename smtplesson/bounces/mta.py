@@ -16,6 +16,17 @@ def _notes_check(mail: Mail) -> bool:
     return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
 
 
+#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt)
+_EXCHANGE_DIAGNOSTIC_TITLES = ("diagnoseinformationen für administratoren",
+                               "informations de diagnostic pour les administrateurs",
+                               "información de diagnóstico para administradores",
+                               "informazioni di diagnostica per gli amministratori",
+                               "informações de diagnóstico para administradores")
+#: "Original message headers", the same languages
+_EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes de message originaux",
+                            "encabezados del mensaje original", "intestazioni originali del messaggio",
+                            "cabeçalhos da mensagem original")
+
 FORMATS = (
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
     TextFormat("postfix", (("text", "this is the mail system at host"),
@@ -51,9 +62,12 @@ FORMATS = (
     TextFormat("hmailserver", (("text", "hmailserver sent:"), ("text", "\nhmailserver\n"),
                                ("text", "error type: smtp")),
                starts=("the following recipient(s) could not be reached:",)),
-    # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages)
+    # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages); the
+    # localised NDRs' section titles from the localised "DSNs and NDRs in Exchange 2013" pages
+    # (technet.microsoft.com/{de-de,fr-fr,es-es,it-it,pt-br}/library/Bb232118(v=EXCHG.150))
     TextFormat("exchange", (("text", "delivery has failed to these recipients or groups"),
                             ("text", "diagnostic information for administrators"),
+                            *(("text", title) for title in _EXCHANGE_DIAGNOSTIC_TITLES),
                             ("text", "your message did not reach some or all of the intended recipients"),
                             ("text", "the following recipient(s) could not be reached"),
                             ("text", "the following recipient(s) cannot be reached"),
@@ -62,7 +76,7 @@ FORMATS = (
                starts=("delivery has failed to these recipients or groups:",
                        "the following recipient(s) could not be reached:",
                        "the following recipient(s) cannot be reached:"),
-               stops=("original message headers:",)),
+               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES)),
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),

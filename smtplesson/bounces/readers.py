@@ -53,7 +53,9 @@ _REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
-                        r"generating server:|reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+                        r"generating server:|generierender server:|serveur de génération :|"
+                        r"servidor de generación:|server di generazione:|servidor gerador:|"
+                        r"reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
 
 

@@ -31,6 +31,7 @@ from .text import (
     TextFormat,
     diagnostic_of,
     embedded_reply,
+    first_format,
     remote_of,
     reply_line,
     scan,
@@ -141,12 +142,7 @@ def _common(mail: Mail) -> dict[str, Any]:
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:
     """The format that wrote the mail: by sender and host first, then by its words."""
-    reporting = reporting.lower()
-    for strong in (True, False):
-        for fmt in FORMATS:
-            if fmt.matches(mail, reporting, strong):
-                return fmt
-    return None
+    return first_format(FORMATS, mail, reporting.lower())
 
 
 def _is_report(mail: Mail) -> bool:

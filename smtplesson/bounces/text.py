@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "remote_of", "reply_line",
-           "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format", "remote_of",
+           "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
@@ -93,34 +93,45 @@ class TextFormat:
     kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
     check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
 
-    def matches(self, mail: Mail, reporting_mta: str = "", strong: bool | None = None) -> bool:
-        """True when a signature is found (only the strong or only the weak ones, if asked)."""
-        signatures = self.signatures if strong is None else self._by_strength[strong]
-        for where, needle in signatures:
-            if _has(mail, where, needle, reporting_mta):
-                return self.check is None or self.check(mail)
-        return False
-
-    @cached_property
-    def _by_strength(self) -> dict[bool, tuple[tuple[str, str], ...]]:
-        """Signatures that name the writer (sender, host, message id) and the rest (words, headers)."""
-        strong = tuple(s for s in self.signatures if s[0] in STRONG)
-        return {True: strong, False: tuple(s for s in self.signatures if s not in strong)}
-
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
 STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 
 
-def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
-    if where == "text":
-        return needle in mail.lower_text
-    if where == "mta":
-        return needle in reporting_mta  # lower case already (see readers._format)
-    if where == "status":
-        return any(needle in text.lower() for text in mail.status_texts)
-    value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
-    return value is not None and needle in value
+def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str) -> TextFormat | None:
+    """The first of ``formats`` a signature recognises: first by the signatures that name the
+    writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
+    (The loop is written out: it runs for every mail read, over every signature.)"""
+    text = mail.lower_text
+    headers = mail.lower_headers
+    for signatures in _flat(formats):
+        failed = None
+        for where, needle, fmt in signatures:
+            if fmt is failed:
+                continue
+            if where == "text":
+                hit = needle in text
+            elif where == "mta":
+                hit = needle in reporting_mta
+            elif where == "status":
+                hit = any(needle in part.lower() for part in mail.status_texts)
+            else:
+                value = headers.get(where)
+                hit = value is not None and needle in value
+            if hit:
+                if fmt.check is None or fmt.check(mail):
+                    return fmt
+                failed = fmt
+    return None
+
+
+@lru_cache(maxsize=8)
+def _flat(formats: tuple[TextFormat, ...]) -> tuple[tuple[tuple[str, str, TextFormat], ...], ...]:
+    """Every signature of ``formats`` in order, the strong ones apart, a header signature by the
+    header's lower-case name (computed once per tuple of formats)."""
+    return tuple(tuple((where.removeprefix("header:"), needle, fmt) for fmt in formats
+                       for where, needle in fmt.signatures if (where in STRONG) == strong)
+                 for strong in (True, False))
 
 
 def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()) -> str:

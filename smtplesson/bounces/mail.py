@@ -79,8 +79,19 @@ class Mail:
     _texts: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str:
-        """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent."""
-        return self.headers.get(name.lower(), "")
+        """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
+        when first asked for: most of a bounce's headers are never read)."""
+        name = name.lower()
+        value = self._decoded.get(name)
+        if value is None:
+            raw = self.headers.get(name)
+            value = self._decoded[name] = "" if raw is None else header_text(
+                raw if raw.isascii() else _lenient(raw))
+        return value
+
+    def lower_header(self, name: str) -> str | None:
+        """:meth:`header` in lower case; None when the mail has no such header."""
+        return self.header(name).lower() if name in self.headers else None
 
     @cached_property
     def content_type(self) -> str:
@@ -96,19 +107,17 @@ class Mail:
 
     @cached_property
     def headers(self) -> dict[str, str]:
-        """The top-level headers, decoded, one line each (the first of a repeated name)."""
+        """The top-level headers as written (the first of a repeated name), by lower-case name."""
         found: dict[str, str] = {}
         for name, value in self.message.raw_items():  # raw: the policy's per-value work is not needed
             if len(found) >= 200:
                 break
-            name = name.lower()
-            if name not in found:
-                found[name] = header_text(value if value.isascii() else _lenient(value))
+            found.setdefault(name.lower(), value)
         return found
 
     @cached_property
-    def lower_headers(self) -> dict[str, str]:
-        return {name: value.lower() for name, value in self.headers.items()}
+    def _decoded(self) -> dict[str, str]:
+        return {}
 
     @cached_property
     def subject(self) -> str:

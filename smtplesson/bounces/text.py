@@ -103,7 +103,6 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
     writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
     (The loop is written out: it runs for every mail read, over every signature.)"""
     text = mail.lower_text
-    headers = mail.lower_headers
     for signatures in _flat(formats):
         failed = None
         for where, needle, fmt in signatures:
@@ -116,7 +115,7 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
             elif where == "status":
                 hit = any(needle in part.lower() for part in mail.status_texts)
             else:
-                value = headers.get(where)
+                value = mail.lower_header(where)
                 hit = value is not None and needle in value
             if hit:
                 if fmt.check is None or fmt.check(mail):

@@ -61,6 +61,10 @@ _EMBEDDED = re.compile(
     r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
     r"error was|reason)\s*:?\s*['\"(<]?)\s*"
     r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
+# the next line of a session transcript after a reply: MDaemon's "Tue 2024-03-12 12:00:02: --> QUIT",
+# Sendmail's ">>> QUIT", the transcript's end
+_NEXT_TRANSCRIPT_LINE = re.compile(
+    r"\s(?:\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: )?(?:-->|<--|>>>|<<<)\s|\s-{3} end transcript", re.I)
 _SKIP_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "noreply",
                           "no-reply", "mailerdaemon", "bounce", "bounces", "abuse"})
 
@@ -247,6 +251,9 @@ def diagnostic_of(context: str) -> str:
             at = text.find(cut)
             if at > 0:
                 text = text[:at]
+        nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4)  # MDaemon, Sendmail: the session goes on
+        if nxt is not None:
+            text = text[:nxt.start()]
         text = text.lstrip("#").strip()[:1000]
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:

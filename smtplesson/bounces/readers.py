@@ -102,7 +102,8 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
-    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ()), excluded)
+    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text),
+                 excluded)
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
@@ -231,7 +232,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
         addresses = sorted(_addresses(mail.original_headers.get_all("To", [])))[:10]
     if not addresses:
         return []
-    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
     exp = explain_reply(diagnostic, None)

@@ -137,9 +137,11 @@ def _flat(formats: tuple[TextFormat, ...]) -> tuple[tuple[tuple[str, str, TextFo
                  for strong in (True, False))
 
 
-def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()) -> str:
-    """The part of ``text`` between the first start marker and the first stop after it."""
-    low = text.lower()
+def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = (),
+            low: str | None = None) -> str:
+    """The part of ``text`` between the first start marker and the first stop after it
+    (``low``: ``text`` in lower case, when the caller has it already)."""
+    low = text.lower() if low is None else low
     begin = 0
     for marker in starts:
         at = low.find(marker)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from email.message import Message
 from typing import Any
 
@@ -57,6 +58,10 @@ _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send prog
                         r"generating server:|generierender server:|serveur de génération :|"
                         r"servidor de generación:|server di generazione:|servidor gerador:|"
                         r"reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+# a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
+# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
+_WARNING = re.compile(r"warning message only|this is a warning only|will keep trying|has not yet been "
+                      r"delivered|still undelivered after|delivery (?:has been )?delayed", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
 
 
@@ -113,6 +118,9 @@ def _read(mail: Mail) -> Bounce:
     else:
         kind = "vendor"
         recipients = [_from_text(f) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
+            recipients = [replace(r, action="delayed") if r.code is None and r.action == "failed" else r
+                          for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":

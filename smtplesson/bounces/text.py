@@ -61,6 +61,9 @@ _EMBEDDED = re.compile(
     r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
     r"error was|reason)\s*:?\s*['\"(<]?)\s*"
     r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
+#: where a reply quoted in a bounce's words ends: Postfix's command note, qmail-remote's
+#: "Giving up on", Sendmail's warning line
+_REPLY_ENDS = (" (in reply to ", "(in reply to ", " Giving up on ", " Warning: message still undelivered")
 # the next line of a session transcript after a reply: MDaemon's "Tue 2024-03-12 12:00:02: --> QUIT",
 # Sendmail's ">>> QUIT", the transcript's end
 _NEXT_TRANSCRIPT_LINE = re.compile(
@@ -249,7 +252,7 @@ def diagnostic_of(context: str) -> str:
         opener = context[match.start() - 1:match.start()]
         if opener in ("'", '"') and opener in text:  # Exchange: returned '400 4.4.7 Message delayed'
             text = text[:text.index(opener)]
-        for cut in (" (in reply to ", "(in reply to ", " Giving up on "):  # Postfix, qmail-remote
+        for cut in _REPLY_ENDS:
             at = text.find(cut)
             if at > 0:
                 text = text[:at]

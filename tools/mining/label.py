@@ -15,6 +15,8 @@ _DATA = json.loads((Path(__file__).parent / "labels.json").read_text("utf-8"))
 _RULES = [(category, re.compile(pattern)) for category, pattern in _DATA["rules"]]
 _ENHANCED: dict[str, str] = _DATA["enhanced"]
 _OVERRIDES: dict[str, str] = _DATA["overrides"]
+#: mined texts the review found not to be replies (prose, fragments of multi-line replies)
+NOT_REPLIES = frozenset(_DATA["not_replies"])
 SENDER_SIDE = frozenset({"sender-auth", "reputation", "reverse-dns", "content", "policy",
                          "authentication", "tls", "relay-denied", "sender-rejected", "syntax",
                          "message-size"})

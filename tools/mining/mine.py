@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from label import label  # tools/mining/label.py
+from label import NOT_REPLIES, label  # tools/mining/label.py
 
 _DEBIAN = "Debian bookworm source package"
 #: package -> (folder under SRC_ROOT, where the source came from)
@@ -42,15 +42,18 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "smtp-server": ("node/smtp-server-3.21.7", "npm: smtp-server 3.21.7 (Nodemailer's SMTP server)"),
     "zone-mta": ("node/zone-mta-3.10.3", "npm: zone-mta 3.10.3"),
     "maddy": ("maddy", "github:foxcpp/maddy @837b1b8 (not packaged in Debian bookworm)"),
-    "haraka": ("haraka/x", "npm: Haraka 3.3.4, haraka-dsn 1.2.1 and 19 haraka-plugin-* packages"),
+    "aiosmtpd": ("aiosmtpd", "PyPI: aiosmtpd 1.4.6"),
+    "haraka": ("haraka/x", "npm: Haraka 3.3.4, haraka-dsn 1.2.1 and 29 haraka-plugin-* packages"),
 }
 #: whole packages held out of tuning (tests/corpus/README.md)
 HELDOUT = frozenset({"exim4", "opensmtpd", "courier", "haraka", "smtp-server"})
 #: package -> the only folders whose literals are SMTP replies (rspamd's C code speaks HTTP)
 ONLY: dict[str, tuple[str, ...]] = {"rspamd": ("src/plugins/lua/", "rules/")}
-_CODE_EXTS = {".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", ""}
+_CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", ""}
 _DOC_EXTS = {"", ".txt", ".html", ".5", ".8", ".1", ".md", ".xfpt"}
-_SKIP = re.compile(r"_test\.go$|/(?:tests?|t|spec|regress|node_modules/\.bin)(?:/|$)", re.I)
+# tests, and NNTP servers (cyrus-imapd's nntpd speaks the same digits for another protocol)
+_SKIP = re.compile(r"_test\.go$|nntp|/(?:tests?|t|spec|regress|node_modules/\.bin)(?:/|$)", re.I)
+_PLACEHOLDER_TEST = re.compile(r"\b(?:Foo|Bar|Baz)\b")
 
 _STR = r'"((?:[^"\\\n]|\\.)*)"'
 _SQ = r"'((?:[^'\\\n]|\\.)*)'"
@@ -91,9 +94,12 @@ SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     # DMARC_REJECT_SMTP with the reply texts opendmarc sets by smfi_setreply()
     "opendmarc": [(re.compile(r'"((?:rejected|quarantined) by DMARC policy for %s)"'), 550, "5.7.1", "")],
 }
-# documentation: a reply shown on a line of its own ("    550 5.1.1 <user>: Recipient ...")
+# documentation: a reply on a line of its own ("    550 5.1.1 <user>: Recipient ...")
 _DOC_REPLY = re.compile(r"^\s*(?:<<<\s*|S:\s*|[\w.-]+\[[\d.]+\] said:\s*)?([45][0-9][0-9])([ -])"
                         r"(?:([245]\.[0-9]{1,3}\.[0-9]{1,3})\s+)?([A-Za-z<].{8,}?)\s*$", re.M)
+#: packages whose documentation quotes a reply only with its enhanced code (cyrus-imapd's prose
+#: starts many lines with numbers that are not replies)
+DOC_NEEDS_ENHANCED = frozenset({"cyrus-imapd"})
 _ESCAPES = re.compile(r"\\(?:r\\n|\\n|r|n|t)")
 
 Found = tuple[int, "int | None", "str | None", str]  # (line, code, enhanced, text)
@@ -223,10 +229,12 @@ def mine_special(package: str, source: str) -> Iterator[Found]:
             yield source.count("\n", 0, match.start()) + 1, code, enhanced, prefix + match.group(1)
 
 
-def mine_docs(source: str) -> Iterator[Found]:
+def mine_docs(source: str, needs_enhanced: bool = False) -> Iterator[Found]:
     """Replies shown on lines of their own in a package's documentation."""
     for match in _DOC_REPLY.finditer(source):
         code, _, enhanced, text = match.groups()
+        if enhanced is None and needs_enhanced:
+            continue
         yield source.count("\n", 0, match.start(1)) + 1, int(code), enhanced, _clean(text)
 
 
@@ -252,7 +260,7 @@ def mine_package(package: str, root: Path) -> Iterator[tuple[Path, Found]]:
         for hit in (*mine_file(path, source, defaults, haraka), *mine_special(package, source)):
             yield path, hit
     for path in _files(root, docs=True):
-        for hit in mine_docs(path.read_text("utf-8", "replace")):
+        for hit in mine_docs(path.read_text("utf-8", "replace"), package in DOC_NEEDS_ENHANCED):
             yield path, hit
 
 
@@ -266,7 +274,8 @@ def mine(src_root: Path, corpus: Path) -> dict[str, int]:
         for path, (line, code, enhanced, text) in mine_package(package, root):
             reply = " ".join(str(p) for p in (code, enhanced) if p is not None) + " " + text
             rel = str(path.relative_to(root))
-            if (not _useful(text) or reply in seen or not _smtp_code(code)
+            if (not _useful(text) or reply in seen or reply.startswith(tuple(NOT_REPLIES))
+                    or not _smtp_code(code) or _PLACEHOLDER_TEST.search(text)
                     or (package in ONLY and not rel.startswith(ONLY[package]))):
                 continue
             seen.add(reply)

@@ -25,7 +25,7 @@ from .._data import load
 from .phrases import PhraseIndex
 
 __all__ = ["BOUNCE_ORDER", "PATTERNS", "PROVIDERS", "BounceFormat", "Provider", "ProviderRule",
-           "Requirements", "identify", "match"]
+           "Requirements", "identify", "match", "provider_from"]
 
 
 @dataclass(frozen=True, eq=False)  # one object per rule: compared and hashed by identity
@@ -100,7 +100,8 @@ def _requirements(raw: Mapping[str, Any]) -> Requirements:
                         MappingProxyType(dict(raw.get("wording_of", {}))))
 
 
-def _provider(raw: Mapping[str, Any]) -> Provider:
+def provider_from(raw: Mapping[str, Any]) -> Provider:
+    """A Provider from one entry of codes/data/providers.json (or of a user's rules file)."""
     rules = tuple(
         ProviderRule(
             provider=raw["id"], codes=frozenset(rule.get("codes", ())), text=rule.get("text"),
@@ -118,7 +119,7 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
 _DATA = load("codes", "providers.json")
 #: every provider and MTA, in the order their rules are tried
 PROVIDERS: Mapping[str, Provider] = MappingProxyType(
-    {raw["id"]: _provider(raw) for raw in _DATA["providers"]})
+    {raw["id"]: provider_from(raw) for raw in _DATA["providers"]})
 _ORDER = {pid: n for n, pid in enumerate(PROVIDERS)}
 #: the providers' bounce formats by name, in the order the bounce reader tries them
 BOUNCE_ORDER: tuple[str, ...] = tuple(_DATA["bounce_order"])

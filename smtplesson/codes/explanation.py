@@ -245,7 +245,10 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
     """(summary, advice, references, provider note) once a provider rule explains the reply."""
     name = provider.name if provider is not None else rule.provider
     shown = enhanced or (str(code) if code is not None else "this reply")
-    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source})."
+    dated = f", since {rule.since}" if rule.since else ""
+    dated += f", until {rule.until}" if rule.until else ""
+    checked = f"checked {rule.verified}" if rule.verified else "practice, unverified"
+    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source}{dated}; {checked})."
     entry = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
     if entry is not None and registry_category(entry.code) != rule.category:
         note += (f" The registry's {entry.code} is '{entry.title}' ({entry.reference}); "

@@ -42,8 +42,9 @@ _UNIT_WORDS = {
     "d": r"days?|tagen?|jours?|d[ií]as|giorni|dagar|dni|дн\w*|дней|天|日",
 }
 _WAIT = re.compile(
-    r"(?<![\w.])(\d{1,5})\s*(?:(" + _UNIT_WORDS["s"] + r")|(" + _UNIT_WORDS["m"] + r")|("
+    r"(?<![\w.])(\d{1,5}) ?(?:(" + _UNIT_WORDS["s"] + r")|(" + _UNIT_WORDS["m"] + r")|("
     + _UNIT_WORDS["h"] + r")|(" + _UNIT_WORDS["d"] + r"))(?![a-z])", re.IGNORECASE)
+_NUMBER_WORD = re.compile(r"\d ?[^\W\d_]")  # a number before a word: the cheap test first
 # a wait only counts where the reply speaks of retrying or of a temporary block
 _ABOUT_RETRY = re.compile(
     r"try|retry|resend|later|again|deferr|greylist|graylist|blocked|wait|temporar|for the next|within|after|"
@@ -81,9 +82,16 @@ def decide(category: str, bounce_type: str, digit: int | None, confidence: str, 
     return _decide(category, bounce_type, digit, confidence, text)
 
 
+# the causes whose replies name a block list, and those that may ask for a wait
+_LISTED = frozenset({"reputation", "policy", "content", "other"})
+_WAITS = frozenset({"greylisting", "rate-limit", "reputation", "server-shutdown", "mailbox-full",
+                    "mailbox-unavailable", "storage", "policy", "other"})
+
+
 @lru_cache(maxsize=8192)
 def _decide(category: str, bounce_type: str, digit: int | None, confidence: str, text: str) -> Decision:
-    wait, listed = retry_after(text), blocklist(text)
+    wait = retry_after(text) if category in _WAITS else None
+    listed = blocklist(text) if category in _LISTED else None
     if bounce_type == "none":
         action = None
     elif bounce_type == "hard":
@@ -99,7 +107,7 @@ def _decide(category: str, bounce_type: str, digit: int | None, confidence: str,
 
 def retry_after(text: str) -> int | None:
     """The wait a reply asks for, in seconds, or None ("try again in 5 minutes" -> 300)."""
-    if not _ABOUT_RETRY.search(text):
+    if not _NUMBER_WORD.search(text) or not _ABOUT_RETRY.search(text):
         return None
     found = _WAIT.search(text)
     if found is None:

@@ -234,6 +234,9 @@ def _cause(low: str, code: int | None, enhanced: str | None, command: str | None
 _MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
 
 
+_IDS = re.compile(r"[0-9a-f]{6,}|[0-9]+")
+
+
 def _masked(match: re.Match[str]) -> str:
     return "<@" if match.group()[0] == "<" else "192.0.2.0"
 
@@ -368,8 +371,8 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else keyword
-    if category is None:
-        verdict = lexicon_score(low, command_of(text))
+    if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
+        verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
         category = verdict.category if verdict is not None and verdict.confident else None
     if category is None or category == "success":
         return _nothing(text)

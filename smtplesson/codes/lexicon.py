@@ -13,7 +13,7 @@ fall-through.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,8 +30,8 @@ _MARGIN: float = _DATA["margin"]
 _COMMANDS: Mapping[str, Mapping[str, float]] = _DATA["commands"]
 _SUBJECTS: Mapping[str, Mapping[str, float]] = _DATA["subjects"]
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
-# Han, kana: no spaces between words, so their cues may start anywhere
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -63,33 +63,46 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
     return {phrase: (weights[phrase], tuple(dict.fromkeys(languages[phrase]))) for phrase in weights}
 
 
-def _trie(words: Iterable[str]) -> str:
-    """A regex matching exactly the given words (the longest where they share a start);
-    a space in a word matches any run of white space."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _branch(tree)
-
-
-def _branch(node: dict[str, Any]) -> str:
-    parts = [(r"\s+" if char == " " else re.escape(char)) + _branch(child)
-             for char, child in sorted(node.items()) if char]
-    if not parts:
-        return ""
-    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
+_KEY = 5  # alphabetic cues are looked up by their first word, cut to this many characters
 _CUES = _cue_table()
-_CJK_CUES = [p for p in _CUES if _CJK.match(p)]
-_WORD_CUES = [p for p in _CUES if not _CJK.match(p)]
-_FIND = re.compile(rf"(?<!\w){_trie(_WORD_CUES)}|{_trie(_CJK_CUES)}")
+_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.match(p)), key=len, reverse=True))
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
+_ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
+
+
+def _key(phrase: str) -> str:
+    return _WORD.match(phrase).group()[:_KEY] if _WORD.match(phrase) else phrase[:_KEY]  # type: ignore[union-attr]
+
+
+_BY_KEY: dict[str, tuple[str, ...]] = {}
+for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
+    _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
+
+
+def _found(norm: str) -> list[tuple[int, str]]:
+    """(position, cue) of every cue in the normalised text: the longest cue at a word start,
+    and CJK cues anywhere."""
+    hits: list[tuple[int, str]] = []
+    end = -1
+    for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
+        at = word.start()
+        if at < end:
+            continue
+        for phrase in _BY_KEY.get(word.group()[:_KEY], ()):
+            if norm.startswith(phrase, at):
+                hits.append((at, phrase))
+                end = at + len(phrase)
+                break
+    if not norm.isascii() and _CJK.search(norm):
+        taken: list[tuple[int, int]] = []
+        for phrase in _CJK_CUES:
+            at = norm.find(phrase)
+            if at >= 0 and not any(a <= at < b for a, b in taken):
+                hits.append((at, phrase))
+                taken.append((at, at + len(phrase)))
+    return hits
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:
@@ -105,12 +118,12 @@ def score(text: str, command: str | None = None, enhanced: str | None = None) ->
 
 @lru_cache(maxsize=8192)  # bench/explain.py: log lines repeat their reply texts
 def _score(low: str, command: str | None, subject: str | None) -> Verdict | None:
+    norm = " ".join(low.split())
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
-    for found in _FIND.finditer(low):
-        phrase = " ".join(found.group().split())
+    for at, phrase in _found(norm):
         weights, languages = _CUES[phrase]
-        before = low[max(0, found.start() - _NEGATION_WINDOW):found.start()]
+        before = norm[max(0, at - _NEGATION_WINDOW):at]
         if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
             continue
         for category, weight in weights.items():

@@ -22,7 +22,7 @@ from typing import Any
 from .causes import DATA
 from .providers import Provider, ProviderRule, provider_from
 
-__all__ = ["ENVIRONMENT", "UserRules", "load_rules", "user_rules"]
+__all__ = ["ENVIRONMENT", "UserRules", "default_rules", "load_rules", "user_rules"]
 
 #: the environment variable naming a rules file explain reads by default
 ENVIRONMENT = "SMTPLESSON_RULES"
@@ -77,15 +77,20 @@ def load_rules(raw: Mapping[str, Any] | Sequence[Any], origin: str = "(given)") 
     return UserRules(tuple(providers), origin, tuple(markers), tuple(texts))
 
 
+@lru_cache(maxsize=1)
+def default_rules() -> UserRules | None:
+    """The rules of the file ``SMTPLESSON_RULES`` names, read the first time explain runs
+    without ``rules=`` (``default_rules.cache_clear()`` reads the variable again)."""
+    return user_rules(os.environ.get(ENVIRONMENT) or None) if os.environ.get(ENVIRONMENT) else None
+
+
 def user_rules(rules: Any = None) -> UserRules | None:
     """The rules explain uses: ``rules`` itself, the file it names, its parsed content, or by
-    default the file ``SMTPLESSON_RULES`` names; None when there are none."""
+    default those of the file ``SMTPLESSON_RULES`` names; None when there are none."""
     if isinstance(rules, UserRules):
         return rules
     if rules is None:
-        rules = os.environ.get(ENVIRONMENT) or None
-        if rules is None:
-            return None
+        return default_rules()
     if isinstance(rules, (str, os.PathLike)):
         path = Path(rules)
         try:

@@ -419,6 +419,11 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
     "predict_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "delivered": True},),
     "why_blocked": ({"A": "dmarc policy", "B": "reverse dns", "C": "blocklist", "D": "receiver wants tls",
                      "E": "our tls policy", "F": "no spf or dkim pass"},),
+    "prediction": ("b", "srs"),
+    "forwarded_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "aligned_by": "dkim"},),
+    "sender_actions": ({"A": "suppress", "B": "ask the recipient's admin", "C": "slow down",
+                        "D": "reactivate", "E": "nothing to do", "F": "fix authentication"},),
+    "sender_recall": ({1: "b", 2: "c", 3: "a", 4: "c"},),
 }
 WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "first_bounce": (("retry later",), "RFC 5321 §4.2.1"),
@@ -440,6 +445,11 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "diagnosis": (({"code": 421, "command": "RCPT TO", "action": "wait"}, 1), "TSS04"),
     "predict_verdicts": (({**RIGHT_ANSWERS["predict_verdicts"][0], "dmarc": "fail"},), "aligned"),
     "why_blocked": (({**RIGHT_ANSWERS["why_blocked"][0], "E": "receiver wants tls"},), "three digits"),
+    "prediction": (("a", "srs"), "SRS0="),
+    "forwarded_verdicts": (({**RIGHT_ANSWERS["forwarded_verdicts"][0], "spf": "pass"},), "RFC 7208 §2.4"),
+    "sender_actions": (({**RIGHT_ANSWERS["sender_actions"][0], "B": "fix authentication"},),
+                       "delivery restriction"),
+    "sender_recall": (({1: "b", 2: "a", 3: "a", 4: "c"},), "address itself is bad"),
 }
 GARBAGE = (None, ..., "", 0, True, [], {}, "550", object(), {"greeting": ...})
 EXERCISES = sorted(RIGHT_ANSWERS)

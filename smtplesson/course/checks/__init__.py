@@ -18,6 +18,14 @@ from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_bl
 from .lesson_07 import retry_policy
 from .lesson_08 import LAB_ACTIONS, diagnosis
 from .lesson_09 import success_and_intermediate
+from .lesson_12 import (
+    SENDER_RECALL,
+    SENDER_TICKETS,
+    forwarded_verdicts,
+    prediction,
+    sender_actions,
+    sender_recall,
+)
 
 #: the verdicts, the set-up check and the exercise checks
 __all__ = [
@@ -28,13 +36,17 @@ __all__ = [
     "environment",
     "first_bounce",
     "first_conversation",
+    "forwarded_verdicts",
     "open_relay",
     "predict_verdicts",
+    "prediction",
     "relay_path",
     "reply_parts",
     "retry_or_act",
     "retry_policy",
     "send_your_own",
+    "sender_actions",
+    "sender_recall",
     "success_and_intermediate",
     "what_to_do",
     "why_blocked",

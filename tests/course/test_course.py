@@ -422,7 +422,7 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
     "prediction": ("b", "srs"),
     "forwarded_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "aligned_by": "dkim"},),
     "sender_actions": ({"A": "suppress", "B": "ask the recipient's admin", "C": "slow down",
-                        "D": "reactivate", "E": "nothing to do", "F": "fix authentication"},),
+                        "D": "reactivate", "E": "fix content", "F": "fix authentication"},),
     "sender_recall": ({1: "b", 2: "c", 3: "a", 4: "c"},),
 }
 WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {

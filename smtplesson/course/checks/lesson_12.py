@@ -11,6 +11,22 @@ from ._framework import Case, _exercise, _Feedback, _need_mapping, _norm, _sort
 
 #: what a learner predicts before a live cell: question, choices, answer, what happened
 PREDICTIONS: dict[str, dict[str, Any]] = {
+    "three-ways": {
+        "q": "Dan has no mailbox. Which record says which SMTP command his server refused?",
+        "choices": {"a": "the DSN", "b": "the Postfix log line", "c": "the ESP event"},
+        "answer": "b",
+        "reveal": "only the log line says 'in reply to RCPT TO command': RFC 3464 §2.3 gives a "
+                  "DSN no field for the command, and the event has none either. Recipient, status, "
+                  "server and reply are the same in all three.",
+    },
+    "5.7.515": {
+        "q": "SPF fails, DKIM passes, and Alice's domain sends over 5,000 a day. Which copy is refused?",
+        "choices": {"a": "both", "b": "only Olivia's (outlook.example)", "c": "neither: DKIM passes"},
+        "answer": "b",
+        "reveal": "Outlook.com refused with 550 5.7.515 (SPF and DKIM must both pass for a "
+                  "high-volume sender since 2025-05-05); the Gmail-like MX took Bob's copy, "
+                  "because DMARC passed on DKIM.",
+    },
     "srs": {
         "q": "A forwarder with SRS sends Alice's message on to Bob. For which domain does SPF pass "
              "at Bob's MX?",
@@ -79,8 +95,8 @@ def forwarded_verdicts(answer: Any) -> list[str]:
             "Had the forwarder added a footer, DKIM would fail too, and p=reject would refuse it."]
 
 
-ACTIONS = ("suppress", "wait", "fix authentication", "ask the recipient's admin", "reactivate",
-           "slow down", "nothing to do")
+ACTIONS = ("suppress", "wait", "fix authentication", "fix content", "ask the recipient's admin",
+           "reactivate", "slow down", "nothing to do")
 
 SENDER_TICKETS: dict[str, Case] = {
     "A": Case(
@@ -122,12 +138,14 @@ SENDER_TICKETS: dict[str, Case] = {
     "E": Case(
         "Event: {'event': 'delivered', 'email': 'max@example.net', 'response': '250 2.0.0 OK'} — "
         "the customer says Max found it in Junk, X-Spam-Status: Yes, score=6.1 tests=BODY_LOTTERY",
-        "nothing to do",
-        "the MX accepted it (250, RFC 5321 §4.2.1) and filed it by content score: no delivery "
-        "fault; the customer's content decides the folder.",
-        {"suppress": "Max's mailbox works: it took the message.",
+        "fix content",
+        "the MX accepted it (250: it took responsibility, RFC 5321 §6.1) and its filter scored the "
+        "content: no delivery fault to retry; the content decides the folder.",
+        {"nothing to do": "delivery worked, but the customer wants the inbox: BODY_LOTTERY is a "
+                          "content rule, and the content can change.",
+         "suppress": "Max's mailbox works: it took the message.",
          "fix authentication": "read the score's rules: a content rule, not an authentication one."},
-        "a 250 is delivered; the folder is the receiver's filter."),
+        "a 250 is delivered; the folder is the receiver's filter: which rule fired?"),
     "F": Case(
         "Bounce: 550 5.7.515 Access denied, sending domain news.example.com does not meet the "
         "required authentication level.",
@@ -162,8 +180,8 @@ SENDER_RECALL: dict[str, Case] = {
     "3": Case("List-Unsubscribe-Post: List-Unsubscribe=One-Click means: a) the receiver may POST "
               "to the https URI without a page or a login, b) the user must click twice, "
               "c) unsubscribe by reply mail only",
-              "a", "RFC 8058 §3: a POST with that body, no user interaction beyond the click.",
-              otherwise="RFC 8058 §3 says what the POST is."),
+              "a", "RFC 8058 §3.2: a POST with that body, no page, no login, no further click.",
+              otherwise="RFC 8058 §3.2 says what the POST is."),
     "4": Case("After an MTA-STS enforce failure the sending relay: a) bounces at once, b) sends "
               "without TLS, c) defers and retries",
               "c", "RFC 8461 §5: it MUST NOT deliver to an MX that fails the policy; the mail "

@@ -289,6 +289,7 @@ def build(output: Path) -> Path:
     not_carried = sorted(set(wheel_metadata(wheels["smtplesson"])[3]) - set(entries))
     print(f"* lock: {len(entries)} packages; smtplesson's requirements not carried: {not_carried}")
     shutil.rmtree(output, ignore_errors=True)
+    (stage / ".jupyterlite.doit.db").unlink(missing_ok=True)  # its tasks would skip the new output
     cmd: list[str | Path] = [sys.executable, "-m", "jupyter", "lite", "build", "--lite-dir", stage,
            "--output-dir", output, "--contents", stage / "content", "--ignore-sys-prefix",
            "--no-sourcemaps", "--no-unused-shared-packages",

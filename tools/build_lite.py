@@ -235,8 +235,11 @@ def site_config(stage: Path) -> None:
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "smtplesson lite", "litePluginSettings": {KERNEL_PLUGIN: kernel}}}
     (stage / "jupyter-lite.json").write_text(json.dumps(config, indent=2) + "\n")
-    overrides = {"@jupyterlab/apputils-extension:notification":
-                 {"fetchNews": "false", "checkForUpdates": False}}
+    overrides = {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+        # every cell in the page, not only those scrolled into view: the browser's find sees them all
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+    }
     (stage / "overrides.json").write_text(json.dumps(overrides, indent=2) + "\n")
 
 

@@ -304,7 +304,7 @@ def build(output: Path) -> Path:
     run(*cmd, cwd=stage)
     check_site(output, PRELOAD)
     mb = size_of(output) / 1e6
-    print(f"* {output.relative_to(ROOT)}: {mb:.1f} MB, {len(notebooks)} notebooks, "
+    print(f"* {output}: {mb:.1f} MB, {len(notebooks)} notebooks, "
           f"built in {time.perf_counter() - started:.0f} s")
     return output
 

@@ -125,7 +125,7 @@ def test_the_bounce_desk_runs_and_reads_an_uploaded_eml(offline_page, site):
         page.locator(".smtpl-upload").click()
     chooser.value.set_files(eml)
     card = page.locator(".smtpl-bounce-widget")
-    card.filter(has_text="nobody@example.net").wait_for(timeout=30_000)
+    card.filter(has_text="nobody@example.net").wait_for()
     assert "5.1.1" in card.inner_text()
 
     page.locator(".smtpl-live").click()  # no socket in the browser: it says so instead of failing

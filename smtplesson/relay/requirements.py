@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["PROFILES", "SenderRequirements"]
 
 #: profile name ("gmail", "yahoo") -> the requirements of the provider it plays
-PROFILES: dict[str, Requirements] = {
-    p.requirements.profile: p.requirements for p in _PROVIDERS.values() if p.requirements is not None}
+PROFILES: dict[str, Requirements] = {r.profile: r for p in _PROVIDERS.values() for r in p.profiles}
 #: the header a message accepted under DMARC p=quarantine carries (SpamAssassin's convention)
 SPAM_FLAG = "X-Spam-Flag"
 

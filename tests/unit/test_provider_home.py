@@ -16,8 +16,9 @@ from smtplesson.relay.requirements import PROFILES
 #: what each check of a persona refuses, as explain's cause category ((profile, check) overrides)
 CHECK_CATEGORY = {"blocklist": "reputation", "tls": "tls", "ptr": "reverse-dns",
                   "unauthenticated": "sender-auth", "dmarc_reject": "sender-auth",
-                  "throttle": "reputation", "low_reputation_ip": "reputation", "low_reputation_domain": "reputation",
-                  "bulk_unaligned": "sender-auth", "bulk_no_dmarc": "sender-auth", "bulk_authentication": "sender-auth",
+                  "throttle": "reputation", "low_reputation_ip": "reputation",
+                  "low_reputation_domain": "reputation", "bulk_unaligned": "sender-auth",
+                  "bulk_no_dmarc": "sender-auth", "bulk_authentication": "sender-auth",
                   "not_authorized": "policy", "group_restricted": "policy", "external_forwarding": "policy",
                   "private_relay": "sender-rejected"}
 #: iCloud's [CS01]/[HM08] are "local policy" on Apple's side: explain says so, and never "suppress"
@@ -53,7 +54,8 @@ def test_the_provider_formats_are_the_entries_formats_in_their_order() -> None:
 def test_the_relay_profiles_are_the_entries_requirements() -> None:
     assert {r.profile: r for p in PROVIDERS.values() for r in p.profiles} == PROFILES
     assert set(PROFILES) == set(PERSONAS)
-    assert [r.profile for r in PROVIDERS["microsoft"].profiles] == ["outlook", "m365"]  # consumer and tenant apart
+    # Outlook.com consumer and a Microsoft 365 tenant are two personas
+    assert [r.profile for r in PROVIDERS["microsoft"].profiles] == ["outlook", "m365"]
     for profile in PROFILES.values():
         assert set(profile.replies) <= set(CHECK_CATEGORY), profile.profile
         assert all(source.startswith("http") for source in profile.sources)
@@ -70,11 +72,11 @@ def test_every_persona_reply_cites_its_page(profile: str, check: str) -> None:
     pytest.param(profile, check, marks=pytest.mark.xfail(reason=KNOWN_GAPS[profile, check], strict=True)
                  if (profile, check) in KNOWN_GAPS else ())
     for profile in PERSONAS for check in PROFILES[profile].replies])
-def test_every_persona_reply_explains_to_its_own_provider_category_and_action(profile: str, check: str) -> None:
+def test_every_persona_reply_explains_to_its_provider_category_and_action(profile: str, check: str) -> None:
     owner = next(p for p in PROVIDERS.values() if PROFILES[profile] in p.profiles)
     exp = explain(PROFILES[profile].replies[check].format(**VALUES))
     assert exp.category == CATEGORY_OF.get((profile, check), CHECK_CATEGORY[check])
-    assert exp.bounce_type == "block"  # the sender or the recipient's side acts: the address is never suppressed
+    assert exp.bounce_type == "block"  # the sender or the recipient's side acts: never suppress the address
     action = getattr(exp, "action", None)  # explain's action, where the explainer gives one
     if action is not None:
         assert action != "suppress"
@@ -131,5 +133,6 @@ def test_every_provider_reply_lesson_06_shows_is_its_profiles_reply(key: str) ->
         return
     ip = re.search(r"127\.0\.0\.\d+", text)
     values = {**VALUES, "ip": ip.group(0) if ip else VALUES["ip"]}
-    sent = {profile: p.replies[check].format(**values) for profile, p in PROFILES.items() if check in p.replies}
+    sent = {profile: p.replies[check].format(**values)
+            for profile, p in PROFILES.items() if check in p.replies}
     assert any(reply.startswith(text.rstrip(".")) for reply in sent.values()), (key, text)

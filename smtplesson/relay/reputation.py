@@ -152,7 +152,7 @@ class Reputation:
         self.established = set(established)
         self._books: dict[tuple[str, str], _Books] = {}
         self._bulk: dict[str, set[str]] = {}  # receiver -> primary domains that are bulk senders
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the servers' threads write, the lesson reads
 
     # ------------------------------------------------------------------ what happens
     def today(self) -> int:
@@ -220,7 +220,7 @@ class Reputation:
         return domain.lower() in self._bulk.get(receiver, ())
 
     def sent_today(self, receiver: str, *, ip: str | None = None, domain: str | None = None) -> int:
-        books = self._books.get((receiver, _keys(ip, domain)[0]))
+        books = self._books.get((receiver, _one(ip, domain)))
         day = books.days.get(self.today()) if books else None
         return day.sent if day else 0
 
@@ -228,8 +228,7 @@ class Reputation:
         """How many messages ``receiver`` takes today from ``ip`` (or ``domain``): a warming IP
         its warm-up allowance; a sender of low standing a share of its usual daily volume (the
         model's ``low_share``); None: no limit."""
-        key = _keys(ip, domain)[0]
-        books = self._books.get((receiver, key))
+        books = self._books.get((receiver, _one(ip, domain)))
         caps: list[int] = []
         if ip is not None and ip not in self.established:
             first = books.first if books and books.first is not None else self.today()
@@ -239,7 +238,8 @@ class Reputation:
         if self.standing(receiver, ip=ip, domain=domain) == "low" and books is not None:
             days = int(self.model["window_days"])
             before = range(self.today() - days, self.today())
-            usual = sum(books.days[d].sent for d in before if d in books.days)
+            with self._lock:
+                usual = sum(books.days[d].sent for d in before if d in books.days)
             caps.append(max(int(usual / days * float(self.model["low_share"])), 1))
         return min(caps, default=None)
 
@@ -251,13 +251,12 @@ class Reputation:
                  day: int | None = None) -> str | None:
         """``"bad"``, ``"low"`` or ``"high"`` for the window ending on ``day`` (today), or None
         when the receiver saw too little mail to judge."""
-        key = next(iter(_keys(ip, domain)))
-        books = self._books.get((receiver, key))
+        books = self._books.get((receiver, _one(ip, domain)))
         end = self.today() if day is None else day
         window = Tally()
-        if books is not None:
+        with self._lock:
             for d in range(end - int(self.model["window_days"]) + 1, end + 1):
-                if d in books.days:
+                if books is not None and d in books.days:
                     window.add(books.days[d])
         if window.sent < int(self.model["min_volume"]):
             return None
@@ -270,15 +269,16 @@ class Reputation:
     def history(self, receiver: str, *, ip: str | None = None, domain: str | None = None,
                 days: int | None = None) -> list[DayRow]:
         """One row a day from the first day seen (or the last ``days``) to today."""
-        key = next(iter(_keys(ip, domain)))
-        books = self._books.get((receiver, key))
+        books = self._books.get((receiver, _one(ip, domain)))
         if books is None or not books.days:
             return []
         today = self.today()
-        start = min(books.days) if days is None else today - days + 1
+        with self._lock:
+            days_seen = dict(books.days)
+        start = min(days_seen) if days is None else today - days + 1
         rows = []
         for d in range(start, today + 1):
-            t = books.days.get(d, Tally())
+            t = days_seen.get(d, Tally())
             allowance = None
             if ip is not None and ip not in self.established and books.first is not None and d >= books.first:
                 allowance = warmup_allowance(d - books.first, self.model["warmup"])
@@ -290,12 +290,19 @@ class Reputation:
 
     def view(self, receiver: str, *, ip: str | None = None, domain: str | None = None,
              days: int | None = None) -> ReputationView:
-        """The Postmaster-Tools-style view of one sender at one receiver."""
-        who = " and ".join(x for x in (ip, domain) if x)
-        return ReputationView(self.history(receiver, ip=ip, domain=domain, days=days), f"{receiver}: {who}")
+        """The Postmaster-Tools-style view of one sender (an IP or a domain) at one receiver."""
+        return ReputationView(self.history(receiver, ip=ip, domain=domain, days=days),
+                              f"{receiver}: {_one(ip, domain).partition(':')[2]}")
 
     def receivers(self) -> list[str]:
         return sorted({receiver for receiver, _ in self._books})
+
+
+def _one(ip: str | None, domain: str | None) -> str:
+    """The key of the one identity asked about: Postmaster Tools shows IP and domain apart."""
+    if ip and domain:
+        raise ValueError("ask about an IP or a domain, one at a time")
+    return _keys(ip, domain)[0]
 
 
 def _keys(ip: str | None, domain: str | None) -> list[str]:

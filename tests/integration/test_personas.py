@@ -107,7 +107,7 @@ def test_gmail_gives_its_low_reputation_verdict_at_end_of_data_not_the_greeting(
     assert exp.provider == "Gmail / Google Workspace" and exp.category == "reputation"
 
 
-def test_no_greeting_anywhere_answers_550(net: MailNetwork) -> None:
+def test_no_persona_greets_a_sender_of_bad_reputation_with_550(net: MailNetwork) -> None:
     for receiver in ("gmail", "yahoo", "outlook", "icloud"):  # every persona sees the client as bad
         net.reputation.observe(receiver, ip="127.0.0.80", domain="example.org", sent=1000, complaints=50)
     for host in net.hosts:

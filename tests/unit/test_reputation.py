@@ -81,6 +81,8 @@ def test_bad_input_is_a_clear_error(rep: Reputation) -> None:
         rep.observe("gmail", sent=1)
     with pytest.raises(ValueError, match="never negative"):
         warmup_curve([10, -1])
+    with pytest.raises(ValueError, match="one at a time"):
+        rep.standing("gmail", ip=IP, domain=DOMAIN)  # Postmaster Tools shows IP and domain apart
 
 
 def test_history_is_one_row_a_day_with_the_verdict_of_that_day(rep: Reputation) -> None:

@@ -194,3 +194,20 @@ def test_receivers_count_unknown_recipients_against_the_sender(net: MailNetwork)
     [today] = net.reputation.history("outlook", ip=RELAY)
     assert (today.sent, today.unknown) == (1, 1)
     assert primary_domain(net.dns, "news.example.com") == "example.com"
+
+
+@pytest.mark.parametrize(("address", "receiver", "deferral"), [
+    ("bob@example.net", "gmail", "421 4.7.28 "), ("yuri@yahoo.example", "yahoo", "421 4.7.0 [TSS04]"),
+    ("olivia@outlook.example", "outlook", "451 4.7.650 ")])
+def test_each_receiver_defers_a_new_ip_over_its_allowance_in_its_own_words(
+        net: MailNetwork, address: str, receiver: str, deferral: str) -> None:
+    net.reputation.new_ip(RELAY)
+    net.reputation.observe(receiver, ip=RELAY, sent=50)  # the first day's allowance is used up
+    track = net.submit("alice@example.com", address)
+    net.run(until=60)
+    first = next(a for a in track.attempts if a.server.startswith("mx"))
+    assert first.reply.startswith(deferral) and first.stage == "END-OF-DATA"
+    assert explain(first.reply).category == "reputation"
+    net.run()  # the next day the allowance doubles: the queue's retry gets through
+    assert track.fates() == {address: "delivered"}
+    assert [d.allowance for d in net.reputation.history(receiver, ip=RELAY)] == [50, 100]

@@ -129,8 +129,9 @@ class Persona(SenderRequirements):
             return held
         refused = self._authentication(found, ip, author)
         if refused is None and domain:
-            self.reputation.accepted(self.provider, ip, domain)
             refused = self._bulk(found, ip, domain)
+            if refused is None:
+                self.reputation.accepted(self.provider, ip, domain)
         return refused
 
     def _reputation(self, ip: str, domain: str) -> str | None:

@@ -31,7 +31,6 @@ VALUES = {"ip": "203.0.113.9", "domain": "example.com", "spf": "Fail", "dkim": "
           "spf_domain": "example.com", "rcpt": "q7x2m4k9zt@privaterelay.appleid.com"}
 #: replies explain does not yet read as its provider means them: the rules are corrected in issue 19
 KNOWN_GAPS = {
-    ("gmail", "dmarc_reject"): "no Gmail marker in the text, and no Gmail rule knows the wording alone",
 }
 PERSONAS = ("gmail", "yahoo", "outlook", "m365", "icloud")
 

@@ -448,7 +448,7 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "prediction": (("a", "srs"), "SRS0="),
     "forwarded_verdicts": (({**RIGHT_ANSWERS["forwarded_verdicts"][0], "spf": "pass"},), "RFC 7208 §2.4"),
     "sender_actions": (({**RIGHT_ANSWERS["sender_actions"][0], "B": "fix authentication"},),
-                       "delivery restriction"),
+                       "AuthRequired asks"),
     "sender_recall": (({1: "b", 2: "a", 3: "a", 4: "c"},), "address itself is bad"),
 }
 GARBAGE = (None, ..., "", 0, True, [], {}, "550", object(), {"greeting": ...})

@@ -108,21 +108,23 @@ SENDER_TICKETS: dict[str, Case] = {
         {"wait": "5.1.1 is permanent (RFC 3463 §3.2): no retry brings the mailbox back."},
         "the status is X.1.1, 'bad destination mailbox address' (RFC 3463 §3.2)."),
     "B": Case(
-        "Log: status=bounced (host mx.contoso.example[192.0.2.7] said: 550 5.7.1 "
-        "RESOLVER.RST.NotAuthorized; not authorized (in reply to end of DATA command))",
+        "Log: status=bounced (host mx.fabrikam.example[192.0.2.7] said: 550 5.7.1 "
+        "RESOLVER.RST.AuthRequired; authentication required (in reply to end of DATA command))",
         "ask the recipient's admin",
-        "a Microsoft 365 tenant's own restriction (Exchange Online NDR page, learn.microsoft.com, "
-        "2025): only the recipient's admin can allow the sender; never suppress.",
-        {"fix authentication": "NotAuthorized is the tenant's delivery restriction on the "
-                               "recipient, not an SPF or DKIM verdict (Exchange Online NDR page).",
-         "suppress": "the mailbox exists; a restriction is not a bad address."},
-        "RESOLVER.RST.* is written by the recipient's tenant (Exchange Online NDR page)."),
+        "a Microsoft 365 tenant's group that takes only its own organisation's senders "
+        "(Exchange Online NDRs: learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/"
+        "ndr/non-delivery-reports-in-exchange-online): only the recipient's admin can open it; "
+        "never suppress.",
+        {"fix authentication": "AuthRequired asks for a sender *inside* the tenant's organisation, "
+                               "not for SPF or DKIM: the group's setting, the recipient's admin's.",
+         "suppress": "the group exists; a restriction is not a bad address."},
+        "RESOLVER.RST.* is written by the recipient's tenant: whose setting is it?"),
     "C": Case(
         "Log: status=deferred (host mx.outlook.example[192.0.2.9] said: 451 4.7.650 The mail "
         "server [192.0.2.44] has been temporarily rate limited due to IP reputation.)",
         "slow down",
-        "Outlook.com's temporary limit for a new or poorly rated IP (Microsoft's sender support "
-        "page): lower the rate, warm the IP up; the queue retries.",
+        "Outlook.com's temporary limit for a new or poorly rated IP (sendersupport.olc.protection."
+        "outlook.com/pm/troubleshooting.aspx): lower the rate, warm the IP up; the queue retries.",
         {"suppress": "4.7.650 is about the sending IP, not the recipient.",
          "wait": "waiting alone repeats it tomorrow: the IP's rate must come down."},
         "read who the limit is about: the sending IP's reputation."),
@@ -147,15 +149,16 @@ SENDER_TICKETS: dict[str, Case] = {
          "fix authentication": "read the score's rules: a content rule, not an authentication one."},
         "a 250 is delivered; the folder is the receiver's filter: which rule fired?"),
     "F": Case(
-        "Bounce: 550 5.7.515 Access denied, sending domain news.example.com does not meet the "
-        "required authentication level.",
+        "Bounce: 550-5.7.26 This mail has been blocked because the sender is unauthenticated. "
+        "Gmail requires all senders to authenticate with either SPF or DKIM.",
         "fix authentication",
-        "Outlook.com's high-volume sender rule (Microsoft Defender for Office 365 blog, "
-        "2025-04-02, enforced from 2025-05-05): SPF and DKIM must pass, DMARC aligned.",
-        {"ask the recipient's admin": "Outlook.com consumer domains have no tenant admin: the "
-                                      "sender's DNS and signing must change.",
-         "suppress": "every recipient at Outlook.com would get the same reply: the sender is at fault."},
-        "the reply names the sending domain and its authentication level."),
+        "Gmail refuses mail that passes neither SPF nor DKIM (SMTP errors and codes, "
+        "support.google.com/a/answer/3726730; Email sender guidelines, 2024): fix the sender's "
+        "records or signing.",
+        {"suppress": "every Gmail recipient would get the same reply: the sender is at fault.",
+         "ask the recipient's admin": "a Gmail account has no admin to ask: the rule is Gmail's, "
+                                      "the fix the sender's DNS."},
+        "the reply says what the sender lacks."),
 }
 
 

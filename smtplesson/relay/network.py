@@ -34,7 +34,7 @@ from ..server.rules import normalise_address as _norm
 from .bounces import Bounces
 from .client import TIMEOUT
 from .delivery import Delivery, Transform, Wire
-from .layout import Host, hosts_of, load_layout, stop_hosts
+from .layout import LOOPBACK, Host, hosts_of, load_layout, stop_hosts
 from .messages import build_message
 from .queue import MailQueue, QueueEntry, RetryPolicy
 from .routing import REJECTED, Pending, Router
@@ -43,8 +43,12 @@ from .tracking import Attempt, TrackedMessage
 from .zone import Zone
 
 if TYPE_CHECKING:  # pragma: no cover
+    from email.message import Message
+
     from ..server.debug import DebugServer, StoredMessage
     from ..server.rules import Rule
+    from .esp.service import Esp
+    from .esp.suppressions import Suppressions
     from .policies import ScenarioSpec
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
@@ -63,6 +67,9 @@ class MailNetwork:
     addresses, SPF/DKIM/DMARC records, DKIM signing, STARTTLS, the receivers' sender rules and
     an ARC-sealing mailing list; ``tls_level`` (relay to MX: ``"may"``, ``"encrypt"``,
     ``"verify"``) and ``certificates`` (``{host: False | "expired" | "wrong-name"}``) with it.
+    ``esp``: the sending service's layer (:mod:`.esp`): suppression list, events, Postfix-format
+    log, spam folders at the MX hosts, one-click unsubscribe, feedback loops; True, or a dict
+    overriding ``smtplesson/relay/data/esp.json`` sections (``{"providers": {...}}``).
     """
 
     def __init__(
@@ -77,6 +84,7 @@ class MailNetwork:
         authentication: bool = False,
         tls_level: str = "may",
         certificates: Mapping[str, bool | str] | None = None,
+        esp: bool | Mapping[str, Any] = False,
     ) -> None:
         self.layout = load_layout(layout)
         self.clock = clock or SimClock(self.layout.get("start"))
@@ -120,6 +128,7 @@ class MailNetwork:
         except BaseException:
             self.close()
             raise
+        self.esp: Esp | None = self._start_esp(esp) if esp else None
         self._finalizer = weakref.finalize(self, stop_hosts, list(self.hosts))
 
     # ------------------------------------------------------------------ life cycle
@@ -137,10 +146,34 @@ class MailNetwork:
         h.server.start()
         h.port = h.server.port
 
+    def _start_esp(self, spec: bool | Mapping[str, Any]) -> Esp:
+        """The sending service: MSA and outbound MTA are its own hosts; every server logs,
+        every MX files what it takes (hooks: :meth:`add_transform`, :meth:`record`)."""
+        from .esp.service import Esp
+
+        own = [h.name for h in self.hosts if h.role in ("MSA", "MTA")]
+        service = Esp(self.clock, own, address_of=self._address_of,
+                      spec=spec if isinstance(spec, Mapping) else None, post=self._post_report,
+                      mailbox=self.mailbox)
+        for h in self.hosts:
+            if h.role != "MUA" and h.state == "up":
+                self.add_transform(h.name, service.log.accepted)
+            if h.role == "MX" and h.state == "up":
+                self.add_transform(h.name, service.file)
+        for address in (service.sender["fbl"], service.sender["unsubscribe"]):
+            self.users.setdefault(_norm(address), {})
+        return service
+
+    def _address_of(self, name: str) -> str:
+        h = self.find_host(name)
+        return h.address if h is not None else LOOPBACK
+
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
         stop_hosts(self.hosts)
+        if getattr(self, "esp", None) is not None:
+            self.esp.close()  # type: ignore[union-attr]
 
     def stop(self) -> None:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
@@ -225,6 +258,65 @@ class MailNetwork:
         """Messages delivered to ``address``, oldest first (each with its trace headers)."""
         return [c.message for c in self.delivery.copies(_norm(address))]
 
+    # ------------------------------------------------------------------ the sending service
+    def _service(self) -> Esp:
+        if self.esp is None:
+            raise ValueError("this network has no sending service: make it with MailNetwork(esp=True)")
+        return self.esp
+
+    @property
+    def suppressions(self) -> Suppressions:
+        """The service's suppression list: ``address in net.suppressions``, ``.reactivate()``."""
+        return self._service().suppressions
+
+    def events(self, kind: str | None = None, email: str | None = None) -> list[dict[str, Any]]:
+        """The service's webhook events, oldest first (schema: :mod:`.esp.events`)."""
+        return self._service().events(kind, email)
+
+    def maillog(self, host: str | None = None) -> list[str]:
+        """Postfix-format log lines of every host (or of ``host``), oldest first."""
+        return self._service().log.lines(self.messages, self.roles, host)
+
+    def folders(self, address: str) -> dict[str, list[EmailMessage]]:
+        """A mailbox by folder: ``{"Inbox": [...], "Junk": [...], "Quarantine": [...]}``."""
+        from .esp.folders import FOLDERS, folder_of
+
+        out: dict[str, list[EmailMessage]] = {f: [] for f in FOLDERS}
+        for m in self.mailbox(address):
+            out[folder_of(m)].append(m)
+        return out
+
+    def unsubscribe(self, address: str, message: EmailMessage | None = None) -> int:
+        """The mailbox clicks "unsubscribe" on ``message`` (default: its newest that offers
+        one-click unsubscribe): an RFC 8058 POST to the service's HTTPS endpoint; the status."""
+        return self._service().unsubscribe(message or self._newest(address, "List-Unsubscribe-Post"))
+
+    def report_spam(self, address: str, message: EmailMessage | None = None) -> Message | None:
+        """The mailbox clicks "report spam" on ``message`` (default: its newest from the
+        service).  The receiver's feedback loop mails the service an RFC 5965 report when it
+        runs one (returned), else None (Gmail: only the aggregate rate, ``net.esp.feedback``)."""
+        service = self._service()
+        msg = message or self._newest(address, "Feedback-ID")
+        domain = address.rpartition("@")[2].lower()
+        mx = self.dns.lookup(domain)
+        reporter = mx.hosts[0] if not mx.error and mx.hosts else domain
+        return service.report_spam(address, msg, reporter, self._role("MTA").address)
+
+    def _newest(self, address: str, header: str) -> EmailMessage:
+        for m in reversed(self.mailbox(address)):
+            if m.get(header) is not None:
+                return m
+        raise LookupError(f"no message in {address}'s mailbox carries {header}")
+
+    def _post_report(self, client: str, sender: str, rcpt: str, data: bytes) -> None:
+        """A receiver mails a report to the service (SMTP to the service domain's MX)."""
+        mx = self.dns.lookup(rcpt.rpartition("@")[2])
+        smtp = self.connect(mx.hosts[0], client=client)
+        try:
+            smtp.sendmail(sender, [rcpt], data)
+        finally:
+            smtp.quit()
+
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
         return [m for m in self.mailbox(address) if read_dsn(m) is not None]
@@ -283,9 +375,12 @@ class MailNetwork:
                 raise ValueError("a message needs at least one recipient")
             track, data = self._new_message(sender, rcpts, body, subject)
             tracks.append(track)
-            pending.append(Pending(track, sender, track.recipients, data))
+            kept = track.recipients if self.esp is None else self.esp.admit(track)
+            if kept:  # a suppressed recipient is dropped here: no SMTP attempt at all
+                pending.append(Pending(track, sender, kept, data))
         creds = self._credentials(tracks[0].sender, auth) if tracks else None
-        self.router.submit(self._role("MUA"), self._role("MSA"), pending, creds)
+        if pending:
+            self.router.submit(self._role("MUA"), self._role("MSA"), pending, creds)
         return tracks
 
     def send(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None,
@@ -311,6 +406,8 @@ class MailNetwork:
         defaults = {"From": sender, "To": ", ".join(rcpts), "Subject": subject or f"Message {n}",
                     "Date": self.clock.rfc5322(now),
                     "Message-ID": f"<{self.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}@{domain}>"}
+        if self.esp is not None:
+            defaults |= self.esp.headers(sender, rcpts, n)
         data, subject_, message_id = build_message(defaults, body)
         track = TrackedMessage(id=f"M{n}", sender=sender, recipients=tuple(rcpts), subject=subject_,
                                message_id=message_id, submitted_at=now, clock=self.clock,
@@ -375,6 +472,8 @@ class MailNetwork:
     def record(self, track: TrackedMessage, a: Attempt) -> None:
         with self.lock:
             track.record(a)
+            if self.esp is not None:
+                self.esp.observe(track, a)
 
     # ------------------------------------------------------------------ pictures and text
     def _repr_html_(self) -> str:

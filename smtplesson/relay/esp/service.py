@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import Message
+from email.policy import compat32
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +209,7 @@ class Esp:
         loop = self.feedback.loop(domain)
         style = loop.get("style", "none")
         signed = [d.lower() for d in _dkim_domains(message)]
-        if style == "none" or (style == "dkim" and not set(signed) & set(self.spec["registered_dkim"])):
+        if style == "none" or (style == "dkim" and not set(signed) & set(self.sender["registered_dkim"])):
             return None
         now = self.clock()
         date = format_datetime(datetime.fromtimestamp(now, tz=UTC))
@@ -221,7 +222,8 @@ class Esp:
             redacted=bool(loop.get("redact")), reported_domain=signed[0] if signed else author,
             authentication_results=str(message.get("Authentication-Results", "") or ""))
         if self.post is not None:
-            self.post(reporting_mta, f"feedback@{domain}", self.sender["fbl"], report.as_bytes())
+            wire = report.as_bytes(policy=compat32.clone(linesep="\r\n"))
+            self.post(reporting_mta, f"feedback@{domain}", self.sender["fbl"], wire)
         self.read_reports()
         return report
 

@@ -35,7 +35,8 @@ def test_hard_bounce_is_a_dsn_a_log_line_an_event_and_a_suppression(net):
         ("bounce", "5.1.1", "hard", True)
     assert bounce["smtp-id"] == track.message_id and bounce["mx"] == "mx1.example.net"
     lines = [line for line in net.maillog("relay.example.com") if "to=<dan@example.net>" in line]
-    assert len(lines) == 1 and "dsn=5.1.1, status=bounced (host mx1.example.net[127.0.0.1] said: 550 5.1.1" in lines[0]
+    assert len(lines) == 1
+    assert "dsn=5.1.1, status=bounced (host mx1.example.net[127.0.0.1] said: 550 5.1.1" in lines[0]
     assert lines[0].endswith("(in reply to RCPT TO command))")
     report = read_dsn(track.fate("dan@example.net").dsn)
     block = report.recipient("dan@example.net") if report is not None else None
@@ -97,7 +98,8 @@ def test_a_wrongly_suppressed_address_is_reactivated_safely(net):
 
 
 def test_a_250_that_landed_in_junk_with_its_reasons(net):
-    track = net.send(ALICE, "bob@example.net", "You are a lottery winner! Claim your prize.\n", subject="WINNER")
+    track = net.send(ALICE, "bob@example.net", "You are a lottery winner! Claim your prize.\n",
+                     subject="WINNER")
     assert _final(net, "bob@example.net") == ["delivered"]
     (event,) = net.events("delivered")
     assert event["response"].startswith("250 ")
@@ -113,13 +115,15 @@ def test_one_click_unsubscribe(net):
     net.send(ALICE, "erin@example.net", "Our news.\n")
     (copy,) = net.mailbox("erin@example.net")
     assert copy["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert re.match(r"<https://127\.0\.0\.1:\d+/unsubscribe/\w+>, <mailto:unsubscribe@example\.com\?", copy["List-Unsubscribe"])
+    assert re.match(r"<https://127\.0\.0\.1:\d+/unsubscribe/\w+>, <mailto:unsubscribe@example\.com\?",
+                    copy["List-Unsubscribe"])
     assert net.unsubscribe("erin@example.net") == 200
     (event,) = net.events("unsubscribe")
     assert event["email"] == "erin@example.net" and event["suppressed"] is True
     assert net.suppressions["erin@example.net"].reason == "unsubscribe"
     url = copy["List-Unsubscribe"][1:].split(">")[0]
-    assert net.esp is not None and net.esp.endpoint.requests == [("POST", url[url.index("/unsubscribe/"):], 200)]
+    assert net.esp is not None
+    assert net.esp.endpoint.requests == [("POST", url[url.index("/unsubscribe/"):], 200)]
     assert net.send(ALICE, "erin@example.net").fates() == {"erin@example.net": "dropped"}
 
 
@@ -148,7 +152,8 @@ def test_a_feedback_loop_report_becomes_a_spamreport_and_a_suppression():
         assert inbox["From"] == "feedback@example.net"
         assert b"erin@example.net" not in inbox.as_bytes()  # JMRP-style: the recipient is redacted
         (event,) = net.events("spamreport")
-        assert (event["email"], event["message_id"], event["suppressed"]) == ("erin@example.net", track.id, True)
+        assert (event["email"], event["message_id"], event["suppressed"]) == \
+            ("erin@example.net", track.id, True)
         assert net.suppressions["erin@example.net"].reason == "complaint"
 
 
@@ -198,7 +203,8 @@ DETAILS = {
     "reply": re.compile(r"^250 2\.0\.0 "),
 }
 VALUES = {"relay": re.compile(rf"^(?:none|local|{ADDR}:\d+)$"), "delay": re.compile(r"^\d+(?:\.\d+)?$"),
-          "delays": re.compile(r"^\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?){3}$"), "dsn": re.compile(r"^[245]\.\d+\.\d+$")}
+          "delays": re.compile(r"^\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?){3}$"),
+          "dsn": re.compile(r"^[245]\.\d+\.\d+$")}
 
 
 def _shape(line: str) -> tuple[str, ...]:

@@ -249,3 +249,24 @@ def test_log_lines_have_the_shape_real_postfix_writes():
     # the fixture has, it writes with the same fields in the same order
     extra = {s for s in ours - real if s[1] in {k for _, k, *_ in real} and s[1] != "client"}
     assert not {s for s in extra if s[1] != "delivery" or s[-1] not in ("said", "refused")}, extra
+
+
+def test_relay_demo_log_and_events():
+    import io
+    import json
+
+    from smtplesson.cli import cli_relay_demo, main
+
+    out = io.StringIO()
+    assert cli_relay_demo(log=True, events=True, stdout=out) == 0
+    lines = out.getvalue().splitlines()
+    log = [line for line in lines if not line.startswith("{")]
+    events = [json.loads(line) for line in lines if line.startswith("{")]
+    assert all(PREFIX.match(line) for line in log) and lines[: len(log)] == log
+    assert any("to=<dan@example.net>" in line and "dsn=5.1.1, status=bounced" in line for line in log)
+    assert [e["event"] for e in events if e["email"] == "dan@example.net"] == \
+        ["processed", "bounce", "dropped"]
+    assert [e["event"] for e in events if e["email"] == "carol@example.net"] == \
+        ["processed", "deferred", "delivered"]
+    with pytest.raises(SystemExit):
+        main(["relay-demo", "--nonsense"])

@@ -19,6 +19,7 @@ to post a report to a mailbox and read one -- and the network calls it at four p
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ __all__ = ["DROPPED", "ESP_ID", "Esp", "settings"]
 DROPPED = "dropped"  # a recipient's status when the service never sent to it
 ESP_ID = "X-Esp-Id"  # the service's own id of one message to one recipient (opaque)
 EXPIRED_STATUS = "4.4.7"  # RFC 3463 §3.5: delivery time expired
+_FROM_DOMAIN = re.compile(rb"\nFrom:[^\r\n]*@([A-Za-z0-9.-]+)", re.IGNORECASE)
+_FEEDBACK_ID = re.compile(rb"\nFeedback-ID:[ \t]*([^\r\n]*)", re.IGNORECASE)
 
 
 def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -171,6 +174,8 @@ class Esp:
         domain = arrival.host.domain
         _, data = self.spam.file(data, domain)
         author, fbid = _author_and_feedback_id(data)
+        if fbid and b"DKIM-Signature:" not in data[:65536]:
+            fbid = ""  # Gmail counts Feedback-IDs of DKIM-authenticated mail only
         for _ in arrival.recipients:
             self.feedback.delivered(domain, author, fbid)
         return data
@@ -280,16 +285,14 @@ class Esp:
 
 
 def _author_and_feedback_id(data: bytes) -> tuple[str, str]:
-    text = data.replace(b"\r\n", b"\n")
-    head = text[: max(text.find(b"\n\n"), 0) or len(text)].decode("utf-8", "replace")
-    author = fbid = ""
-    for line in head.split("\n"):
-        low = line.lower()
-        if low.startswith("from:") and "@" in line:
-            author = line.rpartition("@")[2].strip(" >").lower()
-        elif low.startswith("feedback-id:"):
-            fbid = line.split(":", 1)[1].strip()
-    return author, fbid
+    """The From: domain and the Feedback-ID of a message (its header section only)."""
+    end = data.find(b"\n\n")
+    end2 = data.find(b"\r\n\r\n")
+    head = b"\n" + data[: max(end, end2) if min(end, end2) < 0 else min(end, end2)]
+    author = _FROM_DOMAIN.search(head)
+    fbid = _FEEDBACK_ID.search(head)
+    return (author.group(1).decode("ascii", "replace").lower() if author else "",
+            fbid.group(1).decode("ascii", "replace").strip() if fbid else "")
 
 
 def _dkim_domains(message: Message) -> list[str]:

@@ -45,6 +45,7 @@ def test_hard_bounce_is_a_dsn_a_log_line_an_event_and_a_suppression(net):
     entry = net.suppressions["dan@example.net"]
     assert (entry.reason, entry.evidence) == ("bounce", bounce["reason"])
     assert any("sender non-delivery notification" in line for line in net.maillog("relay.example.com"))
+    assert set(net.maillog("relay.example.com")) < set(net.maillog())  # one host's lines are the log's
 
 
 def test_the_next_send_to_a_suppressed_address_is_dropped_without_smtp(net):

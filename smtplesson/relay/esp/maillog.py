@@ -106,8 +106,8 @@ class _Writer:
     def lines(self, host: str | None) -> list[str]:
         out = []
         for when, _, h, program, text in sorted(self.rows):
+            pid = self.pid(h, program)  # the same ids whichever host is asked for
             if host is None or h == host:
-                pid = self.pid(h, program)
                 out.append(f"{stamp(when)} {h.split('.')[0]} postfix/{program}[{pid}]: {text}")
         return out
 

@@ -274,3 +274,29 @@ def test_relay_demo_log_and_events():
         ["processed", "deferred", "delivered"]
     with pytest.raises(SystemExit):
         main(["relay-demo", "--nonsense"])
+
+
+def test_complaints_at_a_receiver_send_the_next_mail_to_junk(net):
+    net.send(ALICE, "bob@example.net", "News.\n")
+    assert net.report_spam("bob@example.net") is None  # Gmail: counted, not reported
+    net.send(ALICE, "erin@example.net", "More news.\n")
+    junk = net.folders("erin@example.net")["Junk"]
+    assert len(junk) == 1 and "HIGH_COMPLAINTS" in junk[0]["X-Spam-Status"]
+    assert net.events("delivered", "erin@example.net")  # the sender only ever saw a 250
+
+
+def test_dmarc_quarantine_files_to_junk():
+    with MailNetwork(esp=True, authentication=True) as net:
+        net.dns.set_dmarc("example.org", "v=DMARC1; p=quarantine")
+        smtp = net.connect("mx1.example.net", client="relay.example.com")  # SPF passes, unaligned
+        try:
+            smtp.starttls(context=net.tls_context())
+            smtp.ehlo("relay.example.com")
+            smtp.sendmail("bounces@relay.example.com", ["bob@example.net"],
+                          b"From: news@example.org\r\nTo: bob@example.net\r\nSubject: Hello\r\n"
+                          b"Message-ID: <q1@example.org>\r\n\r\nHello.\r\n")
+        finally:
+            smtp.quit()
+        (copy,) = net.folders("bob@example.net")["Junk"]
+        assert "dmarc=fail" in copy["Authentication-Results"]
+        assert copy["X-Folder"] == "Junk (score 1.0, required 5.0: DKIM_NONE, DMARC_QUAR)"

@@ -300,3 +300,10 @@ def test_dmarc_quarantine_files_to_junk():
         (copy,) = net.folders("bob@example.net")["Junk"]
         assert "dmarc=fail" in copy["Authentication-Results"]
         assert copy["X-Folder"] == "Junk (score 1.0, required 5.0: DKIM_NONE, DMARC_QUAR)"
+
+
+def test_a_dropped_recipient_in_the_journey(net):
+    net.send(ALICE, "dan@example.net")
+    again = net.send(ALICE, "dan@example.net")
+    assert "dan@example.net: DROPPED\n    not sent: on the sending service's suppression list" in str(again)
+    assert "⊘ dropped" in again._repr_html_()

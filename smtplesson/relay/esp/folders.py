@@ -35,6 +35,7 @@ FOLDER_HEADER = "X-Folder"
 _AUTH = re.compile(r"\b(spf|dkim|dmarc)=(\w+)", re.IGNORECASE)
 _SUBJECT = re.compile(rb"\r\nSubject:[ \t]*([^\r\n]*)", re.IGNORECASE)
 _FROM_DOMAIN = re.compile(rb"\r\nFrom:[^\r\n]*@([A-Za-z0-9.-]+)", re.IGNORECASE)
+_MAY_AUTH = re.compile(rb"\r\n(?:Authentication-Results|X-Spam-Flag):", re.IGNORECASE)
 
 
 def folder_of(message: Message) -> str:
@@ -67,6 +68,17 @@ class Filing:
         return ("\r\n".join(lines) + "\r\n").encode("ascii", "replace")
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the filter read of one message, once."""
+
+    subject: str
+    body: str
+    auth: dict[str, str]
+    author: str
+    receiver: str
+
+
 class SpamFilter:
     """The filter of one network's receiving MX hosts.
 
@@ -78,22 +90,27 @@ class SpamFilter:
         spec = dict(load("relay", "esp.json")["spam"] if spec is None else spec)
         self.junk_at = float(spec["junk_at"])
         self.quarantine_at = float(spec["quarantine_at"])
-        self.rules: list[dict[str, Any]] = list(spec["rules"])
+        self.rules: list[dict[str, Any]] = [  # words lower-cased once
+            {**rule, "words": [w.lower() for w in rule.get("words", ())]} for rule in spec["rules"]]
         self.complaint_rate = complaint_rate or (lambda receiver, author: 0.0)
 
     def judge(self, data: bytes, receiver: str) -> Filing:
         """Score one message arriving at ``receiver`` (the MX host's domain)."""
         head_end = data.find(b"\r\n\r\n")
         head = b"\r\n" + (data[:head_end] if head_end >= 0 else data)
-        body = data[head_end + 4:] if head_end >= 0 else b""
-        text_head = head.decode("utf-8", "replace")
-        auth = _auth_results(text_head)
+        body = data[head_end + 4: head_end + 4 + 65536] if head_end >= 0 else b""
+        subject = _SUBJECT.search(head)
         author = _FROM_DOMAIN.search(head)
-        author_domain = author.group(1).decode("ascii", "replace").lower() if author else ""
+        seen = _Seen(
+            subject=subject.group(1).decode("utf-8", "replace").lower() if subject else "",
+            body=body.decode("utf-8", "replace").lower(),
+            auth=_auth_results(head.decode("utf-8", "replace")) if _MAY_AUTH.search(head) else {},
+            author=author.group(1).decode("ascii", "replace").lower() if author else "",
+            receiver=receiver)
         fired: list[tuple[str, float, str]] = []
         forced: str | None = None
         for rule in self.rules:
-            if self._fires(rule, head, body, auth, receiver, author_domain):
+            if self._fires(rule, seen):
                 fired.append((rule["name"], float(rule.get("score", 0.0)), rule.get("about", "")))
                 forced = forced or rule.get("folder")
         score = round(sum(points for _, points, _ in fired), 1)
@@ -105,21 +122,20 @@ class SpamFilter:
             folder = forced or "Inbox"
         return Filing(folder, score, self.junk_at, tuple(fired))
 
-    def _fires(self, rule: Mapping[str, Any], head: bytes, body: bytes, auth: dict[str, str],
-               receiver: str, author: str) -> bool:
+    def _fires(self, rule: Mapping[str, Any], seen: _Seen) -> bool:
         if "auth" in rule:
-            if auth.get(rule["auth"]) != rule["result"]:
+            if seen.auth.get(rule["auth"]) != rule["result"]:
                 return False
-            return "policy" not in rule or rule["policy"] in auth.get("dmarc-policy", "")
+            return "policy" not in rule or rule["policy"] in seen.auth.get("dmarc-policy", "")
         if rule.get("complaints"):
-            return bool(author) and self.complaint_rate(receiver, author) >= float(rule["rate"])
+            rate = self.complaint_rate(seen.receiver, seen.author) if seen.author else 0.0
+            return bool(seen.author) and rate >= float(rule["rate"])
         words: Sequence[str] = rule.get("words", ())
         if rule.get("body"):
-            where = body[:65536].decode("utf-8", "replace").lower()
+            where = seen.body
         else:
-            found = _SUBJECT.search(head) if rule.get("header", "").lower() == "subject" else None
-            where = found.group(1).decode("utf-8", "replace").lower() if found else ""
-        return any(w.lower() in where for w in words)
+            where = seen.subject if rule.get("header", "").lower() == "subject" else ""
+        return any(w in where for w in words)
 
     def file(self, data: bytes, receiver: str) -> tuple[Filing, bytes]:
         """The filing and the copy with its reasons in headers (at the top, as filters add them)."""

@@ -1,4 +1,4 @@
-"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo}``.
+"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo,class-report}``.
 
 The only module that prints; it may import any layer and nothing imports it.
 """
@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
 from .views.text import bounce_summary, codes_table
@@ -71,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="print the story as Postfix-format mail log lines instead")
     demo.add_argument("--events", action="store_true",
                       help="print the sending service's webhook events instead, one JSON object per line")
+
+    report = commands.add_parser(
+        "class-report", help="the instructor's view: completion, misconceptions, who is stuck")
+    report.add_argument("paths", nargs="+", metavar="PATH",
+                        help="learners' attempts.jsonl files, or folders holding them")
+    report.add_argument("--csv", metavar="FILE", help="also write one row per learner and exercise")
     return parser
 
 
@@ -87,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         tls = "implicit" if args.implicit_tls else bool(args.tls)
         return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls,
                          allow_remote=args.allow_remote, idle_timeout=args.idle_timeout)
+    if args.command == "class-report":
+        return cli_class_report(args.paths, args.csv)
     return cli_relay_demo(log=args.log, events=args.events)
 
 
@@ -97,6 +104,23 @@ def run() -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+
+
+# --- class-report --------------------------------------------------------------
+
+
+def cli_class_report(paths: list[str], csv_path: str | None) -> int:
+    """``python -m smtplesson class-report``: print the class report; 2 if no file was found."""
+    from .course.report import attempt_files, class_report
+
+    if not attempt_files(paths):
+        print("class-report: no attempts.jsonl under " + ", ".join(paths), file=sys.stderr)
+        return 2
+    report = class_report(paths)
+    print(report.text())
+    if csv_path:
+        report.to_csv(csv_path)
+    return 0
 
 
 # --- codes ---------------------------------------------------------------------
@@ -162,7 +186,7 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
     terminal, or when ``progress``.  Returns 0, 1 when a source could not be opened, 2
     when there is nothing to read.
     """
-    from .codes.bounce import read_bounce
+    from .bounces import read_bounce
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     maildirs, mboxes = list(maildirs), list(mboxes)
@@ -421,6 +445,7 @@ def cli_relay_demo(*, log: bool = False, events: bool = False, stdout: TextIO | 
 
     ``log``: the same story as the hosts' Postfix-format log lines; ``events``: as the sending
     service's webhook events (JSON lines); with both, the log first."""
+    from .bounces import read_bounce
     from .relay.network import MailNetwork
 
     if log or events:
@@ -436,13 +461,11 @@ def cli_relay_demo(*, log: bool = False, events: bool = False, stdout: TextIO | 
         print(track)
         print()
         for dsn in net.dsns("alice@example.com"):
-            report = read_dsn(dsn)
-            if report is None:  # not a delivery-status report
-                continue
+            report = read_bounce(dsn)
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
-            for block in report.recipients:
-                for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):
-                    print(f"    {name}: {block.get(name, '-')}")
+            for r in report.recipients:
+                print(f"    Final-Recipient: rfc822; {r.address}\n    Action: {r.action}\n"
+                      f"    Status: {r.status or '-'}\n    Diagnostic-Code: smtp; {r.diagnostic or '-'}")
         print()
         print("Trace headers of Carol's copy (newest first):")
         print(track.headers("carol@example.net"))

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ...codes.dsn import status_of
+from ...bounces import status_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..delivery import Arrival

@@ -29,13 +29,12 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from ..._data import load
-from ...codes.bounce import read_bounce
-from ...codes.dsn import status_of
+from ...addresses import normalise_address
+from ...bounces import read_bounce, status_of
 from ...codes.explanation import explain
-from ...server.rules import normalise_address
 from .complaints import FeedbackLoops, arf_report
 from .events import EventLog, event
-from .folders import SpamFilter, folder_of
+from .folders import FOLDERS, SpamFilter, folder_of
 from .maillog import NEXT_MX, MailLog
 from .suppressions import Suppressions
 from .unsubscribe import Endpoint, click, header_fields
@@ -279,9 +278,22 @@ class Esp:
         if endpoint is not None:
             endpoint.close()
 
-    # ------------------------------------------------------------------ questions
-    def folder(self, message: Message) -> str:
-        return folder_of(message)
+    # ------------------------------------------------------------------ a mailbox's view
+    @staticmethod
+    def folders(messages: Sequence[Message]) -> dict[str, list[Any]]:
+        """Delivered copies by folder: ``{"Inbox": [...], "Junk": [...], "Quarantine": [...]}``."""
+        out: dict[str, list[Any]] = {f: [] for f in FOLDERS}
+        for m in messages:
+            out[folder_of(m)].append(m)
+        return out
+
+    @staticmethod
+    def newest(messages: Sequence[Any], header: str, address: str) -> Any:
+        """The newest of ``messages`` that carries ``header`` (what a mailbox clicks on)."""
+        for m in reversed(messages):
+            if m.get(header) is not None:
+                return m
+        raise LookupError(f"no message in {address}'s mailbox carries {header}")
 
 
 def _author_and_feedback_id(data: bytes) -> tuple[str, str]:

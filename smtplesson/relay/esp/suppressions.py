@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._data import load
-from ...server.rules import normalise_address
+from ...addresses import normalise_address
 
 __all__ = ["REASONS", "Suppression", "Suppressions", "policy"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from smtplesson.codes.dsn import read_dsn
+from smtplesson.bounces import read_bounce
 from smtplesson.relay.network import MailNetwork
 from smtplesson.server.rules import Rule
 
@@ -38,10 +38,10 @@ def test_hard_bounce_is_a_dsn_a_log_line_an_event_and_a_suppression(net):
     assert len(lines) == 1
     assert "dsn=5.1.1, status=bounced (host mx1.example.net[127.0.0.1] said: 550 5.1.1" in lines[0]
     assert lines[0].endswith("(in reply to RCPT TO command))")
-    report = read_dsn(track.fate("dan@example.net").dsn)
-    block = report.recipient("dan@example.net") if report is not None else None
-    assert block is not None and block["Status"] == "5.1.1"
-    assert block["Diagnostic-Code"] == "smtp; " + bounce["reason"]  # the same reply, three ways
+    report = read_bounce(track.fate("dan@example.net").dsn)
+    (failed,) = report.recipients
+    assert (report.kind, failed.address, failed.status) == ("dsn", "dan@example.net", "5.1.1")
+    assert failed.diagnostic == bounce["reason"]  # the same reply, three ways
     entry = net.suppressions["dan@example.net"]
     assert (entry.reason, entry.evidence) == ("bounce", bounce["reason"])
     assert any("sender non-delivery notification" in line for line in net.maillog("relay.example.com"))

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from smtplesson.codes.bounce import read_bounce
+from smtplesson.bounces import read_bounce
 from smtplesson.relay.esp.complaints import FeedbackLoops, arf_report, redact
 from smtplesson.relay.esp.events import EVENTS, EventLog, event
 from smtplesson.relay.esp.folders import SpamFilter, folder_of

@@ -276,11 +276,19 @@ class MailNetwork:
         """A mailbox by folder: ``{"Inbox": [...], "Junk": [...], "Quarantine": [...]}``."""
         return self._service().folders(self.mailbox(address))
 
-    def unsubscribe(self, address: str, message: EmailMessage | None = None) -> int:
-        """The mailbox clicks "unsubscribe" on ``message`` (default: its newest that offers
-        one-click unsubscribe): an RFC 8058 POST to the service's endpoint; the HTTP status."""
-        return self._service().unsubscribe(message or self._service().newest(
-            self.mailbox(address), "List-Unsubscribe-Post", address))
+    def unsubscribe(self, address: str, message: EmailMessage | None = None, *, via: str = "https") -> int:
+        """The mailbox clicks "unsubscribe" on ``message`` (default: its newest with a
+        ``List-Unsubscribe``): an RFC 8058 POST to the service's endpoint (the HTTP status), or
+        with ``via="mailto"`` a mail to the service's unsubscribe address (250 once sent)."""
+        service = self._service()
+        msg = message or service.newest(self.mailbox(address), "List-Unsubscribe", address)
+        if via == "https":
+            return service.unsubscribe(msg)
+        if via != "mailto":
+            raise ValueError(f"via must be 'https' or 'mailto' (got {via!r})")
+        mx = self.dns.lookup(address.rpartition("@")[2])
+        provider = mx.hosts[0] if not mx.error and mx.hosts else address.rpartition("@")[2]
+        return service.unsubscribe_by_mail(address, msg, provider)
 
     def report_spam(self, address: str, message: EmailMessage | None = None) -> Message | None:
         """The mailbox clicks "report spam" on ``message`` (default: its newest from the

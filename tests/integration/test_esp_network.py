@@ -307,3 +307,14 @@ def test_a_dropped_recipient_in_the_journey(net):
     again = net.send(ALICE, "dan@example.net")
     assert "dan@example.net: DROPPED\n    not sent: on the sending service's suppression list" in str(again)
     assert "⊘ dropped" in again._repr_html_()
+
+
+def test_unsubscribe_by_mailto(net):
+    net.send(ALICE, "bob@example.net", "Our news.\n")
+    assert net.unsubscribe("bob@example.net", via="mailto") == 250
+    (request,) = net.mailbox("unsubscribe@example.com")
+    assert request["Subject"].startswith("unsubscribe ") and request["From"] == "bob@example.net"
+    (event,) = net.events("unsubscribe")
+    assert (event["email"], event["reason"], event["suppressed"]) == ("bob@example.net", "mailto", True)
+    with pytest.raises(ValueError, match="via"):
+        net.unsubscribe("bob@example.net", via="carrier pigeon")

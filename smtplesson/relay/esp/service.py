@@ -27,6 +27,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from ..._data import load
 from ...addresses import normalise_address
@@ -86,6 +87,7 @@ class Esp:
         self._tracks: dict[str, TrackedMessage] = {}
         self._attempts: dict[tuple[str, str], int] = {}
         self._reports_read = 0
+        self._unsubscribes_read = 0
         self._lock = threading.RLock()
         self._endpoint: Endpoint | None = None
 
@@ -188,6 +190,47 @@ class Esp:
             raise ValueError("this message offers no one-click unsubscribe (RFC 8058: List-Unsubscribe "
                              "with an https URI and List-Unsubscribe-Post)")
         return click(urls[0])
+
+    def unsubscribe_by_mail(self, address: str, message: Message, client: str) -> int:
+        """The mailbox uses the mailto link instead (RFC 2369 §3.2): a mail from ``address`` to
+        the service's unsubscribe address with the link's subject, sent over SMTP from the
+        recipient's provider ``client``; the service reads it at once.  250 when sent."""
+        value = str(message.get("List-Unsubscribe", "") or "")
+        links = [u.strip(" <>") for u in value.split(",") if u.strip(" <>").startswith("mailto:")]
+        if not links:
+            raise ValueError("this message has no mailto link in List-Unsubscribe (RFC 2369)")
+        to, _, query = links[0][len("mailto:"):].partition("?")
+        subject = dict(parse_qsl(query)).get("subject", "unsubscribe")
+        mail = (f"From: {address}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+                f"Date: {format_datetime(datetime.fromtimestamp(self.clock(), tz=UTC))}\r\n\r\n"
+                "unsubscribe\r\n").encode("ascii", "replace")
+        if self.post is not None:
+            self.post(client, address, to, mail)
+        self.read_unsubscribes()
+        return 250
+
+    def read_unsubscribes(self) -> int:
+        """Act on new mail to the service's unsubscribe address (subject ``unsubscribe TOKEN``);
+        returns how many it turned into ``unsubscribe`` events."""
+        if self.read_mailbox is None:
+            return 0
+        found = 0
+        with self._lock:
+            inbox = self.read_mailbox(self.sender["unsubscribe"])
+            fresh, self._unsubscribes_read = inbox[self._unsubscribes_read:], len(inbox)
+            for m in fresh:
+                words = str(m.get("Subject", "") or "").split()
+                asked = len(words) == 2 and words[0] == "unsubscribe"
+                known = self.tokens.get(words[1]) if asked else None
+                if known is None:
+                    continue
+                address, track_id = known
+                now = self.clock()
+                suppressed = self.suppressions.unsubscribed(address, f"mailto from {m.get('From', '?')}", now)
+                self._emit("unsubscribe", address, self._tracks.get(track_id), now, reason="mailto",
+                           suppressed=suppressed)
+                found += 1
+        return found
 
     def _unsubscribe_post(self, token: str, body: str) -> bool:
         """The endpoint received a one-click POST (on its own thread)."""

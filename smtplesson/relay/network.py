@@ -24,7 +24,7 @@ import math
 import smtplib
 import ssl
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,7 +133,7 @@ class MailNetwork:
             self.close()
             raise
         self.esp: Esp | None = self._start_esp(esp) if esp else None
-        self._finalizer = weakref.finalize(self, stop_hosts, list(self.hosts))
+        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.esp)
 
     def _start_esp(self, spec: bool | Mapping[str, Any]) -> Esp:
         """The sending service: the MSA and the outbound relay are its hosts; it sees every
@@ -141,8 +141,18 @@ class MailNetwork:
         from .esp.service import Esp
 
         own = [h.name for h in self.hosts if h.role in ("MSA", "MTA")]
-        service = Esp(self.clock, own, address_of=self._address_of, post=self._post_report,
-                      mailbox=self.mailbox, spec=spec if isinstance(spec, Mapping) else None)
+        by_name, delivery = self._by_name, self.delivery  # the service holds parts, never the network
+
+        def address_of(name: str) -> str:
+            h = by_name.get(name.lower())
+            return h.address if h is not None else "127.0.0.1"
+
+        def mailbox(address: str) -> list[EmailMessage]:
+            return [c.message for c in delivery.copies(address)]
+
+        service = Esp(self.clock, own, address_of=address_of, mailbox=mailbox,
+                      post=_poster(self.dns, by_name, self.security),
+                      spec=spec if isinstance(spec, Mapping) else None)
         self.ledger.observers.append(service.observe)
         self.ledger.stamp = service.headers
         for h in self.hosts:
@@ -154,25 +164,11 @@ class MailNetwork:
             self.users.setdefault(normalise_address(address), {})
         return service
 
-    def _address_of(self, name: str) -> str:
-        h = self._by_name.get(name.lower())
-        return h.address if h is not None else "127.0.0.1"
-
-    def _post_report(self, client: str, sender: str, rcpt: str, data: bytes) -> None:
-        """A receiver mails a report to the service: SMTP to the service domain's MX."""
-        smtp = self.connect(self.dns.lookup(rcpt.rpartition("@")[2]).hosts[0], client=client)
-        try:
-            smtp.sendmail(sender, [rcpt], data)
-        finally:
-            smtp.quit()
-
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
-        stop_hosts(self.hosts)
-        if getattr(self, "esp", None) is not None:
-            self.esp.close()  # type: ignore[union-attr]
+        _stop(self.hosts, getattr(self, "esp", None))
 
     def stop(self) -> None:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
@@ -403,6 +399,30 @@ class MailNetwork:
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("this MailNetwork is closed; make a new one: MailNetwork()")
+
+
+def _stop(hosts: list[Host], service: Esp | None) -> None:
+    """Stop every server, and the sending service's endpoint (also when nobody closed us)."""
+    stop_hosts(hosts)
+    if service is not None:
+        service.close()
+
+
+def _poster(dns: Zone, by_name: Mapping[str, Host], security: Security | None
+            ) -> Callable[[str, str, str, bytes], None]:
+    """How a receiver mails the service (a report, an unsubscribe): SMTP from the receiver's
+    host name (and address) to the MX of the recipient's domain."""
+    def post(client: str, sender: str, rcpt: str, data: bytes) -> None:
+        h = by_name[dns.lookup(rcpt.rpartition("@")[2]).hosts[0]]
+        source = security.source(client) if security is not None else None
+        smtp = smtplib.SMTP(h.address, h.port, local_hostname=client, timeout=TIMEOUT,
+                            source_address=(source, 0) if source else None)
+        try:
+            smtp.sendmail(sender, [rcpt], data)
+        finally:
+            smtp.quit()
+
+    return post
 
 
 def _plain_session(client: str, server: Host) -> dict[str, Any]:

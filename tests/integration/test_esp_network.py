@@ -318,3 +318,27 @@ def test_unsubscribe_by_mailto(net):
     assert (event["email"], event["reason"], event["suppressed"]) == ("bob@example.net", "mailto", True)
     with pytest.raises(ValueError, match="via"):
         net.unsubscribe("bob@example.net", via="carrier pigeon")
+
+
+def test_dropped_networks_with_the_service_leave_no_thread_or_port():
+    import gc
+    import socket
+    import threading
+    import time
+
+    threads = threading.active_count()
+    ports = []
+    for _ in range(5):
+        dropped = MailNetwork(esp=True)  # a re-run notebook cell: never closed
+        dropped.send(ALICE, "bob@example.net")  # starts the unsubscribe endpoint too
+        assert dropped.esp is not None
+        ports += [h.port for h in dropped.hosts if h.server is not None] + [dropped.esp.endpoint.port]
+    del dropped
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= threads
+    for port in ports:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import Message
@@ -96,8 +97,10 @@ class Esp:
     def endpoint(self) -> Endpoint:
         """The one-click unsubscribe endpoint (HTTPS on loopback), started on first use."""
         with self._lock:
-            if self._endpoint is None:
-                self._endpoint = Endpoint(self._unsubscribe_post)
+            if self._endpoint is None:  # its thread holds the service weakly: nothing leaks
+                on_post = weakref.WeakMethod(self._unsubscribe_post)
+                self._endpoint = Endpoint(lambda token, body: bool((f := on_post()) and f(token, body)))
+                weakref.finalize(self, self._endpoint.close)
             return self._endpoint
 
     def token(self, recipient: str, track_id: str) -> str:

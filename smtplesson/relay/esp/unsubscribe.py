@@ -59,6 +59,7 @@ class Endpoint:
         context = local_ca().server_context(hostname)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = int(self._server.server_address[1])
+        self._closed = False
         self._thread = threading.Thread(target=self._server.serve_forever, name="unsubscribe-endpoint",
                                         daemon=True)
         self._thread.start()
@@ -67,6 +68,10 @@ class Endpoint:
         return f"https://127.0.0.1:{self.port}{PATH}{token}"
 
     def close(self) -> None:
+        """Stop serving (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)

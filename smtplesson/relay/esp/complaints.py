@@ -113,6 +113,8 @@ class FeedbackLoops:
 
     def rate(self, receiver: str, author: str) -> float:
         """Share of ``author``'s copies at ``receiver`` that were reported as spam."""
+        if not self._reported:  # no complaint anywhere yet: the common case, no lock
+            return 0.0
         k = (receiver.lower(), f"domain:{author.lower()}")
         with self._lock:
             sent = self._delivered.get(k, 0)

@@ -28,13 +28,14 @@ from typing import Any
 
 from ..._data import load
 
-__all__ = ["FOLDERS", "FOLDER_HEADER", "Filing", "SpamFilter", "folder_of"]
+__all__ = ["FOLDERS", "FOLDER_HEADER", "Filing", "Reading", "SpamFilter", "folder_of"]
 
 FOLDERS = ("Inbox", "Junk", "Quarantine")
 FOLDER_HEADER = "X-Folder"
 _AUTH = re.compile(r"\b(spf|dkim|dmarc)=(\w+)", re.IGNORECASE)
 _SUBJECT = re.compile(rb"\r\nSubject:[ \t]*([^\r\n]*)", re.IGNORECASE)
 _FROM_DOMAIN = re.compile(rb"\r\nFrom:[^\r\n]*@([A-Za-z0-9.-]+)", re.IGNORECASE)
+_FEEDBACK_ID = re.compile(rb"\r\nFeedback-ID:[ \t]*([^\r\n]*)", re.IGNORECASE)
 _MAY_AUTH = re.compile(rb"\r\n(?:Authentication-Results|X-Spam-Flag):", re.IGNORECASE)
 
 
@@ -69,14 +70,17 @@ class Filing:
 
 
 @dataclass(frozen=True)
-class _Seen:
-    """What the filter read of one message, once."""
+class Reading:
+    """What a receiver reads of one message, once: what the rules look at, and the author's
+    domain, ``Feedback-ID`` and whether it is DKIM-signed (what the feedback loops count)."""
 
     subject: str
     body: str
     auth: dict[str, str]
     author: str
     receiver: str
+    feedback_id: str = ""
+    signed: bool = False
 
 
 class SpamFilter:
@@ -94,19 +98,27 @@ class SpamFilter:
             {**rule, "words": [w.lower() for w in rule.get("words", ())]} for rule in spec["rules"]]
         self.complaint_rate = complaint_rate or (lambda receiver, author: 0.0)
 
-    def judge(self, data: bytes, receiver: str) -> Filing:
-        """Score one message arriving at ``receiver`` (the MX host's domain)."""
+    @staticmethod
+    def read(data: bytes, receiver: str) -> Reading:
+        """Read one message arriving at ``receiver`` (the MX host's domain)."""
         head_end = data.find(b"\r\n\r\n")
         head = b"\r\n" + (data[:head_end] if head_end >= 0 else data)
         body = data[head_end + 4: head_end + 4 + 65536] if head_end >= 0 else b""
         subject = _SUBJECT.search(head)
         author = _FROM_DOMAIN.search(head)
-        seen = _Seen(
+        fbid = _FEEDBACK_ID.search(head)
+        return Reading(
             subject=subject.group(1).decode("utf-8", "replace").lower() if subject else "",
             body=body.decode("utf-8", "replace").lower(),
             auth=_auth_results(head.decode("utf-8", "replace")) if _MAY_AUTH.search(head) else {},
             author=author.group(1).decode("ascii", "replace").lower() if author else "",
-            receiver=receiver)
+            receiver=receiver,
+            feedback_id=fbid.group(1).decode("ascii", "replace").strip() if fbid else "",
+            signed=b"\r\nDKIM-Signature:" in head)
+
+    def judge(self, data: bytes | Reading, receiver: str = "") -> Filing:
+        """Score one message (its bytes, or what :meth:`read` read of it)."""
+        seen = data if isinstance(data, Reading) else self.read(data, receiver)
         fired: list[tuple[str, float, str]] = []
         forced: str | None = None
         for rule in self.rules:
@@ -122,7 +134,7 @@ class SpamFilter:
             folder = forced or "Inbox"
         return Filing(folder, score, self.junk_at, tuple(fired))
 
-    def _fires(self, rule: Mapping[str, Any], seen: _Seen) -> bool:
+    def _fires(self, rule: Mapping[str, Any], seen: Reading) -> bool:
         if "auth" in rule:
             if seen.auth.get(rule["auth"]) != rule["result"]:
                 return False

@@ -176,13 +176,11 @@ class Esp:
     def file(self, arrival: Arrival, data: bytes) -> bytes:
         """A receiving MX's step: file the copy, count it for the receiver's feedback loop."""
         domain = arrival.host.domain
-        _, data = self.spam.file(data, domain)
-        author, fbid = _author_and_feedback_id(data)
-        if fbid and b"DKIM-Signature:" not in data[:65536]:
-            fbid = ""  # Gmail counts Feedback-IDs of DKIM-authenticated mail only
+        seen = self.spam.read(data, domain)
+        fbid = seen.feedback_id if seen.signed else ""  # Gmail counts DKIM-signed mail only
         for _ in arrival.recipients:
-            self.feedback.delivered(domain, author, fbid)
-        return data
+            self.feedback.delivered(domain, seen.author, fbid)
+        return self.spam.judge(seen).headers() + data
 
     # ------------------------------------------------------------------ a mailbox's buttons
     def unsubscribe(self, message: Message) -> int:

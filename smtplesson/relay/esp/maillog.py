@@ -43,6 +43,7 @@ STAMP = "%b %d %H:%M:%S"
 #: the words Postfix puts after "in reply to" for each stage of the network's record
 IN_REPLY_TO = {"MAIL FROM": "MAIL FROM command", "RCPT TO": "RCPT TO command", "DATA": "DATA command",
                "END-OF-DATA": "end of DATA command", "EHLO": "EHLO command", "AUTH": "AUTH command"}
+_HEAD = 8192  # bytes of a message's header section kept for its log record
 _QUEUED_AS = re.compile(r"queued as (\S+)")
 _RECEIVED_ID = re.compile(rb" id ([0-9A-Za-z]+)")
 _MESSAGE_ID = re.compile(rb"\r\nMessage-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE)
@@ -119,27 +120,36 @@ class MailLog:
         self.clock = clock
         self.address_of = address_of  # host name -> its IP address
         self._accepted: dict[tuple[str, str], Accepted] = {}
+        self._raw: list[tuple[float, Arrival, int, bytes]] = []  # read when the log is asked for
         self._lock = threading.Lock()
 
     def accepted(self, arrival: Arrival, data: bytes) -> bytes:
-        """A host took a message (a :data:`~smtplesson.relay.delivery.Transform` step)."""
-        head = data[:4096]
-        found = _RECEIVED_ID.search(head)
-        mid = _MESSAGE_ID.search(b"\r\n" + data[: data.find(b"\r\n\r\n") + 2])
-        record = Accepted(self.clock(), arrival.host.name, found.group(1).decode() if found else "?",
-                          arrival.sender, arrival.recipients, arrival.helo, arrival.peer or "127.0.0.1",
-                          arrival.authenticated, len(data),
-                          mid.group(1).decode("ascii", "replace") if mid else "")
-        with self._lock:
-            self._accepted[(record.host, record.qid)] = record
+        """A host took a message (a :data:`~smtplesson.relay.delivery.Transform` step): keep
+        the envelope, the size and the header section; they are read when the log is written."""
+        end = data.find(b"\r\n\r\n", 0, _HEAD)
+        self._raw.append((self.clock(), arrival, len(data), data[: end if end >= 0 else _HEAD]))
         return data
+
+    def _records(self) -> dict[tuple[str, str], Accepted]:
+        """What each host accepted, by (host, queue id): the kept header sections read now."""
+        with self._lock:
+            n = len(self._raw)  # appends from the servers' threads land after n: none is lost
+            fresh = self._raw[:n]
+            del self._raw[:n]
+            for when, arrival, size, head in fresh:
+                found = _RECEIVED_ID.search(head)
+                mid = _MESSAGE_ID.search(b"\r\n" + head)
+                record = Accepted(when, arrival.host.name, found.group(1).decode() if found else "?",
+                                  arrival.sender, arrival.recipients, arrival.helo,
+                                  arrival.peer or "127.0.0.1", arrival.authenticated, size,
+                                  mid.group(1).decode("ascii", "replace") if mid else "")
+                self._accepted[(record.host, record.qid)] = record
+            return dict(self._accepted)
 
     def lines(self, tracks: Sequence[TrackedMessage], roles: dict[str, str], host: str | None = None
               ) -> list[str]:
         """Every line, oldest first (``host``: only that host's lines)."""
-        with self._lock:
-            accepted = dict(self._accepted)
-        return _Render(accepted, roles, self.address_of).run(tracks).lines(host)
+        return _Render(self._records(), roles, self.address_of).run(tracks).lines(host)
 
 
 class _Render:

@@ -142,9 +142,9 @@ class Esp:
     # ------------------------------------------------------------------ the record
     def observe(self, track: TrackedMessage, a: Attempt) -> None:
         """One attempt was recorded: the service's outbound hand-overs become events."""
-        if track.id not in self._tracks or a.client.lower() not in self.own:
-            return
-        if a.server.lower() in self.own or (a.outcome == "deferred" and a.note == NEXT_MX):
+        if a.client not in self.own or a.server in self.own or track.id not in self._tracks:
+            return  # host names are lower case (layout.Host)
+        if a.outcome == "deferred" and a.note == NEXT_MX:
             return
         with self._lock:
             for r in a.recipients:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..server.rules import Rule
     from .esp.service import Esp
     from .esp.suppressions import Suppressions
+    from .forwarding import Intermediary
     from .policies import ScenarioSpec
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
@@ -115,8 +116,10 @@ class MailNetwork:
         self.delivery = Delivery(self.ledger, self.dns, self.security, wire, self.maildir)
         self.dsn_writer = Dsns(self.ledger, self.delivery.enqueue, self.retry)
         options = self.security.session_options if self.security is not None else _plain_session
+        relay = next((h.name for h in self.hosts if h.role == "MTA"), "relay")
+        transport = self.security.start_policies(self.dns, self.clock, relay) if self.security else None
         self.router = Router(self.ledger, self.dns, self._by_name, wire, options,
-                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn)
+                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn, transport)
         self._servers = Servers(self.users, self.greylist_delay, self.dns, self.security, self.clock,
                                 self.delivery)
         self._closed = False
@@ -133,7 +136,7 @@ class MailNetwork:
             self.close()
             raise
         self.esp: Esp | None = self._start_esp(esp) if esp else None
-        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.esp)
+        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.security, self.esp)
 
     def _start_esp(self, spec: bool | Mapping[str, Any]) -> Esp:
         """The sending service: the MSA and the outbound relay are its hosts; it sees every
@@ -168,7 +171,7 @@ class MailNetwork:
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
-        _stop(self.hosts, getattr(self, "esp", None))
+        _stop(self.hosts, self.security, getattr(self, "esp", None))
 
     def stop(self) -> None:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
@@ -220,10 +223,41 @@ class MailNetwork:
         return smtplib.SMTP(h.address, h.port, local_hostname=client, timeout=TIMEOUT,
                             source_address=(source, 0) if source else None)
 
+    # ------------------------------------------------------------------ receivers' policies, live
+    def set_mta_sts(self, domain: str, *, mode: str, mx: Sequence[str], max_age: int = 86_400) -> str:
+        """Publish a new MTA-STS policy for ``domain`` (RFC 8461) and bump its ``_mta-sts`` id,
+        as the domain's owner does: ``net.set_mta_sts("example.net", mode="enforce",
+        mx=["mx9.example.net"])``; the relay fetches it at its next delivery there."""
+        if self.security is None:
+            raise ValueError("MTA-STS needs MailNetwork(authentication=True)")
+        return self.security.set_mta_sts(self.dns, domain, mode=mode, mx=list(mx), now=self.clock())
+
+    def tls_report(self, domain: str, day: float | None = None) -> dict[str, Any]:
+        """The relay's RFC 8460 TLS-RPT report for ``domain`` over one simulated day (UTC; the
+        current one by default), as the JSON object it would send to the ``_smtp._tls`` rua."""
+        transport = self.router.transport
+        if transport is None:
+            raise ValueError("TLS reports need MailNetwork(authentication=True) and 'mta_sts' in the layout")
+        start = _day_start(self.clock() if day is None else day)
+        return transport.log.report(domain, start, start + 86_400)
+
+    def dmarc_reports(self, day: float | None = None) -> dict[str, str]:
+        """The receivers' RFC 9990 DMARC aggregate reports over one simulated day (UTC; the
+        current one by default), keyed by the file name RFC 9990 gives them
+        (``receiver!policy-domain!begin!end.xml``)."""
+        start = _day_start(self.clock() if day is None else day)
+        found: dict[str, str] = {}
+        for receiver in self._servers.receivers(self.hosts):
+            for domain, xml in receiver.dmarc_reports(start, start + 86_400).items():
+                found[f"{receiver.hostname}!{domain}!{int(start)}!{int(start) + 86_399}.xml"] = xml
+        return found
+
     @property
-    def lists(self) -> dict[str, dict[str, Any]]:
-        """The mailing lists of an authenticated network, live: ``net.lists[address]["arc"]``
-        turns the list's ARC seal off and on, ``["footer"]`` is what it adds."""
+    def lists(self) -> dict[str, Intermediary]:
+        """The lists and forwarders of an authenticated network, live (:mod:`.forwarding`):
+        ``net.lists["team@lists.example.org"]["arc"] = False`` takes the list's ARC seal off,
+        ``["munge"] = True`` munges From: for p=reject authors, ``net.lists["carol@forward.
+        example.org"]["srs"] = True`` gives the forwarder SRS."""
         return self.security.lists if self.security is not None else {}
 
     def tls_context(self, *, verify: bool = True) -> ssl.SSLContext:
@@ -401,11 +435,6 @@ class MailNetwork:
             raise RuntimeError("this MailNetwork is closed; make a new one: MailNetwork()")
 
 
-def _stop(hosts: list[Host], service: Esp | None) -> None:
-    """Stop every server, and the sending service's endpoint (also when nobody closed us)."""
-    stop_hosts(hosts)
-    if service is not None:
-        service.close()
 
 
 def _poster(dns: Zone, by_name: Mapping[str, Host], security: Security | None
@@ -428,3 +457,17 @@ def _poster(dns: Zone, by_name: Mapping[str, Host], security: Security | None
 def _plain_session(client: str, server: Host) -> dict[str, Any]:
     """Without authentication every session is plain loopback SMTP."""
     return {}
+
+
+def _stop(hosts: list[Host], security: Security | None, service: Esp | None = None) -> None:
+    """Stop every server, the policy hosts and the sending service's endpoint (also when
+    nobody closed the network)."""
+    stop_hosts(hosts)
+    if security is not None:
+        security.close()
+    if service is not None:
+        service.close()
+
+
+def _day_start(when: float) -> float:
+    return when - when % 86_400

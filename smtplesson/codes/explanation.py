@@ -219,9 +219,9 @@ def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
         if confidence == "class-only" and verdict is not None and verdict.confident:
             category, confidence = verdict.category, "lexicon"
         bounce = _bounce_type(category, digit, low, command)
-        if bounce == "hard" and not names_recipient(low, enhanced, category, confidence, keywords,
-                                                    verdict):
-            category, confidence = reconsider(keywords, verdict)  # never suppress on a guess
+        if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
+                                                    keywords, verdict):
+            category, confidence = reconsider(category, keywords, verdict)  # never on a guess
             bounce = _bounce_type(category, digit, low, command)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None

@@ -7,8 +7,8 @@ names the recipient's address as the cause: a provider rule, an explicit mailbox
 words ("user unknown", "no such domain", "Postfach existiert nicht").  Otherwise
 :func:`reconsider` looks for a sender-side cause in the words (an IP, content, header-syntax,
 suspended-sender or daily-quota refusal is ``block``, shared/taxonomy-v2.md) and, failing
-that, calls the reply unrecognised: category ``other`` with ``class-only`` confidence, whose
-action is ``review`` (codes/decision.py), never ``suppress``.
+that, keeps the category the codes gave with ``class-only`` confidence, whose action is
+``review`` (codes/decision.py), never ``suppress``.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
 _STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
 
 
-def names_recipient(low: str, enhanced: str | None, category: str, confidence: str,
+def names_recipient(low: str, code: int | None, enhanced: str | None, category: str, confidence: str,
                     keywords: tuple[str, ...], verdict: Verdict | None) -> bool:
     """True when the reply (lower-cased ``low``) names the recipient's address as the cause
     of ``category``, found with ``confidence``; ``keywords``: the keyword rules it matched,
@@ -46,6 +46,8 @@ def names_recipient(low: str, enhanced: str | None, category: str, confidence: s
         return False
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
+    if code == 556 and confidence == "status":
+        return True  # "domain does not accept mail": the recipient's domain (RFC 7504 §3)
     if category == "syntax":
         return _RECIPIENT_SYNTAX.search(low) is not None  # "recipient address", "RCPT TO"
     if category in keywords and (category in _STRONG_KEYWORDS or _RECIPIENT_WORDS.search(low)):
@@ -53,10 +55,11 @@ def names_recipient(low: str, enhanced: str | None, category: str, confidence: s
     return verdict is not None and verdict.category == category and verdict.strong
 
 
-def reconsider(keywords: tuple[str, ...], verdict: Verdict | None) -> tuple[str, str]:
-    """(category, confidence) of a 5xx reply that does not name the recipient: the first
-    sender-side cause its words point to (a strong cue of the lexicon first, then the keyword
-    rules, then any cue), else ``other`` (unrecognised, class only)."""
+def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None) -> tuple[str, str]:
+    """(category, confidence) of a 5xx reply found to be ``category`` that does not name the
+    recipient: the first sender-side cause its words point to (a strong cue of the lexicon
+    first, then the keyword rules, then any cue), else ``category`` itself on the class alone
+    (``class-only``: its action is review, never suppress)."""
     if verdict is not None and verdict.strong and verdict.category in SENDER_CATEGORIES:
         return verdict.category, "lexicon"
     for keyword in keywords:
@@ -65,4 +68,4 @@ def reconsider(keywords: tuple[str, ...], verdict: Verdict | None) -> tuple[str,
     for category, weight in verdict.ranked if verdict is not None else ():
         if category in SENDER_CATEGORIES and weight > 0:  # any sender-side cue beats a guess
             return category, "lexicon"
-    return "other", "class-only"
+    return category, "class-only"

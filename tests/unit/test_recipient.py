@@ -11,6 +11,8 @@ from smtplesson import explain
     "550 Requested action not taken: mailbox unavailable, no such user",
     "553 5.1.3 Bad recipient address syntax",
     "550 Postfach existiert nicht",
+    "556 5.1.10 Recipient address has null MX",
+    "556 Domain does not accept mail",  # RFC 7504 §3: the recipient's domain
 ])
 def test_a_reply_that_names_the_recipient_is_hard_and_suppressed(text: str) -> None:
     found = explain(text)
@@ -33,12 +35,12 @@ def test_a_sender_side_refusal_is_never_hard(text: str, category: str, bounce_ty
 @pytest.mark.parametrize("text", [
     "501 5.7.1 DSN support is disabled",  # "is disabled" names no mailbox
     "554 5.3.5 Local configuration error",
-    "556 remote ip check error.",  # 556 alone: RFC 7504's null MX, but nothing says so
+    "521 Error: I can break rules, too",  # 521 from Postfix to a client it drops
 ])
 def test_an_unrecognised_permanent_failure_is_reviewed_not_suppressed(text: str) -> None:
     found = explain(text)
     assert found.action == "review"
     assert found.confidence in ("class-only", "lexicon")
-    if found.bounce_type == "hard":  # other 5xx: hard by the taxonomy, but only reviewed
-        assert (found.category, found.confidence) == ("other", "class-only")
+    if found.bounce_type == "hard":  # hard by the taxonomy, but on the class alone: reviewed
+        assert found.confidence == "class-only"
         assert "review before suppressing" in found.summary

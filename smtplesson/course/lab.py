@@ -169,6 +169,18 @@ def bounce_file(name: str) -> BounceFile:
     return BounceFile(found[0])
 
 
+def raw_statuses(path: Path) -> list[str]:
+    """The ``Status:`` values a bounce file itself writes, one per recipient, as written
+    (``read_bounce`` may replace a generic ``5.0.0`` by the diagnostic's code)."""
+    parsed = email.message_from_bytes(Path(path).read_bytes(), policy=email.policy.default)
+    out = []
+    for part in parsed.walk():
+        if part.get_content_type() == "message/delivery-status":
+            for block in part.get_payload()[1:]:
+                out.append(str(block.get("Status", "-")).strip())
+    return out
+
+
 def mta_bounces() -> list[Path]:
     """The bounces real MTAs wrote (data/bounces/mta/)."""
     return sorted((bounces_dir() / "mta").glob("*.eml"))

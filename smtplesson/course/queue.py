@@ -27,6 +27,25 @@ from .._data import load
 ACTIONS = ("suppress", "retry/wait", "fix authentication", "fix content", "slow down/warm up",
            "request delisting", "ask the recipient's admin", "reactivate the address",
            "nothing to do")
+#: when each action is the right one (the triage card prints these)
+ACTION_NOTES = {
+    "suppress": "the address is bad (X.1.x, 5.2.1 disabled, NXDOMAIN), a complaint, or an earlier "
+                "hard bounce: stop mailing it (keep it suppressed)",
+    "retry/wait": "the address is fine and the cause passes: full mailbox, greylisting, a server "
+                  "that does not answer, a delay warning — the queue retries",
+    "fix authentication": "SPF, DKIM, DMARC alignment, PTR, SMTP AUTH: the sender's set-up",
+    "fix content": "attachments, links on URI lists, message size: change the message",
+    "slow down/warm up": "reputation or rate limits on the sender (new IP, too many connections, "
+                         "a provider's low-reputation verdict)",
+    "request delisting": "a named block list (Spamhaus, Barracuda, Outlook.com S3xxx, Microsoft "
+                         "365 banned IPs): fix the cause, then ask the list's owner",
+    "ask the recipient's admin": "a rule of the recipient's organisation or user: restricted "
+                                 "groups, gateway blocks, blocked senders, a forwarder, a broken "
+                                 "MTA-STS set-up",
+    "reactivate the address": "suppressed for a cause that is gone (a full mailbox emptied, a "
+                              "block wrongly suppressed); never a hard bounce or a complaint",
+    "nothing to do": "delivered (250), an auto-reply, backscatter: nothing to change on the list",
+}
 #: other ways learners write an action
 _SYNONYMS = {"retry": "retry/wait", "wait": "retry/wait", "retry later": "retry/wait",
              "slow down": "slow down/warm up", "warm up": "slow down/warm up",

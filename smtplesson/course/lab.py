@@ -16,7 +16,7 @@ import os
 import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +176,10 @@ def raw_statuses(path: Path) -> list[str]:
     out = []
     for part in parsed.walk():
         if part.get_content_type() == "message/delivery-status":
-            for block in part.get_payload()[1:]:
-                out.append(str(block.get("Status", "-")).strip())
+            blocks = part.get_payload()
+            for block in blocks[1:] if isinstance(blocks, list) else []:
+                if isinstance(block, Message):
+                    out.append(str(block.get("Status", "-")).strip())
     return out
 
 

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import SimClock
+from ..relay.authentication import relaxed_aligned
 from ..server.debug import DebugServer
 from ..server.rules import Rule
 from ..server.transcript import Transcript
+from ..views import diagrams
 from ..views.transcript import transcript_html
 
 #: the message every lesson sends unless it needs another one
@@ -102,6 +104,14 @@ def exchange(transcript: Transcript, code: int) -> None:
                 print("<- ", line.text)
             return
     print(f"(no {code} reply in this conversation)")
+
+
+def alignment(from_domain: str, spf_domain: str, dkim_domain: str | None, spf_pass: bool,
+              dkim_pass: bool) -> diagrams.Figure:
+    """The DMARC alignment picture, aligned as the network's DMARC check aligns (relaxed)."""
+    return diagrams.alignment(
+        from_domain, (spf_domain, spf_pass, relaxed_aligned(from_domain, spf_domain)),
+        (dkim_domain, dkim_pass, bool(dkim_domain) and relaxed_aligned(from_domain, dkim_domain or "")))
 
 
 # --------------------------------------------------------------------------- bounce files

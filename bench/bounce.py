@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from smtplesson.codes.bounce import read_bounce
+from smtplesson.bounces import read_bounce
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "unit" / "data" / "bounces"
 

@@ -4,7 +4,7 @@ The public names load lazily, so ``import smtplesson`` stays fast and the
 reply-code data works where sockets or widgets do not (e.g. JupyterLite).
 
 Layers, each importing only those before it: ``_data``/``clock`` → ``codes``
-(pure stdlib) → ``server`` (aiosmtpd) → ``relay`` → ``views`` → ``widgets`` →
+(pure stdlib) → ``bounces`` (pure stdlib) → ``server`` (aiosmtpd) → ``relay`` → ``views`` → ``widgets`` →
 ``course`` → ``cli``.
 """
 from __future__ import annotations
@@ -27,10 +27,10 @@ _PUBLIC = {
     "parse_reply": "codes.reply",
     "Explanation": "codes.explanation",
     "explain": "codes.explanation",
-    "read_dsn": "codes.dsn",
-    "read_bounce": "codes.bounce",
-    "Bounce": "codes.bounce",
-    "BouncedRecipient": "codes.bounce",
+    "read_bounce": "bounces",
+    "Bounce": "bounces",
+    "BouncedRecipient": "bounces",
+    "read_dsn": "bounces",  # deprecated: read_bounce
     # the debug server
     "Line": "server.transcript",
     "Transcript": "server.transcript",
@@ -61,9 +61,8 @@ _MODULES = {"check": "course.checks"}
 __all__ = sorted(_PUBLIC.keys() | _MODULES.keys())
 
 if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on first use
+    from .bounces import Bounce, BouncedRecipient, read_bounce, read_dsn
     from .clock import SimClock, format_elapsed
-    from .codes.bounce import Bounce, BouncedRecipient, read_bounce
-    from .codes.dsn import read_dsn
     from .codes.explanation import Explanation, explain
     from .codes.registry import (
         BASIC_CODES,

@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from .codes.dsn import read_dsn
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
 from .views.text import bounce_summary, codes_table
@@ -158,7 +157,7 @@ def cli_bounce(files: list[str], *, maildirs: Iterable[str] = (), mboxes: Iterab
     terminal, or when ``progress``.  Returns 0, 1 when a source could not be opened, 2
     when there is nothing to read.
     """
-    from .codes.bounce import read_bounce
+    from .bounces import read_bounce
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     maildirs, mboxes = list(maildirs), list(mboxes)
@@ -414,6 +413,7 @@ def _interrupt_on_signals() -> dict[int, Any]:
 # --- relay-demo ----------------------------------------------------------------
 def cli_relay_demo() -> int:
     """``python -m smtplesson relay-demo``: one delivered, one greylisted, one bounced."""
+    from .bounces import read_bounce
     from .relay.network import MailNetwork
 
     with MailNetwork() as net:
@@ -427,13 +427,11 @@ def cli_relay_demo() -> int:
         print(track)
         print()
         for dsn in net.dsns("alice@example.com"):
-            report = read_dsn(dsn)
-            if report is None:  # not a delivery-status report
-                continue
+            report = read_bounce(dsn)
             print(f"In Alice's mailbox: \"{dsn['Subject']}\" from {dsn['From']}")
-            for block in report.recipients:
-                for name in ("Final-Recipient", "Action", "Status", "Diagnostic-Code"):
-                    print(f"    {name}: {block.get(name, '-')}")
+            for r in report.recipients:
+                print(f"    Final-Recipient: rfc822; {r.address}\n    Action: {r.action}\n"
+                      f"    Status: {r.status or '-'}\n    Diagnostic-Code: smtp; {r.diagnostic or '-'}")
         print()
         print("Trace headers of Carol's copy (newest first):")
         print(track.headers("carol@example.net"))

@@ -212,7 +212,7 @@ class Explorer(W.VBox):
 
     @_safe("reading that mail")
     def _read_bounce(self, source: Any, name: str = "") -> None:
-        from .codes.bounce import read_bounce
+        from .bounces import read_bounce
 
         if isinstance(source, str) and not source.strip():
             self.bounce, self.bounce_card.value = None, ""

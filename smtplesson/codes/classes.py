@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from .._data import load
 from .syntax import class_of
 
-__all__ = ["ENHANCED_CLASSES", "REPLY_CLASSES", "ReplyClass", "enhanced_class_of", "reply_class_of"]
+__all__ = ["ENHANCED_CLASSES", "REPLY_CLASSES", "STRUCTURE", "ReplyClass", "enhanced_class_of",
+           "reply_class_of"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,21 @@ def _classes(table: Mapping[str, Mapping[str, str]], name: str) -> Mapping[int, 
     })
 
 
-_STRUCTURE = load("codes", "structure.json")
+def _freeze(value: Any) -> Any:
+    """Deep read-only copy: dicts become mapping proxies, lists become tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+#: codes/data/structure.json, read-only: what each digit of a basic and an enhanced code says
+STRUCTURE: Mapping[str, Any] = _freeze(load("codes", "structure.json"))
 #: the four classes of RFC 5321 §4.2.1, by first digit (1yz is unused in SMTP, §4.2)
-REPLY_CLASSES: Mapping[int, ReplyClass] = _classes(_STRUCTURE["first_digit"], "kind")
+REPLY_CLASSES: Mapping[int, ReplyClass] = _classes(STRUCTURE["first_digit"], "kind")
 #: the three classes of enhanced status codes, RFC 3463 §2
-ENHANCED_CLASSES: Mapping[int, ReplyClass] = _classes(_STRUCTURE["enhanced_class"], "name")
+ENHANCED_CLASSES: Mapping[int, ReplyClass] = _classes(STRUCTURE["enhanced_class"], "name")
 
 
 def reply_class_of(code: int | str) -> ReplyClass | None:

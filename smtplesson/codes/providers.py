@@ -1,5 +1,11 @@
 """Provider and MTA dialects: who answered, and what *they* mean by a reply.
 
+``codes/data/providers.json`` is the one home of what the project knows about a receiver:
+its markers and reply rules (read here, by :func:`smtplesson.explain`), the bounce formats
+it writes (:class:`BounceFormat`, read by :mod:`smtplesson.bounces.providers`) and, where the
+mail network plays it, its sender requirements (:class:`Requirements`, read by
+:mod:`smtplesson.relay.requirements`).
+
 Big providers reuse enhanced status codes with meanings of their own (Gmail's 5.7.27 is
 "SPF did not pass", the registry's X.7.27 is RFC 7505's null MX), and every MTA has its
 own wording.  ``codes/data/providers.json`` holds one rule per documented reply pattern, each
@@ -18,7 +24,8 @@ from typing import Any
 from .._data import load
 from .phrases import PhraseIndex
 
-__all__ = ["PATTERNS", "PROVIDERS", "Provider", "ProviderRule", "identify", "match"]
+__all__ = ["BOUNCE_ORDER", "PATTERNS", "PROVIDERS", "BounceFormat", "Provider", "ProviderRule",
+           "Requirements", "identify", "match"]
 
 
 @dataclass(frozen=True, eq=False)  # one object per rule: compared and hashed by identity
@@ -44,6 +51,29 @@ class ProviderRule:
         return enhanced is not None and (enhanced in self.codes or "X" + enhanced[1:] in self.codes)
 
 
+@dataclass(frozen=True)
+class BounceFormat:
+    """How a bounce the provider writes is recognised, and where its recipient list is."""
+
+    name: str  # the Bounce.format it gives: "gmail", "microsoft365" ...
+    signatures: tuple[tuple[str, str], ...]  # (where, lower-case needle): any one recognises it
+    starts: tuple[str, ...] = ()  # lower-case markers before the recipient list
+    stops: tuple[str, ...] = ()  # lower-case markers after it
+    requires: str | None = None  # lower-case words the text must contain as well
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the provider's MX checks on a sender, and its reply to each failed check."""
+
+    profile: str  # the name SenderRequirements takes: "gmail", "yahoo"
+    about: str
+    sources: tuple[str, ...]
+    replies: Mapping[str, str]  # check -> reply text, {ip}, {domain} ... filled in per message
+    wording_of: Mapping[str, str]  # check -> the MTA whose words the reply uses (none documented)
+
+
 @dataclass(frozen=True, eq=False)
 class Provider:
     """A receiving provider, a security gateway or an MTA, with its rules."""
@@ -54,6 +84,20 @@ class Provider:
     source: str  # the provider's main public page about its replies
     markers: tuple[str, ...]
     rules: tuple[ProviderRule, ...]
+    bounce: tuple[BounceFormat, ...] = ()
+    requirements: Requirements | None = None
+
+
+def _bounce_format(raw: Mapping[str, Any]) -> BounceFormat:
+    return BounceFormat(raw["name"], tuple((where, needle) for where, needle in raw["signatures"]),
+                        tuple(raw.get("starts", ())), tuple(raw.get("stops", ())), raw.get("requires"),
+                        raw.get("source", ""))
+
+
+def _requirements(raw: Mapping[str, Any]) -> Requirements:
+    return Requirements(raw["profile"], raw["about"], tuple(raw["sources"]),
+                        MappingProxyType(dict(raw["replies"])),
+                        MappingProxyType(dict(raw.get("wording_of", {}))))
 
 
 def _provider(raw: Mapping[str, Any]) -> Provider:
@@ -66,7 +110,9 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
         )
         for rule in raw["rules"]
     )
-    return Provider(raw["id"], raw["name"], raw["kind"], raw["source"], tuple(raw["markers"]), rules)
+    requirements = _requirements(raw["requirements"]) if "requirements" in raw else None
+    return Provider(raw["id"], raw["name"], raw["kind"], raw["source"], tuple(raw["markers"]), rules,
+                    tuple(_bounce_format(b) for b in raw.get("bounce", ())), requirements)
 
 
 _DATA = load("codes", "providers.json")
@@ -74,6 +120,8 @@ _DATA = load("codes", "providers.json")
 PROVIDERS: Mapping[str, Provider] = MappingProxyType(
     {raw["id"]: _provider(raw) for raw in _DATA["providers"]})
 _ORDER = {pid: n for n, pid in enumerate(PROVIDERS)}
+#: the providers' bounce formats by name, in the order the bounce reader tries them
+BOUNCE_ORDER: tuple[str, ...] = tuple(_DATA["bounce_order"])
 
 # One phrase index over every marker and every rule text; entry n says what matched.
 _ENTRIES: list[tuple[str, ProviderRule | None]] = []

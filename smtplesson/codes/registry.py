@@ -1,17 +1,18 @@
 """The SMTP reply-code registry: basic codes (RFC 5321 and extensions), enhanced status
 codes (RFC 3463 / IANA registry, RFC 5248) and the structure of a code, all loaded from
-JSON files in ``smtplesson/codes/data``.  The facts only; searching them is :mod:`.search`.
+JSON files in ``smtplesson/codes/data``.  The facts only (each code's cause comes from the
+code tables of :mod:`.causes`, not from the explainer); searching them is :mod:`.search`.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from .._data import load as _load
-from .classes import REPLY_CLASSES
+from .causes import code_cause
+from .classes import REPLY_CLASSES, STRUCTURE
 from .syntax import ENHANCED_LENIENT
 
 __all__ = [
@@ -22,17 +23,6 @@ __all__ = [
     "ReplyCode",
     "enhanced",
 ]
-
-def _freeze(value: Any) -> Any:
-    """Deep read-only copy: dicts become mapping proxies, lists become tuples."""
-    if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-STRUCTURE: Mapping[str, Any] = _freeze(_load("codes", "structure.json"))
 
 
 def _reference(rfc: str, section: str) -> str:
@@ -61,6 +51,11 @@ class ReplyCode:
     experimental: bool = False
     #: known only from the IANA registry's associated-basic-code column (422, 430, 523 ...)
     registry_only: bool = False
+    #: words people search for it by (read by :mod:`.search`)
+    keywords: tuple[str, ...] = field(default=(), repr=False)
+    #: (cause category, bounce type) of this code alone, e.g. 552 -> ("mailbox-full", "soft");
+    #: a reply's text and its provider can say more (see :func:`smtplesson.explain`)
+    cause: tuple[str, str] = field(default=("other", "none"), repr=False)
 
     @property
     def kind(self) -> str:
@@ -76,12 +71,6 @@ class ReplyCode:
     def reference(self) -> str:
         """The defining reference, e.g. "RFC 5321 §4.2.3"."""
         return _reference(self.rfc, self.section)
-
-    @property
-    def cause(self) -> tuple[str, str]:
-        """(cause category, bounce type) of this code alone, e.g. 552 -> ("mailbox-full", "soft");
-        a reply's text and its provider can say more (see :func:`smtplesson.explain`)."""
-        return _cause(str(self.code))
 
     @property
     def first_digit(self) -> str:
@@ -119,6 +108,11 @@ class EnhancedCode:
     basic_codes: tuple[int, ...]
     #: further references (e.g. RFC 7504 beside RFC 7505 for X.1.10)
     see_also: tuple[str, ...] = ()
+    #: words people search for it by (read by :mod:`.search`)
+    keywords: tuple[str, ...] = field(default=(), repr=False)
+    #: (cause category, bounce type) of this code as a permanent failure (5.x.x), e.g.
+    #: X.1.1 -> ("mailbox-unknown", "hard"); a reply's text and provider can say more
+    cause: tuple[str, str] = field(default=("other", "none"), repr=False)
 
     @property
     def subject(self) -> int:
@@ -134,12 +128,6 @@ class EnhancedCode:
     def reference(self) -> str:
         """The defining reference, e.g. "RFC 3463 §3.2" (a non-numeric section in parentheses)."""
         return _reference(self.rfc, self.section)
-
-    @property
-    def cause(self) -> tuple[str, str]:
-        """(cause category, bounce type) of this code as a permanent failure (5.x.x), e.g.
-        X.1.1 -> ("mailbox-unknown", "hard"); a reply's text and provider can say more."""
-        return _cause(self.with_class(5))
 
     @property
     def subject_name(self) -> str:
@@ -161,14 +149,6 @@ class EnhancedCode:
         return enhanced_code_card(self)
 
 
-@lru_cache(maxsize=512)
-def _cause(code: str) -> tuple[str, str]:
-    from .explanation import explain  # the explainer builds on this registry
-
-    exp = explain(code)
-    return exp.category, exp.bounce_type
-
-
 def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:
     return ReplyCode(
         code=int(entry["code"]), title=entry["title"], meaning=entry["meaning"],
@@ -177,6 +157,7 @@ def _basic_from(entry: Mapping[str, Any]) -> ReplyCode:
         misreading=entry.get("misreading"), enhanced=tuple(entry["enhanced"]),
         see_also=tuple(entry["see_also"]), enhanced_note=entry.get("enhanced_note"),
         experimental=bool(entry.get("experimental")), registry_only=bool(entry.get("registry_only")),
+        keywords=tuple(entry.get("keywords", ())), cause=code_cause(int(entry["code"]), None),
     )
 
 
@@ -184,7 +165,8 @@ def _enhanced_from(entry: Mapping[str, Any]) -> EnhancedCode:
     return EnhancedCode(
         code=entry["code"], title=entry["title"], meaning=entry["meaning"], rfc=entry["rfc"],
         section=entry["section"], basic_codes=tuple(int(c) for c in entry["basic_codes"]),
-        see_also=tuple(entry.get("see_also", ())),
+        see_also=tuple(entry.get("see_also", ())), keywords=tuple(entry.get("keywords", ())),
+        cause=code_cause(None, "5" + entry["code"][1:]),
     )
 
 

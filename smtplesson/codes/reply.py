@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .classes import REPLY_CLASSES
 from .syntax import ENHANCED
+
+if TYPE_CHECKING:
+    from .registry import ReplyCode
 
 __all__ = ["KINDS", "OUTCOMES", "Reply", "ReplyError", "parse_reply"]
 
@@ -66,9 +69,9 @@ class Reply:
         return KINDS.get(self.code // 100, "unknown")
 
     @property
-    def info(self) -> Any:
+    def info(self) -> ReplyCode | None:
         """The registry entry (``smtplesson.codes.ReplyCode``) or None."""
-        from .registry import BASIC_CODES  # here: the registry loads only when asked
+        from .registry import BASIC_CODES  # on first use: parsing replies never loads the registry
 
         return BASIC_CODES.get(self.code)
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any
 
 from .._data import load
 from .registry import BASIC_CODES, ENHANCED_CODES, EnhancedCode, ReplyCode
@@ -67,12 +66,12 @@ def _grams(tokens: list[str]) -> set[str]:
     return out
 
 
-def _fields(raw: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    yield "title", raw["title"]
-    yield "meaning", raw["meaning"]
-    for text in raw.get("causes", ()):
+def _fields(entry: Entry) -> Iterable[tuple[str, str]]:
+    yield "title", entry.title
+    yield "meaning", entry.meaning
+    for text in entry.causes if isinstance(entry, ReplyCode) else ():
         yield "cause", text
-    for text in raw.get("keywords", ()):
+    for text in entry.keywords:
         yield "keyword", text
 
 
@@ -90,13 +89,11 @@ def _index() -> _Index:
     """The inverted index, built on the first word query."""
     entries: list[Entry] = []
     postings: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    raws: list[tuple[Entry, Mapping[str, Any]]] = [
-        (BASIC_CODES[int(r["code"])], r) for r in load("codes", "basic_codes.json")["codes"]]
-    raws += [(ENHANCED_CODES[r["code"]], r) for r in load("codes", "enhanced_codes.json")["codes"]]
-    for number, (entry, raw) in enumerate(raws):
+    registry: list[Entry] = [*BASIC_CODES.values(), *ENHANCED_CODES.values()]  # in file order
+    for number, entry in enumerate(registry):
         entries.append(entry)
         per_field: dict[str, dict[str, float]] = defaultdict(dict)
-        for field, text in _fields(raw):
+        for field, text in _fields(entry):
             toks = _tokens(text)
             grams = _grams(toks) if field in ("keyword", "title") else set(toks)
             for gram in grams:

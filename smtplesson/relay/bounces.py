@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from ..codes.dsn import RecipientStatus, build_dsn, status_of
+from ..bounces.build import RecipientStatus, build_dsn, status_of
 from .messages import SMTP_POLICY, header_block
 from .tracking import BOUNCED, Attempt, TrackedMessage
 

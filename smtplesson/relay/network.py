@@ -28,8 +28,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bounces.build import is_dsn
 from ..clock import SimClock
-from ..codes.dsn import read_dsn
 from ..server.rules import normalise_address as _norm
 from .bounces import Bounces
 from .client import TIMEOUT
@@ -227,7 +227,7 @@ class MailNetwork:
 
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
-        return [m for m in self.mailbox(address) if read_dsn(m) is not None]
+        return [m for m in self.mailbox(address) if is_dsn(m)]
 
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""

@@ -3,7 +3,8 @@
 At the connection the client's address is looked up on the DNS blocklist; at the end of the
 message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through the stub zone
 (:mod:`smtplesson.relay.authentication`), refuses or defers with the provider's documented
-reply (``smtplesson/relay/data/sender_requirements.json``, each profile citing its pages) and stamps
+reply (the ``"requirements"`` of its entry in ``smtplesson/codes/data/providers.json``, the one
+home of what the project knows about a provider, each profile citing its pages) and stamps
 ``Authentication-Results`` on what it accepts, the way a milter adds a header at end of data.
 
 In ``MailNetwork(authentication=True)`` the layout's ``"receivers"`` say which MX applies which
@@ -13,19 +14,22 @@ provider's rules (example.net's: Gmail's); on its own it is a DebugServer scenar
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._data import load
+from ..codes.providers import PROVIDERS as _PROVIDERS
+from ..codes.providers import Requirements
 from ..server.scenarios import Scenario, client_ip
 from .authentication import Authentication, authenticate, check_iprev
 
 if TYPE_CHECKING:
     from .zone import Zone
 
-__all__ = ["PROVIDERS", "SenderRequirements"]
+__all__ = ["PROFILES", "SenderRequirements"]
 
-PROVIDERS: dict[str, dict[str, Any]] = load("relay", "sender_requirements.json")["providers"]
+#: profile name ("gmail", "yahoo") -> the requirements of the provider it plays
+PROFILES: dict[str, Requirements] = {
+    p.requirements.profile: p.requirements for p in _PROVIDERS.values() if p.requirements is not None}
 #: the header a message accepted under DMARC p=quarantine carries (SpamAssassin's convention)
 SPAM_FLAG = "X-Spam-Flag"
 
@@ -39,12 +43,12 @@ class SenderRequirements(Scenario):
 
     def __init__(self, zone: Zone, provider: str = "gmail", *, require_tls: bool = True,
                  trusted_sealers: Iterable[str] = ("example.org",)) -> None:
-        if provider not in PROVIDERS:
-            raise ValueError(f"provider must be one of {', '.join(PROVIDERS)} (got {provider!r})")
+        if provider not in PROFILES:
+            raise ValueError(f"provider must be one of {', '.join(PROFILES)} (got {provider!r})")
         self.zone = zone
         self.provider = provider
-        self.replies: dict[str, str] = PROVIDERS[provider]["replies"]
-        self.sources: list[str] = PROVIDERS[provider]["sources"]
+        self.replies: Mapping[str, str] = PROFILES[provider].replies
+        self.sources: tuple[str, ...] = PROFILES[provider].sources
         self.needs_tls = require_tls
         self.trusted_sealers = {d.lower() for d in trusted_sealers}
         self.results: list[Authentication] = []  # what was found about each message, in order
@@ -101,7 +105,7 @@ class SenderRequirements(Scenario):
         return None
 
     def describe(self) -> str:
-        return (f"{PROVIDERS[self.provider]['about']} (replies as documented by "
+        return (f"{PROFILES[self.provider].about} (replies as documented by "
                 f"{'; '.join(self.sources)})")
 
 

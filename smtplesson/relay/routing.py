@@ -24,7 +24,7 @@ from .client import Result, Session, Transaction
 from .tracking import Attempt, TrackedMessage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..codes.dsn import RecipientStatus
+    from ..bounces.build import RecipientStatus
     from .layout import Host
     from .network import MailNetwork
     from .queue import MailQueue, QueueEntry

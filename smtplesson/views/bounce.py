@@ -1,4 +1,4 @@
-"""HTML for a :class:`smtplesson.codes.bounce.Bounce`: its facts, then one card per recipient.
+"""HTML for a :class:`smtplesson.bounces.Bounce`: its facts, then one card per recipient.
 
 Pure functions, self-contained HTML (inline CSS, the JupyterLab theme tokens of ``_html``):
 each recipient's card is edged in its reply class's colour, with code and class printed in

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..codes.classes import reply_class_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from ..codes.bounce import Bounce
+    from ..bounces import Bounce
     from ..codes.explanation import Explanation
     from ..codes.registry import EnhancedCode, ReplyCode
 

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from smtplesson import MailNetwork
-from smtplesson.codes.dsn import read_dsn
+from smtplesson.bounces import read_bounce
 
 BODY = "Hello Bob\n"
 
@@ -52,7 +52,7 @@ def test_a_wrong_spf_record_and_no_dkim_key_bounce_then_the_fix_delivers(net) ->
     assert track.fates() == {"bob@example.net": "bounced"}
     assert mx_replies(track)[0].startswith("550 5.7.26 Unauthenticated email from example.com")
     [dsn] = net.dsns("alice@example.com")
-    assert read_dsn(dsn).recipients[0]["Status"] == "5.7.26"
+    assert read_bounce(dsn).recipients[0].status == "5.7.26"
     net.dns.set_txt("example.com", "v=spf1 ip4:127.0.0.10 -all")
     again = net.send("alice@example.com", "bob@example.net", BODY)
     assert again.fates() == {"bob@example.net": "delivered"}
@@ -74,7 +74,7 @@ def test_without_the_arc_seal_the_list_mail_is_refused_for_dmarc(net) -> None:
     net.send("alice@example.com", "team@lists.example.org", "Hello team\n")
     assert net.mailbox("erin@example.net") == []
     [dsn] = net.dsns("alice@example.com")
-    assert "due to domain's DMARC policy" in read_dsn(dsn).recipients[0]["Diagnostic-Code"]
+    assert "due to domain's DMARC policy" in read_bounce(dsn).recipients[0].diagnostic
 
 
 def test_a_spoofer_on_its_own_address_is_refused(net) -> None:

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
+from smtplesson.bounces import BouncedRecipient, read_bounce
 from smtplesson.cli import cli_relay_demo
 from smtplesson.clock import SimClock, format_elapsed
-from smtplesson.codes.dsn import read_dsn
 from smtplesson.relay.network import REJECTED, MailNetwork, load_layout
 from smtplesson.relay.queue import RetryPolicy
 from smtplesson.relay.zone import Zone
@@ -227,18 +227,19 @@ def test_permanent_failure_makes_exactly_one_dsn(net, rcpt, code, status):
     assert dsn.get_content_type() == "multipart/report"
     assert dsn.get_param("report-type") == "delivery-status"
     assert dsn["Return-Path"] == "<>"
-    report = read_dsn(dsn)
-    assert report.per_message["Reporting-MTA"] == "dns; relay.example.com"
-    assert len(report.recipients) == 1
-    block = report.recipient(rcpt)
-    assert block["Final-Recipient"] == f"rfc822; {rcpt}"
-    assert block["Action"] == "failed"
-    assert block["Status"] == status
-    assert block["Remote-MTA"] == "dns; mx1.example.net"
-    assert block["Diagnostic-Code"] == f"smtp; {refusal.reply}"
-    assert f"Message-ID: {track.message_id}" in report.original_headers
+    report = read_bounce(dsn)
+    assert (report.kind, report.reporting_mta) == ("dsn", "relay.example.com")
+    [block] = report.recipients
+    assert (block.address, block.action, block.status) == (rcpt, "failed", status)
+    assert block.remote_mta == "mx1.example.net"
+    assert block.diagnostic == " ".join(refusal.reply.split())
+    assert report.original.message_id == track.message_id
     assert [p.get_content_type() for p in dsn.iter_parts()] == [
         "text/plain", "message/delivery-status", "text/rfc822-headers"]
+
+
+def _recipient(dsn, address: str) -> BouncedRecipient:
+    return next(r for r in read_bounce(dsn).recipients if r.address == address)
 
 
 def test_give_up_after_the_queue_lifetime():
@@ -249,9 +250,9 @@ def test_give_up_after_the_queue_lifetime():
         assert fate.bounced_at - track.submitted_at == 3 * 3600
         tries = [a for a in fate.attempts if a.stage == "CONNECT"]
         assert [round(a.time - track.submitted_at) for a in tries] == [0, 600, 1800, 4200, 8200, 10800]
-        block = read_dsn(net.dsns(ALICE)[0]).recipient("frank@example.org")
-        assert block["Action"] == "failed" and block["Status"] == "4.4.7"
-        assert "Diagnostic-Code" not in block  # no SMTP reply was ever received
+        block = _recipient(net.dsns(ALICE)[0], "frank@example.org")
+        assert block.action == "failed" and block.status == "4.4.7"
+        assert block.code is None  # no SMTP reply was ever received
 
 
 def test_give_up_quotes_the_last_4xx_reply():
@@ -259,9 +260,9 @@ def test_give_up_quotes_the_last_4xx_reply():
     with MailNetwork(retry={"lifetime": 3600}, rules={"mx1.example.net": [rule]}) as net:
         track = net.send(ALICE, "erin@example.net")
         assert track.status["erin@example.net"] == "bounced"
-        block = read_dsn(net.dsns(ALICE)[0]).recipient("erin@example.net")
-        assert block["Status"] == "4.4.7"
-        assert block["Diagnostic-Code"] == "smtp; 451 4.3.0 <erin@example.net>: Temporary lookup failure"
+        block = _recipient(net.dsns(ALICE)[0], "erin@example.net")
+        assert block.status == "4.4.7"
+        assert block.diagnostic == "451 4.3.0 <erin@example.net>: Temporary lookup failure"
 
 
 def test_add_rule_after_construction():
@@ -279,10 +280,10 @@ def test_add_rule_after_construction():
 def test_delay_warning_then_failure():
     with MailNetwork(retry={"lifetime": 4 * 3600, "delay_warning": 3600}) as net:
         track = net.send(ALICE, "frank@example.org")
-        actions = [read_dsn(m).recipients[0]["Action"] for m in net.dsns(ALICE)]
+        actions = [read_bounce(m).recipients[0].action for m in net.dsns(ALICE)]
         assert actions == ["delayed", "failed"]
-        warning = read_dsn(net.dsns(ALICE)[0]).recipients[0]
-        assert warning["Status"] == "4.4.1" and "Will-Retry-Until" in warning
+        warning = read_bounce(net.dsns(ALICE)[0]).recipients[0]
+        assert warning.status == "4.4.1" and warning.will_retry_until
         assert len(track.warnings) == 1 and len(track.dsns) == 1
 
 
@@ -291,7 +292,7 @@ def test_null_mx_bounces_without_connecting(net):
     fate = track.fate("info@nomail.example")
     assert fate.status == "bounced"
     assert fate.final.stage == "DNS" and fate.final.reply.startswith("556 5.1.10")
-    assert read_dsn(net.dsns(ALICE)[0]).recipients[0]["Status"] == "5.1.10"
+    assert read_bounce(net.dsns(ALICE)[0]).recipients[0].status == "5.1.10"
 
 
 def test_a_bounce_is_never_bounced(net):
@@ -432,9 +433,8 @@ def test_conservation_500_messages_with_random_faults(loopback_only):
         # one DSN per bounced message and queue run, each listing exactly its failed recipients
         listed = Counter()
         for dsn in net.dsns(ALICE):
-            report = read_dsn(dsn)
-            for block in report.recipients:
-                listed[block["Final-Recipient"].split("; ")[1]] += 1
+            for block in read_bounce(dsn).recipients:
+                listed[block.address] += 1
         assert sum(listed.values()) == statuses["bounced"]
         delivered_copies = sum(len(net.mailbox(u)) for u in users)
         assert delivered_copies == statuses["delivered"]

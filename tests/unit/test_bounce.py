@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from smtplesson import Bounce, read_bounce
-from smtplesson.codes.bounce import FORMATS
-from smtplesson.codes.dsn import read_dsn
+from smtplesson.bounces import FORMATS, read_dsn
 
 DATA = Path(__file__).parent / "data" / "bounces"
 EXPECTED: dict[str, dict] = json.loads((DATA / "expected.json").read_text())
@@ -150,18 +149,22 @@ def test_to_dict_is_json_ready():
     assert json.loads(json.dumps(data))["recipients"][0]["status"] == "5.1.1"
 
 
-def test_read_dsn_survives_a_missing_boundary():
+def test_a_parsed_dsn_with_a_missing_boundary_is_read():
     raw = (DATA / "postfix" / "unknown-user.eml").read_bytes()
-    msg = email.message_from_bytes(re.sub(rb'boundary="[^"]+"', b"", raw))
-    report = read_dsn(msg)
-    assert report is not None
-    assert report.recipient("nobody@unknown-user.test")["Status"] == "5.1.1"
-    assert report.per_message["Reporting-MTA"] == "dns; mta.example.org"
+    report = read_bounce(email.message_from_bytes(re.sub(rb'boundary="[^"]+"', b"", raw)))
+    assert report.kind == "dsn" and "MIME structure is broken" in report.note
+    assert [(r.address, r.status) for r in report.recipients] == [("nobody@unknown-user.test", "5.1.1")]
+    assert report.reporting_mta == "mta.example.org"
 
 
-def test_read_dsn_of_a_real_postfix_bounce():
-    report = read_dsn(email.message_from_bytes((DATA / "postfix" / "mailbox-full.eml").read_bytes()))
-    assert report.recipient("bob@mailbox-full.test")["Action"] == "failed"
+def test_read_dsn_is_a_deprecated_adapter_over_read_bounce():
+    msg = email.message_from_bytes((DATA / "postfix" / "mailbox-full.eml").read_bytes())
+    with pytest.deprecated_call():
+        report = read_dsn(msg)
+    assert report == read_bounce(msg)
+    assert [(r.address, r.action) for r in report.recipients] == [("bob@mailbox-full.test", "failed")]
+    with pytest.deprecated_call():
+        assert read_dsn(email.message_from_string("Subject: hi\n\nhello\n")) is None
 
 
 DAEMON = "From: MAILER-DAEMON@mx.example.com\nTo: a@example.org\nSubject: failure notice\n\n"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smtplesson import read_bounce
-from smtplesson.codes.bounce.model import KINDS
+from smtplesson.bounces.model import KINDS
 
 DATA = Path(__file__).parent / "data" / "bounces"
 SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*/*.eml"))]
@@ -95,8 +95,10 @@ def _with_attachment() -> bytes:
         b"<u%d@example.net>:\nRemote host said: 550 5.1.1 unknown\n\n" % i for i in range(40_000)),
     lambda: b"Content-Type: multipart/mixed; boundary=a\n\n"
     + b"--a\nContent-Type: multipart/mixed; boundary=a\n\n" * 40000,
+    lambda: b"From: MAILER-DAEMON@x.example\nSubject: Undelivered\nContent-Type: text/html\n\n<html>\n"
+    + b"<script a=1>x\n<style>y\n" * 20000,
 ], ids=["10MB attachment", "1MB one-line header", "1MB folded header", "10MB binary", "3MB body line",
-        "50k recipient blocks", "40k text recipients", "40000 nested parts"])
+        "50k recipient blocks", "40k text recipients", "40000 nested parts", "40k unclosed script/style"])
 def test_pathological_mail_is_read_within_a_second(make):
     data = make()
     assert _timed(data) < ONE_SECOND
@@ -114,3 +116,17 @@ def test_undecodable_mail_says_why():
     for data, words in cases:
         bounce = read_bounce(data)
         assert bounce.kind == "not-a-bounce" and words in bounce.note, (data, bounce.note)
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ("a<script>var x = '<b>';</script>b", "ab"),  # a closed element goes whole
+    ("a<STYLE>p {}</style >b<style>q</style>c", "abc"),
+    ("a<script x=1>b\n<script>c", "ab\nc"),  # unclosed: only the tags go
+    ("a<script>b</script>c<script>d", "acd"),
+    ("a<br>b</p>c<b>d</b>e", "a\nb\ncd\ne"),
+    ("a <script b", "a <script b"),  # no ">": text
+])
+def test_html_text_drops_tags_and_script_or_style_elements(html, text):
+    from smtplesson.bounces.mail import html_to_text
+
+    assert html_to_text(html) == text

@@ -7,11 +7,12 @@ import pkgutil
 
 import pytest
 
+import smtplesson.bounces
 import smtplesson.codes
 import smtplesson.relay
 import smtplesson.server
 
-PACKAGES = (smtplesson.codes, smtplesson.server, smtplesson.relay)
+PACKAGES = (smtplesson.codes, smtplesson.bounces, smtplesson.server, smtplesson.relay)
 MODULES = sorted(
     [p.__name__ for p in PACKAGES]
     + [m.name for p in PACKAGES for m in pkgutil.walk_packages(p.__path__, p.__name__ + ".")])
@@ -29,4 +30,4 @@ def test_docstring_examples_run():
             failures.append(name)
     assert failures == []
     assert attempted["smtplesson.server.rules"] >= 3
-    assert attempted["smtplesson.codes.bounce"] >= 2
+    assert attempted["smtplesson.bounces"] >= 2

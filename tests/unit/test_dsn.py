@@ -1,21 +1,27 @@
-"""RFC 3464 delivery status notifications: built with the stdlib email package, read back."""
+"""RFC 3464 delivery status notifications: built with the stdlib email package, read back by
+``read_bounce`` (the one reader), field for field."""
 from __future__ import annotations
 
 import email
+from datetime import datetime, timedelta, timezone
 from email import policy
+from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from smtplesson.codes.dsn import RecipientStatus, build_dsn, is_dsn, read_dsn, status_of
+from smtplesson import read_bounce
+from smtplesson.bounces import RecipientStatus, build_dsn, is_dsn, status_of
 
 DATE = "Mon, 02 Mar 2026 09:00:00 +0000"
 HEADERS = ("From: alice@example.com\r\nTo: dan@example.net\r\nSubject: Lunch\r\n"
            "Message-ID: <1@example.com>\r\n")
 
 
-def _dsn(*statuses: RecipientStatus):
-    return build_dsn(to="alice@example.com", statuses=statuses, reporting_mta="relay.example.com",
-                     arrival_date=DATE, date=DATE, message_id="<dsn.1@relay.example.com>",
+def _dsn(*statuses: RecipientStatus, reporting_mta: str = "relay.example.com", arrival: str = DATE):
+    return build_dsn(to="alice@example.com", statuses=statuses, reporting_mta=reporting_mta,
+                     arrival_date=arrival, date=DATE, message_id="<dsn.1@relay.example.com>",
                      original_headers=HEADERS)
 
 
@@ -41,31 +47,25 @@ def test_structure_and_fields_round_trip_through_bytes():
         "text/plain", "message/delivery-status", "text/rfc822-headers"]
     assert parsed["From"] == "Mail Delivery System <MAILER-DAEMON@relay.example.com>"
     assert parsed["Auto-Submitted"] == "auto-replied"
-    report = read_dsn(parsed)
-    assert report.per_message == {"Reporting-MTA": "dns; relay.example.com", "Arrival-Date": DATE}
-    block = report.recipient("DAN@example.net")
-    assert block == {
-        "Final-Recipient": "rfc822; dan@example.net",
-        "Action": "failed",
-        "Status": "5.1.1",
-        "Remote-MTA": "dns; mx1.example.net",
-        "Diagnostic-Code": "smtp; 550 5.1.1 <dan@example.net>: Recipient address rejected: "
-                           "User unknown in local recipient table",
-        "Last-Attempt-Date": DATE,
-    }
-    assert "Subject: Lunch" in report.original_headers
-    assert "<dan@example.net>: host mx1.example.net said: 550 5.1.1" in report.human
-    assert "(in reply to RCPT TO command)" in " ".join(report.human.split())
-    assert read_dsn(msg) == report  # same fields before and after the wire
+    bounce = read_bounce(wire)
+    assert (bounce.kind, bounce.format, bounce.reporting_mta, bounce.arrival_date) == (
+        "dsn", "postfix", "relay.example.com", DATE)  # its human part is worded as Postfix words it
+    assert (bounce.original.subject, bounce.original.message_id) == ("Lunch", "<1@example.com>")
+    (dan,) = bounce.recipients
+    assert (dan.address, dan.action, dan.status, dan.code, dan.remote_mta, dan.last_attempt) == (
+        "dan@example.net", "failed", "5.1.1", 550, "mx1.example.net", DATE)
+    assert dan.diagnostic == ("550 5.1.1 <dan@example.net>: Recipient address rejected: "
+                              "User unknown in local recipient table")
+    assert dan.command == "RCPT"  # from the human part: "(in reply to RCPT TO command)"
+    assert read_bounce(msg) == bounce  # the same before and after the wire
     assert max(len(line) for line in wire.splitlines()) <= 78
 
 
 def test_multi_line_reply_becomes_one_diagnostic_line():
-    st = RecipientStatus("dave@example.net", "failed", "5.2.2",
-                         "552-5.2.2 The mailbox is full\n552 5.2.2 Try again much later")
-    block = read_dsn(_dsn(st)).recipients[0]
-    expected = "smtp; 552-5.2.2 The mailbox is full 5.2.2 Try again much later".replace("552-", "552 ")
-    assert block["Diagnostic-Code"] == expected
+    st_ = RecipientStatus("dave@example.net", "failed", "5.2.2",
+                          "552-5.2.2 The mailbox is full\n552 5.2.2 Try again much later")
+    (dave,) = read_bounce(_dsn(st_)).recipients
+    assert dave.diagnostic == "552 5.2.2 The mailbox is full 5.2.2 Try again much later"
 
 
 def test_several_recipients_and_a_delay_warning():
@@ -73,17 +73,57 @@ def test_several_recipients_and_a_delay_warning():
     b = RecipientStatus("b@example.org", "delayed", "4.7.1", "451 4.7.1 greylisted", "mx.example.org")
     msg = _dsn(a, b)
     assert msg["Subject"] == "Delayed Mail (still being retried)"
-    report = read_dsn(msg)
-    assert [r["Action"] for r in report.recipients] == ["delayed", "delayed"]
-    assert report.recipients[0]["Will-Retry-Until"] == DATE
-    assert "Diagnostic-Code" not in report.recipients[0]
-    assert "WARNING ONLY" in report.human
+    assert "WARNING ONLY" in msg.get_payload(0).get_payload()
+    bounce = read_bounce(msg)
+    assert [(r.address, r.action, r.status) for r in bounce.recipients] == [
+        ("a@example.org", "delayed", "4.4.1"), ("b@example.org", "delayed", "4.7.1")]
+    assert bounce.recipients[0].will_retry_until == DATE
+    assert bounce.recipients[1].will_retry_until is None
+    assert bounce.recipients[1].remote_mta == "mx.example.org"
 
 
 def test_deterministic_bytes_and_errors():
-    st = RecipientStatus("dan@example.net", "failed", "5.1.1", "550 5.1.1 unknown")
-    assert _dsn(st).as_bytes() == _dsn(st).as_bytes()
+    st_ = RecipientStatus("dan@example.net", "failed", "5.1.1", "550 5.1.1 unknown")
+    assert _dsn(st_).as_bytes() == _dsn(st_).as_bytes()
     with pytest.raises(ValueError):
         _dsn()
     plain = email.message_from_string("Subject: hi\n\nhello\n", policy=policy.default)
-    assert read_dsn(plain) is None and not is_dsn(plain)
+    assert not is_dsn(plain) and read_bounce(plain).kind == "not-a-bounce"
+
+
+# --- the round trip: whatever the relay may build, the reader gives back --------------------------
+_ACTION_CLASS = {"failed": "5", "delayed": "4", "delivered": "2", "relayed": "2", "expanded": "2"}
+_CODES = {"5": (550, 551, 552, 553, 554), "4": (421, 450, 451, 452), "2": (250, 251)}
+_WORD = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,'()-", min_size=1, max_size=12)
+_HOST = st.from_regex(r"[a-z][a-z0-9-]{0,12}(\.[a-z][a-z0-9-]{0,12}){1,3}", fullmatch=True)
+_DATE = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
+                     timezones=st.just(timezone(timedelta(hours=1)))).map(format_datetime)
+
+
+@st.composite
+def _recipient(draw: st.DrawFn, address: str) -> RecipientStatus:
+    action = draw(st.sampled_from(sorted(_ACTION_CLASS)))
+    digit = _ACTION_CLASS[action]
+    status = f"{digit}.{draw(st.integers(0, 7))}.{draw(st.integers(0, 9))}"
+    code = draw(st.sampled_from(_CODES[digit]))
+    words = " ".join(draw(st.lists(_WORD, min_size=1, max_size=12)))
+    return RecipientStatus(address, action, status, f"{code} {status} {words}", draw(_HOST),
+                           draw(_DATE), draw(st.none() | _DATE) if action == "delayed" else None)
+
+
+@st.composite
+def _statuses(draw: st.DrawFn) -> list[RecipientStatus]:
+    addresses = draw(st.lists(st.from_regex(r"[a-z][a-z0-9._+-]{0,15}@[a-z][a-z0-9-]{0,10}\.(net|org|test)",
+                                            fullmatch=True), min_size=1, max_size=8, unique=True))
+    return [draw(_recipient(a)) for a in addresses]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_statuses(), _HOST, _DATE)
+def test_every_field_built_is_read_back(statuses, reporting_mta, arrival):
+    bounce = read_bounce(_dsn(*statuses, reporting_mta=reporting_mta, arrival=arrival).as_bytes())
+    assert (bounce.kind, bounce.reporting_mta, bounce.arrival_date) == ("dsn", reporting_mta, arrival)
+    got = [(r.address, r.action, r.status, r.code, r.diagnostic, r.remote_mta, r.last_attempt,
+            r.will_retry_until) for r in bounce.recipients]
+    assert got == [(s.recipient, s.action, s.status, int(s.diagnostic[:3]), s.diagnostic, s.remote_mta,
+                    s.last_attempt, s.will_retry_until) for s in statuses]

@@ -1,6 +1,7 @@
 """The package's layers: every import points down, and the lower layers stay light.
 
-_data, clock → codes (pure stdlib) → server (aiosmtpd) → relay → views → widgets → course → cli
+_data, clock → codes (pure stdlib) → bounces (pure stdlib) → server (aiosmtpd) → relay → views
+→ widgets → course → cli
 A model may import its renderer from ``views`` inside a method (``_repr_html_``, ``__str__``), the
 way ``email.message.Message.as_string`` imports its generator; nothing else may point up.
 """
@@ -21,14 +22,17 @@ ALLOWED = {
     "_lazy": set(),
     "clock": set(),
     "codes": {"_lazy", "_data", "codes"},
-    "server": {"_lazy", "_data", "clock", "codes", "server"},
-    "relay": {"_lazy", "_data", "clock", "codes", "server", "relay"},
-    "views": {"_lazy", "codes", "views"},  # views receive what they draw; server/relay types only for typing
-    "widgets": {"_lazy", "_data", "clock", "codes", "server", "views", "widgets"},
-    "course": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "course"},
-    "cli": {"_lazy", "_data", "clock", "codes", "server", "relay", "views", "widgets", "cli"},
+    "bounces": {"_lazy", "_data", "codes", "bounces"},
+    "server": {"_lazy", "_data", "clock", "codes", "bounces", "server"},
+    "relay": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay"},
+    # views receive what they draw; server/relay types only for typing
+    "views": {"_lazy", "codes", "bounces", "views"},
+    "widgets": {"_lazy", "_data", "clock", "codes", "bounces", "server", "views", "widgets"},
+    "course": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets",
+               "course"},
+    "cli": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets", "cli"},
 }
-RENDERER_ALLOWED_LAZILY = {"codes", "server", "relay"}  # may import views inside a function
+RENDERER_ALLOWED_LAZILY = {"codes", "bounces", "server", "relay"}  # may import views inside a function
 
 
 def _layer(module: str) -> str:
@@ -148,13 +152,14 @@ def test_rule_and_transcript_do_not_import_aiosmtpd() -> None:
     assert "aiosmtpd" not in _loaded_after("from smtplesson import Rule, Transcript")
 
 
-def test_every_codes_module_loads_no_event_loop_server_or_widgets() -> None:
-    # socket is allowed here only because the stdlib email package (email.utils) imports it: dsn and
-    # bounce parse mails; the codes package itself and its reply modules stay socket-free (above).
+@pytest.mark.parametrize("package", ["codes", "bounces"])
+def test_every_codes_and_bounces_module_loads_no_event_loop_server_or_widgets(package: str) -> None:
+    # socket is allowed here only because the stdlib email package (email.utils) imports it: the
+    # bounces package builds and parses mails; codes and its reply modules stay socket-free (above).
+    import importlib
     import pkgutil
 
-    import smtplesson.codes
-
-    names = [m.name for m in pkgutil.walk_packages(smtplesson.codes.__path__, "smtplesson.codes.")]
+    path = importlib.import_module(f"smtplesson.{package}").__path__
+    names = [m.name for m in pkgutil.walk_packages(path, f"smtplesson.{package}.")]
     loaded = _loaded_after("; ".join(f"import {name}" for name in names))
     assert not loaded & {"asyncio", "aiosmtpd", "ipywidgets", "smtplib", "ssl"}

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...codes.providers import PROVIDERS
 from ._framework import Case, _exercise, _Feedback, _need_mapping, _norm, _sort
+
+_GMAIL = PROVIDERS["google"]  # what the cases say of Gmail is its entry's (tests/unit/test_providers.py)
 
 BOUNCE_TYPES = ("hard", "soft", "block", "none")
 _BOUNCES: dict[str, tuple[Case, bool]] = {
@@ -30,8 +33,8 @@ _BOUNCES: dict[str, tuple[Case, bool]] = {
                "sending this message does not have a PTR record setup, or the corresponding "
                "forward DNS entry does not match the sending IP. - gsmtp",
                "block", "Gmail's 5.7.25: the sending IP has no matching reverse DNS (PTR) — the "
-               "sender's DNS must be fixed; the recipient is fine, do not suppress "
-               "(https://support.google.com/a/answer/3726730).",
+               f"sender's DNS must be fixed; the recipient is fine, do not suppress "
+               f"({_GMAIL.source}).",
                hints={"hard": "the refusal came at MAIL FROM, before any recipient was named. "
                               "Subject 7 is security or policy (RFC 3463 §3.8): whose IP address "
                               "has no PTR record?",

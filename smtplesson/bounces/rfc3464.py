@@ -1,4 +1,4 @@
-"""RFC 3464 delivery-status fields, wherever they sit in a mail.
+"""RFC 3464 delivery-status fields, wherever they sit in a mail: the one reader of these fields.
 
 The fields are read from the text of every ``message/delivery-status`` part (also nested
 in ``multipart/mixed`` or inside a returned message); when a mail has none -- a broken or
@@ -11,22 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..syntax import enhanced_of
+from ..codes.syntax import enhanced_of
 from .mail import Mail
 
-__all__ = ["FIELD_NAMES", "StatusReport", "read_status"]
+__all__ = ["StatusReport", "address_of", "read_status", "status_field", "typed_value"]
 
 _PER_MESSAGE = ("reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date",
                 "original-envelope-id", "x-postfix-sender", "x-original-message-id")
 _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient", "action",
                   "status", "remote-mta", "diagnostic-code", "last-attempt-date",
                   "will-retry-until", "final-log-id", "x-supplementary-info")
-#: lower-case field name -> the spelling of RFC 3464 §2.2 and §2.3
-FIELD_NAMES = {name.lower(): name for name in (
-    "Reporting-MTA", "DSN-Gateway", "Received-From-MTA", "Arrival-Date", "Original-Envelope-Id",
-    "X-Postfix-Sender", "X-Original-Message-ID", "Original-Recipient", "Final-Recipient",
-    "X-Actual-Recipient", "Action", "Status", "Remote-MTA", "Diagnostic-Code", "Last-Attempt-Date",
-    "Will-Retry-Until", "Final-Log-ID", "X-Supplementary-Info")}
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
@@ -95,7 +89,7 @@ def address_of(block: dict[str, str]) -> str:
     return typed_value(_address_field(block))
 
 
-def status_of(value: str | None) -> str | None:
+def status_field(value: str | None) -> str | None:
     """The enhanced status in a Status field (``5.1.1 (unknown user)`` -> ``5.1.1``)."""
     if not value:
         return None

@@ -9,8 +9,12 @@ r"""Read whole bounce mails: RFC 3464 reports and the vendor formats people actu
 ('dsn', 'rfc3464', ['dan@example.net'])
 
 ``read_bounce`` also takes a ``str``, an ``email.message.Message``, a path or a binary file.
+:func:`build_dsn` writes the DSNs the mail network sends (:mod:`.build`); ``read_bounce``
+reads them back.
 
-One module per family of formats: :mod:`.rfc3464` (delivery-status fields),
+One model (:mod:`.model`: :class:`Bounce`, one :class:`BouncedRecipient` per address),
+one reader (:mod:`.readers`), one RFC 3464 field reader (:mod:`.rfc3464`), and one module
+per family of other formats:
 :mod:`.mta` (Postfix, Sendmail, Exim, qmail ...), :mod:`.providers` (Gmail, Microsoft
 365, Yahoo ...), :mod:`.gateways` (Proofpoint, Mimecast ...), :mod:`.reports`
 (feedback reports and auto-replies); :mod:`.readers` tries them in order.
@@ -18,7 +22,9 @@ Pure standard library.
 """
 from __future__ import annotations
 
+from .build import RecipientStatus, build_dsn, is_dsn, status_of
 from .model import Bounce, BouncedRecipient, OriginalMessage
-from .readers import FORMATS, read_bounce
+from .readers import FORMATS, read_bounce, read_dsn
 
-__all__ = ["FORMATS", "Bounce", "BouncedRecipient", "OriginalMessage", "read_bounce"]
+__all__ = ["FORMATS", "Bounce", "BouncedRecipient", "OriginalMessage", "RecipientStatus", "build_dsn",
+           "is_dsn", "read_bounce", "read_dsn", "status_of"]

@@ -37,8 +37,10 @@ _STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-s
 _HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
                             "text/global-headers", "message/global-headers"})
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>",
-                  re.I | re.S)
+# a tag, or the opening of a script/style element (its end is looked for once: see html_to_text)
+_TAG = re.compile(r"<(script|style)\b|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>", re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
+_ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style")}
 _MESSAGE_PART = re.compile(
     rb"^(content-type:[ \t]*)message/(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])",
     re.I | re.M)
@@ -314,15 +316,44 @@ def _headers_of(text: str) -> Message:
     return _HEADER_PARSER.parsestr(text.lstrip("\n").partition("\n\n")[0] + "\n\n", headersonly=True)
 
 
-def _tag_break(match: re.Match[str]) -> str:
-    tag = match.group(0)[:3].lower()
-    return "\n" if tag == "<br" or tag[:2] == "</" else ""
+def _strip_tags(html: str) -> str:
+    """``html`` without its tags and script/style elements; ``<br>`` and closing block tags
+    become line ends.  Linear: the end of each kind of element is searched for at most once
+    past any point (an unclosed ``<script`` is only a tag), so many short unclosed
+    ``<script`` lines cost no more than one."""
+    out: list[str] = []
+    ends: dict[str, int] = {}  # element name -> where its next end tag starts (-1: none left)
+    pos = 0
+    while (match := _TAG.search(html, pos)) is not None:
+        start, end = match.span()
+        name = (match.group(1) or "").lower()
+        if name:
+            found = ends.get(name)
+            if found is None or 0 <= found < end:
+                close = _ELEMENT_END[name].search(html, end)
+                found = ends[name] = close.start() if close else -1
+            if found >= 0:
+                end = _ELEMENT_END[name].match(html, found).end()  # type: ignore[union-attr]
+            else:
+                tag = _ANY_TAG.match(html, start)
+                if tag is None:  # "<script" and no ">": text, as any other lone "<"
+                    out.append(html[pos:start + 1])
+                    pos = start + 1
+                    continue
+                end = tag.end()
+        out.append(html[pos:start])
+        tag_start = match.group(0)[:3].lower()
+        if not name and (tag_start == "<br" or tag_start[:2] == "</"):
+            out.append("\n")
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def html_to_text(html: str) -> str:
     """Rough text of an HTML part: tags out, entities decoded, blank runs squeezed."""
     from html import unescape
 
-    text = _TAG.sub(_tag_break, html[:TEXT_LIMIT * 2])
+    text = _strip_tags(html[:TEXT_LIMIT * 2])
     text = unescape(text).replace("\xa0", " ")
     return _BLANKS.sub("\n\n", text)

@@ -1,4 +1,4 @@
-"""Delivery Status Notifications (bounces) per RFC 3464, built and read with the stdlib ``email``.
+"""Delivery Status Notifications (bounces) per RFC 3464, built with the stdlib ``email``.
 
 A DSN is ``multipart/report; report-type=delivery-status`` (RFC 6522) with three parts:
 
@@ -9,22 +9,23 @@ A DSN is ``multipart/report; report-type=delivery-status`` (RFC 6522) with three
 3. ``text/rfc822-headers`` — the original message's headers.
 
 It is sent from the null reverse-path ``<>`` (RFC 5321 §4.5.5), so it is never bounced again.
+What is built here is read back by :func:`smtplesson.read_bounce` (the one reader).
 """
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import collapse_rfc2231_value
 
-from .syntax import REPLY_LINE, code_of, enhanced_of
+from ..codes.syntax import REPLY_LINE, code_of, enhanced_of
 
-__all__ = ["DSNReport", "RecipientStatus", "build_dsn", "is_dsn", "read_dsn", "status_of"]
+__all__ = ["RecipientStatus", "build_dsn", "is_dsn", "status_of"]
+
 
 def status_of(reply: str | None, default: str = "5.0.0") -> str:
     """The enhanced status of a reply (``"550 5.1.1 ..."`` -> ``"5.1.1"``), else ``X.0.0``."""
@@ -64,22 +65,6 @@ class RecipientStatus:
         if self.will_retry_until:
             out.append(("Will-Retry-Until", self.will_retry_until))
         return out
-
-
-@dataclass(frozen=True)
-class DSNReport:
-    """A DSN read back: the per-message fields and one dict per recipient."""
-
-    per_message: dict[str, str]
-    recipients: list[dict[str, str]] = field(default_factory=list)
-    human: str = ""
-    original_headers: str = ""
-
-    def recipient(self, address: str) -> dict[str, str] | None:
-        for block in self.recipients:
-            if block.get("Final-Recipient", "").split(";")[-1].strip().lower() == address.lower():
-                return block
-        return None
 
 
 def _one_line(text: str) -> str:
@@ -181,57 +166,12 @@ def _status_part(reporting_mta: str, arrival_date: str,
 
 
 def is_dsn(msg: Message) -> bool:
-    """True when ``msg`` is a delivery-status report."""
+    """True when ``msg`` is a delivery-status report (RFC 6522 ``multipart/report``)."""
     return (msg.get_content_type() == "multipart/report"
             and collapse_rfc2231_value(msg.get_param("report-type", "")).lower() == "delivery-status")
 
 
-def read_dsn(msg: Message) -> DSNReport | None:
-    """The fields of a DSN (parsed or freshly built), or None when ``msg`` is not one.
-
-    A report whose MIME boundary is missing or broken is read too: its fields are found
-    in the body text (see :mod:`smtplesson.codes.bounce.rfc3464`).
-    """
-    if not is_dsn(msg):
-        return None
-    human, blocks, original = "", [], ""
-    for part in _parts(msg):
-        ctype = part.get_content_type()
-        if ctype == "message/delivery-status":
-            blocks = [{k: _unfold(v) for k, v in b.items()} for b in _parts(part)]
-        elif ctype == "text/rfc822-headers":
-            original = _text(part)
-        elif ctype == "text/plain" and not human:
-            human = _text(part)
-    if not blocks and not msg.is_multipart():  # the boundary is missing or broken
-        return _from_text(msg)
-    if not blocks:
-        return DSNReport({}, [], human, original)
-    return DSNReport(blocks[0], blocks[1:], human, original)
-
-
-def _from_text(msg: Message) -> DSNReport:
-    from .bounce.mail import load
-    from .bounce.rfc3464 import FIELD_NAMES, read_status
-
-    report = read_status(load(msg))
-    if report is None:
-        return DSNReport({}, [], _text(msg), "")
-    def named(fields: dict[str, str]) -> dict[str, str]:
-        return {FIELD_NAMES.get(k, k): v for k, v in fields.items()}
-    return DSNReport(named(report.per_message), [named(b) for b in report.recipients], "", "")
-
-
 def _parts(msg: Message) -> list[Message]:
-    """The parts of a multipart message, or of a message/delivery-status part its blocks."""
+    """The parts of a multipart message."""
     payload = msg.get_payload()
     return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
-
-
-def _text(part: Message) -> str:
-    raw = part.get_payload(decode=True)
-    return (raw if isinstance(raw, bytes) else b"").decode("utf-8", "replace").replace("\r\n", "\n")
-
-
-def _unfold(value: str) -> str:
-    return re.sub(r"\r?\n[ \t]+", " ", str(value)).strip()

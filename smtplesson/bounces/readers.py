@@ -11,19 +11,20 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from ..._data import load as load_data
-from ..explanation import Explanation, explain
+from ..codes.causes import DATA as CAUSE_DATA
+from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
 from .reports import feedback_fields, is_auto_reply
-from .rfc3464 import address_of, read_status, status_of, typed_value
+from .rfc3464 import address_of, read_status, status_field, typed_value
 from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
 
-__all__ = ["FORMATS", "read_bounce"]
+__all__ = ["FORMATS", "read_bounce", "read_dsn"]
 
 #: every text format, most specific first
 FORMATS: tuple[TextFormat, ...] = providers.FORMATS + gateways.FORMATS + mta.FORMATS
@@ -52,6 +53,15 @@ def read_bounce(source: Any) -> Bounce:
         return _read(load(source))
     except Exception as exc:  # last-resort guard: read_bounce must never raise
         return Bounce("not-a-bounce", "none", note=f"internal error while reading: {type(exc).__name__}")
+
+
+def read_dsn(msg: Any) -> Bounce | None:
+    """Deprecated: use :func:`read_bounce`.  The :class:`Bounce` of a delivery-status report
+    (``multipart/report; report-type=delivery-status``), or None when ``msg`` is not one."""
+    warnings.warn("read_dsn is deprecated: use read_bounce (bounce.kind == 'dsn'), or "
+                  "smtplesson.bounces.is_dsn to test a message", DeprecationWarning, stacklevel=2)
+    mail = load(msg)
+    return _read(mail) if _is_report(mail) else None
 
 
 def _read(mail: Mail) -> Bounce:
@@ -151,7 +161,7 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
 
 def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     address = address_of(block)
-    status = status_of(block.get("status"))
+    status = status_field(block.get("status"))
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and text is not None:
         diagnostic = text.diagnostic
@@ -174,7 +184,7 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     original = typed_value(block.get("original-recipient", "")) or None
     return BouncedRecipient(address, action, status or _status(exp), exp.code, diagnostic, exp,
                             remote or None, command, original if original != address else None,
-                            block.get("last-attempt-date"))
+                            block.get("last-attempt-date"), block.get("will-retry-until"))
 
 
 def _from_text(found: Found) -> BouncedRecipient:
@@ -209,7 +219,7 @@ def _first_paragraph(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-_COMMANDS: dict[str, str] = load_data("codes", "categories.json")["commands"]  # "rcpt to" -> "RCPT"
+_COMMANDS: dict[str, str] = CAUSE_DATA["commands"]  # "rcpt to" -> "RCPT"
 _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttls|auth|bdat|rset|quit|"
           r"initial greeting|initial server greeting|initial connection|connect)\b")
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
+from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
 __all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..explanation import Explanation
+from ..codes.explanation import Explanation
 
 __all__ = ["ACTIONS", "KINDS", "Bounce", "BouncedRecipient", "OriginalMessage"]
 
@@ -46,6 +46,7 @@ class BouncedRecipient:
     command: str | None = None  # the SMTP command the reply answered, "RCPT TO"
     original_address: str | None = None  # RFC 3464 Original-Recipient
     last_attempt: str | None = None
+    will_retry_until: str | None = None  # RFC 3464 §2.3.9, in a delay warning
 
     @property
     def category(self) -> str:
@@ -72,7 +73,8 @@ class BouncedRecipient:
             "address": self.address, "action": self.action, "status": self.status,
             "code": self.code, "diagnostic": self.diagnostic, "remote_mta": self.remote_mta,
             "command": self.command, "original_address": self.original_address,
-            "last_attempt": self.last_attempt, "category": self.category,
+            "last_attempt": self.last_attempt, "will_retry_until": self.will_retry_until,
+            "category": self.category,
             "bounce_type": self.bounce_type, "provider": self.provider,
             "summary": self.explanation.summary, "advice": self.explanation.advice,
         }
@@ -120,12 +122,12 @@ class Bounce:
         }
 
     def __str__(self) -> str:
-        from ...views.text import bounce_text
+        from ..views.text import bounce_text
 
         return bounce_text(self)
 
     def _repr_html_(self) -> str:
-        from ...views.bounce import bounce_html
+        from ..views.bounce import bounce_html
 
         return bounce_html(self)
 

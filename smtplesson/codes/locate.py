@@ -1,0 +1,226 @@
+"""Find the SMTP reply in text as people paste it: the locating half of :func:`smtplesson.explain`.
+
+A bare reply (``"452 4.5.3 Too many recipients"``), a wire reply over several lines, a
+Postfix log or bounce line (``"... said: 550 5.1.1 ... (in reply to RCPT TO command)"``), an
+Exchange NDR (``"Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; ...'"``),
+an Exim line, a DSN field (``"Diagnostic-Code: smtp; 552 5.2.2 ..."``, ``"Status: 5.1.1"``):
+:func:`locate` turns each into a :class:`Located` -- the reply, its codes, the command it
+answered -- and :func:`context` gives what the judge (:mod:`.explanation`) reads around it.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .causes import DATA
+from .registry import BASIC_CODES
+from .reply import Reply, ReplyError, parse_reply
+from .syntax import (
+    CODE_AND_ENHANCED_IN_TEXT,
+    CODE_IN_TEXT,
+    ENHANCED_FIELD,
+    ENHANCED_HASHED,
+    ENHANCED_IN_TEXT,
+    code_of,
+)
+
+__all__ = ["Located", "command_of", "context", "locate"]
+
+_COMMANDS: dict[str, str] = DATA["commands"]
+
+# "(in reply to RCPT TO command)" (Postfix), "after RCPT TO:<...>" (Exim), "reject: RCPT from"
+_COMMAND_PREFIXES = (
+    "in reply to ", "mail server after ", "mailer after ", "host after ", "reject: ",
+    "while sending ", "while receiving the ", "while receiving ",
+)
+
+_COMMAND_NAME = re.compile(
+    r"(?:the )?(rcpt to|mail from|end of data|end-of-message|sending data block|data|ehlo|helo|"
+    r"lhlo|initial (?:server )?greeting|initial connection|connect|starttls|auth|bdat|rset|quit|"
+    r"vrfy|expn|noop|etrn)\b",
+    re.IGNORECASE,
+)
+_REPLY_OPENERS = frozenset(":;'\"(#>[")
+_CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
+
+
+
+class Located(NamedTuple):
+    """A reply found in text (``code`` and ``enhanced`` both None: no reply in it)."""
+
+    scan: str  # the text as it was searched (a flattened paste: runs of blanks squeezed)
+    reply: Reply | None
+    code: int | None
+    enhanced: str | None
+    body: str  # the reply's own text, after its codes
+    command: str | None  # the SMTP command it answered, when the text says
+
+
+def locate(text: str) -> Located:
+    """The reply in ``text``: a wire reply of several lines, else the best code in the line."""
+    reply = _wire_reply(text) if "\n" in text else None
+    scan = text if reply is not None or ("\n" not in text and "  " not in text) else " ".join(text.split())
+    code: int | None
+    if reply is not None:
+        code, enhanced, body = reply.code, reply.enhanced, reply.text
+    else:
+        code, enhanced, body = _find(scan)
+        if code is None or enhanced is None:  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
+            unglued = _unglue(scan)
+            if unglued != scan:
+                found = _find(unglued)
+                if _known(found[0], found[1]) > _known(code, enhanced):
+                    code, enhanced, body = found
+        if code is not None:
+            reply = Reply(code, enhanced, (body,))
+    return Located(scan, reply, code, enhanced, body, command_of(scan))
+
+
+def _known(code: int | None, enhanced: str | None) -> int:
+    """How many of the two codes were found."""
+    return (code is not None) + (enhanced is not None)
+
+
+
+# The receiving host named around a reply: Postfix "relay=HOST[" / "host HOST[", a DSN's
+# "Remote-MTA: dns; HOST", Exim's "host HOST [", Exchange's "Remote server: HOST".
+_HOST_MARKS = ("relay=", "host ", "Remote-MTA: dns;", "Remote-MTA: dns; ", "Remote server: ",
+               "Remote Server: ")
+
+_HOST = re.compile(r"[\w.-]{4,}")
+
+
+
+def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str:
+    """What the provider rules read of a :class:`Located` reply: the reply from where its code
+    first appears (a flattened multi-line reply may start before the line the code was taken
+    from) and the receiving host; all the text when the reply has no text of its own."""
+    if not body:
+        return scan
+    if code is not None:
+        first = scan.find(str(code))
+        if first >= 0 and len(scan) - first > len(body) + 16:
+            body = _unfold(scan[first:], code, enhanced)
+    for mark in _HOST_MARKS:
+        at = scan.find(mark)
+        if at >= 0:
+            host = _HOST.match(scan, at + len(mark))
+            if host is not None and host.group() not in body:
+                return f"{host.group()} {body}"
+    return body
+
+
+
+# Shapes people paste that hide the code: "RCPT TO:550 ...", "ERROR_CODE :550",
+# "550 #5.1.0", "550: 5.2.2", "smtp;550", "[550 5.1.1 ...]".
+_GLUED = re.compile(
+    r"[:;\[#](?:(?<=[:;\[])(?=[2-5][0-5][0-9](?:[ \-:#]|$))"  # "RCPT TO:550", "smtp;550", "[550"
+    r"|(?<=[2-5][0-5][0-9]:)(?= ?[245]\.)"  # "550: 5.2.2"
+    r"|(?<=[2-5][0-5][0-9] #)(?=[245]\.))", re.ASCII)  # "550 #5.1.0"
+
+
+
+def _unglue(scan: str) -> str:
+    """Put a space where a pasted reply glued its code to a neighbour."""
+    return _GLUED.sub(_space, scan)
+
+
+
+def _space(match: re.Match[str]) -> str:
+    """':550' -> ': 550'; '550:' and '550 #' before an enhanced code -> a space."""
+    mark, before = match.group(), match.string[match.start() - 1:match.start()]
+    return " " if mark == "#" or (mark == ":" and before.isdigit()) else mark + " "
+
+
+
+def _wire_reply(text: str) -> Reply | None:
+    """A multi-line reply pasted as it came over the wire, or None."""
+    stripped = text.strip()
+    if code_of(stripped) is None:
+        return None
+    try:
+        return parse_reply(stripped)
+    except ReplyError:
+        return None
+
+
+
+def _find(scan: str) -> tuple[int | None, str | None, str]:
+    """(code, enhanced, reply text) found in a log or bounce line."""
+    match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
+    if match is not None:
+        code, enhanced = int(match.group(1)), match.group(2)
+        return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
+    match = _pick_code(scan)
+    if match is not None:
+        code = int(match.group(1))
+        body = _body(scan, match.start(), match.end(), code, None)
+        hashed = ENHANCED_HASHED.search(body)
+        return code, (hashed.group(1) if hashed else None), body
+    field = ENHANCED_FIELD.search(scan) or ENHANCED_IN_TEXT.search(scan)
+    if field is not None:
+        return None, field.group(1), ""
+    return None, None, ""
+
+
+
+def _pick_code(scan: str) -> re.Match[str] | None:
+    """The best code-like number: a registry code where a reply starts (after ':', ';',
+    a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
+    known = unknown = None
+    for match in CODE_IN_TEXT.finditer(scan):
+        at_reply = _at_reply_start(scan, match.start())
+        if int(match.group(1)) in BASIC_CODES:
+            if at_reply:
+                return match
+            known = known or match
+        elif at_reply and unknown is None:
+            unknown = match
+    return known or unknown
+
+
+
+def _at_reply_start(scan: str, start: int) -> bool:
+    """True when the code opens the text or follows a separator a reply comes after."""
+    i = start - 1
+    if i >= 0 and scan[i] in " \t":
+        i -= 1
+    return i < 0 or scan[i] in _REPLY_OPENERS
+
+
+
+def _unfold(text: str, code: int, enhanced: str | None) -> str:
+    """A multi-line reply flattened into one line, without the codes inside it."""
+    if f"{code}-" in text or f" {code} " in text:
+        for mark in ("-", " "):
+            text = text.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
+    return text
+
+
+
+def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> str:
+    """The reply's text: after the code, up to Postfix's '(in reply to ...)' and the like."""
+    body = scan[end:]
+    for cut in _CUTS:
+        at = body.find(cut)
+        if at >= 0:
+            body = body[:at]
+    body = _unfold(body, code, enhanced).lstrip(" -").rstrip()
+    opener = scan[start - 1] if start else ""
+    quoted = opener and opener in "'\"" and body.endswith(opener)
+    if quoted or (body.endswith(")") and body.count(")") > body.count("(")):
+        body = body[:-1]
+    return body.strip()
+
+
+
+def command_of(scan: str) -> str | None:
+    """The SMTP command the reply answered, if the text says so."""
+    for prefix in _COMMAND_PREFIXES:
+        at = scan.find(prefix)
+        if at >= 0:
+            match = _COMMAND_NAME.match(scan, at + len(prefix))
+            if match is not None:
+                return _COMMANDS.get(match.group(1).lower())
+    return None
+

@@ -171,3 +171,11 @@ def test_lab_helpers_find_their_files_from_any_directory(tmp_path, monkeypatch) 
     assert lab_module.bounce_file("postfix-unknown-user").human_text
     assert lab_module.mta_bounces() and lab_module.provider_bounces()
     assert "(#5.1.1)" in lab_module.Lab().bounce(6).human_text
+
+
+def test_the_first_output_names_postfix_once() -> None:
+    """Review N10: the first read_bounce a learner sees said 'Postfix: Postfix:'."""
+    from smtplesson import read_bounce
+
+    text = str(read_bounce(lab_module.bounce_file("postfix-unknown-user").path))
+    assert "Postfix: Postfix:" not in text and "Postfix: the recipient" in text

@@ -1,4 +1,4 @@
-"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo}``.
+"""Command line: ``python -m smtplesson {explain,bounce,codes,serve,relay-demo,class-report}``.
 
 The only module that prints; it may import any layer and nothing imports it.
 """
@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="speak TLS from the first byte, as on port 465 (RFC 8314)")
 
     commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
+
+    report = commands.add_parser(
+        "class-report", help="the instructor's view: completion, misconceptions, who is stuck")
+    report.add_argument("paths", nargs="+", metavar="PATH",
+                        help="learners' attempts.jsonl files, or folders holding them")
+    report.add_argument("--csv", metavar="FILE", help="also write one row per learner and exercise")
     return parser
 
 
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         tls = "implicit" if args.implicit_tls else bool(args.tls)
         return cli_serve(args.scenario, args.host, args.port, args.maildir, tls=tls,
                          allow_remote=args.allow_remote, idle_timeout=args.idle_timeout)
+    if args.command == "class-report":
+        return cli_class_report(args.paths, args.csv)
     return cli_relay_demo()
 
 
@@ -92,6 +100,23 @@ def run() -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+
+
+# --- class-report --------------------------------------------------------------
+
+
+def cli_class_report(paths: list[str], csv_path: str | None) -> int:
+    """``python -m smtplesson class-report``: print the class report; 2 if no file was found."""
+    from .course.report import attempt_files, class_report
+
+    if not attempt_files(paths):
+        print("class-report: no attempts.jsonl under " + ", ".join(paths), file=sys.stderr)
+        return 2
+    report = class_report(paths)
+    print(report.text())
+    if csv_path:
+        report.to_csv(csv_path)
+    return 0
 
 
 # --- codes ---------------------------------------------------------------------

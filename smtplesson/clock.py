@@ -7,13 +7,28 @@ are the same on every run.
 """
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-__all__ = ["START", "SimClock", "format_elapsed"]
+__all__ = ["LATEST", "START", "SimClock", "format_elapsed"]
 
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
+#: the latest simulated time a clock reaches: headers must still be able to print a date (year 9999)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+_ROOM = 366 * 86400  # a start leaves a year before LATEST: room for any queue's lifetime
+
+
+def _checked(when: float, what: str) -> float:
+    """``when`` as a float, or a clear ValueError: NaN, infinity and times past year 9999 would
+    leave the clock (and every header dated by it) unusable."""
+    when = float(when)
+    if math.isnan(when) or math.isinf(when):
+        raise ValueError(f"{what} must be a finite number of seconds (got {when})")
+    if when > LATEST:
+        raise ValueError(f"{what} lies past the latest date a mail header can carry (year 9999)")
+    return when
 
 
 class SimClock:
@@ -26,7 +41,7 @@ class SimClock:
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
         self.start = start
-        self._t0 = start.timestamp()
+        self._t0 = _checked(start.timestamp() + _ROOM, "the start") - _ROOM
         self._now = self._t0
         self._lock = threading.Lock()
 
@@ -47,17 +62,21 @@ class SimClock:
         return self._now - self._t0
 
     def advance(self, seconds: float) -> float:
-        """Move time forward (never backward); returns the new time."""
+        """Move time forward (never backward); returns the new time.  NaN, infinity and a
+        move past year 9999 raise ValueError and leave the clock where it was."""
+        seconds = float(seconds)
         if seconds < 0:
             raise ValueError("a clock only moves forward: seconds must be >= 0")
         with self._lock:
-            self._now += seconds
+            self._now = _checked(self._now + seconds, "the new time")
             return self._now
 
     def set(self, when: float) -> float:
-        """Jump to a simulated POSIX time that is not in the past."""
+        """Jump to a simulated POSIX time that is not in the past (NaN, infinity and times past
+        year 9999 raise ValueError and leave the clock where it was)."""
+        when = _checked(when, "the time")
         with self._lock:
-            self._now = max(self._now, float(when))
+            self._now = max(self._now, when)
             return self._now
 
     def datetime(self, when: float | None = None) -> datetime:

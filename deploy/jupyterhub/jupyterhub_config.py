@@ -30,6 +30,8 @@ SMTPLESSON_CULL_TIMEOUT    stop a learner's server after this many idle     3600
 SMTPLESSON_CULL_EVERY      how often the idle-culler checks, seconds        300
 SMTPLESSON_KERNEL_CULL     stop a kernel whose notebook is closed after     1800
                            this many idle seconds (0 = never)
+SMTPLESSON_RECORD          "0": the self-checks record nothing             1 (record to the learner's
+                                                                            ~/.local/share/smtplesson)
 SMTPLESSON_ADMINS          comma-separated instructor account names; they   (none: nobody can
                            authorize learners' sign-ups                     authorize anyone)
 SMTPLESSON_HUB_IP          address the hub's proxy listens on               127.0.0.1 (TLS proxy
@@ -37,13 +39,20 @@ SMTPLESSON_HUB_IP          address the hub's proxy listens on               127.
 SMTPLESSON_SSL_CERT/_KEY   let JupyterHub itself serve HTTPS with these      (unset: a TLS proxy in
                            files (needed to listen beyond loopback)         front, see README)
 SMTPLESSON_ALLOW_HTTP      "1": allow plain HTTP on a non-loopback address  (unset: refused)
+                           (on TLJH: with TLJH's HTTPS turned off)
+SMTPLESSON_SIGNUPS_PER_    sign-ups one client address may make per hour    5
+ADDRESS
+SMTPLESSON_MAX_PENDING     sign-ups waiting for authorization before the     60
+                           form stops taking more
 =========================  ===============================================  ==========================
 
 Who may log in: NativeAuthenticator (JupyterHub's own project, also TLJH's documented
-option). Every account has its own bcrypt-hashed password; a sign-up can log in only
-after an instructor (SMTPLESSON_ADMINS) authorizes it at /hub/authorize, and an
-instructor can set a learner's password at /hub/change-password/<name>. Nobody gets in
-by being first to type a name, and there is no "any password" mode.
+option), hardened in classroom_auth.py. Every account has its own bcrypt-hashed password;
+instructors (SMTPLESSON_ADMINS) are created on the hub host with add_instructor.py and can
+never be signed up through the form; a learner's sign-up can log in only after an instructor
+authorizes it at /hub/authorize, and an instructor can set a learner's password at
+/hub/change-password/<name>. Wrong passwords lock out only the name *and address* that typed
+them; sign-ups are throttled per address and by the backlog. There is no "any password" mode.
 
 Why no port settings for the lesson servers: every DebugServer the course
 starts binds 127.0.0.1 on port 0, so the kernel asks the operating system for
@@ -64,6 +73,7 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 TLJH_USER_ENV = Path("/opt/tljh/user")
 TLJH_HUB_ENV = Path("/opt/tljh/hub")
+TLJH_CONFIG = Path("/opt/tljh/config/config.yaml")
 COURSE_DIR_NAME = "smtplesson"  # folder in each learner's home (nbgitpuller's clone name too)
 
 c = get_config()  # noqa: F821  (injected by JupyterHub when it loads this file)
@@ -135,6 +145,9 @@ c.Spawner.environment.update({
     "SMTPLESSON_SINGLEUSER": str(ENV / "bin" / "jupyterhub-singleuser"),
     "SMTPLESSON_COURSE_DIR": COURSE_DIR_NAME,
     "SMTPLESSON_COURSE_SOURCE": str(SOURCE),
+    # the self-checks record each attempt to ~/.local/share/smtplesson/attempts.jsonl, a file
+    # the learner owns, for the instructor's class report (README: "The instructor's view")
+    "SMTPLESSON_RECORD": os.environ.get("SMTPLESSON_RECORD", "1"),
 })
 c.Spawner.default_url = f"/lab/tree/{OPEN}"
 if os.environ.get("SMTPLESSON_REPO"):
@@ -170,18 +183,23 @@ if CULL_TIMEOUT > 0 and not on_tljh():
     c.JupyterHub.services.append(_service)
     c.JupyterHub.load_roles.append(_role)
 
-# --- who may log in: own passwords, instructor-approved ----------------------------------
-c.JupyterHub.authenticator_class = "native"
+# --- who may log in: own passwords, instructor-approved, hardened (classroom_auth.py) ------
+# Instructors are created beforehand with add_instructor.py, never by the sign-up form;
+# wrong passwords lock out only the (name, address) that typed them; sign-ups are throttled.
+sys.path.insert(0, str(HERE))
+c.JupyterHub.authenticator_class = "classroom_auth.ClassroomAuthenticator"
 ADMINS = os.environ.get("SMTPLESSON_ADMINS", "")
-c.Authenticator.admin_users = {name.strip() for name in ADMINS.split(",") if name.strip()}
+c.Authenticator.admin_users = {name.strip().lower() for name in ADMINS.split(",") if name.strip()}
 c.NativeAuthenticator.open_signup = False           # a sign-up waits for an instructor
 # JupyterHub >= 5 also wants an allow rule; the gate is NativeAuthenticator's own: a password
 # that matches AND an instructor's authorization (checked in its authenticate()).
 c.NativeAuthenticator.allow_all = True
 c.NativeAuthenticator.minimum_password_length = 10
 c.NativeAuthenticator.check_common_password = True
-c.NativeAuthenticator.allowed_failed_logins = 5     # then a pause: no password guessing
+c.NativeAuthenticator.allowed_failed_logins = 5     # per name AND address, then a pause
 c.NativeAuthenticator.seconds_before_next_try = 300
+c.ClassroomAuthenticator.signups_per_address = int(os.environ.get("SMTPLESSON_SIGNUPS_PER_ADDRESS", "5"))
+c.ClassroomAuthenticator.max_pending_signups = int(os.environ.get("SMTPLESSON_MAX_PENDING", "60"))
 
 # --- where the hub listens: loopback behind a TLS proxy, or HTTPS itself -----------------
 SSL_CERT, SSL_KEY = os.environ.get("SMTPLESSON_SSL_CERT"), os.environ.get("SMTPLESSON_SSL_KEY")
@@ -200,8 +218,31 @@ def check_listen_address(ip: str, tls: bool, allow_http: bool) -> str:
     return ip
 
 
-if not on_tljh():  # TLJH runs its own Traefik in front (tljh-config set https.enabled true)
+def tljh_https_enabled(config_file: Path = TLJH_CONFIG) -> bool:
+    """Whether TLJH's own proxy serves HTTPS (``tljh-config set https.enabled true``)."""
+    import yaml  # PyYAML: JupyterHub needs it (through jupyter_events), so every hub has it
+
+    try:
+        settings = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return False
+    https = settings.get("https") or {}
+    return bool(https.get("enabled"))
+
+
+def check_tljh_https(enabled: bool, allow_http: bool) -> None:
+    """Refuse to serve TLJH's login form over plain HTTP (its Traefik listens beyond loopback)."""
+    if not enabled and not allow_http:
+        raise ValueError(
+            "smtplesson: TLJH serves this hub over plain HTTP. Turn on HTTPS first "
+            "(sudo tljh-config set https.enabled true; README: HTTPS), "
+            "or set SMTPLESSON_ALLOW_HTTP=1 for a closed lab network you trust.")
+
+
+ALLOW_HTTP = os.environ.get("SMTPLESSON_ALLOW_HTTP") == "1"
+if on_tljh():  # TLJH runs its own Traefik in front: it must serve HTTPS
+    check_tljh_https(tljh_https_enabled(), ALLOW_HTTP)
+else:
     c.JupyterHub.ip = check_listen_address(
-        os.environ.get("SMTPLESSON_HUB_IP", "127.0.0.1"), bool(SSL_CERT and SSL_KEY),
-        os.environ.get("SMTPLESSON_ALLOW_HTTP") == "1")
+        os.environ.get("SMTPLESSON_HUB_IP", "127.0.0.1"), bool(SSL_CERT and SSL_KEY), ALLOW_HTTP)
     c.JupyterHub.hub_ip = "127.0.0.1"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..server.rules import normalise_address as _norm
+from ..addresses import domain_of, normalise_address
 from .layout import LOOPBACK
 from .messages import Copy, read_headers
 from .queue import QueueEntry
@@ -23,7 +23,9 @@ from .tracking import Attempt, TrackedMessage
 if TYPE_CHECKING:  # pragma: no cover
     from ..server.debug import StoredMessage
     from .layout import Host
-    from .network import MailNetwork
+    from .ledger import Ledger
+    from .security import Security
+    from .zone import Zone
 
 __all__ = ["Arrival", "Delivery", "InFlight", "Transform", "Wire"]
 
@@ -88,10 +90,20 @@ class Wire:
 
 
 class Delivery:
-    """The DebugServer hook of every host, and local delivery into mailboxes."""
+    """The DebugServer hook of every host, and local delivery into mailboxes.
 
-    def __init__(self, net: MailNetwork, maildir: Path | None = None) -> None:
-        self.net = net
+    ``ledger``: the record (and clock) each arrival is written to; ``zone`` and ``security``
+    (None without authentication): what a mailing list checks and a signing host signs with;
+    ``wire``: what the sending side is handing over right now; ``maildir``: an optional copy
+    of every mailbox on disk."""
+
+    def __init__(self, ledger: Ledger, zone: Zone, security: Security | None, wire: Wire,
+                 maildir: Path | None = None) -> None:
+        self.ledger = ledger
+        self.clock = ledger.clock
+        self.zone = zone
+        self.security = security
+        self.wire = wire
         self.maildir = maildir  # also write every delivered copy to <maildir>/<address>/
         self._qids: dict[str, int] = {}
         self._mailboxes: dict[str, list[Copy]] = {}
@@ -99,15 +111,22 @@ class Delivery:
         self._lock = threading.Lock()
         self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
 
+    def add_transform(self, h: Host, step: Transform) -> Transform:
+        """Have host ``h`` apply ``step`` to every message it accepts, after the steps before."""
+        if h.role == "MUA":
+            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
+        self.transforms.setdefault(h.name, []).append(step)
+        return step
+
     def copies(self, address: str) -> list[Copy]:
-        """The copies in a (normalised) address's mailbox, oldest first."""
+        """The copies in an address's mailbox, oldest first."""
         with self._lock:
-            return list(self._mailboxes.get(address, []))
+            return list(self._mailboxes.get(normalise_address(address), []))
 
     def usage(self, address: str) -> int:
-        """Bytes delivered to a (normalised) address so far."""
+        """Bytes delivered to an address so far (for quotas)."""
         with self._lock:
-            return self._bytes.get(address, 0)
+            return self._bytes.get(normalise_address(address), 0)
 
     def _store(self, address: str, copy: Copy) -> None:
         with self._lock:
@@ -117,9 +136,11 @@ class Delivery:
                 _mailbox.Maildir(self.maildir / address, create=True).add(copy.raw)
 
     def on_message(self, h: Host, stored: StoredMessage) -> str | None:
-        """A server accepted a message; queue it (MSA, MTA) or deliver it (MX)."""
-        net = self.net
-        ctx = net.inflight.get(h.name)
+        """A server accepted a message; queue it (MSA, MTA) or deliver it (MX).
+
+        The one point where every accepted message passes, on the receiving host's thread, before
+        the server answers (a non-None return is the reply it sends)."""
+        ctx = self.wire.get(h.name)
         if ctx is not None:
             ctx.accepted = True
         helo = ctx.helo if ctx else "unknown"
@@ -127,30 +148,31 @@ class Delivery:
         raw = stored.raw if b"\r\n" in stored.raw else stored.raw.replace(b"\n", b"\r\n")
         rcpts = list(stored.rcpt_tos)
         sender = str(stored.mail_from or "").strip().strip("<>")
-        now = net.clock()
+        now = self.clock()
         qid = h.queue.new_qid() if h.queue is not None else self._local_qid(h)
         data = self.received(h, helo, qid, rcpts, authed, now, stored.peer or LOOPBACK) + raw
         arrival = Arrival(h, sender, tuple(rcpts), helo, authed, stored.peer)
         for step in self.transforms.get(h.name, ()):
             data = step(arrival, data)
         track = ctx.track if ctx else self._untracked(sender, rcpts, data, now)
-        security = net.security
+        security = self.security
         if security is not None and h.role == "LIST":  # expand, change, seal, send on
             members: list[str] = []
             for r in rcpts:
-                data = security.forward(net.dns, h, data, r, ip=stored.peer, mail_from=sender, helo=helo)
+                data = security.forward(self.zone, h, data, r, ip=stored.peer, mail_from=sender, helo=helo,
+                                        now=now)
                 members += security.members(r) or []
                 self._expanded(h, track, r, members, now)
             rcpts = members
         elif security is not None and h.queue is not None:
-            data = security.sign(h, data)
+            data = security.sign(h, data, now)
         if h.queue is not None:
             if h.relay_to:
                 self.enqueue(h, track, sender, rcpts, data, now, qid=qid)
             else:
                 by_domain: dict[str, list[str]] = {}
                 for r in rcpts:
-                    by_domain.setdefault(r.rpartition("@")[2].lower(), []).append(r)
+                    by_domain.setdefault(domain_of(r), []).append(r)
                 for i, group in enumerate(by_domain.values()):
                     self.enqueue(h, track, sender, group, data, now, qid=qid if i == 0 else None)
             return f"250 2.0.0 Ok: queued as {qid}"
@@ -167,7 +189,7 @@ class Delivery:
 
     def _expanded(self, h: Host, track: TrackedMessage, address: str, members: list[str], now: float) -> None:
         """The list took the message for ``address``: that recipient is done, its members go on."""
-        with self.net.lock:
+        with self.ledger.lock:
             key = _match(track.recipients, address)
             track.record(Attempt(now, h.name, "list", (key,), "EXPANSION",
                                  f"list {address}: sent on to {', '.join(members)}", "delivered"))
@@ -185,17 +207,16 @@ class Delivery:
         proto = "ESMTPA" if authed else "ESMTP"
         for_ = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
         return (f"Received: from {helo} ({helo} [{ip}])\r\n\tby {h.name} (smtplesson) "
-                f"with {proto} id {qid}{for_};\r\n\t{self.net.clock.rfc5322(now)}\r\n").encode("ascii")
+                f"with {proto} id {qid}{for_};\r\n\t{self.clock.rfc5322(now)}\r\n").encode("ascii")
 
     def deliver_local(self, h: Host, track: TrackedMessage, sender: str, r: str, data: bytes) -> None:
         """Store one copy in ``r``'s mailbox; a second copy of the same message is recorded
         as the duplicate it is, and the recipient's status follows its mailbox."""
-        net = self.net
         copy = f"Return-Path: <{sender}>\r\n".encode("ascii") + data
         msg = Copy(copy)
-        now = net.clock()
-        self._store(_norm(r), msg)
-        with net.lock:
+        now = self.clock()
+        self._store(normalise_address(r), msg)
+        with self.ledger.lock:
             key = _match(track.recipients, r)
             again = key in track.copies
             track.record(Attempt(now, h.name, "mailbox", (key,), "DELIVERY",
@@ -207,7 +228,7 @@ class Delivery:
                 track.copies[key] = msg
             track.delivered(key, now)
 
-    def enqueue(self, h: Host, track: TrackedMessage, sender: str, rcpts: list[str], data: bytes,
+    def enqueue(self, h: Host, track: TrackedMessage, sender: str, rcpts: Sequence[str], data: bytes,
                 now: float, qid: str | None = None) -> None:
         queue = h.queue
         assert queue is not None, f"{h.name} has no queue"
@@ -219,15 +240,9 @@ class Delivery:
 
     def _untracked(self, sender: str, rcpts: list[str], data: bytes, now: float) -> TrackedMessage:
         """A message that arrived from outside the network's own clients (e.g. your smtplib)."""
-        net = self.net
         head = read_headers(data)
-        n = net.next_number()
-        track = TrackedMessage(id=f"M{n}", sender=sender, recipients=tuple(rcpts),
-                               subject=str(head.get("Subject", "")),
-                               message_id=str(head.get("Message-ID", "")), submitted_at=now,
-                               clock=net.clock, is_bounce=sender == "", roles=net.roles)
-        net.add_track(track)
-        return track
+        return self.ledger.open(self.ledger.next_number(), sender, rcpts, str(head.get("Subject", "")),
+                                str(head.get("Message-ID", "")), now, is_bounce=sender == "")
 
 
 def _match(recipients: Sequence[str], r: str) -> str:

@@ -3,12 +3,16 @@
 dkimpy 1.1 canonicalises, hashes and builds the DKIM-Signature and ARC headers itself, then
 computes the RSA private-key operation with Python's own ``pow`` (``dkim.crypto.rsa_decrypt``):
 about 13 ms for a 2048-bit key on the course machine, where OpenSSL takes 0.5 ms.  dkimpy has
-no backend switch, so :func:`install` points the one name its signer calls,
+no backend switch, so :func:`install` (called by the relay when it first signs, never at
+import) points the one name its signer calls,
 ``dkim.RSASSA_PKCS1_v1_5_sign``, at :func:`sign`: the same RSASSA-PKCS1-v1_5 (RFC 8017 §8.2,
 deterministic, so the signature bytes are identical), with the key dkimpy parsed turned into an
 OpenSSL key once per key rather than once per message; dkimpy's PEM parser
 (``dkim.parse_pem_private_key``) is memoised the same way.  dkimpy's verification is unchanged
 (a public-key ``pow`` with e = 65537 is cheap).  Nothing else in dkimpy is touched.
+
+dkimpy is pinned to a minor range (pyproject.toml) because this uses its internal names;
+``tests/unit/test_dkim_rsa.py`` fails if ``dkim.sign`` stops reaching :func:`sign`.
 """
 from __future__ import annotations
 
@@ -48,7 +52,15 @@ def parse_pem_private_key(data: bytes) -> dict[str, int]:
     return parsed
 
 
+_installed = False
+
+
 def install() -> None:
-    """Make dkimpy's signers (DKIM and ARC) use :func:`sign` and the memoised key parser; idempotent."""
+    """Make dkimpy's signers (DKIM and ARC) use :func:`sign` and the memoised key parser, once
+    per process (a later call changes nothing, so a test may put dkimpy's own code back)."""
+    global _installed
+    if _installed:
+        return
     dkim.RSASSA_PKCS1_v1_5_sign = sign
     dkim.parse_pem_private_key = parse_pem_private_key
+    _installed = True

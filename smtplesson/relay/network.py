@@ -11,45 +11,45 @@ the next, so a greylisting retry ten minutes later or a give-up after five days 
 milliseconds, and the same story prints the same output every time.  The layout (hosts, MX
 records, users) is data: ``smtplesson/relay/data/network.json``.
 
-:class:`MailNetwork` is the facade over :mod:`.layout` (hosts), :mod:`.client` (the sending
-SMTP session), :mod:`.routing` (queue runs, MX choice), :mod:`.delivery` (the receiving side),
-:mod:`.bounces` (DSNs) and :mod:`.messages`.  ``MailNetwork().send("alice@example.com",
+:class:`MailNetwork` is the facade: it builds the parts and hands each only what it uses —
+:mod:`.ledger` (the record and the clock), :mod:`.zone` (stub DNS), :mod:`.routing` (queue runs,
+MX choice), :mod:`.delivery` (the receiving side), :mod:`.dsns` (DSNs), :mod:`.policies` (each
+server's checks); no part knows the network.  ``MailNetwork().send("alice@example.com",
 ["bob@example.net", "dan@example.net"]).fates()`` gives ``{'bob@example.net': 'delivered',
 'dan@example.net': 'bounced'}``.
 """
 from __future__ import annotations
 
+import math
 import smtplib
 import ssl
-import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..addresses import normalise_address
 from ..bounces.build import is_dsn
 from ..clock import SimClock
-from ..server.rules import normalise_address as _norm
-from .bounces import Bounces
 from .client import TIMEOUT
 from .delivery import Delivery, Transform, Wire
+from .dsns import Dsns
 from .layout import Host, hosts_of, load_layout, stop_hosts
-from .messages import build_message
+from .ledger import Ledger
+from .policies import Servers
 from .queue import MailQueue, QueueEntry, RetryPolicy
 from .routing import REJECTED, Pending, Router
 from .security import Security
-from .tracking import Attempt, TrackedMessage
+from .tracking import TrackedMessage
 from .zone import Zone
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..server.debug import DebugServer, StoredMessage
+    from ..server.debug import DebugServer
     from ..server.rules import Rule
     from .policies import ScenarioSpec
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
-
-
 
 class MailNetwork:
     """Servers on loopback, a stub DNS, queues on a simulated clock, and the fate of every message.
@@ -100,43 +100,33 @@ class MailNetwork:
             self.hosts += self.security.extra_hosts()
             self.security.place(self.hosts)
             self.security.publish(self.dns, self.hosts)
-        self.messages: list[TrackedMessage] = []
-        self.lock = threading.RLock()
-        self.inflight = Wire()
-        self.router = Router(self)
-        self.delivery = Delivery(self, self.maildir)
-        self.bounces = Bounces(self)
-        self._seq = 0
+        self._by_name = {h.name: h for h in self.hosts}
+        roles = {h.name: h.role for h in self.hosts} | {"mailbox": "mailbox", "DNS": "DNS"}
+        self.ledger = Ledger(self.clock, roles)
+        wire = Wire()
+        self.delivery = Delivery(self.ledger, self.dns, self.security, wire, self.maildir)
+        self.dsn_writer = Dsns(self.ledger, self.delivery.enqueue, self.retry)
+        options = self.security.session_options if self.security is not None else _plain_session
+        self.router = Router(self.ledger, self.dns, self._by_name, wire, options,
+                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn)
+        self._servers = Servers(self.users, self.greylist_delay, self.dns, self.security, self.clock,
+                                self.delivery)
         self._closed = False
         self._scenarios = dict(scenarios or {})
         self._rules = {k: list(v) for k, v in (rules or {}).items()}
-        self._by_name = {h.name: h for h in self.hosts}
         unknown = (set(self._scenarios) | set(self._rules)) - set(self._by_name)
         if unknown:
             raise ValueError(f"no such host in the network: {', '.join(sorted(unknown))}")
         try:
             for h in self.hosts:
-                self._start_host(h)
+                h.queue = MailQueue(h.name, self.retry) if h.role in ("MSA", "MTA", "LIST") else None
+                self._servers.start(h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
         except BaseException:
             self.close()
             raise
         self._finalizer = weakref.finalize(self, stop_hosts, list(self.hosts))
 
     # ------------------------------------------------------------------ life cycle
-    def _start_host(self, h: Host) -> None:
-        if h.role in ("MSA", "MTA", "LIST"):
-            h.queue = MailQueue(h.name, self.retry)
-        if h.role == "MUA":
-            return
-        if h.state != "up":
-            h.refuse_connections()
-            return
-        from .policies import make_server
-
-        h.server = make_server(self, h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
-        h.server.start()
-        h.port = h.server.port
-
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
@@ -160,9 +150,6 @@ class MailNetwork:
         except KeyError:
             raise KeyError(f"no host {name!r}; hosts: {', '.join(self._by_name)}") from None
 
-    def find_host(self, name: str) -> Host | None:
-        return self._by_name.get(name.lower())
-
     def server(self, name: str) -> DebugServer:
         """The DebugServer of a host (for its transcripts, rules and store)."""
         h = self.host(name)
@@ -180,11 +167,7 @@ class MailNetwork:
     def add_transform(self, name: str, step: Transform) -> Transform:
         """Have host ``name`` apply ``step(arrival, message) -> message`` to every message it
         accepts, after its Received: header (steps run in the order added); returns it."""
-        h = self.host(name)
-        if h.role == "MUA":
-            raise ValueError(f"{h.name} is a mail client, it accepts no mail")
-        self.delivery.transforms.setdefault(h.name, []).append(step)
-        return step
+        return self.delivery.add_transform(self.host(name), step)
 
     def connect(self, name: str, client: str = "client.example.org") -> smtplib.SMTP:
         """An ``smtplib.SMTP`` session to one host, as an outside client (say, a spammer trying
@@ -211,19 +194,18 @@ class MailNetwork:
 
         return local_ca().client_context(verify=verify)
 
-    def _role(self, role: str) -> Host:
-        for h in self.hosts:
-            if h.role == role:
-                return h
-        raise LookupError(f"the network has no {role}")
-
     @property
     def roles(self) -> dict[str, str]:
-        return {h.name: h.role for h in self.hosts} | {"mailbox": "mailbox", "DNS": "DNS"}
+        return dict(self.ledger.roles)
+
+    @property
+    def messages(self) -> list[TrackedMessage]:
+        """Every message the network has seen, in the order it entered (bounces among them)."""
+        return self.ledger.messages
 
     def mailbox(self, address: str) -> list[EmailMessage]:
         """Messages delivered to ``address``, oldest first (each with its trace headers)."""
-        return [c.message for c in self.delivery.copies(_norm(address))]
+        return [c.message for c in self.delivery.copies(address)]
 
     def dsns(self, address: str) -> list[EmailMessage]:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
@@ -231,12 +213,12 @@ class MailNetwork:
 
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""
-        return self.delivery.usage(_norm(address))
+        return self.delivery.usage(address)
 
     def add_user(self, address: str, **options: Any) -> None:
         """Create a mailbox (options as in network.json: ``greylist``, ``quota``, ``password``)."""
-        with self.lock:
-            self.users[_norm(address)] = dict(options)
+        with self.ledger.lock:
+            self.users[normalise_address(address)] = dict(options)
 
     @property
     def queued(self) -> list[QueueEntry]:
@@ -244,15 +226,8 @@ class MailNetwork:
         return [e for h in self.hosts if h.queue is not None for e in h.queue]
 
     # ------------------------------------------------------------------ submission (MUA -> MSA)
-    def submit(
-        self,
-        sender: str,
-        recipients: str | Iterable[str],
-        body: str | EmailMessage | None = None,
-        *,
-        subject: str | None = None,
-        auth: bool | tuple[str, str] = True,
-    ) -> TrackedMessage:
+    def submit(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None, *,
+               subject: str | None = None, auth: bool | tuple[str, str] = True) -> TrackedMessage:
         """Hand a message from the sender's mail client to the MSA, now; returns its tracker.
 
         ``auth``: True logs in with the sender's password from the layout, False skips AUTH
@@ -261,13 +236,8 @@ class MailNetwork:
         """
         return self.submit_many([(sender, recipients, body)], subject=subject, auth=auth)[0]
 
-    def submit_many(
-        self,
-        items: Iterable[tuple[str, str | Iterable[str], str | EmailMessage | None]],
-        *,
-        subject: str | None = None,
-        auth: bool | tuple[str, str] = True,
-    ) -> list[TrackedMessage]:
+    def submit_many(self, items: Iterable[tuple[str, str | Iterable[str], str | EmailMessage | None]], *,
+                    subject: str | None = None, auth: bool | tuple[str, str] = True) -> list[TrackedMessage]:
         """Submit several messages over one SMTP session (as a mail client with an outbox does).
 
         If the connection breaks, the messages it never reached go again over a new one.  A
@@ -281,11 +251,12 @@ class MailNetwork:
             rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
             if not rcpts:
                 raise ValueError("a message needs at least one recipient")
-            track, data = self._new_message(sender, rcpts, body, subject)
+            track, data = self.ledger.submission(sender, rcpts, body, subject)
             tracks.append(track)
             pending.append(Pending(track, sender, track.recipients, data))
         creds = self._credentials(tracks[0].sender, auth) if tracks else None
-        self.router.submit(self._role("MUA"), self._role("MSA"), pending, creds)
+        mua, msa = (next(h for h in self.hosts if h.role == role) for role in ("MUA", "MSA"))
+        self.router.submit(mua, msa, pending, creds)
         return tracks
 
     def send(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None,
@@ -296,85 +267,30 @@ class MailNetwork:
         return track
 
     def _credentials(self, sender: str, auth: bool | tuple[str, str]) -> tuple[str, str] | None:
-        if auth is False:
-            return None
-        if isinstance(auth, tuple):
-            return auth
-        password = self.users.get(_norm(sender), {}).get("password")
+        if isinstance(auth, tuple) or auth is False:
+            return auth or None
+        password = self.users.get(normalise_address(sender), {}).get("password")
         return (sender, password) if password else None
-
-    def _new_message(self, sender: str, rcpts: list[str], body: str | EmailMessage | None,
-                     subject: str | None) -> tuple[TrackedMessage, bytes]:
-        n = self.next_number()
-        now = self.clock()
-        domain = sender.rpartition("@")[2] or "localhost"
-        defaults = {"From": sender, "To": ", ".join(rcpts), "Subject": subject or f"Message {n}",
-                    "Date": self.clock.rfc5322(now),
-                    "Message-ID": f"<{self.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}@{domain}>"}
-        data, subject_, message_id = build_message(defaults, body)
-        track = TrackedMessage(id=f"M{n}", sender=sender, recipients=tuple(rcpts), subject=subject_,
-                               message_id=message_id, submitted_at=now, clock=self.clock,
-                               roles=self.roles)
-        self.add_track(track)
-        return track, data
 
     # ------------------------------------------------------------------ time
     def run(self, until: float | None = None, *, max_steps: int = 1_000_000) -> MailNetwork:
         """Process the queues, jumping the clock from event to event, until nothing is queued
         or (with ``until``: seconds from now) that much simulated time has passed."""
         self._check_open()
-        stop = None if until is None else self.clock() + until
-        for _ in range(max_steps):
-            self.router.step(self.hosts)
-            nxt = self.router.next_due(self.hosts)
-            if nxt is None or (stop is not None and nxt > stop):
-                break
-            self.clock.set(nxt)
-        if stop is not None:
-            self.clock.set(stop)
+        if until is not None and not math.isfinite(until):
+            raise ValueError(f"until must be a finite number of seconds (got {until})")
+        self.router.run(None if until is None else self.clock() + until, max_steps)
         return self
 
     def advance(self, seconds: float) -> MailNetwork:
         """Let ``seconds`` of simulated time pass, delivering whatever falls due meanwhile."""
-        if seconds < 0:
-            raise ValueError("time only moves forward: seconds must be >= 0")
+        if not seconds >= 0 or math.isinf(seconds):  # NaN fails the first test
+            raise ValueError(f"time moves forward by a finite amount: seconds must be >= 0 (got {seconds})")
         return self.run(until=seconds)
 
     @property
     def settled(self) -> bool:
-        return self.router.next_due(self.hosts) is None
-
-
-    def session_options(self, client: str, server: Host) -> dict[str, Any]:
-        """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
-        (a mail client verifies its MSA; the relay follows ``tls_level``)."""
-        security = self.security
-        if security is None:
-            return {}
-        from ..server.tls import local_ca
-
-        sender = self.find_host(client)
-        level = "verify" if sender is not None and sender.role == "MUA" else security.tls_level
-        return dict(address=server.address, source=security.source(client), tls=level,
-                    ca_path=local_ca().ca_path)
-
-    # ------------------------------------------------------------------ the record (for the parts)
-    def on_message(self, h: Host, stored: StoredMessage) -> str | None:
-        """DebugServer hook: a server accepted a message (see :mod:`.delivery`)."""
-        return self.delivery.on_message(h, stored)
-
-    def next_number(self) -> int:
-        with self.lock:
-            self._seq += 1
-            return self._seq
-
-    def add_track(self, track: TrackedMessage) -> None:
-        with self.lock:
-            self.messages.append(track)
-
-    def record(self, track: TrackedMessage, a: Attempt) -> None:
-        with self.lock:
-            track.record(a)
+        return self.router.next_due() is None
 
     # ------------------------------------------------------------------ pictures and text
     def _repr_html_(self) -> str:
@@ -394,3 +310,8 @@ class MailNetwork:
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("this MailNetwork is closed; make a new one: MailNetwork()")
+
+
+def _plain_session(client: str, server: Host) -> dict[str, Any]:
+    """Without authentication every session is plain loopback SMTP."""
+    return {}

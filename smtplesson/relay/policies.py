@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..server.rules import normalise_address
+from ..addresses import normalise_address
 from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..clock import SimClock
     from ..server.debug import DebugServer
     from ..server.rules import Rule
+    from .delivery import Delivery
     from .layout import Host
-    from .network import MailNetwork
+    from .security import Security
+    from .zone import Zone
 
-__all__ = ["Chain", "MailboxPolicy", "ScenarioSpec", "make_server", "role_policy"]
+__all__ = ["Chain", "MailboxPolicy", "ScenarioSpec", "Servers"]
 
 #: a scenario as MailNetwork(scenarios=...) takes it: a name, (name, options) or an instance
 ScenarioSpec = str | tuple[str, Mapping[str, Any]] | Scenario
@@ -148,7 +152,7 @@ T = TypeVar("T")
 
 
 def weakly(method: Callable[..., T], default: T) -> Callable[..., T]:
-    """``method`` (bound to the network) without keeping the network alive: the server threads
+    """``method`` (bound to a part of the network) without keeping it alive: the server threads
     hold their callbacks, so a strong one would keep a dropped network, and its servers, running
     forever; with a weak one its finalizer stops them (as a dropped DebugServer stops itself)."""
     ref = weakref.WeakMethod(method)
@@ -170,47 +174,73 @@ def _learner_scenario(spec: ScenarioSpec | None) -> Scenario | None:
     return make_scenario(spec)
 
 
-def role_policy(net: MailNetwork, host: Host) -> list[Scenario]:
-    """The checks a host of this role makes, in order (the per-host policy hook: a new kind
-    of check, say SPF or DMARC at an MX, is one more part here)."""
-    if host.role == "MSA":
-        passwords = {u: d["password"] for u, d in net.users.items() if d.get("password")}
-        return [make_scenario("auth", users=passwords)]
-    security = net.security
-    if host.role == "MX":
-        unknown = UnknownUser(users=())
-        unknown.users = net.users.keys()  # type: ignore[assignment]  # live and set-like: add_user() counts at once
-        parts: list[Scenario] = [RelayDenied(code=554), unknown,
-                                 MailboxPolicy(net.users, weakly(net.usage, 0), net.greylist_delay)]
-        provider = security.receivers.get(host.name) if security is not None else None
-        if security is not None and provider:
-            from .requirements import SenderRequirements
+@dataclass
+class Servers:
+    """Builds each host's DebugServer with the checks its role calls for.
 
-            parts.insert(0, SenderRequirements(net.dns, provider, trusted_sealers=security.trusted_sealers,
-                                               require_tls=security.tls(host)[0]))
-        return parts
-    if host.role == "LIST" and security is not None:
-        lists = UnknownUser(users=())
-        lists.users = security.lists.keys()  # type: ignore[assignment]
-        return [RelayDenied(code=554), lists]
-    return []  # the outbound relay: accepts from the MSA what it is given
+    ``users``: the network's user table (live: ``add_user`` counts at once); ``zone``: what the
+    sender checks ask; ``security``: None without authentication; ``delivery``: the hook every
+    server calls when it accepts a message, and the mailbox sizes for quotas (both held weakly)."""
 
+    users: Mapping[str, Mapping[str, Any]]
+    greylist_delay: float
+    zone: Zone
+    security: Security | None
+    clock: SimClock
+    delivery: Delivery
 
-def make_server(net: MailNetwork, host: Host, scenario: ScenarioSpec | None = None,
-                rules: Iterable[Rule] = ()) -> DebugServer:
-    """A DebugServer for one host of the network, with the policy its role calls for."""
-    from ..server.debug import DebugServer
+    def policy(self, host: Host) -> list[Scenario]:
+        """The checks a host of this role makes, in order (the per-host policy hook: a new kind
+        of check, say SPF or DMARC at an MX, is one more part here)."""
+        if host.role == "MSA":
+            passwords = {u: d["password"] for u, d in self.users.items() if d.get("password")}
+            return [make_scenario("auth", users=passwords)]
+        security = self.security
+        if host.role == "MX":
+            unknown = UnknownUser(users=())
+            unknown.users = self.users.keys()  # type: ignore[assignment]  # live and set-like: add_user() counts at once
+            usage = weakly(self.delivery.usage, 0)
+            parts: list[Scenario] = [RelayDenied(code=554), unknown,
+                                     MailboxPolicy(self.users, usage, self.greylist_delay)]
+            provider = security.receivers.get(host.name) if security is not None else None
+            if security is not None and provider:
+                from .requirements import SenderRequirements
 
-    parts = role_policy(net, host)
-    extra = _learner_scenario(scenario)
-    if extra is not None:
-        parts.append(extra)
-    policy = parts[0] if len(parts) == 1 else Chain(parts)
-    on_message = weakly(net.on_message, None)
-    domains = [host.domain] if host.role in ("MX", "LIST") else []
-    tls: dict[str, Any] = {}
-    if net.security is not None:  # STARTTLS everywhere; the MSA wants it before AUTH (RFC 8314 §3.3)
-        offered, certificate = net.security.tls(host)
-        tls = dict(tls=offered, certificate=certificate, require_starttls=host.role == "MSA")
-    return DebugServer(policy, rules=list(rules), host=host.address, hostname=host.name, domains=domains,
-                       clock=net.clock, on_message=lambda stored: on_message(host, stored), **tls)
+                parts.insert(0, SenderRequirements(self.zone, provider, require_tls=security.tls(host)[0],
+                                                   trusted_sealers=security.trusted_sealers))
+            return parts
+        if host.role == "LIST" and security is not None:
+            lists = UnknownUser(users=())
+            lists.users = security.lists.keys()  # type: ignore[assignment]
+            return [RelayDenied(code=554), lists]
+        return []  # the outbound relay: accepts from the MSA what it is given
+
+    def start(self, host: Host, scenario: ScenarioSpec | None = None, rules: Iterable[Rule] = ()) -> None:
+        """Start ``host``'s server (a mail client has none; a host that is down refuses)."""
+        if host.role == "MUA":
+            return
+        if host.state != "up":
+            host.refuse_connections()
+            return
+        host.server = self.server(host, scenario, rules)
+        host.server.start()
+        host.port = host.server.port
+
+    def server(self, host: Host, scenario: ScenarioSpec | None = None,
+               rules: Iterable[Rule] = ()) -> DebugServer:
+        """A DebugServer for one host of the network, with the policy its role calls for."""
+        from ..server.debug import DebugServer
+
+        parts = self.policy(host)
+        extra = _learner_scenario(scenario)
+        if extra is not None:
+            parts.append(extra)
+        policy = parts[0] if len(parts) == 1 else Chain(parts)
+        on_message = weakly(self.delivery.on_message, None)
+        domains = [host.domain] if host.role in ("MX", "LIST") else []
+        tls: dict[str, Any] = {}
+        if self.security is not None:  # STARTTLS everywhere; the MSA wants it before AUTH (RFC 8314 §3.3)
+            offered, certificate = self.security.tls(host)
+            tls = dict(tls=offered, certificate=certificate, require_starttls=host.role == "MSA")
+        return DebugServer(policy, rules=list(rules), host=host.address, hostname=host.name, domains=domains,
+                           clock=self.clock, on_message=lambda stored: on_message(host, stored), **tls)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..addresses import client_ip
 from ..codes.providers import PROVIDERS as _PROVIDERS
 from ..codes.providers import Requirements
-from ..server.scenarios import Scenario, client_ip
+from ..server.scenarios import Scenario
 from .authentication import Authentication, authenticate, check_iprev
 
 if TYPE_CHECKING:

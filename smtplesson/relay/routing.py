@@ -14,22 +14,32 @@ mailbox (RFC 1047); the record shows both copies.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..addresses import domain_of
 from ..clock import format_elapsed
 from ..codes.syntax import class_of, code_of
 from .client import Result, Session, Transaction
+from .dsns import Failure
 from .tracking import Attempt, TrackedMessage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..bounces.build import RecipientStatus
+    from .delivery import Wire
     from .layout import Host
-    from .network import MailNetwork
+    from .ledger import Ledger
     from .queue import MailQueue, QueueEntry
+    from .zone import Zone
 
-__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "REJECTED", "Pending", "Router", "lost_after_data"]
+__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "REJECTED", "Pending", "Router", "SessionOptions", "lost_after_data"]
+
+#: how ``client`` connects to ``server``: keyword arguments for :class:`~.client.Session`
+SessionOptions = Callable[[str, "Host"], dict[str, Any]]
+#: one DSN's worth of failed recipients, from the host whose queue gave them up
+OnBounce = Callable[["Host", list[Failure]], None]
+#: an entry stays queued on a host (the DSN writer may send a delay warning)
+OnDelay = Callable[["Host", "QueueEntry"], None]
 
 REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
 GIVE_UP_STATUS = "4.4.7"  # RFC 3463 §3.5: delivery time expired
@@ -70,10 +80,23 @@ class Pending:
 
 
 class Router:
-    """The sending side of the network's MSAs and MTAs."""
+    """The sending side of the network's MSAs and MTAs.
 
-    def __init__(self, net: MailNetwork) -> None:
-        self.net = net
+    ``ledger``: where each reply is recorded (and the clock); ``zone``: the MX look-ups;
+    ``hosts``: the host table by name; ``wire``: what each server is receiving now;
+    ``session_options``: addresses and STARTTLS for a session; ``on_bounce`` / ``on_delay``:
+    the DSN writer's two entries (failed for good; still queued)."""
+
+    def __init__(self, ledger: Ledger, zone: Zone, hosts: Mapping[str, Host], wire: Wire,
+                 session_options: SessionOptions, on_bounce: OnBounce, on_delay: OnDelay) -> None:
+        self.ledger = ledger
+        self.clock = ledger.clock
+        self.zone = zone
+        self.hosts = hosts
+        self.wire = wire
+        self.session_options = session_options
+        self.on_bounce = on_bounce
+        self.on_delay = on_delay
 
     # ------------------------------------------------------------------ submission
     def submit(self, mua: Host, msa: Host, pending: list[Pending], creds: tuple[str, str] | None) -> None:
@@ -96,18 +119,30 @@ class Router:
                     p.track.status[r] = REJECTED
 
     # ------------------------------------------------------------------ queue runs
-    @staticmethod
-    def next_due(hosts: Sequence[Host]) -> float | None:
+    def run(self, stop: float | None = None, max_steps: int = 1_000_000) -> None:
+        """Process the queues, jumping the clock from event to event, until nothing is queued
+        or the simulated time ``stop`` (absolute; the clock then stands there)."""
+        for _ in range(max_steps):
+            self.step()
+            nxt = self.next_due()
+            if nxt is None or (stop is not None and nxt > stop):
+                break
+            self.clock.set(nxt)
+        if stop is not None:
+            self.clock.set(stop)
+
+    def next_due(self) -> float | None:
         """When the next queue entry of any host falls due (None: every queue is empty)."""
-        times = [t for h in hosts if h.queue is not None for t in [h.queue.next_due()] if t is not None]
+        times = [t for h in self.hosts.values() if h.queue is not None
+                 for t in [h.queue.next_due()] if t is not None]
         return min(times, default=None)
 
-    def step(self, hosts: Sequence[Host]) -> None:
+    def step(self) -> None:
         """Everything due now, repeatedly (a hand-over can make more work due now; an entry a
         broken session never reached is still due and goes again)."""
         while True:
-            now = self.net.clock()
-            work = [(h, h.queue, due) for h in hosts if h.queue is not None
+            now = self.clock()
+            work = [(h, h.queue, due) for h in self.hosts.values() if h.queue is not None
                     for due in [h.queue.due(now)] if due]
             if not work:
                 return
@@ -118,21 +153,21 @@ class Router:
         groups: dict[str, list[QueueEntry]] = {}
         for e in due:
             groups.setdefault(self.destination(h, e), []).append(e)
-        bounces: dict[str, list[tuple[QueueEntry, RecipientStatus]]] = {}
+        bounces: dict[str, list[Failure]] = {}
         for dest, entries in groups.items():
             runs = [(e, Pending.of(e)) for e in entries]
             self.deliver(h, dest, [p for _, p in runs])
             for e, p in runs:
                 self.settle(h, queue, e, p, bounces)
         for _, items in sorted(bounces.items()):
-            self.net.bounces.bounce(h, items)
+            self.on_bounce(h, items)
 
     @staticmethod
     def destination(h: Host, e: QueueEntry) -> str:
         """``host:NAME`` (the relay, for every domain but the host's own) or ``domain:DOMAIN``."""
         if h.relay_to:
             return "host:" + h.relay_to
-        return "domain:" + e.recipients[0].rpartition("@")[2].lower()
+        return "domain:" + domain_of(e.recipients[0])
 
     def targets(self, h: Host, dest: str, p: Pending) -> tuple[list[str], str | None]:
         """The hosts to try for ``p`` in order, or the reply to bounce with when there are none.
@@ -142,10 +177,10 @@ class Router:
         alone, so with the relay down a bounce still reaches its sender."""
         kind, _, name = dest.partition(":")
         if kind == "host":
-            domains = {r.rpartition("@")[2].lower() for r in p.recipients}
-            own = self.net.dns.lookup(h.domain) if domains == {h.domain.lower()} else None
+            domains = {domain_of(r) for r in p.recipients}
+            own = self.zone.lookup(h.domain) if domains == {h.domain.lower()} else None
             return [name] + (own.hosts if own is not None and not own.error else []), None
-        mx = self.net.dns.lookup(name)
+        mx = self.zone.lookup(name)
         return mx.hosts, mx.error
 
     def deliver(self, h: Host, dest: str, pending: list[Pending]) -> None:
@@ -165,12 +200,12 @@ class Router:
                     p.more = i + 1 < len(targets)
                     by_target.setdefault(targets[i], []).append(p)
             for target, todo in by_target.items():
-                th = self.net.find_host(target)
+                th = self.hosts.get(target.lower())
                 if th is None:
                     for p in todo:
                         p.tried = True
-                        self.net.record(p.track, Attempt(
-                            self.net.clock(), h.name, target, tuple(p.recipients), "DNS",
+                        self.ledger.record(p.track, Attempt(
+                            self.clock(), h.name, target, tuple(p.recipients), "DNS",
                             f"{target}: Host not found", "deferred", note=NEXT_MX if p.more else ""))
                         p.retry_elsewhere = p.more
                     continue
@@ -182,17 +217,16 @@ class Router:
                     p.deferred += [r for r in p.recipients if r not in p.deferred]
 
     def settle(self, h: Host, queue: MailQueue, e: QueueEntry, p: Pending,
-               bounces: dict[str, list[tuple[QueueEntry, RecipientStatus]]]) -> None:
+               bounces: dict[str, list[Failure]]) -> None:
         """Apply one entry's outcome: done, retry later, or give up; collect bounces.
 
         An entry this run never reached stays due as it was: no attempt is counted."""
         if not p.tried:
             return
-        now = self.net.clock()
+        now = self.clock()
         done = set(p.accepted) | set(p.bounced)
         for r in p.bounced:
-            st = self.net.bounces.status(h, r, p.last.get(r), "failed")
-            bounces.setdefault(p.track.id, []).append((e, st))
+            bounces.setdefault(p.track.id, []).append(Failure(e, r, p.last.get(r)))
         e.recipients = [r for r in e.recipients if r not in done]
         e.last.update(p.last)
         if not e.recipients:
@@ -201,7 +235,7 @@ class Router:
         if queue.defer(e, now):
             wait = format_elapsed(e.next_try - now).lstrip("+")
             self._annotate(p, f"stays queued on {h.name}: retry in {wait}")
-            self.net.bounces.maybe_warn(h, e)
+            self.on_delay(h, e)
             return
         queue.remove(e)
         for r in e.recipients:  # past the lifetime: give up
@@ -210,15 +244,14 @@ class Router:
             a = Attempt(now, h.name, last.server if last else "-", (r,), "QUEUE",
                         f"gave up after {format_elapsed(now - e.arrived).lstrip('+')} in the queue "
                         f"(last reply: {reply})", "bounced", note="maximum queue lifetime reached")
-            self.net.record(e.track, a)
-            st = self.net.bounces.status(h, r, last, "failed", status=GIVE_UP_STATUS)
-            bounces.setdefault(e.track.id, []).append((e, st))
+            self.ledger.record(e.track, a)
+            bounces.setdefault(e.track.id, []).append(Failure(e, r, last, GIVE_UP_STATUS))
         e.recipients = []
 
     def _annotate(self, p: Pending, note: str, stage: str | None = None) -> None:
         """Add a note to this run's deferring attempts (the learner sees when the retry comes)."""
         attempts = p.track.attempts
-        with self.net.lock:
+        with self.ledger.lock:
             for i in range(p.first_index, len(attempts)):
                 if (attempts[i].outcome == "deferred" and not attempts[i].note
                         and stage in (None, attempts[i].stage)):
@@ -230,7 +263,7 @@ class Router:
         """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
-        session = Session(client, server.name, server.port, **self.net.session_options(client, server))
+        session = Session(client, server.name, server.port, **self.session_options(client, server))
         try:
             failure = session.open(creds)
             if failure is not None:
@@ -243,15 +276,15 @@ class Router:
             batch = [Transaction(p.sender, p.left, p.data) for p in active]
 
             def before_content(i: int) -> None:
-                self.net.inflight.begin(server.name, active[i].track, client, creds is not None)
+                self.wire.begin(server.name, active[i].track, client, creds is not None)
 
             for i, result in session.send(batch, before_content):
                 if result is not None:
                     self._apply(active[i], batch[i], result, client, server.name)
                     if result.sent_content:
-                        active[i].taken = self.net.inflight.end(server.name)
+                        active[i].taken = self.wire.end(server.name)
         finally:
-            self.net.inflight.end(server.name)
+            self.wire.end(server.name)
             session.close()
 
     def _apply(self, p: Pending, t: Transaction, res: Result, client: str, server: str) -> None:
@@ -296,9 +329,9 @@ class Router:
         klass = class_of(code) if code is not None else None
         outcome = {2: "accepted", 3: "accepted", 5: "bounced"}.get(klass or 4, "deferred")
         note = where if (code == 421 or transient) and where else ""
-        a = Attempt(self.net.clock(), client, server, tuple(rcpts), stage, reply, outcome,
+        a = Attempt(self.clock(), client, server, tuple(rcpts), stage, reply, outcome,
                     replies=tuple(replies), note=note)
-        self.net.record(p.track, a)
+        self.ledger.record(p.track, a)
         for r in rcpts:
             p.decided.add(r)
             p.last[r] = a

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..server.rules import normalise_address
+from ..addresses import normalise_address
 from .authentication import (
     SigningKey,
     arc_seal,
@@ -57,13 +57,15 @@ class Security:
             normalise_address(k): dict(v) for k, v in spec.get("lists", {}).items()}
         self.certificates = {k.lower(): v for k, v in (certificates or {}).items()}
         self.keys = {(k.domain, k.selector): k for k in signing_keys()}
+        self._clients: set[str] = set()  # the mail clients' names (see place)
         self._spec = spec
 
     def extra_hosts(self) -> list[Host]:
         return [Host.from_spec(h) for h in self._spec.get("hosts", [])]
 
     def place(self, hosts: list[Host]) -> None:
-        """Give each host its address."""
+        """Give each host its address (and learn which are mail clients)."""
+        self._clients = {h.name for h in hosts if h.role == "MUA"}
         for h in hosts:
             h.address = self.addresses.get(h.name, h.address)
 
@@ -94,18 +96,27 @@ class Security:
         """The address a client named ``name`` connects from (a host or an outsider)."""
         return self.addresses.get(name.lower()) or self.outsiders.get(name.lower())
 
+    def session_options(self, client: str, server: Host) -> dict[str, Any]:
+        """How ``client`` connects to ``server``: addresses, and STARTTLS as its role says
+        (a mail client verifies its MSA; the relay follows ``tls_level``)."""
+        from ..server.tls import local_ca
+
+        tls = "verify" if client.lower() in self._clients else self.tls_level
+        return dict(address=server.address, source=self.source(client), tls=tls, ca_path=local_ca().ca_path)
+
     def dkim_keys(self, h: Host) -> list[SigningKey]:
         selectors = self.signing.get(h.name, {}).get("dkim", [])
         return [k for (domain, selector), k in self.keys.items()
                 if selector in selectors and relaxed_aligned(domain, h.domain)]
 
-    def sign(self, h: Host, data: bytes) -> bytes:
-        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned)."""
+    def sign(self, h: Host, data: bytes, now: float) -> bytes:
+        """DKIM-sign what a signing host sends on, when the From domain is its own (aligned);
+        ``now``: the simulated time, the signature's ``t=``."""
         keys = self.dkim_keys(h)
         author = author_domain(data)
         for key in keys:
             if relaxed_aligned(author, key.domain):
-                data = dkim_sign(data, key)
+                data = dkim_sign(data, key, timestamp=int(now))
         return data
 
     # ------------------------------------------------------------------ the mailing list
@@ -114,7 +125,7 @@ class Security:
         return None if found is None else list(found["members"])
 
     def forward(self, zone: Zone, h: Host, data: bytes, list_address: str, *, ip: str,
-                mail_from: str, helo: str) -> bytes:
+                mail_from: str, helo: str, now: float) -> bytes:
         """What the list sends on: its own Authentication-Results of what it received, the
         footer (the body changes: DKIM breaks), and its ARC set when sealing is on."""
         settings = self.lists[normalise_address(list_address)]
@@ -126,5 +137,5 @@ class Security:
         if not settings.get("arc", True) or not selector:
             return changed
         key = next(k for (d, s), k in self.keys.items() if s == selector)
-        return arc_seal(changed, key, h.name)
+        return arc_seal(changed, key, h.name, timestamp=int(now))
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from typing import TYPE_CHECKING, overload
 
+from ..addresses import normalise_address
 from ..codes.syntax import code_of
-from ..server.rules import normalise_address
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import SimClock

@@ -1,5 +1,10 @@
 """The stub DNS of the mail network: the only resolver anything in smtplesson asks.
 
+MX records are read as a sender reads them (:meth:`Zone.lookup`): lower preference first
+(RFC 5321 §5.1); a single record ``0 .`` is a null MX (RFC 7505): the domain accepts no mail and
+a sender bounces at once with ``556 5.1.10``.  The network's MX rows come from
+``smtplesson/relay/data/network.json`` (key ``"mx"``: ``[preference, exchange]`` pairs).
+
 MX, A, PTR and TXT records (SPF at the domain, DKIM keys at ``selector._domainkey``, DMARC at
 ``_dmarc``) and DNS blocklist zones (RFC 5782) live in one :class:`dns.zone.Zone` of dnspython,
 which parses and prints every record; nothing is ever sent to a real name server.  A learner
@@ -17,6 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dns.name
@@ -28,9 +34,7 @@ import dns.rdtypes.ANY.TXT
 import dns.reversename
 import dns.zone
 
-from .mx import MXTable
-
-__all__ = ["DNSBL", "Zone"]
+__all__ = ["DNSBL", "NO_DOMAIN_REPLY", "NULL_MX_REPLY", "MXRecord", "MXResult", "Zone"]
 
 #: the blocklist zone the network's receivers query (a stand-in for zen.spamhaus.org)
 DNSBL = "dnsbl.example"
@@ -38,6 +42,44 @@ DNSBL = "dnsbl.example"
 LISTED = "127.0.0.2"
 TTL = 3600
 _TXT_CHUNK = 255  # RFC 1035 §3.3.14: a TXT character-string holds at most 255 bytes
+
+
+NULL_MX_REPLY = "556 5.1.10 Recipient address has null MX (RFC 7505 §4): the domain accepts no mail"
+NO_DOMAIN_REPLY = "550 5.1.2 Host or domain name not found (no MX record for the domain)"
+
+
+@dataclass(frozen=True, order=True)
+class MXRecord:
+    """One MX record: ``preference`` (lower first) and the ``exchange`` host name."""
+
+    preference: int
+    exchange: str
+
+    @property
+    def is_null(self) -> bool:
+        """True for the RFC 7505 null MX: preference 0 and exchange ``"."``."""
+        return self.exchange == "." and self.preference == 0
+
+    def __str__(self) -> str:
+        return f"MX {self.preference} {self.exchange}"
+
+
+@dataclass(frozen=True)
+class MXResult:
+    """The answer to one lookup: the hosts to try in order, or why there are none."""
+
+    domain: str
+    records: tuple[MXRecord, ...]
+    error: str | None = None  # a reply to bounce with when there is nowhere to deliver
+
+    @property
+    def hosts(self) -> list[str]:
+        """Exchange host names in the order a sender tries them."""
+        return [r.exchange for r in self.records if not r.is_null]
+
+    @property
+    def null(self) -> bool:
+        return any(r.is_null for r in self.records)
 
 
 def _name(name: str | dns.name.Name) -> dns.name.Name:
@@ -79,7 +121,6 @@ class Zone:
 
     def __init__(self, records: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
         self._zone = dns.zone.Zone(dns.name.root, relativize=False)
-        self.mx = MXTable(self)
         self.queries = 0  # how many questions were answered (all of them from here)
         for name, by_type in (records or {}).items():
             for rdtype, values in by_type.items():
@@ -195,22 +236,43 @@ class Zone:
         return [owner.to_text() for owner, node in self._zone.nodes.items()
                 if node.get_rdataset(dns.rdataclass.IN, kind) is not None]
 
-    # the MX table reads its records from this zone: net.dns.lookup("example.net")
-    def lookup(self, domain: str) -> Any:
-        """The MX records of ``domain``, most preferred first, or the error to bounce with."""
-        return self.mx.lookup(domain)
-
+    # ------------------------------------------------------------------ MX (RFC 5321 §5.1, RFC 7505)
     def set_mx(self, domain: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Publish a domain's MX records: ``[(10, "mx1.example.net"), (20, "mx2.example.net")]``."""
-        self.mx.set(domain, rows)
+        """Publish (or replace) a domain's MX records: ``[(10, "mx1.example.net"), (20, "mx2.x")]``."""
+        recs = [MXRecord(int(p), str(h).lower().rstrip(".") or ".") for p, h in rows]
+        if any(r.exchange == "." for r in recs) and (len(recs) != 1 or recs[0].preference != 0):
+            raise ValueError(f"{domain}: a null MX must be the only record, '0 .' (RFC 7505 §3)")
+        self.set(domain, "MX", *(f"{r.preference} {r.exchange.rstrip('.')}." for r in recs))
+
+    def records(self, domain: str) -> tuple[MXRecord, ...]:
+        """The domain's MX records, most preferred first (equal preferences in published order)."""
+        recs = [MXRecord(r.preference, r.exchange.to_text().rstrip(".") or ".")
+                for r in self.query(domain, "MX")]
+        return tuple(sorted(recs, key=lambda r: r.preference))
+
+    def lookup(self, domain: str) -> MXResult:
+        """The MX records of ``domain``, most preferred first, or the error to bounce with:
+        ``net.dns.lookup("example.net").hosts``."""
+        key = domain.lower().rstrip(".")
+        recs = self.records(key)
+        if not recs:
+            return MXResult(key, (), NO_DOMAIN_REPLY)
+        if any(r.is_null for r in recs):
+            return MXResult(key, recs, NULL_MX_REPLY)
+        return MXResult(key, recs)
 
     @property
     def domains(self) -> list[str]:
         """Domains with MX records, in the order they were published."""
-        return self.mx.domains
+        return [name.rstrip(".") for name in self.names("MX")]
 
-    def records(self, domain: str) -> tuple[Any, ...]:
-        return self.mx.records(domain)
+    def _mx_text(self) -> str:
+        lines = []
+        for domain in self.domains:
+            for r in self.records(domain):
+                target = "." if r.is_null else r.exchange + "."
+                lines.append(f"{domain + '.':<20} IN MX {r.preference:>3} {target}")
+        return "\n".join(lines)
 
     # ------------------------------------------------------------------ for the libraries
     def txt_record(self, name: str | bytes, timeout: float = 5) -> str | None:
@@ -236,7 +298,7 @@ class Zone:
     def zone_text(self, rdtype: str | None = None) -> str:
         """The records in zone-file form, sorted by name; MX first in the MX table's layout."""
         if rdtype is not None and rdtype.upper() == "MX":
-            return self.mx.zone_text()
+            return self._mx_text()
         kind = None if rdtype is None else dns.rdatatype.from_text(rdtype.upper())
         lines = []
         for owner in sorted(self._zone.nodes):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..addresses import normalise_address
 from .transcript import visible
 
 __all__ = ["POINTS", "Rule", "normalise_address", "normalise_reply"]
@@ -44,11 +45,6 @@ def normalise_reply(reply: str | Iterable[str]) -> str:
     if not 200 <= parsed.code <= 599:
         raise ValueError(f"{parsed.code} is not an SMTP reply code (200-599): {text!r}")
     return text
-
-
-def normalise_address(address: str) -> str:
-    """``" <Bob@Example.NET>"`` -> ``"bob@example.net"`` (how rules compare addresses)."""
-    return address.strip().strip("<>").lower()
 
 
 def _addresses(value: str | Iterable[str] | None) -> frozenset[str] | None:

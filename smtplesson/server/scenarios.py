@@ -25,8 +25,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
+from ..addresses import client_ip
+from ..addresses import domain_of as _domain
+from ..addresses import normalise_address as _addr
 from .rules import POINTS
-from .rules import normalise_address as _addr
 
 __all__ = ["SCENARIOS", "Envelope", "Scenario", "Session", "make_scenario"]
 
@@ -47,16 +49,6 @@ class Envelope(Protocol):
     mail_from: str | None
     rcpt_tos: list[str]
     original_content: bytes | None  # the message, at END-OF-DATA
-
-
-def _domain(address: str) -> str:
-    return _addr(address).rpartition("@")[2]
-
-
-def client_ip(session: Any) -> str:
-    """The address the client connects from (aiosmtpd's ``session.peer``), "" when unknown."""
-    peer = getattr(session, "peer", None)
-    return str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
 
 
 class Scenario:

@@ -69,6 +69,17 @@ def test_the_list_breaks_spf_and_dkim_and_arc_saves_it(net) -> None:
     assert msg["ARC-Seal"] and str(msg.get_payload()).rstrip().endswith("team-leave@lists.example.org")
 
 
+def test_dkim_and_arc_t_tags_are_simulated_time_like_the_headers(net) -> None:
+    net.clock.advance(3600)
+    signed_at = int(net.clock())
+    net.send("alice@example.com", "team@lists.example.org", "Hello team\n")
+    msg = net.mailbox("erin@example.net")[-1]
+    tags = [" ".join(str(msg[name]).split()) for name in ("DKIM-Signature", "ARC-Seal",
+                                                         "ARC-Message-Signature")]
+    assert all(f"t={signed_at};" in t.replace(" ", "") for t in tags), tags
+    assert "dkim=pass" in net.mailbox("bob@example.net")[-1]["ARC-Authentication-Results"]
+
+
 def test_without_the_arc_seal_the_list_mail_is_refused_for_dmarc(net) -> None:
     net.lists["team@lists.example.org"]["arc"] = False
     net.send("alice@example.com", "team@lists.example.org", "Hello team\n")

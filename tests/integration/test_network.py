@@ -67,16 +67,16 @@ def test_simclock_is_deterministic_and_formats_dates():
 
 
 def test_mx_table_orders_by_preference_and_knows_null_mx():
-    table = Zone().mx
-    table.set("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
-    table.set("nomail.example", [[0, "."]])
+    table = Zone()
+    table.set_mx("example.net", [[20, "mx2.example.net"], [10, "MX1.example.net"]])
+    table.set_mx("nomail.example", [[0, "."]])
     assert table.lookup("EXAMPLE.NET.").hosts == ["mx1.example.net", "mx2.example.net"]
     null = table.lookup("nomail.example")
     assert null.null and null.hosts == [] and null.error.startswith("556 5.1.10")
     assert table.lookup("nowhere.example").error.startswith("550 5.1.2")
     with pytest.raises(ValueError):
-        table.set("bad.example", [[0, "."], [10, "mx.bad.example"]])
-    assert "example.net.         IN MX  10 mx1.example.net." in table.zone_text()
+        table.set_mx("bad.example", [[0, "."], [10, "mx.bad.example"]])
+    assert "example.net.         IN MX  10 mx1.example.net." in table.zone_text("MX")
 
 
 def test_retry_policy_backs_off_and_caps():
@@ -441,3 +441,18 @@ def test_conservation_500_messages_with_random_faults(loopback_only):
     print(f"conservation: {len(tracks)} messages, {total} recipients, "
           f"{statuses['delivered']} delivered, {statuses['bounced']} bounced, "
           f"{early['queued']} still queued at +1 h, {len(net.dsns(ALICE))} DSNs")
+
+
+def test_a_bad_time_is_refused_and_the_network_stays_usable():
+    with MailNetwork() as net:
+        for bad in (float("nan"), float("inf"), -1):
+            with pytest.raises(ValueError):
+                net.advance(bad)
+        with pytest.raises(ValueError):
+            net.run(until=float("nan"))
+        with pytest.raises(ValueError):
+            net.clock.advance(float("nan"))
+        with pytest.raises(ValueError):
+            net.clock.set(float("inf"))
+        assert net.clock.elapsed == 0
+        assert net.send("alice@example.com", "bob@example.net").fates() == {"bob@example.net": "delivered"}

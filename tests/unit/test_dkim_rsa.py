@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import dkim
 import dkim.crypto
@@ -15,9 +17,41 @@ MSG = (b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: Hell
 RSA_KEYS = [k for k in auth.signing_keys() if k.algorithm == "rsa-sha256"]
 
 
-def test_installed() -> None:
-    assert dkim.RSASSA_PKCS1_v1_5_sign is dkim_rsa.sign
-    assert dkim.parse_pem_private_key is dkim_rsa.parse_pem_private_key
+def test_installed_on_first_signing_not_at_import() -> None:
+    code = ("import dkim, dkim.crypto; from smtplesson.relay import authentication as auth, dkim_rsa\n"
+            "assert dkim.RSASSA_PKCS1_v1_5_sign is dkim.crypto.RSASSA_PKCS1_v1_5_sign, 'patched at import'\n"
+            "key = next(k for k in auth.signing_keys() if k.algorithm == 'rsa-sha256')\n"
+            f"auth.dkim_sign({MSG!r}, key)\n"
+            "assert dkim.RSASSA_PKCS1_v1_5_sign is dkim_rsa.sign\n"
+            "assert dkim.parse_pem_private_key is dkim_rsa.parse_pem_private_key\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("key", RSA_KEYS[:1], ids=lambda k: f"{k.selector}.{k.domain}")
+def test_dkimpy_signers_reach_the_fast_path(key: auth.SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dkimpy's own public signers (``dkim.sign``, ``dkim.arc_sign``) end in :func:`dkim_rsa.sign`:
+    if a dkimpy release stops calling the name the patch replaces, this fails."""
+    auth.dkim_sign(MSG, key)  # the relay's first signature installs the patch
+    calls = []
+    real = dkim_rsa._openssl_key
+
+    def spy(*numbers: int) -> object:
+        calls.append(numbers)
+        return real(*numbers)
+
+    monkeypatch.setattr(dkim_rsa, "_openssl_key", spy)
+    signed = dkim.sign(MSG, key.selector.encode(), key.domain.encode(), key.private.encode())
+    assert signed.startswith(b"DKIM-Signature:") and len(calls) == 1
+    sealed = dkim.arc_sign(b"Authentication-Results: lists.example.org; spf=pass\r\n" + MSG,
+                           key.selector.encode(), key.domain.encode(), key.private.encode(),
+                           b"lists.example.org", timestamp=1)
+    assert len(sealed) == 3 and len(calls) == 3  # ARC-Seal and ARC-Message-Signature
+
+
+def test_dkim_t_tag_is_the_timestamp_given() -> None:
+    key = RSA_KEYS[0]
+    signed = auth.dkim_sign(MSG, key, timestamp=1772442000)
+    assert b" t=1772442000;" in signed.split(b"\r\n\r\n")[0].replace(b"\r\n", b"")
 
 
 @pytest.mark.parametrize("key", RSA_KEYS, ids=lambda k: f"{k.selector}.{k.domain}")

@@ -1,7 +1,7 @@
 """The package's layers: every import points down, and the lower layers stay light.
 
-_data, clock → codes (pure stdlib) → bounces (pure stdlib) → server (aiosmtpd) → relay → views
-→ widgets → course → cli
+_data, clock, addresses → codes (pure stdlib) → bounces (pure stdlib) → server (aiosmtpd) → relay
+→ views → widgets → course → cli
 A model may import its renderer from ``views`` inside a method (``_repr_html_``, ``__str__``), the
 way ``email.message.Message.as_string`` imports its generator; nothing else may point up.
 """
@@ -17,20 +17,21 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "smtplesson"
 
 # layer -> the layers its modules may import at run time
+BASE = {"_lazy", "_data", "clock", "addresses"}
 ALLOWED = {
     "_data": set(),
     "_lazy": set(),
     "clock": set(),
+    "addresses": set(),
     "codes": {"_lazy", "_data", "codes"},
-    "bounces": {"_lazy", "_data", "codes", "bounces"},
-    "server": {"_lazy", "_data", "clock", "codes", "bounces", "server"},
-    "relay": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay"},
+    "bounces": BASE | {"codes", "bounces"},
+    "server": BASE | {"codes", "bounces", "server"},
+    "relay": BASE | {"codes", "bounces", "server", "relay"},
     # views receive what they draw; server/relay types only for typing
     "views": {"_lazy", "codes", "bounces", "views"},
-    "widgets": {"_lazy", "_data", "clock", "codes", "bounces", "server", "views", "widgets"},
-    "course": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets",
-               "course"},
-    "cli": {"_lazy", "_data", "clock", "codes", "bounces", "server", "relay", "views", "widgets", "cli"},
+    "widgets": BASE | {"codes", "bounces", "server", "views", "widgets"},
+    "course": BASE | {"codes", "bounces", "server", "relay", "views", "widgets", "course"},
+    "cli": BASE | {"codes", "bounces", "server", "relay", "views", "widgets", "course", "cli"},
 }
 RENDERER_ALLOWED_LAZILY = {"codes", "bounces", "server", "relay"}  # may import views inside a function
 
@@ -163,3 +164,51 @@ def test_every_codes_and_bounces_module_loads_no_event_loop_server_or_widgets(pa
     names = [m.name for m in pkgutil.walk_packages(path, f"smtplesson.{package}.")]
     loaded = _loaded_after("; ".join(f"import {name}" for name in names))
     assert not loaded & {"asyncio", "aiosmtpd", "ipywidgets", "smtplib", "ssl"}
+
+
+RELAY_FACADE = {"smtplesson.relay", "smtplesson.relay.network"}
+
+
+def _relay_graph() -> dict[str, set[str]]:
+    """Every import between relay modules, typing-only and inside functions included."""
+    modules = {m: p for m, p in _modules().items() if m.startswith("smtplesson.relay.")}
+    graph: dict[str, set[str]] = {}
+    for m, path in modules.items():
+        graph[m] = set()
+        for target, *_ in _imports(m, path):
+            while target not in modules and target.count(".") > 2:  # from .zone import Zone
+                target = target.rsplit(".", 1)[0]
+            if target in modules and target != m:
+                graph[m].add(target)
+    return graph
+
+
+def test_no_relay_part_imports_or_names_the_facade() -> None:
+    wrong = []
+    for module, path in _modules().items():
+        if not module.startswith("smtplesson.relay") or module in RELAY_FACADE:
+            continue
+        wrong += [f"{module}:{line} imports {target}" for target, _, _, line in _imports(module, path)
+                  if target.startswith("smtplesson.relay.network")]
+        tree = ast.parse(path.read_text("utf-8"))
+        wrong += [f"{module}:{node.lineno} names {node.id}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Name) and node.id == "MailNetwork"]
+    assert not wrong, "relay parts get plain collaborators, never the network:\n" + "\n".join(wrong)
+
+
+def test_no_import_circle_inside_relay() -> None:
+    graph = _relay_graph()
+    parts = {t for m, targets in graph.items() if m not in RELAY_FACADE for t in targets}
+    assert "smtplesson.relay.network" not in parts
+    done: set[str] = set()
+
+    def reach(node: str, trail: tuple[str, ...]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in trail:
+                pytest.fail("import circle in relay/: " + " -> ".join([*trail[trail.index(nxt):], nxt]))
+            if nxt not in done:
+                reach(nxt, (*trail, nxt))
+        done.add(node)
+
+    for module in sorted(graph):
+        reach(module, (module,))

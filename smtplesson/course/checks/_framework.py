@@ -5,7 +5,8 @@ is right, or raises ``_Feedback`` with what to look at again. The decorator turn
 the lessons call: it prints ``RIGHT`` or ``NOT_YET`` and the lines, returns True or False, and
 never raises, whatever it is given (an unfinished ``...``, a typo, a crash inside the learner's
 own function). The text it prints is the same every run (no times, ports or object addresses),
-so a notebook's committed output stays comparable by nbval.
+so a notebook's committed output stays comparable by nbval. Each attempt and its graded items
+go to :mod:`smtplesson.course.record` (which writes them only when recording is on).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .. import record
 
 RIGHT = "✅ Right"
 NOT_YET = "🔎 Not yet"
@@ -34,11 +37,28 @@ def _say(ok: bool, lines: Iterable[str]) -> bool:
     return ok
 
 
+#: every exercise check: its name -> its lesson ("05"); the class report's list of exercises
+EXERCISES: dict[str, str] = {}
+
+
+def _lesson_of(module: str) -> str:
+    """"smtplesson.course.checks.lesson_05" -> "05"; the set-up check belongs to lesson 00."""
+    tail = module.rsplit(".", 1)[-1]
+    return tail.removeprefix("lesson_") if tail.startswith("lesson_") else "00"
+
+
 def _exercise(func: Callable[..., list[str]]) -> Callable[..., bool]:
     """Turn a checker that returns 'right' lines (or raises _Feedback) into a safe check."""
+    lesson = EXERCISES[func.__name__] = _lesson_of(func.__module__)
 
     @functools.wraps(func)
     def check(*args: Any, **kwargs: Any) -> bool:
+        with record.attempt(lesson, func.__name__) as attempt:
+            ok = _run(*args, **kwargs)
+        record.finish(attempt, ok)
+        return ok
+
+    def _run(*args: Any, **kwargs: Any) -> bool:
         if any(arg is Ellipsis for arg in args):
             return _say(False, [f"the answer is still `...`: {UNFINISHED}"])
         try:
@@ -97,6 +117,8 @@ def _table(answer: Any, expected: Mapping[str, Any], read: Callable[[Any], Any],
     read value)` says what is off about one key; `what` names the values ("codes", "causes").
     """
     answer = _need_mapping(answer, expected)
+    for key, want in expected.items():
+        record.item(key, read(answer[key]), read(answer[key]) == want, expected=want)
     problems = [f"• {wrong(key, read(answer[key]))}"
                 for key, want in expected.items() if read(answer[key]) != want]
     if problems:
@@ -154,6 +176,7 @@ def _sort(answer: Any, cases: Mapping[str, Case], choices: tuple[str, ...]) -> l
     wrong = []
     for key, case in cases.items():
         given = _norm(answer[key])
+        record.item(key, given, given == case.answer, expected=case.answer, text=case.text)
         if given == case.answer:
             continue
         if given not in choices:

@@ -7,6 +7,8 @@ on the host that wrote it and retried like any other message.  Only a bounce is 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..bounces.build import RecipientStatus, build_dsn, status_of
@@ -17,10 +19,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from email.message import Message
 
     from .layout import Host
-    from .network import MailNetwork
-    from .queue import QueueEntry
+    from .ledger import Ledger
+    from .queue import QueueEntry, RetryPolicy
 
-__all__ = ["Bounces", "default_status"]
+__all__ = ["Dsns", "Enqueue", "Failure", "default_status"]
+
+#: hands a message to a host's queue: ``enqueue(host, track, sender, recipients, data, now)``
+Enqueue = Callable[["Host", TrackedMessage, str, Sequence[str], bytes, float], None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One recipient of a queue entry that failed for good: the last attempt it met, and the
+    status to report when that reply gave none (say 4.4.7 when the queue gave up)."""
+
+    entry: QueueEntry
+    recipient: str
+    last: Attempt | None
+    status: str | None = None
 
 
 def default_status(action: str, last: Attempt | None) -> str:
@@ -31,16 +47,20 @@ def default_status(action: str, last: Attempt | None) -> str:
     return "5.0.0" if action == "failed" else "4.0.0"
 
 
-class Bounces:
-    """Writes the network's DSNs and hands them to the queue of the host that failed."""
+class Dsns:
+    """Writes the network's DSNs and hands them to the queue of the host that failed.
 
-    def __init__(self, net: MailNetwork) -> None:
-        self.net = net
+    ``ledger``: where each DSN gets its number and tracker; ``enqueue``: puts it on a host's
+    queue; ``retry``: when a delay warning is due and until when the queue keeps trying."""
 
-    def status(self, h: Host, r: str, last: Attempt | None, action: str,
-               status: str | None = None) -> RecipientStatus:
+    def __init__(self, ledger: Ledger, enqueue: Enqueue, retry: RetryPolicy) -> None:
+        self.ledger = ledger
+        self.enqueue = enqueue
+        self.retry = retry
+
+    def status(self, r: str, last: Attempt | None, action: str, status: str | None = None) -> RecipientStatus:
         """One recipient's block of a DSN, from the last reply it met."""
-        clock = self.net.clock
+        clock = self.ledger.clock
         smtp_reply = last.reply if last is not None and last.code is not None else None
         remote = last.server if last and last.server not in ("DNS", "-", "mailbox") else None
         return RecipientStatus(
@@ -53,20 +73,21 @@ class Bounces:
             stage=last.stage if last and last.stage not in ("QUEUE", "DNS") else None,
         )
 
-    def bounce(self, h: Host, items: list[tuple[QueueEntry, RecipientStatus]]) -> None:
+    def bounce(self, h: Host, failures: Sequence[Failure]) -> None:
         """One DSN per message and run, from <> to the original sender — never for a bounce."""
-        e = items[0][0]
+        e = failures[0].entry
         track = e.track
-        now = self.net.clock()
-        recipients = [st.recipient for _, st in items]
+        now = self.ledger.clock()
+        recipients = [f.recipient for f in failures]
         track.mark(recipients, BOUNCED, now)
         if e.is_bounce:
             for r in recipients:
-                self.net.record(track, Attempt(now, h.name, "-", (r,), "DSN",
-                                               "no DSN: a bounce is never bounced (null reverse-path <>)",
-                                               "bounced"))
+                self.ledger.record(track, Attempt(now, h.name, "-", (r,), "DSN",
+                                                  "no DSN: a bounce is never bounced (null reverse-path <>)",
+                                                  "bounced"))
             return
-        dsn, bt = self.send(h, e, [st for _, st in items], now)
+        statuses = [self.status(f.recipient, f.last, "failed", status=f.status) for f in failures]
+        dsn, bt = self.send(h, e, statuses, now)
         track.dsns.append(dsn)
         for r in recipients:
             track.dsn_for[r] = dsn
@@ -74,13 +95,13 @@ class Bounces:
 
     def maybe_warn(self, h: Host, e: QueueEntry) -> None:
         """One optional "Action: delayed" DSN once a message has waited ``delay_warning``."""
-        retry = self.net.retry
-        now = self.net.clock()
+        retry = self.retry
+        now = self.ledger.clock()
         if retry.delay_warning is None or e.warned or e.is_bounce or now - e.arrived < retry.delay_warning:
             return
         e.warned = True
-        until = self.net.clock.rfc5322(e.arrived + retry.lifetime)
-        statuses = [dataclasses.replace(self.status(h, r, e.last.get(r), "delayed"), will_retry_until=until)
+        until = self.ledger.clock.rfc5322(e.arrived + retry.lifetime)
+        statuses = [dataclasses.replace(self.status(r, e.last.get(r), "delayed"), will_retry_until=until)
                     for r in e.recipients]
         dsn, _ = self.send(h, e, statuses, now)
         e.track.warnings.append(dsn)
@@ -88,15 +109,12 @@ class Bounces:
     def send(self, h: Host, e: QueueEntry, statuses: list[RecipientStatus],
              now: float) -> tuple[Message, TrackedMessage]:
         """Write a DSN about ``e`` from <> to its sender and queue it on ``h``; (DSN, tracker)."""
-        net = self.net
-        n = net.next_number()
+        ledger, clock = self.ledger, self.ledger.clock
+        n = ledger.next_number()
         dsn = build_dsn(to=e.sender, statuses=statuses, reporting_mta=h.name,
-                        arrival_date=net.clock.rfc5322(e.arrived), date=net.clock.rfc5322(now),
-                        message_id=f"<{net.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}.dsn@{h.name}>",
+                        arrival_date=clock.rfc5322(e.arrived), date=clock.rfc5322(now),
+                        message_id=f"<{clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}.dsn@{h.name}>",
                         original_headers=header_block(e.data))
-        bt = TrackedMessage(id=f"M{n}", sender="", recipients=(e.sender,), subject=str(dsn["Subject"]),
-                            message_id=str(dsn["Message-ID"]), submitted_at=now, clock=net.clock,
-                            is_bounce=True, roles=net.roles)
-        net.add_track(bt)
-        net.delivery.enqueue(h, bt, "", [e.sender], dsn.as_bytes(policy=SMTP_POLICY), now)
+        bt = ledger.open(n, "", [e.sender], str(dsn["Subject"]), str(dsn["Message-ID"]), now, is_bounce=True)
+        self.enqueue(h, bt, "", [e.sender], dsn.as_bytes(policy=SMTP_POLICY), now)
         return dsn, bt

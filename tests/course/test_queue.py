@@ -179,3 +179,14 @@ def test_the_first_output_names_postfix_once() -> None:
 
     text = str(read_bounce(lab_module.bounce_file("postfix-unknown-user").path))
     assert "Postfix: Postfix:" not in text and "Postfix: the recipient" in text
+
+
+def test_the_relay_gives_up_as_postfix_writes_it() -> None:
+    """Review N14: on expiry Postfix keeps the last transient status (4.4.1 for no answer)."""
+    from smtplesson import MailNetwork, read_bounce
+
+    with MailNetwork(retry={"lifetime": 3600}) as net:
+        net.send("alice@example.com", "frank@example.org")  # its MX refuses connections
+        report = read_bounce(net.dsns("alice@example.com")[0])
+        frank = next(r for r in report.recipients if r.address == "frank@example.org")
+        assert (frank.action, frank.status) == ("failed", "4.4.1")

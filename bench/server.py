@@ -1,7 +1,9 @@
 """Benchmark: DebugServer (transcripts on) against a bare aiosmtpd Sink controller.
 
 Same smtplib client, same run, interleaved, several rounds; prints medians and ratios,
-plus the time of DebugServer start + stop.
+plus the time of DebugServer start + stop.  Beside messages per second (wall clock), it
+prints the process CPU time per message (client and server threads together), which
+another program's load on the machine disturbs far less.
 
     .venv/bin/python bench/server.py [--rounds 7] [--messages 300] [--connections 150]
 """
@@ -46,24 +48,25 @@ class SinkServer:
         self.controller.stop()
 
 
-def one_connection(host: str, port: int, count: int) -> float:
-    """Messages per second, all on one connection."""
+def one_connection(host: str, port: int, count: int) -> tuple[float, float]:
+    """Messages per second and CPU microseconds per message, all on one connection."""
     with smtplib.SMTP(host, port, local_hostname="client.example.org") as client:
         client.ehlo()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(count):
             client.sendmail("bob@example.org", ["alice@example.net"], MESSAGE)
-        elapsed = time.perf_counter() - start
-    return count / elapsed
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / elapsed, cpu / count * 1e6
 
 
-def new_connection_each(host: str, port: int, count: int) -> float:
-    """Messages per second, with connect + EHLO + message + QUIT for each."""
-    start = time.perf_counter()
+def new_connection_each(host: str, port: int, count: int) -> tuple[float, float]:
+    """Messages per second and CPU microseconds per message, with connect + EHLO +
+    message + QUIT for each."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         with smtplib.SMTP(host, port, local_hostname="client.example.org") as client:
             client.sendmail("bob@example.org", ["alice@example.net"], MESSAGE)
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), (time.process_time() - cpu) / count * 1e6
 
 
 def start_stop_ms(cycles: int = 50) -> tuple[float, float, float]:
@@ -88,9 +91,10 @@ def run(rounds: int, messages: int, connections: int) -> dict[str, float]:
     sink.start()
     debug.start()
     rates: dict[str, list[float]] = {k: [] for k in ("sink1", "debug1", "sinkN", "debugN")}
-    ratios: dict[str, list[float]] = {"1": [], "N": []}
+    cpus: dict[str, list[float]] = {k: [] for k in rates}
+    ratios: dict[str, list[float]] = {"1": [], "N": [], "cpu1": [], "cpuN": []}
     servers = {"sink": (sink.host, sink.port), "debug": (debug.host, debug.port)}
-    tests: dict[str, tuple[Callable[[str, int, int], float], int]] = {
+    tests: dict[str, tuple[Callable[[str, int, int], tuple[float, float]], int]] = {
         "1": (one_connection, messages), "N": (new_connection_each, connections)}
     try:
         for name in servers:  # warm-up
@@ -99,14 +103,17 @@ def run(rounds: int, messages: int, connections: int) -> dict[str, float]:
             order = ["sink", "debug"] if r % 2 == 0 else ["debug", "sink"]
             for suffix, (test, count) in tests.items():
                 pair = {name: test(*servers[name], count) for name in order}
-                for name, rate in pair.items():
+                for name, (rate, cpu) in pair.items():
                     rates[name + suffix].append(rate)
-                ratios[suffix].append(pair["debug"] / pair["sink"])
+                    cpus[name + suffix].append(cpu)
+                ratios[suffix].append(pair["debug"][0] / pair["sink"][0])
+                ratios["cpu" + suffix].append(pair["sink"][1] / pair["debug"][1])
             debug.reset()  # keep memory flat between rounds
     finally:
         debug.stop()
         sink.stop()
     result = {k: statistics.median(v) for k, v in rates.items()}
+    result.update({"cpu_" + k: statistics.median(v) for k, v in cpus.items()})
     result.update({"ratio" + k: statistics.median(v) for k, v in ratios.items()})
     return result
 
@@ -123,6 +130,9 @@ def main() -> None:
           f"ratio {med['ratio1']:.2f} (median of paired ratios)")
     print(f"new connection each:  sink {med['sinkN']:7.0f}   debug {med['debugN']:7.0f}   "
           f"ratio {med['ratioN']:.2f} (median of paired ratios)")
+    print(f"CPU per message (us): one connection sink {med['cpu_sink1']:.0f} debug {med['cpu_debug1']:.0f} "
+          f"ratio {med['ratiocpu1']:.2f}; new connection each sink {med['cpu_sinkN']:.0f} "
+          f"debug {med['cpu_debugN']:.0f} ratio {med['ratiocpuN']:.2f} (sink / debug)")
     start, stop, total = start_stop_ms()
     print(f"DebugServer start {start:.2f} ms + stop {stop:.2f} ms = {total:.2f} ms (median of 50)")
 

@@ -14,7 +14,6 @@ never resolves names.  The server thread never prints.  The aiosmtpd side lives 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import email
 import email.policy
 import ipaddress
@@ -33,29 +32,22 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
-from .._data import load
-from ..codes.syntax import class_of
+from ..addresses import client_ip, normalise_address
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
-from .protocol import LessonController, LessonSMTP
-from .rules import Rule, normalise_address, normalise_reply
-from .scenarios import Scenario, client_ip, make_scenario
+from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
+from .rules import Rule, normalise_reply
+from .scenarios import Scenario, make_scenario
 from .tls import CERTIFICATES, WRONG_NAME, local_ca
 from .transcript import Transcript
 
 __all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 
-_CONFIG = load("server", "server.json")
-_REPLIES: dict[str, str] = _CONFIG["replies"]
-IDENT: str = _CONFIG["ident"]
 #: Postfix's default message_size_limit
 DEFAULT_MAX_SIZE = 10_240_000
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
-# aiosmtpd logs to "mail.log"; without a handler Python would print warnings to stderr
-# from the server thread (into whichever notebook cell runs then).
-_MAIL_LOG = logging.getLogger("mail.log")
 
 
 class _QuietLoginDataWarning(logging.Filter):
@@ -66,9 +58,14 @@ class _QuietLoginDataWarning(logging.Filter):
         return "login_data is deprecated" not in str(record.msg)
 
 
-if not _MAIL_LOG.handlers:
-    _MAIL_LOG.addHandler(logging.NullHandler())
-    _MAIL_LOG.addFilter(_QuietLoginDataWarning())
+def quiet_mail_log() -> None:
+    """Give aiosmtpd's "mail.log" logger a handler, unless someone already did (called when a
+    server first starts, not at import): without one, Python prints its warnings to stderr from
+    the server thread, into whichever notebook cell runs then."""
+    log = logging.getLogger("mail.log")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.addFilter(_QuietLoginDataWarning())
 
 
 @dataclass(frozen=True)
@@ -167,9 +164,9 @@ class _Store:
         self.offers_auth = scenario.offers_auth
         self.parameters = frozenset(scenario.parameters)
         self.max_recipients = debug.max_recipients
-        keywords = tuple(_CONFIG["ehlo_keywords"]) + tuple(scenario.extensions)
+        keywords = EHLO_KEYWORDS + tuple(scenario.extensions)
         self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
-        self.timeout_reply = _REPLIES["TIMEOUT"].format(hostname=debug.hostname)
+        self.timeout_reply = REPLIES["TIMEOUT"].format(hostname=debug.hostname)
         self.history = History(limits)
         self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
         self.controller: LessonController | None = None
@@ -201,34 +198,24 @@ class _Store:
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
         reply = self.decide("END-OF-DATA", session, envelope)
-        if reply is not None and class_of(reply) != 2:
+        if reply is not None and reply_class(reply) != 2:
             return reply
-        with self.lock:
-            number = self.messages_seen + 1
-        stored = StoredMessage(
-            mail_from=envelope.mail_from or "",
-            rcpt_tos=tuple(envelope.rcpt_tos),
-            raw=envelope.original_content or b"",
-            peer=client_ip(session),
-            received_at=self.clock(),
-            number=number,
-            session=getattr(session, "number", 0),
-        )
+        fields = (envelope.mail_from or "", tuple(envelope.rcpt_tos), envelope.original_content or b"",
+                  client_ip(session), self.clock())
+        session_number = getattr(session, "number", 0)
         if reply is None and self.on_message is not None:
-            reply = self.on_message(stored)
+            with self.lock:
+                number = self.messages_seen + 1
+            reply = self.on_message(StoredMessage(*fields, number=number, session=session_number))
             if reply is not None:
                 reply = normalise_reply(reply)
-                if class_of(reply) != 2:
+                if reply_class(reply) != 2:
                     return reply
-        return self._keep(stored, reply)
-
-    def _keep(self, stored: StoredMessage, reply: str | None) -> str:
         with self.lock:
             self.messages_seen += 1
             number = self.messages_seen
-            stored = dataclasses.replace(
-                stored, number=number,
-                reply=reply or _REPLIES["END-OF-DATA"].format(number=number))
+            stored = StoredMessage(*fields, number=number, session=session_number,
+                                   reply=reply or REPLIES["END-OF-DATA"].format(number=number))
             self.history.keep(stored)
             if self.maildir:
                 if self._maildir_box is None:
@@ -440,6 +427,7 @@ class DebugServer:
         store = self._store
         if store.controller is not None:
             return self
+        quiet_mail_log()
         controller = LessonController(store, Handler(store), hostname=self.host,
                                       port=self._requested_port, **self._smtp_kwargs())
         store.start(controller)
@@ -500,6 +488,19 @@ class DebugServer:
         """Every message answered 2xx after DATA (the most recent ``limits.messages``)."""
         with self._store.lock:
             return list(self._store.history.messages)
+
+    @property
+    def connections(self) -> int:
+        """How many sessions were opened since the start (or :meth:`reset`), kept or forgotten."""
+        with self._store.lock:
+            return self._store.connections
+
+    @property
+    def received(self) -> int:
+        """How many messages were kept since the start (or :meth:`reset`), including those
+        ``limits`` made the server forget since."""
+        with self._store.lock:
+            return self._store.messages_seen
 
     @property
     def forgotten(self) -> dict[str, int]:

@@ -12,14 +12,10 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import MISSING, Envelope, Session
 
-from .._data import load
-from ..codes.syntax import class_of
-from .protocol import Host, LessonSMTP
+from .protocol import REPLIES, Host, LessonSMTP, reply_class
 from .rules import Rule, normalise_reply
 
 __all__ = ["Decider", "Dispatcher", "Handler", "Server", "rule_decider"]
-
-_REPLIES: dict[str, str] = load("server", "server.json")["replies"]
 
 #: ``decide(session, envelope, *args)``: a reply, or None to let the next one answer
 Decider = Callable[..., "str | None"]
@@ -103,7 +99,7 @@ class Handler:
         reply = self.server.decide("HELO", session, envelope, hostname)
         if reply is None:
             return MISSING
-        if class_of(reply) == 2:
+        if reply_class(reply) == 2:
             session.host_name = hostname
         return smtp.mark_verbatim(reply)
 
@@ -111,8 +107,8 @@ class Handler:
                           address: str, options: list[str]) -> str:
         reply = self.server.decide("MAIL", session, envelope, address, options)
         if reply is None:
-            reply = _REPLIES["MAIL"]
-        if class_of(reply) == 2:
+            reply = REPLIES["MAIL"]
+        if reply_class(reply) == 2:
             envelope.mail_from = address
             envelope.mail_options.extend(options)
         return smtp.mark_verbatim(reply)
@@ -123,10 +119,10 @@ class Handler:
         reply = server.decide("RCPT", session, envelope, address)
         if reply is None:
             if len(envelope.rcpt_tos) >= server.max_recipients:  # RFC 5321 §4.5.3.1.10
-                reply = _REPLIES["TOO-MANY-RECIPIENTS"].format(limit=server.max_recipients)
+                reply = REPLIES["TOO-MANY-RECIPIENTS"].format(limit=server.max_recipients)
             else:
-                reply = _REPLIES["RCPT"]
-        if class_of(reply) == 2:
+                reply = REPLIES["RCPT"]
+        if reply_class(reply) == 2:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         return smtp.mark_verbatim(reply)
@@ -158,5 +154,5 @@ class Handler:
 
     async def handle_exception(self, error: Exception) -> str:
         self.server.loop_error(error)
-        return _REPLIES["INTERNAL-ERROR"]
+        return REPLIES["INTERNAL-ERROR"]
 

@@ -54,7 +54,8 @@ from ..codes.syntax import class_of, code_of
 from .tls import describe
 from .transcript import visible
 
-__all__ = ["AIOSMTPD_PRIVATE", "Host", "LessonController", "LessonSMTP", "Recorder"]
+__all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "LessonController", "LessonSMTP",
+           "Recorder"]
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
@@ -66,8 +67,13 @@ AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
     "Controller": ("_factory_invoker", "_create_server", "_trigger_server", "_thread"),
 }
 
-_CONFIG = load("server", "server.json")
-_REPLIES: dict[str, str] = _CONFIG["replies"]
+_CONFIG = load("server", "server.json")  # read here only; the other modules import these names
+#: the debug server's own reply texts, by where it gives them
+REPLIES: dict[str, str] = _CONFIG["replies"]
+#: the software name in the greeting
+IDENT: str = _CONFIG["ident"]
+#: the EHLO keywords every debug server advertises (a scenario may add more)
+EHLO_KEYWORDS: tuple[str, ...] = tuple(_CONFIG["ehlo_keywords"])
 #: aiosmtpd's literal texts, with the enhanced codes it leaves out
 STOCK_REPLIES: dict[str, str] = _CONFIG["stock_replies"]
 STOCK_PREFIXES: list[tuple[str, str]] = [(p[0], p[1]) for p in _CONFIG["stock_prefixes"]]
@@ -128,12 +134,28 @@ def visible_lines(status: str) -> str:
     return "\r\n".join(visible(line) for line in status.split("\r\n"))
 
 
+def reply_code(status: str) -> int | None:
+    """:func:`~..codes.syntax.code_of`, with a fast path for the replies the server sends
+    (three digits, then a space, ``-`` or the end): asked for every reply, so it counts."""
+    head = status[:3]
+    if (len(head) == 3 and status[3:4] in ("", " ", "-") and head.isascii() and head.isdigit()
+            and head[0] in "2345" and head[1] in "012345"):
+        return int(head)
+    return code_of(status)
+
+
+def reply_class(status: str) -> int | None:
+    """The class digit of a reply (2, 3, 4 or 5), or None: :func:`reply_code`'s first digit."""
+    code = reply_code(status)
+    return code // 100 if code is not None else class_of(status)
+
+
 def rewrite_stock(status: str) -> str:
     """aiosmtpd's own reply text, with the enhanced code added where it leaves it out."""
     known = STOCK_REPLIES.get(status)
     if known is not None:
         return known
-    if class_of(status) == 5:
+    if status[:1] == "5":
         for old, new in STOCK_PREFIXES:
             if status.startswith(old):
                 return new + status[len(old):]
@@ -278,7 +300,7 @@ class LessonSMTP(SMTP):
         else:
             response = status
             status = response.decode("utf-8", "backslashreplace")
-        code = code_of(status)
+        code = reply_code(status)
         record = self.record
         if record is not None:
             record.reply(status)
@@ -303,9 +325,9 @@ class LessonSMTP(SMTP):
 
     def _after_greeting(self, greeting: str) -> None:
         """A refusing greeting (554, 521): only QUIT is served from now on (RFC 5321 §3.1)."""
-        if class_of(greeting) != 5:
+        if reply_class(greeting) != 5:
             return
-        refusal = greeting if code_of(greeting) == 521 else _REPLIES["REFUSED-503"]
+        refusal = greeting if code_of(greeting) == 521 else REPLIES["REFUSED-503"]
 
         async def refuse(arg: str | None) -> None:
             await self.push_verbatim(refusal)
@@ -329,7 +351,7 @@ class LessonSMTP(SMTP):
             if reply is not None:
                 self._set_rset_state()
                 session.extended_smtp = True
-                if class_of(reply) == 2:
+                if reply_class(reply) == 2:
                     session.host_name = hostname
                 await self.push_verbatim(reply)
                 return
@@ -347,9 +369,9 @@ class LessonSMTP(SMTP):
 
     async def smtp_EXPN(self, arg: str) -> None:
         if not arg:
-            await self.push_verbatim(_REPLIES["EXPN-SYNTAX"])
+            await self.push_verbatim(REPLIES["EXPN-SYNTAX"])
         elif not await self._answer("EXPN", arg):
-            await self.push_verbatim(_REPLIES["EXPN"])
+            await self.push_verbatim(REPLIES["EXPN"])
 
     async def smtp_HELP(self, arg: str) -> None:
         if await self._answer("HELP", arg or ""):
@@ -359,12 +381,12 @@ class LessonSMTP(SMTP):
     def _default_help(self, arg: str | None) -> str:
         commands = sorted(n for n, m in self._smtp_methods.items() if self._syntax_available(m))
         if not arg:
-            return _REPLIES["HELP"].format(commands=" ".join(commands))
+            return REPLIES["HELP"].format(commands=" ".join(commands))
         method = self._smtp_methods.get(arg.upper())
         if method is None or not self._syntax_available(method):
-            return _REPLIES["HELP-UNKNOWN"].format(topic=arg)
+            return REPLIES["HELP-UNKNOWN"].format(topic=arg)
         syntax = method.__smtp_syntax__ + (method.__smtp_syntax_extended__ or "")
-        return _REPLIES["HELP-TOPIC"].format(syntax=syntax)
+        return REPLIES["HELP-TOPIC"].format(syntax=syntax)
 
     async def smtp_STARTTLS(self, arg: str) -> None:
         if arg or not await self._answer("STARTTLS"):
@@ -372,20 +394,20 @@ class LessonSMTP(SMTP):
 
     async def smtp_AUTH(self, arg: str) -> None:
         if not self.host.offers_auth:
-            await self.push_verbatim(_REPLIES["AUTH-DISABLED"])
+            await self.push_verbatim(REPLIES["AUTH-DISABLED"])
             return
         await super().smtp_AUTH(arg)
 
     async def smtp_ETRN(self, arg: str) -> None:
         if not await self._answer("ETRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ETRN"])
+            await self.push_verbatim(REPLIES["ETRN"])
 
     async def smtp_ATRN(self, arg: str) -> None:
         if not await self._answer("ATRN", arg or ""):
-            await self.push_verbatim(_REPLIES["ATRN"])
+            await self.push_verbatim(REPLIES["ATRN"])
 
     async def smtp_TURN(self, arg: str) -> None:
-        await self.push_verbatim(_REPLIES["TURN"])
+        await self.push_verbatim(REPLIES["TURN"])
 
     def _getparams(self, params: Sequence[str]) -> dict[str, Any] | None:
         """Take out the MAIL/RCPT parameters the scenario recognises (session.parameters)."""

@@ -129,10 +129,8 @@ def test_codes_lists_every_code():
 
 
 def test_relay_demo_tells_the_three_fates():
-    start = time.monotonic()
-    result = smtplesson("relay-demo")
+    result = smtplesson("relay-demo")  # simulated time: hours of retries (bench/ times it)
     assert (result.returncode, result.stderr) == (0, "")
-    assert time.monotonic() - start < 10  # simulated time: hours of retries in no time
     out = result.stdout
     assert "bob@example.net: DELIVERED" in out and "carol@example.net: DELIVERED" in out
     assert "dan@example.net: BOUNCED" in out

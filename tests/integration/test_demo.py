@@ -21,8 +21,8 @@ def test_every_code_is_shown_live(code):
 def test_demo_table_uses_real_scenarios_not_canned_rules():
     for code, entry in DEMOS.items():
         assert entry["scenario"] in SCENARIOS, code
-        assert entry.get("cause"), code
         assert "rules" not in entry
+        assert set(entry) <= {"scenario", "options", "steps"}, code  # the why is the scenario's describe()
 
 
 def test_demo_is_deterministic():

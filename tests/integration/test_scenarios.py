@@ -316,6 +316,18 @@ def test_help_and_status(server, client):
     assert code == 211 and b"messages kept: 0" in text
 
 
+def test_status_counts_every_session_and_message_not_only_the_kept_ones(server, client):
+    from smtplesson.server import Limits
+
+    srv = server("status", limits=Limits(sessions=1, messages=1))
+    send(srv)
+    send(srv)
+    code, text = client(srv).docmd("HELP")
+    assert code == 211
+    assert b"sessions so far: 3" in text and b"messages kept: 2" in text
+    assert srv.forgotten["messages"] == 1
+
+
 def test_default_help_is_214_not_250(server, client):
     srv = server()
     c = client(srv)

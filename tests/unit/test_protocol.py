@@ -14,6 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 from aiosmtpd.smtp import SMTP
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smtplesson.server.protocol import AIOSMTPD_PRIVATE, STOCK_PREFIXES, STOCK_REPLIES, rewrite_stock
 
@@ -71,3 +73,13 @@ def test_stock_reply_text_is_what_aiosmtpd_sends(text):
 def test_stock_prefix_is_what_aiosmtpd_sends(old, new):
     assert old in inspect.getsource(aiosmtpd.smtp)
     assert rewrite_stock(old + "x") == new + "x"
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 -\r\n.a²"), max_size=6))
+def test_reply_code_is_code_of_with_a_fast_path(text):
+    from smtplesson.codes.syntax import class_of, code_of
+    from smtplesson.server.protocol import reply_class, reply_code
+
+    assert reply_code(text) == code_of(text)
+    if code_of(text) is not None:
+        assert reply_class(text) == class_of(text)

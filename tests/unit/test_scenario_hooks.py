@@ -45,3 +45,29 @@ def test_a_misspelt_hook_is_refused_with_the_right_names():
 def test_every_catalogue_scenario_names_real_points():
     for name, make in SCENARIOS.items():
         assert isinstance(make().hooks(), dict), name
+
+
+class _Host:
+    """A ScenarioHost with nothing else: a scenario that reaches for more fails here."""
+
+    hostname = "mx.example.net"
+    domains = ("example.net",)
+    messages = ()
+    connections = 7
+    received = 3
+
+    @staticmethod
+    def clock() -> float:
+        return 0.0
+
+
+def test_status_reads_counters_only_and_counts_what_limits_forgot():
+    from smtplesson.server.scenarios import ScenarioHost, Status
+
+    host: ScenarioHost = _Host()
+    status = Status()
+    status.attach(host)
+    reply = status.handle_HELP(None, None, "")  # type: ignore[arg-type]
+    assert reply is not None
+    assert "sessions so far: 7" in reply and "messages kept: 3" in reply
+

@@ -224,6 +224,14 @@ def test_every_lesson_ends_with_a_recall_quiz_and_numbers_its_objectives(nn: str
     assert re.search(r"You will be able to:\n\n1\. .+\n2\. ", source), "numbered objectives"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_diagram_has_a_text_version(path: Path) -> None:
+    source = _source(path.name[:2])
+    for match in re.finditer(r"^```mermaid\n.*?^```\n", source, re.M | re.S):
+        after = source[match.end():match.end() + 400]
+        assert "In words" in after, f"{path.name}: a Mermaid diagram without a text version"
+
+
 def test_every_predict_is_recorded_before_its_reveal() -> None:
     for path in LESSONS:
         source = _source(path.name[:2])

@@ -68,6 +68,13 @@ def _cause(exp: Explanation) -> list[tuple[str, str]]:
     rows = [("category", exp.category), ("bounce", BOUNCE_TYPES.get(exp.bounce_type, exp.bounce_type))]
     if exp.provider:
         rows.append(("answered", exp.provider))
+    if exp.action:
+        extra = [f"found by {exp.confidence}"]
+        if exp.retry_after is not None:
+            extra.append(f"retry after {exp.retry_after} s")
+        if exp.blocklist:
+            extra.append(f"block list: {exp.blocklist}")
+        rows.append(("action", f"{exp.action} ({', '.join(extra)})"))
     return rows
 
 

@@ -20,8 +20,6 @@ VALUES = {"ip": "203.0.113.9", "domain": "example.com", "spf": "did not pass", "
           "spf_domain": "example.com"}
 #: replies explain does not yet read as its provider means them: the rules are corrected in issue 19
 KNOWN_GAPS = {
-    ("gmail", "dmarc_reject"): "no Gmail marker in the text, and no Gmail rule knows the wording alone",
-    ("yahoo", "dmarc_reject"): "Yahoo's 554 5.7.9 is an authentication failure per Yahoo's own page",
 }
 
 

@@ -290,6 +290,8 @@ def _bounce_json(label: str, bounce: Any) -> str:
             "reporting_mta": bounce.reporting_mta, "arrival_date": bounce.arrival_date,
             "subject": bounce.subject, "original": bounce.original.to_dict(), "note": bounce.note}
     rows = [r.to_dict() for r in bounce.recipients] or [{"address": None}]
+    for row in rows:  # the bounce's note and the recipient's, side by side in one flat line
+        row["recipient_note"] = row.pop("note", "")
     return "".join(json.dumps({**head, **row}, ensure_ascii=False) + "\n" for row in rows)
 
 

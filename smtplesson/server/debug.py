@@ -14,6 +14,7 @@ never resolves names.  The server thread never prints.  The aiosmtpd side lives 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email
 import email.policy
 import ipaddress
@@ -47,6 +48,9 @@ __all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 DEFAULT_MAX_SIZE = 10_240_000
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
+#: worker threads per server for scenarios' slow checks (Scenario.examine): a bound on the CPU
+#: one server's senders can take at once, the event loop staying free for every session
+EXAMINERS = 2
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
 
 
@@ -177,6 +181,7 @@ class _Store:
         self.messages_seen = 0
         self.watchers: list[Watcher] = []
         self._maildir_box: stdlib_mailbox.Maildir | None = None
+        self._examiners: concurrent.futures.ThreadPoolExecutor | None = None
 
     # --- the protocol's side ---------------------------------------------------------
     def session_opened(self, smtp: LessonSMTP, session: Session) -> SessionRecord:
@@ -195,6 +200,18 @@ class _Store:
             if smtp.record is not None:
                 self.history.closed(smtp.record)  # type: ignore[arg-type]
             self.idle.notify_all()
+
+    async def examine(self, session: Session, envelope: Envelope) -> None:
+        """Run the scenario's :meth:`~.scenarios.Scenario.examine` in this server's worker
+        threads (at most ``EXAMINERS`` at once): the event loop keeps serving other sessions."""
+        if not self.scenario.examines:
+            return
+        with self.lock:
+            if self._examiners is None:
+                self._examiners = concurrent.futures.ThreadPoolExecutor(
+                    EXAMINERS, thread_name_prefix=f"examine-{self.hostname}")
+            pool = self._examiners
+        await asyncio.get_running_loop().run_in_executor(pool, self.scenario.examine, session, envelope)
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
         reply = self.decide("END-OF-DATA", session, envelope)
@@ -260,6 +277,10 @@ class _Store:
         controller, self.controller = self.controller, None
         with _RUNNING_LOCK:
             _RUNNING.discard(self)
+        with self.lock:
+            examiners, self._examiners = self._examiners, None
+        if examiners is not None:
+            examiners.shutdown(wait=False, cancel_futures=True)
         if controller is None:
             return
         with self.lock:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import SimClock
-from ..relay.authentication import relaxed_aligned
+from ..relay.dmarc import aligned
 from ..server.debug import DebugServer
 from ..server.rules import Rule
 from ..server.transcript import Transcript
@@ -107,11 +107,17 @@ def exchange(transcript: Transcript, code: int) -> None:
 
 
 def alignment(from_domain: str, spf_domain: str, dkim_domain: str | None, spf_pass: bool,
-              dkim_pass: bool) -> diagrams.Figure:
-    """The DMARC alignment picture, aligned as the network's DMARC check aligns (relaxed)."""
-    return diagrams.alignment(
-        from_domain, (spf_domain, spf_pass, relaxed_aligned(from_domain, spf_domain)),
-        (dkim_domain, dkim_pass, bool(dkim_domain) and relaxed_aligned(from_domain, dkim_domain or "")))
+              dkim_pass: bool, dns: Any = None) -> diagrams.Figure:
+    """The DMARC alignment picture, aligned as the network's DMARC check aligns (relaxed,
+    RFC 9989's DNS tree walk over ``dns``, a network's stub zone; without one, each domain is
+    its own Organizational Domain)."""
+    txt = dns.txt if dns is not None else (lambda name: [])
+
+    def same(domain: str | None) -> bool:
+        return bool(domain) and aligned(domain or "", from_domain, "r", txt)
+
+    return diagrams.alignment(from_domain, (spf_domain, spf_pass, same(spf_domain)),
+                              (dkim_domain, dkim_pass, same(dkim_domain)))
 
 
 # --------------------------------------------------------------------------- bounce files

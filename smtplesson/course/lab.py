@@ -16,7 +16,7 @@ import os
 import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -183,20 +183,6 @@ def bounce_file(name: str) -> BounceFile:
     if not found:
         raise FileNotFoundError(f"no bounce {name!r} under {bounces_dir()}")
     return BounceFile(found[0])
-
-
-def raw_statuses(path: Path) -> list[str]:
-    """The ``Status:`` values a bounce file itself writes, one per recipient, as written
-    (``read_bounce`` may replace a generic ``5.0.0`` by the diagnostic's code)."""
-    parsed = email.message_from_bytes(Path(path).read_bytes(), policy=email.policy.default)
-    out = []
-    for part in parsed.walk():
-        if part.get_content_type() == "message/delivery-status":
-            blocks = part.get_payload()
-            for block in blocks[1:] if isinstance(blocks, list) else []:
-                if isinstance(block, Message):
-                    out.append(str(block.get("Status", "-")).strip())
-    return out
 
 
 def mta_bounces() -> list[Path]:

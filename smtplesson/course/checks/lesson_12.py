@@ -1,71 +1,13 @@
-"""Lesson 12 · The sender's side: predictions, the forwarder's verdicts, the action for each
-ticket, and the recall quiz.
+"""Lesson 12 · The sender's side: the forwarder's verdicts and the action for each ticket.
 
-Every item cites the RFC section or the provider page (dated) its answer rests on.
+Every item cites the RFC section or the provider page its answer rests on. The lesson's
+predictions and recall quiz are in ``course/data/recall.json`` (keys ``12-…`` and ``"12"``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from ._framework import Case, _exercise, _Feedback, _need_mapping, _norm, _sort
-
-#: what a learner predicts before a live cell: question, choices, answer, what happened
-PREDICTIONS: dict[str, dict[str, Any]] = {
-    "three-ways": {
-        "q": "Dan has no mailbox. Which record says which SMTP command his server refused?",
-        "choices": {"a": "the DSN", "b": "the Postfix log line", "c": "the ESP event"},
-        "answer": "b",
-        "reveal": "only the log line says 'in reply to RCPT TO command': RFC 3464 §2.3 gives a "
-                  "DSN no field for the command, and the event has none either. Recipient, status, "
-                  "server and reply are the same in all three.",
-    },
-    "5.7.515": {
-        "q": "SPF fails, DKIM passes, and Alice's domain sends over 5,000 a day. Which copy is refused?",
-        "choices": {"a": "both", "b": "only Olivia's (outlook.example)", "c": "neither: DKIM passes"},
-        "answer": "b",
-        "reveal": "Outlook.com refused with 550 5.7.515 (SPF and DKIM must both pass for a "
-                  "high-volume sender since 2025-05-05); the Gmail-like MX took Bob's copy, "
-                  "because DMARC passed on DKIM.",
-    },
-    "srs": {
-        "q": "A forwarder with SRS sends Alice's message on to Bob. For which domain does SPF pass "
-             "at Bob's MX?",
-        "choices": {"a": "example.com (Alice's domain)", "b": "forward.example.org (the forwarder's)",
-                    "c": "SPF fails"},
-        "answer": "b",
-        "reveal": "SPF passed for forward.example.org: SRS put the forwarder's domain in MAIL FROM "
-                  "(SRS0=…@forward.example.org), and the untouched DKIM signature kept DMARC "
-                  "aligned with example.com.",
-    },
-    "mta-sts": {
-        "q": "example.net enforces an MTA-STS policy that names mx9 only; its MX records point at "
-             "mx1 and mx2. What does the relay do?",
-        "choices": {"a": "delivers without TLS", "b": "bounces the message at once",
-                    "c": "defers it and keeps it queued"},
-        "answer": "c",
-        "reveal": "the relay deferred (4.7.5, certificate not verified) at both MX hosts and kept "
-                  "the message queued: in enforce mode a sender MUST NOT deliver to an MX that "
-                  "fails the policy (RFC 8461 §5), so the mail waits in the queue like any "
-                  "temporary failure.",
-    },
-}
-
-
-@_exercise
-def prediction(guess: Any, question: Any) -> list[str]:
-    """A prediction made before the live cell, compared with what happened in it."""
-    item = PREDICTIONS.get(str(question))
-    if item is None:
-        raise _Feedback(f"there is no prediction {question!r}: use one of {', '.join(PREDICTIONS)}.")
-    letter = _norm(guess)
-    if letter not in item["choices"]:
-        choices = "; ".join(f"{k}) {v}" for k, v in item["choices"].items())
-        raise _Feedback(f"answer with one letter — {choices}.")
-    said = f"you predicted {letter}) {item['choices'][letter]}."
-    if letter != item["answer"]:
-        raise _Feedback(f"{said} What happened: {item['reveal']}\nWorth a second look.")
-    return [said, f"What happened: {item['reveal']}"]
-
 
 #: the plain forwarder (no SRS) of the exercise: the verdicts Bob's MX writes
 FORWARDED = {"spf": "fail", "dkim": "pass", "dmarc": "pass", "aligned_by": "dkim"}
@@ -166,36 +108,3 @@ SENDER_TICKETS: dict[str, Case] = {
 def sender_actions(answer: Any) -> list[str]:
     """The action for each ticket of the sender's side."""
     return _sort(answer, SENDER_TICKETS, ACTIONS)
-
-
-RECALL_CHOICES = ("a", "b", "c")
-
-SENDER_RECALL: dict[str, Case] = {
-    "1": Case("The DSN's Status, the log line's dsn= and the event's status for one failed "
-              "recipient: a) three different checks, b) one reply seen three ways, c) only the "
-              "event is reliable",
-              "b", "one reply, three records (RFC 3464 §2.3.4; Postfix's smtp log line; the event).",
-              otherwise="compare Status:, dsn= and status on the same recipient."),
-    "2": Case("An ESP should suppress a recipient after: a) any 5xx, b) a block (5.7.x about the "
-              "sender), c) a hard bounce, a complaint or an unsubscribe",
-              "c", "blocks are about the sender; suppressing on them loses valid recipients.",
-              otherwise="which of these says the address itself is bad or unwilling?"),
-    "3": Case("List-Unsubscribe-Post: List-Unsubscribe=One-Click means: a) the receiver may POST "
-              "to the https URI without a page or a login, b) the user must click twice, "
-              "c) unsubscribe by reply mail only",
-              "a", "RFC 8058 §3.2: a POST with that body, no page, no login, no further click.",
-              otherwise="RFC 8058 §3.2 says what the POST is."),
-    "4": Case("After an MTA-STS enforce failure the sending relay: a) bounces at once, b) sends "
-              "without TLS, c) defers and retries",
-              "c", "RFC 8461 §5: it MUST NOT deliver to an MX that fails the policy; the mail "
-              "stays queued and is retried.",
-              otherwise="RFC 8461 §5: what must the sender not do with a failing MX?"),
-}
-
-
-@_exercise
-def sender_recall(answer: Any) -> list[str]:
-    """The recall quiz of lesson 12 (question number -> letter)."""
-    if isinstance(answer, dict):
-        answer = {str(key): value for key, value in answer.items()}
-    return _sort(answer, SENDER_RECALL, RECALL_CHOICES)

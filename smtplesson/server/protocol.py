@@ -162,6 +162,25 @@ def rewrite_stock(status: str) -> str:
     return status
 
 
+#: replies as sent (control characters escaped, :func:`visible_lines`), their bytes and
+#: their code, by the text pushed: a server sends the same few replies over and over, so
+#: :meth:`LessonSMTP.push` looks each up instead of redoing the work (cleared when full)
+_SENT: dict[str, tuple[str, bytes, int | None]] = {}
+_SENT_MAX = 1024
+
+
+def as_sent(status: str) -> tuple[str, bytes, int | None]:
+    """``status`` as the server sends it: its visible text, its bytes with CRLF, its code."""
+    known = _SENT.get(status)
+    if known is None:
+        shown = visible_lines(status)
+        known = (shown, shown.encode("utf-8", "replace") + b"\r\n", reply_code(shown))
+        if len(_SENT) >= _SENT_MAX:
+            _SENT.clear()
+        _SENT[status] = known
+    return known
+
+
 class _RecordingReader:
     """aiosmtpd's StreamReader, telling the record each line as the server reads it:
     ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
@@ -295,18 +314,18 @@ class LessonSMTP(SMTP):
                 if self._ehlo_extra and status == "250 HELP":
                     self._ehlo_extra = False
                     status = self.host.ehlo_tail
-            status = visible_lines(status)  # an echoed argument never ends a line
-            response = status.encode("utf-8", "replace")
+            status, response, code = as_sent(status)  # an echoed argument never ends a line
         else:
-            response = status
-            status = response.decode("utf-8", "backslashreplace")
-        code = reply_code(status)
+            response = status + b"\r\n"
+            status = status.decode("utf-8", "backslashreplace")
+            code = reply_code(status)
         record = self.record
         if record is not None:
             record.reply(status)
-            record.ending = record.ending or code in (221, 421)
+            if code == 221 or code == 421:
+                record.ending = True
         self._in_data = code == 354
-        self._writer.write(response + b"\r\n")
+        self._writer.write(response)
         await self._writer.drain()
         if code == 421:  # RFC 5321 §3.8: 421 closes the channel
             self.close_now()

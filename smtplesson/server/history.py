@@ -136,7 +136,7 @@ class SessionRecord:
         self.ending = False  # the server said goodbye (221 or 421); the close is on its way
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
-        self.tail = b""  # the last bytes the client sent (up to LINE_BYTES)
+        self.tail = b""  # the last bytes the client sent (the last LINE_BYTES are used)
         # (end offset, server lines so far, time) of each chunk received and not yet read:
         # a line the server reads later goes where its first byte arrived, before the
         # replies sent since (a pipelining client's commands show as it sent them)
@@ -219,7 +219,8 @@ class SessionRecord:
         """The client sent ``data`` (the server reads it later, line by line)."""
         self.received += len(data)
         self._arrivals.append((self.received, self._replies, time.monotonic()))
-        self.tail = data[-LINE_BYTES:] if len(data) >= LINE_BYTES else (self.tail + data)[-LINE_BYTES:]
+        tail = self.tail + data if len(data) < LINE_BYTES else data
+        self.tail = tail if len(tail) < 4 * LINE_BYTES else tail[-LINE_BYTES:]
 
     def reply(self, status: str) -> None:
         """The server sent ``status``: one reply, its lines joined by CRLF, control
@@ -242,7 +243,8 @@ class SessionRecord:
         unread = self.received - self.consumed
         if self._pending or self._pending_more or unread > 0:
             # the connection ended inside a line: show its start, as kind "cut"
-            shown = self.tail[-unread:] if 0 < unread <= len(self.tail) else self.tail
+            tail = self.tail[-LINE_BYTES:]
+            shown = tail[-unread:] if 0 < unread <= len(tail) else tail
             raw, more = bytes(self._pending), self._pending_more
             self._pending.clear()
             if unread > 0:

@@ -7,6 +7,7 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 
 ``SMTP`` instance attributes
     ``_reader`` (wrapped, so the record sees each line exactly as the server reads it),
+    ``_timeout_duration`` (the idle timeout, for the timer's check during DATA),
     ``_original_transport`` (set once STARTTLS wrapped the transport),
     ``_handler_coroutine`` (the session task, cancelled after a 421),
     ``_writer`` (the stream replies are written to),
@@ -59,7 +60,7 @@ __all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "Les
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
-    "SMTP instance": ("_reader", "_original_transport", "_handler_coroutine", "_writer",
+    "SMTP instance": ("_reader", "_timeout_duration", "_original_transport", "_handler_coroutine", "_writer",
                       "_smtp_methods"),
     "SMTP": ("command_size_limits", "command_size_limit", "_reset_timeout", "_timeout_cb", "_set_rset_state",
              "_set_post_data_state", "_syntax_available", "_getparams"),
@@ -186,15 +187,18 @@ class _RecordingReader:
     ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
     ``readline()`` an AUTH answer, ``read(n)`` part of an over-long line."""
 
-    __slots__ = ("_record", "_stream")
+    __slots__ = ("_client", "_readuntil", "_record", "_stream")
 
     def __init__(self, stream: asyncio.StreamReader, record: Recorder) -> None:
         object.__setattr__(self, "_stream", stream)
         object.__setattr__(self, "_record", record)
+        # asked for every line: bound once
+        object.__setattr__(self, "_readuntil", stream.readuntil)
+        object.__setattr__(self, "_client", record.client)
 
     async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        line = await self._stream.readuntil(separator)
-        self._record.client(line, "data" if separator == b"\r\n" else "command")
+        line = await self._readuntil(separator)
+        self._client(line, "data" if separator == b"\r\n" else "command")
         return line
 
     async def readline(self) -> bytes:
@@ -230,6 +234,7 @@ class LessonSMTP(SMTP):
         self._verbatim: str | None = None
         self._ehlo_extra = False
         self._in_data = False  # after 354, until the reply to the message
+        self._upload_at = 0.0  # the loop's time of the last bytes received in DATA
         super().__init__(handler, **kwargs)
 
     # --- recording -------------------------------------------------------------
@@ -268,11 +273,18 @@ class LessonSMTP(SMTP):
         if record is not None:
             record.received_bytes(data)
             if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
-                self._reset_timeout()  # timer after each command, not during DATA)
+                self._upload_at = self.loop.time()  # timer after each command, not during DATA)
         super().data_received(data)
 
     def _timeout_cb(self) -> None:
-        """Idle too long: say so (421 4.4.2, as Postfix does) before closing."""
+        """Idle too long: say so (421 4.4.2, as Postfix does) before closing.  During DATA,
+        idle counts from the last bytes that arrived (:meth:`data_received` notes when,
+        which is cheaper than restarting the timer for every chunk of a message)."""
+        if self._in_data:
+            idle = self.loop.time() - self._upload_at
+            if idle < self._timeout_duration:
+                self._reset_timeout(self._timeout_duration - idle)
+                return
         transport = self.transport
         if transport is not None and not transport.is_closing():
             reply = self.host.timeout_reply

@@ -14,8 +14,10 @@ never resolves names.  The server thread never prints.  The aiosmtpd side lives 
 from __future__ import annotations
 
 import asyncio
+import collections
 import email
 import email.policy
+import errno
 import ipaddress
 import logging
 import mailbox as stdlib_mailbox
@@ -33,6 +35,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from ..addresses import client_ip, normalise_address
+from .admission import Door
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
 from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
@@ -47,6 +50,10 @@ __all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 DEFAULT_MAX_SIZE = 10_240_000
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
+#: seconds from 354 to the end of the message (10 MB at 17 kB/s): a 1-byte-a-second trickle ends
+DEFAULT_DATA_TIMEOUT = 600.0
+#: how many errors ``DebugServer.errors`` keeps (the most recent; ``error_count`` counts all)
+KEPT_ERRORS = 100
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
 
 
@@ -167,8 +174,16 @@ class _Store:
         keywords = EHLO_KEYWORDS + tuple(scenario.extensions)
         self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
         self.timeout_reply = REPLIES["TIMEOUT"].format(hostname=debug.hostname)
+        self.data_timeout = debug.data_timeout
+        self.data_timeout_reply = REPLIES["DATA-TIMEOUT"].format(hostname=debug.hostname,
+                                                                 seconds=debug.data_timeout)
+        self.door = Door(REPLIES, debug.hostname, debug.peers)
+        self.admit = self.door.admit
+        self.busy_reply = self.door.busy_reply
         self.history = History(limits)
-        self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
+        # exceptions raised by hooks (answered 451 4.3.0) or the loop: the last few, and a count
+        self.errors: collections.deque[Any] = collections.deque(maxlen=KEPT_ERRORS)
+        self.error_count = 0
         self.controller: LessonController | None = None
         self.lock = threading.RLock()
         self.idle = threading.Condition(self.lock)
@@ -190,10 +205,13 @@ class _Store:
         return record
 
     def session_closed(self, smtp: LessonSMTP) -> None:
+        if smtp.record is None:  # another user's, greeted 554
+            self.door.left(owner=False)
+            return
+        self.door.left(owner=True)
         with self.idle:
             self.live.discard(smtp)
-            if smtp.record is not None:
-                self.history.closed(smtp.record)  # type: ignore[arg-type]
+            self.history.closed(smtp.record)  # type: ignore[arg-type]
             self.idle.notify_all()
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
@@ -225,7 +243,12 @@ class _Store:
         return stored.reply
 
     def loop_error(self, error: object) -> None:
-        self.errors.append(error)
+        """Count every error; keep the last few, but not the descriptor limit's (asyncio
+        reports it once per failed ``accept()``, which is counted, not kept)."""
+        with self.lock:
+            self.error_count += 1
+            if not (isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE)):
+                self.errors.append(error)
 
     def authenticate(self, smtp: SMTP, session: Session, envelope: Envelope,
                      mechanism: str, auth_data: Any) -> AuthResult:
@@ -241,7 +264,7 @@ class _Store:
             try:
                 watcher(event, number, detail)
             except Exception as error:  # a watcher's bug never breaks a session
-                self.errors.append(error)
+                self.loop_error(error)
 
     # --- life cycle ------------------------------------------------------------------
     def start(self, controller: LessonController) -> None:
@@ -298,7 +321,13 @@ class DebugServer:
     ``limits``: what the server remembers (:class:`~.history.Limits`: sessions, messages,
     transcript bytes).  ``idle_timeout``: seconds without a byte from the client before
     the server says ``421 4.4.2`` and closes (RFC 5321 §4.5.3.2 asks real servers for at
-    least 5 minutes; lessons may use less).
+    least 5 minutes; lessons may use less).  ``data_timeout``: seconds from 354 to the end
+    of the message, so that a trickle ends (``421 4.4.2``).
+    ``peers``: "owner" (default) answers only programs of the user who started the server;
+    another user's are greeted ``554 5.7.1`` and nothing of theirs is recorded (:mod:`.peers`
+    says how it tells; :attr:`refused` counts them).  "anyone" skips the check.  Live
+    sessions of all the process's servers stay below its descriptor limit (``421 4.7.0``
+    beyond, :mod:`.admission`).
 
     A server that nobody references any more stops itself; :func:`stop_all` stops them all.
     """
@@ -319,6 +348,8 @@ class DebugServer:
         on_message: Callable[[StoredMessage], str | None] | None = None,
         limits: Limits | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        data_timeout: float = DEFAULT_DATA_TIMEOUT,
+        peers: str = "owner",
         allow_remote: bool = False,
         tls: bool | str = False,
         require_starttls: bool = False,
@@ -342,6 +373,10 @@ class DebugServer:
         if not idle_timeout > 0:
             raise ValueError(f"idle_timeout must be a positive number of seconds, got {idle_timeout!r}")
         self.idle_timeout = float(idle_timeout)
+        if not data_timeout > 0:
+            raise ValueError(f"data_timeout must be a positive number of seconds, got {data_timeout!r}")
+        self.data_timeout = float(data_timeout)
+        self.peers = peers
         self.scenario = make_scenario(scenario, **scenario_options)
         self.max_size = self.scenario.max_size or max_size
         self._requested_port = self.port
@@ -366,8 +401,21 @@ class DebugServer:
 
     @property
     def errors(self) -> list[Any]:
-        """Exceptions raised by hooks or the event loop (each answered 451 4.3.0)."""
-        return self._store.errors
+        """The last exceptions raised by hooks or the event loop (a hook's is answered
+        451 4.3.0); :attr:`error_count` counts them all."""
+        with self._store.lock:
+            return list(self._store.errors)
+
+    @property
+    def error_count(self) -> int:
+        """How many errors there were since the start (or :meth:`reset`), kept or not."""
+        return self._store.error_count
+
+    @property
+    def refused(self) -> dict[str, int]:
+        """Connections turned away since the start (or :meth:`reset`), by reason: "another
+        user" (greeted 554 5.7.1, nothing recorded) and "too many at once" (421 4.7.0)."""
+        return dict(self._store.door.refused)
 
     # --- rules ------------------------------------------------------------------
     @property
@@ -545,5 +593,7 @@ class DebugServer:
             store.connections = 0
             store.messages_seen = 0
             store.errors.clear()
+            store.error_count = 0
+        store.door.reset()
         store.dispatcher.reset()
         self.scenario.reset()

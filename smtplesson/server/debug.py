@@ -175,11 +175,10 @@ class _Store:
         self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
         self.timeout_reply = REPLIES["TIMEOUT"].format(hostname=debug.hostname)
         self.data_timeout = debug.data_timeout
-        self.data_timeout_reply = REPLIES["DATA-TIMEOUT"].format(hostname=debug.hostname,
-                                                                 seconds=debug.data_timeout)
+        self.data_timeout_reply = REPLIES["DATA-TIMEOUT"].format(hostname=self.hostname,
+                                                                 seconds=self.data_timeout)
         self.door = Door(REPLIES, debug.hostname, debug.peers)
-        self.admit = self.door.admit
-        self.busy_reply = self.door.busy_reply
+        self.admit, self.busy_reply = self.door.admit, self.door.busy_reply
         self.history = History(limits)
         # exceptions raised by hooks (answered 451 4.3.0) or the loop: the last few, and a count
         self.errors: collections.deque[Any] = collections.deque(maxlen=KEPT_ERRORS)
@@ -243,8 +242,7 @@ class _Store:
         return stored.reply
 
     def loop_error(self, error: object) -> None:
-        """Count every error; keep the last few, but not the descriptor limit's (asyncio
-        reports it once per failed ``accept()``, which is counted, not kept)."""
+        """Count every error; keep the last few, but not EMFILE's (one per failed accept())."""
         with self.lock:
             self.error_count += 1
             if not (isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE)):
@@ -294,6 +292,10 @@ class _Store:
             except Exception:
                 pass
         controller.stop()
+        with self.lock:  # sessions whose end the stopped loop never delivered: their places back
+            unfinished, self.live = len(self.live), set()
+        for _ in range(unfinished):
+            self.door.left(owner=True)
 
 
 async def _close_sessions(live: list[LessonSMTP]) -> None:
@@ -323,11 +325,9 @@ class DebugServer:
     the server says ``421 4.4.2`` and closes (RFC 5321 §4.5.3.2 asks real servers for at
     least 5 minutes; lessons may use less).  ``data_timeout``: seconds from 354 to the end
     of the message, so that a trickle ends (``421 4.4.2``).
-    ``peers``: "owner" (default) answers only programs of the user who started the server;
-    another user's are greeted ``554 5.7.1`` and nothing of theirs is recorded (:mod:`.peers`
-    says how it tells; :attr:`refused` counts them).  "anyone" skips the check.  Live
-    sessions of all the process's servers stay below its descriptor limit (``421 4.7.0``
-    beyond, :mod:`.admission`).
+    ``peers``: "owner" (default) answers only the programs of the user who started it;
+    another user's hear ``554 5.7.1``, nothing recorded (:mod:`.admission`, :attr:`refused`);
+    "anyone" skips the check.  Sessions stay below the descriptor limit (``421 4.7.0``).
 
     A server that nobody references any more stops itself; :func:`stop_all` stops them all.
     """
@@ -409,7 +409,8 @@ class DebugServer:
     @property
     def error_count(self) -> int:
         """How many errors there were since the start (or :meth:`reset`), kept or not."""
-        return self._store.error_count
+        with self._store.lock:
+            return self._store.error_count
 
     @property
     def refused(self) -> dict[str, int]:

@@ -30,6 +30,7 @@ _PUBLIC = {
     "read_bounce": "bounces",
     "Bounce": "bounces",
     "BouncedRecipient": "bounces",
+    "read_event": "bounces",
     "read_dsn": "bounces",  # deprecated: read_bounce
     # the debug server
     "Line": "server.transcript",
@@ -61,7 +62,7 @@ _MODULES = {"check": "course.checks"}
 __all__ = sorted(_PUBLIC.keys() | _MODULES.keys())
 
 if TYPE_CHECKING:  # what editors and mypy see; at run time the names load on first use
-    from .bounces import Bounce, BouncedRecipient, read_bounce, read_dsn
+    from .bounces import Bounce, BouncedRecipient, read_bounce, read_dsn, read_event
     from .clock import SimClock, format_elapsed
     from .codes.explanation import Explanation, explain
     from .codes.registry import (

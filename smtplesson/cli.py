@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .codes.explanation import explain
 from .codes.registry import BASIC_CODES, ENHANCED_CODES
+from .codes.userrules import user_rules
 from .views.text import bounce_summary, codes_table
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("texts", nargs="+", metavar="TEXT")
     explain.add_argument("--json", action="store_true", help="one JSON object per line")
+    explain.add_argument("--rules", metavar="FILE",
+                         help="your own provider rules (JSON, the shape of codes/data/providers.json), "
+                              "tried before the built-in ones; default: $SMTPLESSON_RULES")
 
     bounce = commands.add_parser(
         "bounce", help="read bounce mails: files, '-' (standard input), a Maildir or an mbox")
@@ -78,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "explain":
-        return cli_explain(args.texts, args.json)
+        return cli_explain(args.texts, args.json, rules=args.rules)
     if args.command == "bounce":
         return cli_bounce(args.files, maildirs=args.maildir, mboxes=args.mbox, as_json=args.json,
                           progress=args.progress)
@@ -130,12 +134,13 @@ def cli_codes() -> int:
 
 # --- explain -------------------------------------------------------------------
 
-def cli_explain(texts: list[str], as_json: bool, *, stdin: TextIO | None = None,
-                stdout: TextIO | None = None) -> int:
+def cli_explain(texts: list[str], as_json: bool, *, rules: str | None = None,
+                stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """``python -m smtplesson explain``: explain each text; "-" reads stdin, one per line.
 
-    Readable blocks by default; with ``as_json`` one JSON object per line.
-    Returns 0, or 2 when there is nothing to explain.
+    Readable blocks by default; with ``as_json`` one JSON object per line (cause, bounce type,
+    confidence, action, retry_after, blocklist ...).  ``rules``: a user rules file.
+    Returns 0, or 2 when there is nothing to explain or the rules file is unusable.
     """
     out = stdout or sys.stdout
     source = stdin or sys.stdin
@@ -143,9 +148,14 @@ def cli_explain(texts: list[str], as_json: bool, *, stdin: TextIO | None = None,
         print("explain: give a reply, a bounce or log line, or '-' to read standard input",
               file=sys.stderr)
         return 2
+    try:
+        extra = user_rules(rules)
+    except ValueError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 2
     first = True
     for item in _inputs(texts, source):
-        exp = explain(item)
+        exp = explain(item, rules=extra)
         if as_json:
             out.write(json.dumps(exp.to_dict(), ensure_ascii=False) + "\n")
         else:
@@ -280,6 +290,8 @@ def _bounce_json(label: str, bounce: Any) -> str:
             "reporting_mta": bounce.reporting_mta, "arrival_date": bounce.arrival_date,
             "subject": bounce.subject, "original": bounce.original.to_dict(), "note": bounce.note}
     rows = [r.to_dict() for r in bounce.recipients] or [{"address": None}]
+    for row in rows:  # the bounce's note and the recipient's, side by side in one flat line
+        row["recipient_note"] = row.pop("note", "")
     return "".join(json.dumps({**head, **row}, ensure_ascii=False) + "\n" for row in rows)
 
 
@@ -404,7 +416,7 @@ class _LivePrinter:
 
 
 def _print_banner(server: DebugServer) -> None:
-    from .server.debug import connect_address
+    from .server.admission import connect_address
 
     target = connect_address(server.host)
     where = f"[{server.host}]:{server.port}" if ":" in server.host else f"{server.host}:{server.port}"

@@ -17,14 +17,17 @@ one reader (:mod:`.readers`), one RFC 3464 field reader (:mod:`.rfc3464`), and o
 per family of other formats:
 :mod:`.mta` (Postfix, Sendmail, Exim, qmail ...), :mod:`.providers` (Gmail, Microsoft
 365, Yahoo ...), :mod:`.gateways` (Proofpoint, Mimecast ...), :mod:`.reports`
-(feedback reports and auto-replies); :mod:`.readers` tries them in order.
+(feedback reports and auto-replies); :mod:`.readers` tries them in order.  Sending services'
+JSON bounce events (Amazon SES, SendGrid, Postmark, Mailgun) are read by :mod:`.events`
+into the same model (``kind="event"``); ``read_bounce`` hands them over itself.
 Pure standard library.
 """
 from __future__ import annotations
 
 from .build import RecipientStatus, build_dsn, is_dsn, status_of
-from .model import Bounce, BouncedRecipient, OriginalMessage
+from .events import SERVICES, read_event
+from .model import Bounce, BouncedRecipient, EspVerdict, OriginalMessage
 from .readers import FORMATS, read_bounce, read_dsn
 
-__all__ = ["FORMATS", "Bounce", "BouncedRecipient", "OriginalMessage", "RecipientStatus", "build_dsn",
-           "is_dsn", "read_bounce", "read_dsn", "status_of"]
+__all__ = ["FORMATS", "SERVICES", "Bounce", "BouncedRecipient", "EspVerdict", "OriginalMessage",
+           "RecipientStatus", "build_dsn", "is_dsn", "read_bounce", "read_dsn", "read_event", "status_of"]

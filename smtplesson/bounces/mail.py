@@ -17,7 +17,7 @@ from email.message import Message
 from functools import cached_property
 from typing import Any
 
-__all__ = ["LIMIT", "Mail", "load"]
+__all__ = ["LIMIT", "Headers", "Mail", "load"]
 
 #: bytes of a mail that are read; the rest (attachments of the original) is cut
 LIMIT = 2 * 1024 * 1024
@@ -30,7 +30,9 @@ HEADER_LIMIT = 4096
 #: characters of human-readable text scanned by the text readers
 TEXT_LIMIT = 64 * 1024
 
-_HEADER_PARSER = email.parser.Parser()
+# a header field of a header block, with its folded continuation lines (RFC 5322 §2.2.3)
+_HEADER_FIELD = re.compile(r"^([!-9;-~]{1,76})[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
+_REPORT_TYPE = re.compile(r"""report-type\s*=\s*"?([\w.-]+)""", re.I)
 _STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status",
                            "text/delivery-status", "text/global-delivery-status",
                            "message/x-delivery-status"})
@@ -41,10 +43,27 @@ _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
 _TAG = re.compile(r"<(script|style)\b|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,2000}>")
 _ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style")}
-_MESSAGE_PART = re.compile(
-    rb"^(content-type:[ \t]*)message/(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])",
-    re.I | re.M)
+# what precedes "message/" on a Content-Type line, and the subtypes that follow it
+_CONTENT_TYPE = re.compile(rb"content-type:[ \t]*", re.I)
+_MESSAGE_SUBTYPE = re.compile(rb"(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])", re.I)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+class Headers:
+    """The header block of a returned message, read without the stdlib parser (the readers need
+    a few of its fields, by name): ``get`` and ``get_all`` as ``email.message.Message`` has them."""
+
+    def __init__(self, text: str) -> None:
+        self._fields: dict[str, list[str]] = {}
+        for match in _HEADER_FIELD.finditer(text[:64 * 1024]):
+            self._fields.setdefault(match.group(1).lower(), []).append(match.group(2).rstrip())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        values = self._fields.get(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return list(self._fields.get(name.lower(), ())) or default
 
 
 @dataclass
@@ -56,12 +75,23 @@ class Mail:
     problem: str = ""  # why it could not be read well (cut, undecodable ...)
     status_texts: list[str] = field(default_factory=list)  # message/delivery-status bodies
     feedback_texts: list[str] = field(default_factory=list)  # message/feedback-report bodies
-    original_headers: Message | None = None
+    original_headers: Message | Headers | None = None
     _texts: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str:
-        """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent."""
-        return self.headers.get(name.lower(), "")
+        """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
+        when first asked for: most of a bounce's headers are never read)."""
+        name = name.lower()
+        value = self._decoded.get(name)
+        if value is None:
+            raw = self.headers.get(name)
+            value = self._decoded[name] = "" if raw is None else header_text(
+                raw if raw.isascii() else _lenient(raw))
+        return value
+
+    def lower_header(self, name: str) -> str | None:
+        """:meth:`header` in lower case; None when the mail has no such header."""
+        return self.header(name).lower() if name in self.headers else None
 
     @cached_property
     def content_type(self) -> str:
@@ -72,19 +102,22 @@ class Mail:
         """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
         if self.content_type != "multipart/report":
             return ""
-        return str(self.message.get_param("report-type", "") or "").lower()
+        found = _REPORT_TYPE.search(str(self.message.get("Content-Type", "")))
+        return found.group(1).lower() if found else ""
 
     @cached_property
     def headers(self) -> dict[str, str]:
-        """The top-level headers, decoded, one line each (the first of a repeated name)."""
+        """The top-level headers as written (the first of a repeated name), by lower-case name."""
         found: dict[str, str] = {}
-        for name, value in self.message.items()[:200]:
-            found.setdefault(name.lower(), header_text(value))
+        for name, value in self.message.raw_items():  # raw: the policy's per-value work is not needed
+            if len(found) >= 200:
+                break
+            found.setdefault(name.lower(), value)
         return found
 
     @cached_property
-    def lower_headers(self) -> dict[str, str]:
-        return {name: value.lower() for name, value in self.headers.items()}
+    def _decoded(self) -> dict[str, str]:
+        return {}
 
     @cached_property
     def subject(self) -> str:
@@ -176,14 +209,19 @@ def _as_text_parts(data: bytes) -> bytes:
     """``message/delivery-status`` and ``message/rfc822`` parts declared as text: the stdlib would
     parse each status block and the returned message as messages of their own; the readers
     need their text and headers only, so the parser is spared that work."""
-    if b"essage/" not in data:
-        return data
-    return _MESSAGE_PART.sub(_text_type, data)
-
-
-def _text_type(match: re.Match[bytes]) -> bytes:
-    kind = match.group(2).lower()
-    return match.group(1) + (b"text/rfc822-headers" if kind in (b"rfc822", b"global") else b"text/" + kind)
+    out: list[bytes] = []
+    pos = 0
+    at = data.find(b"essage/")  # found fast (a literal); the few hits are checked one by one
+    while at > 0:
+        line_start = data.rfind(b"\n", 0, at) + 1
+        kind = _MESSAGE_SUBTYPE.match(data, at + 7)
+        if kind is not None and _CONTENT_TYPE.fullmatch(data, line_start, at - 1) is not None:
+            subtype = kind.group(1).lower()
+            out += [data[pos:at - 1], b"text/rfc822-headers" if subtype in (b"rfc822", b"global")
+                    else b"text/" + subtype]
+            pos = kind.end()
+        at = data.find(b"essage/", at + 7)
+    return b"".join(out) + data[pos:] if out else data
 
 
 def _without_returned_body(data: bytes) -> bytes:
@@ -312,8 +350,13 @@ def _block_text(block: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _headers_of(text: str) -> Message:
-    return _HEADER_PARSER.parsestr(text.lstrip("\n").partition("\n\n")[0] + "\n\n", headersonly=True)
+def _headers_of(text: str) -> Headers:
+    return Headers(text.lstrip("\n").partition("\n\n")[0])
+
+
+def _lenient(value: str) -> str:
+    """A raw header value with undecodable bytes (surrogate escapes) made text."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _strip_tags(html: str) -> str:

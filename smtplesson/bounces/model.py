@@ -9,12 +9,32 @@ from typing import Any
 
 from ..codes.explanation import Explanation
 
-__all__ = ["ACTIONS", "KINDS", "Bounce", "BouncedRecipient", "OriginalMessage"]
+__all__ = ["ACTIONS", "KINDS", "STATUS_SOURCES", "Bounce", "BouncedRecipient", "EspVerdict",
+           "OriginalMessage"]
 
 #: RFC 3464 §2.3.3 actions
 ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
 #: what a mail is, as read_bounce sees it
-KINDS = ("dsn", "vendor", "feedback-report", "auto-reply", "not-a-bounce")
+KINDS = ("dsn", "vendor", "feedback-report", "auto-reply", "not-a-bounce", "event")
+#: where a recipient's ``status`` comes from: the report's Status field as written; the enhanced
+#: code of the remote reply (a report's ``X.0.0`` made precise); inferred from the reply (its
+#: words, else its code) when only a basic code was given; the class of the basic code alone (``5.0.0``);
+#: a sending service's event payload
+STATUS_SOURCES = ("field", "reply", "inferred", "class", "esp")
+
+
+@dataclass(frozen=True)
+class EspVerdict:
+    """What a sending service (Amazon SES, SendGrid, Postmark, Mailgun) calls a bounce, kept
+    beside the project's own reading of the reply."""
+
+    service: str  # "amazon-ses", "sendgrid", "postmark", "mailgun"
+    classification: str  # the service's words: "Permanent/NoEmail", "blocked", "SoftBounce"
+    bounce_type: str  # what that means in the project's terms: hard, soft, block, complaint
+
+    def to_dict(self) -> dict[str, str]:
+        return {"service": self.service, "classification": self.classification,
+                "bounce_type": self.bounce_type}
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,15 @@ class BouncedRecipient:
     original_address: str | None = None  # RFC 3464 Original-Recipient
     last_attempt: str | None = None
     will_retry_until: str | None = None  # RFC 3464 §2.3.9, in a delay warning
+    raw_status: str | None = None  # the Status field as the report wrote it ("5.0.0"), None without one
+    status_from: str | None = None  # STATUS_SOURCES: where ``status`` comes from
+    esp: EspVerdict | None = None  # a sending service's own classification (an event payload)
+    note: str = ""  # what the reader adds: the last reply of an expiry, a disagreement
+
+    @property
+    def status_inferred(self) -> bool:
+        """True when ``status`` was inferred from the reply (only a basic code was given)."""
+        return self.status_from == "inferred"
 
     @property
     def category(self) -> str:
@@ -74,8 +103,10 @@ class BouncedRecipient:
             "code": self.code, "diagnostic": self.diagnostic, "remote_mta": self.remote_mta,
             "command": self.command, "original_address": self.original_address,
             "last_attempt": self.last_attempt, "will_retry_until": self.will_retry_until,
+            "raw_status": self.raw_status, "status_from": self.status_from,
             "category": self.category,
             "bounce_type": self.bounce_type, "provider": self.provider,
+            "esp": self.esp.to_dict() if self.esp else None, "note": self.note,
             "summary": self.explanation.summary, "advice": self.explanation.advice,
         }
 
@@ -88,7 +119,7 @@ def _bounce_type(action: str, status: str | None, code: int | None) -> str:
     digit = status[0] if status else (str(code)[0] if code else "")
     if action == "delayed" or digit == "4":
         return "soft"
-    if digit == "5" or action == "failed":
+    if digit == "5" or action == "failed":  # a failure without a class is permanent (RFC 3464 §2.3.3)
         return "hard"
     return "unknown"
 
@@ -111,7 +142,8 @@ class Bounce:
 
     @property
     def is_bounce(self) -> bool:
-        return self.kind in ("dsn", "vendor")
+        return self.kind in ("dsn", "vendor") or (self.kind == "event" and any(
+            r.action in ("failed", "delayed") for r in self.recipients))
 
     def to_dict(self) -> dict[str, Any]:
         return {

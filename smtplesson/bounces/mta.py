@@ -16,6 +16,17 @@ def _notes_check(mail: Mail) -> bool:
     return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
 
 
+#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt)
+_EXCHANGE_DIAGNOSTIC_TITLES = ("diagnoseinformationen für administratoren",
+                               "informations de diagnostic pour les administrateurs",
+                               "información de diagnóstico para administradores",
+                               "informazioni di diagnostica per gli amministratori",
+                               "informações de diagnóstico para administradores")
+#: "Original message headers", the same languages
+_EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes de message originaux",
+                            "encabezados del mensaje original", "intestazioni originali del messaggio",
+                            "cabeçalhos da mensagem original")
+
 FORMATS = (
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
     TextFormat("postfix", (("text", "this is the mail system at host"),
@@ -45,9 +56,18 @@ FORMATS = (
                              ("text", "opensmtpd")),
                starts=("the following list of recipients:", "following list of recipients:"),
                stops=("below is a copy of the original message:",)),
-    # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages)
+    # hMailServer: its SEND_FAILED_NOTIFICATION message (source/DBScripts/CreateTablesMYSQL.sql) borrows
+    # Exchange 2003's "The following recipient(s) could not be reached:", so it is tried first; each
+    # recipient as SMTPClientConnection.cpp writes it: "Error Type: SMTP ... Remote server replied: ..."
+    TextFormat("hmailserver", (("text", "hmailserver sent:"), ("text", "\nhmailserver\n"),
+                               ("text", "error type: smtp")),
+               starts=("the following recipient(s) could not be reached:",)),
+    # Microsoft Exchange 2007-2019 and 2003 NDR wording (learn.microsoft.com NDR pages); the
+    # localised NDRs' section titles from the localised "DSNs and NDRs in Exchange 2013" pages
+    # (technet.microsoft.com/{de-de,fr-fr,es-es,it-it,pt-br}/library/Bb232118(v=EXCHG.150))
     TextFormat("exchange", (("text", "delivery has failed to these recipients or groups"),
                             ("text", "diagnostic information for administrators"),
+                            *(("text", title) for title in _EXCHANGE_DIAGNOSTIC_TITLES),
                             ("text", "your message did not reach some or all of the intended recipients"),
                             ("text", "the following recipient(s) could not be reached"),
                             ("text", "the following recipient(s) cannot be reached"),
@@ -56,7 +76,7 @@ FORMATS = (
                starts=("delivery has failed to these recipients or groups:",
                        "the following recipient(s) could not be reached:",
                        "the following recipient(s) cannot be reached:"),
-               stops=("original message headers:",)),
+               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES)),
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),
@@ -67,6 +87,12 @@ FORMATS = (
     # Ipswitch IMail: "Body of message generated response:"
     TextFormat("imail", (("text", "body of message generated response"),
                          ("header:x-mailer", "imail"), ("text", "ipswitch"))),
+    # Apache James: RemoteDelivery's bounce text, "Hi. This is the James mail server at ..."
+    # (apache/james-project, server/mailet/.../RemoteDelivery.java), sent as a reply to the message
+    TextFormat("apache-james", (("text", "this is the james mail server"),),
+               starts=("reason why i was unable to deliver\nyour message.", "unable to deliver")),
+    # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
+    TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"
     TextFormat("sendmail", (("text", "the following addresses had permanent fatal errors"),
                             ("text", "----- transcript of session follows -----"),

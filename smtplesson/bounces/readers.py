@@ -13,16 +13,31 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
+from dataclasses import replace
+from email.message import Message
 from typing import Any
 
 from ..codes.causes import DATA as CAUSE_DATA
-from ..codes.explanation import Explanation, explain
+from ..codes.explanation import explain
 from . import gateways, mta, providers
+from .events import event_payload, read_event
 from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
-from .text import ADDRESS, Found, TextFormat, diagnostic_of, remote_of, reply_line, scan, section
+from .status import agrees, explain_reply, settle_status
+from .text import (
+    ADDRESS,
+    Found,
+    TextFormat,
+    diagnostic_of,
+    embedded_reply,
+    first_format,
+    remote_of,
+    reply_line,
+    scan,
+    section,
+)
 
 __all__ = ["FORMATS", "read_bounce", "read_dsn"]
 
@@ -40,16 +55,27 @@ _REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
-                        r"generating server:|reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+                        r"generating server:|generierender server:|serveur de génération :|"
+                        r"servidor de generación:|server di generazione:|servidor gerador:|"
+                        r"reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+# a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
+# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
+_WARNING = re.compile(r"warning message only|this is a warning only|will keep trying|has not yet been "
+                      r"delivered|still undelivered after|delivery (?:has been )?delayed", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
 
 
 def read_bounce(source: Any) -> Bounce:
     """Read a mail (bytes, str, ``email.message.Message``, path or binary file) as a bounce.
 
+    A sending service's JSON event payload (a dict, a list of events, JSON text or bytes, a
+    ``.json`` path) is read by :func:`.events.read_event` into the same model.
     Never raises: a mail that cannot be read gives a :class:`Bounce` whose ``note`` says why.
     """
     try:
+        payload = None if isinstance(source, Message) else event_payload(source)
+        if payload is not None:
+            return read_event(payload)
         return _read(load(source))
     except Exception as exc:  # last-resort guard: read_bounce must never raise
         return Bounce("not-a-bounce", "none", note=f"internal error while reading: {type(exc).__name__}")
@@ -81,7 +107,8 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
-    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ()), excluded)
+    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text),
+                 excluded)
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
@@ -91,6 +118,9 @@ def _read(mail: Mail) -> Bounce:
     else:
         kind = "vendor"
         recipients = [_from_text(f) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
+            recipients = [replace(r, action="delayed") if r.code is None and r.action == "failed" else r
+                          for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":
@@ -121,12 +151,7 @@ def _common(mail: Mail) -> dict[str, Any]:
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:
     """The format that wrote the mail: by sender and host first, then by its words."""
-    reporting = reporting.lower()
-    for strong in (True, False):
-        for fmt in FORMATS:
-            if fmt.matches(mail, reporting, strong):
-                return fmt
-    return None
+    return first_format(FORMATS, mail, reporting.lower())
 
 
 def _is_report(mail: Mail) -> bool:
@@ -161,37 +186,51 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
 
 def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
     address = address_of(block)
-    status = status_field(block.get("status"))
+    raw_status = " ".join(block.get("status", "").split()) or None
+    field = status_field(raw_status)
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and text is not None:
         diagnostic = text.diagnostic
-    exp = _explain(diagnostic, status)
-    if status and status.endswith(".0.0") and exp.enhanced and exp.enhanced[0] == status[0]:
-        status = exp.enhanced  # Exim writes 5.0.0 whatever the remote server said
-    status = status or exp.enhanced
-    if exp.code is None and text is not None:  # Zoho: the code only in the human text
-        worded = _explain(text.diagnostic, None)
-        if worded.code is not None and worded.enhanced in (None, status):
-            exp = worded
+    exp = explain_reply(diagnostic, field)
+    note = ""
+    if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
+        for reply in (embedded_reply(diagnostic), text and text.diagnostic,
+                      text and embedded_reply(text.context)):
+            worded = explain_reply(reply, None) if reply else None
+            if worded is not None and worded.code is not None and agrees(worded.enhanced, field):
+                exp = worded
+                if reply != diagnostic:
+                    note = f"the last remote reply: {reply}"
+                break
+    status, status_from = settle_status(field, exp)
     command = exp.command
     if command is None and text is not None:
         command = _command(text.context)
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
-        action = _action_of(status or exp.enhanced, exp.code)
+        action = _action_of(status, exp.code)
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
         text.remote_mta if text else None)
     original = typed_value(block.get("original-recipient", "")) or None
-    return BouncedRecipient(address, action, status or _status(exp), exp.code, diagnostic, exp,
+    return BouncedRecipient(address, action, status, exp.code, diagnostic, exp,
                             remote or None, command, original if original != address else None,
-                            block.get("last-attempt-date"), block.get("will-retry-until"))
+                            block.get("last-attempt-date"), block.get("will-retry-until"),
+                            raw_status, status_from, note=note)
 
 
 def _from_text(found: Found) -> BouncedRecipient:
-    exp = _explain(found.diagnostic, None)
+    exp = explain_reply(found.diagnostic, None)
+    note = ""
+    if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
+        reply = embedded_reply(found.context)
+        worded = explain_reply(reply, None) if reply else None
+        if worded is not None and worded.code is not None:
+            exp, note = worded, f"the last remote reply: {reply}"
     command = exp.command or _command(found.context)
-    return BouncedRecipient(found.address, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
-                            found.diagnostic, exp, found.remote_mta, command)
+    status, status_from = settle_status(None, exp)
+    return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
+                            found.diagnostic, exp, found.remote_mta, command,
+                            status_from=status_from, note=note)
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
@@ -201,12 +240,14 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
         addresses = sorted(_addresses(mail.original_headers.get_all("To", [])))[:10]
     if not addresses:
         return []
-    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else ())
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
-    exp = _explain(diagnostic, None)
-    return [BouncedRecipient(a, _action_of(exp.enhanced, exp.code), _status(exp), exp.code,
-                             diagnostic, exp, remote_of(line) if line else None, exp.command)
+    exp = explain_reply(diagnostic, None)
+    status, status_from = settle_status(None, exp)
+    return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
+                             diagnostic, exp, remote_of(line) if line else None, exp.command,
+                             status_from=status_from)
             for a in addresses]
 
 
@@ -224,9 +265,12 @@ _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttl
           r"initial greeting|initial server greeting|initial connection|connect)\b")
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
 _AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
+_SENT = re.compile(r"\bsent:\s*" + _VERBS)  # hMailServer: "hMailServer sent: RCPT TO:<...>"
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
-    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail
+    ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail-remote.c
+    ("but sender was rejected", "MAIL"), ("but my name was rejected", "EHLO"),
+    ("failed on data command", "DATA"),
     ("failed after i sent the message", "END-OF-DATA"),
 )
 # Sendmail, Courier and MDaemon transcripts: ">>> RCPT To:<...>" / "--> RCPT To:" then the reply
@@ -238,31 +282,13 @@ def _command(context: str) -> str | None:
     """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
     Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
     low = context[:2000].lower()
-    said = _IN_REPLY.search(low) or _AFTER.search(low)
+    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low)
     if said is not None:
         return _COMMANDS.get(said.group(1))
     match = _TRANSCRIPT.search(context[:4000])
     if match is not None:
         return _COMMANDS.get(match.group(1).lower())
     return next((name for phrase, name in _PHRASES if phrase in low), None)
-
-
-def _explain(diagnostic: str, status: str | None) -> Explanation:
-    text = diagnostic[:2000]
-    exp = explain(text) if text else None
-    if exp is not None and exp.found:
-        return exp
-    if status:
-        return explain(f"Status: {status} {text}".strip())
-    return exp or explain("")
-
-
-def _status(exp: Explanation) -> str | None:
-    if exp.enhanced:
-        return exp.enhanced
-    if exp.code is not None and exp.code // 100 in (2, 4, 5):
-        return f"{exp.code // 100}.0.0"
-    return None
 
 
 def _action_of(status: str | None, code: int | None) -> str:

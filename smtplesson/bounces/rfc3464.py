@@ -3,7 +3,9 @@
 The fields are read from the text of every ``message/delivery-status`` part (also nested
 in ``multipart/mixed`` or inside a returned message); when a mail has none -- a broken or
 missing MIME boundary, a one-block layout without blank lines between the per-message
-and the per-recipient fields -- the same scan runs over the whole body.  Blocks are cut by
+and the per-recipient fields, the fields written into the human-readable part (Amazon
+WorkMail's "Technical report:") -- the same scan runs over the decoded text, else the
+whole body.  Blocks are cut by
 field names (a new ``Original-Recipient``/``Final-Recipient``), not by blank lines.
 """
 from __future__ import annotations
@@ -42,11 +44,13 @@ def read_status(mail: Mail) -> StatusReport | None:
     report = StatusReport()
     for text in mail.status_texts:
         _scan(text, report)
-    if not report.recipients:
-        body = mail.body
-        if _MARK.search(body[:256 * 1024]) is not None:
-            report.from_parts = False
-            _scan(body[:256 * 1024], report)
+    if not report.recipients:  # fields written into the text part (WorkMail), decoded; else the raw body
+        for text in (mail.text, mail.body[:256 * 1024]):
+            if _MARK.search(text) is not None:
+                report.from_parts = False
+                _scan(text, report)
+                if report.recipients:
+                    break
     return report if report.recipients else None
 
 

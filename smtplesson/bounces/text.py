@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Mail
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "remote_of", "reply_line", "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format", "remote_of",
+           "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
@@ -54,6 +55,19 @@ STOPS = (
     "the following is a copy of the original", "*** original message", "reporting-mta:",
     "------ below this line", "diagnostic-code:",
 )
+# A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
+# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ..."
+_EMBEDDED = re.compile(
+    r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
+    r"error was|reason)\s*:?\s*['\"(<]?)\s*"
+    r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
+#: where a reply quoted in a bounce's words ends: Postfix's command note, qmail-remote's
+#: "Giving up on", Sendmail's warning line
+_REPLY_ENDS = (" (in reply to ", "(in reply to ", " Giving up on ", " Warning: message still undelivered")
+# the next line of a session transcript after a reply: MDaemon's "Tue 2024-03-12 12:00:02: --> QUIT",
+# Sendmail's ">>> QUIT", the transcript's end
+_NEXT_TRANSCRIPT_LINE = re.compile(
+    r"\s(?:\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: )?(?:-->|<--|>>>|<<<)\s|\s-{3} end transcript", re.I)
 _SKIP_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "noreply",
                           "no-reply", "mailerdaemon", "bounce", "bounces", "abuse"})
 
@@ -86,37 +100,51 @@ class TextFormat:
     kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
     check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
 
-    def matches(self, mail: Mail, reporting_mta: str = "", strong: bool | None = None) -> bool:
-        """True when a signature is found (only the strong or only the weak ones, if asked)."""
-        signatures = self.signatures if strong is None else self._by_strength[strong]
-        for where, needle in signatures:
-            if _has(mail, where, needle, reporting_mta):
-                return self.check is None or self.check(mail)
-        return False
 
-    @cached_property
-    def _by_strength(self) -> dict[bool, tuple[tuple[str, str], ...]]:
-        """Signatures that name the writer (sender, host, message id) and the rest (words, headers)."""
-        strong = tuple(s for s in self.signatures if s[0] in STRONG)
-        return {True: strong, False: tuple(s for s in self.signatures if s not in strong)}
+#: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
+STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 
 
-#: signature places that name who wrote the mail
-STRONG = frozenset({"from", "mta", "message-id"})
+def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str) -> TextFormat | None:
+    """The first of ``formats`` a signature recognises: first by the signatures that name the
+    writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
+    (The loop is written out: it runs for every mail read, over every signature.)"""
+    text = mail.lower_text
+    for signatures in _flat(formats):
+        failed = None
+        for where, needle, fmt in signatures:
+            if fmt is failed:
+                continue
+            if where == "text":
+                hit = needle in text
+            elif where == "mta":
+                hit = needle in reporting_mta
+            elif where == "status":
+                hit = any(needle in part.lower() for part in mail.status_texts)
+            else:
+                value = mail.lower_header(where)
+                hit = value is not None and needle in value
+            if hit:
+                if fmt.check is None or fmt.check(mail):
+                    return fmt
+                failed = fmt
+    return None
 
 
-def _has(mail: Mail, where: str, needle: str, reporting_mta: str) -> bool:
-    if where == "text":
-        return needle in mail.lower_text
-    if where == "mta":
-        return needle in reporting_mta  # lower case already (see readers._format)
-    value = mail.lower_headers.get(where[7:] if where.startswith("header:") else where)
-    return value is not None and needle in value
+@lru_cache(maxsize=8)
+def _flat(formats: tuple[TextFormat, ...]) -> tuple[tuple[tuple[str, str, TextFormat], ...], ...]:
+    """Every signature of ``formats`` in order, the strong ones apart, a header signature by the
+    header's lower-case name (computed once per tuple of formats)."""
+    return tuple(tuple((where.removeprefix("header:"), needle, fmt) for fmt in formats
+                       for where, needle in fmt.signatures if (where in STRONG) == strong)
+                 for strong in (True, False))
 
 
-def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()) -> str:
-    """The part of ``text`` between the first start marker and the first stop after it."""
-    low = text.lower()
+def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = (),
+            low: str | None = None) -> str:
+    """The part of ``text`` between the first start marker and the first stop after it
+    (``low``: ``text`` in lower case, when the caller has it already)."""
+    low = text.lower() if low is None else low
     begin = 0
     for marker in starts:
         at = low.find(marker)
@@ -224,10 +252,13 @@ def diagnostic_of(context: str) -> str:
         opener = context[match.start() - 1:match.start()]
         if opener in ("'", '"') and opener in text:  # Exchange: returned '400 4.4.7 Message delayed'
             text = text[:text.index(opener)]
-        for cut in (" (in reply to ", "(in reply to "):
+        for cut in _REPLY_ENDS:
             at = text.find(cut)
             if at > 0:
                 text = text[:at]
+        nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4)  # MDaemon, Sendmail: the session goes on
+        if nxt is not None:
+            text = text[:nxt.start()]
         text = text.lstrip("#").strip()[:1000]
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:
@@ -244,6 +275,25 @@ def _reply_by_enhanced(context: str) -> re.Match[str] | None:
         if before in ("", " ") and len(context) - match.end() > 10:
             return match
     return None
+
+
+def embedded_reply(text: str) -> str | None:
+    """The last remote reply quoted inside ``text`` (an expiry notice's own words), one line:
+    ``"retry timeout exceeded (<421 4.4.2 Connection timed out>)"`` -> ``"421 4.4.2 Connection
+    timed out"``.  A reply whose enhanced code is of another class than its basic code is not one."""
+    last = None
+    for match in _EMBEDDED.finditer(text[:4000]):
+        reply = match.group(1)
+        if reply[4:5].isdigit() and reply[4] != reply[0]:
+            continue
+        last = reply
+    if last is None:
+        return None
+    for cut in (" (in reply to ", "(in reply to "):
+        at = last.find(cut)
+        if at > 0:
+            last = last[:at]
+    return _SPACE.sub(" ", last).strip(" )]:;,.")
 
 
 def reply_line(text: str) -> str | None:

@@ -21,10 +21,11 @@ from typing import Any, NamedTuple
 
 from .causes import DATA as _DATA
 from .causes import bounce_type as _bounce_type
-from .causes import category as _category
 from .causes import class_digit as _class
-from .causes import registry_category
+from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
+from .decision import UNRECOGNISED, decide
+from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
@@ -33,6 +34,7 @@ from .providers import match as _provider_match
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
+from .userrules import UserRules, user_rules
 
 __all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
@@ -65,6 +67,12 @@ class Explanation:
     bounce_type: str = "none"  # "hard", "soft", "block" or "none" (data/categories.json)
     provider: str | None = None  # who answered, e.g. "Gmail / Google Workspace"
     provider_note: str | None = None  # what that provider means by this reply, with its source
+    #: how the cause was found: "provider-rule", "status", "lexicon" or "class-only"
+    confidence: str = "class-only"
+    #: what to do (codes/decision.py ACTIONS): "suppress", "retry", "review" ...; None for a success
+    action: str | None = None
+    retry_after: int | None = None  # seconds, when the reply says how long to wait
+    blocklist: str | None = None  # the block list the reply names
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -79,6 +87,8 @@ class Explanation:
             "references": list(self.references), "notes": list(self.notes),
             "command": self.command, "reply": reply, "bounce_type": self.bounce_type,
             "provider": self.provider, "provider_note": self.provider_note,
+            "confidence": self.confidence, "action": self.action,
+            "retry_after": self.retry_after, "blocklist": self.blocklist,
         }
 
     @property
@@ -109,10 +119,17 @@ class Explanation:
         return explanation_html(self)
 
 
-def explain(text: Any) -> Explanation:
-    """Find the SMTP reply in ``text`` and explain it; never raises."""
+def explain(text: Any, rules: Any = None) -> Explanation:
+    """Find the SMTP reply in ``text`` and explain it; never raises.
+
+    ``rules``: rules of your own, tried before the built-in provider rules -- a file (JSON in
+    the shape of ``codes/data/providers.json``), its parsed content, or a :class:`UserRules`;
+    by default the file named by the ``SMTPLESSON_RULES`` environment variable, if any.
+    A file that cannot be read raises ValueError, the one error explain reports.
+    """
+    extra = user_rules(rules)
     try:
-        return _explain(_as_text(text))
+        return _explain(_as_text(text), extra)
     except Exception as exc:  # last-resort guard: explain() must never raise
         return _nothing(_safe_text(text), f"internal error while explaining: {type(exc).__name__}")
 
@@ -133,20 +150,20 @@ def _safe_text(text: Any) -> str:
         return ""
 
 
-def _explain(text: str) -> Explanation:
+def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
         low = _MASK.sub(_masked, context(scan, body, code, enhanced).lower())
     if code is None and enhanced is None:
-        keyword, hits = _scan(low)
-        provider, rule = _provider_match(low, code, enhanced, hits)
-        return _no_code(text, low, keyword, provider, rule)
-    j = _judge(low, code, enhanced, command)
+        return _no_code(text, low, extra)
+    j = _judge(low, code, enhanced, command, extra)
+    decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
     return Explanation(text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
                        j.references, j.notes, command, reply, j.bounce_type, j.provider,
-                       j.provider_note)
+                       j.provider_note, j.confidence, decision.action, decision.retry_after,
+                       decision.blocklist)
 
 
 class _Judgement(NamedTuple):
@@ -161,31 +178,63 @@ class _Judgement(NamedTuple):
     bounce_type: str
     provider: str | None  # the provider's name
     provider_note: str | None
+    confidence: str  # "provider-rule", "status", "lexicon" or "class-only"
 
 
 @lru_cache(maxsize=16384)
-def _judge(low: str, code: int | None, enhanced: str | None, command: str | None) -> _Judgement:
+def _judge(low: str, code: int | None, enhanced: str | None, command: str | None,
+           extra: UserRules | None = None) -> _Judgement:
     """The judgement of a reply whose codes are known; ``low`` is its masked, lower-cased
-    context ("" for a success)."""
+    context ("" for a success).  The cause: a provider rule (the user's first), else an
+    explicit status code, else the words (keyword rules, then the cue lexicon), else the
+    class alone."""
     provider = rule = keyword = None
     if low:
         keyword, hits = _scan(low)
-        provider, rule = _provider_match(low, code, enhanced, hits)
-    category = rule.category if rule is not None else _category(code, enhanced, keyword)
+        provider, rule = extra.match(low, code, enhanced) if extra is not None else (None, None)
+        if rule is None:
+            provider, rule = _provider_match(low, code, enhanced, hits)
+    if rule is not None:
+        category, confidence = rule.category, "provider-rule"
+    else:
+        category, confidence = _cause(low, code, enhanced, command, keyword)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
-    bounce = _bounce_type(category, _class(code, enhanced), low, command,
+    digit = _class(code, enhanced)
+    bounce = _bounce_type(category, digit, low, command,
                           rule.bounce_type if rule is not None else None)
     note = None
     if rule is not None:
         summary, advice, references, note = _with_rule(provider, rule, code, enhanced, summary,
                                                        references)
+    elif confidence == "class-only" and bounce == "hard":
+        summary = f"{summary} Unrecognised: review before suppressing."
+        notes = (*notes, f"{UNRECOGNISED}: neither a rule, an explicit status code nor the "
+                         "words name the cause; only the class says the failure is permanent.")
     return _Judgement(outcome, category, summary, advice, references, notes, bounce,
-                      provider.name if provider else None, note)
+                      provider.name if provider else None, note, confidence)
+
+
+def _cause(low: str, code: int | None, enhanced: str | None, command: str | None,
+           keyword: str | None) -> tuple[str, str]:
+    """(category, confidence) without a provider rule: the codes when they decide, then the
+    keyword rules, then the cue lexicon when it is confident, then the class alone."""
+    decided, fallback = code_category(code, enhanced)
+    if decided is not None:
+        return decided, "status"
+    if keyword is not None:
+        return keyword, "lexicon"
+    verdict = lexicon_score(low, command, enhanced) if low else None
+    if verdict is not None and verdict.confident:
+        return verdict.category, "lexicon"
+    return fallback, "class-only"
 
 
 # IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
 # to the rules: masked, repeated replies share the scan cache.
 _MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
+
+
+_IDS = re.compile(r"[0-9a-f]{6,}|[0-9]+")
 
 
 def _masked(match: re.Match[str]) -> str:
@@ -199,7 +248,10 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
     """(summary, advice, references, provider note) once a provider rule explains the reply."""
     name = provider.name if provider is not None else rule.provider
     shown = enhanced or (str(code) if code is not None else "this reply")
-    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source})."
+    dated = f", since {rule.since}" if rule.since else ""
+    dated += f", until {rule.until}" if rule.until else ""
+    checked = f"checked {rule.verified}" if rule.verified else "practice, unverified"
+    note = f"{name} uses {shown} for: {rule.meaning} (source: {rule.source}{dated}; {checked})."
     entry = ENHANCED_CODES.get("X" + enhanced[1:]) if enhanced else None
     if entry is not None and registry_category(entry.code) != rule.category:
         note += (f" The registry's {entry.code} is '{entry.title}' ({entry.reference}); "
@@ -312,10 +364,16 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
-def _no_code(text: str, low: str, keyword: str | None, provider: Provider | None,
-             rule: ProviderRule | None) -> Explanation:
+def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     """Text without a reply code: its cause and bounce type from the words, if it has one."""
+    keyword, hits = _scan(low)
+    provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
+    if rule is None:
+        provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else keyword
+    if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
+        verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
+        category = verdict.category if verdict is not None and verdict.confident else None
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)
@@ -330,9 +388,12 @@ def _no_code(text: str, low: str, keyword: str | None, provider: Provider | None
         summary = summary.replace("; ", ". ", 1)
     notes = ("The cause comes from the wording alone; the sending server's log or the DSN's "
              "Status field would give the code.",)
+    confidence = "provider-rule" if rule is not None else "lexicon"
+    decision = decide(category, bounce, None, confidence, low)
     return Explanation(text, False, None, None, None, category, summary, advice, references,
                        notes, command_of(text), None, bounce,
-                       provider.name if provider else None, note)
+                       provider.name if provider else None, note, confidence, decision.action,
+                       decision.retry_after, decision.blocklist)
 
 
 def _nothing(text: str, note: str | None = None) -> Explanation:

@@ -25,7 +25,7 @@ from .._data import load
 from .phrases import PhraseIndex
 
 __all__ = ["BOUNCE_ORDER", "PATTERNS", "PROVIDERS", "BounceFormat", "Provider", "ProviderRule",
-           "Requirements", "identify", "match"]
+           "Requirements", "identify", "match", "provider_from"]
 
 
 @dataclass(frozen=True, eq=False)  # one object per rule: compared and hashed by identity
@@ -41,6 +41,9 @@ class ProviderRule:
     source: str
     bounce_type: str | None = None  # overrides the category's default when set
     alone: bool = False  # the text alone identifies the provider (no marker needed)
+    since: str | None = None  # the date the source gives for this behaviour
+    until: str | None = None  # the date it was superseded
+    verified: str | None = None  # the date of the copy of the source checked; None: practice, unverified
 
     def fits(self, code: int | None, enhanced: str | None) -> bool:
         """True when the rule has no code condition or one of its codes is the reply's."""
@@ -100,13 +103,28 @@ def _requirements(raw: Mapping[str, Any]) -> Requirements:
                         MappingProxyType(dict(raw.get("wording_of", {}))))
 
 
-def _provider(raw: Mapping[str, Any]) -> Provider:
+def _codes(written: Sequence[str]) -> frozenset[str]:
+    """The codes of a rule, a range such as "5.7.606-649" standing for each code in it."""
+    codes: set[str] = set()
+    for code in written:
+        head, dash, last = code.partition("-")
+        if not dash:
+            codes.add(code)
+            continue
+        prefix, _, first = head.rpartition(".")
+        codes.update(f"{prefix}.{n}" for n in range(int(first), int(last) + 1))
+    return frozenset(codes)
+
+
+def provider_from(raw: Mapping[str, Any]) -> Provider:
+    """A Provider from one entry of codes/data/providers.json (or of a user's rules file)."""
     rules = tuple(
         ProviderRule(
-            provider=raw["id"], codes=frozenset(rule.get("codes", ())), text=rule.get("text"),
+            provider=raw["id"], codes=_codes(rule.get("codes", ())), text=rule.get("text"),
             category=rule["category"], meaning=rule["meaning"], advice=rule["advice"],
             source=rule.get("source", raw["source"]), bounce_type=rule.get("bounce_type"),
-            alone=bool(rule.get("alone", False)),
+            alone=bool(rule.get("alone", False)), since=rule.get("since"), until=rule.get("until"),
+            verified=rule.get("verified"),
         )
         for rule in raw["rules"]
     )
@@ -118,7 +136,7 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
 _DATA = load("codes", "providers.json")
 #: every provider and MTA, in the order their rules are tried
 PROVIDERS: Mapping[str, Provider] = MappingProxyType(
-    {raw["id"]: _provider(raw) for raw in _DATA["providers"]})
+    {raw["id"]: provider_from(raw) for raw in _DATA["providers"]})
 _ORDER = {pid: n for n, pid in enumerate(PROVIDERS)}
 #: the providers' bounce formats by name, in the order the bounce reader tries them
 BOUNCE_ORDER: tuple[str, ...] = tuple(_DATA["bounce_order"])

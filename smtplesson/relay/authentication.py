@@ -3,13 +3,14 @@
 * SPF (RFC 7208): pyspf evaluates; its DNS questions go to :meth:`Zone.spf_answers`.
 * DKIM (RFC 6376, RSA and Ed25519 of RFC 8463) and ARC (RFC 8617): dkimpy signs and verifies;
   key look-ups go to :meth:`Zone.txt_record`.
-* DMARC (RFC 7489): pydmarc (the ``dmarc`` package) parses the policy and checks alignment,
-  with organizational domains from publicsuffix2's Public Suffix List (read once);
-  ``Authentication-Results`` (RFC 8601): authres writes it.
+* DMARC (RFC 9989): :mod:`.dmarc` finds the policy and Organizational Domains with the DNS
+  Tree Walk in the stub zone (no Public Suffix List); ``Authentication-Results`` (RFC 8601):
+  authres writes it.
 * iprev (RFC 8601 §3): a PTR record whose name resolves back to the address, read in the zone.
 
-Nothing here evaluates a record by hand; this module only connects the libraries to the zone
-and turns their answers into result objects.
+Nothing here evaluates a record by hand; this module only connects the libraries (and the
+DMARC walk, which no maintained library did yet) to the zone and turns their answers into
+result objects.
 """
 from __future__ import annotations
 
@@ -25,13 +26,12 @@ import authres
 import authres.arc
 import authres.dmarc
 import dkim
-import dmarc as _dmarc
-import dmarc.psl as _psl
 import spf
 from cryptography.hazmat.primitives import serialization
 
 from .._data import load
 from . import dkim_rsa
+from .dmarc import DMARCResult, Identifier, aligned, evaluate
 
 if TYPE_CHECKING:
     from .zone import Zone
@@ -49,6 +49,7 @@ __all__ = [
     "check_iprev",
     "check_spf",
     "dkim_sign",
+    "relaxed_aligned",
     "signing_keys",
 ]
 
@@ -57,6 +58,12 @@ SIGNED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
                   "Content-Transfer-Encoding")
 #: the RSA keys the network uses are 2048 bits; dkimpy refuses keys under this many (RFC 8301 §3.2)
 MIN_KEY_BITS = 1024
+#: signatures verified per message, from the top down: OpenDKIM's MaximumSignaturesToVerify
+#: default (opendkim.conf(5): "The default is three"); RFC 6376 §6.1: "A Verifier MAY limit the
+#: number of signatures it tries, in order to avoid denial-of-service attacks"
+MAX_SIGNATURES = 3
+#: RFC 8617 §4.2.1: an ARC instance number lies between 1 and 50; a longer chain fails unverified
+MAX_ARC_SETS = 50
 
 
 @dataclass(frozen=True)
@@ -184,14 +191,23 @@ def _identity(mail_from: str, helo: str) -> str:
     return f"domain of {domain}"
 
 
-def check_dkim(zone: Zone, message: bytes) -> list[authres.DKIMAuthenticationResult]:
+def check_dkim(zone: Zone, message: bytes,
+               limit: int = MAX_SIGNATURES) -> list[authres.DKIMAuthenticationResult]:
     """One result per DKIM signature (RFC 8601 §2.7.1): pass, fail (the body or a signed header
-    changed), permerror (no usable key or signature), or a single none when unsigned."""
+    changed), permerror (no usable key or signature), or a single none when unsigned.
+
+    Only the first ``limit`` signatures from the top are verified (as OpenDKIM does); the rest
+    are one ``policy`` result that says how many were left alone."""
     d = dkim.DKIM(message, minkey=MIN_KEY_BITS)  # parsed once, verified once per signature
     signatures = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
     if not signatures:
         return [authres.DKIMAuthenticationResult(result="none", result_comment="message not signed")]
-    return [_verify_one(zone, d, i, value) for i, value in enumerate(signatures)]
+    results = [_verify_one(zone, d, i, value) for i, value in enumerate(signatures[:limit])]
+    if len(signatures) > limit:
+        results.append(authres.DKIMAuthenticationResult(
+            result="policy", result_comment=f"{len(signatures) - limit} more signatures not verified: "
+            f"this verifier checks at most {limit} (RFC 6376 §6.1)"))
+    return results
 
 
 def _verify_one(zone: Zone, d: dkim.DKIM, index: int, value: bytes) -> authres.DKIMAuthenticationResult:
@@ -218,7 +234,13 @@ def _verify_one(zone: Zone, d: dkim.DKIM, index: int, value: bytes) -> authres.D
 def check_arc(zone: Zone, message: bytes) -> authres.arc.ARCAuthenticationResult:
     """The ARC chain (RFC 8617 §5.2): none, pass or fail, with the sealer and the first
     hop's authentication results as comment."""
-    cv, results, reason = dkim.ARC(message, minkey=MIN_KEY_BITS).verify(dnsfunc=zone.txt_record)
+    arc = dkim.ARC(message, minkey=MIN_KEY_BITS)
+    sets, _ = arc.sorted_arc_headers()
+    if sets > MAX_ARC_SETS:
+        return authres.arc.ARCAuthenticationResult(
+            result="fail",
+            result_comment=f"{sets} ARC sets: more than the {MAX_ARC_SETS} RFC 8617 §4.2.1 allows")
+    cv, results, reason = arc.verify(dnsfunc=zone.txt_record)
     verdict = (cv or b"fail").decode()
     if verdict == "none":
         return authres.arc.ARCAuthenticationResult(result="none", result_comment="no ARC sets")
@@ -255,55 +277,46 @@ def _first_aar(message: bytes) -> str:
 def check_dmarc(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticationResult,
                 dkim_results: Sequence[authres.DKIMAuthenticationResult],
                 ) -> authres.dmarc.DMARCAuthenticationResult:
-    """DMARC for the From domain (RFC 7489 §6.6): the policy record at ``_dmarc.<From domain>``,
-    else at its organizational domain (Public Suffix List); pydmarc checks SPF and DKIM
-    alignment, relaxed or strict, and picks the disposition (``p``, or ``sp`` for a subdomain)."""
+    """DMARC for the From domain as RFC 9989 defines it (:mod:`.dmarc`): the policy record found
+    by the DNS Tree Walk, alignment of the SPF (MAIL FROM only, §4.4.2) and DKIM identifiers that
+    passed, and ``policy.dmarc`` the policy to apply (one level lower under ``t=y``, §9.1)."""
+    return _dmarc_result(zone, message, spf_result, dkim_results)[0]
+
+
+def _dmarc_result(zone: Zone, message: bytes, spf_result: authres.SPFAuthenticationResult,
+                  dkim_results: Sequence[authres.DKIMAuthenticationResult],
+                  ) -> tuple[authres.dmarc.DMARCAuthenticationResult, DMARCResult | None]:
     domain = author_domain(message)
     if not domain:
-        return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment="no From domain")
-    org = organizational_domain(domain)
-    found: list[tuple[str, str | None]] = [
-        (t, None) for t in zone.txt(f"_dmarc.{domain}") if t.startswith("v=DMARC1")]
-    if not found and org and org != domain:
-        found = [(t, org) for t in zone.txt(f"_dmarc.{org}") if t.startswith("v=DMARC1")]
-    if len(found) != 1:  # RFC 7489 §6.6.3: none, or several, is "no policy"
-        return authres.dmarc.DMARCAuthenticationResult(
-            result="none", result_comment="no DMARC record" if not found else "several DMARC records",
-            header_from=domain)
-    record, org_domain = found[0]
-    evaluator = _dmarc.DMARC(publicsuffix=_PSL)
-    try:
-        policy = evaluator.parse_record(record, domain, org_domain=org_domain)
-    except _dmarc.RecordSyntaxError as exc:
-        return authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment=str(exc),
-                                                       header_from=domain)
-    spf_id = _dmarc.SPF.from_authres(spf_result) if spf_result.result in _SPF_RESULTS else None
-    dkim_ids = [_dmarc.DKIM.from_authres(r) for r in dkim_results if getattr(r, "header_d", None)]
-    outcome = evaluator.get_result(policy, auth_results=_dmarc.AuthResults(spf=spf_id, dkim=dkim_ids))
-    disposition = (policy.sp if org_domain and policy.sp.value else policy.p).value or "none"
-    aligned = [name for name, r in (("spf", outcome.spf), ("dkim", outcome.dkim)) if r.value == "pass"]
+        refused = authres.dmarc.DMARCAuthenticationResult(result="permerror", result_comment="no From domain")
+        return refused, None
+    ids = [Identifier("dkim", str(r.header_d), r.result, str(getattr(r, "header_s", "") or ""))
+           for r in dkim_results if getattr(r, "header_d", None)]
+    if spf_result.smtp_mailfrom:
+        ids.append(Identifier("spf", str(spf_result.smtp_mailfrom).rpartition("@")[2], spf_result.result))
+    verdict = evaluate(domain, ids, zone.txt, zone.exists)
+    if verdict.result == "none":
+        return authres.dmarc.DMARCAuthenticationResult(result="none", result_comment="no DMARC record",
+                                                       header_from=domain), verdict
+    record = verdict.discovery.record
+    assert record is not None
+    aligned = [name for name, ok in (("spf", verdict.spf_aligned), ("dkim", verdict.dkim_aligned)) if ok]
     comment = (f"aligned: {' and '.join(aligned)}" if aligned else "neither SPF nor DKIM passed aligned "
-               f"with {domain} (adkim={policy.adkim.value or 'r'} aspf={policy.aspf.value or 'r'})")
-    return authres.dmarc.DMARCAuthenticationResult(result=outcome.result.value, result_comment=comment,
-                                                   header_from=domain, policy=disposition)
+               f"with {domain} (adkim={record.mode('adkim')} aspf={record.mode('aspf')})")
+    if verdict.testing:
+        comment += f"; t=y: {verdict.published} applied as {verdict.applied} (RFC 9989 §4.7)"
+    return authres.dmarc.DMARCAuthenticationResult(result=verdict.result, result_comment=comment,
+                                                   header_from=domain, policy=verdict.applied), verdict
 
 
-_SPF_RESULTS = {r.value for r in _dmarc.SPFResult}
-_PSL = _psl.load(psl_file=None)  # publicsuffix2's bundled list, read once
-
-
-def organizational_domain(domain: str) -> str:
-    """The registrable domain of ``domain`` (RFC 7489 §3.2, from the Public Suffix List)."""
-    return (_PSL.get_sld(domain.lower()) or domain).lower()
-
-
-def relaxed_aligned(domain: str, other: str) -> bool:
-    """Whether two domains share their organizational domain: DMARC's relaxed alignment."""
-    return bool(domain and other) and organizational_domain(domain) == organizational_domain(other)
+def relaxed_aligned(zone: Zone, domain: str, other: str) -> bool:
+    """Whether two domains share their Organizational Domain (RFC 9989 §4.10.2, the DNS Tree
+    Walk in the stub zone): DMARC's relaxed alignment."""
+    return aligned(domain, other, "r", zone.txt)
 
 
 def author_domain(message: bytes) -> str:
-    """The domain of the (first) From address: the one DMARC protects (RFC 7489 §3.1)."""
+    """The domain of the (first) From address: the Author Domain DMARC protects (RFC 9989 §5.3.1)."""
     head = message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
     unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ").split("\r\n")
     froms = [line[5:] for line in unfolded if line.lower().startswith("from:")]
@@ -336,6 +349,9 @@ class Authentication:
     dkim: tuple[authres.DKIMAuthenticationResult, ...]
     arc: authres.arc.ARCAuthenticationResult
     dmarc: authres.dmarc.DMARCAuthenticationResult
+    verdict: DMARCResult | None = None  # the DMARC evaluation behind ``dmarc`` (policy discovery, alignment)
+    source_ip: str = ""
+    mail_from: str = ""
 
     @property
     def results(self) -> list[Any]:
@@ -374,10 +390,11 @@ class Authentication:
 def authenticate(zone: Zone, message: bytes, *, ip: str, mail_from: str, helo: str,
                  authserv_id: str, iprev: authres.IPRevAuthenticationResult | None = None,
                  ) -> Authentication:
-    """Every check a receiver makes on one message, in the order RFC 7489 §6.6.2 describes
+    """Every check a receiver makes on one message, in the order RFC 9989 §5.3 describes
     (``iprev``: the result :func:`check_iprev` already gave for ``ip``, not asked again)."""
     spf_result = check_spf(zone, ip, mail_from, helo)
     dkim_results = check_dkim(zone, message)
+    dmarc_result, verdict = _dmarc_result(zone, message, spf_result, dkim_results)
     return Authentication(authserv_id=authserv_id, iprev=iprev or check_iprev(zone, ip), spf=spf_result,
-                          dkim=tuple(dkim_results), arc=check_arc(zone, message),
-                          dmarc=check_dmarc(zone, message, spf_result, dkim_results))
+                          dkim=tuple(dkim_results), arc=check_arc(zone, message), dmarc=dmarc_result,
+                          verdict=verdict, source_ip=ip, mail_from=mail_from)

@@ -66,7 +66,7 @@ class Session:
 
     def __init__(self, helo: str, name: str, port: int, *, timeout: float = TIMEOUT,
                  address: str = LOOPBACK, source: str | None = None, tls: str = "none",
-                 ca_path: str = "") -> None:
+                 ca_path: str = "", tls_match: tuple[str, ...] = ()) -> None:
         self.helo = helo
         self.name = name
         self.port = port
@@ -75,6 +75,7 @@ class Session:
         self.source = source  # the client's own address (None: any)
         self.tls = tls  # STARTTLS level (relay.tls_policy.LEVELS)
         self.ca_path = ca_path
+        self.tls_match = tls_match  # level "secure": the names the certificate must match (MTA-STS mx)
         self._smtp: smtplib.SMTP | None = None
 
     def open(self, creds: tuple[str, str] | None = None) -> Failure | None:
@@ -94,7 +95,8 @@ class Session:
             code, text = smtp.ehlo()
             if code != 250:
                 return Failure("EHLO", one_line(code, text))
-            why = start_tls(smtp, self.tls, name=self.name, address=self.address, ca_path=self.ca_path)
+            why = start_tls(smtp, self.tls, name=self.name, address=self.address, ca_path=self.ca_path,
+                            match=self.tls_match)
             if why is not None:  # the client's own decision (Postfix: TLS policy), no reply
                 return Failure("STARTTLS", why, True)  # Postfix tries the next MX
             if creds is not None:

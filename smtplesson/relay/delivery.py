@@ -158,9 +158,12 @@ class Delivery:
         security = self.security
         if security is not None and h.role == "LIST":  # expand, change, seal, send on
             members: list[str] = []
-            for r in rcpts:
-                data = security.forward(self.zone, h, data, r, ip=stored.peer, mail_from=sender, helo=helo,
-                                        now=now)
+            for r in rcpts:  # a list rewrites the envelope, a forwarder may (SRS)
+                if security.bounce_of(r) is not None:  # to a list's bounce address: its bounce processor
+                    self._bounce_processed(h, track, r, security.bounce_of(r) or "", now)
+                    continue
+                sender, data = security.resend(self.zone, h, data, r, ip=stored.peer, mail_from=sender,
+                                               helo=helo, now=now)
                 members += security.members(r) or []
                 self._expanded(h, track, r, members, now)
             rcpts = members
@@ -193,6 +196,16 @@ class Delivery:
             key = _match(track.recipients, address)
             track.record(Attempt(now, h.name, "list", (key,), "EXPANSION",
                                  f"list {address}: sent on to {', '.join(members)}", "delivered"))
+            track.delivered(key, now)
+
+    def _bounce_processed(self, h: Host, track: TrackedMessage, address: str, list_address: str,
+                          now: float) -> None:
+        """A bounce reached a list's bounce address: the list takes it (Mailman 3 counts it
+        against the member's bounce score); it does not go on to the author."""
+        with self.ledger.lock:
+            key = _match(track.recipients, address)
+            track.record(Attempt(now, h.name, "list", (key,), "BOUNCE",
+                                 f"taken by the bounce processor of {list_address}", "delivered"))
             track.delivered(key, now)
 
     def _local_qid(self, h: Host) -> str:

@@ -47,6 +47,7 @@ from .zone import Zone
 if TYPE_CHECKING:  # pragma: no cover
     from ..server.debug import DebugServer
     from ..server.rules import Rule
+    from .forwarding import Intermediary
     from .policies import ScenarioSpec
 
 __all__ = ["REJECTED", "Host", "MailNetwork", "RetryPolicy", "SimClock", "load_layout"]
@@ -107,8 +108,10 @@ class MailNetwork:
         self.delivery = Delivery(self.ledger, self.dns, self.security, wire, self.maildir)
         self.dsn_writer = Dsns(self.ledger, self.delivery.enqueue, self.retry)
         options = self.security.session_options if self.security is not None else _plain_session
+        relay = next((h.name for h in self.hosts if h.role == "MTA"), "relay")
+        transport = self.security.start_policies(self.dns, self.clock, relay) if self.security else None
         self.router = Router(self.ledger, self.dns, self._by_name, wire, options,
-                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn)
+                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn, transport)
         self._servers = Servers(self.users, self.greylist_delay, self.dns, self.security, self.clock,
                                 self.delivery)
         self._closed = False
@@ -124,13 +127,13 @@ class MailNetwork:
         except BaseException:
             self.close()
             raise
-        self._finalizer = weakref.finalize(self, stop_hosts, list(self.hosts))
+        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.security)
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
-        stop_hosts(self.hosts)
+        _stop(self.hosts, self.security)
 
     def stop(self) -> None:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
@@ -182,10 +185,41 @@ class MailNetwork:
         return smtplib.SMTP(h.address, h.port, local_hostname=client, timeout=TIMEOUT,
                             source_address=(source, 0) if source else None)
 
+    # ------------------------------------------------------------------ receivers' policies, live
+    def set_mta_sts(self, domain: str, *, mode: str, mx: Sequence[str], max_age: int = 86_400) -> str:
+        """Publish a new MTA-STS policy for ``domain`` (RFC 8461) and bump its ``_mta-sts`` id,
+        as the domain's owner does: ``net.set_mta_sts("example.net", mode="enforce",
+        mx=["mx9.example.net"])``; the relay fetches it at its next delivery there."""
+        if self.security is None:
+            raise ValueError("MTA-STS needs MailNetwork(authentication=True)")
+        return self.security.set_mta_sts(self.dns, domain, mode=mode, mx=list(mx), now=self.clock())
+
+    def tls_report(self, domain: str, day: float | None = None) -> dict[str, Any]:
+        """The relay's RFC 8460 TLS-RPT report for ``domain`` over one simulated day (UTC; the
+        current one by default), as the JSON object it would send to the ``_smtp._tls`` rua."""
+        transport = self.router.transport
+        if transport is None:
+            raise ValueError("TLS reports need MailNetwork(authentication=True) and 'mta_sts' in the layout")
+        start = _day_start(self.clock() if day is None else day)
+        return transport.log.report(domain, start, start + 86_400)
+
+    def dmarc_reports(self, day: float | None = None) -> dict[str, str]:
+        """The receivers' RFC 9990 DMARC aggregate reports over one simulated day (UTC; the
+        current one by default), keyed by the file name RFC 9990 gives them
+        (``receiver!policy-domain!begin!end.xml``)."""
+        start = _day_start(self.clock() if day is None else day)
+        found: dict[str, str] = {}
+        for receiver in self._servers.receivers(self.hosts):
+            for domain, xml in receiver.dmarc_reports(start, start + 86_400).items():
+                found[f"{receiver.hostname}!{domain}!{int(start)}!{int(start) + 86_399}.xml"] = xml
+        return found
+
     @property
-    def lists(self) -> dict[str, dict[str, Any]]:
-        """The mailing lists of an authenticated network, live: ``net.lists[address]["arc"]``
-        turns the list's ARC seal off and on, ``["footer"]`` is what it adds."""
+    def lists(self) -> dict[str, Intermediary]:
+        """The lists and forwarders of an authenticated network, live (:mod:`.forwarding`):
+        ``net.lists["team@lists.example.org"]["arc"] = False`` takes the list's ARC seal off,
+        ``["munge"] = True`` munges From: for p=reject authors, ``net.lists["carol@forward.
+        example.org"]["srs"] = True`` gives the forwarder SRS."""
         return self.security.lists if self.security is not None else {}
 
     def tls_context(self, *, verify: bool = True) -> ssl.SSLContext:
@@ -315,3 +349,13 @@ class MailNetwork:
 def _plain_session(client: str, server: Host) -> dict[str, Any]:
     """Without authentication every session is plain loopback SMTP."""
     return {}
+
+
+def _stop(hosts: list[Host], security: Security | None) -> None:
+    stop_hosts(hosts)
+    if security is not None:
+        security.close()
+
+
+def _day_start(when: float) -> float:
+    return when - when % 86_400

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..addresses import normalise_address
+from ..addresses import client_ip, normalise_address
 from ..server.scenarios import Greylisting, RelayDenied, Scenario, UnknownUser, make_scenario
+from .zone import DNSBL
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import SimClock
@@ -23,10 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..server.rules import Rule
     from .delivery import Delivery
     from .layout import Host
+    from .requirements import SenderRequirements
     from .security import Security
     from .zone import Zone
 
-__all__ = ["Chain", "MailboxPolicy", "ScenarioSpec", "Servers"]
+__all__ = ["Chain", "DNSBLCheck", "MailboxPolicy", "ScenarioSpec", "Servers"]
 
 #: a scenario as MailNetwork(scenarios=...) takes it: a name, (name, options) or an instance
 ScenarioSpec = str | tuple[str, Mapping[str, Any]] | Scenario
@@ -47,6 +49,7 @@ class Chain(Scenario):
         self.max_size = min(sizes) if sizes else None
         self.offers_auth = any(p.offers_auth for p in self.parts)
         self.require_tls = any(p.require_tls for p in self.parts)
+        self.examines = any(p.examines for p in self.parts)
 
     def attach(self, server: Any) -> None:
         super().attach(server)
@@ -73,6 +76,11 @@ class Chain(Scenario):
     def message_stored(self, stored: Any) -> None:
         for p in self.parts:
             p.message_stored(stored)
+
+    def examine(self, session: Any, envelope: Any) -> None:
+        for p in self.parts:
+            if p.examines:
+                p.examine(session, envelope)
 
     def authenticate(self, session: Any, mechanism: str, login: str, password: str) -> str | None:
         for p in self.parts:
@@ -148,6 +156,29 @@ class MailboxPolicy(Scenario):
         return None
 
 
+class DNSBLCheck(Scenario):
+    """Postfix's ``reject_rbl_client dnsbl.example``: a client whose address the blocklist
+    lists (RFC 5782) is refused at RCPT, with Postfix's default reply (``default_rbl_reply``
+    in ``src/global/mail_params.h`` of Postfix 3.7: ``$rbl_code Service unavailable; $rbl_class
+    [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}``, ``$rbl_code`` 554 and
+    the class "Client host").  Postfix answers at RCPT, not at the greeting, because of
+    ``smtpd_delay_reject = yes``: the log then shows who the mail was for."""
+
+    name = "dnsbl"
+    codes = (554,)
+
+    def __init__(self, zone: Zone, blocklist: str = DNSBL) -> None:
+        self.zone = zone
+        self.blocklist = blocklist
+
+    def handle_RCPT(self, session: Any, envelope: Any, address: str) -> str | None:
+        ip = client_ip(session)
+        reason = self.zone.listed(ip, self.blocklist)
+        if reason is None:
+            return None
+        return f"554 5.7.1 Service unavailable; Client host [{ip}] blocked using {self.blocklist}; {reason}"
+
+
 T = TypeVar("T")
 
 
@@ -203,6 +234,8 @@ class Servers:
             parts: list[Scenario] = [RelayDenied(code=554), unknown,
                                      MailboxPolicy(self.users, usage, self.greylist_delay)]
             provider = security.receivers.get(host.name) if security is not None else None
+            if security is not None:
+                parts.insert(0, DNSBLCheck(self.zone))
             if security is not None and provider:
                 from .requirements import SenderRequirements
 
@@ -211,9 +244,21 @@ class Servers:
             return parts
         if host.role == "LIST" and security is not None:
             lists = UnknownUser(users=())
-            lists.users = security.lists.keys()  # type: ignore[assignment]
+            lists.users = security.served
             return [RelayDenied(code=554), lists]
         return []  # the outbound relay: accepts from the MSA what it is given
+
+    @staticmethod
+    def receivers(hosts: Iterable[Host]) -> list[SenderRequirements]:
+        """The provider checks running on these hosts' servers, in host order."""
+        from .requirements import SenderRequirements
+
+        found: list[SenderRequirements] = []
+        for h in hosts:
+            scenario = h.server.scenario if h.server is not None else None
+            parts = scenario.parts if isinstance(scenario, Chain) else [scenario]
+            found += [p for p in parts if isinstance(p, SenderRequirements)]
+        return found
 
     def start(self, host: Host, scenario: ScenarioSpec | None = None, rules: Iterable[Rule] = ()) -> None:
         """Start ``host``'s server (a mail client has none; a host that is down refuses)."""

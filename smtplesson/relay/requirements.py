@@ -1,6 +1,7 @@
 """A receiving MX that applies a big mailbox provider's sender requirements, live.
 
-At the connection the client's address is looked up on the DNS blocklist; at the end of the
+Where the provider documents a refusal of blocklisted addresses at connection time (Yahoo's
+``[BL21]``), the client's address is looked up on the DNS blocklist then; at the end of the
 message the MX checks TLS, reverse DNS (iprev), SPF, DKIM, ARC and DMARC through the stub zone
 (:mod:`smtplesson.relay.authentication`), refuses or defers with the provider's documented
 reply (the ``"requirements"`` of its entry in ``smtplesson/codes/data/providers.json``, the one
@@ -22,6 +23,7 @@ from ..codes.providers import PROVIDERS as _PROVIDERS
 from ..codes.providers import Requirements
 from ..server.scenarios import Scenario
 from .authentication import Authentication, authenticate, check_iprev
+from .dmarc_reports import Observation, aggregate_reports
 
 if TYPE_CHECKING:
     from .zone import Zone
@@ -53,18 +55,37 @@ class SenderRequirements(Scenario):
         self.needs_tls = require_tls
         self.trusted_sealers = {d.lower() for d in trusted_sealers}
         self.results: list[Authentication] = []  # what was found about each message, in order
+        self.observations: list[Observation] = []  # the DMARC side of each, for aggregate reports
 
     def reset(self) -> None:
         self.results.clear()
+        self.observations.clear()
 
     def _reply(self, check: str, **values: str) -> str:
         return self.replies[check].format(**values)
 
     def handle_CONNECT(self, session: Any) -> str | None:
         ip = client_ip(session)
-        if self.zone.listed(ip):
+        if "blocklist" in self.replies and self.zone.listed(ip):  # only where documented (Yahoo)
             return self._reply("blocklist", ip=ip)
         return None
+
+    #: signatures are verified in the server's worker threads (Scenario.examine)
+    examines = True
+
+    def examine(self, session: Any, envelope: Any) -> None:
+        """Verify SPF, DKIM, ARC and DMARC off the event loop, for END-OF-DATA to read."""
+        ip = client_ip(session)
+        if self.needs_tls and not getattr(session, "tls", None):
+            return
+        iprev = check_iprev(self.zone, ip)
+        if iprev.result == "pass":
+            envelope.authentication = self._authenticate(session, envelope, iprev)
+
+    def _authenticate(self, session: Any, envelope: Any, iprev: Any) -> Authentication:
+        return authenticate(self.zone, envelope.original_content or b"", ip=client_ip(session),
+                            mail_from=envelope.mail_from or "", helo=session.host_name or "",
+                            authserv_id=self.hostname, iprev=iprev)
 
     def handle_END_OF_DATA(self, session: Any, envelope: Any) -> str | None:
         ip = client_ip(session)
@@ -74,9 +95,11 @@ class SenderRequirements(Scenario):
         if iprev.result != "pass":
             return self._reply("ptr", ip=ip)
         content = envelope.original_content or b""
-        found = authenticate(self.zone, content, ip=ip, mail_from=envelope.mail_from or "",
-                             helo=session.host_name or "", authserv_id=self.hostname, iprev=iprev)
+        found = getattr(envelope, "authentication", None)  # examine() found it off the event loop
+        if not isinstance(found, Authentication):
+            found = self._authenticate(session, envelope, iprev)
         self.results.append(found)
+        self._observe(found, envelope)
         verdict = self.verdict(found, ip)
         if verdict is not None:
             return verdict
@@ -85,6 +108,26 @@ class SenderRequirements(Scenario):
             head += f"{SPAM_FLAG}: YES (DMARC policy of {found.dmarc.header_from} is quarantine)\r\n".encode()
         envelope.original_content = head + content
         return None
+
+    def _observe(self, found: Authentication, envelope: Any) -> None:
+        """Keep what a DMARC aggregate report needs (RFC 9989 §5.3.7)."""
+        if found.verdict is None:
+            return
+        spf_domain = found.mail_from.rpartition("@")[2] if found.mail_from else ""
+        dkim = tuple((str(getattr(r, "header_d", "") or ""), str(getattr(r, "header_s", "") or ""), r.result)
+                     for r in found.dkim if getattr(r, "header_d", None))
+        rcpt = str(envelope.rcpt_tos[0]).rpartition("@")[2] if envelope.rcpt_tos else ""
+        override = "trusted_forwarder" if found.verdict.result == "fail" and self.vouched(found) else ""
+        self.observations.append(Observation(
+            found.source_ip, found.verdict.discovery.author, spf_domain, rcpt, found.verdict,
+            (spf_domain, found.spf.result), dkim, override, self.now()))
+
+    def dmarc_reports(self, begin: float, end: float, *, email: str | None = None) -> dict[str, str]:
+        """This MX's RFC 9990 aggregate reports for ``[begin, end)``, one per Policy Domain
+        that asked for them (``rua``)."""
+        seen = [o for o in self.observations if begin <= o.when < end]
+        return aggregate_reports(seen, org_name=self.hostname, begin=int(begin), end=int(end) - 1,
+                                 email=email or f"noreply-dmarc@{self.hostname}")
 
     def vouched(self, found: Authentication) -> bool:
         """An ARC chain that passes, sealed by a forwarder this MX trusts (RFC 8617 §7.2)."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..addresses import domain_of
 from ..clock import format_elapsed
 from ..codes.syntax import class_of, code_of
+from .client import Failure as SessionFailure
 from .client import Result, Session, Transaction
 from .dsns import Failure
 from .tracking import Attempt, TrackedMessage
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layout import Host
     from .ledger import Ledger
     from .queue import MailQueue, QueueEntry
+    from .transport import TransportPolicies
     from .zone import Zone
 
 __all__ = ["GIVE_UP_STATUS", "NEXT_MX", "REJECTED", "Pending", "Router", "SessionOptions", "lost_after_data"]
@@ -88,7 +90,8 @@ class Router:
     the DSN writer's two entries (failed for good; still queued)."""
 
     def __init__(self, ledger: Ledger, zone: Zone, hosts: Mapping[str, Host], wire: Wire,
-                 session_options: SessionOptions, on_bounce: OnBounce, on_delay: OnDelay) -> None:
+                 session_options: SessionOptions, on_bounce: OnBounce, on_delay: OnDelay,
+                 transport: TransportPolicies | None = None) -> None:
         self.ledger = ledger
         self.clock = ledger.clock
         self.zone = zone
@@ -97,6 +100,7 @@ class Router:
         self.session_options = session_options
         self.on_bounce = on_bounce
         self.on_delay = on_delay
+        self.transport = transport  # MTA-STS plans and the TLS-RPT log (None: neither)
 
     # ------------------------------------------------------------------ submission
     def submit(self, mua: Host, msa: Host, pending: list[Pending], creds: tuple[str, str] | None) -> None:
@@ -186,6 +190,8 @@ class Router:
     def deliver(self, h: Host, dest: str, pending: list[Pending]) -> None:
         """Try each entry's hosts in order until it is decided or none is left; entries with
         the same next host share one session."""
+        kind, _, name = dest.partition(":")
+        domain = name if kind == "domain" else ""  # whose MTA-STS policy applies
         routes: list[tuple[Pending, list[str]]] = []
         for p in pending:
             targets, error = self.targets(h, dest, p)
@@ -209,7 +215,7 @@ class Router:
                             f"{target}: Host not found", "deferred", note=NEXT_MX if p.more else ""))
                         p.retry_elsewhere = p.more
                     continue
-                self.transfer(h.name, th, todo)
+                self.transfer(h.name, th, todo, domain=domain)
             routes = [(p, t) for p, t in routes if p.retry_elsewhere]
             for p, targets in routes:
                 p.retry_elsewhere = False
@@ -259,13 +265,13 @@ class Router:
 
     # ------------------------------------------------------------------ one SMTP session
     def transfer(self, client: str, server: Host, pending: list[Pending], *,
-                 creds: tuple[str, str] | None = None) -> None:
-        """One real SMTP session from ``client`` to ``server`` carrying every pending entry."""
+                 creds: tuple[str, str] | None = None, domain: str = "") -> None:
+        """One real SMTP session from ``client`` to ``server`` carrying every pending entry
+        (``domain``: the recipients' domain, whose MTA-STS policy applies)."""
         for p in pending:
             p.first_index = min(p.first_index, len(p.track.attempts))
-        session = Session(client, server.name, server.port, **self.session_options(client, server))
+        session, failure = self._open(client, server, creds, domain)
         try:
-            failure = session.open(creds)
             if failure is not None:
                 for p in pending:
                     self.decide(p, client, server.name, p.left, failure.stage, failure.reply,
@@ -286,6 +292,29 @@ class Router:
         finally:
             self.wire.end(server.name)
             session.close()
+
+    def _open(self, client: str, server: Host, creds: tuple[str, str] | None,
+              domain: str) -> tuple[Session, SessionFailure | None]:
+        """Open a session to ``server`` as the domain's MTA-STS policy asks (RFC 8461): under
+        ``enforce``, TLS level ``secure`` with the policy's names; under ``testing``, the same
+        check, its failure reported, then a session at the relay's own level.  Each outcome
+        goes to the TLS-RPT log (RFC 8460)."""
+        options = self.session_options(client, server)
+        plan = self.transport.plan(domain, options.get("tls", "none")) if self.transport and domain else None
+        if plan is not None and plan.match:
+            options = {**options, "tls": "secure", "tls_match": plan.match}
+        session = Session(client, server.name, server.port, **options)
+        failure = session.open(creds)
+        if plan is None or self.transport is None or (failure is not None and failure.stage != "STARTTLS"):
+            return session, failure
+        self.transport.record(plan, server.name, options.get("source") or "", server.address,
+                              failure.reply if failure is not None else None)
+        if failure is not None and plan.check_only:  # testing: reported; now deliver anyway
+            session.close()
+            session = Session(client, server.name, server.port, **{**options, "tls": plan.fallback,
+                                                                     "tls_match": ()})
+            failure = session.open(creds)
+        return session, failure
 
     def _apply(self, p: Pending, t: Transaction, res: Result, client: str, server: str) -> None:
         """Sort one transaction's recipients by the replies it met."""

@@ -6,6 +6,9 @@
   ``4.7.4 TLS is required, but was not offered by host mx1.example.net[127.0.0.21]``.
 * ``verify``: TLS with a certificate that a trusted CA issued for the MX's name and that is
   in date; otherwise Postfix's ``4.7.5 Server certificate not verified``, with OpenSSL's reason.
+* ``secure``: as ``verify``, but the certificate must carry a name that matches one of the
+  ``match`` patterns (Postfix's ``secure match=...``, what postfix-mta-sts-resolver hands Postfix
+  for an MTA-STS policy in enforce mode, :mod:`.mta_sts`); the same ``4.7.5`` otherwise.
 
 The texts follow Postfix's SMTP client (``src/smtp/smtp_proto.c``; levels in
 https://www.postfix.org/postconf.5.html#smtp_tls_security_level).  These deferrals are made by
@@ -15,11 +18,14 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from typing import Any
+
+from .mta_sts import matches
 
 __all__ = ["LEVELS", "start_tls"]
 
-LEVELS = ("none", "may", "encrypt", "verify")
+LEVELS = ("none", "may", "encrypt", "verify", "secure")
 
 
 class _NameCheckingContext(ssl.SSLContext):
@@ -36,16 +42,19 @@ def _context(level: str, ca_path: str, name: str) -> ssl.SSLContext:
     context = _NameCheckingContext(ssl.PROTOCOL_TLS_CLIENT)
     context.expected_name = name
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    if level == "verify":
+    if level in ("verify", "secure"):
         context.load_verify_locations(cafile=ca_path)
+        context.check_hostname = level == "verify"  # secure: names are checked against the patterns
     else:  # RFC 7435: opportunistic TLS encrypts without authenticating the server
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
 
 
-def start_tls(smtp: smtplib.SMTP, level: str, *, name: str, address: str, ca_path: str) -> str | None:
-    """STARTTLS as ``level`` asks, after EHLO; None to go on, or the reason to defer.
+def start_tls(smtp: smtplib.SMTP, level: str, *, name: str, address: str, ca_path: str,
+              match: Sequence[str] = ()) -> str | None:
+    """STARTTLS as ``level`` asks, after EHLO; None to go on, or the reason to defer
+    (``match``: the name patterns of level ``secure``).
 
     On success the client has sent EHLO again (RFC 3207 §4.2: the server forgets what it
     knew).  After a failed handshake the connection is unusable: close it.
@@ -70,5 +79,16 @@ def start_tls(smtp: smtplib.SMTP, level: str, *, name: str, address: str, ca_pat
         reply = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) \
             else str(error.smtp_error)
         return f"4.7.4 TLS is required, but host {name}[{address}] refused to start TLS: {reply}"
+    if level == "secure":
+        names = _certificate_names(smtp)
+        if not any(matches(pattern, n) for pattern in match for n in names):
+            return (f"4.7.5 Server certificate not verified (its names {', '.join(names) or 'none'} match "
+                    f"none of {', '.join(match) or 'no pattern'}) for host {name}[{address}]")
     smtp.ehlo()
     return None
+
+
+def _certificate_names(smtp: smtplib.SMTP) -> list[str]:
+    """The DNS names of the server's certificate (subjectAltName)."""
+    peer: dict[str, Any] = (smtp.sock.getpeercert() or {}) if isinstance(smtp.sock, ssl.SSLSocket) else {}
+    return [str(entry[1]) for entry in peer.get("subjectAltName", ()) if entry[0] == "DNS"]

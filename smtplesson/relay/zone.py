@@ -162,7 +162,7 @@ class Zone:
         self._replace_txt(domain, "v=spf1", record)
 
     def set_dmarc(self, domain: str, record: str | None) -> None:
-        """The domain's DMARC policy at ``_dmarc.<domain>`` (RFC 7489 §6.1); None: none."""
+        """The domain's DMARC policy at ``_dmarc.<domain>`` (RFC 9989 §4.7); None: none."""
         self.set_txt(f"_dmarc.{domain}", *([record] if record else []))
 
     def set_dkim_key(self, domain: str, selector: str, record: str | None) -> None:
@@ -229,6 +229,12 @@ class Zone:
         if not self.query(owner, "A"):
             return None
         return next(iter(self.txt(owner)), f"listed on {zone}")
+
+    def exists(self, name: str) -> bool:
+        """Whether ``name`` exists: it, or a name below it, holds records (RFC 8020: otherwise
+        the answer is NXDOMAIN); DMARC's ``np`` is for names that do not (RFC 9989 §3.2.13)."""
+        owner = _name(name)
+        return any(n == owner or n.is_subdomain(owner) for n in self._zone.nodes)
 
     def names(self, rdtype: str) -> list[str]:
         """Names that hold records of ``rdtype``, in the order they were first published."""

@@ -1,7 +1,10 @@
-"""Who a debug server lets in: its owner's programs, within a budget of descriptors.
+"""Who can reach a debug server: where it listens, and whom it lets in (its owner's programs,
+within a budget of descriptors).
 
-A learner's kernel shares its host with other learners.  Two things keep a neighbour from
-reaching or starving it, decided here once per connection, before anything is recorded:
+Where: :func:`check_host` takes an IP literal only (nothing is looked up) and a loopback one
+unless ``allow_remote``.  Whom: a learner's kernel shares its host with other learners.  Two
+things keep a neighbour from reaching or starving it, decided once per connection, before
+anything is recorded:
 
 * **Owner only** (:mod:`.peers`): a connection from another user's program is greeted
   ``554 5.7.1`` (RFC 5321 §3.1 allows 554 instead of 220 at the opening; the server then
@@ -16,7 +19,9 @@ reaching or starving it, decided here once per connection, before anything is re
 """
 from __future__ import annotations
 
+import ipaddress
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +32,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: no descriptor limit to read
     resource = None  # type: ignore[assignment]
 
-__all__ = ["BUDGET", "PEERS", "RESERVE", "STRANGERS_AT_ONCE", "Door", "SessionBudget"]
+__all__ = ["BUDGET", "PEERS", "RESERVE", "STRANGERS_AT_ONCE", "Door", "SessionBudget", "check_host",
+           "connect_address"]
 
 #: descriptors kept free for the kernel's own files, notebooks and imports
 RESERVE = 64
@@ -35,6 +41,35 @@ RESERVE = 64
 STRANGERS_AT_ONCE = 8
 #: who may use a server: "owner" (the user who started it) or "anyone" (no check)
 PEERS = ("owner", "anyone")
+_LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
+
+
+def check_host(host: str, allow_remote: bool) -> str:
+    """An IP literal (or "localhost"); names are refused so nothing is ever looked up, and
+    an address other machines can reach needs ``allow_remote``."""
+    host = _LOOPBACK_NAMES.get(host, host)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"host must be an IP address such as '127.0.0.1' (got {host!r}); "
+            "the debug server never looks names up"
+        ) from None
+    if not address.is_loopback:
+        if not allow_remote:
+            raise ValueError(
+                f"{host} can be reached from other machines, and anyone who reaches the "
+                "server can fill its memory and disk; pass allow_remote=True "
+                "(serve --allow-remote) if that is what you want")
+        warnings.warn(f"the debug server listens on {host}: other machines can connect to it",
+                      UserWarning, stacklevel=3)
+    return host
+
+
+def connect_address(host: str) -> str:
+    """An address a local client can connect to: the loopback one for a wildcard bind."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
 
 
 class SessionBudget:

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import email
 import email.policy
 import errno
-import ipaddress
 import logging
 import mailbox as stdlib_mailbox
 import ssl
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from ..addresses import client_ip, normalise_address
-from .admission import Door
+from .admission import Door, check_host
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
 from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
@@ -54,7 +53,9 @@ DEFAULT_IDLE_TIMEOUT = 300.0
 DEFAULT_DATA_TIMEOUT = 600.0
 #: how many errors ``DebugServer.errors`` keeps (the most recent; ``error_count`` counts all)
 KEPT_ERRORS = 100
-_LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
+#: worker threads per server for scenarios' slow checks (Scenario.examine): a bound on the CPU
+#: one server's senders can take at once, the event loop staying free for every session
+EXAMINERS = 2
 
 
 class _QuietLoginDataWarning(logging.Filter):
@@ -107,33 +108,6 @@ def _peer_text(peer: Any) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         return f"{peer[0]}:{peer[1]}"
     return str(peer or "")
-
-
-def _check_host(host: str, allow_remote: bool) -> str:
-    """An IP literal (or "localhost"); names are refused so nothing is ever looked up, and
-    an address other machines can reach needs ``allow_remote``."""
-    host = _LOOPBACK_NAMES.get(host, host)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"host must be an IP address such as '127.0.0.1' (got {host!r}); "
-            "the debug server never looks names up"
-        ) from None
-    if not address.is_loopback:
-        if not allow_remote:
-            raise ValueError(
-                f"{host} can be reached from other machines, and anyone who reaches the "
-                "server can fill its memory and disk; pass allow_remote=True "
-                "(serve --allow-remote) if that is what you want")
-        warnings.warn(f"the debug server listens on {host}: other machines can connect to it",
-                      UserWarning, stacklevel=3)
-    return host
-
-
-def connect_address(host: str) -> str:
-    """An address a local client can connect to: the loopback one for a wildcard bind."""
-    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
 #: the record of every running server's store, so that stop_all() can find them
@@ -191,6 +165,7 @@ class _Store:
         self.messages_seen = 0
         self.watchers: list[Watcher] = []
         self._maildir_box: stdlib_mailbox.Maildir | None = None
+        self._examiners: concurrent.futures.ThreadPoolExecutor | None = None
 
     # --- the protocol's side ---------------------------------------------------------
     def session_opened(self, smtp: LessonSMTP, session: Session) -> SessionRecord:
@@ -212,6 +187,18 @@ class _Store:
             self.live.discard(smtp)
             self.history.closed(smtp.record)  # type: ignore[arg-type]
             self.idle.notify_all()
+
+    async def examine(self, session: Session, envelope: Envelope) -> None:
+        """Run the scenario's :meth:`~.scenarios.Scenario.examine` in this server's worker
+        threads (at most ``EXAMINERS`` at once): the event loop keeps serving other sessions."""
+        if not self.scenario.examines:
+            return
+        with self.lock:
+            if self._examiners is None:
+                self._examiners = concurrent.futures.ThreadPoolExecutor(
+                    EXAMINERS, thread_name_prefix=f"examine-{self.hostname}")
+            pool = self._examiners
+        await asyncio.get_running_loop().run_in_executor(pool, self.scenario.examine, session, envelope)
 
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
         reply = self.decide("END-OF-DATA", session, envelope)
@@ -281,6 +268,10 @@ class _Store:
         controller, self.controller = self.controller, None
         with _RUNNING_LOCK:
             _RUNNING.discard(self)
+        with self.lock:
+            examiners, self._examiners = self._examiners, None
+        if examiners is not None:
+            examiners.shutdown(wait=False, cancel_futures=True)
         if controller is None:
             return
         with self.lock:
@@ -363,7 +354,7 @@ class DebugServer:
         self.tls: str | None = "implicit" if tls == "implicit" else ("starttls" if tls else None)
         self.require_starttls = bool(require_starttls and self.tls == "starttls")
         self.certificate = certificate
-        self.host = _check_host(host, allow_remote)
+        self.host = check_host(host, allow_remote)
         self.port = int(port)
         self.hostname = hostname
         self.domains = tuple(d.lower() for d in domains)

@@ -84,6 +84,9 @@ class Server(Host, Protocol):
 
     max_recipients: int
 
+    async def examine(self, session: Session, envelope: Envelope) -> None:
+        """The scenario's slow look at the message, off the event loop."""
+
     def end_of_data(self, session: Session, envelope: Envelope) -> str:
         """Decide on, and keep or refuse, the message just received; the reply."""
 
@@ -128,6 +131,7 @@ class Handler:
         return smtp.mark_verbatim(reply)
 
     async def handle_DATA(self, smtp: LessonSMTP, session: Session, envelope: Envelope) -> str:
+        await self.server.examine(session, envelope)
         return smtp.mark_verbatim(self.server.end_of_data(session, envelope))
 
     async def handle_RSET(self, smtp: LessonSMTP, session: Session, envelope: Envelope) -> Any:

@@ -48,6 +48,12 @@ def bounce_html(bounce: Any) -> str:
             f'<div style="font-weight:bold">{title}</div>{rows(facts)}{counted}{cards}</div>')
 
 
+def status_field_of(recipient: Any) -> str | None:
+    """The enhanced code of the report's Status field as written (``"5.0.0 (x)"`` -> ``"5.0.0"``)."""
+    raw = recipient.raw_status or ""
+    return raw.split()[0] if raw.split() else None
+
+
 def recipient_html(recipient: Any) -> str:
     """One recipient's card: address, action, codes, what the server said and what it means."""
     exp = recipient.explanation
@@ -56,16 +62,25 @@ def recipient_html(recipient: Any) -> str:
     badges = [badge(recipient.code)] if recipient.code is not None else []
     if recipient.status:
         badges.append(badge(recipient.status, label=recipient.code is None))
+    if recipient.raw_status and status_field_of(recipient) != recipient.status:
+        raw = escape(recipient.raw_status)
+        badges.append(f'<span style="color:{FG_MUTED}">(report: Status {raw})</span>')
+    if recipient.status_from == "inferred":
+        badges.append(f'<span style="color:{FG_MUTED}">(status inferred from the reply)</span>')
     head = (f"<b>{escape(recipient.address)}</b> "
             f'<span style="margin:0 6px">{escape(recipient.action)}</span>' + " ".join(badges))
     said = recipient.diagnostic
     if len(said) > _DIAGNOSTIC_SHOWN:
         said = said[:_DIAGNOSTIC_SHOWN - 1] + "…"
     quote = f'<pre style="{_QUOTE}">{escape(said)}</pre>' if said else ""
+    esp = recipient.esp
     facts = [("category", escape(recipient.category)), ("bounce type", escape(recipient.bounce_type)),
+             ("service says", escape(f"{esp.classification} ({esp.bounce_type})") if esp else ""),
              ("provider", escape(recipient.provider or "")),
              ("remote MTA", escape(recipient.remote_mta or "")),
              ("command", code(recipient.command) if recipient.command else "")]
     if exp.found:
         facts += [("meaning", escape(exp.summary)), ("advice", escape(exp.advice))]
+    if recipient.note:
+        facts.append(("note", escape(recipient.note)))
     return box(head + quote + rows(facts), accent=style.border, css_class="smtpl-bounce-recipient")

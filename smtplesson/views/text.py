@@ -68,6 +68,13 @@ def _cause(exp: Explanation) -> list[tuple[str, str]]:
     rows = [("category", exp.category), ("bounce", BOUNCE_TYPES.get(exp.bounce_type, exp.bounce_type))]
     if exp.provider:
         rows.append(("answered", exp.provider))
+    if exp.action:
+        extra = [f"found by {exp.confidence}"]
+        if exp.retry_after is not None:
+            extra.append(f"retry after {exp.retry_after} s")
+        if exp.blocklist:
+            extra.append(f"block list: {exp.blocklist}")
+        rows.append(("action", f"{exp.action} ({', '.join(extra)})"))
     return rows
 
 
@@ -141,11 +148,20 @@ def bounce_summary(label: str, bounce: Bounce) -> str:
         lines.append("  " + _recipient_line(r) + (f", after {r.command}" if r.command else ""))
         if r.diagnostic:
             lines.append(f"      said: {short(r.diagnostic, 200)}")
+        if r.esp is not None:
+            lines.append(f"      service says: {r.esp.classification} ({r.esp.bounce_type})")
+        if r.note:
+            lines.append(f"      note: {short(r.note, 300)}")
     return "\n".join(lines)
 
 
 def _recipient_line(r: Any) -> str:
     codes = " ".join(str(p) for p in (r.code, r.status) if p)
+    if r.status_from == "inferred":
+        codes += " (inferred)"
+    raw = (r.raw_status or "").split()
+    if raw and raw[0] != r.status:
+        codes += f" (report: Status {r.raw_status})"
     return f"{r.address}: {r.action}" + (f" {codes}" if codes else "") + f" — {r.category}, {r.bounce_type}"
 
 

@@ -145,9 +145,10 @@ def test_each_signature_gets_its_own_result(zone: Zone) -> None:
     assert [r.result for r in auth.check_dkim(zone, both)] == ["pass", "pass"]
 
 
-# ----------------------------------------------------------------------------- DMARC (RFC 7489)
-def dmarc(zone: Zone, message: bytes, ip: str = RELAY, sender: str = "alice@example.com") -> tuple[str, str]:
-    found = auth.authenticate(zone, message, ip=ip, mail_from=sender, helo="h", authserv_id="mx").dmarc
+# ----------------------------------------------------------------------------- DMARC (RFC 9989)
+def dmarc(zone: Zone, message: bytes, ip: str = RELAY, sender: str = "alice@example.com",
+          helo: str = "h") -> tuple[str, str]:
+    found = auth.authenticate(zone, message, ip=ip, mail_from=sender, helo=helo, authserv_id="mx").dmarc
     return found.result, found.policy
 
 
@@ -181,11 +182,47 @@ def test_dmarc_strict_dkim_alignment(zone: Zone) -> None:
     assert dmarc(zone, signed, ip=SPOOFER) == ("fail", "reject")  # sp= for the subdomain
 
 
-def test_dmarc_none_without_a_record_and_permerror_for_a_broken_one(zone: Zone) -> None:
+def test_dmarc_none_without_a_record_or_a_valid_p(zone: Zone) -> None:
+    """RFC 9989 §4.10.1: a record without a valid p acts as p=none when it has a rua, else
+    DMARC does not apply (RFC 7489 made it a permerror)."""
     zone.set_dmarc("example.com", None)
     assert dmarc(zone, MSG)[0] == "none"
     zone.set_dmarc("example.com", "v=DMARC1; p=bogus")
-    assert dmarc(zone, MSG)[0] == "permerror"
+    assert dmarc(zone, MSG)[0] == "none"
+    zone.set_dmarc("example.com", "v=DMARC1; p=bogus; rua=mailto:d@example.com")
+    assert dmarc(zone, MSG, ip=SPOOFER) == ("fail", "none")
+
+
+def test_dmarc_testing_mode_applies_one_level_below(zone: Zone) -> None:
+    """RFC 9989 §4.7 t=y; policy.dmarc is the policy to apply (§9.1)."""
+    zone.set_dmarc("example.com", "v=DMARC1; p=reject; t=y")
+    found = auth.authenticate(zone, MSG, ip=SPOOFER, mail_from="alice@example.com", helo="h",
+                              authserv_id="mx").dmarc
+    assert (found.result, found.policy) == ("fail", "quarantine")
+    assert "t=y: reject applied as quarantine" in str(found)
+
+
+def test_dmarc_finds_the_organizations_policy_by_walking_the_tree(zone: Zone) -> None:
+    """No Public Suffix List: news.example.com has no record, the walk finds example.com's
+    (its sp for an existing subdomain, np for one that does not exist)."""
+    zone.set_dmarc("example.com", "v=DMARC1; p=none; sp=quarantine; np=reject")
+    news = MSG.replace(b"alice@example.com", b"alice@news.example.com")
+    zone.set_address("news.example.com", "127.0.0.99")
+    assert dmarc(zone, news, ip=SPOOFER) == ("fail", "quarantine")
+    assert dmarc(zone, MSG.replace(b"alice@example.com", b"alice@ghost.example.com"), ip=SPOOFER) == \
+        ("fail", "reject")
+
+
+def test_dmarc_ignores_pct(zone: Zone) -> None:
+    zone.set_dmarc("example.com", "v=DMARC1; p=reject; pct=0")
+    assert dmarc(zone, MSG, ip=SPOOFER) == ("fail", "reject")
+
+
+def test_a_bounce_has_no_spf_identifier_for_dmarc(zone: Zone) -> None:
+    """RFC 9989 §4.4.2: "DMARC relies solely on SPF validation of the MAIL FROM identity"."""
+    zone.set_spf("relay.example.com", f"v=spf1 ip4:{RELAY} -all")
+    dsn = MSG.replace(b"alice@example.com", b"MAILER-DAEMON@relay.example.com")
+    assert dmarc(zone, dsn, sender="", helo="relay.example.com") == ("fail", "reject")
 
 
 # ----------------------------------------------------------------------------- ARC (RFC 8617)

@@ -1,7 +1,8 @@
 """read_bounce never raises and stays bounded: fuzzed and mutated real bounces.
 
-The limit the issue sets is one second per mail; the inputs here take a few hundredths,
-so the one-second checks leave a wide margin for a loaded machine.
+The limit is one second per mail, counted in CPU time of this process (time.process_time), so
+that a loaded machine -- other processes on the same cores -- cannot fail it by chance; the
+inputs here take a few hundredths of a second, a quadratic regression takes many seconds.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import base64
 import random
 import re
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,25 +33,25 @@ def _check(data) -> None:
 
 
 def _timed(data) -> float:
-    start = time.perf_counter()
+    """CPU seconds the check took (not wall time: the machine may be busy with others)."""
+    start = time.process_time()
     _check(data)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
-BOUNDED = settings(max_examples=100, deadline=timedelta(seconds=ONE_SECOND),
-                   suppress_health_check=[HealthCheck.too_slow])
+BOUNDED = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @BOUNDED
 @given(st.binary(max_size=4000))
 def test_any_bytes(data):
-    _check(data)
+    assert _timed(data) < ONE_SECOND
 
 
 @BOUNDED
 @given(st.text(max_size=3000))
 def test_any_text(text):
-    _check(text)
+    assert _timed(text) < ONE_SECOND
 
 
 @BOUNDED
@@ -69,7 +69,7 @@ def test_mutated_real_bounces(sample, seed, how):
     else:  # bytes flipped
         for _ in range(rng.randrange(1, 50)):
             data[rng.randrange(len(data))] = rng.randrange(256)
-    _check(bytes(data))
+    assert _timed(bytes(data)) < ONE_SECOND
 
 
 def _postfix() -> bytes:

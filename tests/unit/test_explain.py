@@ -34,7 +34,7 @@ def test_real_world_collection_is_large_and_sourced() -> None:
         assert entry["source"].strip(), entry
         assert entry["category"] in ISSUE_CATEGORIES
     sources = " ".join(entry["source"] for entry in REAL).lower()
-    for provider in ("google", "microsoft", "yahoo", "icloud", "mimecast", "exim", "postfix"):
+    for provider in ("google", "microsoft", "yahoo", "apple", "mimecast", "exim", "postfix"):
         assert provider in sources, provider
 
 

@@ -126,7 +126,7 @@ def test_done_when_gmail_unauthenticated() -> None:
         ),
         (
             "554 5.7.9 Message not accepted for policy reasons",
-            "policy",
+            "sender-auth",
             "Authentication mechanism is too weak",
         ),
         (

@@ -14,7 +14,7 @@ _PREDICTION_WHY = {
     "dkim": "nothing changed for DKIM: the relay still signs, the key is still published at "
             "s2026._domainkey.example.com, the body is untouched.",
     "dmarc": "DMARC passes when SPF *or* DKIM passes aligned with the From domain "
-             "(RFC 7489 §4.2); DKIM's d=example.com does.",
+             "(RFC 9989 §5.3.5); DKIM's d=example.com does.",
     "delivered": "a DMARC pass means the receiver has no reason to refuse: SPF failing alone "
                  "does not block aligned, signed mail.",
 }
@@ -72,7 +72,7 @@ def predict_verdicts(answer: Any) -> list[str]:
     if wrong:
         raise _Feedback("\n".join(["not quite — look again at:", *wrong]))
     return ["SPF fails, DKIM passes, DMARC passes through DKIM, and the message is delivered.",
-            "One aligned pass is enough for DMARC (RFC 7489 §4.2) — run the next cell to see it."]
+            "One aligned pass is enough for DMARC (RFC 9989 §5.3.5) — run the next cell to see it."]
 
 
 @_exercise
@@ -81,4 +81,6 @@ def why_blocked(answer: Any) -> list[str]:
     wrong = _wrong_cause(BLOCKED_REPLIES, _BLOCKED_HINTS, _BLOCKED_WHY)
     return [*_table(answer, _BLOCKED, _cause_of, wrong, "causes"),
             "Authentication refusals come after the message (end of DATA); blocklists at the "
-            "greeting; the relay's own TLS policy never reaches the receiver at all."]
+            "greeting or at RCPT, depending on the receiver (Yahoo's [BL21] at connection, "
+            "Postfix's reject_rbl_client at RCPT); the relay's own TLS policy never reaches "
+            "the receiver at all."]

@@ -127,6 +127,14 @@ class Scenario:
     def message_stored(self, stored: Any) -> None:
         """Called after a message was kept (answered 2xx)."""
 
+    #: whether :meth:`examine` does anything (the server then runs it off its event loop)
+    examines = False
+
+    def examine(self, session: Any, envelope: Any) -> None:
+        """Slow work on a received message (verifying signatures, say), run in a worker
+        thread once its content is in and before END-OF-DATA is decided, so the server's
+        other sessions go on meanwhile; what it finds can wait on the ``envelope``."""
+
     def authenticate(self, session: Any, mechanism: str, login: str, password: str) -> str | None:
         """None if the credentials are good, else the reply (e.g. 535)."""
         return "535 5.7.8 Authentication credentials invalid"

@@ -1,0 +1,64 @@
+"""A recipient's status and the explanation of its reply: one home for every reader.
+
+A report's ``Status`` field is kept as written (``raw_status``); what the reader shows as the
+status comes from :func:`settle_status`, which says where it came from
+(``model.STATUS_SOURCES``).  When only a basic reply code is given, the status is inferred
+from the cause the reply's words name (``data/statuses.json``: the RFC 3463 code of each
+cause) and marked ``inferred``.
+"""
+from __future__ import annotations
+
+from .._data import load
+from ..codes.explanation import Explanation, explain
+
+__all__ = ["agrees", "explain_reply", "settle_status"]
+
+
+def explain_reply(diagnostic: str, status: str | None) -> Explanation:
+    """The explanation of a reply (bounded), else of the status a report gives for it."""
+    text = diagnostic[:2000]
+    exp = explain(text) if text else None
+    if exp is not None and exp.found:
+        return exp
+    if status:
+        return explain(f"Status: {status} {text}".strip())
+    return exp or explain("")
+
+
+#: category -> the enhanced subject.detail that names it (RFC 3463 and its extensions)
+_INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
+                             load("bounces", "statuses.json")["by_category"].items()}
+
+
+def settle_status(field: str | None, exp: Explanation) -> tuple[str | None, str | None]:
+    """A recipient's status and where it comes from (model.STATUS_SOURCES): the report's Status
+    field; else, or when the field gives only its class (Exim, OpenSMTPD ``5.0.0``), the reply's
+    enhanced code; else inferred: ``5.4.7`` when a report failed a message on a temporary reply
+    (Exim, Courier: it expired), else from the reply (its words, or its code: ``550 User
+    unknown`` -> ``5.1.1``); else the class of the basic code (``5.0.0``)."""
+    precise = exp.enhanced if exp.enhanced and not exp.enhanced.endswith(".0.0") else None
+    if field and not field.endswith(".0.0"):
+        return field, "field"
+    if precise and (field is None or precise[0] == field[0]):
+        return precise, "reply"
+    if field and field.endswith(".0.0") and field[0] == "5" and exp.code is not None and exp.code // 100 == 4:
+        return "5.4.7", "inferred"  # failed on a temporary reply: delivery time expired (RFC 3463 X.4.7)
+    digit = field[0] if field else (str(exp.code)[0] if exp.code is not None else "")
+    detail = _INFERRED.get(exp.category) if exp.code is not None and digit in ("4", "5") else None
+    if detail is not None:
+        return f"{digit}.{detail}", "inferred"
+    if field:
+        return field, "field"
+    if exp.enhanced:
+        return exp.enhanced, "reply"
+    if exp.code is not None and digit in ("2", "4", "5"):
+        return f"{digit}.0.0", "class"
+    return None, None
+
+
+def agrees(enhanced: str | None, field: str | None) -> bool:
+    """True when a reply's enhanced code can be the one a Status field summarises: the same, a
+    field that gives only the class (``5.0.0``), or an expiry (``X.4.7``: the last reply is the
+    temporary one that kept the message waiting)."""
+    return enhanced is None or field is None or enhanced == field or field[1:] == ".4.7" or (
+        field.endswith(".0.0") and enhanced[0] == field[0])

@@ -1,0 +1,139 @@
+"""Cause cues in many languages: what a reply's words say when no rule knows them.
+
+``codes/data/lexicon.json`` holds, per language and per cause category
+(shared/taxonomy-v2.md), phrases with weights: "postfach ist voll" and "почтовый ящик
+переполнен" are ``mailbox-full``, "黑名单" is ``reputation``.  :func:`score` finds every cue in
+a text in one pass of the regex engine, drops a cue that a negation of its language
+precedes ("not in our block list"), adds the evidence of the command the reply answered (a
+RCPT refusal is more likely about the recipient) and of the enhanced code's subject digit
+(RFC 3463 §3), and returns the best category with its confidence.  The explainer consults
+it below the provider rules and the explicit status codes, in place of the class-only
+fall-through.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .._data import load
+
+__all__ = ["LANGUAGES", "Verdict", "score"]
+
+_DATA: dict[str, Any] = load("codes", "lexicon.json")
+#: the languages the lexicon has cues for
+LANGUAGES: tuple[str, ...] = tuple(_DATA["cues"])
+_THRESHOLD: float = _DATA["threshold"]
+_MARGIN: float = _DATA["margin"]
+_COMMANDS: Mapping[str, Mapping[str, float]] = _DATA["commands"]
+_SUBJECTS: Mapping[str, Mapping[str, float]] = _DATA["subjects"]
+_NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
+# Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the words say: the category, how strongly, and the cues that said it."""
+
+    category: str
+    score: float  # the summed weights of the winning category
+    confidence: float  # its share of all the evidence found, 0..1
+    cues: tuple[str, ...]
+
+    @property
+    def confident(self) -> bool:
+        """True when the words alone are enough to name the cause."""
+        return self.score >= _THRESHOLD and self.confidence >= _MARGIN
+
+
+def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
+    """phrase -> ({category: weight}, languages): a phrase shared by several languages ("spam",
+    "tls") counts once, with its highest weight."""
+    weights: dict[str, dict[str, float]] = {}
+    languages: dict[str, list[str]] = {}
+    for lang, categories in _DATA["cues"].items():
+        for category, phrases in categories.items():
+            for phrase, weight in phrases.items():
+                by_category = weights.setdefault(phrase, {})
+                by_category[category] = max(by_category.get(category, 0.0), float(weight))
+                languages.setdefault(phrase, []).append(lang)
+    return {phrase: (weights[phrase], tuple(dict.fromkeys(languages[phrase]))) for phrase in weights}
+
+
+_KEY = 5  # alphabetic cues are looked up by their first word, cut to this many characters
+_CUES = _cue_table()
+_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.match(p)), key=len, reverse=True))
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
+_ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
+
+
+def _key(phrase: str) -> str:
+    return _WORD.match(phrase).group()[:_KEY] if _WORD.match(phrase) else phrase[:_KEY]  # type: ignore[union-attr]
+
+
+_BY_KEY: dict[str, tuple[str, ...]] = {}
+for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
+    _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
+_NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
+              for lang, words in _DATA["negations"].items()}
+
+
+def _found(norm: str) -> list[tuple[int, str]]:
+    """(position, cue) of every cue in the normalised text: the longest cue at a word start,
+    and CJK cues anywhere."""
+    hits: list[tuple[int, str]] = []
+    end = -1
+    for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
+        at = word.start()
+        if at < end:
+            continue
+        for phrase in _BY_KEY.get(word.group()[:_KEY], ()):
+            if norm.startswith(phrase, at):
+                hits.append((at, phrase))
+                end = at + len(phrase)
+                break
+    if not norm.isascii() and _CJK.search(norm):
+        taken: list[tuple[int, int]] = []
+        for phrase in _CJK_CUES:
+            at = norm.find(phrase)
+            if at >= 0 and not any(a <= at < b for a, b in taken):
+                hits.append((at, phrase))
+                taken.append((at, at + len(phrase)))
+    return hits
+
+
+def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:
+    """The category the words of ``text`` point to, or None when no cue is found.
+
+    ``command``: the SMTP command the reply answered ("RCPT", "DATA" ...); ``enhanced``: the
+    reply's enhanced status code, whose subject digit adds evidence.
+    """
+    low = text.lower().replace("\u2019", "'")
+    subject = enhanced.split(".")[1] if enhanced and enhanced.count(".") == 2 else None
+    return _score(low, command, subject)
+
+
+@lru_cache(maxsize=8192)  # bench/explain.py: log lines repeat their reply texts
+def _score(low: str, command: str | None, subject: str | None) -> Verdict | None:
+    norm = " ".join(low.split())
+    totals: dict[str, float] = {}
+    cues: dict[str, list[str]] = {}
+    for at, phrase in _found(norm):
+        weights, languages = _CUES[phrase]
+        before = norm[max(0, at - _NEGATION_WINDOW):at]
+        if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
+            continue
+        for category, weight in weights.items():
+            totals[category] = totals.get(category, 0.0) + weight
+            cues.setdefault(category, []).append(phrase)
+    if not totals:
+        return None
+    for evidence in (_COMMANDS.get(command or ""), _SUBJECTS.get(subject or "")):
+        for category, weight in (evidence or {}).items():
+            if category in totals:
+                totals[category] += weight
+    best = max(totals, key=lambda c: (totals[c], len(cues[c])))
+    return Verdict(best, totals[best], totals[best] / sum(totals.values()), tuple(cues[best]))

@@ -1,0 +1,102 @@
+"""A bounced recipient's status: the report's Status kept as written, the settled one and where it
+comes from; the last remote reply of an expiry notice; never a failed recipient typed none."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smtplesson import read_bounce
+from smtplesson._data import load
+from smtplesson.bounces.model import STATUS_SOURCES
+from smtplesson.bounces.text import embedded_reply
+from smtplesson.codes.causes import DATA as CATEGORIES
+from smtplesson.views.text import bounce_summary
+
+DATA = Path(__file__).parent / "data" / "bounces"
+FILES = sorted(json.loads((DATA / "expected.json").read_text()))
+
+
+def _dsn(status: str, diagnostic: str, text: str = "", action: str = "failed") -> bytes:
+    return (f"From: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\nMIME-Version: 1.0\n"
+            f'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+            f"--b\nContent-Type: text/plain\n\n{text}\n"
+            f"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+            f"Final-Recipient: rfc822; dan@example.net\nAction: {action}\nStatus: {status}\n"
+            f"Diagnostic-Code: {diagnostic}\n--b--\n").encode()
+
+
+def test_exim_writes_5_0_0_and_the_reply_gives_the_status():
+    r = read_bounce(DATA / "exim" / "unknown-user.eml").recipients[0]
+    assert (r.raw_status, r.status, r.status_from) == ("5.0.0", "5.1.1", "reply")
+    assert "(report: Status 5.0.0)" in bounce_summary("x", read_bounce(DATA / "exim" / "unknown-user.eml"))
+
+
+def test_a_precise_status_field_is_kept_as_it_is():
+    r = read_bounce(DATA / "postfix" / "unknown-user.eml").recipients[0]
+    assert (r.raw_status, r.status, r.status_from) == ("5.1.1", "5.1.1", "field")
+
+
+def test_only_a_basic_code_gives_a_status_inferred_from_the_words():
+    r = read_bounce(DATA / "documented" / "sendmail-plain-text.eml").recipients[0]
+    assert (r.code, r.status, r.status_from, r.status_inferred) == (550, "5.1.1", "inferred", True)
+    r = read_bounce(_dsn("5.0.0", "smtp; 552 Mailbox full")).recipients[0]
+    assert (r.raw_status, r.status, r.status_from) == ("5.0.0", "5.2.2", "inferred")
+    r = read_bounce(_dsn("5.0.0", "smtp; 550 Requested action not taken")).recipients[0]
+    assert (r.status, r.status_from) == ("5.0.0", "field")  # no cause in the words: nothing inferred
+
+
+def test_every_inferred_status_maps_back_to_its_cause():
+    """Each detail is registered for that cause, or is X.7.1, RFC 3463's code for every refusal."""
+    for category, entry in load("bounces", "statuses.json")["by_category"].items():
+        assert CATEGORIES["enhanced"]["X." + entry["detail"]] in (category, "policy"), category
+        assert entry["detail"] == "7.1" or CATEGORIES["enhanced"]["X." + entry["detail"]] == category
+        assert entry["source"].startswith("RFC "), category
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("retry timeout exceeded (<421 4.4.2 Connection timed out>)", "421 4.4.2 Connection timed out"),
+    ("delivery temporarily suspended: host mx.example.net[192.0.2.1] said: 451 4.7.1 <b@example.net>: "
+     "Greylisted (in reply to RCPT TO command)", "451 4.7.1 <b@example.net>: Greylisted"),
+    ("bob@example.net... Deferred: 450 4.2.1 Mailbox busy", "450 4.2.1 Mailbox busy"),
+    ("Connection timed out after 300 seconds", None),
+    ("said: 550 4.1.1 mismatched classes", None),
+])
+def test_embedded_reply(text, reply):
+    assert embedded_reply(text) == reply
+
+
+def test_the_last_remote_reply_of_an_expiry_notice_is_read():
+    mail = _dsn("4.4.7", "X-Postfix; delivery temporarily suspended: host mx.example.net[192.0.2.1] "
+                "said: 451 4.7.1 Greylisted, try again later")
+    r = read_bounce(mail).recipients[0]
+    assert (r.code, r.status, r.raw_status, r.category) == (451, "4.4.7", "4.4.7", "greylisting")
+    mail = _dsn("5.4.7", "X-Exim; retry timeout exceeded",
+                "dan@example.net\n    retry timeout exceeded (<421 4.4.2 Connection timed out>)\n")
+    r = read_bounce(mail).recipients[0]
+    assert (r.code, r.status) == (421, "5.4.7") and "421 4.4.2 Connection timed out" in r.note
+
+
+def test_real_sendmail_expiry_gives_the_deferred_reply():
+    r = read_bounce(DATA / "sendmail" / "greylisting.eml").recipients[0]
+    assert (r.action, r.raw_status, r.code) == ("failed", "4.4.7", 451)
+    r = read_bounce(DATA / "sendmail" / "rate-limit.eml").recipients[0]
+    assert (r.code, r.command) == (421, "MAIL")
+    warning = read_bounce(DATA / "sendmail" / "delay-warning.eml").recipients[0]
+    assert (warning.action, warning.bounce_type) == ("delayed", "soft")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_no_failed_recipient_is_typed_none_and_every_status_says_where_it_comes_from(name):
+    for r in read_bounce(DATA / name).recipients:
+        if r.action == "failed":
+            assert r.bounce_type in ("hard", "soft", "block"), (name, r.address)
+        assert r.status_from in (*STATUS_SOURCES, None)
+        assert (r.status is None) == (r.status_from is None), (name, r.address)
+
+
+@pytest.mark.parametrize("diagnostic", ["smtp; 250 2.0.0 Ok: queued", "smtp; ", "X-Unix; exit 75", ""])
+def test_a_failed_action_without_a_failure_reply_is_still_a_failure(diagnostic):
+    r = read_bounce(_dsn("5.0.0", diagnostic)).recipients[0]
+    assert r.action == "failed" and r.bounce_type == "hard"

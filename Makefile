@@ -10,7 +10,7 @@ PORT   ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: lab test check lint types notebooks bench clean
+.PHONY: lab test check lint types notebooks bench clean lite
 
 $(VENV)/.course: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ types: $(VENV)/.dev
 # one or a few lessons: make notebooks LESSON=05  (or LESSON="05 07")
 notebooks: $(VENV)/.dev
 	$(PY) tools/build_notebooks.py $(LESSON)
+
+# The zero-install site (docs/lite.md): JupyterLite into build/lite/ from PyPI and npm only;
+# downloads are kept in .cache/lite/, so the second build is fast.
+lite: $(VENV)/.tests
+	$(PY) tools/build_lite.py
 
 bench: $(VENV)/.tests
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -235,6 +236,12 @@ class Explorer(W.VBox):
     def _on_live(self, _button: Any) -> None:
         code = self.live_code
         if code is None:
+            return
+        if sys.platform == "emscripten":  # JupyterLite: Python in the browser has no sockets or threads
+            self.live_output.value = cards.message_card(
+                f"{code} cannot be shown live in the browser",
+                "A live demo runs a real SMTP server on a loopback socket: open the course in "
+                "JupyterLab (make lab) or on the hub.")
             return
         from .server.demos import DemoUnavailable, demo
 

@@ -15,7 +15,7 @@ the function and never this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -31,6 +31,7 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
+from .recipient import names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -160,10 +161,22 @@ def _explain(text: str, extra: UserRules | None) -> Explanation:
         return _no_code(text, low, extra)
     j = _judge(low, code, enhanced, command, extra)
     decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
-    return Explanation(text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
-                       j.references, j.notes, command, reply, j.bounce_type, j.provider,
-                       j.provider_note, j.confidence, decision.action, decision.retry_after,
-                       decision.blocklist)
+    return _made((text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
+                  j.references, j.notes, command, reply, j.bounce_type, j.provider,
+                  j.provider_note, j.confidence, decision.action, decision.retry_after,
+                  decision.blocklist))
+
+
+_FIELDS = tuple(field.name for field in fields(Explanation))
+
+
+def _made(values: tuple[Any, ...]) -> Explanation:
+    """``Explanation(*values)`` with every field given, built without the frozen dataclass's
+    one ``object.__setattr__`` per field (a quarter of explain's time on a log line,
+    bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
+    made = object.__new__(Explanation)
+    made.__dict__.update(zip(_FIELDS, values, strict=True))
+    return made
 
 
 class _Judgement(NamedTuple):
@@ -188,20 +201,29 @@ def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
     context ("" for a success).  The cause: a provider rule (the user's first), else an
     explicit status code, else the words (keyword rules, then the cue lexicon), else the
     class alone."""
-    provider = rule = keyword = None
+    provider = rule = None
+    keywords: tuple[str, ...] = ()
     if low:
-        keyword, hits = _scan(low)
+        keywords, hits = _scan(low)
         provider, rule = extra.match(low, code, enhanced) if extra is not None else (None, None)
         if rule is None:
             provider, rule = _provider_match(low, code, enhanced, hits)
+    digit = _class(code, enhanced)
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
+        bounce = _bounce_type(category, digit, low, command, rule.bounce_type)
     else:
-        category, confidence = _cause(low, code, enhanced, command, keyword)
+        category, confidence = _cause(code, enhanced, keywords)
+        verdict = lexicon_score(low, command, enhanced) if low and (
+            confidence == "class-only" or _bounce_type(category, digit, low, command) == "hard") else None
+        if confidence == "class-only" and verdict is not None and verdict.confident:
+            category, confidence = verdict.category, "lexicon"
+        bounce = _bounce_type(category, digit, low, command)
+        if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
+                                                    keywords, verdict):
+            category, confidence = reconsider(category, keywords, verdict)  # never on a guess
+            bounce = _bounce_type(category, digit, low, command)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
-    digit = _class(code, enhanced)
-    bounce = _bounce_type(category, digit, low, command,
-                          rule.bounce_type if rule is not None else None)
     note = None
     if rule is not None:
         summary, advice, references, note = _with_rule(provider, rule, code, enhanced, summary,
@@ -214,18 +236,14 @@ def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
                       provider.name if provider else None, note, confidence)
 
 
-def _cause(low: str, code: int | None, enhanced: str | None, command: str | None,
-           keyword: str | None) -> tuple[str, str]:
+def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) -> tuple[str, str]:
     """(category, confidence) without a provider rule: the codes when they decide, then the
-    keyword rules, then the cue lexicon when it is confident, then the class alone."""
+    keyword rules, then the class alone (which the cue lexicon may then overrule)."""
     decided, fallback = code_category(code, enhanced)
     if decided is not None:
         return decided, "status"
-    if keyword is not None:
-        return keyword, "lexicon"
-    verdict = lexicon_score(low, command, enhanced) if low else None
-    if verdict is not None and verdict.confident:
-        return verdict.category, "lexicon"
+    if keywords:
+        return keywords[0], "lexicon"
     return fallback, "class-only"
 
 
@@ -270,13 +288,14 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
 
 
 @lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
-def _scan(low: str) -> tuple[str | None, frozenset[int]]:
-    """(category of the earliest keyword rule found in ``low``, provider pattern numbers)."""
+def _scan(low: str) -> tuple[tuple[str, ...], frozenset[int]]:
+    """(categories of the keyword rules found in ``low``, in rule order; provider pattern
+    numbers)."""
     numbers = _PHRASES.all(low)
     size = len(_KEYWORD_CATEGORY)
-    keyword = min((n for n in numbers if n < size), default=None)
+    keywords = tuple(dict.fromkeys(_KEYWORD_CATEGORY[n] for n in sorted(numbers) if n < size))
     hits = frozenset(n - size for n in numbers if n >= size)
-    return (_KEYWORD_CATEGORY[keyword] if keyword is not None else None), hits
+    return keywords, hits
 
 
 @lru_cache(maxsize=4096)
@@ -366,11 +385,11 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 
 def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     """Text without a reply code: its cause and bounce type from the words, if it has one."""
-    keyword, hits = _scan(low)
+    keywords, hits = _scan(low)
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
-    category = rule.category if rule is not None else keyword
+    category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
         verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
         category = verdict.category if verdict is not None and verdict.confident else None

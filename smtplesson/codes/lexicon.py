@@ -20,15 +20,17 @@ from typing import Any
 
 from .._data import load
 
-__all__ = ["LANGUAGES", "Verdict", "score"]
+__all__ = ["LANGUAGES", "THRESHOLD", "Verdict", "score"]
 
 _DATA: dict[str, Any] = load("codes", "lexicon.json")
 #: the languages the lexicon has cues for
 LANGUAGES: tuple[str, ...] = tuple(_DATA["cues"])
-_THRESHOLD: float = _DATA["threshold"]
+#: the summed weight at which the words alone may name a cause
+THRESHOLD: float = _DATA["threshold"]
 _MARGIN: float = _DATA["margin"]
 _COMMANDS: Mapping[str, Mapping[str, float]] = _DATA["commands"]
 _SUBJECTS: Mapping[str, Mapping[str, float]] = _DATA["subjects"]
+_STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
 # Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -42,11 +44,14 @@ class Verdict:
     score: float  # the summed weights of the winning category
     confidence: float  # its share of all the evidence found, 0..1
     cues: tuple[str, ...]
+    strong: bool = False  # one of its cues alone names the cause (weight 3 or more)
+    #: every category the words point to, with its summed weight, most weight first
+    ranked: tuple[tuple[str, float], ...] = ()
 
     @property
     def confident(self) -> bool:
         """True when the words alone are enough to name the cause."""
-        return self.score >= _THRESHOLD and self.confidence >= _MARGIN
+        return self.score >= THRESHOLD and self.confidence >= _MARGIN
 
 
 def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
@@ -135,5 +140,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         for category, weight in (evidence or {}).items():
             if category in totals:
                 totals[category] += weight
-    best = max(totals, key=lambda c: (totals[c], len(cues[c])))
-    return Verdict(best, totals[best], totals[best] / sum(totals.values()), tuple(cues[best]))
+    ranked = sorted(totals, key=lambda c: (totals[c], len(cues[c])), reverse=True)
+    best = ranked[0]
+    strong = any(_CUES[phrase][0].get(best, 0.0) >= _STRONG for phrase in cues[best])
+    return Verdict(best, totals[best], totals[best] / sum(totals.values()), tuple(cues[best]),
+                   strong, tuple((c, totals[c]) for c in ranked))

@@ -214,8 +214,14 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
 
 
 
+# the prefixes in one pattern: text without any of them (most log lines) costs one pass
+_COMMAND_PREFIX = re.compile("|".join(map(re.escape, _COMMAND_PREFIXES)))
+
+
 def command_of(scan: str) -> str | None:
     """The SMTP command the reply answered, if the text says so."""
+    if _COMMAND_PREFIX.search(scan) is None:
+        return None
     for prefix in _COMMAND_PREFIXES:
         at = scan.find(prefix)
         if at >= 0:

@@ -107,11 +107,11 @@ class PhraseIndex:
     def __init__(self, patterns: Sequence[str]) -> None:
         self.size = len(patterns)
         by_prefix: dict[str, list[_Entry]] = {}
-        self._loose: list[tuple[int, re.Pattern[str]]] = []
+        loose: list[tuple[int, str]] = []
         for number, pattern in enumerate(patterns):
             for alternative in split_alternatives(pattern):
                 if _literal_key(alternative) is None:  # no literal start: searched on its own
-                    self._loose.append((number, re.compile(rf"(?<![a-z])(?:{alternative})")))
+                    loose.append((number, alternative))
                     continue
                 prefix = _literal_prefix(alternative)
                 plain = re.escape(prefix) == alternative
@@ -124,6 +124,35 @@ class PhraseIndex:
                             for entry in by_prefix.get(prefix[:n], ())), key=lambda e: e[0])
             for prefix in by_prefix}
         self._starts = re.compile(rf"(?<![a-z])(?=({_trie(by_prefix)}))")
+        # The alternatives without a literal start, in one pattern searched in one pass (eight
+        # patterns searched one by one cost more than the whole trie scan), those that can
+        # only match non-ASCII text (CJK phrases) in a second one that ASCII text skips.  The
+        # group that wraps an alternative (the last group to close when it matches) names
+        # its rule.
+        self._loose = [self._combined([(n, a) for n, a in loose if a.isascii()]),
+                       self._combined([(n, a) for n, a in loose if not a.isascii()])]
+
+    @staticmethod
+    def _combined(loose: list[tuple[int, str]]) -> tuple[re.Pattern[str], dict[int, int]] | None:
+        """One pattern for the given (rule number, alternative)s, and its group -> rule map."""
+        if not loose:
+            return None
+        numbers: dict[int, int] = {}
+        group = 1
+        for number, alternative in loose:
+            numbers[group] = number
+            group += 1 + re.compile(alternative).groups
+        return re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")"), numbers
+
+    def _loose_hits(self, low: str) -> set[int]:
+        """The rules whose alternatives without a literal start match ``low``."""
+        hits: set[int] = set()
+        for combined in self._loose[:1] if low.isascii() else self._loose:
+            if combined is not None:
+                pattern, numbers = combined
+                hits.update(numbers[found.lastindex] for found in pattern.finditer(low)
+                            if found.lastindex)
+        return hits
 
     def first(self, low: str) -> int | None:
         """The number of the earliest rule that matches ``low`` anywhere, or None."""
@@ -136,9 +165,7 @@ class PhraseIndex:
                 if alternative is None or alternative.match(low, found.start()):
                     best = number
                     break
-        for number, pattern in self._loose:
-            if number < best and pattern.search(low):
-                best = number
+        best = min(self._loose_hits(low), default=best) if best > 0 else best
         return best if best < self.size else None
 
     def all(self, low: str) -> set[int]:
@@ -149,5 +176,5 @@ class PhraseIndex:
             for number, _, alternative in candidates[found.group(1)]:
                 if number not in hits and (alternative is None or alternative.match(low, found.start())):
                     hits.add(number)
-        hits.update(number for number, pattern in self._loose if pattern.search(low))
+        hits.update(self._loose_hits(low))
         return hits

@@ -16,7 +16,7 @@ returns the first rule that fits; the explainer lets it win over the registry me
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -75,6 +75,8 @@ class Requirements:
     sources: tuple[str, ...]
     replies: Mapping[str, str]  # check -> reply text, {ip}, {domain} ... filled in per message
     wording_of: Mapping[str, str]  # check -> the MTA whose words the reply uses (none documented)
+    cites: Mapping[str, str] = field(default_factory=dict)  # check -> the page (dated) its reply follows
+    limits: Mapping[str, Any] = field(default_factory=dict)  # the numbers the persona plays, with "source"
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +90,8 @@ class Provider:
     markers: tuple[str, ...]
     rules: tuple[ProviderRule, ...]
     bounce: tuple[BounceFormat, ...] = ()
-    requirements: Requirements | None = None
+    requirements: Requirements | None = None  # the first of ``profiles``
+    profiles: tuple[Requirements, ...] = ()  # every persona the mail network plays of it
 
 
 def _bounce_format(raw: Mapping[str, Any]) -> BounceFormat:
@@ -100,7 +103,9 @@ def _bounce_format(raw: Mapping[str, Any]) -> BounceFormat:
 def _requirements(raw: Mapping[str, Any]) -> Requirements:
     return Requirements(raw["profile"], raw["about"], tuple(raw["sources"]),
                         MappingProxyType(dict(raw["replies"])),
-                        MappingProxyType(dict(raw.get("wording_of", {}))))
+                        MappingProxyType(dict(raw.get("wording_of", {}))),
+                        MappingProxyType(dict(raw.get("cites", {}))),
+                        MappingProxyType(dict(raw.get("limits", {}))))
 
 
 def _codes(written: Sequence[str]) -> frozenset[str]:
@@ -128,9 +133,11 @@ def provider_from(raw: Mapping[str, Any]) -> Provider:
         )
         for rule in raw["rules"]
     )
-    requirements = _requirements(raw["requirements"]) if "requirements" in raw else None
+    found = raw.get("requirements", ())
+    profiles = tuple(_requirements(r) for r in ([found] if isinstance(found, Mapping) else found))
     return Provider(raw["id"], raw["name"], raw["kind"], raw["source"], tuple(raw["markers"]), rules,
-                    tuple(_bounce_format(b) for b in raw.get("bounce", ())), requirements)
+                    tuple(_bounce_format(b) for b in raw.get("bounce", ())),
+                    profiles[0] if profiles else None, profiles)
 
 
 _DATA = load("codes", "providers.json")

@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_names
 
 _PUBLIC = {"MailNetwork": "network", "Zone": "zone", "SenderRequirements": "requirements",
-           "authenticate": "authentication"}
+           "authenticate": "authentication", "Persona": "personas", "Reputation": "reputation",
+           "warmup_curve": "reputation", "Shaping": "shaping"}
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:
     from .authentication import authenticate
     from .network import MailNetwork
+    from .personas import Persona
+    from .reputation import Reputation, warmup_curve
     from .requirements import SenderRequirements
+    from .shaping import Shaping
     from .zone import Zone
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .security import Security
     from .zone import Zone
 
-__all__ = ["Arrival", "Delivery", "InFlight", "Transform", "Wire"]
+__all__ = ["Arrival", "Delivery", "InFlight", "OnRefused", "Screen", "Transform", "Wire"]
 
 DUPLICATE_NOTE = ("a second copy: an earlier hand-over's reply was lost after the final '.', "
                   "so the sender sent it again (RFC 1047)")
@@ -49,6 +49,12 @@ class Arrival:
 #: queueing or delivery (say, a DKIM signature at the MSA, Authentication-Results at an MX):
 #: ``step(arrival, message) -> message``
 Transform = Callable[[Arrival, bytes], bytes]
+#: what an MX's organisation decides about one recipient after accepting the message (a
+#: Microsoft 365 tenant's rules): ``screen(arrival, recipient) -> NDR reply or None to deliver``
+Screen = Callable[[Arrival, str], "str | None"]
+#: hands the recipients an MX refused after accepting to the DSN writer:
+#: ``on_refused(host, track, sender, data, [(recipient, attempt), ...])``
+OnRefused = Callable[["Host", TrackedMessage, str, bytes, list[tuple[str, Attempt]]], None]
 
 
 @dataclass
@@ -110,6 +116,8 @@ class Delivery:
         self._bytes: dict[str, int] = {}  # mailbox sizes, for quotas
         self._lock = threading.Lock()
         self.transforms: dict[str, list[Transform]] = {}  # host name -> its steps, in order
+        self.screens: dict[str, Screen] = {}  # MX host name -> its organisation's rules
+        self.on_refused: OnRefused | None = None  # writes the NDR of what a screen refused
 
     def add_transform(self, h: Host, step: Transform) -> Transform:
         """Have host ``h`` apply ``step`` to every message it accepts, after the steps before."""
@@ -167,9 +175,9 @@ class Delivery:
                 members += security.members(r) or []
                 self._expanded(h, track, r, members, now)
             rcpts = members
-        elif security is not None and h.queue is not None:
+        elif security is not None and _relays(h):
             data = security.sign(h, data, now)
-        if h.queue is not None:
+        if _relays(h):
             if h.relay_to:
                 self.enqueue(h, track, sender, rcpts, data, now, qid=qid)
             else:
@@ -180,9 +188,18 @@ class Delivery:
                     self.enqueue(h, track, sender, group, data, now, qid=qid if i == 0 else None)
             return f"250 2.0.0 Ok: queued as {qid}"
 
+        screen = self.screens.get(h.name)
+
         def deliver() -> None:
+            refused: list[tuple[str, Attempt]] = []
             for r in rcpts:
-                self.deliver_local(h, track, sender, r, data)
+                reply = screen(arrival, r) if screen is not None else None
+                if reply is None:
+                    self.deliver_local(h, track, sender, r, data)
+                else:
+                    refused.append((r, self.refuse_local(h, track, r, reply)))
+            if refused and self.on_refused is not None:
+                self.on_refused(h, track, sender, data, refused)
 
         if ctx is not None:  # after the sender has read the 250: the record stays in order
             ctx.after.append(deliver)
@@ -241,6 +258,14 @@ class Delivery:
                 track.copies[key] = msg
             track.delivered(key, now)
 
+    def refuse_local(self, h: Host, track: TrackedMessage, r: str, reply: str) -> Attempt:
+        """The organisation behind ``h`` refuses ``r`` after its MX accepted the message."""
+        a = Attempt(self.clock(), h.name, "mailbox", (_match(track.recipients, r),), "DELIVERY", reply,
+                    "bounced", note="refused after acceptance by the recipient's organisation: "
+                                    "only its admin can lift this")
+        self.ledger.record(track, a)
+        return a
+
     def enqueue(self, h: Host, track: TrackedMessage, sender: str, rcpts: Sequence[str], data: bytes,
                 now: float, qid: str | None = None) -> None:
         queue = h.queue
@@ -256,6 +281,11 @@ class Delivery:
         head = read_headers(data)
         return self.ledger.open(self.ledger.next_number(), sender, rcpts, str(head.get("Subject", "")),
                                 str(head.get("Message-ID", "")), now, is_bounce=sender == "")
+
+
+def _relays(h: Host) -> bool:
+    """The host sends what it accepts on (an MX's queue holds only the DSNs it writes)."""
+    return h.queue is not None and h.role != "MX"
 
 
 def _match(recipients: Sequence[str], r: str) -> str:

@@ -93,6 +93,17 @@ class Dsns:
             track.dsn_for[r] = dsn
             track.bounce_for[r] = bt
 
+    def refused(self, h: Host, track: TrackedMessage, sender: str, data: bytes,
+                refusals: Sequence[tuple[str, Attempt]]) -> None:
+        """The DSN of an MX whose organisation refused recipients after accepting the message
+        (the NDR a Microsoft 365 tenant sends), queued on that MX."""
+        from .queue import QueueEntry
+
+        assert h.queue is not None, f"{h.name} has no queue for its DSNs"
+        now = self.ledger.clock()
+        e = QueueEntry(h.queue.new_qid(), track, sender, [r for r, _ in refusals], data, now, now)
+        self.bounce(h, [Failure(e, r, attempt) for r, attempt in refusals])
+
     def maybe_warn(self, h: Host, e: QueueEntry) -> None:
         """One optional "Action: delayed" DSN once a message has waited ``delay_warning``."""
         retry = self.retry

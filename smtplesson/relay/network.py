@@ -39,8 +39,10 @@ from .layout import Host, hosts_of, load_layout, stop_hosts
 from .ledger import Ledger
 from .policies import Servers
 from .queue import MailQueue, QueueEntry, RetryPolicy
+from .reputation import Reputation
 from .routing import REJECTED, Pending, Router
 from .security import Security
+from .shaping import Shaping
 from .tracking import TrackedMessage
 from .zone import Zone
 
@@ -99,6 +101,7 @@ class MailNetwork:
             self.security = Security(self.layout.get("authentication", {}), tls_level=tls_level,
                                      certificates=certificates)
             self.hosts += self.security.extra_hosts()
+            self.users.update(self.security.extra_users())
             self.security.place(self.hosts)
             self.security.publish(self.dns, self.hosts)
         self._by_name = {h.name: h for h in self.hosts}
@@ -110,10 +113,14 @@ class MailNetwork:
         options = self.security.session_options if self.security is not None else _plain_session
         relay = next((h.name for h in self.hosts if h.role == "MTA"), "relay")
         transport = self.security.start_policies(self.dns, self.clock, relay) if self.security else None
+        self.shaping = Shaping(self.clock, label=self.clock.label)
         self.router = Router(self.ledger, self.dns, self._by_name, wire, options,
-                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn, transport)
+                             self.dsn_writer.bounce, self.dsn_writer.maybe_warn, transport, self.shaping)
+        self.delivery.on_refused = self.dsn_writer.refused
+        established = [h.address for h in self.hosts if h.role in ("MTA", "LIST")]
+        self.reputation = Reputation(self.clock, established=established)
         self._servers = Servers(self.users, self.greylist_delay, self.dns, self.security, self.clock,
-                                self.delivery)
+                                self.delivery, self.reputation)
         self._closed = False
         self._scenarios = dict(scenarios or {})
         self._rules = {k: list(v) for k, v in (rules or {}).items()}
@@ -122,7 +129,8 @@ class MailNetwork:
             raise ValueError(f"no such host in the network: {', '.join(sorted(unknown))}")
         try:
             for h in self.hosts:
-                h.queue = MailQueue(h.name, self.retry) if h.role in ("MSA", "MTA", "LIST") else None
+                # an MX's queue holds only the DSNs it writes (its organisation's refusals)
+                h.queue = MailQueue(h.name, self.retry) if h.role in ("MSA", "MTA", "LIST", "MX") else None
                 self._servers.start(h, self._scenarios.get(h.name), self._rules.get(h.name, ()))
         except BaseException:
             self.close()

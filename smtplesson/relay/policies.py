@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..server.rules import Rule
     from .delivery import Delivery
     from .layout import Host
+    from .reputation import Reputation
     from .requirements import SenderRequirements
     from .security import Security
     from .zone import Zone
@@ -219,6 +220,7 @@ class Servers:
     security: Security | None
     clock: SimClock
     delivery: Delivery
+    reputation: Reputation | None = None  # what the receiver personas have seen of each sender
 
     def policy(self, host: Host) -> list[Scenario]:
         """The checks a host of this role makes, in order (the per-host policy hook: a new kind
@@ -237,16 +239,24 @@ class Servers:
             if security is not None:
                 parts.insert(0, DNSBLCheck(self.zone))
             if security is not None and provider:
-                from .requirements import SenderRequirements
-
-                parts.insert(0, SenderRequirements(self.zone, provider, require_tls=security.tls(host)[0],
-                                                   trusted_sealers=security.trusted_sealers))
+                parts.insert(0, self.persona(host, provider, security))
             return parts
         if host.role == "LIST" and security is not None:
             lists = UnknownUser(users=())
             lists.users = security.served
             return [RelayDenied(code=554), lists]
         return []  # the outbound relay: accepts from the MSA what it is given
+
+    def persona(self, host: Host, provider: str, security: Security) -> Scenario:
+        """The receiver persona an MX plays (:mod:`.personas`); what its organisation refuses
+        after accepting goes back as its NDR (the delivery's screen for this host)."""
+        from .personas import Persona
+
+        persona = Persona(self.zone, provider, self.reputation, users=self.users,
+                          registered=security.relay_registered, require_tls=security.tls(host)[0],
+                          trusted_sealers=security.trusted_sealers)
+        self.delivery.screens[host.name] = weakly(persona.screen, None)
+        return persona
 
     @staticmethod
     def receivers(hosts: Iterable[Host]) -> list[SenderRequirements]:

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["PROFILES", "SenderRequirements"]
 
 #: profile name ("gmail", "yahoo") -> the requirements of the provider it plays
-PROFILES: dict[str, Requirements] = {
-    p.requirements.profile: p.requirements for p in _PROVIDERS.values() if p.requirements is not None}
+PROFILES: dict[str, Requirements] = {r.profile: r for p in _PROVIDERS.values() for r in p.profiles}
 #: the header a message accepted under DMARC p=quarantine carries (SpamAssassin's convention)
 SPAM_FLAG = "X-Spam-Flag"
 
@@ -92,7 +91,7 @@ class SenderRequirements(Scenario):
         if self.needs_tls and not getattr(session, "tls", None):
             return self._reply("tls", ip=ip)
         iprev = check_iprev(self.zone, ip)
-        if iprev.result != "pass":
+        if iprev.result != "pass" and "ptr" in self.replies:  # a receiver with no such rule goes on
             return self._reply("ptr", ip=ip)
         content = envelope.original_content or b""
         found = getattr(envelope, "authentication", None)  # examine() found it off the event loop

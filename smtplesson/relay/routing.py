@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layout import Host
     from .ledger import Ledger
     from .queue import MailQueue, QueueEntry
+    from .shaping import Shaping
     from .transport import TransportPolicies
     from .zone import Zone
 
@@ -87,11 +88,12 @@ class Router:
     ``ledger``: where each reply is recorded (and the clock); ``zone``: the MX look-ups;
     ``hosts``: the host table by name; ``wire``: what each server is receiving now;
     ``session_options``: addresses and STARTTLS for a session; ``on_bounce`` / ``on_delay``:
-    the DSN writer's two entries (failed for good; still queued)."""
+    the DSN writer's two entries (failed for good; still queued); ``shaping``: the automation
+    that holds a destination after some replies (:mod:`.shaping`), or None."""
 
     def __init__(self, ledger: Ledger, zone: Zone, hosts: Mapping[str, Host], wire: Wire,
                  session_options: SessionOptions, on_bounce: OnBounce, on_delay: OnDelay,
-                 transport: TransportPolicies | None = None) -> None:
+                 transport: TransportPolicies | None = None, shaping: Shaping | None = None) -> None:
         self.ledger = ledger
         self.clock = ledger.clock
         self.zone = zone
@@ -101,6 +103,7 @@ class Router:
         self.on_bounce = on_bounce
         self.on_delay = on_delay
         self.transport = transport  # MTA-STS plans and the TLS-RPT log (None: neither)
+        self.shaping = shaping
 
     # ------------------------------------------------------------------ submission
     def submit(self, mua: Host, msa: Host, pending: list[Pending], creds: tuple[str, str] | None) -> None:
@@ -159,12 +162,29 @@ class Router:
             groups.setdefault(self.destination(h, e), []).append(e)
         bounces: dict[str, list[Failure]] = {}
         for dest, entries in groups.items():
+            entries = self.shape(h, dest, entries)
             runs = [(e, Pending.of(e)) for e in entries]
             self.deliver(h, dest, [p for _, p in runs])
             for e, p in runs:
                 self.settle(h, queue, e, p, bounces)
         for _, items in sorted(bounces.items()):
             self.on_bounce(h, items)
+
+    def shape(self, h: Host, dest: str, entries: list[QueueEntry]) -> list[QueueEntry]:
+        """The entries the automation lets go now; the rest wait, with a record of why."""
+        if self.shaping is None:
+            return entries
+        admitted, later = self.shaping.admit(h.name, dest, len(entries))
+        hold = self.shaping.active(h.name, dest)
+        now = self.clock()
+        for e in entries[admitted:]:
+            e.next_try = later if later is not None else now
+            why = hold.describe(self.clock.label) if hold is not None else "held"
+            self.ledger.record(e.track, Attempt(now, h.name, "-", tuple(e.recipients), "QUEUE",
+                                                f"not sent: {dest.partition(':')[2]} {why}", "deferred",
+                                                note=f"sender automation ({hold.rule.source.split(' ')[0]})"
+                                                if hold is not None else ""))
+        return entries[:admitted]
 
     @staticmethod
     def destination(h: Host, e: QueueEntry) -> str:
@@ -239,6 +259,9 @@ class Router:
             queue.remove(e)
             return
         if queue.defer(e, now):
+            resume = self.shaping.resume(h.name, self.destination(h, e)) if self.shaping is not None else None
+            if resume is not None:
+                e.next_try = max(e.next_try, resume)
             wait = format_elapsed(e.next_try - now).lstrip("+")
             self._annotate(p, f"stays queued on {h.name}: retry in {wait}")
             self.on_delay(h, e)
@@ -292,6 +315,13 @@ class Router:
         finally:
             self.wire.end(server.name)
             session.close()
+
+    def _react(self, client: str, rcpt: str, reply: str) -> str | None:
+        """The automation reads a reply an MX gave a relay (not an MSA's to a mail client)."""
+        sender = self.hosts.get(client.lower())
+        if self.shaping is None or sender is None or sender.relay_to or sender.role == "MUA":
+            return None
+        return self.shaping.react(sender.name, "domain:" + domain_of(rcpt), reply)
 
     def _open(self, client: str, server: Host, creds: tuple[str, str] | None,
               domain: str) -> tuple[Session, SessionFailure | None]:
@@ -358,8 +388,9 @@ class Router:
         klass = class_of(code) if code is not None else None
         outcome = {2: "accepted", 3: "accepted", 5: "bounced"}.get(klass or 4, "deferred")
         note = where if (code == 421 or transient) and where else ""
+        acted = self._react(client, rcpts[0], reply) if outcome != "accepted" else None
         a = Attempt(self.clock(), client, server, tuple(rcpts), stage, reply, outcome,
-                    replies=tuple(replies), note=note)
+                    replies=tuple(replies), note="; ".join(n for n in (note, acted) if n))
         self.ledger.record(p.track, a)
         for r in rcpts:
             p.decided.add(r)

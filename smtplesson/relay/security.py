@@ -58,6 +58,8 @@ class Security:
         self.outsiders: dict[str, str] = {k.lower(): v for k, v in spec.get("outsiders", {}).items()}
         self.receivers: dict[str, str] = {k.lower(): v for k, v in spec.get("receivers", {}).items()}
         self.trusted_sealers: list[str] = list(spec.get("trusted_arc_sealers", []))
+        #: sender domains registered with Apple's Private Email Relay (the icloud persona)
+        self.relay_registered: list[str] = [d.lower() for d in spec.get("private_relay_registered", [])]
         self.signing: dict[str, dict[str, Any]] = {k.lower(): v for k, v in spec.get("signing", {}).items()}
         self.lists: dict[str, Intermediary] = {
             normalise_address(k): Intermediary.from_spec(normalise_address(k), v)
@@ -73,6 +75,10 @@ class Security:
 
     def extra_hosts(self) -> list[Host]:
         return [Host.from_spec(h) for h in self._spec.get("hosts", [])]
+
+    def extra_users(self) -> dict[str, dict[str, Any]]:
+        """The mailboxes of the receiver personas' domains."""
+        return {normalise_address(k): dict(v) for k, v in self._spec.get("users", {}).items()}
 
     def place(self, hosts: list[Host]) -> None:
         """Give each host its address (and learn which are mail clients)."""

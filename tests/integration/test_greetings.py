@@ -49,9 +49,17 @@ def test_no_provider_profile_greets_a_listed_client_with_550(provider: str) -> N
 
 
 def test_no_mx_of_the_network_refuses_a_listed_client_at_the_greeting() -> None:
+    """Only the Yahoo persona does, with Yahoo's documented 553 [BL21] (its profile says so)."""
     with MailNetwork(authentication=True) as net:
         net.dns.list_ip(LISTED)
+        assert net.security is not None
         for host in net.hosts:
             if host.role == "MX" and host.state == "up":
+                profile = PROFILES.get(net.security.receivers.get(host.name, ""))
+                documented = profile.replies.get("blocklist") if profile is not None else None
+                if documented is not None:
+                    assert "RFC 5321 §4.3.2" in profile.about
+                    assert greeting(host.address, host.port) == int(documented[:3]), host.name
+                    continue
                 with net.connect(host.name, client="spoofer.example") as s:
-                    assert s.noop()[0] == 250
+                    assert s.noop()[0] == 250, host.name

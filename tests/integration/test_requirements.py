@@ -136,7 +136,7 @@ def test_yahoo_profile_refuses_dmarc_failures_554_5_7_9(mx, zone) -> None:
 
 
 def test_unknown_provider_is_a_clear_error(zone) -> None:
-    with pytest.raises(ValueError, match="provider must be one of gmail, yahoo"):
+    with pytest.raises(ValueError, match="provider must be one of gmail, outlook, m365, yahoo, icloud"):
         SenderRequirements(zone, "hotmail")
 
 

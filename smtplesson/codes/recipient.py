@@ -1,0 +1,71 @@
+"""Is a permanent failure about the recipient's address?  The guard against suppressing on a guess.
+
+A sender suppresses an address it calls ``hard``; a valid recipient suppressed by mistake is
+the most harmful error an explainer can make.  So a 5xx reply is ``hard`` only when something
+names the recipient's address as the cause: a provider rule, an explicit mailbox status
+(RFC 3463 subjects 1 and 2: ``X.1.x`` addressing, ``X.2.x`` mailbox), or a strong cue in its
+words ("user unknown", "no such domain", "Postfach existiert nicht").  Otherwise
+:func:`reconsider` looks for a sender-side cause in the words (an IP, content, header-syntax,
+suspended-sender or daily-quota refusal is ``block``, shared/taxonomy-v2.md) and, failing
+that, keeps the category the codes gave with ``class-only`` confidence, whose action is
+``review`` (codes/decision.py), never ``suppress``.
+"""
+from __future__ import annotations
+
+import re
+
+from .causes import DATA
+from .lexicon import Verdict
+
+__all__ = ["RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "reconsider"]
+
+#: the causes that make a 5xx reply hard: the recipient's address is bad
+RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing", "syntax"})
+#: the causes a permanent failure may have that say nothing against the recipient's address:
+#: the sending side's (bounce type ``block``) and the temporary ones (``soft``: a daily quota,
+#: a full mailbox), shared/taxonomy-v2.md
+SENDER_CATEGORIES = frozenset(name for name, entry in DATA["categories"].items()
+                              if entry["bounce_type"] in ("block", "soft"))
+# the words that say the refusal is about the recipient's mailbox, address or domain
+_RECIPIENT_WORDS = re.compile(DATA["recipient_named"])
+_RECIPIENT_SYNTAX = re.compile(DATA["hard_recipient_syntax"])
+# keyword rules (categories.json "keywords") strong enough to name the recipient alone
+# X.1.x and X.2.x but the "other" X.1.0 and X.2.0, and X.4.6 (routing loop detected)
+_EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
+_STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
+
+
+def names_recipient(low: str, code: int | None, enhanced: str | None, category: str, confidence: str,
+                    keywords: tuple[str, ...], verdict: Verdict | None) -> bool:
+    """True when the reply (lower-cased ``low``) names the recipient's address as the cause
+    of ``category``, found with ``confidence``; ``keywords``: the keyword rules it matched,
+    ``verdict``: what the cue lexicon says."""
+    if confidence == "provider-rule":
+        return True
+    if category not in RECIPIENT_CATEGORIES:
+        return False
+    if enhanced is not None and _EXPLICIT.match(enhanced):
+        return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
+    if code == 556 and confidence == "status":
+        return True  # "domain does not accept mail": the recipient's domain (RFC 7504 §3)
+    if category == "syntax":
+        return _RECIPIENT_SYNTAX.search(low) is not None  # "recipient address", "RCPT TO"
+    if category in keywords and (category in _STRONG_KEYWORDS or _RECIPIENT_WORDS.search(low)):
+        return True
+    return verdict is not None and verdict.category == category and verdict.strong
+
+
+def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None) -> tuple[str, str]:
+    """(category, confidence) of a 5xx reply found to be ``category`` that does not name the
+    recipient: the first sender-side cause its words point to (a strong cue of the lexicon
+    first, then the keyword rules, then any cue), else ``category`` itself on the class alone
+    (``class-only``: its action is review, never suppress)."""
+    if verdict is not None and verdict.strong and verdict.category in SENDER_CATEGORIES:
+        return verdict.category, "lexicon"
+    for keyword in keywords:
+        if keyword in SENDER_CATEGORIES:
+            return keyword, "lexicon"
+    for category, weight in verdict.ranked if verdict is not None else ():
+        if category in SENDER_CATEGORIES and weight > 0:  # any sender-side cue beats a guess
+            return category, "lexicon"
+    return category, "class-only"

@@ -1,0 +1,46 @@
+"""A permanent failure is hard only when something names the recipient's address (codes/recipient.py)."""
+from __future__ import annotations
+
+import pytest
+
+from smtplesson import explain
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table",
+    "550 Requested action not taken: mailbox unavailable, no such user",
+    "553 5.1.3 Bad recipient address syntax",
+    "550 Postfach existiert nicht",
+    "556 5.1.10 Recipient address has null MX",
+    "556 Domain does not accept mail",  # RFC 7504 §3: the recipient's domain
+])
+def test_a_reply_that_names_the_recipient_is_hard_and_suppressed(text: str) -> None:
+    found = explain(text)
+    assert (found.bounce_type, found.action) == ("hard", "suppress")
+
+
+@pytest.mark.parametrize(("text", "category", "bounce_type"), [
+    ("521 5.5.1 Protocol error", "syntax", "block"),  # Postfix: 521 + a generic X.5.1, not a null MX
+    ("554 5.7.1 Message rejected: Blocked SPAM, high spam score", "content", "block"),
+    ("554 Cannot send 8-bit data to 7-bit destination", "syntax", "block"),  # sendmail
+    ("550 Sorry, your daily sending quota has been reached", "rate-limit", "soft"),
+    ("503 5.3.3 AUTH not available", "authentication", "block"),
+])
+def test_a_sender_side_refusal_is_never_hard(text: str, category: str, bounce_type: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, bounce_type)
+    assert found.action != "suppress"
+
+
+@pytest.mark.parametrize("text", [
+    "501 5.7.1 DSN support is disabled",  # "is disabled" names no mailbox
+    "554 5.3.5 Local configuration error",
+    "521 Error: I can break rules, too",  # 521 from Postfix to a client it drops
+])
+def test_an_unrecognised_permanent_failure_is_reviewed_not_suppressed(text: str) -> None:
+    found = explain(text)
+    assert found.action == "review"
+    assert found.confidence in ("class-only", "lexicon")
+    if found.bounce_type == "hard":  # hard by the taxonomy, but on the class alone: reviewed
+        assert found.confidence == "class-only"
+        assert "review before suppressing" in found.summary

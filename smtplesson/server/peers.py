@@ -6,11 +6,14 @@ programs of the user who started it: at each new connection it finds the owner o
 *client's* socket and compares it with its own user id (:func:`same_user`).
 
 Linux
-    The client's end of a loopback connection is a row of ``/proc/net/tcp`` (or ``tcp6``)
-    whose local address is the server's peer and whose remote address is the server's own
-    end; its ``uid`` column is the user who created that socket, its ``inode`` is 0 when no
-    process holds it any more (a socket closed early, or a time-wait entry, whose uid reads
-    0).  One read of one table per connection, at the connection only.
+    The kernel's socket-diagnostics interface (sock_diag over netlink, the one ``ss`` uses)
+    looks up the client's end of the connection exactly -- local address the server's peer,
+    remote address the server's own end -- and answers with the user who created that
+    socket and its inode (0 when no process holds it any more: a socket closed early, or a
+    time-wait entry).  One request per connection, whatever the number of sockets on the
+    host.  Where netlink is not available, the same row is read from ``/proc/net/tcp`` (or
+    ``tcp6``), whose ``uid`` and ``inode`` columns say the same, at a cost that grows with
+    the table (about 20 ms on a busy host of 8,000 sockets).
 Elsewhere (macOS, Windows: a laptop)
     No table says whose a socket is without administrator rights, so the server accepts
     only connections from its own process (psutil lists the process's own sockets): lesson
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import struct
 import sys
 
@@ -58,14 +62,54 @@ def _forms(address: tuple[str, int]) -> list[tuple[int, _Ip, int]]:
     return forms
 
 
+# sock_diag (linux/sock_diag.h, linux/inet_diag.h): one exact lookup of one TCP socket
+_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, _NLMSG_ERROR = 4, 20, 1, 2
+_HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, sequence, port id
+_REQUEST = struct.Struct("=BBBBI")  # struct inet_diag_req_v2 up to its socket id
+_SOCKET_ID = struct.Struct("!HH16s16s")  # ports and addresses, in network byte order ...
+_ID_TAIL = struct.Struct("=III")  # ... then interface and the cookie (any: ~0, ~0)
+_UID_AT = _HEADER.size + 4 + 48 + 12  # struct inet_diag_msg: 4 bytes, the id, 3 counters, uid
+
+
+def _diag_owner(version: int, ip: _Ip, port: int, server_ip: _Ip, server_port: int) -> int | None:
+    """(uid, or None for a socket no process holds) of the TCP socket ``ip:port`` ->
+    ``server_ip:server_port``, asked of the kernel; raises LookupError when there is none."""
+    family = socket.AF_INET if version == 4 else socket.AF_INET6
+    request = (_REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF)
+               + _SOCKET_ID.pack(port, server_port, ip.packed.ljust(16, b"\0"),
+                                 server_ip.packed.ljust(16, b"\0"))
+               + _ID_TAIL.pack(0, 0xFFFFFFFF, 0xFFFFFFFF))
+    message = _HEADER.pack(_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0) + request
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as link:
+        link.settimeout(1.0)
+        link.send(message)
+        answer = link.recv(8192)
+    length, kind = _HEADER.unpack_from(answer)[:2]
+    if kind == _NLMSG_ERROR or length < _UID_AT + 8:
+        raise LookupError("no such socket")
+    uid, inode = struct.unpack_from("=II", answer, _UID_AT)
+    return uid if inode else None
+
+
 def owner_uid(client: tuple[str, int], server: tuple[str, int]) -> int | None:
     """The user id that owns the client's end of the TCP connection ``client`` -> ``server``
-    (as the server sees them: its peer, its own address), from /proc/net/tcp{,6}.
+    (as the server sees them: its peer, its own address): asked of the kernel (sock_diag),
+    else read from /proc/net/tcp{,6}.
 
-    None when the row is not there or no process holds the socket any more (inode 0).
-    Raises OSError when the table cannot be read (not Linux).
+    None when there is no such socket or no process holds it any more (inode 0).
+    Raises OSError when neither can be read (not Linux).
     """
-    for (version, ip, port), (_, server_ip, server_port) in zip(_forms(client), _forms(server), strict=False):
+    forms = list(zip(_forms(client), _forms(server), strict=False))
+    try:
+        for (version, ip, port), (_, server_ip, server_port) in forms:
+            try:
+                return _diag_owner(version, ip, port, server_ip, server_port)
+            except LookupError:
+                continue
+        return None
+    except OSError:
+        pass  # no netlink here (or no sock_diag for TCP): the table, then
+    for (version, ip, port), (_, server_ip, server_port) in forms:
         key = b" " + _hex(ip, port) + b" " + _hex(server_ip, server_port) + b" "
         with open(_TABLES[version], "rb") as table:
             text = table.read()

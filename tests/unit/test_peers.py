@@ -43,6 +43,24 @@ def test_the_owner_of_a_local_client_is_this_user(pair) -> None:
 
 
 @linux
+def test_the_kernel_and_the_table_name_the_same_owner(pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtplesson.server import peers
+
+    peer, local = pair
+    ip, server_ip = ipaddress.ip_address(peer[0]), ipaddress.ip_address(local[0])
+    assert peers._diag_owner(4, ip, peer[1], server_ip, local[1]) == os.getuid()  # sock_diag
+    with pytest.raises(LookupError):
+        peers._diag_owner(4, ip, peer[1] ^ 1, server_ip, local[1])
+
+    def no_netlink(*args: object) -> None:
+        raise OSError("no netlink here")
+
+    monkeypatch.setattr(peers, "_diag_owner", no_netlink)  # the /proc/net/tcp fallback
+    assert owner_uid(peer, local) == os.getuid()
+    assert owner_uid((peer[0], peer[1] ^ 1), local) is None
+
+
+@linux
 def test_a_loopback_peer_no_table_lists_is_refused(pair) -> None:
     peer, local = pair
     stranger = (peer[0], peer[1] ^ 1)  # a port with no such connection

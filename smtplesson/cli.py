@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--implicit-tls", action="store_true",
                        help="speak TLS from the first byte, as on port 465 (RFC 8314)")
 
-    commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
+    demo = commands.add_parser("relay-demo", help="a short relay story: delivered, greylisted, bounced")
+    demo.add_argument("--log", action="store_true",
+                      help="print the story as Postfix-format mail log lines instead")
+    demo.add_argument("--events", action="store_true",
+                      help="print the sending service's webhook events instead, one JSON object per line")
 
     report = commands.add_parser(
         "class-report", help="the instructor's view: completion, misconceptions, who is stuck")
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                          allow_remote=args.allow_remote, idle_timeout=args.idle_timeout)
     if args.command == "class-report":
         return cli_class_report(args.paths, args.csv)
-    return cli_relay_demo()
+    return cli_relay_demo(log=args.log, events=args.events)
 
 
 def run() -> int:
@@ -416,7 +420,7 @@ class _LivePrinter:
 
 
 def _print_banner(server: DebugServer) -> None:
-    from .server.debug import connect_address
+    from .server.admission import connect_address
 
     target = connect_address(server.host)
     where = f"[{server.host}]:{server.port}" if ":" in server.host else f"{server.host}:{server.port}"
@@ -448,11 +452,16 @@ def _interrupt_on_signals() -> dict[int, Any]:
 
 
 # --- relay-demo ----------------------------------------------------------------
-def cli_relay_demo() -> int:
-    """``python -m smtplesson relay-demo``: one delivered, one greylisted, one bounced."""
+def cli_relay_demo(*, log: bool = False, events: bool = False, stdout: TextIO | None = None) -> int:
+    """``python -m smtplesson relay-demo``: one delivered, one greylisted, one bounced.
+
+    ``log``: the same story as the hosts' Postfix-format log lines; ``events``: as the sending
+    service's webhook events (JSON lines); with both, the log first."""
     from .bounces import read_bounce
     from .relay.network import MailNetwork
 
+    if log or events:
+        return _relay_demo_records(log, events, stdout or sys.stdout)
     with MailNetwork() as net:
         track = net.send("alice@example.com",
                          ["bob@example.net", "carol@example.net", "dan@example.net"],
@@ -472,4 +481,22 @@ def cli_relay_demo() -> int:
         print()
         print("Trace headers of Carol's copy (newest first):")
         print(track.headers("carol@example.net"))
+    return 0
+
+
+def _relay_demo_records(log: bool, events: bool, out: TextIO) -> int:
+    """The demo story with the sending service on, as log lines and/or events: one message
+    per recipient (as a bulk sender sends), then a second try to the address that bounced."""
+    from .relay.network import MailNetwork
+
+    with MailNetwork(esp=True) as net:
+        net.submit_many([("alice@example.com", r, "Hi all, lunch on Friday?\n")
+                         for r in ("bob@example.net", "carol@example.net", "dan@example.net")],
+                        subject="Lunch")
+        net.run()
+        net.send("alice@example.com", "dan@example.net", "Dan, are you there?\n", subject="Lunch")
+        if log:
+            out.write("".join(line + "\n" for line in net.maillog()))
+        if events:
+            out.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in net.events()))
     return 0

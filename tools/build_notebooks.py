@@ -57,7 +57,7 @@ BANNER = ("> **Solution notebook** — the same lesson with the exercises filled
           " The learner's version is [{name}](../{name}).")
 #: a self-check call: in the learner's notebook it ships without output (nbval does not compare
 #: it), so the learner never opens a lesson that already says "Not yet"
-CHECK_CALL = re.compile(r"^check\.(?!environment\b)\w+\(", re.MULTILINE)
+CHECK_CALL = re.compile(r"^check\.(?!environment\b|recall_quiz\b)\w+\(", re.MULTILINE)
 UNCHECKED = "nbval-ignore-output"
 #: outputs that only a live kernel can show (the widget state is not kept)
 LIVE_ONLY = ("application/vnd.jupyter.widget-view+json",)

@@ -275,7 +275,8 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
         note += (f" The registry's {entry.code} is '{entry.title}' ({entry.reference}); "
                  f"here {name}'s meaning applies.")
     head = summary.split("; ", 1)[0].rstrip(".")
-    summary = f"{head}; {name}: {rule.meaning}."
+    named = rule.meaning.startswith(name)  # "Postfix: …" is not said twice
+    summary = f"{head}; {rule.meaning}." if named else f"{head}; {name}: {rule.meaning}."
     advice = f"{rule.advice} ({name}'s page: {rule.source})"
     return summary, advice, tuple(dict.fromkeys((*references, rule.source))), note
 

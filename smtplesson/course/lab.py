@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import SimClock
+from ..relay.dmarc import aligned
 from ..server.debug import DebugServer
 from ..server.rules import Rule
 from ..server.transcript import Transcript
+from ..views import diagrams
 from ..views.transcript import transcript_html
 
 #: the message every lesson sends unless it needs another one
@@ -103,14 +106,43 @@ def exchange(transcript: Transcript, code: int) -> None:
     print(f"(no {code} reply in this conversation)")
 
 
+def alignment(from_domain: str, spf_domain: str, dkim_domain: str | None, spf_pass: bool,
+              dkim_pass: bool, dns: Any = None) -> diagrams.Figure:
+    """The DMARC alignment picture, aligned as the network's DMARC check aligns (relaxed,
+    RFC 9989's DNS tree walk over ``dns``, a network's stub zone; without one, each domain is
+    its own Organizational Domain)."""
+    txt = dns.txt if dns is not None else (lambda name: [])
+
+    def same(domain: str | None) -> bool:
+        return bool(domain) and aligned(domain or "", from_domain, "r", txt)
+
+    return diagrams.alignment(from_domain, (spf_domain, spf_pass, same(spf_domain)),
+                              (dkim_domain, dkim_pass, same(dkim_domain)))
+
+
 # --------------------------------------------------------------------------- bounce files
 
-#: the lessons' bounce files, relative to the notebook's folder (notebooks/ or notebooks/solutions/)
-BOUNCES = Path("data/bounces")
+#: the course's bounce files live beside the notebooks (notebooks/data/bounces/); found from the
+#: package's own place, so a helper works whatever the working directory is
+_REPO_BOUNCES = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "bounces"
+#: the troubleshooting lab's own mails, package data beside this module
+_LAB_MAIL = Path(__file__).resolve().parent / "data" / "lab"
 
 
-def _bounces() -> Path:
-    return BOUNCES if BOUNCES.is_dir() else Path("..") / BOUNCES
+def bounces_dir() -> Path:
+    """Where the course's bounces are: $SMTPLESSON_BOUNCES, else the checkout's
+    notebooks/data/bounces; only an installed copy without the notebooks (JupyterLite) falls
+    back to data/bounces beside the notebook."""
+    override = os.environ.get("SMTPLESSON_BOUNCES")
+    if override:
+        return Path(override)
+    if _REPO_BOUNCES.is_dir():
+        return _REPO_BOUNCES
+    for candidate in (Path("data/bounces"), Path("../data/bounces")):
+        if candidate.is_dir():
+            return candidate.resolve()
+    raise FileNotFoundError("the course's bounces were not found: set SMTPLESSON_BOUNCES to the "
+                            "notebooks/data/bounces folder")
 
 
 @dataclass(frozen=True)
@@ -140,58 +172,93 @@ class BounceFile:
 
     @property
     def delivery_status(self) -> str:
-        """The machine-readable report (RFC 3464), field blocks as the file has them."""
+        """The machine-readable report (RFC 3464), field blocks as the file has them; '' when
+        the mail has none (qmail, many appliances)."""
         return self._part("message/delivery-status")
 
 
 def bounce_file(name: str) -> BounceFile:
     """A course bounce by its name without ``.eml``, from data/bounces/ or one of its folders."""
-    found = sorted(_bounces().rglob(f"{name}.eml"))
+    found = sorted(bounces_dir().rglob(f"{name}.eml")) or sorted(_LAB_MAIL.glob(f"{name}.eml"))
     if not found:
-        raise FileNotFoundError(f"no bounce {name!r} under {_bounces()}")
+        raise FileNotFoundError(f"no bounce {name!r} under {bounces_dir()}")
     return BounceFile(found[0])
 
 
 def mta_bounces() -> list[Path]:
     """The bounces real MTAs wrote (data/bounces/mta/)."""
-    return sorted((_bounces() / "mta").glob("*.eml"))
+    return sorted((bounces_dir() / "mta").glob("*.eml"))
 
 
 def provider_bounces(*names: str) -> list[Path]:
     """The provider bounces (data/bounces/*.eml): all, or the named ones."""
-    return [p for p in sorted(_bounces().glob("*.eml")) if not names or p.stem in names]
+    return [p for p in sorted(bounces_dir().glob("*.eml")) if not names or p.stem in names]
 
 
 # --------------------------------------------------------------------------- the lab
 
-#: the tickets and what each mystery server answers; the diagnoses are in the checks, hashed
+#: the tickets, what each mystery server answers, and the key. The key is here in plain text:
+#: the lab is a self-check, not an exam (check.diagnoses grades all six at once).
 MYSTERIES: dict[int, dict[str, Any]] = {
-    1: {"ticket": "Our newsletter to subscribers at example.net has been 'stuck' since this "
-                  "morning. Nothing bounced. Can you push it through?",
-        "rules": [Rule("RCPT", "421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred "
-                               "due to unexpected volume or user complaints - 4.16.55.1; see "
-                               "https://senders.yahooinc.com/smtp-error-codes")]},
-    2: {"ticket": "A customer at a company on Microsoft 365 says our invoices to kim@example.net "
-                  "are blocked ('Access denied'). Her colleagues get theirs.",
-        "rules": [Rule("RCPT", "550 5.4.1 Recipient address rejected: Access denied. "
-                               "AS(201806281) [DB5EUR03FT042.eop-EUR03.prod.protection.outlook.com]",
-                       to="kim@example.net")]},
-    3: {"ticket": "Since yesterday nothing from our new server reaches example.net. Our old "
-                  "server still gets through.",
-        "rules": [Rule("RCPT", "554 5.7.1 Service unavailable; Client host [192.0.2.25] blocked "
-                               "using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.25")]},
-    4: {"ticket": "Password-reset mails to lee@example.net fail; the user says some arrive "
-                  "hours later.",
-        "rules": [Rule("RCPT", "451 4.7.1 Please try again later", attempt=1)]},
-    5: {"ticket": "A customer forwards a bounce from Gmail and asks whether to remove the "
-                  "address from their list.",
-        "bounce": "gmail-550-5.7.26-unauthenticated"},
-    6: {"ticket": "Another forwarded bounce, this time from Microsoft 365: keep or remove?",
-        "bounce": "microsoft365-550-5.1.10-recipient-not-found"},
+    1: {"ticket": "Since last night nothing we send reaches customers at example.net, an ISP. "
+                  "Other domains are fine.",
+        "rules": [Rule("CONNECT", "554 resimta-ch2-18v.sys.example.net 192.0.2.25 found on one "
+                                  "or more DNSBLs, see http://postmaster.comcast.net/"
+                                  "smtp-error-codes.php#BL000001")],
+        "source": "Comcast's greeting refusal for a DNSBL listing (postmaster.comcast.net "
+                  "smtp-error-codes, BL000001); RFC 5321 §3.1 allows 554 at the greeting",
+        "key": {"code": "554", "command": "CONNECT", "action": "request delisting"}},
+    2: {"ticket": "Our invoicing app sends through our own Microsoft 365 (smtp.office365.com). "
+                  "Since the weekend every invoice fails.",
+        "rules": [Rule("MAIL", "530 5.7.57 Client not authenticated to send mail. "
+                               "[AM0PR04CA0021.eurprd04.prod.outlook.com]")],
+        "source": "Exchange Online's reply to MAIL FROM without SMTP AUTH on its submission "
+                  "endpoint (NDR 5.7.57, https://learn.microsoft.com/en-us/exchange/"
+                  "mail-flow-best-practices/how-to-set-up-a-multifunction-device-or-application-"
+                  "to-send-email-using-microsoft-365-or-office-365); RFC 4954 §6 (530)",
+        "key": {"code": "530", "command": "MAIL FROM", "action": "fix authentication"}},
+    3: {"ticket": "Order mails to kim@example.net, a company on Google Workspace, come back; "
+                  "other companies get theirs.",
+        "rules": [Rule("END-OF-DATA", "550 5.7.1 This message violates example.net email "
+                                      "policy. - gcdp 2-20020a05 - gsmtp")],
+        "source": "Gmail SMTP errors and codes: '- gcdp' marks a rule the recipient's Google "
+                  "Workspace admin wrote (https://support.google.com/a/answer/3726730)",
+        "key": {"code": "550", "command": "END-OF-DATA", "action": "ask the recipient's admin"}},
+    4: {"ticket": "Password-reset mails to lee@example.net fail; the other users get theirs.",
+        "rules": [Rule("RCPT", "552 5.2.2 <lee@example.net> Quota exceeded (mailbox for user is "
+                               "full)", to="lee@example.net")],
+        "source": "Dovecot LMTP's quota_exceeded_message at RCPT (lmtp_rcpt_check_quota); "
+                  "RFC 3463 §3.3 X.2.2 mailbox full, 'persistent transient'",
+        "key": {"code": "552", "command": "RCPT TO", "action": "retry/wait"}},
+    5: {"ticket": "Since we moved our DNS, Gmail refuses our mail; the DNS company says SPF is "
+                  "'probably fine'.",
+        "rules": [Rule("END-OF-DATA", "550-5.7.26 The MAIL FROM domain [example.com] has an SPF "
+                                      "record with a hard fail\n550-5.7.26 policy (-all) but it "
+                                      "fails to pass SPF checks with the ip:\n550-5.7.26 "
+                                      "[192.0.2.25]. To best protect our users from spam and "
+                                      "phishing,\n550 5.7.26 the message has been blocked. - gsmtp")],
+        "source": "Gmail SMTP errors and codes, 5.7.26 SPF hard-fail variant "
+                  "(https://support.google.com/a/answer/3726730)",
+        "key": {"code": "550", "command": "END-OF-DATA", "action": "fix authentication"}},
+    6: {"ticket": "A customer forwards this from their old mail host: keep or remove the address?",
+        "bounce": "qmail-no-mailbox",
+        "source": "qmail's QSBMF bounce for a local address (https://cr.yp.to/proto/qsbmf.txt): "
+                  "no SMTP reply code and no command, only '(#5.1.1)'",
+        "key": {"code": "not shown", "command": "not shown", "action": "suppress"}},
 }
+#: the lab's answer key: mystery -> code, command, action (plain text, on purpose)
+KEY: dict[int, dict[str, str]] = {n: spec["key"] for n, spec in MYSTERIES.items()}
 #: the shop's order confirmation, sent through every mystery server
 LAB_MESSAGE = ("From: Shop <orders@example.com>\r\nTo: customer@example.net\r\n"
                "Subject: Your order\r\n\r\nThank you for your order!\r\n")
+
+
+def mystery_replies(number: int) -> list[str]:
+    """What mystery ``number`` answers (its rules' replies, or its mail's text)."""
+    spec = MYSTERIES[number]
+    if "bounce" in spec:
+        return [(_LAB_MAIL / f"{spec['bounce']}.eml").read_text(encoding="utf-8")]
+    return [rule.reply for rule in spec["rules"]]
 
 
 class Evidence:
@@ -219,15 +286,16 @@ class Lab:
 
     def __init__(self) -> None:
         self._servers: dict[int, DebugServer] = {}
+        self.tries: dict[int, int] = {}  # wrong hand-ins per mystery (check.diagnoses)
 
     def server(self, number: int) -> DebugServer:
         if number not in self._servers:
             spec = MYSTERIES.get(number, {})
-            if "rules" not in spec:
+            if "bounce" in spec or not spec:
                 raise ValueError(f"mystery {number!r} is not a server: the servers are "
-                                 f"{[n for n, s in MYSTERIES.items() if 'rules' in s]}")
+                                 f"{[n for n, s in MYSTERIES.items() if 'bounce' not in s]}")
             rules = [Rule(r.point, r.reply, sender=r.sender, to=r.to, attempt=r.attempt)
-                     for r in spec["rules"]]  # fresh copies: attempts count from 1 in each lab
+                     for r in spec.get("rules", [])]  # fresh copies: attempts count from 1
             self._servers[number] = DebugServer(hostname="mx.example.net", rules=rules).start()
         return self._servers[number]
 
@@ -241,12 +309,16 @@ class Lab:
         """The same message again, as a sending server's queue would try it later."""
         return self.send(number, recipients)
 
+    def ticket(self, number: int) -> None:
+        """Print what the customer wrote for mystery ``number``."""
+        print(f"Ticket {number}: {MYSTERIES[number]['ticket']}")
+
     def bounce(self, number: int) -> BounceFile:
-        """A forwarded bounce (mysteries 5 and 6)."""
+        """A forwarded bounce (mystery 6)."""
         name = MYSTERIES.get(number, {}).get("bounce")
         if name is None:
-            raise ValueError(f"mystery {number!r} is not a forwarded bounce: use 5 or 6")
-        return bounce_file(str(name))
+            raise ValueError(f"mystery {number!r} is not a forwarded bounce: use 6")
+        return BounceFile(_LAB_MAIL / f"{name}.eml")
 
     def close(self) -> None:
         """Stop every mystery server; running it twice is harmless."""

@@ -53,9 +53,10 @@ __all__ = [
     "signing_keys",
 ]
 
-#: header fields the network signs (RFC 6376 §5.4.1's list, From first; MIME ones too)
+#: header fields the network signs (RFC 6376 §5.4.1's list, From first; MIME ones too; the
+#: one-click unsubscribe fields, RFC 8058 §4, and Gmail's Feedback-ID when present)
 SIGNED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
-                  "Content-Transfer-Encoding")
+                  "Content-Transfer-Encoding", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID")
 #: the RSA keys the network uses are 2048 bits; dkimpy refuses keys under this many (RFC 8301 §3.2)
 MIN_KEY_BITS = 1024
 #: signatures verified per message, from the top down: OpenDKIM's MaximumSignaturesToVerify

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .ledger import Ledger
     from .queue import QueueEntry, RetryPolicy
 
-__all__ = ["Dsns", "Enqueue", "Failure", "default_status"]
+__all__ = ["Dsns", "Enqueue", "Failure", "default_status", "expired_status"]
 
 #: hands a message to a host's queue: ``enqueue(host, track, sender, recipients, data, now)``
 Enqueue = Callable[["Host", TrackedMessage, str, Sequence[str], bytes, float], None]
@@ -31,7 +31,7 @@ Enqueue = Callable[["Host", TrackedMessage, str, Sequence[str], bytes, float], N
 @dataclass(frozen=True)
 class Failure:
     """One recipient of a queue entry that failed for good: the last attempt it met, and the
-    status to report when that reply gave none (say 4.4.7 when the queue gave up)."""
+    status to report instead of the reply's own (``expired_status`` when the queue gave up)."""
 
     entry: QueueEntry
     recipient: str
@@ -45,6 +45,16 @@ def default_status(action: str, last: Attempt | None) -> str:
     if last is not None and last.stage == "CONNECT" and last.code is None:
         return "4.4.1" if action == "delayed" else "5.4.1"
     return "5.0.0" if action == "failed" else "4.0.0"
+
+
+def expired_status(last: Attempt | None) -> str:
+    """Status of a recipient the queue gave up on, as Postfix writes it: the last transient
+    status (the last reply's enhanced code, or 4.4.1 "no answer from host" when no server
+    answered), with ``Action: failed``; 4.4.7 ("delivery time expired", RFC 3463 §3.5) is
+    what the registry offers, not what Postfix reports."""
+    if last is None or last.code is None:
+        return "4.4.1"
+    return status_of(last.reply, "4.0.0")
 
 
 class Dsns:

@@ -9,7 +9,7 @@ same story prints the same record every time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 
 from ..clock import SimClock
@@ -31,6 +31,10 @@ class Ledger:
         self.messages: list[TrackedMessage] = []
         self.lock = threading.RLock()  # guards the trackers: server threads and the router write
         self._seq = 0
+        #: called with every (tracker, attempt) recorded, under the lock (the sending service)
+        self.observers: list[Callable[[TrackedMessage, Attempt], None]] = []
+        #: header fields a sending service adds to each submission: ``stamp(sender, rcpts, n)``
+        self.stamp: Callable[[str, Sequence[str], int], Mapping[str, str]] | None = None
 
     def next_number(self) -> int:
         with self.lock:
@@ -50,6 +54,8 @@ class Ledger:
     def record(self, track: TrackedMessage, attempt: Attempt) -> None:
         with self.lock:
             track.record(attempt)
+            for observe in self.observers:
+                observe(track, attempt)
 
     def submission(self, sender: str, recipients: Sequence[str], body: str | EmailMessage | None,
                    subject: str | None) -> tuple[TrackedMessage, bytes]:
@@ -60,5 +66,7 @@ class Ledger:
         defaults = {"From": sender, "To": ", ".join(recipients), "Subject": subject or f"Message {n}",
                     "Date": self.clock.rfc5322(now),
                     "Message-ID": f"<{self.clock.datetime(now):%Y%m%d%H%M%S}.{n:04d}@{domain}>"}
+        if self.stamp is not None:
+            defaults |= self.stamp(sender, recipients, n)
         data, subject_, message_id = build_message(defaults, body)
         return self.open(n, sender, recipients, subject_, message_id, now), data

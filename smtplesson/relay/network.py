@@ -24,7 +24,7 @@ import math
 import smtplib
 import ssl
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +47,12 @@ from .tracking import TrackedMessage
 from .zone import Zone
 
 if TYPE_CHECKING:  # pragma: no cover
+    from email.message import Message
+
     from ..server.debug import DebugServer
     from ..server.rules import Rule
+    from .esp.service import Esp
+    from .esp.suppressions import Suppressions
     from .forwarding import Intermediary
     from .policies import ScenarioSpec
 
@@ -66,6 +70,9 @@ class MailNetwork:
     addresses, SPF/DKIM/DMARC records, DKIM signing, STARTTLS, the receivers' sender rules and
     an ARC-sealing mailing list; ``tls_level`` (relay to MX: ``"may"``, ``"encrypt"``,
     ``"verify"``) and ``certificates`` (``{host: False | "expired" | "wrong-name"}``) with it.
+    ``esp``: the sending service's layer (:mod:`.esp`, ``docs/esp.md``): suppression list, events,
+    Postfix-format log, spam folders at the MX hosts, one-click unsubscribe, feedback loops; True,
+    or a dict overriding sections of ``smtplesson/relay/data/esp.json``.
     """
 
     def __init__(
@@ -80,6 +87,7 @@ class MailNetwork:
         authentication: bool = False,
         tls_level: str = "may",
         certificates: Mapping[str, bool | str] | None = None,
+        esp: bool | Mapping[str, Any] = False,
     ) -> None:
         self.layout = load_layout(layout)
         self.clock = clock or SimClock(self.layout.get("start"))
@@ -135,13 +143,43 @@ class MailNetwork:
         except BaseException:
             self.close()
             raise
-        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.security)
+        self.esp: Esp | None = self._start_esp(esp) if esp else None
+        self._finalizer = weakref.finalize(self, _stop, list(self.hosts), self.security, self.esp)
+
+    def _start_esp(self, spec: bool | Mapping[str, Any]) -> Esp:
+        """The sending service: the MSA and the outbound relay are its hosts; it sees every
+        attempt recorded and stamps every submission; every server logs, every MX files."""
+        from .esp.service import Esp
+
+        own = [h.name for h in self.hosts if h.role in ("MSA", "MTA")]
+        by_name, delivery = self._by_name, self.delivery  # the service holds parts, never the network
+
+        def address_of(name: str) -> str:
+            h = by_name.get(name.lower())
+            return h.address if h is not None else "127.0.0.1"
+
+        def mailbox(address: str) -> list[EmailMessage]:
+            return [c.message for c in delivery.copies(address)]
+
+        service = Esp(self.clock, own, address_of=address_of, mailbox=mailbox,
+                      post=_poster(self.dns, by_name, self.security),
+                      spec=spec if isinstance(spec, Mapping) else None)
+        self.ledger.observers.append(service.observe)
+        self.ledger.stamp = service.headers
+        for h in self.hosts:
+            if h.role != "MUA" and h.state == "up":
+                self.add_transform(h.name, service.log.accepted)
+            if h.role == "MX" and h.state == "up":
+                self.add_transform(h.name, service.file)
+        for address in (service.sender["fbl"], service.sender["unsubscribe"]):
+            self.users.setdefault(normalise_address(address), {})
+        return service
 
     # ------------------------------------------------------------------ life cycle
     def close(self) -> None:
         """Stop every server (idempotent)."""
         self._closed = True
-        _stop(self.hosts, self.security)
+        _stop(self.hosts, self.security, getattr(self, "esp", None))
 
     def stop(self) -> None:
         """Same as :meth:`close` (the name lesson clean-up cells use for every server)."""
@@ -253,6 +291,54 @@ class MailNetwork:
         """The delivery-status reports (bounces and warnings) in ``address``'s mailbox."""
         return [m for m in self.mailbox(address) if is_dsn(m)]
 
+    # ------------------------------------------------------------------ the sending service
+    def _service(self) -> Esp:
+        if self.esp is None:
+            raise ValueError("this network has no sending service: make it with MailNetwork(esp=True)")
+        return self.esp
+
+    @property
+    def suppressions(self) -> Suppressions:
+        """The service's suppression list: ``address in net.suppressions``, ``.reactivate()``."""
+        return self._service().suppressions
+
+    def events(self, kind: str | None = None, email: str | None = None) -> list[dict[str, Any]]:
+        """The service's webhook events, oldest first (schema: :mod:`.esp.events`)."""
+        return self._service().events(kind, email)
+
+    def maillog(self, host: str | None = None) -> list[str]:
+        """Postfix-format log lines of every host (or of ``host``), oldest first."""
+        return self._service().log.lines(self.messages, self.roles, host)
+
+    def folders(self, address: str) -> dict[str, list[EmailMessage]]:
+        """A mailbox by folder: ``{"Inbox": [...], "Junk": [...], "Quarantine": [...]}``."""
+        return self._service().folders(self.mailbox(address))
+
+    def unsubscribe(self, address: str, message: EmailMessage | None = None, *, via: str = "https") -> int:
+        """The mailbox clicks "unsubscribe" on ``message`` (default: its newest with a
+        ``List-Unsubscribe``): an RFC 8058 POST to the service's endpoint (the HTTP status), or
+        with ``via="mailto"`` a mail to the service's unsubscribe address (250 once sent)."""
+        service = self._service()
+        msg = message or service.newest(self.mailbox(address), "List-Unsubscribe", address)
+        if via == "https":
+            return service.unsubscribe(msg)
+        if via != "mailto":
+            raise ValueError(f"via must be 'https' or 'mailto' (got {via!r})")
+        mx = self.dns.lookup(address.rpartition("@")[2])
+        provider = mx.hosts[0] if not mx.error and mx.hosts else address.rpartition("@")[2]
+        return service.unsubscribe_by_mail(address, msg, provider)
+
+    def report_spam(self, address: str, message: EmailMessage | None = None) -> Message | None:
+        """The mailbox clicks "report spam" on ``message`` (default: its newest from the
+        service): the RFC 5965 report its provider mailed the service, or None where the
+        provider sends none (Gmail: only the aggregate rate, ``net.esp.feedback``)."""
+        service = self._service()
+        msg = message or service.newest(self.mailbox(address), "Feedback-ID", address)
+        mx = self.dns.lookup(address.rpartition("@")[2])
+        reporter = mx.hosts[0] if not mx.error and mx.hosts else address.rpartition("@")[2]
+        relay = next(h for h in self.hosts if h.role == "MTA")
+        return service.report_spam(address, msg, reporter, relay.address)
+
     def usage(self, address: str) -> int:
         """Bytes delivered to a mailbox so far (for quotas)."""
         return self.delivery.usage(address)
@@ -295,10 +381,13 @@ class MailNetwork:
                 raise ValueError("a message needs at least one recipient")
             track, data = self.ledger.submission(sender, rcpts, body, subject)
             tracks.append(track)
-            pending.append(Pending(track, sender, track.recipients, data))
+            kept = track.recipients if self.esp is None else self.esp.admit(track)
+            if kept:  # a suppressed recipient is dropped here: no SMTP attempt at all
+                pending.append(Pending(track, sender, kept, data))
         creds = self._credentials(tracks[0].sender, auth) if tracks else None
         mua, msa = (next(h for h in self.hosts if h.role == role) for role in ("MUA", "MSA"))
-        self.router.submit(mua, msa, pending, creds)
+        if pending:
+            self.router.submit(mua, msa, pending, creds)
         return tracks
 
     def send(self, sender: str, recipients: str | Iterable[str], body: str | EmailMessage | None = None,
@@ -354,15 +443,38 @@ class MailNetwork:
             raise RuntimeError("this MailNetwork is closed; make a new one: MailNetwork()")
 
 
+
+
+def _poster(dns: Zone, by_name: Mapping[str, Host], security: Security | None
+            ) -> Callable[[str, str, str, bytes], None]:
+    """How a receiver mails the service (a report, an unsubscribe): SMTP from the receiver's
+    host name (and address) to the MX of the recipient's domain."""
+    def post(client: str, sender: str, rcpt: str, data: bytes) -> None:
+        h = by_name[dns.lookup(rcpt.rpartition("@")[2]).hosts[0]]
+        source = security.source(client) if security is not None else None
+        smtp = smtplib.SMTP(h.address, h.port, local_hostname=client, timeout=TIMEOUT,
+                            source_address=(source, 0) if source else None)
+        try:
+            smtp.sendmail(sender, [rcpt], data)
+        finally:
+            smtp.quit()
+
+    return post
+
+
 def _plain_session(client: str, server: Host) -> dict[str, Any]:
     """Without authentication every session is plain loopback SMTP."""
     return {}
 
 
-def _stop(hosts: list[Host], security: Security | None) -> None:
+def _stop(hosts: list[Host], security: Security | None, service: Esp | None = None) -> None:
+    """Stop every server, the policy hosts and the sending service's endpoint (also when
+    nobody closed the network)."""
     stop_hosts(hosts)
     if security is not None:
         security.close()
+    if service is not None:
+        service.close()
 
 
 def _day_start(when: float) -> float:

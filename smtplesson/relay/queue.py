@@ -3,7 +3,8 @@
 A 4xx reply leaves a recipient queued; the next attempt comes after a backoff that doubles from
 ``first`` up to ``max`` (Postfix: ``minimal_backoff_time`` / ``maximal_backoff_time``).  Once an
 entry is older than ``lifetime`` (Postfix ``maximal_queue_lifetime``, 5 days) the MTA gives up:
-the remaining recipients bounce with status 4.4.7, "delivery time expired" (RFC 3463 §3.5).
+the remaining recipients bounce with the last transient status, as Postfix reports them
+(4.4.1 when no server answered; ``dsns.expired_status``).
 """
 from __future__ import annotations
 

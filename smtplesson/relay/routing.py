@@ -23,7 +23,7 @@ from ..clock import format_elapsed
 from ..codes.syntax import class_of, code_of
 from .client import Failure as SessionFailure
 from .client import Result, Session, Transaction
-from .dsns import Failure
+from .dsns import Failure, expired_status
 from .tracking import Attempt, TrackedMessage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .transport import TransportPolicies
     from .zone import Zone
 
-__all__ = ["GIVE_UP_STATUS", "NEXT_MX", "REJECTED", "Pending", "Router", "SessionOptions", "lost_after_data"]
+__all__ = ["NEXT_MX", "REJECTED", "Pending", "Router", "SessionOptions", "lost_after_data"]
 
 #: how ``client`` connects to ``server``: keyword arguments for :class:`~.client.Session`
 SessionOptions = Callable[[str, "Host"], dict[str, Any]]
@@ -45,7 +45,6 @@ OnBounce = Callable[["Host", list[Failure]], None]
 OnDelay = Callable[["Host", "QueueEntry"], None]
 
 REJECTED = "rejected"  # refused at submission: the mail client shows the error; no DSN
-GIVE_UP_STATUS = "4.4.7"  # RFC 3463 §3.5: delivery time expired
 NEXT_MX = "trying the next MX"
 
 
@@ -274,7 +273,7 @@ class Router:
                         f"gave up after {format_elapsed(now - e.arrived).lstrip('+')} in the queue "
                         f"(last reply: {reply})", "bounced", note="maximum queue lifetime reached")
             self.ledger.record(e.track, a)
-            bounces.setdefault(e.track.id, []).append(Failure(e, r, last, GIVE_UP_STATUS))
+            bounces.setdefault(e.track.id, []).append(Failure(e, r, last, expired_status(last)))
         e.recipients = []
 
     def _annotate(self, p: Pending, note: str, stage: str | None = None) -> None:

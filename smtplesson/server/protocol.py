@@ -15,7 +15,8 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
     ``command_size_limits`` (a class-level dict; made per instance here)
 ``SMTP`` methods
     ``_reset_timeout`` (the idle
-    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first),
+    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first; also
+    ends a message that does not arrive within the DATA deadline),
     ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of
     ours), ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), and the
     ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
@@ -37,11 +38,18 @@ to a :class:`Host` (recording, decisions, the EHLO keywords).  TLS: ``tls_contex
 (STARTTLS, an SMTP keyword) and ``ssl_context`` (implicit TLS, a Controller keyword)
 pass through to aiosmtpd unchanged; the recording sees the handshake as a transport
 swap in :meth:`LessonSMTP.connection_made`.
+
+Who gets in is the host's to say (:meth:`Host.admit`, see :mod:`.admission`), once per
+connection and before anything is recorded.  The listening socket is a :class:`Listener`:
+at the process's descriptor limit it sheds the waiting connection with a spare descriptor
+instead of letting asyncio 3.11 retry ``accept()`` in a storm (python/cpython#151615).
 """
 from __future__ import annotations
 
 import asyncio
 import collections
+import errno
+import os
 import socket
 import ssl
 from collections.abc import Callable, Sequence
@@ -56,7 +64,7 @@ from .tls import describe
 from .transcript import visible
 
 __all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "LessonController", "LessonSMTP",
-           "Recorder"]
+           "Listener", "Recorder"]
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
@@ -111,14 +119,23 @@ class Host(Protocol):
 
     ehlo_tail: str  # the EHLO keyword lines, ending "250 HELP"
     timeout_reply: str  # the 421 sent before an idle connection is closed
+    data_timeout: float  # seconds from 354 to the end of the message
+    data_timeout_reply: str  # the 421 sent when the message takes longer
+    busy_reply: str  # the 421 a connection beyond the descriptor limit hears
     offers_auth: bool
     parameters: frozenset[str]  # MAIL/RCPT parameters the scenario takes for itself
+
+    def admit(self, peer: Any, local: Any) -> str | None:
+        """None to open a session for the client at ``peer`` (connected to ``local``), else
+        the reply that turns it away: a 5xx greeting (then only QUIT, nothing recorded) or
+        a 421 (the connection is closed after it)."""
 
     def session_opened(self, smtp: LessonSMTP, session: Session) -> Recorder | None:
         """A client connected: number the session, return its record."""
 
     def session_closed(self, smtp: LessonSMTP) -> None:
-        """The connection is gone."""
+        """The connection of an admitted client is gone (``smtp.record`` is None for one
+        turned away at the greeting)."""
 
     def decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
         """The reply of the first rule or hook that answers at ``point``, or None."""
@@ -235,11 +252,20 @@ class LessonSMTP(SMTP):
         self._ehlo_extra = False
         self._in_data = False  # after 354, until the reply to the message
         self._upload_at = 0.0  # the loop's time of the last bytes received in DATA
+        self._admitted = False  # host.admit() let it in: session_closed() is owed
+        self._closed_at_once = False  # turned away with a 421 before aiosmtpd saw it
+        self._data_deadline: asyncio.TimerHandle | None = None
         super().__init__(handler, **kwargs)
 
     # --- recording -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls = self._original_transport is not None
+        verdict = None if starttls else self._admit(transport)
+        if verdict is not None and reply_code(verdict) == 421:  # closed before aiosmtpd sees it
+            self._closed_at_once = True
+            transport.write(verdict.encode("utf-8", "replace") + b"\r\n")  # type: ignore[attr-defined]
+            transport.close()
+            return
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
             if self.record is not None and self.session is not None:  # aiosmtpd made a new one
@@ -248,10 +274,11 @@ class LessonSMTP(SMTP):
             return
         session = self.session
         assert session is not None
-        peer = session.peer
-        probe = self._probe()
-        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+        if not self._admitted:
             return  # aiosmtpd's readiness probe: not a session
+        if verdict is not None:  # another user's program: greeted 554, nothing recorded
+            self._greeting = verdict
+            return
         record = self.record = self.host.session_opened(self, session)
         if record is not None:  # before the session task first reads
             self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
@@ -259,6 +286,17 @@ class LessonSMTP(SMTP):
         if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
             self._handshake_done(transport)
         self._greeting = self.host.decide("CONNECT", session, None)
+
+    def _admit(self, transport: asyncio.BaseTransport) -> str | None:
+        """The host's verdict on a new connection (None: a session); aiosmtpd's readiness
+        probe is let in without one."""
+        peer = transport.get_extra_info("peername")
+        probe = self._probe()
+        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+            return None
+        verdict = self.host.admit(peer, transport.get_extra_info("sockname"))
+        self._admitted = verdict is None or reply_code(verdict) != 421
+        return verdict
 
     def _handshake_done(self, transport: asyncio.BaseTransport) -> None:
         """Note what the handshake agreed, on the session (``session.tls``) and in the record."""
@@ -269,6 +307,8 @@ class LessonSMTP(SMTP):
             self.record.handshake(agreed)
 
     def data_received(self, data: bytes) -> None:
+        if self._closed_at_once:
+            return
         record = self.record
         if record is not None:
             record.received_bytes(data)
@@ -285,9 +325,16 @@ class LessonSMTP(SMTP):
             if idle < self._timeout_duration:
                 self._reset_timeout(self._timeout_duration - idle)
                 return
+        self._give_up(self.host.timeout_reply)
+
+    def _data_too_slow(self) -> None:
+        """The message did not arrive within the DATA deadline (a trickle): 421, close."""
+        self._data_deadline = None
+        self._give_up(self.host.data_timeout_reply)
+
+    def _give_up(self, reply: str) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
-            reply = self.host.timeout_reply
             if self.record is not None:
                 self.record.reply(reply)
                 self.record.ending = True
@@ -299,12 +346,17 @@ class LessonSMTP(SMTP):
         return super().eof_received()
 
     def connection_lost(self, error: Exception | None) -> None:
-        if self._original_transport is None or self.transport is not None:
+        if self._closed_at_once:
+            return  # aiosmtpd never saw this connection
+        if self._data_deadline is not None:
+            self._data_deadline.cancel()
+            self._data_deadline = None
+        if self._admitted and (self._original_transport is None or self.transport is not None):
+            self._admitted = False
             record = self.record
-            if record is not None:
-                if record.closed_by is None:
-                    record.close("client" if self._eof or error else "server")
-                self.host.session_closed(self)
+            if record is not None and record.closed_by is None:
+                record.close("client" if self._eof or error else "server")
+            self.host.session_closed(self)
         super().connection_lost(error)
 
     def mark_verbatim(self, reply: str) -> str:
@@ -337,6 +389,12 @@ class LessonSMTP(SMTP):
             if code == 221 or code == 421:
                 record.ending = True
         self._in_data = code == 354
+        if self._in_data:  # one deadline for the whole message, so a trickle ends (the idle timer
+            # restarts on every byte; RFC 5321 §4.5.3.2 times only each block and the end)
+            self._data_deadline = self.loop.call_later(self.host.data_timeout, self._data_too_slow)
+        elif self._data_deadline is not None:
+            self._data_deadline.cancel()
+            self._data_deadline = None
         self._writer.write(response)
         await self._writer.drain()
         if code == 421:  # RFC 5321 §3.8: 421 closes the channel
@@ -450,6 +508,56 @@ class LessonSMTP(SMTP):
         return result
 
 
+class Listener(socket.socket):
+    """A listening socket that, at the process's descriptor limit, sheds the waiting
+    connection instead of failing ``accept()``: it frees a spare descriptor it holds, accepts,
+    says ``busy_reply`` (421), closes, and takes the spare back.  asyncio then sees "nothing
+    to accept" and neither retries in a storm nor calls the loop's exception handler.  Only
+    when the spare cannot be had does ``accept()`` fail as before (asyncio pauses a second).
+    ``shed`` counts the connections turned away so."""
+
+    def __init__(self, family: int, busy_reply: str) -> None:
+        super().__init__(family, socket.SOCK_STREAM)
+        self.busy = busy_reply.encode("utf-8", "replace") + b"\r\n"
+        self.shed = 0
+        self._spare: int | None = _spare()
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        try:
+            return super().accept()
+        except OSError as error:
+            if error.errno not in (errno.EMFILE, errno.ENFILE) or self._spare is None:
+                raise
+            os.close(self._spare)
+            self._spare = None
+            try:
+                conn, _ = super().accept()
+            except OSError:
+                raise error from None
+            finally:
+                self._spare = _spare()
+            with conn:
+                self.shed += 1
+                try:
+                    conn.send(self.busy)
+                except OSError:
+                    pass
+            raise BlockingIOError(errno.EAGAIN, "connection shed at the descriptor limit") from None
+
+    def close(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            os.close(spare)
+        super().close()
+
+
+def _spare() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY)
+    except OSError:
+        return None
+
+
 class LessonController(Controller):
     """aiosmtpd's Controller with the port-0 fix and a readiness probe we can recognise.
 
@@ -471,10 +579,19 @@ class LessonController(Controller):
         return self._bind()
 
     async def _bind(self) -> asyncio.AbstractServer:
-        server = await self.loop.create_server(
-            self._factory_invoker, host=self.hostname, port=self.port, ssl=self.ssl_context
-        )
-        self.port = server.sockets[0].getsockname()[1]  # the real port, not 0
+        host = self.hostname  # an IP literal: DebugServer looks no name up
+        listener = Listener(socket.AF_INET6 if ":" in host else socket.AF_INET, self._host.busy_reply)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if listener.family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # as asyncio does
+            listener.bind((host, self.port))
+            listener.listen(100)
+            server = await self.loop.create_server(self._factory_invoker, sock=listener, ssl=self.ssl_context)
+        except BaseException:
+            listener.close()
+            raise
+        self.port = listener.getsockname()[1]  # the real port, not 0
         return server
 
     def _trigger_server(self) -> None:

@@ -31,7 +31,10 @@ _STATUS = {  # status -> (class digit for colours, symbol text)
     "delivered": (2, "✓ delivered"),
     "bounced": (5, "✗ bounced"),
     "queued": (4, "↻ still queued"),
+    "dropped": (0, "⊘ dropped"),
 }
+#: a recipient the sending service never sent to (``MailNetwork(esp=True)``)
+DROPPED_NOTE = "not sent: on the sending service's suppression list (no SMTP attempt)"
 
 
 # ---------------------------------------------------------------- helpers
@@ -144,6 +147,8 @@ def _outcome_cell(fate: RecipientFate) -> str:
         detail = "waiting for the next retry"
     elif fate.status == "rejected":
         detail = "refused at submission: the mail client shows the error"
+    elif fate.status == "dropped":
+        detail = escape(DROPPED_NOTE)
     if fate.duplicates:
         detail += f"<div>{escape(_duplicates(fate))}</div>"
     return (f'<span style="display:inline-block;padding:2px 6px;border-radius:4px;'
@@ -265,6 +270,8 @@ def journey_text(track: TrackedMessage) -> str:
     for r, fate in track.fate().items():
         dup = f"  ({_duplicates(fate)})" if fate.duplicates else ""
         out.append(f"  {r}: {fate.status.upper()}{dup}")
+        if fate.status == "dropped":
+            out.append(f"    {DROPPED_NOTE}")
         for a in _fold(fate.attempts):
             if isinstance(a, _Skipped):
                 out.append(f"    {'':>9}  {a.text(track)}")

@@ -1,5 +1,8 @@
 """A transcript as a sequence diagram: client column, server column, arrows between.
 
+The diagram is an HTML table (column headers with ``scope="col"``, each row's arrow a row header
+with ``scope="row"`` that says its direction), so a screen reader reads it row by row.
+
 Every reply carries its code, class symbol and class name (never colour alone) and is
 explained below the diagram (and on hover) from the reply-code registry.
 No times or ports are shown, so the output is the same on every run.
@@ -15,7 +18,8 @@ from ._html import FADED, MONO
 from .palette import badge, style_for
 
 _FONT = f"font-family:{MONO};font-size:12px"
-_GRID = "display:grid;grid-template-columns:minmax(12em,1fr) 4.5em minmax(16em,1.4fr);column-gap:6px"
+_TABLE = "border-collapse:separate;border-spacing:6px 5px;width:100%"
+_COLS = ('<colgroup><col style="width:38%"><col style="width:4.5em"><col></colgroup>')
 _MUTED = FADED
 
 #: codes whose legend entry this kernel has shown (a notebook explains each code once)
@@ -42,25 +46,27 @@ def _title(code: int | None, meanings: bool = True) -> str:
 
 def _client_cell(lines: list[str]) -> str:
     body = "<br>".join(escape(text) if text else "&nbsp;" for text in lines)
-    return f'<div style="text-align:right;white-space:pre-wrap;overflow-wrap:anywhere">{body}</div>'
+    return (f'<td style="text-align:right;vertical-align:top;white-space:pre-wrap;'
+            f'overflow-wrap:anywhere">{body}</td>')
 
 
 def _arrow(direction: str, code: int | None = None) -> str:
     if direction == "C":
-        return f'<div style="text-align:center;{_MUTED}" aria-label="client to server">──▶</div>'
+        return (f'<th scope="row" style="text-align:center;font-weight:normal;{_MUTED}" '
+                f'aria-label="client to server">──▶</th>')
     style = style_for(code)
-    return (f'<div style="text-align:center;color:{style.border}" '
-            f'aria-label="server to client">◀──</div>')
+    return (f'<th scope="row" style="text-align:center;font-weight:normal;color:{style.border}" '
+            f'aria-label="server to client">◀──</th>')
 
 
 def _reply_cell(lines: list[str], code: int | None, meanings: bool = True) -> str:
     style = style_for(code)
     texts = "<br>".join(escape(t) for t in lines)
     return (
-        f'<div style="border-left:3px solid {style.border};padding-left:6px;'
+        f'<td style="border-left:3px solid {style.border};padding-left:6px;vertical-align:top;'
         f'white-space:pre-wrap;overflow-wrap:anywhere" title="{escape(_title(code, meanings), quote=True)}">'
         f'{badge(code if code is not None else "?", title=_title(code, meanings))} '
-        f'<span style="{_MUTED}">{escape(_short_title(code))}</span><br>{texts}</div>'
+        f'<span style="{_MUTED}">{escape(_short_title(code))}</span><br>{texts}</td>'
     )
 
 
@@ -69,7 +75,7 @@ def _short_title(code: int | None) -> str:
     return info.title if info is not None else ""
 
 
-#: one exchange: its reply code, its grid rows, and its lines as plain text (for the fold)
+#: one exchange: its reply code, its table rows, and its lines as plain text (for the fold)
 Exchange = tuple[int | None, list[str], list[str]]
 
 
@@ -83,7 +89,7 @@ def _exchanges(transcript: Any, full: bool, meanings: bool = True) -> list[Excha
 
     def flush_client() -> None:
         if pending:
-            rows.append(_client_cell(list(pending)) + _arrow("C") + "<div></div>")
+            rows.append(f"<tr>{_client_cell(list(pending))}{_arrow('C')}<td></td></tr>")
             text.extend(f" -> {line}" for line in pending)
             pending.clear()
 
@@ -96,20 +102,20 @@ def _exchanges(transcript: Any, full: bool, meanings: bool = True) -> list[Excha
             continue
         flush_client()
         if line.direction == "T":  # the TLS handshake, between both sides
-            rows.append(f'<div style="grid-column:1 / -1;text-align:center;{_MUTED}">'
-                        f"🔒 {escape(line.text)}</div>")
+            rows.append(f'<tr><td colspan="3" style="text-align:center;{_MUTED}">'
+                        f"🔒 {escape(line.text)}</td></tr>")
             text.append(f"🔒 {line.text}")
             continue
         reply.append(line.text)
         if is_last_line(line.text):
             code = code_of(reply[0])
-            rows.append("<div></div>" + _arrow("S", code) + _reply_cell(list(reply), code, meanings))
+            rows.append(f"<tr><td></td>{_arrow('S', code)}{_reply_cell(list(reply), code, meanings)}</tr>")
             text.extend(f"<-  {line}" for line in reply)
             out.append((code, rows, text))
             rows, text, reply = [], [], []
     flush_client()
     if reply:
-        rows.append("<div></div>" + _arrow("S") + _reply_cell(list(reply), None, meanings))
+        rows.append(f"<tr><td></td>{_arrow('S')}{_reply_cell(list(reply), None, meanings)}</tr>")
         text.extend(f"<-  {line}" for line in reply)
     if rows:
         out.append((None, rows, text))
@@ -125,9 +131,9 @@ def _fold(run: list[Exchange]) -> str:
     """Routine exchanges as one click-to-show block of plain lines (small, and still all there)."""
     codes = " ".join(str(code) for code, _, _ in run)
     lines = "\n".join(escape(line) for _, _, text in run for line in text)
-    return (f'<details style="grid-column:1/-1"><summary style="cursor:pointer;{_MUTED}">'
+    return (f'<tr><td colspan="3"><details><summary style="cursor:pointer;{_MUTED}">'
             f"{len(run)} routine exchanges ({codes}): click to show</summary>"
-            f'<pre style="margin:2px 0 2px 1em;white-space:pre-wrap">{lines}</pre></details>')
+            f'<pre style="margin:2px 0 2px 1em;white-space:pre-wrap">{lines}</pre></details></td></tr>')
 
 
 def _rows(transcript: Any, full: bool, meanings: bool = True) -> list[str]:
@@ -184,11 +190,14 @@ def transcript_html(transcript: Any, full: bool = False, explained: set[int] | N
     legend nor the replies' hover titles say what a code means.
     """
     header = (
-        f'<div style="{_GRID};font-weight:bold;border-bottom:1px solid rgba(128,128,128,.5);'
-        f'margin-bottom:4px"><div style="text-align:right">client</div><div></div>'
-        f'<div>server {escape(transcript.server)}</div></div>'
+        '<thead><tr style="font-weight:bold"><th scope="col" style="text-align:right">client</th>'
+        '<th scope="col"><span style="position:absolute;left:-9999px">direction</span></th>'
+        f'<th scope="col" style="text-align:left">server {escape(transcript.server)}</th></tr></thead>'
     )
-    body = f'<div style="{_GRID};row-gap:5px">{"".join(_rows(transcript, full, meanings))}</div>'
+    caption = (f'<caption style="position:absolute;left:-9999px">SMTP session with '
+               f'{escape(transcript.server)}, one exchange per row</caption>')
+    body = (f'<table style="{_TABLE}">{caption}{_COLS}{header}'
+            f'<tbody>{"".join(_rows(transcript, full, meanings))}</tbody></table>')
     footer = ""
     if transcript.closed_by:
         footer += (f'<div style="text-align:center;{_MUTED};margin-top:4px">'
@@ -197,5 +206,5 @@ def transcript_html(transcript: Any, full: bool = False, explained: set[int] | N
         footer += f'<div style="margin-top:4px">⚠ {escape(note)}</div>'
     return (
         f'<div class="smtpl-transcript" style="{_FONT};line-height:1.35;max-width:62em">'
-        f"{header}{body}{footer}{_legend(transcript.codes, explained) if meanings else ''}</div>"
+        f"{body}{footer}{_legend(transcript.codes, explained) if meanings else ''}</div>"
     )

@@ -23,6 +23,8 @@ import pytest
 
 from smtplesson import check
 from smtplesson.codes import BASIC_CODES
+from smtplesson.course.lab import KEY, Lab
+from smtplesson.course.queue import Shift
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -394,6 +396,10 @@ def _send_552_bounces(address: Any, sender: str, recipients: list[str], message:
                              decide=lambda code, text: "retry" if code < 500 else "bounce")
 
 
+#: one learner's shift, shared by the queue-shift checks below
+SHIFT = Shift("learner")
+#: checks that record or print rather than grade (tested in test_queue.py and test_recall below)
+NOT_GRADED = ("RIGHT", "NOT_YET", "environment", "predict", "reveal", "recall_quiz")
 #: a right answer for every exercise check in the course
 RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
     "first_bounce": ("suppress the address",),
@@ -415,7 +421,9 @@ RIGHT_ANSWERS: dict[str, tuple[Any, ...]] = {
     "bounce_types": ({"A": ("hard", True), "B": ("soft", False), "C": ("block", False),
                       "D": ("soft", False), "E": ("none", False)},),
     "retry_policy": (_send_with_policy,),
-    "diagnosis": ({"code": 421, "command": "RCPT TO", "action": "fix the sender"}, 1),
+    "diagnoses": ({n: dict(k) for n, k in KEY.items()}, Lab()),
+    "queue_shift": (SHIFT.model_answers(), SHIFT),
+    "recall": ({1: "c", 2: "a", 3: "b"}, "00"),
     "predict_verdicts": ({"spf": "fail", "dkim": "pass", "dmarc": "pass", "delivered": True},),
     "why_blocked": ({"A": "dmarc policy", "B": "reverse dns", "C": "blocklist", "D": "receiver wants tls",
                      "E": "our tls policy", "F": "no spf or dkim pass"},),
@@ -437,7 +445,11 @@ WRONG_ANSWERS: dict[str, tuple[tuple[Any, ...], str]] = {
     "retry_or_act": (({**RIGHT_ANSWERS["retry_or_act"][0], "B": "time"},), "complaints"),
     "bounce_types": (({**RIGHT_ANSWERS["bounce_types"][0], "D": ("hard", True)},), "persistent transient"),
     "retry_policy": ((_send_552_bounces,), "4.5.3.1.10"),
-    "diagnosis": (({"code": 421, "command": "RCPT TO", "action": "wait"}, 1), "TSS04"),
+    "diagnoses": (({**{n: dict(k) for n, k in KEY.items()},
+                    3: {**KEY[3], "action": "fix authentication"}}, Lab()), "mystery 3"),
+    "queue_shift": (({**SHIFT.model_answers(), 1: {"action": "nothing to do", "evidence": "?",
+                                                   "reply": "Sorry."}}, SHIFT), "ticket 1"),
+    "recall": (({1: "a", 2: "a", 3: "b"}, "00"), "where do you find the command"),
     "predict_verdicts": (({**RIGHT_ANSWERS["predict_verdicts"][0], "dmarc": "fail"},), "aligned"),
     "why_blocked": (({**RIGHT_ANSWERS["why_blocked"][0], "E": "receiver wants tls"},), "three digits"),
 }
@@ -446,7 +458,7 @@ EXERCISES = sorted(RIGHT_ANSWERS)
 
 
 def test_every_exercise_check_is_tested() -> None:
-    public = {n for n in check.__all__ if n not in ("RIGHT", "NOT_YET", "environment")}
+    public = {n for n in check.__all__ if n not in NOT_GRADED}
     assert public == set(RIGHT_ANSWERS), "every check in smtplesson.check has answers here"
 
 
@@ -502,7 +514,7 @@ def test_environment_check_reports_plainly() -> None:
 
 
 EXERCISE_CALL = re.compile(r"\bcheck\.(" + "|".join(
-    n for n in check.__all__ if n not in ("RIGHT", "NOT_YET", "environment")) + r")\(")
+    n for n in check.__all__ if n not in NOT_GRADED) + r")\(")
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=ids(SOLUTIONS))

@@ -1,4 +1,5 @@
-"""Helpers shared by the JupyterHub tests: free ports, configurable-http-proxy, process clean-up."""
+"""Helpers shared by the JupyterHub tests: free ports, configurable-http-proxy, the hub's test
+configuration, process clean-up."""
 from __future__ import annotations
 
 import os
@@ -38,6 +39,25 @@ def ensure_chp() -> Path:
         check=True, timeout=300,
     )
     return CHP
+
+
+def hub_config(tmp: Path, chp: Path, port: int, extra: str = "") -> str:
+    """A test hub's configuration: the course's deploy config, then 127.0.0.1 on ``port`` (the
+    hub's own and the proxy's API ports free ones), configurable-http-proxy ``chp``, the
+    database, cookie secret and pid file in ``tmp``; ``extra`` lines after."""
+    return "\n".join([
+        "c = get_config()",
+        f"load_subconfig({str(ROOT / 'deploy' / 'jupyterhub' / 'jupyterhub_config.py')!r})",
+        'c.JupyterHub.ip = "127.0.0.1"',
+        f"c.JupyterHub.port = {port}",
+        'c.JupyterHub.hub_ip = "127.0.0.1"',
+        f"c.JupyterHub.hub_port = {free_port()}",
+        f'c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"',
+        f"c.ConfigurableHTTPProxy.command = [{str(chp)!r}]",
+        f'c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"',
+        f'c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"',
+        f'c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"',
+    ]) + "\n" + extra
 
 
 def kill_tree(pids: list[int]) -> None:

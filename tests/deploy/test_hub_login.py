@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hubtools import ROOT, alive, ensure_chp, free_port
+from hubtools import ROOT, alive, ensure_chp, free_port, hub_config
 
 requests = pytest.importorskip("requests")  # a JupyterHub dependency
 
@@ -29,18 +29,6 @@ DEPLOY = ROOT / "deploy" / "jupyterhub"
 ADMIN, ADMIN_PASSWORD = "teacher", "correct horse battery"
 LEARNER, LEARNER_PASSWORD = "ada", "lovelace analytical engine"
 MAX_PENDING = 12
-
-CONFIG = """
-c = get_config()
-load_subconfig({deploy!r})
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = [{chp!r}]
-c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
-c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +45,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert made.returncode == 0 and made.stdout == f"{ADMIN}: created\n", made.stderr
     port = free_port()
     config = tmp / "config.py"
-    config.write_text(CONFIG.format(deploy=str(DEPLOY / "jupyterhub_config.py"), port=port,
-                                    hub_port=free_port(), api_port=free_port(), chp=str(chp), tmp=tmp))
+    config.write_text(hub_config(tmp, chp, port))
     env = {**os.environ, "SMTPLESSON_ADMINS": ADMIN, "SMTPLESSON_ENV": sys.prefix,
            "SMTPLESSON_CULL_TIMEOUT": "0", "HOME": str(tmp), "SMTPLESSON_MAX_PENDING": str(MAX_PENDING)}
     log = tmp / "hub.log"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hubtools import alive, ensure_chp, free_port, kill_tree
+from hubtools import alive, ensure_chp, free_port, hub_config, kill_tree
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -97,19 +97,9 @@ def course_source(tmp: Path) -> Path:
     return ROOT if list((ROOT / "notebooks").glob("01-*.ipynb")) else fixture_course(tmp / "course")
 
 
+# after the deploy config and hubtools.hub_config's ports and files: what this test changes
 TEST_CONFIG = """
 import os
-c = get_config()
-load_subconfig({deploy!r})
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = [{chp!r}]
-c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
-c.JupyterHub.pid_file = "{tmp}/jupyterhub.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
@@ -166,10 +156,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     token = uuid.uuid4().hex
     port = free_port()
     config = tmp / "test_config.py"
-    config.write_text(TEST_CONFIG.format(
-        deploy=str(DEPLOY / "jupyterhub_config.py"), port=port, hub_port=free_port(),
-        api_port=free_port(), chp=str(chp), tmp=tmp, token=token,
-    ), encoding="utf-8")
+    config.write_text(hub_config(tmp, chp, port, TEST_CONFIG.format(tmp=tmp, token=token)),
+                      encoding="utf-8")
     env = {
         **os.environ,
         "SMTPLESSON_ENV": sys.prefix,

@@ -251,7 +251,7 @@ def test_give_up_after_the_queue_lifetime():
         tries = [a for a in fate.attempts if a.stage == "CONNECT"]
         assert [round(a.time - track.submitted_at) for a in tries] == [0, 600, 1800, 4200, 8200, 10800]
         block = _recipient(net.dsns(ALICE)[0], "frank@example.org")
-        assert block.action == "failed" and block.status == "4.4.7"
+        assert block.action == "failed" and block.status == "4.4.1"  # as Postfix writes it
         assert block.code is None  # no SMTP reply was ever received
 
 
@@ -261,7 +261,7 @@ def test_give_up_quotes_the_last_4xx_reply():
         track = net.send(ALICE, "erin@example.net")
         assert track.status["erin@example.net"] == "bounced"
         block = _recipient(net.dsns(ALICE)[0], "erin@example.net")
-        assert block.status == "4.4.7"
+        assert block.status == "4.3.0"  # Postfix keeps the last transient status
         assert block.diagnostic == "451 4.3.0 <erin@example.net>: Temporary lookup failure"
 
 

@@ -143,3 +143,32 @@ def test_without_meanings_neither_legend_nor_hover_says_what_a_code_means():
     assert "Reply codes" not in plain and meaning not in plain
     assert "550" in plain and "permanent negative" in plain  # the code and its class stay
     assert meaning in transcript_html(t)
+
+
+def test_the_html_transcript_is_a_table_with_header_scopes() -> None:
+    from smtplesson.server.transcript import Line, Transcript
+    from smtplesson.views.transcript import transcript_html
+
+    t = Transcript([Line("S", 0.0, "220 mx.example.net ESMTP", "reply"),
+                    Line("C", 0.0, "MAIL FROM:<a@example.com>", "command"),
+                    Line("S", 0.0, "550 5.7.1 refused", "reply")])
+    html = transcript_html(t)
+    assert html.count("<table") == 1 and "<caption" in html
+    assert html.count('<th scope="col"') == 3
+    assert 'scope="row" ' in html and 'aria-label="client to server"' in html
+    assert "display:grid" not in html
+
+
+def test_every_figure_has_alt_text_and_a_text_version() -> None:
+    from smtplesson.views.diagrams import alignment, dsn_parts, retry_timeline
+
+    figures = [dsn_parts(), alignment("shop.example.com", ("esp-mail.example", True, False),
+                                      ("esp-mail.example", True, False)),
+               alignment("example.com", ("example.com", False, True), ("example.com", True, True)),
+               retry_timeline([0, 300, 900, 2100, 4500, 8500], 5 * 86400, 4 * 3600)]
+    for figure in figures:
+        svg = figure.svg()
+        assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+        assert "Text version" in figure._repr_html_() and str(figure).startswith(figure.title)
+    assert "DMARC fail" in str(figures[1]) and "DMARC pass" in str(figures[2])
+    assert "6 attempts" in str(figures[3]) and "5.0 d" in str(figures[3])

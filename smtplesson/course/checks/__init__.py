@@ -16,24 +16,31 @@ from .lesson_04 import DEFERRALS, retry_or_act
 from .lesson_05 import BOUNCE_TYPES, BOUNCES, bounce_types
 from .lesson_06 import BLOCKED_CAUSES, BLOCKED_REPLIES, predict_verdicts, why_blocked
 from .lesson_07 import retry_policy
-from .lesson_08 import LAB_ACTIONS, diagnosis
+from .lesson_08 import LAB_ACTIONS, diagnoses
 from .lesson_09 import success_and_intermediate
+from .lesson_10 import queue_shift
+from .recall import predict, recall, recall_quiz, reveal
 
 #: the verdicts, the set-up check and the exercise checks
 __all__ = [
     "NOT_YET",
     "RIGHT",
     "bounce_types",
-    "diagnosis",
+    "diagnoses",
     "environment",
     "first_bounce",
     "first_conversation",
     "open_relay",
+    "predict",
     "predict_verdicts",
+    "queue_shift",
+    "recall",
+    "recall_quiz",
     "relay_path",
     "reply_parts",
     "retry_or_act",
     "retry_policy",
+    "reveal",
     "send_your_own",
     "success_and_intermediate",
     "what_to_do",

@@ -35,8 +35,9 @@ def _policy_cases() -> list[tuple[str, dict[str, Any], list[Any], list[str], dic
          "RFC 5321 §4.5.3.1.10: a 552 for too many recipients SHOULD be treated as 452 "
          "(retry). The enhanced code 5.5.3 or the text says which 552 it is."),
         ("a full mailbox (552 5.2.2)", {"scenario": "mailbox-full", "quota": 0}, [], [bob],
-         {bob: "bounce"}, "this 552 is a real 5xx (mailbox full): bounce — only the "
-                          "too-many-recipients 552 is special."),
+         {bob: "bounce"}, "this 552 is a real 5xx (mailbox full): the transaction "
+                          "bounces ('bounce' here: give up this message). The address stays — "
+                          "soft, notebook 05. Only the too-many-recipients 552 is special."),
         ("full server storage at MAIL (452 4.3.1)", {"scenario": "storage-full", "capacity": 0},
          [], [bob, carol], {bob: "retry", carol: "retry"},
          "a refused MAIL FROM raises SMTPSenderRefused (.smtp_code, .smtp_error): it applies "

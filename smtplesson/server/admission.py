@@ -19,7 +19,10 @@ anything is recorded:
 """
 from __future__ import annotations
 
+import errno
 import ipaddress
+import os
+import socket
 import threading
 import warnings
 from collections.abc import Callable
@@ -32,8 +35,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: no descriptor limit to read
     resource = None  # type: ignore[assignment]
 
-__all__ = ["BUDGET", "PEERS", "RESERVE", "STRANGERS_AT_ONCE", "Door", "SessionBudget", "check_host",
-           "connect_address"]
+__all__ = ["BUDGET", "PEERS", "RESERVE", "STRANGERS_AT_ONCE", "Door", "Listener", "SessionBudget",
+           "check_host", "connect_address"]
 
 #: descriptors kept free for the kernel's own files, notebooks and imports
 RESERVE = 64
@@ -158,3 +161,53 @@ class Door:
     def reset(self) -> None:
         with self._lock:
             self.refused = dict.fromkeys(self.refused, 0)
+
+
+class Listener(socket.socket):
+    """A listening socket that, at the process's descriptor limit, sheds the waiting
+    connection instead of failing ``accept()``: it frees a spare descriptor it holds, accepts,
+    says ``busy_reply`` (421), closes, and takes the spare back.  asyncio then sees "nothing
+    to accept" and neither retries in a storm nor calls the loop's exception handler.  Only
+    when the spare cannot be had does ``accept()`` fail as before (asyncio pauses a second).
+    ``shed`` counts the connections turned away so."""
+
+    def __init__(self, family: int, busy_reply: str) -> None:
+        super().__init__(family, socket.SOCK_STREAM)
+        self.busy = busy_reply.encode("utf-8", "replace") + b"\r\n"
+        self.shed = 0
+        self._spare: int | None = _spare()
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        try:
+            return super().accept()
+        except OSError as error:
+            if error.errno not in (errno.EMFILE, errno.ENFILE) or self._spare is None:
+                raise
+            os.close(self._spare)
+            self._spare = None
+            try:
+                conn, _ = super().accept()
+            except OSError:
+                raise error from None
+            finally:
+                self._spare = _spare()
+            with conn:
+                self.shed += 1
+                try:
+                    conn.send(self.busy)
+                except OSError:
+                    pass
+            raise BlockingIOError(errno.EAGAIN, "connection shed at the descriptor limit") from None
+
+    def close(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            os.close(spare)
+        super().close()
+
+
+def _spare() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY)
+    except OSError:
+        return None

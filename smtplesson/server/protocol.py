@@ -40,7 +40,7 @@ pass through to aiosmtpd unchanged; the recording sees the handshake as a transp
 swap in :meth:`LessonSMTP.connection_made`.
 
 Who gets in is the host's to say (:meth:`Host.admit`, see :mod:`.admission`), once per
-connection and before anything is recorded.  The listening socket is a :class:`Listener`:
+connection and before anything is recorded.  The listening socket is an :class:`.admission.Listener`:
 at the process's descriptor limit it sheds the waiting connection with a spare descriptor
 instead of letting asyncio 3.11 retry ``accept()`` in a storm (python/cpython#151615).
 """
@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import errno
-import os
 import socket
 import ssl
 from collections.abc import Callable, Sequence
@@ -60,11 +58,12 @@ from aiosmtpd.smtp import SMTP, Session
 
 from .._data import load
 from ..codes.syntax import class_of, code_of
+from .admission import Listener
 from .tls import describe
 from .transcript import visible
 
 __all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "LessonController", "LessonSMTP",
-           "Listener", "Recorder"]
+           "Recorder"]
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
@@ -506,56 +505,6 @@ class LessonSMTP(SMTP):
             taken = {k: result.pop(k) for k in list(result) if k in known}
             self.session.parameters = taken  # type: ignore[attr-defined]
         return result
-
-
-class Listener(socket.socket):
-    """A listening socket that, at the process's descriptor limit, sheds the waiting
-    connection instead of failing ``accept()``: it frees a spare descriptor it holds, accepts,
-    says ``busy_reply`` (421), closes, and takes the spare back.  asyncio then sees "nothing
-    to accept" and neither retries in a storm nor calls the loop's exception handler.  Only
-    when the spare cannot be had does ``accept()`` fail as before (asyncio pauses a second).
-    ``shed`` counts the connections turned away so."""
-
-    def __init__(self, family: int, busy_reply: str) -> None:
-        super().__init__(family, socket.SOCK_STREAM)
-        self.busy = busy_reply.encode("utf-8", "replace") + b"\r\n"
-        self.shed = 0
-        self._spare: int | None = _spare()
-
-    def accept(self) -> tuple[socket.socket, Any]:
-        try:
-            return super().accept()
-        except OSError as error:
-            if error.errno not in (errno.EMFILE, errno.ENFILE) or self._spare is None:
-                raise
-            os.close(self._spare)
-            self._spare = None
-            try:
-                conn, _ = super().accept()
-            except OSError:
-                raise error from None
-            finally:
-                self._spare = _spare()
-            with conn:
-                self.shed += 1
-                try:
-                    conn.send(self.busy)
-                except OSError:
-                    pass
-            raise BlockingIOError(errno.EAGAIN, "connection shed at the descriptor limit") from None
-
-    def close(self) -> None:
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            os.close(spare)
-        super().close()
-
-
-def _spare() -> int | None:
-    try:
-        return os.open(os.devnull, os.O_RDONLY)
-    except OSError:
-        return None
 
 
 class LessonController(Controller):

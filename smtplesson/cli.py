@@ -420,7 +420,7 @@ class _LivePrinter:
 
 
 def _print_banner(server: DebugServer) -> None:
-    from .server.debug import connect_address
+    from .server.admission import connect_address
 
     target = connect_address(server.host)
     where = f"[{server.host}]:{server.port}" if ":" in server.host else f"{server.host}:{server.port}"

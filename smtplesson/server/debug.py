@@ -14,16 +14,16 @@ never resolves names.  The server thread never prints.  The aiosmtpd side lives 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import email
 import email.policy
-import ipaddress
+import errno
 import logging
 import mailbox as stdlib_mailbox
 import ssl
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from ..addresses import client_ip, normalise_address
+from .admission import Door, check_host
 from .dispatch import Dispatcher, Handler
 from .history import History, Limits, SessionRecord, Watcher
 from .protocol import EHLO_KEYWORDS, IDENT, REPLIES, LessonController, LessonSMTP, reply_class
@@ -48,10 +49,13 @@ __all__ = ["DebugServer", "Limits", "Rule", "StoredMessage", "stop_all"]
 DEFAULT_MAX_SIZE = 10_240_000
 #: RFC 5321 §4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command
 DEFAULT_IDLE_TIMEOUT = 300.0
+#: seconds from 354 to the end of the message (10 MB at 17 kB/s): a 1-byte-a-second trickle ends
+DEFAULT_DATA_TIMEOUT = 600.0
+#: how many errors ``DebugServer.errors`` keeps (the most recent; ``error_count`` counts all)
+KEPT_ERRORS = 100
 #: worker threads per server for scenarios' slow checks (Scenario.examine): a bound on the CPU
 #: one server's senders can take at once, the event loop staying free for every session
 EXAMINERS = 2
-_LOOPBACK_NAMES = {"localhost": "127.0.0.1"}
 
 
 class _QuietLoginDataWarning(logging.Filter):
@@ -106,33 +110,6 @@ def _peer_text(peer: Any) -> str:
     return str(peer or "")
 
 
-def _check_host(host: str, allow_remote: bool) -> str:
-    """An IP literal (or "localhost"); names are refused so nothing is ever looked up, and
-    an address other machines can reach needs ``allow_remote``."""
-    host = _LOOPBACK_NAMES.get(host, host)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"host must be an IP address such as '127.0.0.1' (got {host!r}); "
-            "the debug server never looks names up"
-        ) from None
-    if not address.is_loopback:
-        if not allow_remote:
-            raise ValueError(
-                f"{host} can be reached from other machines, and anyone who reaches the "
-                "server can fill its memory and disk; pass allow_remote=True "
-                "(serve --allow-remote) if that is what you want")
-        warnings.warn(f"the debug server listens on {host}: other machines can connect to it",
-                      UserWarning, stacklevel=3)
-    return host
-
-
-def connect_address(host: str) -> str:
-    """An address a local client can connect to: the loopback one for a wildcard bind."""
-    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-
-
 #: the record of every running server's store, so that stop_all() can find them
 _RUNNING: set[_Store] = set()
 _RUNNING_LOCK = threading.Lock()
@@ -171,8 +148,15 @@ class _Store:
         keywords = EHLO_KEYWORDS + tuple(scenario.extensions)
         self.ehlo_tail = "\r\n".join([f"250-{k}" for k in keywords] + ["250 HELP"])
         self.timeout_reply = REPLIES["TIMEOUT"].format(hostname=debug.hostname)
+        self.data_timeout = debug.data_timeout
+        self.data_timeout_reply = REPLIES["DATA-TIMEOUT"].format(hostname=self.hostname,
+                                                                 seconds=self.data_timeout)
+        self.door = Door(REPLIES, debug.hostname, debug.peers)
+        self.admit, self.busy_reply = self.door.admit, self.door.busy_reply
         self.history = History(limits)
-        self.errors: list[Any] = []  # exceptions raised by hooks (answered 451 4.3.0)
+        # exceptions raised by hooks (answered 451 4.3.0) or the loop: the last few, and a count
+        self.errors: collections.deque[Any] = collections.deque(maxlen=KEPT_ERRORS)
+        self.error_count = 0
         self.controller: LessonController | None = None
         self.lock = threading.RLock()
         self.idle = threading.Condition(self.lock)
@@ -195,10 +179,13 @@ class _Store:
         return record
 
     def session_closed(self, smtp: LessonSMTP) -> None:
+        if smtp.record is None:  # another user's, greeted 554
+            self.door.left(owner=False)
+            return
+        self.door.left(owner=True)
         with self.idle:
             self.live.discard(smtp)
-            if smtp.record is not None:
-                self.history.closed(smtp.record)  # type: ignore[arg-type]
+            self.history.closed(smtp.record)  # type: ignore[arg-type]
             self.idle.notify_all()
 
     async def examine(self, session: Session, envelope: Envelope) -> None:
@@ -242,7 +229,11 @@ class _Store:
         return stored.reply
 
     def loop_error(self, error: object) -> None:
-        self.errors.append(error)
+        """Count every error; keep the last few, but not EMFILE's (one per failed accept())."""
+        with self.lock:
+            self.error_count += 1
+            if not (isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE)):
+                self.errors.append(error)
 
     def authenticate(self, smtp: SMTP, session: Session, envelope: Envelope,
                      mechanism: str, auth_data: Any) -> AuthResult:
@@ -258,7 +249,7 @@ class _Store:
             try:
                 watcher(event, number, detail)
             except Exception as error:  # a watcher's bug never breaks a session
-                self.errors.append(error)
+                self.loop_error(error)
 
     # --- life cycle ------------------------------------------------------------------
     def start(self, controller: LessonController) -> None:
@@ -292,6 +283,10 @@ class _Store:
             except Exception:
                 pass
         controller.stop()
+        with self.lock:  # sessions whose end the stopped loop never delivered: their places back
+            unfinished, self.live = len(self.live), set()
+        for _ in range(unfinished):
+            self.door.left(owner=True)
 
 
 async def _close_sessions(live: list[LessonSMTP]) -> None:
@@ -319,7 +314,11 @@ class DebugServer:
     ``limits``: what the server remembers (:class:`~.history.Limits`: sessions, messages,
     transcript bytes).  ``idle_timeout``: seconds without a byte from the client before
     the server says ``421 4.4.2`` and closes (RFC 5321 §4.5.3.2 asks real servers for at
-    least 5 minutes; lessons may use less).
+    least 5 minutes; lessons may use less).  ``data_timeout``: seconds from 354 to the end
+    of the message, so that a trickle ends (``421 4.4.2``).
+    ``peers``: "owner" (default) answers only the programs of the user who started it;
+    another user's hear ``554 5.7.1``, nothing recorded (:mod:`.admission`, :attr:`refused`);
+    "anyone" skips the check.  Sessions stay below the descriptor limit (``421 4.7.0``).
 
     A server that nobody references any more stops itself; :func:`stop_all` stops them all.
     """
@@ -340,6 +339,8 @@ class DebugServer:
         on_message: Callable[[StoredMessage], str | None] | None = None,
         limits: Limits | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        data_timeout: float = DEFAULT_DATA_TIMEOUT,
+        peers: str = "owner",
         allow_remote: bool = False,
         tls: bool | str = False,
         require_starttls: bool = False,
@@ -353,7 +354,7 @@ class DebugServer:
         self.tls: str | None = "implicit" if tls == "implicit" else ("starttls" if tls else None)
         self.require_starttls = bool(require_starttls and self.tls == "starttls")
         self.certificate = certificate
-        self.host = _check_host(host, allow_remote)
+        self.host = check_host(host, allow_remote)
         self.port = int(port)
         self.hostname = hostname
         self.domains = tuple(d.lower() for d in domains)
@@ -363,6 +364,10 @@ class DebugServer:
         if not idle_timeout > 0:
             raise ValueError(f"idle_timeout must be a positive number of seconds, got {idle_timeout!r}")
         self.idle_timeout = float(idle_timeout)
+        if not data_timeout > 0:
+            raise ValueError(f"data_timeout must be a positive number of seconds, got {data_timeout!r}")
+        self.data_timeout = float(data_timeout)
+        self.peers = peers
         self.scenario = make_scenario(scenario, **scenario_options)
         self.max_size = self.scenario.max_size or max_size
         self._requested_port = self.port
@@ -387,8 +392,22 @@ class DebugServer:
 
     @property
     def errors(self) -> list[Any]:
-        """Exceptions raised by hooks or the event loop (each answered 451 4.3.0)."""
-        return self._store.errors
+        """The last exceptions raised by hooks or the event loop (a hook's is answered
+        451 4.3.0); :attr:`error_count` counts them all."""
+        with self._store.lock:
+            return list(self._store.errors)
+
+    @property
+    def error_count(self) -> int:
+        """How many errors there were since the start (or :meth:`reset`), kept or not."""
+        with self._store.lock:
+            return self._store.error_count
+
+    @property
+    def refused(self) -> dict[str, int]:
+        """Connections turned away since the start (or :meth:`reset`), by reason: "another
+        user" (greeted 554 5.7.1, nothing recorded) and "too many at once" (421 4.7.0)."""
+        return dict(self._store.door.refused)
 
     # --- rules ------------------------------------------------------------------
     @property
@@ -566,5 +585,7 @@ class DebugServer:
             store.connections = 0
             store.messages_seen = 0
             store.errors.clear()
+            store.error_count = 0
+        store.door.reset()
         store.dispatcher.reset()
         self.scenario.reset()

@@ -19,6 +19,9 @@ __all__ = ["Decider", "Dispatcher", "Handler", "Server", "rule_decider"]
 
 #: ``decide(session, envelope, *args)``: a reply, or None to let the next one answer
 Decider = Callable[..., "str | None"]
+#: the default 250 replies to MAIL and RCPT (known to be 2xx without asking)
+_MAIL_OK: str = REPLIES["MAIL"]
+_RCPT_OK: str = REPLIES["RCPT"]
 
 
 def rule_decider(rule: Rule) -> Decider:
@@ -110,8 +113,8 @@ class Handler:
                           address: str, options: list[str]) -> str:
         reply = self.server.decide("MAIL", session, envelope, address, options)
         if reply is None:
-            reply = REPLIES["MAIL"]
-        if reply_class(reply) == 2:
+            reply = _MAIL_OK
+        if reply is _MAIL_OK or reply_class(reply) == 2:
             envelope.mail_from = address
             envelope.mail_options.extend(options)
         return smtp.mark_verbatim(reply)
@@ -124,8 +127,8 @@ class Handler:
             if len(envelope.rcpt_tos) >= server.max_recipients:  # RFC 5321 §4.5.3.1.10
                 reply = REPLIES["TOO-MANY-RECIPIENTS"].format(limit=server.max_recipients)
             else:
-                reply = REPLIES["RCPT"]
-        if reply_class(reply) == 2:
+                reply = _RCPT_OK
+        if reply is _RCPT_OK or reply_class(reply) == 2:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(options)
         return smtp.mark_verbatim(reply)

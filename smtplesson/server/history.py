@@ -14,7 +14,7 @@ import ctypes
 import gc
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,24 @@ class Limits:
         return max(self.transcript_bytes // 8, 1)
 
 
+#: one kept entry of a session: (direction, time, bytes or text, kind)
+_Entry = tuple[str, float, bytes | str, str]
+
+
+def _lines(entries: Iterable[_Entry]) -> list[Line]:
+    """The transcript lines of kept entries: a client line's text from its bytes
+    (:func:`.transcript.wire_text`), a reply split into its lines."""
+    out: list[Line] = []
+    for direction, when, payload, kind in entries:
+        if isinstance(payload, bytes):
+            out.append(Line(direction, when, wire_text(payload), kind))
+        elif direction == "S" and "\r\n" in payload:
+            out.extend(Line(direction, when, text, kind) for text in payload.split("\r\n"))
+        else:
+            out.append(Line(direction, when, payload, kind))
+    return out
+
+
 def _size(count: int) -> str:
     return f"{count:,} bytes"
 
@@ -92,7 +110,7 @@ class SessionRecord:
         "closed_by",
         "consumed",
         "ending",
-        "lines",
+        "entries",
         "notes",
         "number",
         "peer",
@@ -109,14 +127,16 @@ class SessionRecord:
         self.peer = peer
         self.server = server
         self.start = time.monotonic()
-        self.lines: list[Line] = []
+        # what the session said, as the server thread keeps it: (direction, time, the
+        # line's bytes or text (a reply: its lines joined by CRLF), kind); see _lines
+        self.entries: list[_Entry] = []
         self.notes: list[str] = []
         self.size = 0  # bytes counted against the limits
         self.closed_by: str | None = None
         self.ending = False  # the server said goodbye (221 or 421); the close is on its way
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
-        self.tail = b""  # the last bytes the client sent (up to LINE_BYTES)
+        self.tail = b""  # the last bytes the client sent (the last LINE_BYTES are used)
         # (end offset, server lines so far, time) of each chunk received and not yet read:
         # a line the server reads later goes where its first byte arrived, before the
         # replies sent since (a pipelining client's commands show as it sent them)
@@ -149,9 +169,37 @@ class SessionRecord:
         self._pending_more += max(len(raw) - max(room, 0), 0)
 
     def client(self, raw: bytes, kind: str) -> None:
-        """The server read one line (``kind``: "command", "data" or "auth")."""
+        """The server read one line (``kind``: "command", "data" or "auth").
+
+        Asked for every line the server reads, so the usual line (whole, not too long)
+        is kept as its bytes; its text is made when a transcript is read."""
         start = self.consumed
         self.consumed = start + len(raw)
+        payload: bytes | str = raw
+        if self._pending or self._pending_more or len(raw) > LINE_BYTES:
+            start, payload, raw = self._long_line(start, raw)
+        if kind == "data":
+            if raw == b".\r\n" and payload is raw:
+                self._end_of_data()
+            elif self._data_kept + len(raw) > self._data_limit:
+                self._data_lines_left += 1
+                self._data_bytes_left += self.consumed - start
+                return
+            else:
+                self._data_kept += len(raw)
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= start:
+            arrivals.popleft()
+        if arrivals:
+            _, replies, when = arrivals[0]
+            self._add(("C", when - self.start, payload, kind), len(payload) + _LINE_COST,
+                      self._replies - replies)
+        else:
+            self._add(("C", time.monotonic() - self.start, payload, kind), len(payload) + _LINE_COST)
+
+    def _long_line(self, start: int, raw: bytes) -> tuple[int, str | bytes, bytes]:
+        """A line read in parts or longer than LINE_BYTES: (its first offset, what to keep
+        (the text, saying what is left out), its kept bytes)."""
         more = 0
         if self._pending or self._pending_more:
             start, more = self._line_start, self._pending_more
@@ -163,46 +211,28 @@ class SessionRecord:
         elif len(raw) > LINE_BYTES:
             more = len(raw) - LINE_BYTES
             raw = raw[:LINE_BYTES]
-        if kind == "data":
-            if raw == b".\r\n" and not more:
-                self._end_of_data()
-            elif self._data_kept + len(raw) > self._data_limit:
-                self._data_lines_left += 1
-                self._data_bytes_left += len(raw) + more
-                return
-            else:
-                self._data_kept += len(raw)
-        text = wire_text(raw)
-        if more:
-            text += f" … ({more:,} more bytes not kept)"
-        arrivals = self._arrivals
-        while arrivals and arrivals[0][0] <= start:
-            arrivals.popleft()
-        if arrivals:
-            _, replies, when = arrivals[0]
-            self._add(Line("C", when - self.start, text, kind), self._replies - replies)
-        else:
-            self._add(Line("C", time.monotonic() - self.start, text, kind))
+        if not more:
+            return start, raw, raw
+        return start, wire_text(raw) + f" … ({more:,} more bytes not kept)", raw
 
     def received_bytes(self, data: bytes) -> None:
         """The client sent ``data`` (the server reads it later, line by line)."""
         self.received += len(data)
         self._arrivals.append((self.received, self._replies, time.monotonic()))
-        self.tail = data[-LINE_BYTES:] if len(data) >= LINE_BYTES else (self.tail + data)[-LINE_BYTES:]
+        tail = self.tail + data if len(data) < LINE_BYTES else data
+        self.tail = tail if len(tail) < 4 * LINE_BYTES else tail[-LINE_BYTES:]
 
     def reply(self, status: str) -> None:
         """The server sent ``status``: one reply, its lines joined by CRLF, control
-        characters already escaped (:func:`.protocol.visible_lines`)."""
-        when = time.monotonic() - self.start
-        if "\r\n" not in status:
-            self._add(Line("S", when, status, "reply"))
-            return
-        for text in status.split("\r\n"):
-            self._add(Line("S", when, text, "reply"))
+        characters already escaped (:func:`.protocol.visible_lines`); kept whole, split
+        into lines when a transcript is read."""
+        self._add(("S", time.monotonic() - self.start, status, "reply"),
+                  len(status) + _LINE_COST * (status.count("\r\n") + 1))
 
     def handshake(self, agreed: str) -> None:
         """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
-        self._add(Line("T", time.monotonic() - self.start, f"TLS handshake: {visible(agreed)}", "tls"))
+        text = f"TLS handshake: {visible(agreed)}"
+        self._add(("T", time.monotonic() - self.start, text, "tls"), len(text) + _LINE_COST)
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -213,14 +243,15 @@ class SessionRecord:
         unread = self.received - self.consumed
         if self._pending or self._pending_more or unread > 0:
             # the connection ended inside a line: show its start, as kind "cut"
-            shown = self.tail[-unread:] if 0 < unread <= len(self.tail) else self.tail
+            tail = self.tail[-LINE_BYTES:]
+            shown = tail[-unread:] if 0 < unread <= len(tail) else tail
             raw, more = bytes(self._pending), self._pending_more
             self._pending.clear()
             if unread > 0:
                 raw += shown
                 more += unread - len(shown)
             text = wire_text(raw[:LINE_BYTES]) + (f" … ({more:,} more bytes)" if more else "")
-            self._add(Line("C", time.monotonic() - self.start, text, "cut"))
+            self._add(("C", time.monotonic() - self.start, text, "cut"), len(text) + _LINE_COST)
         if self._data_lines_left:
             self._end_of_data()
         if self._left_lines:
@@ -240,42 +271,44 @@ class SessionRecord:
                       f"{_size(self._limits.data_bytes)} of each message")
         self._data_kept = self._data_lines_left = self._data_bytes_left = 0
 
-    def _add(self, line: Line, before: int = 0) -> None:
-        """Keep ``line``, ahead of the last ``before`` server lines (which came after it)."""
-        cost = len(line.text) + _LINE_COST
+    def _add(self, entry: _Entry, cost: int, before: int = 0) -> None:
+        """Keep ``entry`` (costing ``cost`` bytes of the budget), ahead of the last
+        ``before`` replies (which were sent after it arrived)."""
         if self.size + cost > self._session_limit:
-            self._left_lines += 1
-            self._left_bytes += len(line.text)
+            count = entry[2].count("\r\n") + 1 if entry[0] == "S" else 1  # type: ignore[arg-type]
+            self._left_lines += count
+            self._left_bytes += cost - count * _LINE_COST
             return
         self.size += cost
-        lines = self.lines
-        if line.direction != "C":
+        entries = self.entries
+        if entry[0] != "C":
             self._replies += 1
-            lines.append(line)
+            entries.append(entry)
         elif before <= 0:
-            lines.append(line)
+            entries.append(entry)
         else:
-            index = len(lines)
+            index = len(entries)
             while before and index:
                 index -= 1
-                if lines[index].direction != "C":
+                if entries[index][0] != "C":
                     before -= 1
-            lines.insert(index, line)
+            entries.insert(index, entry)
         if self._watch is not None:
-            self._watch("line", self.number, line)
+            for line in _lines((entry,)):
+                self._watch("line", self.number, line)
 
     # --- read by anyone -------------------------------------------------------------
     def transcript(self) -> Transcript:
-        """The session so far (cached until it changes)."""
-        lines, notes, closed = self.lines, self.notes, self.closed_by
-        key = (len(lines), len(notes), closed is not None, self._data_lines_left, self._left_lines)
+        """The session so far (cached until it changes); its lines are made here."""
+        entries, notes, closed = self.entries, self.notes, self.closed_by
+        key = (len(entries), len(notes), closed is not None, self._data_lines_left, self._left_lines)
         cache = self._cache
         if cache is not None and cache[0] == key:
             return cache[1]
         extra = []
         if closed is None and self._data_lines_left:
             extra.append(f"{self._data_lines_left:,} message lines not kept so far")
-        result = Transcript(lines[:key[0]], server=self.server, peer=self.peer,
+        result = Transcript(_lines(entries[:key[0]]), server=self.server, peer=self.peer,
                             closed_by=closed, number=self.number,
                             notes=[*notes[:key[1]], *extra])
         self._cache = (key, result)

@@ -7,6 +7,7 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 
 ``SMTP`` instance attributes
     ``_reader`` (wrapped, so the record sees each line exactly as the server reads it),
+    ``_timeout_duration`` (the idle timeout, for the timer's check during DATA),
     ``_original_transport`` (set once STARTTLS wrapped the transport),
     ``_handler_coroutine`` (the session task, cancelled after a 421),
     ``_writer`` (the stream replies are written to),
@@ -14,7 +15,8 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
     ``command_size_limits`` (a class-level dict; made per instance here)
 ``SMTP`` methods
     ``_reset_timeout`` (the idle
-    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first),
+    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first; also
+    ends a message that does not arrive within the DATA deadline),
     ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of
     ours), ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), and the
     ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
@@ -36,6 +38,11 @@ to a :class:`Host` (recording, decisions, the EHLO keywords).  TLS: ``tls_contex
 (STARTTLS, an SMTP keyword) and ``ssl_context`` (implicit TLS, a Controller keyword)
 pass through to aiosmtpd unchanged; the recording sees the handshake as a transport
 swap in :meth:`LessonSMTP.connection_made`.
+
+Who gets in is the host's to say (:meth:`Host.admit`, see :mod:`.admission`), once per
+connection and before anything is recorded.  The listening socket is an :class:`.admission.Listener`:
+at the process's descriptor limit it sheds the waiting connection with a spare descriptor
+instead of letting asyncio 3.11 retry ``accept()`` in a storm (python/cpython#151615).
 """
 from __future__ import annotations
 
@@ -51,6 +58,7 @@ from aiosmtpd.smtp import SMTP, Session
 
 from .._data import load
 from ..codes.syntax import class_of, code_of
+from .admission import Listener
 from .tls import describe
 from .transcript import visible
 
@@ -59,7 +67,7 @@ __all__ = ["AIOSMTPD_PRIVATE", "EHLO_KEYWORDS", "IDENT", "REPLIES", "Host", "Les
 
 #: every private aiosmtpd name used below, by where it lives (checked by a test)
 AIOSMTPD_PRIVATE: dict[str, tuple[str, ...]] = {
-    "SMTP instance": ("_reader", "_original_transport", "_handler_coroutine", "_writer",
+    "SMTP instance": ("_reader", "_timeout_duration", "_original_transport", "_handler_coroutine", "_writer",
                       "_smtp_methods"),
     "SMTP": ("command_size_limits", "command_size_limit", "_reset_timeout", "_timeout_cb", "_set_rset_state",
              "_set_post_data_state", "_syntax_available", "_getparams"),
@@ -110,14 +118,23 @@ class Host(Protocol):
 
     ehlo_tail: str  # the EHLO keyword lines, ending "250 HELP"
     timeout_reply: str  # the 421 sent before an idle connection is closed
+    data_timeout: float  # seconds from 354 to the end of the message
+    data_timeout_reply: str  # the 421 sent when the message takes longer
+    busy_reply: str  # the 421 a connection beyond the descriptor limit hears
     offers_auth: bool
     parameters: frozenset[str]  # MAIL/RCPT parameters the scenario takes for itself
+
+    def admit(self, peer: Any, local: Any) -> str | None:
+        """None to open a session for the client at ``peer`` (connected to ``local``), else
+        the reply that turns it away: a 5xx greeting (then only QUIT, nothing recorded) or
+        a 421 (the connection is closed after it)."""
 
     def session_opened(self, smtp: LessonSMTP, session: Session) -> Recorder | None:
         """A client connected: number the session, return its record."""
 
     def session_closed(self, smtp: LessonSMTP) -> None:
-        """The connection is gone."""
+        """The connection of an admitted client is gone (``smtp.record`` is None for one
+        turned away at the greeting)."""
 
     def decide(self, point: str, session: Any, envelope: Any, *args: Any) -> str | None:
         """The reply of the first rule or hook that answers at ``point``, or None."""
@@ -162,20 +179,42 @@ def rewrite_stock(status: str) -> str:
     return status
 
 
+#: replies as sent (control characters escaped, :func:`visible_lines`), their bytes and
+#: their code, by the text pushed: a server sends the same few replies over and over, so
+#: :meth:`LessonSMTP.push` looks each up instead of redoing the work (cleared when full)
+_SENT: dict[str, tuple[str, bytes, int | None]] = {}
+_SENT_MAX = 1024
+
+
+def as_sent(status: str) -> tuple[str, bytes, int | None]:
+    """``status`` as the server sends it: its visible text, its bytes with CRLF, its code."""
+    known = _SENT.get(status)
+    if known is None:
+        shown = visible_lines(status)
+        known = (shown, shown.encode("utf-8", "replace") + b"\r\n", reply_code(shown))
+        if len(_SENT) >= _SENT_MAX:
+            _SENT.clear()
+        _SENT[status] = known
+    return known
+
+
 class _RecordingReader:
     """aiosmtpd's StreamReader, telling the record each line as the server reads it:
     ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
     ``readline()`` an AUTH answer, ``read(n)`` part of an over-long line."""
 
-    __slots__ = ("_record", "_stream")
+    __slots__ = ("_client", "_readuntil", "_record", "_stream")
 
     def __init__(self, stream: asyncio.StreamReader, record: Recorder) -> None:
         object.__setattr__(self, "_stream", stream)
         object.__setattr__(self, "_record", record)
+        # asked for every line: bound once
+        object.__setattr__(self, "_readuntil", stream.readuntil)
+        object.__setattr__(self, "_client", record.client)
 
     async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        line = await self._stream.readuntil(separator)
-        self._record.client(line, "data" if separator == b"\r\n" else "command")
+        line = await self._readuntil(separator)
+        self._client(line, "data" if separator == b"\r\n" else "command")
         return line
 
     async def readline(self) -> bytes:
@@ -211,11 +250,21 @@ class LessonSMTP(SMTP):
         self._verbatim: str | None = None
         self._ehlo_extra = False
         self._in_data = False  # after 354, until the reply to the message
+        self._upload_at = 0.0  # the loop's time of the last bytes received in DATA
+        self._admitted = False  # host.admit() let it in: session_closed() is owed
+        self._closed_at_once = False  # turned away with a 421 before aiosmtpd saw it
+        self._data_deadline: asyncio.TimerHandle | None = None
         super().__init__(handler, **kwargs)
 
     # --- recording -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         starttls = self._original_transport is not None
+        verdict = None if starttls else self._admit(transport)
+        if verdict is not None and reply_code(verdict) == 421:  # closed before aiosmtpd sees it
+            self._closed_at_once = True
+            transport.write(verdict.encode("utf-8", "replace") + b"\r\n")  # type: ignore[attr-defined]
+            transport.close()
+            return
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
             if self.record is not None and self.session is not None:  # aiosmtpd made a new one
@@ -224,10 +273,11 @@ class LessonSMTP(SMTP):
             return
         session = self.session
         assert session is not None
-        peer = session.peer
-        probe = self._probe()
-        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+        if not self._admitted:
             return  # aiosmtpd's readiness probe: not a session
+        if verdict is not None:  # another user's program: greeted 554, nothing recorded
+            self._greeting = verdict
+            return
         record = self.record = self.host.session_opened(self, session)
         if record is not None:  # before the session task first reads
             self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
@@ -235,6 +285,17 @@ class LessonSMTP(SMTP):
         if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
             self._handshake_done(transport)
         self._greeting = self.host.decide("CONNECT", session, None)
+
+    def _admit(self, transport: asyncio.BaseTransport) -> str | None:
+        """The host's verdict on a new connection (None: a session); aiosmtpd's readiness
+        probe is let in without one."""
+        peer = transport.get_extra_info("peername")
+        probe = self._probe()
+        if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+            return None
+        verdict = self.host.admit(peer, transport.get_extra_info("sockname"))
+        self._admitted = verdict is None or reply_code(verdict) != 421
+        return verdict
 
     def _handshake_done(self, transport: asyncio.BaseTransport) -> None:
         """Note what the handshake agreed, on the session (``session.tls``) and in the record."""
@@ -245,18 +306,34 @@ class LessonSMTP(SMTP):
             self.record.handshake(agreed)
 
     def data_received(self, data: bytes) -> None:
+        if self._closed_at_once:
+            return
         record = self.record
         if record is not None:
             record.received_bytes(data)
             if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
-                self._reset_timeout()  # timer after each command, not during DATA)
+                self._upload_at = self.loop.time()  # timer after each command, not during DATA)
         super().data_received(data)
 
     def _timeout_cb(self) -> None:
-        """Idle too long: say so (421 4.4.2, as Postfix does) before closing."""
+        """Idle too long: say so (421 4.4.2, as Postfix does) before closing.  During DATA,
+        idle counts from the last bytes that arrived (:meth:`data_received` notes when,
+        which is cheaper than restarting the timer for every chunk of a message)."""
+        if self._in_data:
+            idle = self.loop.time() - self._upload_at
+            if idle < self._timeout_duration:
+                self._reset_timeout(self._timeout_duration - idle)
+                return
+        self._give_up(self.host.timeout_reply)
+
+    def _data_too_slow(self) -> None:
+        """The message did not arrive within the DATA deadline (a trickle): 421, close."""
+        self._data_deadline = None
+        self._give_up(self.host.data_timeout_reply)
+
+    def _give_up(self, reply: str) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
-            reply = self.host.timeout_reply
             if self.record is not None:
                 self.record.reply(reply)
                 self.record.ending = True
@@ -268,12 +345,17 @@ class LessonSMTP(SMTP):
         return super().eof_received()
 
     def connection_lost(self, error: Exception | None) -> None:
-        if self._original_transport is None or self.transport is not None:
+        if self._closed_at_once:
+            return  # aiosmtpd never saw this connection
+        if self._data_deadline is not None:
+            self._data_deadline.cancel()
+            self._data_deadline = None
+        if self._admitted and (self._original_transport is None or self.transport is not None):
+            self._admitted = False
             record = self.record
-            if record is not None:
-                if record.closed_by is None:
-                    record.close("client" if self._eof or error else "server")
-                self.host.session_closed(self)
+            if record is not None and record.closed_by is None:
+                record.close("client" if self._eof or error else "server")
+            self.host.session_closed(self)
         super().connection_lost(error)
 
     def mark_verbatim(self, reply: str) -> str:
@@ -295,18 +377,24 @@ class LessonSMTP(SMTP):
                 if self._ehlo_extra and status == "250 HELP":
                     self._ehlo_extra = False
                     status = self.host.ehlo_tail
-            status = visible_lines(status)  # an echoed argument never ends a line
-            response = status.encode("utf-8", "replace")
+            status, response, code = as_sent(status)  # an echoed argument never ends a line
         else:
-            response = status
-            status = response.decode("utf-8", "backslashreplace")
-        code = reply_code(status)
+            response = status + b"\r\n"
+            status = status.decode("utf-8", "backslashreplace")
+            code = reply_code(status)
         record = self.record
         if record is not None:
             record.reply(status)
-            record.ending = record.ending or code in (221, 421)
+            if code == 221 or code == 421:
+                record.ending = True
         self._in_data = code == 354
-        self._writer.write(response + b"\r\n")
+        if self._in_data:  # one deadline for the whole message, so a trickle ends (the idle timer
+            # restarts on every byte; RFC 5321 §4.5.3.2 times only each block and the end)
+            self._data_deadline = self.loop.call_later(self.host.data_timeout, self._data_too_slow)
+        elif self._data_deadline is not None:
+            self._data_deadline.cancel()
+            self._data_deadline = None
+        self._writer.write(response)
         await self._writer.drain()
         if code == 421:  # RFC 5321 §3.8: 421 closes the channel
             self.close_now()
@@ -440,10 +528,19 @@ class LessonController(Controller):
         return self._bind()
 
     async def _bind(self) -> asyncio.AbstractServer:
-        server = await self.loop.create_server(
-            self._factory_invoker, host=self.hostname, port=self.port, ssl=self.ssl_context
-        )
-        self.port = server.sockets[0].getsockname()[1]  # the real port, not 0
+        host = self.hostname  # an IP literal: DebugServer looks no name up
+        listener = Listener(socket.AF_INET6 if ":" in host else socket.AF_INET, self._host.busy_reply)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if listener.family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # as asyncio does
+            listener.bind((host, self.port))
+            listener.listen(100)
+            server = await self.loop.create_server(self._factory_invoker, sock=listener, ssl=self.ssl_context)
+        except BaseException:
+            listener.close()
+            raise
+        self.port = listener.getsockname()[1]  # the real port, not 0
         return server
 
     def _trigger_server(self) -> None:

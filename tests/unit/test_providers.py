@@ -20,7 +20,7 @@ from smtplesson.codes.phrases import PhraseIndex
 from smtplesson.codes.providers import PROVIDERS
 
 LINES = json.loads((Path(__file__).parent / "data" / "provider_lines.json").read_text("utf-8"))["lines"]
-RESERVED = ("sisimai", "fieldmanual", "field-manual")
+RESERVED = ("sisimai", "fieldmanual", "field-manual", "smtp.codes")  # and its look-alike
 
 
 # --------------------------------------------------------------- the collected real lines

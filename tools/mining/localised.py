@@ -38,11 +38,11 @@ from pathlib import Path
 Row = dict[str, str | None]
 
 #: repository -> commit read (the snapshot's newest commit when mined)
-SOURCES = {
+SOURCES: dict[str, str] = {
     "GNOME/evolution-data-server": "ccb3cba2c0458ee08b1ea5f34b0521d3fde4d231",
     "thunderbird/thunderbird-l10n": "5d7cde6f5d9237b64f7de733bb9fbb121055848a",
     "roundcube/roundcubemail": "28b44419ee44c8749a85e7183325055c2cf68a4d",
-    "grommunio/gromox": None,
+    "grommunio/gromox": "1892eb3dc71aa45c0c8321a6627e503bb4ca9555",
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.de-de": "6e8012f9b7f79ae29a4cac64255c7db609a73c15",
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.es-es": "e6e74d129b926b3b282360fa27188804ebd33f37",
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.fr-fr": "918fa50fc769ae8ae87938e20f4cbc71c618e471",
@@ -160,7 +160,7 @@ def _git(root: Path, repo: str, path: str) -> str | None:
     folder = root / repo.replace("/", "+") / "repo"
     gitdir = folder / ".git" if (folder / ".git").is_dir() else folder
     result = subprocess.run(["git", "--git-dir", str(gitdir), "show",
-                             f"{SOURCES[repo] or 'HEAD'}:{path}"],
+                             f"{SOURCES[repo]}:{path}"],
                             capture_output=True, check=False)
     return result.stdout.decode("utf-8") if result.returncode == 0 else None
 
@@ -282,16 +282,9 @@ def gromox(root: Path) -> Iterator[Row]:
             subject = lines[0].removeprefix("Subject:").strip()
             # the reason: the lines after the greeting, up to the line announcing the details
             body = "".join(itertools.takewhile(lambda line: not line.startswith(_DETAILS), lines[2:]))
-            where = f"github:{repo}@{_head(root, repo)[:12]}: {path}"
+            where = f"github:{repo}@{SOURCES[repo][:12]}: {path}"
             yield _row(subject, label, lang, f"{where} (Subject)", source_id, "mined")
             yield _row(body, label, lang, f"{where} (body)", source_id, "mined")
-
-
-def _head(root: Path, repo: str) -> str:
-    folder = root / repo.replace("/", "+") / "repo"
-    gitdir = folder / ".git" if (folder / ".git").is_dir() else folder
-    return subprocess.run(["git", "--git-dir", str(gitdir), "rev-parse", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def heldout(source_id: str, digit: int = 0) -> bool:

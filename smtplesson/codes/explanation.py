@@ -224,7 +224,7 @@ def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
         bounce = _bounce_type(category, digit, low, command)
         if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
                                                     keywords, verdict):
-            category, confidence = reconsider(category, keywords, verdict, enhanced)  # never on a guess
+            category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None

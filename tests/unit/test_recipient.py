@@ -34,6 +34,11 @@ def test_a_reply_that_names_the_recipient_is_hard_and_suppressed(text: str) -> N
     ("554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException", "policy", "block"),
     ("550-5.7.1 [192.0.2.1] Messages missing a valid messageId header are not 550 5.7.1 accepted.",
      "syntax", "block"),
+    # the sender's own account is suspended or disabled (categories.json "sender_named")
+    ("550 5.7.0 Message rejected: Your account has been suspended for sending", "policy", "block"),
+    ("550 5.2.0 Sending account suspended", "policy", "block"),
+    ("550 Requested action not taken: Sender account disabled", "policy", "block"),
+    ("554 5.4.6 Unusual sending activity detected. Please try after sometime", "policy", "block"),
 ])
 def test_a_sender_side_refusal_is_never_hard(text: str, category: str, bounce_type: str) -> None:
     found = explain(text)

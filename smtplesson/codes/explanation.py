@@ -25,6 +25,7 @@ from .causes import class_digit as _class
 from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
+from .lexicon import OVERRULE as _OVERRULE
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex
@@ -215,13 +216,15 @@ def _judge(low: str, code: int | None, enhanced: str | None, command: str | None
     else:
         category, confidence = _cause(code, enhanced, keywords)
         verdict = lexicon_score(low, command, enhanced) if low and (
-            confidence == "class-only" or _bounce_type(category, digit, low, command) == "hard") else None
-        if confidence == "class-only" and verdict is not None and verdict.confident:
-            category, confidence = verdict.category, "lexicon"
+            confidence == "class-only" or category in _OVERRULE
+            or _bounce_type(category, digit, low, command) == "hard") else None
+        if verdict is not None and verdict.confident and (confidence == "class-only" or (
+                verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
+            category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command)
         if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
                                                     keywords, verdict):
-            category, confidence = reconsider(category, keywords, verdict)  # never on a guess
+            category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None

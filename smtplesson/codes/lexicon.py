@@ -20,7 +20,7 @@ from typing import Any
 
 from .._data import load
 
-__all__ = ["LANGUAGES", "THRESHOLD", "Verdict", "score"]
+__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "score"]
 
 _DATA: dict[str, Any] = load("codes", "lexicon.json")
 #: the languages the lexicon has cues for
@@ -30,6 +30,9 @@ THRESHOLD: float = _DATA["threshold"]
 _MARGIN: float = _DATA["margin"]
 _COMMANDS: Mapping[str, Mapping[str, float]] = _DATA["commands"]
 _SUBJECTS: Mapping[str, Mapping[str, float]] = _DATA["subjects"]
+#: category the codes or a catch-all keyword gave -> the categories a strong cue may put in its place
+OVERRULE: Mapping[str, frozenset[str]] = {
+    category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
 # Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere

@@ -29,10 +29,15 @@ SENDER_CATEGORIES = frozenset(name for name, entry in DATA["categories"].items()
 # the words that say the refusal is about the recipient's mailbox, address or domain
 _RECIPIENT_WORDS = re.compile(DATA["recipient_named"])
 _RECIPIENT_SYNTAX = re.compile(DATA["hard_recipient_syntax"])
+# the words that say the disabled account or the block is the sender's own ("your account has
+# been suspended for sending")
+_SENDER_WORDS = re.compile(DATA["sender_named"])
 # keyword rules (categories.json "keywords") strong enough to name the recipient alone
 # X.1.x and X.2.x but the "other" X.1.0 and X.2.0, and X.4.6 (routing loop detected)
 _EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
 _STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
+# the enhanced-code subjects that say a refusal is not about the address (RFC 3463 §3.6-3.8)
+_SENDER_SUBJECTS = {digit: DATA["enhanced_subject"][digit] for digit in ("5", "6", "7")}
 
 
 def names_recipient(low: str, code: int | None, enhanced: str | None, category: str, confidence: str,
@@ -48,6 +53,8 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
     if code == 556 and confidence == "status":
         return True  # "domain does not accept mail": the recipient's domain (RFC 7504 §3)
+    if _SENDER_WORDS.search(low):
+        return False  # the sender's own account or sending is refused, not the recipient
     if category == "syntax":
         return _RECIPIENT_SYNTAX.search(low) is not None  # "recipient address", "RCPT TO"
     if category in keywords and (category in _STRONG_KEYWORDS or _RECIPIENT_WORDS.search(low)):
@@ -55,11 +62,16 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
     return verdict is not None and verdict.category == category and verdict.strong
 
 
-def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None) -> tuple[str, str]:
+def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None,
+               enhanced: str | None = None, low: str = "") -> tuple[str, str]:
     """(category, confidence) of a 5xx reply found to be ``category`` that does not name the
     recipient: the first sender-side cause its words point to (a strong cue of the lexicon
-    first, then the keyword rules, then any cue), else ``category`` itself on the class alone
-    (``class-only``: its action is review, never suppress)."""
+    first, then the keyword rules, then any cue), else ``policy`` when the words name the
+    sender's own account or sending (``low``: the lower-cased reply), else the cause an enhanced
+    code's protocol,
+    content or security subject names (X.5, X.6, X.7: RFC 3463 §3.6-3.8 -- never the address),
+    else ``category`` itself on the class alone (``class-only``: its action is review, never
+    suppress)."""
     if verdict is not None and verdict.strong and verdict.category in SENDER_CATEGORIES:
         return verdict.category, "lexicon"
     for keyword in keywords:
@@ -68,4 +80,9 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
     for category, weight in verdict.ranked if verdict is not None else ():
         if category in SENDER_CATEGORIES and weight > 0:  # any sender-side cue beats a guess
             return category, "lexicon"
+    if low and _SENDER_WORDS.search(low):
+        return "policy", "lexicon"
+    subject = _SENDER_SUBJECTS.get(enhanced.split(".")[1]) if enhanced and enhanced.count(".") == 2 else None
+    if subject is not None:
+        return subject, "status"
     return category, "class-only"

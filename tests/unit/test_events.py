@@ -28,7 +28,8 @@ EXPECTED = {
     "sendgrid-events.json": ("sendgrid", [
         ("example@test.com", "delayed", "4.3.2", 400, "deferred (attempt 5)", "soft"),
         ("example@test.com", "delivered", "2.0.0", 250, "delivered", "none"),
-        ("example@test.com", "failed", "5.5.2", 500, "bounce, Invalid Address", "hard"),
+        # "500 unknown recipient": the words name the recipient, not the 500 syntax reply
+        ("example@test.com", "failed", "5.1.1", 500, "bounce, Invalid Address", "hard"),
         ("example@test.com", "failed", "5.7.1", 550, "blocked, Reputation", "block"),
         ("example@test.com", "failed", "5.0.0", None, "dropped: Bounced Address", "hard"),
         ("example@test.com", "complained", None, None, "spamreport", "complaint")]),
@@ -90,10 +91,10 @@ def test_engagement_events_are_counted_not_read():
 
 
 def test_where_the_service_and_the_reply_disagree_the_note_says_both():
-    # SendGrid's documented "500 unknown recipient": SendGrid says bounce (hard); 500 is a syntax reply
+    # SendGrid's documented "500 unknown recipient": 500 is a syntax reply, but its words name the
+    # recipient (codes/data/lexicon.json "overrule"), so the reader agrees with SendGrid's bounce
     sendgrid = read_bounce(EVENTS / "sendgrid-events.json").recipients[2]
-    assert sendgrid.bounce_type == "block" and sendgrid.esp.bounce_type == "hard"
-    assert "SendGrid calls this bounce" in sendgrid.note and "reads as block" in sendgrid.note
+    assert sendgrid.bounce_type == "hard" == sendgrid.esp.bounce_type and sendgrid.note == ""
     # built here: SES says Transient for a reply that is a permanent unknown user
     event = json.loads((EVENTS / "amazon-ses-bounce-dsn.json").read_text())
     event["bounce"]["bounceType"] = "Transient"

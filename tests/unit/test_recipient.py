@@ -25,6 +25,20 @@ def test_a_reply_that_names_the_recipient_is_hard_and_suppressed(text: str) -> N
     ("554 Cannot send 8-bit data to 7-bit destination", "syntax", "block"),  # sendmail
     ("550 Sorry, your daily sending quota has been reached", "rate-limit", "soft"),
     ("503 5.3.3 AUTH not available", "authentication", "block"),
+    # "is disabled" names no mailbox; X.7 is the security or policy subject (RFC 3463 §3.8)
+    ("501 5.7.1 DSN support is disabled", "policy", "block"),
+    ("521 5.7.0 Error: I can break rules, too. Goodbye.", "policy", "block"),
+    # the words overrule a generic status: AUTH, not syntax; a sending quota, not a mailbox
+    ("503 5.5.1 Error: already authenticated", "authentication", "block"),
+    ("554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException", "rate-limit", "soft"),
+    ("554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException", "policy", "block"),
+    ("550-5.7.1 [192.0.2.1] Messages missing a valid messageId header are not 550 5.7.1 accepted.",
+     "syntax", "block"),
+    # the sender's own account is suspended or disabled (categories.json "sender_named")
+    ("550 5.7.0 Message rejected: Your account has been suspended for sending", "policy", "block"),
+    ("550 5.2.0 Sending account suspended", "policy", "block"),
+    ("550 Requested action not taken: Sender account disabled", "policy", "block"),
+    ("554 5.4.6 Unusual sending activity detected. Please try after sometime", "policy", "block"),
 ])
 def test_a_sender_side_refusal_is_never_hard(text: str, category: str, bounce_type: str) -> None:
     found = explain(text)
@@ -33,7 +47,6 @@ def test_a_sender_side_refusal_is_never_hard(text: str, category: str, bounce_ty
 
 
 @pytest.mark.parametrize("text", [
-    "501 5.7.1 DSN support is disabled",  # "is disabled" names no mailbox
     "554 5.3.5 Local configuration error",
     "521 Error: I can break rules, too",  # 521 from Postfix to a client it drops
 ])

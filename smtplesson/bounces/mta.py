@@ -80,7 +80,12 @@ FORMATS = (
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),
-               starts=("was not delivered to:",), check=_notes_check),
+               starts=("was not delivered to:",), check=_notes_check,
+               # the router's words for an unknown recipient (HCL Domino "Delivery failure reports",
+               # help.hcltechsw.com/domino/12.0.0/admin/conf_managingundeliverablemailinmailbox_t.html;
+               # Notes R5 and earlier: "public Name & Address Book"): a mailbox unknown, not a blocklist
+               statuses=(("not listed in domino directory", "5.1.1"),
+                         ("not listed in public name & address book", "5.1.1"))),
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),

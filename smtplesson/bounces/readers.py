@@ -18,7 +18,7 @@ from email.message import Message
 from typing import Any
 
 from ..codes.causes import DATA as CAUSE_DATA
-from ..codes.explanation import explain
+from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
 from .mail import Mail, header_text, load
@@ -117,10 +117,9 @@ def _read(mail: Mail) -> Bounce:
                       for block in status.recipients[:100]]
     else:
         kind = "vendor"
-        recipients = [_from_text(f) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
         if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
-            recipients = [replace(r, action="delayed") if r.code is None and r.action == "failed" else r
-                          for r in recipients]
+            recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":
@@ -218,8 +217,28 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
                             raw_status, status_from, note=note)
 
 
-def _from_text(found: Found) -> BouncedRecipient:
-    exp = explain_reply(found.diagnostic, None)
+def _delayed(r: BouncedRecipient) -> BouncedRecipient:
+    """A recipient of a delay warning: delayed, and a status inferred from its words temporary."""
+    status = r.status
+    if status and r.status_from == "inferred":
+        status = "4" + status[1:]
+    return replace(r, action="delayed", status=status)
+
+
+def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]:
+    """The explanation of a diagnostic, and True when its status is the one its format's own
+    words name (Domino's "not listed in Domino Directory": 5.1.1), there being no code in it."""
+    exp = explain_reply(diagnostic, None)
+    if exp.code is None and not exp.enhanced and fmt is not None and fmt.statuses:
+        low = diagnostic.lower()
+        status = next((status for words, status in fmt.statuses if words in low), None)
+        if status is not None:
+            return explain_reply(diagnostic, status), True
+    return exp, False
+
+
+def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
+    exp, by_words = _worded(found.diagnostic, fmt)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
@@ -227,7 +246,11 @@ def _from_text(found: Found) -> BouncedRecipient:
         if worded is not None and worded.code is not None:
             exp, note = worded, f"the last remote reply: {reply}"
     command = exp.command or _command(found.context)
-    status, status_from = settle_status(None, exp)
+    status, status_from = settle_status(None, exp, failed=True)
+    if by_words and exp.code is None:
+        status_from = "inferred"
+    elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
+        exp = explain_reply(found.diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
                             found.diagnostic, exp, found.remote_mta, command,
                             status_from=status_from, note=note)
@@ -243,8 +266,12 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
-    exp = explain_reply(diagnostic, None)
-    status, status_from = settle_status(None, exp)
+    exp, by_words = _worded(diagnostic, fmt)
+    status, status_from = settle_status(None, exp, failed=True)
+    if by_words:
+        status_from = "inferred"
+    elif status_from == "inferred" and not exp.found:
+        exp = explain_reply(diagnostic, status)
     return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
                              diagnostic, exp, remote_of(line) if line else None, exp.command,
                              status_from=status_from)

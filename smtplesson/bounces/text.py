@@ -56,9 +56,10 @@ STOPS = (
     "------ below this line", "diagnostic-code:",
 )
 # A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
-# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ..."
+# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ...", Gmail's
+# "The error that the other server returned was: 550 ..."
 _EMBEDDED = re.compile(
-    r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
+    r"(?:<|(?:said|replied|responded|returned(?: was)?|response(?: was)?|deferred|last error(?: was)?|"
     r"error was|reason)\s*:?\s*['\"(<]?)\s*"
     r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
 #: where a reply quoted in a bounce's words ends: Postfix's command note, qmail-remote's
@@ -99,6 +100,9 @@ class TextFormat:
     stops: tuple[str, ...] = ()  # lower-case markers after it, besides STOPS
     kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
     check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
+    #: (lower-case words, enhanced status) the format writes for a failure without any reply code;
+    #: the status is marked inferred
+    statuses: tuple[tuple[str, str], ...] = ()
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)

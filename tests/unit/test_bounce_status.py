@@ -60,6 +60,8 @@ def test_every_inferred_status_maps_back_to_its_cause():
     ("delivery temporarily suspended: host mx.example.net[192.0.2.1] said: 451 4.7.1 <b@example.net>: "
      "Greylisted (in reply to RCPT TO command)", "451 4.7.1 <b@example.net>: Greylisted"),
     ("bob@example.net... Deferred: 450 4.2.1 Mailbox busy", "450 4.2.1 Mailbox busy"),
+    ("The error that the other server returned was: 421 4.7.0 [TSS04] Messages temporarily deferred",
+     "421 4.7.0 [TSS04] Messages temporarily deferred"),  # Gmail's delay and expiry notices
     ("Connection timed out after 300 seconds", None),
     ("said: 550 4.1.1 mismatched classes", None),
 ])
@@ -100,3 +102,34 @@ def test_no_failed_recipient_is_typed_none_and_every_status_says_where_it_comes_
 def test_a_failed_action_without_a_failure_reply_is_still_a_failure(diagnostic):
     r = read_bounce(_dsn("5.0.0", diagnostic)).recipients[0]
     assert r.action == "failed" and r.bounce_type == "hard"
+
+
+def test_words_without_any_code_give_a_status_inferred_from_them():
+    """A text bounce that quotes no code: the status its words name, marked inferred, permanent in a
+    failure, temporary in a delay warning; the raw Status stays None (the mail has none)."""
+    for name in ("dti-user-unknown.eml", "yahoojp-no-account.eml", "imail-unknown-user.eml"):
+        r = read_bounce(DATA / "documented" / name).recipients[0]
+        assert (r.action, r.code, r.status, r.raw_status, r.status_from) == (
+            "failed", None, "5.1.1", None, "inferred"), name
+        assert r.status_inferred and r.bounce_type == "hard"
+    warning = read_bounce(DATA / "documented" / "sendmail-deferred-warning.eml").recipients[0]
+    assert (warning.action, warning.status[0], warning.status_from, warning.bounce_type) == (
+        "delayed", "4", "inferred", "soft")
+
+
+def test_domino_not_listed_is_an_unknown_recipient_not_a_blocklist():
+    r = read_bounce(DATA / "documented" / "lotus-notes-not-listed.eml").recipients[0]
+    assert (r.status, r.status_from, r.code, r.category, r.bounce_type) == (
+        "5.1.1", "inferred", None, "mailbox-unknown", "hard")
+    assert r.diagnostic == "User bob (bob@example.net) not listed in Domino Directory"
+    older = (DATA / "documented" / "lotus-notes-not-listed.eml").read_bytes().replace(
+        b"Domino Directory", b"public Name & Address Book")
+    assert read_bounce(older).recipients[0].category == "mailbox-unknown"
+
+
+def test_words_that_name_no_cause_infer_nothing():
+    mail = (b"From: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\nSubject: Undelivered Mail\n\n"
+            b"Your message could not be delivered to:\n\n  dan@example.net\n\n"
+            b"because: see your administrator\n")
+    r = read_bounce(mail).recipients[0]
+    assert (r.action, r.code, r.status, r.status_from, r.bounce_type) == ("failed", None, None, None, "hard")

@@ -107,8 +107,11 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
-    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text),
-                 excluded)
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
+    found = scan(text, excluded)
+    if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
+        # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
+        found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
@@ -293,6 +296,8 @@ _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttl
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
 _AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
 _SENT = re.compile(r"\bsent:\s*" + _VERBS)  # hMailServer: "hMailServer sent: RCPT TO:<...>"
+# GMX, web.de: "SMTP error from remote server for RCPT TO command"
+_FOR = re.compile(r"\bfor " + _VERBS + r" command")
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
     ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail-remote.c
@@ -309,7 +314,7 @@ def _command(context: str) -> str | None:
     """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
     Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
     low = context[:2000].lower()
-    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low)
+    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low) or _FOR.search(low)
     if said is not None:
         return _COMMANDS.get(said.group(1))
     match = _TRANSCRIPT.search(context[:4000])

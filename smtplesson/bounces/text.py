@@ -263,7 +263,7 @@ def diagnostic_of(context: str) -> str:
         nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4)  # MDaemon, Sendmail: the session goes on
         if nxt is not None:
             text = text[:nxt.start()]
-        text = text.lstrip("#").strip()[:1000]
+        text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:
             text = text[:half]

@@ -133,3 +133,11 @@ def test_words_that_name_no_cause_infer_nothing():
             b"because: see your administrator\n")
     r = read_bounce(mail).recipients[0]
     assert (r.action, r.code, r.status, r.status_from, r.bounce_type) == ("failed", None, None, None, "hard")
+
+
+def test_a_localised_ndr_without_a_machine_readable_part_in_its_charset():
+    bounce = read_bounce(DATA / "documented" / "exchange-de-text-only.eml")
+    (r,) = bounce.recipients
+    assert (bounce.kind, bounce.format, r.code, r.status, r.raw_status, r.status_from) == (
+        "vendor", "exchange", 550, "5.1.1", None, "reply")
+    assert r.diagnostic == "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"  # Exchange's "#...##" dropped

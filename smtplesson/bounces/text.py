@@ -198,9 +198,11 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         segments.setdefault(address, []).append(segment)
         if len(segments) >= limit:
             break
+    contexts = [(address, _best(parts)) for address, parts in segments.items()]
     found = []
-    for address, parts in segments.items():
-        context = _best(parts)
+    for i, (address, context) in enumerate(contexts):
+        if len(context.strip(" <>[]()")) < 3:  # a list of addresses, then one reason for all of them
+            context = next((c for _, c in contexts[i + 1:] if len(c.strip(" <>[]()")) >= 3), context)
         found.append(Found(address, diagnostic_of(context), remote_of(context), context,
                            address in leading_addresses))
     return found
@@ -238,7 +240,10 @@ def _best(parts: list[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t\"'"))
+    text = _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>-.,\t\"'"))
+    while text.endswith(")") and text.count(")") > text.count("("):  # a closing mark, not the reply's own
+        text = text[:-1].rstrip(" :>-.,\t\"'")
+    return text
 
 
 def _unglue(text: str) -> str:

@@ -33,6 +33,7 @@ from .text import (
     diagnostic_of,
     embedded_reply,
     first_format,
+    inline_headers,
     remote_of,
     reply_line,
     scan,
@@ -93,6 +94,8 @@ def read_dsn(msg: Any) -> Bounce | None:
 def _read(mail: Mail) -> Bounce:
     if not mail.raw.strip():
         return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
+    if mail.original_headers is None:  # no message/rfc822 part: the headers the text quotes, if any
+        mail.original_headers = inline_headers(mail.text, mail.lower_text)
     common = _common(mail)
     feedback = feedback_fields(mail)
     if feedback is not None:
@@ -275,8 +278,9 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:
         exp = explain_reply(diagnostic, status)
+    command = exp.command or _command(text)
     return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
-                             diagnostic, exp, remote_of(line) if line else None, exp.command,
+                             diagnostic, exp, remote_of(line) if line else None, command,
                              status_from=status_from)
             for a in addresses]
 

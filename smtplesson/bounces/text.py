@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
-from .mail import Mail
+from .mail import Headers, Mail
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format", "remote_of",
-           "reply_line", "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format",
+           "inline_headers", "remote_of", "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
@@ -161,6 +161,21 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
         if 0 <= at < end:
             end = at
     return text[begin:end]
+
+
+def inline_headers(text: str, low: str) -> Headers | None:
+    """The returned message's headers as a bounce's own text quotes them after one of :data:`STOPS`
+    (Exim's "------ This is a copy of the message", qmail's "--- Below this line is a copy of the
+    message.", 1&1's "--- The header of the original message is following. ---"), for a bounce
+    without a message/rfc822 part; None when no marker is followed by a header block."""
+    for at in sorted(at for at in (low.find(marker) for marker in STOPS) if at >= 0):
+        start = text.find("\n", at)
+        if start < 0:
+            break
+        headers = Headers(text[start:start + 64 * 1024].lstrip("\n").partition("\n\n")[0])
+        if headers.get("from") or headers.get("to") or headers.get("subject"):
+            return headers
+    return None
 
 
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:

@@ -141,3 +141,18 @@ def test_a_localised_ndr_without_a_machine_readable_part_in_its_charset():
     assert (bounce.kind, bounce.format, r.code, r.status, r.raw_status, r.status_from) == (
         "vendor", "exchange", 550, "5.1.1", None, "reply")
     assert r.diagnostic == "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"  # Exchange's "#...##" dropped
+
+
+def test_the_returned_headers_quoted_in_the_text_give_the_original_and_the_recipient():
+    mail = (b"From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: alice@example.com\n"
+            b"Subject: Mail delivery failed\n\nYour message could not be delivered.\n"
+            b"SMTP error from remote mail server after RCPT TO: 550 5.1.1 User unknown\n\n"
+            b"------ This is a copy of the message, including all the headers. ------\n\n"
+            b"Return-path: <alice@example.com>\nFrom: Alice <alice@example.com>\nTo: dan@example.net\n"
+            b"Subject: Quarterly report\nMessage-ID: <q1@example.com>\n\nThe figures.\n")
+    bounce = read_bounce(mail)
+    assert (bounce.original.subject, bounce.original.message_id) == ("Quarterly report", "<q1@example.com>")
+    (r,) = bounce.recipients
+    assert (r.address, r.code, r.status, r.command) == ("dan@example.net", 550, "5.1.1", "RCPT")
+    japanese = read_bounce(DATA / "documented" / "gmail-yahoojp-dd.eml")  # ISO-2022-JP encoded words
+    assert japanese.original.subject == "i0shackの大森です。"

@@ -63,8 +63,14 @@ def decode(raw: bytes, charset: str | None = None) -> str:
 
 
 def decode_words(value: str) -> str:
-    """A header value's RFC 2047 encoded words decoded, each in its charset (see :func:`decode`);
-    the value as it is when it has none or they cannot be split."""
+    """A header value's RFC 2047 encoded words decoded, each in its charset (see :func:`decode`),
+    and raw ISO-2022-JP text decoded; the value as it is when it has neither or they cannot be
+    split."""
+    if "\x1b" in value and value.isascii():  # raw ISO-2022-JP, as older Japanese mailers write headers
+        try:
+            value = value.encode("ascii").decode("iso2022_jp_ext")
+        except UnicodeError:
+            pass
     if "=?" not in value:
         return value
     try:

@@ -151,7 +151,7 @@ def header_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    if "=?" in text:
+    if "=?" in text or "\x1b" in text:
         text = decode_words(text)
     text = " ".join(text[:HEADER_LIMIT].split())
     return text

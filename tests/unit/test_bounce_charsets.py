@@ -69,6 +69,10 @@ def test_header_words_in_any_charset():
     assert decode_words("=?x-unknown?q?Unzustellbar?= Re") == "Unzustellbar Re"
     assert decode_words("=?koi8-r?b?8M/e1M/X2co=?= box") == "Почтовый box"
     assert decode_words("=?broken") == "=?broken"
+    raw_jis = "宛先不明".encode("iso2022_jp").decode("ascii")  # a raw ISO-2022-JP header, no encoded word
+    assert decode_words(f"Re: {raw_jis}") == "Re: 宛先不明"
+    bounce = read_bounce(f"From: postmaster@example.jp\nSubject: {raw_jis}\n\nx\n".encode("ascii"))
+    assert bounce.subject == "宛先不明"
     bounce = read_bounce(b"From: postmaster@example.jp\nTo: alice@example.com\n"
                          b"Subject: =?ISO-2022-JP?B?GyRCMDhAaElUTEAbKEI=?=\n\nx\n")
     assert bounce.subject == "宛先不明"

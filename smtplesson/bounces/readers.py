@@ -63,6 +63,11 @@ _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send prog
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
 _WARNING = re.compile(r"warning message only|this is a warning only|will keep trying|has not yet been "
                       r"delivered|still undelivered after|delivery (?:has been )?delayed", re.I)
+# a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
+# its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
+# fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"
+_GAVE_UP = re.compile(r"this is a permanent error|i've given up|not going to try again|"
+                      r"permanent fatal errors|retry timeout exceeded", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
 
 
@@ -126,6 +131,8 @@ def _read(mail: Mail) -> Bounce:
         recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
         if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
+        elif _GAVE_UP.search(mail.text[:4096]):  # a temporary reply that outlived the queue: failed
+            recipients = [replace(r, action="failed") if r.action == "delayed" else r for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":

@@ -156,3 +156,13 @@ def test_the_returned_headers_quoted_in_the_text_give_the_original_and_the_recip
     assert (r.address, r.code, r.status, r.command) == ("dan@example.net", 550, "5.1.1", "RCPT")
     japanese = read_bounce(DATA / "documented" / "gmail-yahoojp-dd.eml")  # ISO-2022-JP encoded words
     assert japanese.original.subject == "i0shackの大森です。"
+
+
+def test_a_temporary_reply_in_a_failure_notice_is_a_failure_not_a_delay():
+    """qmail-send gives up on a message too long in the queue: the recipient failed, its status is
+    the last temporary reply's as written (as Sendmail's Action: failed with Status: 4.4.7)."""
+    bounce = read_bounce(DATA / "documented" / "qmail-ldap-queue-too-long.eml")
+    assert [(r.address, r.action, r.status) for r in bounce.recipients] == [
+        ("dan@example.net", "failed", "4.4.1"), ("erin@example.com", "failed", "4.4.2"),
+        ("frank@nowhere.example", "failed", "5.1.2")]
+    assert read_bounce(DATA / "documented" / "qmail-greeting-deferred.eml").recipients[0].action == "failed"

@@ -267,8 +267,16 @@ def _unglue(text: str) -> str:
     return _SPACED_DASH.sub(r"\1 \2", text) if " - " in text else text
 
 
+# Exchange 2007-2019: "Remote Server returned '< #5.0.0 smtp;550 5.1.1 <bob@...>... User unknown>'"
+_EXCHANGE_RETURNED = re.compile(r"<\s*#([245]\.\d{1,3}\.\d{1,3})\s+smtp;\s*(.{1,1000}?)(?:>(?='|\"|\s*$)|$)")
+
+
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
+    returned = _EXCHANGE_RETURNED.search(context) if "smtp;" in context else None
+    if returned is not None:  # the reply Exchange quotes, else its status and words
+        inner = returned.group(2).strip()
+        return diagnostic_of(inner) if _CODE.search(inner) else f"{returned.group(1)} {inner}"
     context = _unglue(context)
     match = _CODE.search(context) or _reply_by_enhanced(context)
     if match is not None:

@@ -166,3 +166,19 @@ def test_a_temporary_reply_in_a_failure_notice_is_a_failure_not_a_delay():
         ("dan@example.net", "failed", "4.4.1"), ("erin@example.com", "failed", "4.4.2"),
         ("frank@nowhere.example", "failed", "5.1.2")]
     assert read_bounce(DATA / "documented" / "qmail-greeting-deferred.eml").recipients[0].action == "failed"
+
+
+@pytest.mark.parametrize(("context", "diagnostic"), [
+    ("Remote Server returned '< #5.0.0 smtp;550 5.1.1 <bob@example.net>... User unknown>'",
+     "550 5.1.1 <bob@example.net>... User unknown"),
+    ("Remote Server returned '< #5.0.0 smtp;Your response was sent to a notification-only address.>'",
+     "5.0.0 Your response was sent to a notification-only address."),
+    ("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
+     "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"),
+])
+def test_the_reply_exchange_quotes_is_the_diagnostic(context, diagnostic):
+    from smtplesson.bounces.text import diagnostic_of
+
+    assert diagnostic_of(context) == diagnostic
+    r = read_bounce(DATA / "documented" / "appriver-notification-only.eml").recipients[0]
+    assert r.diagnostic.startswith("5.0.0 Your response was sent to a notification-only address")

@@ -10,7 +10,7 @@ import pytest
 from smtplesson import read_bounce
 from smtplesson._data import load
 from smtplesson.bounces.model import STATUS_SOURCES
-from smtplesson.bounces.text import embedded_reply
+from smtplesson.bounces.text import diagnostic_of, embedded_reply
 from smtplesson.codes.causes import DATA as CATEGORIES
 from smtplesson.views.text import bounce_summary
 
@@ -177,8 +177,6 @@ def test_a_temporary_reply_in_a_failure_notice_is_a_failure_not_a_delay():
      "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"),
 ])
 def test_the_reply_exchange_quotes_is_the_diagnostic(context, diagnostic):
-    from smtplesson.bounces.text import diagnostic_of
-
     assert diagnostic_of(context) == diagnostic
     r = read_bounce(DATA / "documented" / "appriver-notification-only.eml").recipients[0]
     assert r.diagnostic.startswith("5.0.0 Your response was sent to a notification-only address")

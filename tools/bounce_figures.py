@@ -2,8 +2,8 @@
 
 The truth is ``tests/unit/data/bounces/expected.json`` (per recipient: address, action, status,
 reply code, command).  A mail counts as *decoded* when it is read as a bounce with at least one
-recipient; its *code* (*status*) is right when every recipient's reply code (status) is the
-expected one, in order; a failed or delayed recipient whose bounce type is ``none`` or
+recipient; its *action* (*code*, *status*) is right when every recipient's action (reply code,
+status) is the expected one, in order; a failed or delayed recipient whose bounce type is ``none`` or
 ``unknown`` is counted apart.  Mails that are not bounces (ordinary mail, feedback reports,
 auto-replies) are left out.
 
@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "unit" / "data" / 
 
 def figures(fixtures: Path) -> tuple[dict[str, int], list[str]]:
     expected: dict[str, dict] = json.loads((fixtures / "expected.json").read_text())
-    counts = {"mails": 0, "decoded": 0, "code": 0, "status": 0, "typed-none": 0}
+    counts = {"mails": 0, "decoded": 0, "action": 0, "code": 0, "status": 0, "typed-none": 0}
     misses: list[str] = []
     for name, want in sorted(expected.items()):
         if want["kind"] not in ("dsn", "vendor"):
@@ -35,6 +35,11 @@ def figures(fixtures: Path) -> tuple[dict[str, int], list[str]]:
             counts["decoded"] += 1
         else:
             misses.append(f"{name}: not decoded ({bounce.kind}, {bounce.note})")
+        wanted = [r[1] for r in want["recipients"]]
+        actions = [r.action for r in got] == wanted
+        counts["action"] += actions
+        if not actions:
+            misses.append(f"{name}: actions {[r.action for r in got]} != {wanted}")
         codes = [r.code for r in got] == [r[3] for r in want["recipients"]]
         statuses = [r.status for r in got] == [r[2] for r in want["recipients"]]
         counts["code"] += codes
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     counts, misses = figures(args.fixtures)
     total = counts["mails"] or 1
     print(f"bounce fixtures: {counts['mails']}")
-    for key in ("decoded", "code", "status"):
+    for key in ("decoded", "action", "code", "status"):
         print(f"{key:>10}: {counts[key]:4d}  {100 * counts[key] / total:5.1f} %")
     print(f"typed none: {counts['typed-none']:4d}")
     if args.misses:

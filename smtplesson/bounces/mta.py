@@ -96,6 +96,10 @@ FORMATS = (
     # (apache/james-project, server/mailet/.../RemoteDelivery.java), sent as a reply to the message
     TextFormat("apache-james", (("text", "this is the james mail server"),),
                starts=("reason why i was unable to deliver\nyour message.", "unable to deliver")),
+    # Haraka (Node.js): outbound's bounce text "Hi. This is the Haraka Mailer program at ...", then
+    # "Intended Recipients:" and "Failure Reason:" (as quoted in github.com/haraka/Haraka/issues/848)
+    TextFormat("haraka", (("text", "this is the haraka mailer program"),),
+               starts=("sorry it didn't work out.",)),
     # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
     TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"

@@ -271,6 +271,10 @@ def _unglue(text: str) -> str:
 _EXCHANGE_RETURNED = re.compile(r"<\s*#([245]\.\d{1,3}\.\d{1,3})\s+smtp;\s*(.{1,1000}?)(?:>(?='|\"|\s*$)|$)")
 
 
+# the first line of a multi-line reply, "550-5.1.1 The email account ...": the reply starts there
+_CONTINUED = re.compile(r"(?<![\w.:/=\[+@$%-])[2-5][0-5][0-9]-(?=[245]\.\d{1,3}\.\d{1,3}[ \t])")
+
+
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
     returned = _EXCHANGE_RETURNED.search(context) if "smtp;" in context else None
@@ -278,7 +282,9 @@ def diagnostic_of(context: str) -> str:
         inner = returned.group(2).strip()
         return diagnostic_of(inner) if _CODE.search(inner) else f"{returned.group(1)} {inner}"
     context = _unglue(context)
-    match = _CODE.search(context) or _reply_by_enhanced(context)
+    match = _CODE.search(context)
+    continued = _CONTINUED.search(context, 0, match.start() if match else len(context))
+    match = continued or match or _reply_by_enhanced(context)
     if match is not None:
         text = context[match.start():]
         opener = context[match.start() - 1:match.start()]

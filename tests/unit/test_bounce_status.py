@@ -175,8 +175,13 @@ def test_a_temporary_reply_in_a_failure_notice_is_a_failure_not_a_delay():
      "5.0.0 Your response was sent to a notification-only address."),
     ("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
      "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"),
+    # a multi-line reply starts at its first line, not at its last ("550 5.1.1 https://...")
+    ("said: 550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 https://x.example",
+     "550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 https://x.example"),
+    ("Diagnostic code: smtp;550-5.1.1 The email account does not exist",
+     "550-5.1.1 The email account does not exist"),
 ])
-def test_the_reply_exchange_quotes_is_the_diagnostic(context, diagnostic):
+def test_the_diagnostic_is_the_whole_reply(context, diagnostic):
     assert diagnostic_of(context) == diagnostic
     r = read_bounce(DATA / "documented" / "appriver-notification-only.eml").recipients[0]
     assert r.diagnostic.startswith("5.0.0 Your response was sent to a notification-only address")

@@ -166,6 +166,9 @@ def test_a_temporary_reply_in_a_failure_notice_is_a_failure_not_a_delay():
         ("dan@example.net", "failed", "4.4.1"), ("erin@example.com", "failed", "4.4.2"),
         ("frank@nowhere.example", "failed", "5.1.2")]
     assert read_bounce(DATA / "documented" / "qmail-greeting-deferred.eml").recipients[0].action == "failed"
+    # Sendmail: "The following addresses had permanent fatal errors", the reply a 451
+    r = read_bounce(DATA / "documented" / "sendmail-no-mime-expired.eml").recipients[0]
+    assert (r.action, r.code, r.status, r.raw_status) == ("failed", 451, "4.7.1", None)
 
 
 @pytest.mark.parametrize(("context", "diagnostic"), [

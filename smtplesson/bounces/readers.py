@@ -124,7 +124,7 @@ def _read(mail: Mail) -> Bounce:
     if status is not None:
         kind = "dsn"
         by_address = {f.address: f for f in found}
-        recipients = [_from_block(block, by_address.get(address_of(block).lower()))
+        recipients = [_from_block(block, by_address.get(address_of(block).lower()), fmt)
                       for block in status.recipients[:100]]
     else:
         kind = "vendor"
@@ -196,7 +196,7 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
-def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
+def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | None = None) -> BouncedRecipient:
     address = address_of(block)
     raw_status = " ".join(block.get("status", "").split()) or None
     field = status_field(raw_status)
@@ -214,7 +214,13 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
                 if reply != diagnostic:
                     note = f"the last remote reply: {reply}"
                 break
+    by_words = False
+    if exp.code is None and (field is None or field.endswith(".0.0")):  # Domino's X-Notes words
+        worded_exp, by_words = _worded(diagnostic, fmt)
+        exp = worded_exp if by_words else exp
     status, status_from = settle_status(field, exp)
+    if by_words:
+        status_from = "inferred"
     command = exp.command
     if command is None and text is not None:
         command = _command(text.context)

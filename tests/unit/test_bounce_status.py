@@ -127,6 +127,14 @@ def test_domino_not_listed_is_an_unknown_recipient_not_a_blocklist():
     assert read_bounce(older).recipients[0].category == "mailbox-unknown"
 
 
+def test_a_domino_report_not_listed_is_an_unknown_recipient_beside_its_status_field():
+    r = read_bounce(DATA / "documented" / "domino-dsn-not-listed.eml").recipients[0]
+    assert (r.raw_status, r.status, r.status_from, r.code, r.category, r.bounce_type) == (
+        "5.0.0", "5.1.1", "inferred", None, "mailbox-unknown", "hard")
+    r = read_bounce(DATA / "documented" / "domino-dsn-transfer-error.eml").recipients[0]  # the reply says it
+    assert (r.raw_status, r.status, r.status_from, r.code) == ("5.0.0", "5.1.1", "reply", 550)
+
+
 def test_words_that_name_no_cause_infer_nothing():
     mail = (b"From: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\nSubject: Undelivered Mail\n\n"
             b"Your message could not be delivered to:\n\n  dan@example.net\n\n"

@@ -84,8 +84,11 @@ FORMATS = (
                # the router's words for an unknown recipient (HCL Domino "Delivery failure reports",
                # help.hcltechsw.com/domino/12.0.0/admin/conf_managingundeliverablemailinmailbox_t.html;
                # Notes R5 and earlier: "public Name & Address Book"): a mailbox unknown, not a blocklist
+               # "Recipient user name info (a@b.c) not unique. Several matches found in Domino Directory."
+               # (as PHPMailer-BMH's rule comments quote it): an ambiguous address, RFC 3463 X.1.4
                statuses=(("not listed in domino directory", "5.1.1"),
-                         ("not listed in public name & address book", "5.1.1"))),
+                         ("not listed in public name & address book", "5.1.1"),
+                         ("several matches found in domino directory", "5.1.4"))),
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),

@@ -131,6 +131,11 @@ def test_a_domino_report_not_listed_is_an_unknown_recipient_beside_its_status_fi
     r = read_bounce(DATA / "documented" / "domino-dsn-not-listed.eml").recipients[0]
     assert (r.raw_status, r.status, r.status_from, r.code, r.category, r.bounce_type) == (
         "5.0.0", "5.1.1", "inferred", None, "mailbox-unknown", "hard")
+    ambiguous = (DATA / "documented" / "domino-dsn-not-listed.eml").read_bytes().replace(
+        b"User bob (bob@exampl\n e.net) not listed in Domino Directory",
+        b"Recipient user name info (bob@example.net) not unique.  Several matches found in Domino Directory.")
+    r = read_bounce(ambiguous).recipients[0]
+    assert (r.status, r.status_from, r.bounce_type) == ("5.1.4", "inferred", "hard")
     r = read_bounce(DATA / "documented" / "domino-dsn-transfer-error.eml").recipients[0]  # the reply says it
     assert (r.raw_status, r.status, r.status_from, r.code) == ("5.0.0", "5.1.1", "reply", 550)
 

@@ -252,7 +252,8 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) ->
 _MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
 
 
-_IDS = re.compile(r"[0-9a-f]{6,}|[0-9]+")
+# a hex id has a digit in it: "accede", "facade" are words
+_IDS = re.compile(r"(?<![a-z])(?=[a-f]*[0-9])[0-9a-f]{6,}|[0-9]+")
 
 
 def _masked(match: re.Match[str]) -> str:

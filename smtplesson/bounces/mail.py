@@ -8,7 +8,6 @@ report parts come first; what is cut is the tail of the returned message).
 from __future__ import annotations
 
 import email
-import email.header
 import email.parser
 import os
 import re
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property
 from typing import Any
+
+from .charsets import decode, decode_words
 
 __all__ = ["LIMIT", "Headers", "Mail", "load"]
 
@@ -150,11 +151,8 @@ def header_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    if "=?" in text:
-        try:
-            text = str(email.header.make_header(email.header.decode_header(text)))
-        except Exception:  # a broken encoded word: keep the raw text
-            pass
+    if "=?" in text or "\x1b" in text:
+        text = decode_words(text)
     text = " ".join(text[:HEADER_LIMIT].split())
     return text
 
@@ -334,11 +332,11 @@ def _part_text(part: Message) -> str:
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes):
         return str(payload or "")
-    charset = part.get_content_charset() or "utf-8"
     try:
-        text = raw.decode(charset, "replace")
-    except LookupError:
-        text = raw.decode("utf-8", "replace")
+        charset = part.get_content_charset()
+    except Exception:  # a malformed charset parameter
+        charset = None
+    text = decode(raw, charset)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -80,7 +80,15 @@ FORMATS = (
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),
-               starts=("was not delivered to:",), check=_notes_check),
+               starts=("was not delivered to:",), check=_notes_check,
+               # the router's words for an unknown recipient (HCL Domino "Delivery failure reports",
+               # help.hcltechsw.com/domino/12.0.0/admin/conf_managingundeliverablemailinmailbox_t.html;
+               # Notes R5 and earlier: "public Name & Address Book"): a mailbox unknown, not a blocklist
+               # "Recipient user name info (a@b.c) not unique. Several matches found in Domino Directory."
+               # (as PHPMailer-BMH's rule comments quote it): an ambiguous address, RFC 3463 X.1.4
+               statuses=(("not listed in domino directory", "5.1.1"),
+                         ("not listed in public name & address book", "5.1.1"),
+                         ("several matches found in domino directory", "5.1.4"))),
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),
@@ -91,6 +99,10 @@ FORMATS = (
     # (apache/james-project, server/mailet/.../RemoteDelivery.java), sent as a reply to the message
     TextFormat("apache-james", (("text", "this is the james mail server"),),
                starts=("reason why i was unable to deliver\nyour message.", "unable to deliver")),
+    # Haraka (Node.js): outbound's bounce text "Hi. This is the Haraka Mailer program at ...", then
+    # "Intended Recipients:" and "Failure Reason:" (as quoted in github.com/haraka/Haraka/issues/848)
+    TextFormat("haraka", (("text", "this is the haraka mailer program"),),
+               starts=("sorry it didn't work out.",)),
     # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
     TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"

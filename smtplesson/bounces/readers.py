@@ -18,7 +18,7 @@ from email.message import Message
 from typing import Any
 
 from ..codes.causes import DATA as CAUSE_DATA
-from ..codes.explanation import explain
+from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
 from .mail import Mail, header_text, load
@@ -33,6 +33,7 @@ from .text import (
     diagnostic_of,
     embedded_reply,
     first_format,
+    inline_headers,
     remote_of,
     reply_line,
     scan,
@@ -62,6 +63,11 @@ _REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send prog
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
 _WARNING = re.compile(r"warning message only|this is a warning only|will keep trying|has not yet been "
                       r"delivered|still undelivered after|delivery (?:has been )?delayed", re.I)
+# a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
+# its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
+# fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"
+_GAVE_UP = re.compile(r"this is a permanent error|i've given up|not going to try again|"
+                      r"permanent fatal errors|retry timeout exceeded", re.I)
 _ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
 
 
@@ -93,6 +99,8 @@ def read_dsn(msg: Any) -> Bounce | None:
 def _read(mail: Mail) -> Bounce:
     if not mail.raw.strip():
         return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
+    if mail.original_headers is None:  # no message/rfc822 part: the headers the text quotes, if any
+        mail.original_headers = inline_headers(mail.text, mail.lower_text)
     common = _common(mail)
     feedback = feedback_fields(mail)
     if feedback is not None:
@@ -107,20 +115,24 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
-    found = scan(section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text),
-                 excluded)
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
+    found = scan(text, excluded)
+    if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
+        # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
+        found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
         by_address = {f.address: f for f in found}
-        recipients = [_from_block(block, by_address.get(address_of(block).lower()))
+        recipients = [_from_block(block, by_address.get(address_of(block).lower()), fmt)
                       for block in status.recipients[:100]]
     else:
         kind = "vendor"
-        recipients = [_from_text(f) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
         if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
-            recipients = [replace(r, action="delayed") if r.code is None and r.action == "failed" else r
-                          for r in recipients]
+            recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
+        elif _GAVE_UP.search(mail.text[:4096]):  # a temporary reply that outlived the queue: failed
+            recipients = [replace(r, action="failed") if r.action == "delayed" else r for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
     if not recipients and fmt is None and status is None and evidence != "strong":
@@ -184,7 +196,7 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
-def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
+def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | None = None) -> BouncedRecipient:
     address = address_of(block)
     raw_status = " ".join(block.get("status", "").split()) or None
     field = status_field(raw_status)
@@ -202,7 +214,13 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
                 if reply != diagnostic:
                     note = f"the last remote reply: {reply}"
                 break
+    by_words = False
+    if exp.code is None and (field is None or field.endswith(".0.0")):  # Domino's X-Notes words
+        worded_exp, by_words = _worded(diagnostic, fmt)
+        exp = worded_exp if by_words else exp
     status, status_from = settle_status(field, exp)
+    if by_words:
+        status_from = "inferred"
     command = exp.command
     if command is None and text is not None:
         command = _command(text.context)
@@ -218,8 +236,28 @@ def _from_block(block: dict[str, str], text: Found | None) -> BouncedRecipient:
                             raw_status, status_from, note=note)
 
 
-def _from_text(found: Found) -> BouncedRecipient:
-    exp = explain_reply(found.diagnostic, None)
+def _delayed(r: BouncedRecipient) -> BouncedRecipient:
+    """A recipient of a delay warning: delayed, and a status inferred from its words temporary."""
+    status = r.status
+    if status and r.status_from == "inferred":
+        status = "4" + status[1:]
+    return replace(r, action="delayed", status=status)
+
+
+def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]:
+    """The explanation of a diagnostic, and True when its status is the one its format's own
+    words name (Domino's "not listed in Domino Directory": 5.1.1), there being no code in it."""
+    exp = explain_reply(diagnostic, None)
+    if exp.code is None and not exp.enhanced and fmt is not None and fmt.statuses:
+        low = diagnostic.lower()
+        status = next((status for words, status in fmt.statuses if words in low), None)
+        if status is not None:
+            return explain_reply(diagnostic, status), True
+    return exp, False
+
+
+def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
+    exp, by_words = _worded(found.diagnostic, fmt)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
@@ -227,7 +265,11 @@ def _from_text(found: Found) -> BouncedRecipient:
         if worded is not None and worded.code is not None:
             exp, note = worded, f"the last remote reply: {reply}"
     command = exp.command or _command(found.context)
-    status, status_from = settle_status(None, exp)
+    status, status_from = settle_status(None, exp, failed=True)
+    if by_words and exp.code is None:
+        status_from = "inferred"
+    elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
+        exp = explain_reply(found.diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
                             found.diagnostic, exp, found.remote_mta, command,
                             status_from=status_from, note=note)
@@ -243,10 +285,15 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
-    exp = explain_reply(diagnostic, None)
-    status, status_from = settle_status(None, exp)
+    exp, by_words = _worded(diagnostic, fmt)
+    status, status_from = settle_status(None, exp, failed=True)
+    if by_words:
+        status_from = "inferred"
+    elif status_from == "inferred" and not exp.found:
+        exp = explain_reply(diagnostic, status)
+    command = exp.command or _command(text)
     return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
-                             diagnostic, exp, remote_of(line) if line else None, exp.command,
+                             diagnostic, exp, remote_of(line) if line else None, command,
                              status_from=status_from)
             for a in addresses]
 
@@ -266,6 +313,8 @@ _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttl
 _IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
 _AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
 _SENT = re.compile(r"\bsent:\s*" + _VERBS)  # hMailServer: "hMailServer sent: RCPT TO:<...>"
+# GMX, web.de: "SMTP error from remote server for RCPT TO command"
+_FOR = re.compile(r"\bfor " + _VERBS + r" command")
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
     ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail-remote.c
@@ -282,7 +331,7 @@ def _command(context: str) -> str | None:
     """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
     Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
     low = context[:2000].lower()
-    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low)
+    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low) or _FOR.search(low)
     if said is not None:
         return _COMMANDS.get(said.group(1))
     match = _TRANSCRIPT.search(context[:4000])

@@ -30,12 +30,15 @@ _INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
                              load("bounces", "statuses.json")["by_category"].items()}
 
 
-def settle_status(field: str | None, exp: Explanation) -> tuple[str | None, str | None]:
+def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> tuple[str | None, str | None]:
     """A recipient's status and where it comes from (model.STATUS_SOURCES): the report's Status
     field; else, or when the field gives only its class (Exim, OpenSMTPD ``5.0.0``), the reply's
     enhanced code; else inferred: ``5.4.7`` when a report failed a message on a temporary reply
     (Exim, Courier: it expired), else from the reply (its words, or its code: ``550 User
-    unknown`` -> ``5.1.1``); else the class of the basic code (``5.0.0``)."""
+    unknown`` -> ``5.1.1``); else the class of the basic code (``5.0.0``).  ``failed``: the
+    bounce says the message failed, so words without any code (``... User unknown``, a
+    Domino or carrier bounce) give a permanent status inferred from them (RFC 3464 §2.3.3:
+    a failure is permanent)."""
     precise = exp.enhanced if exp.enhanced and not exp.enhanced.endswith(".0.0") else None
     if field and not field.endswith(".0.0"):
         return field, "field"
@@ -44,7 +47,10 @@ def settle_status(field: str | None, exp: Explanation) -> tuple[str | None, str 
     if field and field.endswith(".0.0") and field[0] == "5" and exp.code is not None and exp.code // 100 == 4:
         return "5.4.7", "inferred"  # failed on a temporary reply: delivery time expired (RFC 3463 X.4.7)
     digit = field[0] if field else (str(exp.code)[0] if exp.code is not None else "")
-    detail = _INFERRED.get(exp.category) if exp.code is not None and digit in ("4", "5") else None
+    worded = exp.code is None and not exp.enhanced and failed and not field
+    if worded:
+        digit = "5"
+    detail = _INFERRED.get(exp.category) if (exp.code is not None or worded) and digit in ("4", "5") else None
     if detail is not None:
         return f"{digit}.{detail}", "inferred"
     if field:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
-from .mail import Mail
+from .mail import Headers, Mail
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format", "remote_of",
-           "reply_line", "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format",
+           "inline_headers", "remote_of", "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
 ADDRESS = re.compile(
@@ -56,9 +56,10 @@ STOPS = (
     "------ below this line", "diagnostic-code:",
 )
 # A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
-# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ..."
+# "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ...", Gmail's
+# "The error that the other server returned was: 550 ..."
 _EMBEDDED = re.compile(
-    r"(?:<|(?:said|replied|responded|returned|response(?: was)?|deferred|last error(?: was)?|"
+    r"(?:<|(?:said|replied|responded|returned(?: was)?|response(?: was)?|deferred|last error(?: was)?|"
     r"error was|reason)\s*:?\s*['\"(<]?)\s*"
     r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
 #: where a reply quoted in a bounce's words ends: Postfix's command note, qmail-remote's
@@ -99,6 +100,9 @@ class TextFormat:
     stops: tuple[str, ...] = ()  # lower-case markers after it, besides STOPS
     kind: str = "mta"  # "mta", "provider", "gateway": the family, for the docs
     check: Callable[[Mail], bool] | None = None  # a further test when a signature matched
+    #: (lower-case words, enhanced status) the format writes for a failure without any reply code;
+    #: the status is marked inferred
+    statuses: tuple[tuple[str, str], ...] = ()
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
@@ -159,6 +163,21 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
     return text[begin:end]
 
 
+def inline_headers(text: str, low: str) -> Headers | None:
+    """The returned message's headers as a bounce's own text quotes them after one of :data:`STOPS`
+    (Exim's "------ This is a copy of the message", qmail's "--- Below this line is a copy of the
+    message.", 1&1's "--- The header of the original message is following. ---"), for a bounce
+    without a message/rfc822 part; None when no marker is followed by a header block."""
+    for at in sorted(at for at in (low.find(marker) for marker in STOPS) if at >= 0):
+        start = text.find("\n", at)
+        if start < 0:
+            break
+        headers = Headers(text[start:start + 64 * 1024].lstrip("\n").partition("\n\n")[0])
+        if headers.get("from") or headers.get("to") or headers.get("subject"):
+            return headers
+    return None
+
+
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
@@ -194,9 +213,11 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         segments.setdefault(address, []).append(segment)
         if len(segments) >= limit:
             break
+    contexts = [(address, _best(parts)) for address, parts in segments.items()]
     found = []
-    for address, parts in segments.items():
-        context = _best(parts)
+    for i, (address, context) in enumerate(contexts):
+        if len(context.strip(" <>[]()")) < 3:  # a list of addresses, then one reason for all of them
+            context = next((c for _, c in contexts[i + 1:] if len(c.strip(" <>[]()")) >= 3), context)
         found.append(Found(address, diagnostic_of(context), remote_of(context), context,
                            address in leading_addresses))
     return found
@@ -234,7 +255,10 @@ def _best(parts: list[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>)-.,\t\"'"))
+    text = _LEAD.sub("", _SPACE.sub(" ", text).strip(" :>-.,\t\"'"))
+    while text.endswith(")") and text.count(")") > text.count("("):  # a closing mark, not the reply's own
+        text = text[:-1].rstrip(" :>-.,\t\"'")
+    return text
 
 
 def _unglue(text: str) -> str:
@@ -243,10 +267,24 @@ def _unglue(text: str) -> str:
     return _SPACED_DASH.sub(r"\1 \2", text) if " - " in text else text
 
 
+# Exchange 2007-2019: "Remote Server returned '< #5.0.0 smtp;550 5.1.1 <bob@...>... User unknown>'"
+_EXCHANGE_RETURNED = re.compile(r"<\s*#([245]\.\d{1,3}\.\d{1,3})\s+smtp;\s*(.{1,1000}?)(?:>(?='|\"|\s*$)|$)")
+
+
+# the first line of a multi-line reply, "550-5.1.1 The email account ...": the reply starts there
+_CONTINUED = re.compile(r"(?<![\w.:/=\[+@$%-])[2-5][0-5][0-9]-(?=[245]\.\d{1,3}\.\d{1,3}[ \t])")
+
+
 def diagnostic_of(context: str) -> str:
     """The remote reply in a segment (from its code on), else the segment's own words."""
+    returned = _EXCHANGE_RETURNED.search(context) if "smtp;" in context else None
+    if returned is not None:  # the reply Exchange quotes, else its status and words
+        inner = returned.group(2).strip()
+        return diagnostic_of(inner) if _CODE.search(inner) else f"{returned.group(1)} {inner}"
     context = _unglue(context)
-    match = _CODE.search(context) or _reply_by_enhanced(context)
+    match = _CODE.search(context)
+    continued = _CONTINUED.search(context, 0, match.start() if match else len(context))
+    match = continued or match or _reply_by_enhanced(context)
     if match is not None:
         text = context[match.start():]
         opener = context[match.start() - 1:match.start()]
@@ -259,7 +297,7 @@ def diagnostic_of(context: str) -> str:
         nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4)  # MDaemon, Sendmail: the session goes on
         if nxt is not None:
             text = text[:nxt.start()]
-        text = text.lstrip("#").strip()[:1000]
+        text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:
             text = text[:half]

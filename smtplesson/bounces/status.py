@@ -31,19 +31,21 @@ _INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
 
 
 def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> tuple[str | None, str | None]:
-    """A recipient's status and where it comes from (model.STATUS_SOURCES): the report's Status
-    field; else, or when the field gives only its class (Exim, OpenSMTPD ``5.0.0``), the reply's
-    enhanced code; else inferred: ``5.4.7`` when a report failed a message on a temporary reply
-    (Exim, Courier: it expired), else from the reply (its words, or its code: ``550 User
-    unknown`` -> ``5.1.1``); else the class of the basic code (``5.0.0``).  ``failed``: the
-    bounce says the message failed, so words without any code (``... User unknown``, a
-    Domino or carrier bounce) give a permanent status inferred from them (RFC 3464 §2.3.3:
-    a failure is permanent)."""
+    """A recipient's status and where it comes from (model.STATUS_SOURCES).
+
+    The report's Status field, unless it gives only the class (Exim, OpenSMTPD ``5.0.0``) or
+    only that the message expired (``X.4.7``) and the reply that decided it has an enhanced
+    code: then that code (the field stays in ``raw_status``).  Without either: inferred,
+    ``5.4.7`` when a report failed a message on a temporary reply (it expired), else from the
+    reply's words or code (``550 User unknown`` -> ``5.1.1``); else the class of the basic code
+    (``5.0.0``).  ``failed``: the bounce says the message failed, so words without any code (a
+    Domino or carrier bounce) give a permanent status inferred from them (RFC 3464 §2.3.3)."""
     precise = exp.enhanced if exp.enhanced and not exp.enhanced.endswith(".0.0") else None
+    summary = field is not None and (field.endswith(".0.0") or field[1:] == ".4.7")
+    if precise and (field is None or summary):
+        return precise, "reply"  # the last reply says more than a class or an expiry does
     if field and not field.endswith(".0.0"):
         return field, "field"
-    if precise and (field is None or precise[0] == field[0]):
-        return precise, "reply"
     if field and field.endswith(".0.0") and field[0] == "5" and exp.code is not None and exp.code // 100 == 4:
         return "5.4.7", "inferred"  # failed on a temporary reply: delivery time expired (RFC 3463 X.4.7)
     digit = field[0] if field else (str(exp.code)[0] if exp.code is not None else "")

@@ -15,7 +15,7 @@ the function and never this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -153,29 +153,23 @@ def _safe_text(text: Any) -> str:
 
 def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
+    if code is None and enhanced is None:
+        return _no_code(text, _masked_low(context(scan, body, code, enhanced)), extra)
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
-        low = _MASK.sub(_masked, context(scan, body, code, enhanced).lower())
-    if code is None and enhanced is None:
-        return _no_code(text, low, extra)
-    j = _judge(low, code, enhanced, command, extra)
-    decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
-    return _made((text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
-                  j.references, j.notes, command, reply, j.bounce_type, j.provider,
-                  j.provider_note, j.confidence, decision.action, decision.retry_after,
-                  decision.blocklist))
+        low = _masked_low(context(scan, body, code, enhanced))
+    head, tail = _judge(low, code, enhanced, command, extra)
+    return _made({"text": text, "found": True, "code": code, "enhanced": enhanced, **head,
+                  "command": command, "reply": reply, **tail})
 
 
-_FIELDS = tuple(field.name for field in fields(Explanation))
-
-
-def _made(values: tuple[Any, ...]) -> Explanation:
-    """``Explanation(*values)`` with every field given, built without the frozen dataclass's
-    one ``object.__setattr__`` per field (a quarter of explain's time on a log line,
-    bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
+def _made(values: dict[str, Any]) -> Explanation:
+    """``Explanation(**values)`` with every field given (in field order), built without the
+    frozen dataclass's one ``object.__setattr__`` per field (a quarter of explain's time on a
+    log line, bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
     made = object.__new__(Explanation)
-    made.__dict__.update(zip(_FIELDS, values, strict=True))
+    made.__dict__.update(values)
     return made
 
 
@@ -196,7 +190,20 @@ class _Judgement(NamedTuple):
 
 @lru_cache(maxsize=16384)
 def _judge(low: str, code: int | None, enhanced: str | None, command: str | None,
-           extra: UserRules | None = None) -> _Judgement:
+           extra: UserRules | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields of the Explanation of a reply whose codes are known that its judgement and
+    decision give: those before ``command`` and those after ``reply``, in field order."""
+    j = _judgement(low, code, enhanced, command, extra)
+    decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
+    return ({"outcome": j.outcome, "category": j.category, "summary": j.summary, "advice": j.advice,
+             "references": j.references, "notes": j.notes},
+            {"bounce_type": j.bounce_type, "provider": j.provider, "provider_note": j.provider_note,
+             "confidence": j.confidence, "action": decision.action,
+             "retry_after": decision.retry_after, "blocklist": decision.blocklist})
+
+
+def _judgement(low: str, code: int | None, enhanced: str | None, command: str | None,
+               extra: UserRules | None) -> _Judgement:
     """The judgement of a reply whose codes are known; ``low`` is its masked, lower-cased
     context ("" for a success).  The cause: a provider rule (the user's first), else an
     explicit status code, else the words (keyword rules, then the cue lexicon), else the
@@ -248,15 +255,24 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) ->
 
 
 # IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
-# to the rules: masked, repeated replies share the scan cache.
-_MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
+# to the rules: masked, repeated replies share the scan cache.  Two passes with fixed
+# replacements cost less than one with a callback; neither pattern can match what the other
+# puts in or takes out (digits and dots; "<", "@", blanks), so the result is the same.
+_IPV4 = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])", re.ASCII)
+_LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
+
+
+def _masked_low(text: str) -> str:
+    """``text`` in lower case, its IPv4 addresses 192.0.2.0 and its ``<local@`` parts ``<@``."""
+    low = text.lower()
+    if "." in low:
+        low = _IPV4.sub("192.0.2.0", low)
+    if "<" in low:
+        low = _LOCAL_PART.sub("<@", low)
+    return low
 
 
 _IDS = re.compile(r"[0-9a-f]{6,}|[0-9]+")
-
-
-def _masked(match: re.Match[str]) -> str:
-    return "<@" if match.group()[0] == "<" else "192.0.2.0"
 
 
 @lru_cache(maxsize=4096)
@@ -418,14 +434,15 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
 
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
-    summary = (
-        "No SMTP reply code was found in this text: no three-digit reply code such as 550 "
-        "and no enhanced status code such as 5.1.1."
-    )
-    advice = (
-        "Paste the server's reply itself, e.g. the part after 'said:' in a Postfix log or "
-        "the 'Remote Server returned' line of an NDR."
-    )
-    notes = (note,) if note else ()
-    return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
-                       None, None, "none")
+    return _made({**_NOTHING, "text": text, "notes": (note,) if note else ()})
+
+
+_NOTHING: dict[str, Any] = {
+    "text": "", "found": False, "code": None, "enhanced": None, "outcome": None, "category": "other",
+    "summary": "No SMTP reply code was found in this text: no three-digit reply code such as 550 "
+               "and no enhanced status code such as 5.1.1.",
+    "advice": "Paste the server's reply itself, e.g. the part after 'said:' in a Postfix log or "
+              "the 'Remote Server returned' line of an NDR.",
+    "references": (), "notes": (), "command": None, "reply": None, "bounce_type": "none",
+    "provider": None, "provider_note": None, "confidence": "class-only", "action": None,
+    "retry_after": None, "blocklist": None}

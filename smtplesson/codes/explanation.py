@@ -35,7 +35,7 @@ from .recipient import names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
-from .userrules import UserRules, user_rules
+from .userrules import UserRules, default_rules, user_rules
 
 __all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
@@ -128,9 +128,9 @@ def explain(text: Any, rules: Any = None) -> Explanation:
     by default the file named by the ``SMTPLESSON_RULES`` environment variable, if any.
     A file that cannot be read raises ValueError, the one error explain reports.
     """
-    extra = user_rules(rules)
+    extra = default_rules() if rules is None else user_rules(rules)
     try:
-        return _explain(_as_text(text), extra)
+        return _explain(text if type(text) is str else _as_text(text), extra)
     except Exception as exc:  # last-resort guard: explain() must never raise
         return _nothing(_safe_text(text), f"internal error while explaining: {type(exc).__name__}")
 
@@ -159,9 +159,10 @@ def _explain(text: str, extra: UserRules | None) -> Explanation:
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
         low = _masked_low(context(scan, body, code, enhanced))
-    head, tail = _judge(low, code, enhanced, command, extra)
-    return _made({"text": text, "found": True, "code": code, "enhanced": enhanced, **head,
-                  "command": command, "reply": reply, **tail})
+    values = _judge(low, code, enhanced, command, extra).copy()
+    values["text"] = text
+    values["reply"] = reply
+    return _made(values)
 
 
 def _made(values: dict[str, Any]) -> Explanation:
@@ -190,16 +191,17 @@ class _Judgement(NamedTuple):
 
 @lru_cache(maxsize=16384)
 def _judge(low: str, code: int | None, enhanced: str | None, command: str | None,
-           extra: UserRules | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The fields of the Explanation of a reply whose codes are known that its judgement and
-    decision give: those before ``command`` and those after ``reply``, in field order."""
+           extra: UserRules | None = None) -> dict[str, Any]:
+    """The fields of the Explanation of a reply whose codes are known, in field order, all
+    but ``text`` and ``reply`` (None here): its codes, its judgement and the decision."""
     j = _judgement(low, code, enhanced, command, extra)
     decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
-    return ({"outcome": j.outcome, "category": j.category, "summary": j.summary, "advice": j.advice,
-             "references": j.references, "notes": j.notes},
-            {"bounce_type": j.bounce_type, "provider": j.provider, "provider_note": j.provider_note,
-             "confidence": j.confidence, "action": decision.action,
-             "retry_after": decision.retry_after, "blocklist": decision.blocklist})
+    return {"text": None, "found": True, "code": code, "enhanced": enhanced, "outcome": j.outcome,
+            "category": j.category, "summary": j.summary, "advice": j.advice,
+            "references": j.references, "notes": j.notes, "command": command, "reply": None,
+            "bounce_type": j.bounce_type, "provider": j.provider, "provider_note": j.provider_note,
+            "confidence": j.confidence, "action": decision.action,
+            "retry_after": decision.retry_after, "blocklist": decision.blocklist}
 
 
 def _judgement(low: str, code: int | None, enhanced: str | None, command: str | None,
@@ -297,22 +299,17 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
     return summary, advice, tuple(dict.fromkeys((*references, rule.source))), note
 
 
+_KEYWORD_NUMBERS = frozenset(range(len(_KEYWORD_CATEGORY)))
 
 
-
-
-
-
-
-@lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
 def _scan(low: str) -> tuple[tuple[str, ...], frozenset[int]]:
     """(categories of the keyword rules found in ``low``, in rule order; provider pattern
-    numbers)."""
+    numbers).  Not cached: the judge that calls it is, and a text without a code is new."""
     numbers = _PHRASES.all(low)
+    found = numbers & _KEYWORD_NUMBERS
+    keywords = tuple(dict.fromkeys(_KEYWORD_CATEGORY[n] for n in sorted(found))) if found else ()
     size = len(_KEYWORD_CATEGORY)
-    keywords = tuple(dict.fromkeys(_KEYWORD_CATEGORY[n] for n in sorted(numbers) if n < size))
-    hits = frozenset(n - size for n in numbers if n >= size)
-    return keywords, hits
+    return keywords, frozenset(n - size for n in numbers - found)
 
 
 @lru_cache(maxsize=4096)

@@ -241,8 +241,12 @@ class PhraseIndex:
         for combined in self._loose[:1] if low.isascii() else self._loose:
             if combined is not None:
                 pattern, numbers, wanted = combined
-                if wanted is not None and not any(needle in low for needle in wanted):
-                    continue  # no match can be there: the pattern is not searched (most texts)
+                if wanted is not None:
+                    for needle in wanted:
+                        if needle in low:
+                            break
+                    else:
+                        continue  # no match can be there: the pattern is not searched (most texts)
                 hits.update(numbers[found.lastindex] for found in pattern.finditer(low)
                             if found.lastindex)
         return hits

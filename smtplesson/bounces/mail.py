@@ -91,7 +91,10 @@ class Mail:
 
     def lower_header(self, name: str) -> str | None:
         """:meth:`header` in lower case; None when the mail has no such header."""
-        return self.header(name).lower() if name in self.headers else None
+        value = self._lowered.get(name)
+        if value is None and name in self.headers:
+            value = self._lowered[name] = self.header(name).lower()
+        return value
 
     @cached_property
     def content_type(self) -> str:
@@ -117,6 +120,10 @@ class Mail:
 
     @cached_property
     def _decoded(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def _lowered(self) -> dict[str, str]:
         return {}
 
     @cached_property

@@ -341,7 +341,9 @@ def _part_text(part: Message) -> str:
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes):
         return str(payload or "")
-    charset = part.get_content_charset() or "utf-8"
+    declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one
+    charset = (part.get_content_charset() if declared is not None and "charset" in str(declared).lower()
+               else None) or "utf-8"
     try:
         text = raw.decode(charset, "replace")
     except LookupError:

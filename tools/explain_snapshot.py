@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from explain import make_log  # noqa: E402  (bench/explain.py)
+from explain import make_log  # type: ignore[import-not-found]  # noqa: E402  (bench/explain.py)
 
 from smtplesson import explain  # noqa: E402
 from smtplesson.bounces import read_bounce  # noqa: E402

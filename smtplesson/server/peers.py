@@ -29,6 +29,7 @@ asks for.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -50,10 +51,16 @@ def _hex(ip: _Ip, port: int) -> bytes:
     return ("".join(f"{w:08X}" for w in words) + f":{port:04X}").encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _ip(text: str) -> _Ip:
+    """An address parsed once: a server's peers are mostly the same loopback address."""
+    return ipaddress.ip_address(text.split("%", 1)[0])
+
+
 def _forms(address: tuple[str, int]) -> list[tuple[int, _Ip, int]]:
     """(table, ip, port) under which an endpoint may be listed: an IPv4-mapped IPv6 address
     (a dual-stack server's view of an IPv4 client) in the IPv4 table, then as it is."""
-    ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+    ip = _ip(address[0])
     port = int(address[1])
     forms: list[tuple[int, _Ip, int]] = []
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

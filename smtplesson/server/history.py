@@ -106,11 +106,13 @@ class SessionRecord:
         "_pending_more",
         "_replies",
         "_session_limit",
+        "_unread",
         "_watch",
         "closed_by",
         "consumed",
         "ending",
         "entries",
+        "mode",
         "notes",
         "number",
         "peer",
@@ -137,6 +139,10 @@ class SessionRecord:
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
         self.tail = b""  # the last bytes the client sent (the last LINE_BYTES are used)
+        self._unread = bytearray()  # what the server has been given and not read yet
+        #: how the server reads now: "command" (lines end at LF), "data" (after 354: lines end
+        #: at CRLF) or "auth" (after 334: one answer, ending at LF); set by the protocol
+        self.mode = "command"
         # (end offset, server lines so far, time) of each chunk received and not yet read:
         # a line the server reads later goes where its first byte arrived, before the
         # replies sent since (a pipelining client's commands show as it sent them)
@@ -159,6 +165,34 @@ class SessionRecord:
             watch("open", number, peer)
 
     # --- written by the server thread ------------------------------------------------
+    def read_up_to(self, left: int) -> None:
+        """The server has read all it was given but the last ``left`` bytes: keep the lines
+        it read since the last call, as :meth:`client` lines of the current :attr:`mode`
+        (and the start of a line it read only in part, as a :meth:`fragment`).
+
+        The protocol calls this before each reply, as bytes arrive and when the connection
+        ends; the lines are the same, in the same places, as if each were kept as it was
+        read, without a hook on every read."""
+        unread = self._unread
+        count = len(unread) - left
+        if count <= 0:
+            return
+        chunk = bytes(unread[:count])
+        del unread[:count]
+        mode = self.mode
+        separator = b"\r\n" if mode == "data" else b"\n"
+        lines = chunk.split(separator)
+        part = lines.pop()  # b"" when the chunk ends with a whole line
+        client = self.client
+        for line in lines:
+            client(line + separator, mode)
+        if part:
+            self.fragment(part)
+
+    def drop_unread(self) -> None:
+        """The server threw away what it had not read (STARTTLS: RFC 3207 §4.2)."""
+        self._unread.clear()
+
     def fragment(self, raw: bytes) -> None:
         """The server read part of a line too long for its buffer."""
         if not self._pending and not self._pending_more:
@@ -218,6 +252,7 @@ class SessionRecord:
     def received_bytes(self, data: bytes) -> None:
         """The client sent ``data`` (the server reads it later, line by line)."""
         self.received += len(data)
+        self._unread += data
         self._arrivals.append((self.received, self._replies, time.monotonic()))
         tail = self.tail + data if len(data) < LINE_BYTES else data
         self.tail = tail if len(tail) < 4 * LINE_BYTES else tail[-LINE_BYTES:]

@@ -6,7 +6,8 @@ here.  aiosmtpd may change these in any release, so ``pyproject.toml`` and
 when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 
 ``SMTP`` instance attributes
-    ``_reader`` (wrapped, so the record sees each line exactly as the server reads it),
+    ``_reader`` (the StreamReader: the length of its ``_buffer``, asyncio's private name,
+    says how much the server has read, so the record keeps each line as it was read),
     ``_timeout_duration`` (the idle timeout, for the timer's check during DATA),
     ``_original_transport`` (set once STARTTLS wrapped the transport),
     ``_handler_coroutine`` (the session task, cancelled after a 421),
@@ -100,11 +101,13 @@ class Recorder(Protocol):
     def received_bytes(self, data: bytes) -> None:
         """The client sent ``data`` (before the server reads it)."""
 
-    def client(self, raw: bytes, kind: str) -> None:
-        """The server read one line: "command", "data" (after 354) or "auth" (after 334)."""
+    mode: str  # how the server reads: "command", "data" (after 354) or "auth" (after 334)
 
-    def fragment(self, raw: bytes) -> None:
-        """The server read part of a line longer than its buffer."""
+    def read_up_to(self, left: int) -> None:
+        """The server has read all it was given but the last ``left`` bytes."""
+
+    def drop_unread(self) -> None:
+        """The server threw away what it had not read (STARTTLS)."""
 
     def reply(self, status: str) -> None:
         """The server sent one reply (lines joined by CRLF)."""
@@ -201,42 +204,6 @@ def as_sent(status: str) -> tuple[str, bytes, int | None]:
     return known
 
 
-class _RecordingReader:
-    """aiosmtpd's StreamReader, telling the record each line as the server reads it:
-    ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
-    ``readline()`` an AUTH answer, ``read(n)`` part of an over-long line."""
-
-    __slots__ = ("_client", "_readuntil", "_record", "_stream")
-
-    def __init__(self, stream: asyncio.StreamReader, record: Recorder) -> None:
-        object.__setattr__(self, "_stream", stream)
-        object.__setattr__(self, "_record", record)
-        # asked for every line: bound once
-        object.__setattr__(self, "_readuntil", stream.readuntil)
-        object.__setattr__(self, "_client", record.client)
-
-    async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        line = await self._readuntil(separator)
-        self._client(line, "data" if separator == b"\r\n" else "command")
-        return line
-
-    async def readline(self) -> bytes:
-        line = await self._stream.readline()
-        self._record.client(line, "auth")
-        return line
-
-    async def read(self, n: int = -1) -> bytes:
-        data = await self._stream.read(n)
-        self._record.fragment(data)
-        return data
-
-    def __getattr__(self, name: str) -> Any:  # STARTTLS swaps _transport, clears _buffer
-        return getattr(self._stream, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._stream, name, value)
-
-
 #: the names of the methods aiosmtpd looks up when a session starts, by class (LessonSMTP.__dir__)
 _TABLE_NAMES: dict[type, list[str]] = {}
 
@@ -287,6 +254,9 @@ class LessonSMTP(SMTP):
             transport.write(verdict.encode("utf-8", "replace") + b"\r\n")  # type: ignore[attr-defined]
             transport.close()
             return
+        if starttls and self.record is not None:  # aiosmtpd is about to drop what it has not read
+            self._note_reads()
+            self.record.drop_unread()
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
             if self.record is not None and self.session is not None:  # aiosmtpd made a new one
@@ -300,9 +270,7 @@ class LessonSMTP(SMTP):
         if verdict is not None:  # another user's program: greeted 554, nothing recorded
             self._greeting = verdict
             return
-        record = self.record = self.host.session_opened(self, session)
-        if record is not None:  # before the session task first reads
-            self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
+        self.record = self.host.session_opened(self, session)
         session.tls = None  # type: ignore[attr-defined]
         if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
             self._handshake_done(transport)
@@ -332,6 +300,7 @@ class LessonSMTP(SMTP):
             return
         record = self.record
         if record is not None:
+            record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
             record.received_bytes(data)
             if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
                 self._upload_at = self.loop.time()  # timer after each command, not during DATA)
@@ -356,11 +325,18 @@ class LessonSMTP(SMTP):
                 return
         self._give_up(self.host.timeout_reply)
 
+    def _note_reads(self) -> None:
+        """Tell the record how far the server has read (before a reply, and at the end)."""
+        if self.record is not None:
+            self.record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
+
     def _give_up(self, reply: str) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
             if self.record is not None:
+                self._note_reads()
                 self.record.reply(reply)
+                self.record.mode = "command"
                 self.record.ending = True
             self._writer.write(reply.encode("utf-8", "replace") + b"\r\n")
         super()._timeout_cb()
@@ -376,6 +352,7 @@ class LessonSMTP(SMTP):
             self._admitted = False
             record = self.record
             if record is not None and record.closed_by is None:
+                self._note_reads()
                 record.close("client" if self._eof or error else "server")
             self.host.session_closed(self)
         super().connection_lost(error)
@@ -394,19 +371,24 @@ class LessonSMTP(SMTP):
         if isinstance(status, str):
             if status.startswith("250-AUTH ") and not self.host.offers_auth:
                 return  # aiosmtpd lists AUTH once TLS is up; a server without AUTH never does
-            if status is not self._verbatim:
+            own = status is not self._verbatim
+            if own:
                 status = rewrite_stock(status)
                 if self._ehlo_extra and status == "250 HELP":
                     self._ehlo_extra = False
                     status = self.host.ehlo_tail
             status, response, code = as_sent(status)  # an echoed argument never ends a line
+            mode = "data" if code == 354 and own else "command"  # aiosmtpd reads the message next
         else:
             response = status + b"\r\n"
             status = status.decode("utf-8", "backslashreplace")
             code = reply_code(status)
+            mode = "auth" if code == 334 else "command"  # aiosmtpd's challenge: it reads an answer next
         record = self.record
         if record is not None:
+            record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
             record.reply(status)
+            record.mode = mode
             if code == 221 or code == 421:
                 record.ending = True
         if code == 354:  # the message's deadline starts (see _timeout_cb)

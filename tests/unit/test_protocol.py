@@ -101,3 +101,15 @@ def test_a_session_finds_the_same_methods_as_aiosmtpd_would():
     assert set(smtp._smtp_methods) == {n[5:] for n in names if n.startswith("smtp_")}
     assert set(smtp._auth_methods) == {n[5:] for n in names if n.startswith("auth_")} == {"LOGIN", "PLAIN"}
     assert smtp._smtp_methods["MAIL"] == smtp.smtp_MAIL and smtp._smtp_methods["EHLO"].__self__ is smtp
+
+
+def test_the_stream_reader_keeps_its_unread_bytes_where_the_protocol_looks():
+    """LessonSMTP measures how far the server has read by asyncio's StreamReader._buffer."""
+    loop = asyncio.new_event_loop()
+    try:
+        reader = asyncio.StreamReader(loop=loop)
+        reader.feed_data(b"NOOP\r\nQUIT\r\n")
+        assert loop.run_until_complete(reader.readuntil()) == b"NOOP\r\n"
+        assert len(reader._buffer) == 6
+    finally:
+        loop.close()

@@ -183,11 +183,48 @@ class SessionRecord:
         separator = b"\r\n" if mode == "data" else b"\n"
         lines = chunk.split(separator)
         part = lines.pop()  # b"" when the chunk ends with a whole line
-        client = self.client
-        for line in lines:
-            client(line + separator, mode)
+        if lines and (self._pending or self._pending_more):  # the first completes a line read in parts
+            self.client(lines.pop(0) + separator, mode)
+        if self._watch is None:
+            self._keep(lines, separator, mode)
+        else:  # each line to the watchers as it is kept
+            for line in lines:
+                self.client(line + separator, mode)
         if part:
             self.fragment(part)
+
+    def _keep(self, lines: list[bytes], separator: bytes, kind: str) -> None:
+        """:meth:`client` for each of ``lines`` (whole lines read in a row, nothing pending),
+        with the usual line (not too long, within the limits) kept right here."""
+        arrivals, entries, begun = self._arrivals, self.entries, self.start
+        data = kind == "data"
+        room = self._session_limit - _LINE_COST
+        for line in lines:
+            raw = line + separator
+            start = self.consumed
+            size = len(raw)
+            if size > LINE_BYTES or (data and (self._data_kept + size > self._data_limit or line == b".")):
+                self.client(raw, kind)  # the rarer cases, said in full there
+                continue
+            self.consumed = start + size
+            if data:
+                self._data_kept += size
+            while arrivals and arrivals[0][0] <= start:
+                arrivals.popleft()
+            if self.size + size > room:  # beyond the session's share (as _add counts it)
+                self._left_lines += 1
+                self._left_bytes += size
+                continue
+            self.size += size + _LINE_COST
+            if not arrivals:
+                entries.append(("C", time.monotonic() - begun, raw, kind))
+                continue
+            _, replies, when = arrivals[0]
+            before = self._replies - replies
+            if before <= 0:
+                entries.append(("C", when - begun, raw, kind))
+            else:
+                self._insert(("C", when - begun, raw, kind), before)
 
     def drop_unread(self) -> None:
         """The server threw away what it had not read (STARTTLS: RFC 3207 §4.2)."""
@@ -315,22 +352,26 @@ class SessionRecord:
             self._left_bytes += cost - count * _LINE_COST
             return
         self.size += cost
-        entries = self.entries
         if entry[0] != "C":
             self._replies += 1
-            entries.append(entry)
+            self.entries.append(entry)
         elif before <= 0:
-            entries.append(entry)
+            self.entries.append(entry)
         else:
-            index = len(entries)
-            while before and index:
-                index -= 1
-                if entries[index][0] != "C":
-                    before -= 1
-            entries.insert(index, entry)
+            self._insert(entry, before)
         if self._watch is not None:
             for line in _lines((entry,)):
                 self._watch("line", self.number, line)
+
+    def _insert(self, entry: _Entry, before: int) -> None:
+        """Put a client line ahead of the last ``before`` replies."""
+        entries = self.entries
+        index = len(entries)
+        while before and index:
+            index -= 1
+            if entries[index][0] != "C":
+                before -= 1
+        entries.insert(index, entry)
 
     # --- read by anyone -------------------------------------------------------------
     def transcript(self) -> Transcript:

@@ -147,3 +147,17 @@ def test_what_the_server_threw_away_unread_is_not_kept_as_read():
     record.received_bytes(b"EHLO me\r\n")
     record.read_up_to(0)
     assert [line.text for line in record.transcript().lines] == ["STARTTLS", "EHLO me"]
+
+
+def test_lines_beyond_the_sessions_share_are_counted_alike_read_in_steps_or_one_by_one():
+    limits = Limits(transcript_bytes=8 * 1000)  # a session keeps 1,000 bytes
+    lines = [b"NOOP %d\r\n" % n for n in range(200)]
+    lazily, at_once = (SessionRecord(1, "", "mx.example.net", limits) for _ in range(2))
+    _as_read(lazily, [b"".join(lines)], [("command", b"".join(lines))])
+    at_once.received_bytes(b"".join(lines))
+    for line in lines:
+        at_once.client(line, "command")
+    for record in (lazily, at_once):
+        record.close("client")
+    assert lazily.transcript().lines[-1].text == at_once.transcript().lines[-1].text == "NOOP 6"
+    assert lazily.transcript().notes == at_once.transcript().notes != ()

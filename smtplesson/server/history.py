@@ -76,7 +76,11 @@ def _lines(entries: Iterable[_Entry]) -> list[Line]:
     out: list[Line] = []
     for direction, when, payload, kind in entries:
         if isinstance(payload, bytes):
-            out.append(Line(direction, when, wire_text(payload), kind))
+            if kind == "data" and payload.find(b"\r\n") < len(payload) - 2:  # message lines kept together
+                out.extend(Line(direction, when, wire_text(line + b"\r\n"), kind)
+                           for line in payload.split(b"\r\n")[:-1])
+            else:
+                out.append(Line(direction, when, wire_text(payload), kind))
         elif direction == "S" and "\r\n" in payload:
             out.extend(Line(direction, when, text, kind) for text in payload.split("\r\n"))
         else:
@@ -196,8 +200,10 @@ class SessionRecord:
     def _keep(self, lines: list[bytes], separator: bytes, kind: str) -> None:
         """:meth:`client` for each of ``lines`` (whole lines read in a row, nothing pending),
         with the usual line (not too long, within the limits) kept right here."""
-        arrivals, entries, begun = self._arrivals, self.entries, self.start
         data = kind == "data"
+        if data and len(lines) > 1 and self._keep_together(lines[:-1] if lines[-1] == b"." else lines):
+            lines = lines[-1:] if lines[-1] == b"." else []
+        arrivals, entries, begun = self._arrivals, self.entries, self.start
         room = self._session_limit - _LINE_COST
         for line in lines:
             raw = line + separator
@@ -362,6 +368,25 @@ class SessionRecord:
         if self._watch is not None:
             for line in _lines((entry,)):
                 self._watch("line", self.number, line)
+
+    def _keep_together(self, lines: list[bytes]) -> bool:
+        """Keep message lines that arrived together, all within the limits, as one entry
+        (split into its lines when a transcript is read); False, keeping nothing, if not."""
+        block = b"\r\n".join(lines) + b"\r\n"
+        start, size, count = self.consumed, len(block), len(lines)
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= start:
+            arrivals.popleft()
+        if (not arrivals or arrivals[0][0] <= start + size - len(lines[-1]) - 2  # the last arrived later
+                or arrivals[0][1] != self._replies or max(map(len, lines)) + 2 > LINE_BYTES
+                or self._data_kept + size > self._data_limit
+                or self.size + size + count * _LINE_COST > self._session_limit):
+            return False
+        self.consumed = start + size
+        self._data_kept += size
+        self.size += size + count * _LINE_COST
+        self.entries.append(("C", arrivals[0][2] - self.start, block, "data"))
+        return True
 
     def _insert(self, entry: _Entry, before: int) -> None:
         """Put a client line ahead of the last ``before`` replies."""

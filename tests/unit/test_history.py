@@ -109,13 +109,16 @@ def _as_read(record: SessionRecord, chunks: list[bytes], reads: list[tuple[str, 
         record.read_up_to(left)
 
 
-def test_reads_noted_in_steps_are_the_lines_kept_one_by_one():
+@pytest.mark.parametrize(("data_bytes", "cut"), [(30, -3), (16_000, -3), (16_000, 9), (16_000, 0)])
+def test_reads_noted_in_steps_are_the_lines_kept_one_by_one(data_bytes, cut):
     """read_up_to splits what the server read by its mode and keeps the same lines as
-    client()/fragment() would, in the same places, with the same notes."""
-    limits = Limits(data_bytes=30)
+    client()/fragment() would, in the same places, with the same notes (the message kept
+    whole or in part, arriving in one piece or two)."""
+    limits = Limits(data_bytes=data_bytes)
     message = b"one\r\ntwo\nstill two\r\n" * 3 + b".\r\n"
-    sent = [b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n", b"DATA\r\n", message[:-3], message[-3:] + b"QUIT\r\n",
+    sent = [b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n", b"DATA\r\n", message[:cut], message[cut:] + b"QUIT\r\n",
             b"x" * 1500]
+    sent = [chunk for chunk in sent if chunk]
     steps = [("command", b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"), ("command", b"DATA\r\n"),
              ("data", message), ("command", b"QUIT\r\n"), ("command", b"x" * 1000)]
     lazily = SessionRecord(1, "", "mx.example.net", limits)
@@ -135,6 +138,7 @@ def test_reads_noted_in_steps_are_the_lines_kept_one_by_one():
     shown = [[(line.direction, line.text, line.kind) for line in r.transcript().lines]
              for r in (lazily, at_once)]
     assert shown[0] == shown[1] and [text[:4] for _, text, _ in shown[0]][-3:] == [".", "QUIT", "x" * 4]
+    assert lazily.size == at_once.size
     assert lazily.transcript().notes == at_once.transcript().notes
     assert [line.kind for line in lazily.transcript().lines][:4] == ["command", "command", "command", "data"]
 

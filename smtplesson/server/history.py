@@ -102,6 +102,7 @@ class SessionRecord:
         "_data_kept",
         "_data_limit",
         "_data_lines_left",
+        "_dropped",
         "_left_bytes",
         "_left_lines",
         "_limits",
@@ -124,7 +125,6 @@ class SessionRecord:
         "server",
         "size",
         "start",
-        "tail",
     )
 
     def __init__(self, number: int, peer: str, server: str, limits: Limits,
@@ -142,8 +142,8 @@ class SessionRecord:
         self.ending = False  # the server said goodbye (221 or 421); the close is on its way
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
-        self.tail = b""  # the last bytes the client sent (the last LINE_BYTES are used)
         self._unread = bytearray()  # what the server has been given and not read yet
+        self._dropped = b""  # the end of what it threw away unread (STARTTLS)
         #: how the server reads now: "command" (lines end at LF), "data" (after 354: lines end
         #: at CRLF) or "auth" (after 334: one answer, ending at LF); set by the protocol
         self.mode = "command"
@@ -234,6 +234,7 @@ class SessionRecord:
 
     def drop_unread(self) -> None:
         """The server threw away what it had not read (STARTTLS: RFC 3207 §4.2)."""
+        self._dropped = (self._dropped + self._unread)[-LINE_BYTES:]
         self._unread.clear()
 
     def fragment(self, raw: bytes) -> None:
@@ -292,18 +293,21 @@ class SessionRecord:
             return start, raw, raw
         return start, wire_text(raw) + f" … ({more:,} more bytes not kept)", raw
 
-    def received_bytes(self, data: bytes) -> None:
-        """The client sent ``data`` (the server reads it later, line by line)."""
+    def received_bytes(self, data: bytes, left: int = -1) -> None:
+        """The client sent ``data`` (the server reads it later, line by line); ``left``, if
+        given: the server has read all it had before but that many bytes (:meth:`read_up_to`)."""
+        if 0 <= left < len(self._unread):
+            self.read_up_to(left)
         self.received += len(data)
         self._unread += data
         self._arrivals.append((self.received, self._replies, time.monotonic()))
-        tail = self.tail + data if len(data) < LINE_BYTES else data
-        self.tail = tail if len(tail) < 4 * LINE_BYTES else tail[-LINE_BYTES:]
 
-    def reply(self, status: str) -> None:
+    def reply(self, status: str, left: int = -1) -> None:
         """The server sent ``status``: one reply, its lines joined by CRLF, control
         characters already escaped (:func:`.protocol.visible_lines`); kept whole, split
-        into lines when a transcript is read."""
+        into lines when a transcript is read.  ``left``: as for :meth:`received_bytes`."""
+        if 0 <= left < len(self._unread):
+            self.read_up_to(left)
         self._add(("S", time.monotonic() - self.start, status, "reply"),
                   len(status) + _LINE_COST * (status.count("\r\n") + 1))
 
@@ -321,7 +325,7 @@ class SessionRecord:
         unread = self.received - self.consumed
         if self._pending or self._pending_more or unread > 0:
             # the connection ended inside a line: show its start, as kind "cut"
-            tail = self.tail[-LINE_BYTES:]
+            tail = (self._dropped + self._unread)[-LINE_BYTES:]  # the end of what was not read
             shown = tail[-unread:] if 0 < unread <= len(tail) else tail
             raw, more = bytes(self._pending), self._pending_more
             self._pending.clear()

@@ -98,8 +98,8 @@ class Recorder(Protocol):
     closed_by: str | None
     ending: bool  # the server said goodbye (221 or 421); the close is on its way
 
-    def received_bytes(self, data: bytes) -> None:
-        """The client sent ``data`` (before the server reads it)."""
+    def received_bytes(self, data: bytes, left: int = -1) -> None:
+        """The client sent ``data`` (before the server reads it); ``left``: as for reply()."""
 
     mode: str  # how the server reads: "command", "data" (after 354) or "auth" (after 334)
 
@@ -109,8 +109,9 @@ class Recorder(Protocol):
     def drop_unread(self) -> None:
         """The server threw away what it had not read (STARTTLS)."""
 
-    def reply(self, status: str) -> None:
-        """The server sent one reply (lines joined by CRLF)."""
+    def reply(self, status: str, left: int = -1) -> None:
+        """The server sent one reply (lines joined by CRLF); ``left``, if given: the server
+        has read all it was given but that many bytes."""
 
     def close(self, by: str) -> None:
         """The connection ended, closed by "client" or "server"."""
@@ -300,8 +301,7 @@ class LessonSMTP(SMTP):
             return
         record = self.record
         if record is not None:
-            record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
-            record.received_bytes(data)
+            record.received_bytes(data, len(self._reader._buffer))  # type: ignore[attr-defined]
             if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
                 self._upload_at = self.loop.time()  # timer after each command, not during DATA)
         super().data_received(data)
@@ -386,8 +386,7 @@ class LessonSMTP(SMTP):
             mode = "auth" if code == 334 else "command"  # aiosmtpd's challenge: it reads an answer next
         record = self.record
         if record is not None:
-            record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
-            record.reply(status)
+            record.reply(status, len(self._reader._buffer))  # type: ignore[attr-defined]
             record.mode = mode
             if code == 221 or code == 421:
                 record.ending = True

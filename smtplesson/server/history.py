@@ -201,8 +201,8 @@ class SessionRecord:
         """:meth:`client` for each of ``lines`` (whole lines read in a row, nothing pending),
         with the usual line (not too long, within the limits) kept right here."""
         data = kind == "data"
-        if data and len(lines) > 1 and self._keep_together(lines[:-1] if lines[-1] == b"." else lines):
-            lines = lines[-1:] if lines[-1] == b"." else []
+        if data and len(lines) > 1 and self._keep_together(lines):
+            return
         arrivals, entries, begun = self._arrivals, self.entries, self.start
         room = self._session_limit - _LINE_COST
         for line in lines:
@@ -308,8 +308,14 @@ class SessionRecord:
         into lines when a transcript is read.  ``left``: as for :meth:`received_bytes`."""
         if 0 <= left < len(self._unread):
             self.read_up_to(left)
-        self._add(("S", time.monotonic() - self.start, status, "reply"),
-                  len(status) + _LINE_COST * (status.count("\r\n") + 1))
+        entry = ("S", time.monotonic() - self.start, status, "reply")
+        cost = len(status) + _LINE_COST * (status.count("\r\n") + 1)
+        if self._watch is not None or self.size + cost > self._session_limit:
+            self._add(entry, cost)
+            return
+        self.size += cost  # the usual reply, kept as _add would
+        self._replies += 1
+        self.entries.append(entry)
 
     def handshake(self, agreed: str) -> None:
         """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
@@ -378,18 +384,24 @@ class SessionRecord:
         (split into its lines when a transcript is read); False, keeping nothing, if not."""
         block = b"\r\n".join(lines) + b"\r\n"
         start, size, count = self.consumed, len(block), len(lines)
+        end = lines[-1] == b"."  # the message's last line: not counted as one of its lines
         arrivals = self._arrivals
         while arrivals and arrivals[0][0] <= start:
             arrivals.popleft()
         if (not arrivals or arrivals[0][0] <= start + size - len(lines[-1]) - 2  # the last arrived later
                 or arrivals[0][1] != self._replies or max(map(len, lines)) + 2 > LINE_BYTES
-                or self._data_kept + size > self._data_limit
+                or self._data_kept + size - 3 * end > self._data_limit
                 or self.size + size + count * _LINE_COST > self._session_limit):
             return False
         self.consumed = start + size
-        self._data_kept += size
         self.size += size + count * _LINE_COST
         self.entries.append(("C", arrivals[0][2] - self.start, block, "data"))
+        if not end:
+            self._data_kept += size
+        elif self._data_lines_left:
+            self._end_of_data()
+        else:
+            self._data_kept = 0
         return True
 
     def _insert(self, entry: _Entry, before: int) -> None:

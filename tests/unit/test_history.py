@@ -109,7 +109,8 @@ def _as_read(record: SessionRecord, chunks: list[bytes], reads: list[tuple[str, 
         record.read_up_to(left)
 
 
-@pytest.mark.parametrize(("data_bytes", "cut"), [(30, -3), (30, 99), (16_000, -3), (16_000, 9), (16_000, 0), (16_000, 99)])
+@pytest.mark.parametrize(("data_bytes", "cut"),
+                         [(30, -3), (30, 99), (16_000, -3), (16_000, 9), (16_000, 0), (16_000, 99)])
 def test_reads_noted_in_steps_are_the_lines_kept_one_by_one(data_bytes, cut):
     """read_up_to splits what the server read by its mode and keeps the same lines as
     client()/fragment() would, in the same places, with the same notes (the message kept

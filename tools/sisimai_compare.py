@@ -7,7 +7,8 @@ Sisimai's records (tools/sisimai/run.pl) and read_bounce's recipients are paired
 
 - *bounces*: the mails where Sisimai, or the mail's own RFC 3464 report (a Final-Recipient
   field), finds a recipient; *decoded*: those where read_bounce finds at least one.
-- *code* / *status*: the share of paired recipients whose reply code / status agree.  Two
+- *code* / *status*: the share of paired recipients whose reply code / status agree (*code_given*:
+  of those Sisimai gives a reply code for; where it gives none, read_bounce may read one from the text).  Two
   conventions are kept on purpose: where only a basic code was given, Sisimai keeps ``X.0.0``
   and read_bounce infers the status from the words, so Sisimai's ``X.0.0`` is set beside
   ``raw_status`` (the report's field) or the class of ours; Sisimai's internal ``X.0.9xx`` codes
@@ -72,7 +73,8 @@ def status_agrees(mine: BouncedRecipient, theirs: str) -> bool | None:
 def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
     theirs = sisimai(files)
     counts = dict.fromkeys(("mails", "bounces", "decoded", "paired", "ours_only", "theirs_only",
-                            "code_same", "status_compared", "status_same", "typed_none"), 0)
+                            "code_same", "code_given", "code_given_same", "status_compared", "status_same",
+                            "typed_none"), 0)
     notes: list[str] = []
     for path in files:
         data = path.read_bytes()
@@ -105,6 +107,8 @@ def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
             same_code = code == str(other["replycode"] or "")
             same_status = status_agrees(mine, other["status"])
             counts["code_same"] += same_code
+            counts["code_given"] += bool(other["replycode"])
+            counts["code_given_same"] += bool(other["replycode"]) and same_code
             counts["status_compared"] += same_status is not None
             counts["status_same"] += bool(same_status)
             if not same_code or same_status is False:
@@ -119,6 +123,7 @@ def rates(counts: dict[str, Any]) -> dict[str, float]:
         return round(counts[part] / counts[whole], 4) if counts[whole] else 0.0
 
     return {"decoded_rate": share("decoded", "bounces"), "code_rate": share("code_same", "paired"),
+            "code_given_rate": share("code_given_same", "code_given"),
             "status_rate": share("status_same", "status_compared")}
 
 
@@ -142,7 +147,8 @@ def main() -> None:
         print(f"{counts['mails']} mails, {counts['bounces']} bounces, {counts['decoded']} decoded "
               f"({share['decoded_rate']:.1%}); {counts['paired']} recipients read by both, "
               f"{counts['ours_only']} by read_bounce only, {counts['theirs_only']} by Sisimai only")
-        print(f"reply code agrees on {share['code_rate']:.1%}, status on {share['status_rate']:.1%}; "
+        print(f"reply code agrees on {share['code_rate']:.1%} ({share['code_given_rate']:.1%} where Sisimai "
+              f"gives one), status on {share['status_rate']:.1%}; "
               f"{counts['typed_none']} mails with a failed recipient typed none")
     if args.list:
         print("\n".join(notes))

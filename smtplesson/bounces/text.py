@@ -187,7 +187,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
     for match in _addresses_in(text):
-        address = match.group(1).strip(".").lower()
+        address = match.group(1).strip(".").lstrip("'").lower()  # "addressed to 'bob@example.net'"
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
             continue

@@ -172,7 +172,7 @@ class Listener(socket.socket):
     ``shed`` counts the connections turned away so."""
 
     def __init__(self, family: int, busy_reply: str) -> None:
-        super().__init__(family, socket.SOCK_STREAM)
+        super().__init__(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.busy = busy_reply.encode("utf-8", "replace") + b"\r\n"
         self.shed = 0
         self._spare: int | None = _spare()

@@ -83,3 +83,22 @@ def test_reply_code_is_code_of_with_a_fast_path(text):
     assert reply_code(text) == code_of(text)
     if code_of(text) is not None:
         assert reply_class(text) == class_of(text)
+
+
+@pytest.mark.parametrize("arg", ["<bob@example.net>", "<bob@example.net> SIZE=100", "bob@example.net",
+                                 "<>", "", "<bad address>", "<" + "x" * 70 + "@example.net>",
+                                 '<"quoted local"@example.net> BODY=8BITMIME'])
+def test_addresses_parse_as_aiosmtpd_parses_them_and_are_remembered(arg):
+    from smtplesson.server import protocol
+
+    loop = asyncio.new_event_loop()
+    try:
+        theirs = SMTP(Sink(), loop=loop)
+    finally:
+        loop.close()
+    ours = object.__new__(protocol.LessonSMTP)
+    ours.local_part_limit = theirs.local_part_limit = 64  # RFC 5321 §4.5.3.1.1
+    protocol._ADDRESSES.clear()
+    assert ours._getaddr(arg) == theirs._getaddr(arg)
+    assert {(64, arg): theirs._getaddr(arg)} == protocol._ADDRESSES
+    assert ours._getaddr(arg) == theirs._getaddr(arg)  # from memory

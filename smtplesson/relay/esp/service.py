@@ -35,7 +35,7 @@ from ...addresses import normalise_address
 from ...bounces import read_bounce, status_of
 from ...codes.explanation import explain
 from .complaints import FeedbackLoops, arf_report
-from .events import EventLog, event
+from .events import EventLog
 from .folders import FOLDERS, SpamFilter, folder_of
 from .maillog import NEXT_MX, MailLog
 from .suppressions import Suppressions
@@ -134,10 +134,10 @@ class Esp:
                 self._emit("dropped", r, track, now, reason=reason)
         return kept
 
-    def _emit(self, kind: str, email: str, track: TrackedMessage | None, when: float,
-              **fields: Any) -> dict[str, Any]:
-        return self.events.add(event(kind, email, when, smtp_id=track.message_id if track else "",
-                                     message_id=track.id if track else "", **fields))
+    def _emit(self, kind: str, email: str, track: TrackedMessage | None, when: float, **fields: Any) -> None:
+        """One event, written out when the log is read (:meth:`EventLog.record`)."""
+        self.events.record(kind, email, when, track.message_id if track else "", track.id if track else "",
+                           fields)
 
     # ------------------------------------------------------------------ the record
     def observe(self, track: TrackedMessage, a: Attempt) -> None:

@@ -136,3 +136,14 @@ def test_at_the_descriptor_limit_a_connection_is_shed_with_421_not_a_storm() -> 
             assert client.noop()[0] == 250
     finally:
         owner.communicate("stop\n", timeout=30)
+
+
+def test_replies_leave_at_once_without_a_nagle_wait() -> None:
+    """The listener is a TCP socket asyncio recognises, so each accepted connection gets
+    TCP_NODELAY: a pipelined client reading four small replies then never waits for a delayed
+    ACK (40 ms a message on Linux loopback, the relay's whole time before this was set)."""
+    with DebugServer() as server, smtplib.SMTP(*server.address, timeout=30) as client:
+        assert client.noop()[0] == 250
+        (session,) = server._store.live
+        sock = session.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

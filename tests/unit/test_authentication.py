@@ -1,6 +1,7 @@
 """The stub DNS zone and every verdict the authentication libraries give through it (no sockets)."""
 from __future__ import annotations
 
+import re
 import socket
 
 import dns.exception
@@ -248,6 +249,30 @@ def test_arc_none_without_a_seal_and_fail_when_changed_after_sealing(zone: Zone)
     assert auth.check_arc(zone, forwarded(zone, seal=False)).result == "none"
     tampered = forwarded(zone).replace(b"The list footer", b"Click here")
     assert auth.check_arc(zone, tampered).result == "fail"
+
+
+@pytest.mark.parametrize("which", ["unsigned", "dkim", "lf-only", "arc-seal in body", "sealed",
+                                   "seal stripped of its set", "space before colon", "lower-case seal"])
+def test_arc_without_parsing_when_no_arc_field_gives_dkimpys_answer(
+        zone: Zone, which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut (no line starts an ARC field: "none" unparsed) answers as dkimpy does."""
+    sealed = forwarded(zone)
+    message = {"unsigned": MSG, "dkim": auth.dkim_sign(MSG, RSA), "lf-only": MSG.replace(b"\r\n", b"\n"),
+               "arc-seal in body": MSG + b"ARC-Seal: i=1; not a header\r\n", "sealed": sealed,
+               "seal stripped of its set": sealed.replace(b"ARC-Seal:", b"X-Old-Seal:", 1),
+               "space before colon": MSG.replace(b"Subject:", b"ARC-Authentication-Results :"),
+               "lower-case seal": sealed.replace(b"ARC-Seal:", b"arc-seal:", 1)}[which]
+
+    def answer() -> tuple[str, str]:
+        try:
+            found = auth.check_arc(zone, message)
+        except Exception as error:  # dkimpy refuses a malformed header section: so must we
+            return type(error).__name__, str(error)
+        return found.result, found.result_comment
+
+    quick = answer()
+    monkeypatch.setattr(auth, "_ARC_FIELD", re.compile(b""))  # always the parsing path
+    assert quick == answer()
 
 
 # ----------------------------------------------------------------------------- iprev, DNSBL, header

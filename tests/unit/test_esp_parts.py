@@ -196,3 +196,15 @@ def test_settings_overrides_are_checked():
     assert settings({"providers": {"example.net": "yahoo"}})["providers"]["example.net"] == "yahoo"
     with pytest.raises(ValueError, match="no ESP setting"):
         settings({"nonsense": {}})
+
+
+def test_recorded_events_are_written_once_when_read():
+    log = EventLog()
+    log.record("processed", "bob@example.net", 1772442000.5, "<m@x>", "M1", {"mx": None})
+    log.add(event("delivered", "bob@example.net", 1772442001, response="250 ok"))
+    with pytest.raises(ValueError):
+        log.record("opened", "bob@example.net", 0, "", "", {})
+    assert len(log) == 2
+    first = log()[0]
+    assert first == event("processed", "bob@example.net", 1772442000.5, smtp_id="<m@x>", message_id="M1")
+    assert log()[0] is first  # the same dict each time: written once

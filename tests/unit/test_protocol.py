@@ -113,3 +113,22 @@ def test_the_stream_reader_keeps_its_unread_bytes_where_the_protocol_looks():
         assert len(reader._buffer) == 6
     finally:
         loop.close()
+
+
+@pytest.mark.parametrize("arg", ["<bob@example.net>", "<bob@example.net> SIZE=100", "bob@example.net",
+                                 "<>", "", "<bad address>", "<" + "x" * 70 + "@example.net>",
+                                 '<"quoted local"@example.net> BODY=8BITMIME'])
+def test_addresses_parse_as_aiosmtpd_parses_them_and_are_remembered(arg):
+    from smtplesson.server import protocol
+
+    loop = asyncio.new_event_loop()
+    try:
+        theirs = SMTP(Sink(), loop=loop)
+    finally:
+        loop.close()
+    ours = object.__new__(protocol.LessonSMTP)
+    ours.local_part_limit = theirs.local_part_limit = 64  # RFC 5321 §4.5.3.1.1
+    protocol._ADDRESSES.clear()
+    assert ours._getaddr(arg) == theirs._getaddr(arg)
+    assert {(64, arg): theirs._getaddr(arg)} == protocol._ADDRESSES
+    assert ours._getaddr(arg) == theirs._getaddr(arg)  # from memory

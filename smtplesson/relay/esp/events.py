@@ -78,10 +78,14 @@ def event(kind: str, email: str, timestamp: float, *, smtp_id: str = "", message
 
 
 class EventLog:
-    """The events in the order they happened; thread-safe appends."""
+    """The events in the order they happened; thread-safe appends.
+
+    The service's own events are kept as their parts (:meth:`record`, one or two a recipient,
+    on the servers' threads) and written out as dicts once, when the log is first read after
+    them: what nobody reads is not formatted, and what is read is the same dict every time."""
 
     def __init__(self) -> None:
-        self._items: list[dict[str, Any]] = []
+        self._items: list[dict[str, Any] | tuple[Any, ...]] = []
         self._lock = threading.Lock()
 
     def add(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -89,10 +93,26 @@ class EventLog:
             self._items.append(item)
         return item
 
+    def record(self, kind: str, email: str, timestamp: float, smtp_id: str, message_id: str,
+               fields: dict[str, Any]) -> None:
+        """Keep one event, to be written by :func:`event` when the log is read."""
+        if kind not in EVENTS:  # refused now, as event() would
+            raise ValueError(f"event must be one of {', '.join(EVENTS)} (got {kind!r})")
+        with self._lock:
+            self._items.append((kind, email, timestamp, smtp_id, message_id, fields))
+
+    def _written(self) -> list[dict[str, Any]]:
+        with self._lock:
+            items = self._items
+            for i, item in enumerate(items):
+                if isinstance(item, tuple):
+                    kind, email, timestamp, smtp_id, message_id, fields = item
+                    items[i] = event(kind, email, timestamp, smtp_id=smtp_id, message_id=message_id, **fields)
+            return list(items)  # type: ignore[arg-type]  # every item is a dict now
+
     def __call__(self, kind: str | None = None, email: str | None = None) -> list[dict[str, Any]]:
         """The events, optionally of one ``kind`` and for one ``email`` (case-insensitive)."""
-        with self._lock:
-            items = list(self._items)
+        items = self._written()
         if kind is not None:
             items = [e for e in items if e["event"] == kind]
         if email is not None:

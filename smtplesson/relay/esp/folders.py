@@ -20,6 +20,7 @@ a real mailbox would show the copy in.  :func:`folder_of` reads it back.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,17 +57,23 @@ class Filing:
     rules: tuple[tuple[str, float, str], ...]
 
     def headers(self) -> bytes:
-        names = ",".join(name for name, _, _ in self.rules) or "none"
-        spam = self.folder != "Inbox"
-        lines = [f"X-Spam-Status: {'Yes' if spam else 'No'}, score={self.score:.1f} "
-                 f"required={self.required:.1f} tests={names}",
-                 f"X-Spam-Score: {self.score:.1f}"]
-        if spam:
-            lines.append("X-Spam-Flag: YES")
-        why = ", ".join(name for name, _, _ in self.rules) or "no rule fired"
-        lines.append(f"{FOLDER_HEADER}: {self.folder} "
-                     f"(score {self.score:.1f}, required {self.required:.1f}: {why})")
-        return ("\r\n".join(lines) + "\r\n").encode("ascii", "replace")
+        return _filing_headers(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _filing_headers(filing: Filing) -> bytes:
+    """The header fields of a filing (remembered: most copies get the same few)."""
+    names = ",".join(name for name, _, _ in filing.rules) or "none"
+    spam = filing.folder != "Inbox"
+    lines = [f"X-Spam-Status: {'Yes' if spam else 'No'}, score={filing.score:.1f} "
+             f"required={filing.required:.1f} tests={names}",
+             f"X-Spam-Score: {filing.score:.1f}"]
+    if spam:
+        lines.append("X-Spam-Flag: YES")
+    why = ", ".join(name for name, _, _ in filing.rules) or "no rule fired"
+    lines.append(f"{FOLDER_HEADER}: {filing.folder} "
+                 f"(score {filing.score:.1f}, required {filing.required:.1f}: {why})")
+    return ("\r\n".join(lines) + "\r\n").encode("ascii", "replace")
 
 
 @dataclass(frozen=True)

@@ -120,14 +120,18 @@ class MailLog:
         self.clock = clock
         self.address_of = address_of  # host name -> its IP address
         self._accepted: dict[tuple[str, str], Accepted] = {}
-        self._raw: list[tuple[float, Arrival, int, bytes]] = []  # read when the log is asked for
+        #: (time, host, sender, recipients, helo, peer, authenticated, size, header section), read
+        #: when the log is asked for: plain values only, which the garbage collector stops
+        #: scanning (a kept Arrival would be two more objects it scans again and again)
+        self._raw: list[tuple[float, str, str, tuple[str, ...], str, str, bool, int, bytes]] = []
         self._lock = threading.Lock()
 
     def accepted(self, arrival: Arrival, data: bytes) -> bytes:
         """A host took a message (a :data:`~smtplesson.relay.delivery.Transform` step): keep
         the envelope, the size and the header section; they are read when the log is written."""
         end = data.find(b"\r\n\r\n", 0, _HEAD)
-        self._raw.append((self.clock(), arrival, len(data), data[: end if end >= 0 else _HEAD]))
+        self._raw.append((self.clock(), arrival.host.name, arrival.sender, arrival.recipients, arrival.helo,
+                          arrival.peer, arrival.authenticated, len(data), data[: end if end >= 0 else _HEAD]))
         return data
 
     def _records(self) -> dict[tuple[str, str], Accepted]:
@@ -136,12 +140,11 @@ class MailLog:
             n = len(self._raw)  # appends from the servers' threads land after n: none is lost
             fresh = self._raw[:n]
             del self._raw[:n]
-            for when, arrival, size, head in fresh:
+            for when, host, sender, recipients, helo, peer, authenticated, size, head in fresh:
                 found = _RECEIVED_ID.search(head)
                 mid = _MESSAGE_ID.search(b"\r\n" + head)
-                record = Accepted(when, arrival.host.name, found.group(1).decode() if found else "?",
-                                  arrival.sender, arrival.recipients, arrival.helo,
-                                  arrival.peer or "127.0.0.1", arrival.authenticated, size,
+                record = Accepted(when, host, found.group(1).decode() if found else "?", sender, recipients,
+                                  helo, peer or "127.0.0.1", authenticated, size,
                                   mid.group(1).decode("ascii", "replace") if mid else "")
                 self._accepted[(record.host, record.qid)] = record
             return dict(self._accepted)

@@ -35,7 +35,7 @@ from ...addresses import normalise_address
 from ...bounces import read_bounce, status_of
 from ...codes.explanation import explain
 from .complaints import FeedbackLoops, arf_report
-from .events import EventLog, event
+from .events import EventLog
 from .folders import FOLDERS, SpamFilter, folder_of
 from .maillog import NEXT_MX, MailLog
 from .suppressions import Suppressions
@@ -104,16 +104,18 @@ class Esp:
             return self._endpoint
 
     def token(self, recipient: str, track_id: str) -> str:
-        return hashlib.sha256(f"{track_id}|{normalise_address(recipient)}".encode()).hexdigest()[:20]
+        return _token(normalise_address(recipient), track_id)
 
     def headers(self, sender: str, recipients: Sequence[str], number: int) -> dict[str, str]:
         """The service's header fields for a new message (before it is built and signed)."""
         customer = sender.partition("@")[0] or "customer"
         fields = {"Feedback-ID": self.sender["feedback_id"].format(customer=customer)}
         if len(recipients) == 1:  # one link names one recipient (RFC 8058 §3.1)
-            token = self.token(recipients[0], f"M{number}")
-            self.tokens[token] = (normalise_address(recipients[0]), f"M{number}")
-            fields |= header_fields(self.endpoint.url(token), self.sender["unsubscribe"], token)
+            address, track_id = normalise_address(recipients[0]), f"M{number}"
+            token = _token(address, track_id)
+            self.tokens[token] = (address, track_id)
+            endpoint = self._endpoint or self.endpoint  # the lock only until it is started
+            fields |= header_fields(endpoint.url(token), self.sender["unsubscribe"], token)
             fields[ESP_ID] = token
         return fields
 
@@ -134,10 +136,10 @@ class Esp:
                 self._emit("dropped", r, track, now, reason=reason)
         return kept
 
-    def _emit(self, kind: str, email: str, track: TrackedMessage | None, when: float,
-              **fields: Any) -> dict[str, Any]:
-        return self.events.add(event(kind, email, when, smtp_id=track.message_id if track else "",
-                                     message_id=track.id if track else "", **fields))
+    def _emit(self, kind: str, email: str, track: TrackedMessage | None, when: float, **fields: Any) -> None:
+        """One event, written out when the log is read (:meth:`EventLog.record`)."""
+        self.events.record(kind, email, when, track.message_id if track else "", track.id if track else "",
+                           fields)
 
     # ------------------------------------------------------------------ the record
     def observe(self, track: TrackedMessage, a: Attempt) -> None:
@@ -338,6 +340,11 @@ class Esp:
             if m.get(header) is not None:
                 return m
         raise LookupError(f"no message in {address}'s mailbox carries {header}")
+
+
+def _token(address: str, track_id: str) -> str:
+    """The opaque id of one message to one (normalised) recipient."""
+    return hashlib.sha256(f"{track_id}|{address}".encode()).hexdigest()[:20]
 
 
 def _author_and_feedback_id(data: bytes) -> tuple[str, str]:

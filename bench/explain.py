@@ -13,7 +13,7 @@ import statistics
 import time
 
 from smtplesson.codes import decision, lexicon, providers
-from smtplesson.codes.explanation import _judge, _scan, explain
+from smtplesson.codes.explanation import _judge, explain
 
 REPLIES = [
     "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table",
@@ -89,7 +89,7 @@ def run(lines: list[str]) -> tuple[float, float]:
     CPU time of this process is the one-core figure; wall time also counts time the
     process waited for the CPU, which is large on a busy machine.
     """
-    for cached in (_judge, _scan, providers._hits, providers._sorted_hits, providers._match,
+    for cached in (_judge, providers._hits, providers._sorted_hits, providers._match,
                    lexicon._score, decision._decide):
         cached.cache_clear()  # no help from texts seen in an earlier run
     cpu, wall = time.process_time(), time.perf_counter()

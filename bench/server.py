@@ -2,19 +2,23 @@
 
 Same smtplib client, same run, interleaved, several rounds; prints medians and ratios,
 plus the time of DebugServer start + stop.  Beside messages per second (wall clock), it
-prints the process CPU time per message (client and server threads together), which
-another program's load on the machine disturbs far less.
+prints CPU time per message, which another program's load on the machine disturbs far
+less: the server thread's own (its thread CPU clock, the measure of the server's cost) and
+the whole process's (client and server together, as earlier versions printed).
 
     .venv/bin/python bench/server.py [--rounds 7] [--messages 300] [--connections 150]
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import smtplib
 import socket
 import statistics
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
@@ -48,25 +52,41 @@ class SinkServer:
         self.controller.stop()
 
 
-def one_connection(host: str, port: int, count: int) -> tuple[float, float]:
+class Meter:
+    """Wall time, the server thread's CPU time and the process's CPU time of a stretch."""
+
+    def __init__(self, thread: threading.Thread | None) -> None:
+        assert thread is not None and thread.ident is not None
+        self.clock = time.pthread_getcpuclockid(thread.ident)
+
+    def now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), time.clock_gettime(self.clock), time.process_time()
+
+    def since(self, start: tuple[float, float, float], count: int) -> tuple[float, float, float]:
+        """Messages/s, server CPU us/message, process CPU us/message."""
+        wall, server, process = (b - a for a, b in zip(start, self.now(), strict=True))
+        return count / wall, server / count * 1e6, process / count * 1e6
+
+
+def one_connection(host: str, port: int, count: int, meter: Meter) -> tuple[float, float, float]:
     """Messages per second and CPU microseconds per message, all on one connection."""
     with smtplib.SMTP(host, port, local_hostname="client.example.org") as client:
         client.ehlo()
-        start, cpu = time.perf_counter(), time.process_time()
+        start = meter.now()
         for _ in range(count):
             client.sendmail("bob@example.org", ["alice@example.net"], MESSAGE)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return count / elapsed, cpu / count * 1e6
+        client.noop()  # the server has finished with the last message
+        return meter.since(start, count)
 
 
-def new_connection_each(host: str, port: int, count: int) -> tuple[float, float]:
+def new_connection_each(host: str, port: int, count: int, meter: Meter) -> tuple[float, float, float]:
     """Messages per second and CPU microseconds per message, with connect + EHLO +
     message + QUIT for each."""
-    start, cpu = time.perf_counter(), time.process_time()
+    start = meter.now()
     for _ in range(count):
         with smtplib.SMTP(host, port, local_hostname="client.example.org") as client:
             client.sendmail("bob@example.org", ["alice@example.net"], MESSAGE)
-    return count / (time.perf_counter() - start), (time.process_time() - cpu) / count * 1e6
+    return meter.since(start, count)
 
 
 def start_stop_ms(cycles: int = 50) -> tuple[float, float, float]:
@@ -90,32 +110,36 @@ def run(rounds: int, messages: int, connections: int) -> dict[str, float]:
     sink, debug = SinkServer(), DebugServer()
     sink.start()
     debug.start()
-    rates: dict[str, list[float]] = {k: [] for k in ("sink1", "debug1", "sinkN", "debugN")}
-    cpus: dict[str, list[float]] = {k: [] for k in rates}
-    ratios: dict[str, list[float]] = {"1": [], "N": [], "cpu1": [], "cpuN": []}
+    controller: Any = debug._store.controller  # the server thread, for its CPU clock
+    meters = {"sink": Meter(sink.controller._thread), "debug": Meter(controller._thread)}
     servers = {"sink": (sink.host, sink.port), "debug": (debug.host, debug.port)}
-    tests: dict[str, tuple[Callable[[str, int, int], tuple[float, float]], int]] = {
+    tests: dict[str, tuple[Callable[[str, int, int, Meter], tuple[float, float, float]], int]] = {
         "1": (one_connection, messages), "N": (new_connection_each, connections)}
+    samples: dict[str, list[float]] = collections.defaultdict(list)
     try:
         for name in servers:  # warm-up
-            one_connection(*servers[name], 20)
+            one_connection(*servers[name], 20, meters[name])
+            new_connection_each(*servers[name], 5, meters[name])
         for r in range(rounds):
             order = ["sink", "debug"] if r % 2 == 0 else ["debug", "sink"]
             for suffix, (test, count) in tests.items():
-                pair = {name: test(*servers[name], count) for name in order}
-                for name, (rate, cpu) in pair.items():
-                    rates[name + suffix].append(rate)
-                    cpus[name + suffix].append(cpu)
-                ratios[suffix].append(pair["debug"][0] / pair["sink"][0])
-                ratios["cpu" + suffix].append(pair["sink"][1] / pair["debug"][1])
+                pair = {name: test(*servers[name], count, meters[name]) for name in order}
+                for name, figures in pair.items():
+                    for measure, figure in zip(MEASURES, figures, strict=True):
+                        samples[f"{measure}_{name}{suffix}"].append(figure)
+                (rate_s, *cpu_s), (rate_d, *cpu_d) = pair["sink"], pair["debug"]
+                samples[f"ratio_rate{suffix}"].append(rate_d / rate_s)
+                for measure, s_cpu, d_cpu in zip(MEASURES[1:], cpu_s, cpu_d, strict=True):
+                    samples[f"ratio_{measure}{suffix}"].append(s_cpu / d_cpu)
             debug.reset()  # keep memory flat between rounds
     finally:
         debug.stop()
         sink.stop()
-    result = {k: statistics.median(v) for k, v in rates.items()}
-    result.update({"cpu_" + k: statistics.median(v) for k, v in cpus.items()})
-    result.update({"ratio" + k: statistics.median(v) for k, v in ratios.items()})
-    return result
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+#: what each test returns: messages/s, server-thread CPU us/message, process CPU us/message
+MEASURES = ("rate", "server", "process")
 
 
 def main() -> None:
@@ -125,14 +149,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=100)
     args = parser.parse_args()
     med = run(args.rounds, args.messages, args.connections)
-    print(f"rounds: {args.rounds} (interleaved), medians in messages/s")
-    print(f"one connection:       sink {med['sink1']:7.0f}   debug {med['debug1']:7.0f}   "
-          f"ratio {med['ratio1']:.2f} (median of paired ratios)")
-    print(f"new connection each:  sink {med['sinkN']:7.0f}   debug {med['debugN']:7.0f}   "
-          f"ratio {med['ratioN']:.2f} (median of paired ratios)")
-    print(f"CPU per message (us): one connection sink {med['cpu_sink1']:.0f} debug {med['cpu_debug1']:.0f} "
-          f"ratio {med['ratiocpu1']:.2f}; new connection each sink {med['cpu_sinkN']:.0f} "
-          f"debug {med['cpu_debugN']:.0f} ratio {med['ratiocpuN']:.2f} (sink / debug)")
+    print(f"rounds: {args.rounds} (interleaved); medians; ratios are medians of paired ratios, "
+          "debug / sink for messages/s, sink / debug for CPU")
+    for suffix, label in (("1", "one connection"), ("N", "new connection each")):
+        print(f"{label}:")
+        print(f"  messages/s             sink {med['rate_sink' + suffix]:7.0f}   "
+              f"debug {med['rate_debug' + suffix]:7.0f}   ratio {med['ratio_rate' + suffix]:.2f}")
+        print(f"  server CPU us/message  sink {med['server_sink' + suffix]:7.0f}   "
+              f"debug {med['server_debug' + suffix]:7.0f}   ratio {med['ratio_server' + suffix]:.2f}")
+        print(f"  process CPU us/message sink {med['process_sink' + suffix]:7.0f}   "
+              f"debug {med['process_debug' + suffix]:7.0f}   ratio {med['ratio_process' + suffix]:.2f}")
     start, stop, total = start_stop_ms()
     print(f"DebugServer start {start:.2f} ms + stop {stop:.2f} ms = {total:.2f} ms (median of 50)")
 

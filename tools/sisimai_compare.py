@@ -1,25 +1,43 @@
-"""Cross-check read_bounce against Sisimai on the project's own bounce fixtures.
+"""Cross-check read_bounce against Sisimai on bounce mails: decoded, reply code and status agreement.
 
-Run:  .venv/bin/python tools/sisimai_compare.py [DIR ...] [--list]
-Needs Debian's ``libsisimai-perl`` (``apt-get install libsisimai-perl``).  For every .eml under
-the directories (default tests/unit/data/bounces), Sisimai's records (tools/sisimai/run.pl)
-and read_bounce's recipients are paired by address; prints how often the reply code and the
-status agree, and with --list every disagreement, to read one by one: Sisimai is a second
-opinion, not the truth (RFC 3464 fields win).  Only Sisimai's software is used; its bounce
-corpus is reserved for the project's evaluation and never read.
+Run:  .venv/bin/python tools/sisimai_compare.py [DIR ...] [--list] [--json]
+Needs Debian's ``libsisimai-perl`` (``apt-get install libsisimai-perl``).  For every mail under
+the directories (default tests/unit/data/bounces; ``.eml``, ``.msg``, ``.txt`` or no suffix),
+Sisimai's records (tools/sisimai/run.pl) and read_bounce's recipients are paired by address.
+
+- *bounces*: the mails where Sisimai, or the mail's own RFC 3464 report (a Final-Recipient
+  field), finds a recipient; *decoded*: those where read_bounce finds at least one.
+- *code* / *status*: the share of paired recipients whose reply code / status agree (*code_given*:
+  of those Sisimai gives a reply code for; where it gives none, read_bounce may read one from the text).  Two
+  conventions are kept on purpose: where only a basic code was given, Sisimai keeps ``X.0.0``
+  and read_bounce infers the status from the words, so Sisimai's ``X.0.0`` is set beside
+  ``raw_status`` (the report's field) or the class of ours; Sisimai's internal ``X.0.9xx`` codes
+  have no equivalent and are left out of the status figure.
+- *typed none*: failed or delayed recipients whose bounce type is ``none`` or ``unknown``.
+
+``--list`` prints every disagreement and every undecoded bounce, to read one by one: Sisimai is a
+second opinion, not the truth (RFC 3464 fields and the text win).  It refuses a held-out
+directory: held-out misses are never looked at (tests/corpus/README.md).  Only Sisimai's
+software is used; its bounce corpus is reserved for the project's evaluation and never read.
 """
 from __future__ import annotations
 
 import argparse
+import email
+import email.message
+import email.policy
 import json
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
-from smtplesson.bounces import read_bounce
+from smtplesson.bounces import BouncedRecipient, read_bounce
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "sisimai" / "run.pl"
 CORPUS = ROOT / "tests" / "unit" / "data" / "bounces"
+SUFFIXES = {".eml", ".msg", ".txt", ""}
 
 
 def sisimai(files: list[Path]) -> dict[str, list[dict[str, str]]]:
@@ -29,38 +47,109 @@ def sisimai(files: list[Path]) -> dict[str, list[dict[str, str]]]:
     return {row["file"]: row["records"] for row in map(json.loads, out.splitlines())}
 
 
+def report_recipients(data: bytes) -> int:
+    """How many Final-Recipient fields the mail's own message/delivery-status parts hold."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    count = 0
+    for part in message.walk():
+        if part.get_content_type() == "message/delivery-status":
+            payload = part.get_payload()
+            text = ("".join(b.as_string() for b in payload if isinstance(b, email.message.Message))
+                    if isinstance(payload, list) else str(payload or ""))
+            count += text.lower().count("final-recipient:")
+    return count
+
+
+def status_agrees(mine: BouncedRecipient, theirs: str) -> bool | None:
+    """Whether our status says what Sisimai's does; None where Sisimai's has no equivalent."""
+    if re.fullmatch(r"[245]\.0\.9\d\d", theirs):
+        return None
+    ours = mine.status or ""
+    if ours == theirs or (mine.raw_status or "") == theirs:
+        return True
+    return theirs.endswith(".0.0") and mine.status_from == "inferred" and ours[:1] == theirs[:1]
+
+
+def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
+    theirs = sisimai(files)
+    counts = dict.fromkeys(("mails", "bounces", "decoded", "paired", "ours_only", "theirs_only",
+                            "code_same", "code_given", "code_given_same", "status_compared", "status_same",
+                            "typed_none"), 0)
+    notes: list[str] = []
+    for path in files:
+        data = path.read_bytes()
+        bounce = read_bounce(data)
+        ours = {r.address.lower(): r for r in bounce.recipients}
+        records = {r["recipient"].lower(): r for r in theirs.get(str(path), [])
+                   if r["reason"] not in ("feedback", "vacation", "delivered")}
+        name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        counts["mails"] += 1
+        if records or report_recipients(data):
+            counts["bounces"] += 1
+            if ours and bounce.is_bounce:
+                counts["decoded"] += 1
+            else:
+                notes.append(f"{name}: not decoded ({bounce.kind}, {bounce.format}, {bounce.note}); "
+                             f"sisimai {sorted(records)}")
+        if any(r.action in ("failed", "delayed") and r.bounce_type in ("none", "unknown")
+               for r in bounce.recipients):
+            counts["typed_none"] += 1
+            notes.append(f"{name}: a failed recipient typed none")
+        if bounce.is_bounce:
+            counts["ours_only"] += len(ours.keys() - records.keys())
+            counts["theirs_only"] += len(records.keys() - ours.keys())
+            for address in sorted(records.keys() - ours.keys()) if ours else ():
+                notes.append(f"{name}  {address}: sisimai only ({records[address]['reason']})")
+        for address in sorted(ours.keys() & records.keys()):
+            mine, other = ours[address], records[address]
+            counts["paired"] += 1
+            code = str(mine.code or "")
+            same_code = code == str(other["replycode"] or "")
+            same_status = status_agrees(mine, other["status"])
+            counts["code_same"] += same_code
+            counts["code_given"] += bool(other["replycode"])
+            counts["code_given_same"] += bool(other["replycode"]) and same_code
+            counts["status_compared"] += same_status is not None
+            counts["status_same"] += bool(same_status)
+            if not same_code or same_status is False:
+                notes.append(f"{name}  {address}: ours {code or '-'} {mine.status or '-'} "
+                             f"(raw {mine.raw_status or '-'}, {mine.status_from}) | sisimai "
+                             f"{other['replycode'] or '-'} {other['status'] or '-'} ({other['reason']})")
+    return counts, notes
+
+
+def rates(counts: dict[str, Any]) -> dict[str, float]:
+    def share(part: str, whole: str) -> float:
+        return round(counts[part] / counts[whole], 4) if counts[whole] else 0.0
+
+    return {"decoded_rate": share("decoded", "bounces"), "code_rate": share("code_same", "paired"),
+            "code_given_rate": share("code_given_same", "code_given"),
+            "status_rate": share("status_same", "status_compared")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, default=[CORPUS])
     parser.add_argument("--list", action="store_true", help="print every disagreement")
+    parser.add_argument("--json", action="store_true", help="print the counts and rates as JSON")
     args = parser.parse_args()
+    if args.list and any("heldout" in d.resolve().parts for d in args.dirs):
+        raise SystemExit("--list refuses held-out mails: their misses are never looked at")
     if subprocess.run(["perl", "-MSisimai", "-e", "1"], capture_output=True).returncode:
         raise SystemExit("Sisimai is not installed: apt-get install libsisimai-perl")
-    files = sorted(p for d in args.dirs for p in d.rglob("*.eml"))
-    theirs = sisimai(files)
-    paired = code_same = status_same = ours_only = theirs_only = 0
-    notes: list[str] = []
-    for path in files:
-        bounce = read_bounce(path.read_bytes())
-        ours = {r.address.lower(): r for r in bounce.recipients}
-        records = {r["recipient"].lower(): r for r in theirs.get(str(path), [])}
-        ours_only += len(ours.keys() - records.keys())
-        theirs_only += len(records.keys() - ours.keys())
-        for address in sorted(ours.keys() & records.keys()):
-            mine, other = ours[address], records[address]
-            paired += 1
-            code = str(mine.code or "")
-            same_code, same_status = code == other["replycode"], (mine.status or "") == other["status"]
-            code_same += same_code
-            status_same += same_status
-            if not (same_code and same_status):
-                notes.append(f"{path.relative_to(ROOT)}  {address}: ours {code or '-'} "
-                             f"{mine.status or '-'} | sisimai {other['replycode'] or '-'} "
-                             f"{other['status'] or '-'} ({other['reason']})")
-    print(f"{len(files)} mails; {paired} recipients read by both, {ours_only} by read_bounce only, "
-          f"{theirs_only} by Sisimai only")
-    if paired:
-        print(f"reply code agrees on {code_same / paired:.1%}, status on {status_same / paired:.1%}")
+    files = sorted(p for d in args.dirs for p in d.rglob("*")
+                   if p.is_file() and p.suffix in SUFFIXES and p.name not in ("README", "LICENSE"))
+    counts, notes = compare(files)
+    if args.json:
+        print(json.dumps({**counts, **rates(counts)}, indent=1))
+    else:
+        share = rates(counts)
+        print(f"{counts['mails']} mails, {counts['bounces']} bounces, {counts['decoded']} decoded "
+              f"({share['decoded_rate']:.1%}); {counts['paired']} recipients read by both, "
+              f"{counts['ours_only']} by read_bounce only, {counts['theirs_only']} by Sisimai only")
+        print(f"reply code agrees on {share['code_rate']:.1%} ({share['code_given_rate']:.1%} where Sisimai "
+              f"gives one), status on {share['status_rate']:.1%}; "
+              f"{counts['typed_none']} mails with a failed recipient typed none")
     if args.list:
         print("\n".join(notes))
 

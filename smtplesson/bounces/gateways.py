@@ -17,8 +17,12 @@ FORMATS = (
                kind="gateway"),
     TextFormat("barracuda", (("text", "barracuda"), ("from", "barracuda"), ("mta", "barracuda")),
                kind="gateway"),
+    # InterScan E-Mail VirusWall NT: "Reason: Exceeded Maximum Delivery Attempts." (its retries ran
+    # out: RFC 3463 X.4.7; flufl.bounce 6.0.0 tests/data/dumbass_01.txt)
     TextFormat("trendmicro", (("text", "interscan messaging security"), ("text", "trend micro"),
-                              ("text", "interscan")), kind="gateway"),
+                              ("text", "interscan")), kind="gateway",
+               starts=("the following mail could not be delivered.",),
+               statuses=(("exceeded maximum delivery attempts", "5.4.7"),)),
     TextFormat("mcafee", (("text", "the following addresses had delivery problems"),
                           ("text", "mcafee"), ("header:x-nai-header", "")), kind="gateway",
                starts=("--- the following addresses had delivery problems ---",)),

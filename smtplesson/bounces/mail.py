@@ -92,7 +92,10 @@ class Mail:
 
     def lower_header(self, name: str) -> str | None:
         """:meth:`header` in lower case; None when the mail has no such header."""
-        return self.header(name).lower() if name in self.headers else None
+        value = self._lowered.get(name)
+        if value is None and name in self.headers:
+            value = self._lowered[name] = self.header(name).lower()
+        return value
 
     @cached_property
     def content_type(self) -> str:
@@ -118,6 +121,10 @@ class Mail:
 
     @cached_property
     def _decoded(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def _lowered(self) -> dict[str, str]:
         return {}
 
     @cached_property
@@ -332,8 +339,10 @@ def _part_text(part: Message) -> str:
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes):
         return str(payload or "")
+    declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one
     try:
-        charset = part.get_content_charset()
+        charset = (part.get_content_charset()
+                   if declared is not None and "charset" in str(declared).lower() else None)
     except Exception:  # a malformed charset parameter
         charset = None
     text = decode(raw, charset)

@@ -40,7 +40,10 @@ FORMATS = (
                starts=("the following addresses.", "it's attached below.", "sorry it didn't work out."),
                stops=("--- below this line is a copy", "--- enclosed are the original headers")),
     # Exim: exim4 bounce_message_file default text (spec.txt "Bounce message text")
+    # (its first sentence wrapped at another column, as Demon Internet's copy of it is: "... by mail
+    # delivery\nsoftware.", flufl.bounce 6.0.0 tests/data/bounce_03.txt)
     TextFormat("exim", (("text", "this message was created automatically by mail delivery software"),
+                        ("text", "this message was created automatically by mail delivery\nsoftware"),
                         ("header:x-failed-recipients", "")),
                starts=("the following address(es) failed:", "following address(es) failed",
                        "has not yet been delivered to the following addresses",
@@ -71,12 +74,18 @@ FORMATS = (
                             ("text", "your message did not reach some or all of the intended recipients"),
                             ("text", "the following recipient(s) could not be reached"),
                             ("text", "the following recipient(s) cannot be reached"),
+                            # Exchange 5.5 and 2000: "Your message ... did not reach the following
+                            # recipient(s): bob@example.com on <date> ... MSEXCH:IMS:... Unknown Recipient"
+                            # (flufl.bounce 6.0.0 tests/data/groupwise_02.txt)
+                            ("text", "did not reach the following recipient(s)"),
                             ("header:x-ms-exchange-message-is-ndr", ""),
                             ("header:x-mailer", "microsoft exchange")),
                starts=("delivery has failed to these recipients or groups:",
                        "the following recipient(s) could not be reached:",
-                       "the following recipient(s) cannot be reached:"),
-               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES)),
+                       "the following recipient(s) cannot be reached:",
+                       "did not reach the following recipient(s):"),
+               stops=("original message headers:", *_EXCHANGE_HEADERS_TITLES),
+               statuses=(("unknown recipient", "5.1.1"),)),
     # HCL (Lotus) Notes/Domino router: "Your message ... was not delivered to: ... because: ..."
     TextFormat("lotus-notes", (("text", "was not delivered to:"), ("header:x-mimetrack", ""),
                                ("header:x-lotus-fromdomain", "")),
@@ -92,9 +101,14 @@ FORMATS = (
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),
-    # Ipswitch IMail: "Body of message generated response:"
-    TextFormat("imail", (("text", "body of message generated response"),
-                         ("header:x-mailer", "imail"), ("text", "ipswitch"))),
+    # Ipswitch IMail: "Body of message generated response:"; its SMTP32 service signs "X-Mailer:
+    # <SMTP32 v8.15>" and writes one line per recipient, "Unknown user: bob@example.net" (GNU
+    # Mailman's smtp32 detector, flufl.bounce 6.0.0 _detectors/smtp32.py, and its test mails)
+    TextFormat("imail", (("text", "body of message generated response"), ("header:x-mailer", "imail"),
+                         ("header:x-mailer", "<smtp32 v"), ("text", "ipswitch")),
+               statuses=(("unknown user", "5.1.1"), ("invalid final delivery userid", "5.1.1"),
+                         ("user mailbox exceeds allowed size", "5.2.2"),
+                         ("delivery failed", "5.4.7"), ("undeliverable to", "5.0.0"))),
     # Apache James: RemoteDelivery's bounce text, "Hi. This is the James mail server at ..."
     # (apache/james-project, server/mailet/.../RemoteDelivery.java), sent as a reply to the message
     TextFormat("apache-james", (("text", "this is the james mail server"),),

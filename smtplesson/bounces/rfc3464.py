@@ -90,7 +90,12 @@ def typed_value(value: str) -> str:
 
 
 def address_of(block: dict[str, str]) -> str:
-    return typed_value(_address_field(block))
+    """The recipient's address: Final-Recipient's, else (an empty ``system;<>``, as CommuniGate
+    Pro writes for a recipient it could not name) Original-Recipient's (RFC 3464 §2.3.1-2)."""
+    address = typed_value(_address_field(block))
+    if not address and block.get("original-recipient"):
+        return typed_value(block["original-recipient"])
+    return address
 
 
 def status_field(value: str | None) -> str | None:

@@ -30,6 +30,12 @@ _INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
                              load("bounces", "statuses.json")["by_category"].items()}
 
 
+#: category -> (words, subject.detail): a finer code where the words name one check
+_BY_WORDS: dict[str, list[list[str]]] = {category: entries for category, entries in
+                                         load("bounces", "statuses.json")["by_words"].items()
+                                         if not category.startswith("_")}
+
+
 def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> tuple[str | None, str | None]:
     """A recipient's status and where it comes from (model.STATUS_SOURCES).
 
@@ -53,6 +59,10 @@ def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> 
     if worded:
         digit = "5"
     detail = _INFERRED.get(exp.category) if (exp.code is not None or worded) and digit in ("4", "5") else None
+    if detail is not None and exp.category in _BY_WORDS:
+        low = exp.text.lower()
+        named = {entry[1] for entry in _BY_WORDS[exp.category] if entry[0] in low}
+        detail = named.pop() if len(named) == 1 else detail
     if detail is not None:
         return f"{digit}.{detail}", "inferred"
     if field:

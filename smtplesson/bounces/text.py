@@ -30,7 +30,10 @@ _REMOTE = re.compile(
     r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)",  # qmail
     re.I)
 # Barracuda "Rejected (host:25:550 5.7.1 ...)", Zoho "ERROR CODE :550 - 5.2.1 ..."
-_GLUED = re.compile(r"[\w.-]+:\d{2,5}:(?=[2-5]\d\d[ -])|(?<=:)(?=[2-5]\d\d )")
+# (The host is matched from where its run of [\w.-] starts only: it can match nowhere else in
+# the run, and trying every position in it made the pattern quadratic in a long word.)
+_GLUED = re.compile(r"(?<![\w.-])[\w.-]+:\d{2,5}:(?=[2-5]\d\d[ -])|(?<=:)(?=[2-5]\d\d )")
+_COLON_DIGIT = re.compile(r":\d")
 _SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
 # what comes before the reply and says nothing: Exchange 2003 "on 7/11/2001 9:20 AM", "because:"
 _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
@@ -114,6 +117,7 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
     writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
     (The loop is written out: it runs for every mail read, over every signature.)"""
     text = mail.lower_text
+    present = mail.headers  # a header the mail lacks is passed over without decoding anything
     for signatures in _flat(formats):
         failed = None
         for where, needle, fmt in signatures:
@@ -125,9 +129,10 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
                 hit = needle in reporting_mta
             elif where == "status":
                 hit = any(needle in part.lower() for part in mail.status_texts)
+            elif where in present:
+                hit = needle in (mail.lower_header(where) or "")
             else:
-                value = mail.lower_header(where)
-                hit = value is not None and needle in value
+                hit = False
             if hit:
                 if fmt.check is None or fmt.check(mail):
                     return fmt
@@ -182,7 +187,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
     for match in _addresses_in(text):
-        address = match.group(1).strip(".").lower()
+        address = match.group(1).strip(".").lstrip("'").lower()  # "addressed to 'bob@example.net'"
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
             continue
@@ -262,7 +267,7 @@ def _one_line(text: str) -> str:
 
 
 def _unglue(text: str) -> str:
-    if ":" in text:
+    if _COLON_DIGIT.search(text) is not None:  # what both of _GLUED's shapes hold (most texts do not)
         text = _GLUED.sub(" ", text)
     return _SPACED_DASH.sub(r"\1 \2", text) if " - " in text else text
 

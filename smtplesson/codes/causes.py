@@ -33,6 +33,8 @@ _DNS_TEMPORARY = re.compile(DATA["soft_dns_when_temporary"])
 
 def class_digit(code: int | None, enhanced: str | None) -> int:
     """The class digit a sender acts on: the basic code's, else the enhanced code's."""
+    if type(code) is int and 200 <= code <= 559 and code // 10 % 10 <= 5:
+        return code // 100  # a basic code (RFC 5321 §4.2): what class_of says, without its regex
     digit = class_of(code if code is not None else enhanced or "")
     if digit is None:
         raise ValueError(f"no reply class in {code!r} / {enhanced!r}")

@@ -15,7 +15,7 @@ the function and never this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -36,7 +36,7 @@ from .recipient import names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
-from .userrules import UserRules, user_rules
+from .userrules import UserRules, default_rules, user_rules
 
 __all__ = ["BOUNCE_TYPES", "CATEGORIES", "Explanation", "explain"]
 
@@ -129,9 +129,9 @@ def explain(text: Any, rules: Any = None) -> Explanation:
     by default the file named by the ``SMTPLESSON_RULES`` environment variable, if any.
     A file that cannot be read raises ValueError, the one error explain reports.
     """
-    extra = user_rules(rules)
+    extra = default_rules() if rules is None else user_rules(rules)
     try:
-        return _explain(_as_text(text), extra)
+        return _explain(text if type(text) is str else _as_text(text), extra)
     except Exception as exc:  # last-resort guard: explain() must never raise
         return _nothing(_safe_text(text), f"internal error while explaining: {type(exc).__name__}")
 
@@ -154,29 +154,24 @@ def _safe_text(text: Any) -> str:
 
 def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
+    if code is None and enhanced is None:
+        return _no_code(text, _masked_low(context(scan, body, code, enhanced)), extra)
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
-        low = _MASK.sub(_masked, context(scan, body, code, enhanced).lower())
-    if code is None and enhanced is None:
-        return _no_code(text, low, extra)
-    j = _judge(low, code, enhanced, command, extra)
-    decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
-    return _made((text, True, code, enhanced, j.outcome, j.category, j.summary, j.advice,
-                  j.references, j.notes, command, reply, j.bounce_type, j.provider,
-                  j.provider_note, j.confidence, decision.action, decision.retry_after,
-                  decision.blocklist))
+        low = _masked_low(context(scan, body, code, enhanced))
+    values = _judge(low, code, enhanced, command, extra).copy()
+    values["text"] = text
+    values["reply"] = reply
+    return _made(values)
 
 
-_FIELDS = tuple(field.name for field in fields(Explanation))
-
-
-def _made(values: tuple[Any, ...]) -> Explanation:
-    """``Explanation(*values)`` with every field given, built without the frozen dataclass's
-    one ``object.__setattr__`` per field (a quarter of explain's time on a log line,
-    bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
+def _made(values: dict[str, Any]) -> Explanation:
+    """``Explanation(**values)`` with every field given (in field order), built without the
+    frozen dataclass's one ``object.__setattr__`` per field (a quarter of explain's time on a
+    log line, bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
     made = object.__new__(Explanation)
-    made.__dict__.update(zip(_FIELDS, values, strict=True))
+    made.__dict__.update(values)
     return made
 
 
@@ -197,7 +192,21 @@ class _Judgement(NamedTuple):
 
 @lru_cache(maxsize=16384)
 def _judge(low: str, code: int | None, enhanced: str | None, command: str | None,
-           extra: UserRules | None = None) -> _Judgement:
+           extra: UserRules | None = None) -> dict[str, Any]:
+    """The fields of the Explanation of a reply whose codes are known, in field order, all
+    but ``text`` and ``reply`` (None here): its codes, its judgement and the decision."""
+    j = _judgement(low, code, enhanced, command, extra)
+    decision = decide(j.category, j.bounce_type, _class(code, enhanced), j.confidence, low)
+    return {"text": None, "found": True, "code": code, "enhanced": enhanced, "outcome": j.outcome,
+            "category": j.category, "summary": j.summary, "advice": j.advice,
+            "references": j.references, "notes": j.notes, "command": command, "reply": None,
+            "bounce_type": j.bounce_type, "provider": j.provider, "provider_note": j.provider_note,
+            "confidence": j.confidence, "action": decision.action,
+            "retry_after": decision.retry_after, "blocklist": decision.blocklist}
+
+
+def _judgement(low: str, code: int | None, enhanced: str | None, command: str | None,
+               extra: UserRules | None) -> _Judgement:
     """The judgement of a reply whose codes are known; ``low`` is its masked, lower-cased
     context ("" for a success).  The cause: a provider rule (the user's first), else an
     explicit status code, else the words (keyword rules, then the cue lexicon), else the
@@ -251,16 +260,25 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) ->
 
 
 # IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
-# to the rules: masked, repeated replies share the scan cache.
-_MASK = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])|<[^<>@\s]+@", re.ASCII)
+# to the rules: masked, repeated replies share the scan cache.  Two passes with fixed
+# replacements cost less than one with a callback; neither pattern can match what the other
+# puts in or takes out (digits and dots; "<", "@", blanks), so the result is the same.
+_IPV4 = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])", re.ASCII)
+_LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
+
+
+def _masked_low(text: str) -> str:
+    """``text`` in lower case, its IPv4 addresses 192.0.2.0 and its ``<local@`` parts ``<@``."""
+    low = text.lower()
+    if "." in low:
+        low = _IPV4.sub("192.0.2.0", low)
+    if "<" in low:
+        low = _LOCAL_PART.sub("<@", low)
+    return low
 
 
 # a hex id has a digit in it: "accede", "facade" are words
 _IDS = re.compile(r"(?<![a-z])(?=[a-f]*[0-9])[0-9a-f]{6,}|[0-9]+")
-
-
-def _masked(match: re.Match[str]) -> str:
-    return "<@" if match.group()[0] == "<" else "192.0.2.0"
 
 
 @lru_cache(maxsize=4096)
@@ -285,22 +303,17 @@ def _with_rule(provider: Provider | None, rule: ProviderRule, code: int | None,
     return summary, advice, tuple(dict.fromkeys((*references, rule.source))), note
 
 
+_KEYWORD_NUMBERS = frozenset(range(len(_KEYWORD_CATEGORY)))
 
 
-
-
-
-
-
-@lru_cache(maxsize=16384)  # bench/explain.py: log lines repeat their reply texts
 def _scan(low: str) -> tuple[tuple[str, ...], frozenset[int]]:
     """(categories of the keyword rules found in ``low``, in rule order; provider pattern
-    numbers)."""
+    numbers).  Not cached: the judge that calls it is, and a text without a code is new."""
     numbers = _PHRASES.all(low)
+    found = numbers & _KEYWORD_NUMBERS
+    keywords = tuple(dict.fromkeys(_KEYWORD_CATEGORY[n] for n in sorted(found))) if found else ()
     size = len(_KEYWORD_CATEGORY)
-    keywords = tuple(dict.fromkeys(_KEYWORD_CATEGORY[n] for n in sorted(numbers) if n < size))
-    hits = frozenset(n - size for n in numbers if n >= size)
-    return keywords, hits
+    return keywords, frozenset(n - size for n in numbers - found)
 
 
 @lru_cache(maxsize=4096)
@@ -422,14 +435,15 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
 
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
-    summary = (
-        "No SMTP reply code was found in this text: no three-digit reply code such as 550 "
-        "and no enhanced status code such as 5.1.1."
-    )
-    advice = (
-        "Paste the server's reply itself, e.g. the part after 'said:' in a Postfix log or "
-        "the 'Remote Server returned' line of an NDR."
-    )
-    notes = (note,) if note else ()
-    return Explanation(text, False, None, None, None, "other", summary, advice, (), notes,
-                       None, None, "none")
+    return _made({**_NOTHING, "text": text, "notes": (note,) if note else ()})
+
+
+_NOTHING: dict[str, Any] = {
+    "text": "", "found": False, "code": None, "enhanced": None, "outcome": None, "category": "other",
+    "summary": "No SMTP reply code was found in this text: no three-digit reply code such as 550 "
+               "and no enhanced status code such as 5.1.1.",
+    "advice": "Paste the server's reply itself, e.g. the part after 'said:' in a Postfix log or "
+              "the 'Remote Server returned' line of an NDR.",
+    "references": (), "notes": (), "command": None, "reply": None, "bounce_type": "none",
+    "provider": None, "provider_note": None, "confidence": "class-only", "action": None,
+    "retry_after": None, "blocklist": None}

@@ -64,16 +64,34 @@ def locate(text: str) -> Located:
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
-        code, enhanced, body = _find(scan)
-        if code is None or enhanced is None:  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
-            unglued = _unglue(scan)
-            if unglued != scan:
-                found = _find(unglued)
+        match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
+        if match is not None:  # most replies: "550 5.1.1 ..."
+            code, enhanced, body = _pair(scan, match)
+        else:
+            code, enhanced, body = _find_single(scan)
+            if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
+                found = _find(_unglue(scan))  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
                 if _known(found[0], found[1]) > _known(code, enhanced):
                     code, enhanced, body = found
         if code is not None:
-            reply = Reply(code, enhanced, (body,))
-    return Located(scan, reply, code, enhanced, body, command_of(scan))
+            reply = _reply(code, enhanced, body)
+    return _new_tuple(Located, (scan, reply, code, enhanced, body, command_of(scan)))
+
+
+# Located(...) and Reply(...) as their constructors build them, less their per-call work (the
+# NamedTuple's Python-level __new__, the frozen dataclass's one object.__setattr__ per field):
+# bench/explain.py builds one of each per line.
+_new_tuple = tuple.__new__
+
+
+def _reply(code: int, enhanced: str | None, body: str) -> Reply:
+    """``Reply(code, enhanced, (body,))``."""
+    made = object.__new__(Reply)
+    fields = made.__dict__
+    fields["code"] = code
+    fields["enhanced"] = enhanced
+    fields["lines"] = (body,)
+    return made
 
 
 def _known(code: int | None, enhanced: str | None) -> int:
@@ -148,16 +166,25 @@ def _wire_reply(text: str) -> Reply | None:
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
     match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
-    if match is not None:
-        code, enhanced = int(match.group(1)), match.group(2)
-        return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
+    return _pair(scan, match) if match is not None else _find_single(scan)
+
+
+def _pair(scan: str, match: re.Match[str]) -> tuple[int, str, str]:
+    """(code, enhanced, reply text) of a CODE_AND_ENHANCED_IN_TEXT match."""
+    code, enhanced = int(match.group(1)), match.group(2)
+    return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
+
+
+def _find_single(scan: str) -> tuple[int | None, str | None, str]:
+    """(code, enhanced, reply text) of a line without a code followed by an enhanced code."""
     match = _pick_code(scan)
     if match is not None:
         code = int(match.group(1))
         body = _body(scan, match.start(), match.end(), code, None)
         hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
-    field = ENHANCED_FIELD.search(scan) or ENHANCED_IN_TEXT.search(scan)
+    field = ENHANCED_FIELD.search(scan) if "dsn=" in scan or "tatus:" in scan or "#" in scan else None
+    field = field or ENHANCED_IN_TEXT.search(scan)
     if field is not None:
         return None, field.group(1), ""
     return None, None, ""
@@ -214,13 +241,10 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
 
 
 
-# the prefixes in one pattern: text without any of them (most log lines) costs one pass
-_COMMAND_PREFIX = re.compile("|".join(map(re.escape, _COMMAND_PREFIXES)))
-
-
 def command_of(scan: str) -> str | None:
     """The SMTP command the reply answered, if the text says so."""
-    if _COMMAND_PREFIX.search(scan) is None:
+    if ("in reply to " not in scan and " after " not in scan and "reject: " not in scan
+            and "while " not in scan):  # each prefix holds one of these: most lines end here
         return None
     for prefix in _COMMAND_PREFIXES:
         at = scan.find(prefix)

@@ -6,15 +6,19 @@ of the text begins.  The literal text each alternative starts with (after an opt
 trie-shaped regex, so the regex engine finds in one pass every word start where some
 alternative's literal start occurs, and only those alternatives are tried there.  An
 alternative without such a start is searched for on its own (slower).  The text must
-already be lower-case; so must the patterns.
+already be lower-case; so must the patterns.  Those alternatives are searched only when the
+text holds one of the literal runs every match of theirs contains (:func:`needles`).
 """
 from __future__ import annotations
 
 import re
+import re._constants as _sre_ops  # type: ignore[import-not-found]  # (typeshed: sre_constants)
+import re._parser as _sre_parser  # type: ignore[import-not-found]  # the stdlib parse of a pattern
 from collections.abc import Iterable, Sequence
+from itertools import product
 from typing import Any
 
-__all__ = ["PhraseIndex", "split_alternatives"]
+__all__ = ["PhraseIndex", "needles", "split_alternatives"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
@@ -82,6 +86,81 @@ def _literal_prefix(alternative: str) -> str:
     return "".join(out)
 
 
+_NEEDLES = 16  # at most this many strings in a needle set
+_ZERO_WIDTH = frozenset({_sre_ops.AT, _sre_ops.ASSERT, _sre_ops.ASSERT_NOT})
+
+
+def needles(pattern: str) -> tuple[str, ...] | None:
+    """Strings of three characters or more one of which every match of ``pattern`` contains
+    (``"e?mail loop"`` -> ``("email loop", "mail loop")``), or None when the pattern has no
+    such run of literal text (or ignores case): a text holding none of them cannot match."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    best: set[str] = set()
+    run: set[str] = {""}
+    for item in [*parsed.data, None]:  # None: the end, which closes the last run
+        words = _finite([item]) if item is not None else None
+        if words is not None and len(run) * len(words) <= _NEEDLES:
+            run = {a + b for a in run for b in words}
+            continue
+        if min(map(len, run)) > min(map(len, best), default=0):
+            best = run
+        run = words if words is not None else {""}
+    return tuple(sorted(best)) if best and min(map(len, best)) >= 3 else None
+
+
+def _finite(items: Iterable[Any]) -> set[str] | None:
+    """Every string a sequence of parsed regex items matches (zero-width items match ""),
+    or None when they are more than :data:`_NEEDLES` or unbounded."""
+    out = {""}
+    for op, av in items:
+        words: set[str] | None
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _sre_ops.LITERAL:
+            words = {chr(av)}
+        elif op is _sre_ops.IN:
+            words = _chars(av)
+        elif op is _sre_ops.BRANCH:
+            words = set()
+            for branch in av[1]:
+                found = _finite(branch)
+                if found is None:
+                    return None
+                words |= found
+        elif op is _sre_ops.SUBPATTERN:
+            words = None if av[1] & re.IGNORECASE else _finite(av[3])
+        elif op in (_sre_ops.MAX_REPEAT, _sre_ops.MIN_REPEAT) and av[1] <= 3:
+            inner = _finite(av[2])
+            words = None if inner is None else {
+                "".join(parts) for n in range(av[0], av[1] + 1) for parts in product(sorted(inner), repeat=n)}
+        else:
+            return None
+        if words is None:
+            return None
+        out = {a + b for a in out for b in words}
+        if len(out) > _NEEDLES:
+            return None
+    return out
+
+
+def _chars(items: Iterable[Any]) -> set[str] | None:
+    """The characters of a parsed ``[...]`` class, or None when it negates or has many."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _sre_ops.LITERAL:
+            chars.add(chr(av))
+        elif op is _sre_ops.RANGE and av[1] - av[0] < _NEEDLES:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        else:
+            return None
+    return chars if len(chars) <= _NEEDLES else None
+
+
 def _trie(words: Iterable[str]) -> str:
     """A regex matching exactly the given words, as a trie (fast in ``re``)."""
     tree: dict[str, Any] = {}
@@ -123,7 +202,13 @@ class PhraseIndex:
             prefix: sorted((entry for n in range(_KEY, len(prefix) + 1)
                             for entry in by_prefix.get(prefix[:n], ())), key=lambda e: e[0])
             for prefix in by_prefix}
-        self._starts = re.compile(rf"(?<![a-z])(?=({_trie(by_prefix)}))")
+        # A word start is the text's start or a character after one that is not a-z.  Matched
+        # as that character (consumed, so the regex engine skips ahead to the few candidates
+        # fast) and, after it, the first letter of some literal start; group 1 is the start.
+        trie = _trie(by_prefix)
+        firsts = "".join(sorted({re.escape(prefix[0]) for prefix in by_prefix}))
+        self._starts = re.compile(rf"[^a-z](?=[{firsts}])(?=({trie}))" if by_prefix else "(?!)")
+        self._head = re.compile(rf"(?=({trie}))" if by_prefix else "(?!)")
         # The alternatives without a literal start, in one pattern searched in one pass (eight
         # patterns searched one by one cost more than the whole trie scan), those that can
         # only match non-ASCII text (CJK phrases) in a second one that ASCII text skips.  The
@@ -133,48 +218,67 @@ class PhraseIndex:
                        self._combined([(n, a) for n, a in loose if not a.isascii()])]
 
     @staticmethod
-    def _combined(loose: list[tuple[int, str]]) -> tuple[re.Pattern[str], dict[int, int]] | None:
-        """One pattern for the given (rule number, alternative)s, and its group -> rule map."""
+    def _combined(loose: list[tuple[int, str]]
+                  ) -> tuple[re.Pattern[str], dict[int, int], tuple[str, ...] | None] | None:
+        """One pattern for the given (rule number, alternative)s, its group -> rule map, and
+        the needles one of which a text must hold for it to match (None: always search)."""
         if not loose:
             return None
         numbers: dict[int, int] = {}
         group = 1
+        found: list[str] | None = []
         for number, alternative in loose:
             numbers[group] = number
             group += 1 + re.compile(alternative).groups
-        return re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")"), numbers
+            own = needles(alternative)
+            found = None if found is None or own is None else [*found, *own]
+        pattern = re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")")
+        return pattern, numbers, None if found is None else tuple(dict.fromkeys(found))
 
     def _loose_hits(self, low: str) -> set[int]:
         """The rules whose alternatives without a literal start match ``low``."""
         hits: set[int] = set()
         for combined in self._loose[:1] if low.isascii() else self._loose:
             if combined is not None:
-                pattern, numbers = combined
+                pattern, numbers, wanted = combined
+                if wanted is not None:
+                    for needle in wanted:
+                        if needle in low:
+                            break
+                    else:
+                        continue  # no match can be there: the pattern is not searched (most texts)
                 hits.update(numbers[found.lastindex] for found in pattern.finditer(low)
                             if found.lastindex)
         return hits
+
+    def _found(self, low: str) -> list[re.Match[str]]:
+        """The literal starts at word starts of ``low``: group 1 of each match."""
+        head = self._head.match(low)
+        found = list(self._starts.finditer(low))
+        return [head, *found] if head is not None else found
 
     def first(self, low: str) -> int | None:
         """The number of the earliest rule that matches ``low`` anywhere, or None."""
         best = self.size
         candidates = self._candidates
-        for found in self._starts.finditer(low):
+        for found in self._found(low):
             for number, _, alternative in candidates[found.group(1)]:
                 if number >= best:
                     break
-                if alternative is None or alternative.match(low, found.start()):
+                if alternative is None or alternative.match(low, found.start(1)):
                     best = number
                     break
-        best = min(self._loose_hits(low), default=best) if best > 0 else best
+        if best > 0:  # a rule without a literal start may come earlier
+            best = min(best, min(self._loose_hits(low), default=best))
         return best if best < self.size else None
 
     def all(self, low: str) -> set[int]:
         """The numbers of every rule that matches ``low`` somewhere."""
         hits: set[int] = set()
         candidates = self._candidates
-        for found in self._starts.finditer(low):
+        for found in self._found(low):
             for number, _, alternative in candidates[found.group(1)]:
-                if number not in hits and (alternative is None or alternative.match(low, found.start())):
+                if number not in hits and (alternative is None or alternative.match(low, found.start(1))):
                     hits.add(number)
         hits.update(self._loose_hits(low))
         return hits

@@ -76,7 +76,11 @@ def _lines(entries: Iterable[_Entry]) -> list[Line]:
     out: list[Line] = []
     for direction, when, payload, kind in entries:
         if isinstance(payload, bytes):
-            out.append(Line(direction, when, wire_text(payload), kind))
+            if kind == "data" and payload.find(b"\r\n") < len(payload) - 2:  # message lines kept together
+                out.extend(Line(direction, when, wire_text(line + b"\r\n"), kind)
+                           for line in payload.split(b"\r\n")[:-1])
+            else:
+                out.append(Line(direction, when, wire_text(payload), kind))
         elif direction == "S" and "\r\n" in payload:
             out.extend(Line(direction, when, text, kind) for text in payload.split("\r\n"))
         else:
@@ -98,6 +102,7 @@ class SessionRecord:
         "_data_kept",
         "_data_limit",
         "_data_lines_left",
+        "_dropped",
         "_left_bytes",
         "_left_lines",
         "_limits",
@@ -106,11 +111,13 @@ class SessionRecord:
         "_pending_more",
         "_replies",
         "_session_limit",
+        "_unread",
         "_watch",
         "closed_by",
         "consumed",
         "ending",
         "entries",
+        "mode",
         "notes",
         "number",
         "peer",
@@ -118,7 +125,6 @@ class SessionRecord:
         "server",
         "size",
         "start",
-        "tail",
     )
 
     def __init__(self, number: int, peer: str, server: str, limits: Limits,
@@ -136,7 +142,11 @@ class SessionRecord:
         self.ending = False  # the server said goodbye (221 or 421); the close is on its way
         self.received = 0  # bytes the client sent
         self.consumed = 0  # bytes the server read of them
-        self.tail = b""  # the last bytes the client sent (the last LINE_BYTES are used)
+        self._unread = bytearray()  # what the server has been given and not read yet
+        self._dropped = b""  # the end of what it threw away unread (STARTTLS)
+        #: how the server reads now: "command" (lines end at LF), "data" (after 354: lines end
+        #: at CRLF) or "auth" (after 334: one answer, ending at LF); set by the protocol
+        self.mode = "command"
         # (end offset, server lines so far, time) of each chunk received and not yet read:
         # a line the server reads later goes where its first byte arrived, before the
         # replies sent since (a pipelining client's commands show as it sent them)
@@ -159,6 +169,74 @@ class SessionRecord:
             watch("open", number, peer)
 
     # --- written by the server thread ------------------------------------------------
+    def read_up_to(self, left: int) -> None:
+        """The server has read all it was given but the last ``left`` bytes: keep the lines
+        it read since the last call, as :meth:`client` lines of the current :attr:`mode`
+        (and the start of a line it read only in part, as a :meth:`fragment`).
+
+        The protocol calls this before each reply, as bytes arrive and when the connection
+        ends; the lines are the same, in the same places, as if each were kept as it was
+        read, without a hook on every read."""
+        unread = self._unread
+        count = len(unread) - left
+        if count <= 0:
+            return
+        chunk = bytes(unread[:count])
+        del unread[:count]
+        mode = self.mode
+        separator = b"\r\n" if mode == "data" else b"\n"
+        lines = chunk.split(separator)
+        part = lines.pop()  # b"" when the chunk ends with a whole line
+        if lines and (self._pending or self._pending_more):  # the first completes a line read in parts
+            self.client(lines.pop(0) + separator, mode)
+        if self._watch is None:
+            self._keep(lines, separator, mode)
+        else:  # each line to the watchers as it is kept
+            for line in lines:
+                self.client(line + separator, mode)
+        if part:
+            self.fragment(part)
+
+    def _keep(self, lines: list[bytes], separator: bytes, kind: str) -> None:
+        """:meth:`client` for each of ``lines`` (whole lines read in a row, nothing pending),
+        with the usual line (not too long, within the limits) kept right here."""
+        data = kind == "data"
+        if data and len(lines) > 1 and self._keep_together(lines):
+            return
+        arrivals, entries, begun = self._arrivals, self.entries, self.start
+        room = self._session_limit - _LINE_COST
+        for line in lines:
+            raw = line + separator
+            start = self.consumed
+            size = len(raw)
+            if size > LINE_BYTES or (data and (self._data_kept + size > self._data_limit or line == b".")):
+                self.client(raw, kind)  # the rarer cases, said in full there
+                continue
+            self.consumed = start + size
+            if data:
+                self._data_kept += size
+            while arrivals and arrivals[0][0] <= start:
+                arrivals.popleft()
+            if self.size + size > room:  # beyond the session's share (as _add counts it)
+                self._left_lines += 1
+                self._left_bytes += size
+                continue
+            self.size += size + _LINE_COST
+            if not arrivals:
+                entries.append(("C", time.monotonic() - begun, raw, kind))
+                continue
+            _, replies, when = arrivals[0]
+            before = self._replies - replies
+            if before <= 0:
+                entries.append(("C", when - begun, raw, kind))
+            else:
+                self._insert(("C", when - begun, raw, kind), before)
+
+    def drop_unread(self) -> None:
+        """The server threw away what it had not read (STARTTLS: RFC 3207 §4.2)."""
+        self._dropped = (self._dropped + self._unread)[-LINE_BYTES:]
+        self._unread.clear()
+
     def fragment(self, raw: bytes) -> None:
         """The server read part of a line too long for its buffer."""
         if not self._pending and not self._pending_more:
@@ -215,19 +293,29 @@ class SessionRecord:
             return start, raw, raw
         return start, wire_text(raw) + f" … ({more:,} more bytes not kept)", raw
 
-    def received_bytes(self, data: bytes) -> None:
-        """The client sent ``data`` (the server reads it later, line by line)."""
+    def received_bytes(self, data: bytes, left: int = -1) -> None:
+        """The client sent ``data`` (the server reads it later, line by line); ``left``, if
+        given: the server has read all it had before but that many bytes (:meth:`read_up_to`)."""
+        if 0 <= left < len(self._unread):
+            self.read_up_to(left)
         self.received += len(data)
+        self._unread += data
         self._arrivals.append((self.received, self._replies, time.monotonic()))
-        tail = self.tail + data if len(data) < LINE_BYTES else data
-        self.tail = tail if len(tail) < 4 * LINE_BYTES else tail[-LINE_BYTES:]
 
-    def reply(self, status: str) -> None:
+    def reply(self, status: str, left: int = -1) -> None:
         """The server sent ``status``: one reply, its lines joined by CRLF, control
         characters already escaped (:func:`.protocol.visible_lines`); kept whole, split
-        into lines when a transcript is read."""
-        self._add(("S", time.monotonic() - self.start, status, "reply"),
-                  len(status) + _LINE_COST * (status.count("\r\n") + 1))
+        into lines when a transcript is read.  ``left``: as for :meth:`received_bytes`."""
+        if 0 <= left < len(self._unread):
+            self.read_up_to(left)
+        entry = ("S", time.monotonic() - self.start, status, "reply")
+        cost = len(status) + _LINE_COST * (status.count("\r\n") + 1)
+        if self._watch is not None or self.size + cost > self._session_limit:
+            self._add(entry, cost)
+            return
+        self.size += cost  # the usual reply, kept as _add would
+        self._replies += 1
+        self.entries.append(entry)
 
     def handshake(self, agreed: str) -> None:
         """A TLS handshake finished (STARTTLS or implicit): one line saying what was agreed."""
@@ -243,7 +331,7 @@ class SessionRecord:
         unread = self.received - self.consumed
         if self._pending or self._pending_more or unread > 0:
             # the connection ended inside a line: show its start, as kind "cut"
-            tail = self.tail[-LINE_BYTES:]
+            tail = (self._dropped + self._unread)[-LINE_BYTES:]  # the end of what was not read
             shown = tail[-unread:] if 0 < unread <= len(tail) else tail
             raw, more = bytes(self._pending), self._pending_more
             self._pending.clear()
@@ -280,22 +368,51 @@ class SessionRecord:
             self._left_bytes += cost - count * _LINE_COST
             return
         self.size += cost
-        entries = self.entries
         if entry[0] != "C":
             self._replies += 1
-            entries.append(entry)
+            self.entries.append(entry)
         elif before <= 0:
-            entries.append(entry)
+            self.entries.append(entry)
         else:
-            index = len(entries)
-            while before and index:
-                index -= 1
-                if entries[index][0] != "C":
-                    before -= 1
-            entries.insert(index, entry)
+            self._insert(entry, before)
         if self._watch is not None:
             for line in _lines((entry,)):
                 self._watch("line", self.number, line)
+
+    def _keep_together(self, lines: list[bytes]) -> bool:
+        """Keep message lines that arrived together, all within the limits, as one entry
+        (split into its lines when a transcript is read); False, keeping nothing, if not."""
+        block = b"\r\n".join(lines) + b"\r\n"
+        start, size, count = self.consumed, len(block), len(lines)
+        end = lines[-1] == b"."  # the message's last line: not counted as one of its lines
+        arrivals = self._arrivals
+        while arrivals and arrivals[0][0] <= start:
+            arrivals.popleft()
+        if (not arrivals or arrivals[0][0] <= start + size - len(lines[-1]) - 2  # the last arrived later
+                or arrivals[0][1] != self._replies or max(map(len, lines)) + 2 > LINE_BYTES
+                or self._data_kept + size - 3 * end > self._data_limit
+                or self.size + size + count * _LINE_COST > self._session_limit):
+            return False
+        self.consumed = start + size
+        self.size += size + count * _LINE_COST
+        self.entries.append(("C", arrivals[0][2] - self.start, block, "data"))
+        if not end:
+            self._data_kept += size
+        elif self._data_lines_left:
+            self._end_of_data()
+        else:
+            self._data_kept = 0
+        return True
+
+    def _insert(self, entry: _Entry, before: int) -> None:
+        """Put a client line ahead of the last ``before`` replies."""
+        entries = self.entries
+        index = len(entries)
+        while before and index:
+            index -= 1
+            if entries[index][0] != "C":
+                before -= 1
+        entries.insert(index, entry)
 
     # --- read by anyone -------------------------------------------------------------
     def transcript(self) -> Transcript:

@@ -29,11 +29,14 @@ asks for.
 """
 from __future__ import annotations
 
+import atexit
+import functools
 import ipaddress
 import os
 import socket
 import struct
 import sys
+import threading
 
 __all__ = ["owner_uid", "same_process", "same_user"]
 
@@ -50,10 +53,16 @@ def _hex(ip: _Ip, port: int) -> bytes:
     return ("".join(f"{w:08X}" for w in words) + f":{port:04X}").encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _ip(text: str) -> _Ip:
+    """An address parsed once: a server's peers are mostly the same loopback address."""
+    return ipaddress.ip_address(text.split("%", 1)[0])
+
+
 def _forms(address: tuple[str, int]) -> list[tuple[int, _Ip, int]]:
     """(table, ip, port) under which an endpoint may be listed: an IPv4-mapped IPv6 address
     (a dual-stack server's view of an IPv4 client) in the IPv4 table, then as it is."""
-    ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+    ip = _ip(address[0])
     port = int(address[1])
     forms: list[tuple[int, _Ip, int]] = []
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -79,16 +88,54 @@ def _diag_owner(version: int, ip: _Ip, port: int, server_ip: _Ip, server_port: i
                + _SOCKET_ID.pack(port, server_port, ip.packed.ljust(16, b"\0"),
                                  server_ip.packed.ljust(16, b"\0"))
                + _ID_TAIL.pack(0, 0xFFFFFFFF, 0xFFFFFFFF))
-    message = _HEADER.pack(_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0) + request
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as link:
-        link.settimeout(1.0)
-        link.send(message)
-        answer = link.recv(8192)
+    answer = _ask_kernel(request)
     length, kind = _HEADER.unpack_from(answer)[:2]
     if kind == _NLMSG_ERROR or length < _UID_AT + 8:
         raise LookupError("no such socket")
     uid, inode = struct.unpack_from("=II", answer, _UID_AT)
     return uid if inode else None
+
+
+class _Link:
+    """This process's netlink socket for sock_diag, opened at the first question and kept
+    (a socket, a bind and a close less for every connection); one question at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.socket: socket.socket | None = None
+        self.pid = 0
+        self.sequence = 0
+
+    def ask(self, request: bytes) -> bytes:
+        """The kernel's answer to one request.  It answers while it takes the request, so the
+        answer is waiting when ``send`` returns; one with another sequence number (left over
+        from a question that failed) is passed over."""
+        with self.lock:
+            if self.socket is None or self.pid != os.getpid():  # none yet, or the parent's (a fork)
+                self.close()
+                self.socket = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
+                self.pid = os.getpid()
+            self.sequence = sequence = (self.sequence + 1) & 0xFFFFFFFF
+            try:
+                self.socket.send(_HEADER.pack(_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY,
+                                              _NLM_F_REQUEST, sequence, 0) + request)
+                while True:
+                    answer = self.socket.recv(8192, socket.MSG_DONTWAIT)
+                    if len(answer) >= _HEADER.size and _HEADER.unpack_from(answer)[3] == sequence:
+                        return answer
+            except OSError:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        link, self.socket = self.socket, None
+        if link is not None:
+            link.close()
+
+
+_LINK = _Link()
+_ask_kernel = _LINK.ask
+atexit.register(_LINK.close)
 
 
 def owner_uid(client: tuple[str, int], server: tuple[str, int]) -> int | None:

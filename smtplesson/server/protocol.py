@@ -6,7 +6,8 @@ here.  aiosmtpd may change these in any release, so ``pyproject.toml`` and
 when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
 
 ``SMTP`` instance attributes
-    ``_reader`` (wrapped, so the record sees each line exactly as the server reads it),
+    ``_reader`` (the StreamReader: the length of its ``_buffer``, asyncio's private name,
+    says how much the server has read, so the record keeps each line as it was read),
     ``_timeout_duration`` (the idle timeout, for the timer's check during DATA),
     ``_original_transport`` (set once STARTTLS wrapped the transport),
     ``_handler_coroutine`` (the session task, cancelled after a 421),
@@ -22,6 +23,9 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
     ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
 ``Controller``
     ``_factory_invoker``, ``_create_server``, ``_trigger_server``, ``_thread``
+How ``SMTP.__init__`` finds its ``auth_*`` and ``smtp_*`` methods
+    by listing the instance (``inspect.getmembers`` and ``dir``): :meth:`LessonSMTP.__dir__`
+    answers that listing with those names only (``test_protocol`` compares the tables)
 
 aiosmtpd's *literal reply texts* are rewritten too (``server/data/server.json``
 ``stock_replies`` and ``stock_prefixes``: "503 Error: need MAIL command" gets its enhanced
@@ -94,17 +98,20 @@ class Recorder(Protocol):
     closed_by: str | None
     ending: bool  # the server said goodbye (221 or 421); the close is on its way
 
-    def received_bytes(self, data: bytes) -> None:
-        """The client sent ``data`` (before the server reads it)."""
+    def received_bytes(self, data: bytes, left: int = -1) -> None:
+        """The client sent ``data`` (before the server reads it); ``left``: as for reply()."""
 
-    def client(self, raw: bytes, kind: str) -> None:
-        """The server read one line: "command", "data" (after 354) or "auth" (after 334)."""
+    mode: str  # how the server reads: "command", "data" (after 354) or "auth" (after 334)
 
-    def fragment(self, raw: bytes) -> None:
-        """The server read part of a line longer than its buffer."""
+    def read_up_to(self, left: int) -> None:
+        """The server has read all it was given but the last ``left`` bytes."""
 
-    def reply(self, status: str) -> None:
-        """The server sent one reply (lines joined by CRLF)."""
+    def drop_unread(self) -> None:
+        """The server threw away what it had not read (STARTTLS)."""
+
+    def reply(self, status: str, left: int = -1) -> None:
+        """The server sent one reply (lines joined by CRLF); ``left``, if given: the server
+        has read all it was given but that many bytes."""
 
     def close(self, by: str) -> None:
         """The connection ended, closed by "client" or "server"."""
@@ -198,40 +205,8 @@ def as_sent(status: str) -> tuple[str, bytes, int | None]:
     return known
 
 
-class _RecordingReader:
-    """aiosmtpd's StreamReader, telling the record each line as the server reads it:
-    ``readuntil()`` a command (ends at LF), ``readuntil(b"\\r\\n")`` a message line,
-    ``readline()`` an AUTH answer, ``read(n)`` part of an over-long line."""
-
-    __slots__ = ("_client", "_readuntil", "_record", "_stream")
-
-    def __init__(self, stream: asyncio.StreamReader, record: Recorder) -> None:
-        object.__setattr__(self, "_stream", stream)
-        object.__setattr__(self, "_record", record)
-        # asked for every line: bound once
-        object.__setattr__(self, "_readuntil", stream.readuntil)
-        object.__setattr__(self, "_client", record.client)
-
-    async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        line = await self._readuntil(separator)
-        self._client(line, "data" if separator == b"\r\n" else "command")
-        return line
-
-    async def readline(self) -> bytes:
-        line = await self._stream.readline()
-        self._record.client(line, "auth")
-        return line
-
-    async def read(self, n: int = -1) -> bytes:
-        data = await self._stream.read(n)
-        self._record.fragment(data)
-        return data
-
-    def __getattr__(self, name: str) -> Any:  # STARTTLS swaps _transport, clears _buffer
-        return getattr(self._stream, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._stream, name, value)
+#: the names of the methods aiosmtpd looks up when a session starts, by class (LessonSMTP.__dir__)
+_TABLE_NAMES: dict[type, list[str]] = {}
 
 
 class LessonSMTP(SMTP):
@@ -251,10 +226,25 @@ class LessonSMTP(SMTP):
         self._ehlo_extra = False
         self._in_data = False  # after 354, until the reply to the message
         self._upload_at = 0.0  # the loop's time of the last bytes received in DATA
+        self._data_from = 0.0  # the loop's time of the 354
+        self._data_timer = False  # the idle timer was shortened to the DATA deadline
         self._admitted = False  # host.admit() let it in: session_closed() is owed
         self._closed_at_once = False  # turned away with a 421 before aiosmtpd saw it
-        self._data_deadline: asyncio.TimerHandle | None = None
+        self._building = True  # see __dir__
         super().__init__(handler, **kwargs)
+        self._building = False
+
+    def __dir__(self) -> list[str]:
+        """While aiosmtpd's ``__init__`` builds its tables of ``auth_*`` and ``smtp_*``
+        methods (by listing every member, ``inspect.getmembers`` and ``dir``: 0.1 ms a
+        connection), only those names, found once per class; else every name, as usual."""
+        if not self.__dict__.get("_building"):
+            return list(super().__dir__())
+        names = _TABLE_NAMES.get(type(self))
+        if names is None:
+            names = _TABLE_NAMES[type(self)] = [
+                name for name in super().__dir__() if name.startswith(("auth_", "smtp_"))]
+        return names
 
     # --- recording -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -265,6 +255,9 @@ class LessonSMTP(SMTP):
             transport.write(verdict.encode("utf-8", "replace") + b"\r\n")  # type: ignore[attr-defined]
             transport.close()
             return
+        if starttls and self.record is not None:  # aiosmtpd is about to drop what it has not read
+            self._note_reads()
+            self.record.drop_unread()
         super().connection_made(transport)
         if starttls:  # STARTTLS finished its handshake: the new transport is encrypted
             if self.record is not None and self.session is not None:  # aiosmtpd made a new one
@@ -278,9 +271,7 @@ class LessonSMTP(SMTP):
         if verdict is not None:  # another user's program: greeted 554, nothing recorded
             self._greeting = verdict
             return
-        record = self.record = self.host.session_opened(self, session)
-        if record is not None:  # before the session task first reads
-            self._reader = _RecordingReader(self._reader, record)  # type: ignore[assignment]
+        self.record = self.host.session_opened(self, session)
         session.tls = None  # type: ignore[attr-defined]
         if transport.get_extra_info("ssl_object") is not None:  # implicit TLS (RFC 8314)
             self._handshake_done(transport)
@@ -310,7 +301,7 @@ class LessonSMTP(SMTP):
             return
         record = self.record
         if record is not None:
-            record.received_bytes(data)
+            record.received_bytes(data, len(self._reader._buffer))  # type: ignore[attr-defined]
             if self._in_data:  # an upload still arriving is not idle (aiosmtpd restarts the
                 self._upload_at = self.loop.time()  # timer after each command, not during DATA)
         super().data_received(data)
@@ -318,24 +309,34 @@ class LessonSMTP(SMTP):
     def _timeout_cb(self) -> None:
         """Idle too long: say so (421 4.4.2, as Postfix does) before closing.  During DATA,
         idle counts from the last bytes that arrived (:meth:`data_received` notes when,
-        which is cheaper than restarting the timer for every chunk of a message)."""
+        which is cheaper than restarting the timer for every chunk of a message), and the
+        whole message has ``host.data_timeout`` from the 354, so a trickle ends too (RFC 5321
+        §4.5.3.2 times only each block and the end; the idle timer alone would never fire).
+        One timer does both: no second one to set and cancel for every message."""
         if self._in_data:
-            idle = self.loop.time() - self._upload_at
+            now = self.loop.time()
+            left = self.host.data_timeout - (now - self._data_from)
+            if left <= 0:
+                self._give_up(self.host.data_timeout_reply)
+                return
+            idle = now - self._upload_at
             if idle < self._timeout_duration:
-                self._reset_timeout(self._timeout_duration - idle)
+                self._reset_timeout(min(self._timeout_duration - idle, left))
                 return
         self._give_up(self.host.timeout_reply)
 
-    def _data_too_slow(self) -> None:
-        """The message did not arrive within the DATA deadline (a trickle): 421, close."""
-        self._data_deadline = None
-        self._give_up(self.host.data_timeout_reply)
+    def _note_reads(self) -> None:
+        """Tell the record how far the server has read (before a reply, and at the end)."""
+        if self.record is not None:
+            self.record.read_up_to(len(self._reader._buffer))  # type: ignore[attr-defined]
 
     def _give_up(self, reply: str) -> None:
         transport = self.transport
         if transport is not None and not transport.is_closing():
             if self.record is not None:
+                self._note_reads()
                 self.record.reply(reply)
+                self.record.mode = "command"
                 self.record.ending = True
             self._writer.write(reply.encode("utf-8", "replace") + b"\r\n")
         super()._timeout_cb()
@@ -347,13 +348,11 @@ class LessonSMTP(SMTP):
     def connection_lost(self, error: Exception | None) -> None:
         if self._closed_at_once:
             return  # aiosmtpd never saw this connection
-        if self._data_deadline is not None:
-            self._data_deadline.cancel()
-            self._data_deadline = None
         if self._admitted and (self._original_transport is None or self.transport is not None):
             self._admitted = False
             record = self.record
             if record is not None and record.closed_by is None:
+                self._note_reads()
                 record.close("client" if self._eof or error else "server")
             self.host.session_closed(self)
         super().connection_lost(error)
@@ -372,28 +371,36 @@ class LessonSMTP(SMTP):
         if isinstance(status, str):
             if status.startswith("250-AUTH ") and not self.host.offers_auth:
                 return  # aiosmtpd lists AUTH once TLS is up; a server without AUTH never does
-            if status is not self._verbatim:
+            own = status is not self._verbatim
+            if own:
                 status = rewrite_stock(status)
                 if self._ehlo_extra and status == "250 HELP":
                     self._ehlo_extra = False
                     status = self.host.ehlo_tail
             status, response, code = as_sent(status)  # an echoed argument never ends a line
+            mode = "data" if code == 354 and own else "command"  # aiosmtpd reads the message next
         else:
             response = status + b"\r\n"
             status = status.decode("utf-8", "backslashreplace")
             code = reply_code(status)
+            mode = "auth" if code == 334 else "command"  # aiosmtpd's challenge: it reads an answer next
         record = self.record
         if record is not None:
-            record.reply(status)
+            record.reply(status, len(self._reader._buffer))  # type: ignore[attr-defined]
+            record.mode = mode
             if code == 221 or code == 421:
                 record.ending = True
-        self._in_data = code == 354
-        if self._in_data:  # one deadline for the whole message, so a trickle ends (the idle timer
-            # restarts on every byte; RFC 5321 §4.5.3.2 times only each block and the end)
-            self._data_deadline = self.loop.call_later(self.host.data_timeout, self._data_too_slow)
-        elif self._data_deadline is not None:
-            self._data_deadline.cancel()
-            self._data_deadline = None
+        if code == 354:  # the message's deadline starts (see _timeout_cb)
+            self._in_data = True
+            self._data_from = self._upload_at = self.loop.time()
+            if self.host.data_timeout < self._timeout_duration:  # sooner than the idle timer
+                self._data_timer = True
+                self._reset_timeout(self.host.data_timeout)
+        elif self._in_data:
+            self._in_data = False
+            if self._data_timer:  # the idle timer, back to its own length
+                self._data_timer = False
+                self._reset_timeout()
         self._writer.write(response)
         await self._writer.drain()
         if code == 421:  # RFC 5321 §3.8: 421 closes the channel

@@ -29,6 +29,16 @@ def test_binds_loopback_ephemeral_and_port_is_real(server, client):
         assert c.noop()[0] == 250
 
 
+def test_accepted_sockets_send_without_waiting_for_acks(server, client):
+    """TCP_NODELAY on the server's end: without it, the EHLO reply (written line by line)
+    waited 40 ms for the client's delayed ACK, once per session (issue 18)."""
+    with client(server) as c:
+        c.ehlo()
+        (session,) = server._store.live
+        own_end = session.transport.get_extra_info("socket")
+        assert own_end.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
 def test_probe_session_is_not_recorded(server, client):
     assert server.transcripts == []
     with client(server) as c:

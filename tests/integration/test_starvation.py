@@ -35,6 +35,26 @@ def test_a_trickle_in_data_ends_at_the_deadline() -> None:
         assert server.transcript.codes[-1] == 421 and server.messages == []
 
 
+def test_silence_in_data_ends_at_the_idle_timeout_when_that_comes_first() -> None:
+    with DebugServer(idle_timeout=0.3, data_timeout=60) as server, \
+            smtplib.SMTP(*server.address, timeout=30) as client:
+        client.ehlo("quiet.example.org")
+        client.mail("a@example.org")
+        client.rcpt("b@example.net")
+        assert client.docmd("DATA")[0] == 354
+        code, text = client.getreply()
+        assert (code, text[:6]) == (421, b"4.4.2 ") and b"within" not in text
+        assert server.wait_idle()
+
+
+def test_after_the_message_the_idle_timer_is_its_own_length_again() -> None:
+    """A DATA deadline shorter than the idle timeout shortens the timer for the message only."""
+    with DebugServer(data_timeout=0.5) as server, smtplib.SMTP(*server.address, timeout=30) as client:
+        assert client.sendmail("a@example.org", ["b@example.net"], "Subject: x\r\n\r\nx") == {}
+        (session,) = server._store.live
+        assert session._timeout_handle.when() - session.loop.time() > 100  # the 300 s idle timeout
+
+
 def test_sessions_beyond_the_budget_hear_421_and_leave_no_record(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(admission.BUDGET, "_limit", lambda: RESERVE + 2 * 8)  # 8 sessions in this process
     assert admission.BUDGET.cap == 8

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,21 @@ BOUNCE_TYPES = {"hard", "soft", "block", "none"}
 
 def test_categories_are_exactly_the_issue_list() -> None:
     assert CATEGORIES == ISSUE_CATEGORIES
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",  # a reply, judged
+    "250 2.0.0 OK",  # a success
+    "Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.85]",  # no code
+    "mailbox is full",  # no code, but words
+    None,
+])
+def test_an_explanation_has_every_field_in_field_order(text: str | None) -> None:
+    """explain builds most Explanations from cached parts, not through __init__: each still has
+    every field, in the dataclass's order, equal to the one __init__ would build."""
+    made = explain(text)
+    assert list(vars(made)) == [field.name for field in fields(Explanation)]
+    assert made == Explanation(**vars(made))
 
 
 def test_real_world_collection_is_large_and_sourced() -> None:

@@ -96,3 +96,73 @@ def test_watchers_see_each_line_as_it_is_recorded():
     assert [(event, number) for event, number, _ in seen] == [
         ("open", 3), ("line", 3), ("line", 3), ("close", 3)]
     assert seen[2][2].text == "QUIT"
+
+
+def _as_read(record: SessionRecord, chunks: list[bytes], reads: list[tuple[str, bytes]]) -> None:
+    """Give ``record`` what the client sent, then say after each read how much is unread."""
+    for chunk in chunks:
+        record.received_bytes(chunk)
+    left = sum(map(len, chunks))
+    for mode, read in reads:
+        record.mode = mode
+        left -= len(read)
+        record.read_up_to(left)
+
+
+@pytest.mark.parametrize(("data_bytes", "cut"),
+                         [(30, -3), (30, 99), (16_000, -3), (16_000, 9), (16_000, 0), (16_000, 99)])
+def test_reads_noted_in_steps_are_the_lines_kept_one_by_one(data_bytes, cut):
+    """read_up_to splits what the server read by its mode and keeps the same lines as
+    client()/fragment() would, in the same places, with the same notes (the message kept
+    whole or in part, arriving in one piece or two)."""
+    limits = Limits(data_bytes=data_bytes)
+    message = b"one\r\ntwo\nstill two\r\n" * 3 + b".\r\n"
+    sent = [b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n", b"DATA\r\n", message[:cut], message[cut:] + b"QUIT\r\n",
+            b"x" * 1500]
+    sent = [chunk for chunk in sent if chunk]
+    steps = [("command", b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"), ("command", b"DATA\r\n"),
+             ("data", message), ("command", b"QUIT\r\n"), ("command", b"x" * 1000)]
+    lazily = SessionRecord(1, "", "mx.example.net", limits)
+    _as_read(lazily, sent, steps)
+    at_once = SessionRecord(1, "", "mx.example.net", limits)
+    for chunk in sent:
+        at_once.received_bytes(chunk)
+    for line in (b"MAIL FROM:<a@b>\r\n", b"RCPT TO:<c@d>\r\n", b"DATA\r\n"):
+        at_once.client(line, "command")
+    for line in [b"one\r\n", b"two\nstill two\r\n"] * 3 + [b".\r\n"]:
+        at_once.client(line, "data")
+    at_once.client(b"QUIT\r\n", "command")
+    at_once.fragment(b"x" * 1000)
+    assert lazily.consumed == at_once.consumed == len(b"".join(sent)) - 500
+    lazily.close("client")
+    at_once.close("client")
+    shown = [[(line.direction, line.text, line.kind) for line in r.transcript().lines]
+             for r in (lazily, at_once)]
+    assert shown[0] == shown[1] and [text[:4] for _, text, _ in shown[0]][-3:] == [".", "QUIT", "x" * 4]
+    assert lazily.size == at_once.size
+    assert lazily.transcript().notes == at_once.transcript().notes
+    assert [line.kind for line in lazily.transcript().lines][:4] == ["command", "command", "command", "data"]
+
+
+def test_what_the_server_threw_away_unread_is_not_kept_as_read():
+    record = SessionRecord(1, "", "mx.example.net", Limits())
+    record.received_bytes(b"STARTTLS\r\nRSET\r\n")
+    record.read_up_to(6)
+    record.drop_unread()  # the handshake: the injected RSET is never read
+    record.received_bytes(b"EHLO me\r\n")
+    record.read_up_to(0)
+    assert [line.text for line in record.transcript().lines] == ["STARTTLS", "EHLO me"]
+
+
+def test_lines_beyond_the_sessions_share_are_counted_alike_read_in_steps_or_one_by_one():
+    limits = Limits(transcript_bytes=8 * 1000)  # a session keeps 1,000 bytes
+    lines = [b"NOOP %d\r\n" % n for n in range(200)]
+    lazily, at_once = (SessionRecord(1, "", "mx.example.net", limits) for _ in range(2))
+    _as_read(lazily, [b"".join(lines)], [("command", b"".join(lines))])
+    at_once.received_bytes(b"".join(lines))
+    for line in lines:
+        at_once.client(line, "command")
+    for record in (lazily, at_once):
+        record.close("client")
+    assert lazily.transcript().lines[-1].text == at_once.transcript().lines[-1].text == "NOOP 6"
+    assert lazily.transcript().notes == at_once.transcript().notes != ()

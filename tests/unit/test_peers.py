@@ -131,3 +131,32 @@ def test_anyone_skips_the_check_and_a_bad_setting_is_refused() -> None:
     assert _door(False).admit("unix-socket", LOCAL) is not None  # an unplaceable peer: refused
     with pytest.raises(ValueError, match="peers must be one of"):
         _door(True, peers="everyone")
+
+
+@linux
+def test_the_kernel_is_asked_over_one_socket_and_a_stale_answer_is_passed_over(pair) -> None:
+    from smtplesson.server import peers
+
+    peer, local = pair
+    assert same_user(peer, local)
+    link = peers._LINK.socket
+    assert link is not None
+
+    class Stale:
+        """The kept socket, with an answer to an earlier question waiting before the right one."""
+
+        def __init__(self) -> None:
+            self.waiting = [peers._HEADER.pack(peers._HEADER.size, peers._NLMSG_ERROR, 0, 0, 0)]
+
+        def send(self, data: bytes) -> int:
+            return link.send(data)
+
+        def recv(self, size: int, flags: int = 0) -> bytes:
+            return self.waiting.pop() if self.waiting else link.recv(size, flags)
+
+    peers._LINK.socket = Stale()  # type: ignore[assignment]
+    try:
+        assert owner_uid(peer, local) == os.getuid()
+    finally:
+        peers._LINK.socket = link
+    assert same_user(peer, local) and peers._LINK.socket is link  # the same socket, kept

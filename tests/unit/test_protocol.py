@@ -83,3 +83,33 @@ def test_reply_code_is_code_of_with_a_fast_path(text):
     assert reply_code(text) == code_of(text)
     if code_of(text) is not None:
         assert reply_class(text) == class_of(text)
+
+
+def test_a_session_finds_the_same_methods_as_aiosmtpd_would():
+    """LessonSMTP.__dir__ lists only auth_*/smtp_* names while aiosmtpd builds its tables:
+    the tables are those a full listing gives, and dir() is complete afterwards."""
+    from smtplesson.server.dispatch import Handler
+    from smtplesson.server.protocol import LessonSMTP
+
+    loop = asyncio.new_event_loop()
+    try:
+        smtp = LessonSMTP(None, lambda: None, Handler(None), loop=loop, hostname="mx.example.net")  # type: ignore[arg-type]
+    finally:
+        loop.close()
+    names = set(dir(smtp))
+    assert {"push", "host", "record", "_smtp_methods", "smtp_MAIL"} <= names
+    assert set(smtp._smtp_methods) == {n[5:] for n in names if n.startswith("smtp_")}
+    assert set(smtp._auth_methods) == {n[5:] for n in names if n.startswith("auth_")} == {"LOGIN", "PLAIN"}
+    assert smtp._smtp_methods["MAIL"] == smtp.smtp_MAIL and smtp._smtp_methods["EHLO"].__self__ is smtp
+
+
+def test_the_stream_reader_keeps_its_unread_bytes_where_the_protocol_looks():
+    """LessonSMTP measures how far the server has read by asyncio's StreamReader._buffer."""
+    loop = asyncio.new_event_loop()
+    try:
+        reader = asyncio.StreamReader(loop=loop)
+        reader.feed_data(b"NOOP\r\nQUIT\r\n")
+        assert loop.run_until_complete(reader.readuntil()) == b"NOOP\r\n"
+        assert len(reader._buffer) == 6
+    finally:
+        loop.close()

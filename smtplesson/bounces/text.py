@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Headers, Mail
@@ -78,13 +78,21 @@ _SKIP_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildae
 
 @dataclass(frozen=True)
 class Found:
-    """One recipient read from text."""
+    """One recipient read from text (its diagnostic and remote host are read from its words when
+    first asked for: a report's fields often say them already)."""
 
     address: str
-    diagnostic: str  # from the reply code on, or the text's own words; one line
-    remote_mta: str | None
     context: str  # the whole segment, one line (what explain reads)
     leading: bool = True  # the address opens its line, as recipient lists print them
+
+    @cached_property
+    def diagnostic(self) -> str:
+        """From the reply code on, or the text's own words; one line."""
+        return diagnostic_of(self.context)
+
+    @cached_property
+    def remote_mta(self) -> str | None:
+        return remote_of(self.context)
 
 
 @dataclass(frozen=True)
@@ -140,13 +148,23 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
     return None
 
 
-@lru_cache(maxsize=8)
-def _flat(formats: tuple[TextFormat, ...]) -> tuple[tuple[tuple[str, str, TextFormat], ...], ...]:
+Flat = tuple[tuple[tuple[str, str, TextFormat], ...], ...]
+_FLAT: dict[int, tuple[tuple[TextFormat, ...], Flat]] = {}
+
+
+def _flat(formats: tuple[TextFormat, ...]) -> Flat:
     """Every signature of ``formats`` in order, the strong ones apart, a header signature by the
-    header's lower-case name (computed once per tuple of formats)."""
-    return tuple(tuple((where.removeprefix("header:"), needle, fmt) for fmt in formats
-                       for where, needle in fmt.signatures if (where in STRONG) == strong)
-                 for strong in (True, False))
+    header's lower-case name (computed once per tuple of formats, found by identity: hashing
+    the formats, frozen dataclasses, on every call cost more than the search)."""
+    cached = _FLAT.get(id(formats))
+    if cached is None or cached[0] is not formats:
+        if len(_FLAT) > 8:
+            _FLAT.clear()
+        flat = tuple(tuple((where.removeprefix("header:"), needle, fmt) for fmt in formats
+                           for where, needle in fmt.signatures if (where in STRONG) == strong)
+                     for strong in (True, False))
+        cached = _FLAT[id(formats)] = (formats, flat)
+    return cached[1]
 
 
 def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = (),
@@ -223,8 +241,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (address, context) in enumerate(contexts):
         if len(context.strip(" <>[]()")) < 3:  # a list of addresses, then one reason for all of them
             context = next((c for _, c in contexts[i + 1:] if len(c.strip(" <>[]()")) >= 3), context)
-        found.append(Found(address, diagnostic_of(context), remote_of(context), context,
-                           address in leading_addresses))
+        found.append(Found(address, context, address in leading_addresses))
     return found
 
 

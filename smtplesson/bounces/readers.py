@@ -23,6 +23,7 @@ from . import gateways, mta, providers
 from .events import event_payload, read_event
 from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
+from .phrases import Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
 from .status import agrees, explain_reply, settle_status
@@ -55,20 +56,22 @@ _BOUNCE_SUBJECT = re.compile(
 _REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
-_REPORTING = re.compile(r"(?:mail system at host|program at host|qmail-send program at|"
-                        r"generating server:|generierender server:|serveur de génération :|"
-                        r"servidor de generación:|server di generazione:|servidor gerador:|"
-                        r"reporting-mta: dns;|mailer-daemon at)\s*([\w.-]+\w)", re.I)
+_REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send program at", "generating server:",
+                    "generierender server:", "serveur de génération :", "servidor de generación:",
+                    "server di generazione:", "servidor gerador:", "reporting-mta: dns;", "mailer-daemon at")
+_REPORTING = re.compile("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)", re.I)
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
-_WARNING = re.compile(r"warning message only|this is a warning only|will keep trying|has not yet been "
-                      r"delivered|still undelivered after|delivery (?:has been )?delayed", re.I)
+_WARNING = Phrases("warning message only", "this is a warning only", "will keep trying",
+                   "has not yet been delivered", "still undelivered after", "delivery has been delayed",
+                   "delivery delayed")
 # a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
 # its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
 # fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"
-_GAVE_UP = re.compile(r"this is a permanent error|i've given up|not going to try again|"
-                      r"permanent fatal errors|retry timeout exceeded", re.I)
-_ARRIVAL = re.compile(r"original message was received at (.{6,60}?)\s+from\b", re.I)
+_GAVE_UP = Phrases("this is a permanent error", "i've given up", "not going to try again",
+                   "permanent fatal errors", "retry timeout exceeded")
+_ARRIVAL_MARK = "original message was received at "
+_ARRIVAL = re.compile(re.escape(_ARRIVAL_MARK) + r"(.{6,60}?)\s+from\b", re.I)
 
 
 def read_bounce(source: Any) -> Bounce:
@@ -129,9 +132,10 @@ def _read(mail: Mail) -> Bounce:
     else:
         kind = "vendor"
         recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
-        if _WARNING.search(mail.subject) or _WARNING.search(mail.text[:4096]):
+        head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
+        if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
-        elif _GAVE_UP.search(mail.text[:4096]):  # a temporary reply that outlived the queue: failed
+        elif _GAVE_UP.search(head, low_head):  # a temporary reply that outlived the queue: failed
             recipients = [replace(r, action="failed") if r.action == "delayed" else r for r in recipients]
         if not recipients:
             recipients = _fallback(mail, fmt)
@@ -149,10 +153,13 @@ def _read(mail: Mail) -> Bounce:
     elif status is not None and not status.from_parts:
         note = note or ("delivery-status fields read from the mail's text, not from a "
                         "message/delivery-status part (its MIME structure is broken or missing)")
-    arrival = per_message.get("arrival-date") or _search(_ARRIVAL, mail.text)
+    arrival = per_message.get("arrival-date") or (
+        _search(_ARRIVAL, mail.text) if may_match(mail.text, mail.lower_text, (_ARRIVAL_MARK,)) else None)
+    reporting_mta = typed_value(per_message.get("reporting-mta", ""))
+    if not reporting_mta and may_match(mail.text[:4096], mail.lower_text[:4096], _REPORTING_MARKS):
+        reporting_mta = _search(_REPORTING, mail.text[:4096]) or ""
     return Bounce(kind, fmt.name if fmt else ("rfc3464" if status else "text"), tuple(recipients),
-                  reporting_mta=typed_value(per_message.get("reporting-mta", "")) or
-                  _search(_REPORTING, mail.text[:4096]),
+                  reporting_mta=reporting_mta or None,
                   arrival_date=arrival, note=note, **common)
 
 
@@ -310,11 +317,14 @@ def _first_paragraph(text: str) -> str:
 _COMMANDS: dict[str, str] = CAUSE_DATA["commands"]  # "rcpt to" -> "RCPT"
 _VERBS = (r"(rcpt to|rcpt|mail from|mail|end of data|data|ehlo|helo|lhlo|starttls|auth|bdat|rset|quit|"
           r"initial greeting|initial server greeting|initial connection|connect)\b")
-_IN_REPLY = re.compile(r"\bin reply to (?:the )?" + _VERBS)
-_AFTER = re.compile(r"\bafter (?:pipelined )?" + _VERBS)
-_SENT = re.compile(r"\bsent:\s*" + _VERBS)  # hMailServer: "hMailServer sent: RCPT TO:<...>"
-# GMX, web.de: "SMTP error from remote server for RCPT TO command"
-_FOR = re.compile(r"\bfor " + _VERBS + r" command")
+# (literal, pattern) in the order they are tried: the pattern runs only on text with its literal
+_SAID = (
+    ("in reply to ", re.compile(r"\bin reply to (?:the )?" + _VERBS)),
+    ("after ", re.compile(r"\bafter (?:pipelined )?" + _VERBS)),
+    ("sent:", re.compile(r"\bsent:\s*" + _VERBS)),  # hMailServer: "hMailServer sent: RCPT TO:<...>"
+    # GMX, web.de: "SMTP error from remote server for RCPT TO command"
+    (" command", re.compile(r"\bfor " + _VERBS + r" command")),
+)
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
     ("greeting failed", "CONNECT"), ("does not like recipient", "RCPT"),  # qmail-remote.c
@@ -331,12 +341,14 @@ def _command(context: str) -> str | None:
     """The SMTP command a bounce's words name: Postfix's "(in reply to RCPT TO command)",
     Exim's "after RCPT TO:", a transcript, an MTA's phrase."""
     low = context[:2000].lower()
-    said = _IN_REPLY.search(low) or _AFTER.search(low) or _SENT.search(low) or _FOR.search(low)
-    if said is not None:
-        return _COMMANDS.get(said.group(1))
-    match = _TRANSCRIPT.search(context[:4000])
-    if match is not None:
-        return _COMMANDS.get(match.group(1).lower())
+    for literal, pattern in _SAID:
+        said = pattern.search(low) if literal in low else None
+        if said is not None:
+            return _COMMANDS.get(said.group(1))
+    if ">>>" in context or "-->" in context:
+        match = _TRANSCRIPT.search(context[:4000])
+        if match is not None:
+            return _COMMANDS.get(match.group(1).lower())
     return next((name for phrase, name in _PHRASES if phrase in low), None)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..codes.syntax import enhanced_of
 from .mail import Mail
+from .phrases import Phrases
 
 __all__ = ["StatusReport", "address_of", "read_status", "status_field", "typed_value"]
 
@@ -27,7 +28,7 @@ _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recip
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
 _SPACE = re.compile(r"\s+")
-_MARK = re.compile(r"final-recipient|original-recipient", re.I)
+_MARK = Phrases("final-recipient", "original-recipient")
 
 
 @dataclass
@@ -45,8 +46,8 @@ def read_status(mail: Mail) -> StatusReport | None:
     for text in mail.status_texts:
         _scan(text, report)
     if not report.recipients:  # fields written into the text part (WorkMail), decoded; else the raw body
-        for text in (mail.text, mail.body[:256 * 1024]):
-            if _MARK.search(text) is not None:
+        for text, low in ((mail.text, mail.lower_text), (mail.body[:256 * 1024], None)):
+            if _MARK.search(text, low):
                 report.from_parts = False
                 _scan(text, report)
                 if report.recipients:

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Headers, Mail
+from .phrases import may_match
 
 __all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format",
            "inline_headers", "remote_of", "reply_line", "scan", "section"]
@@ -24,6 +25,9 @@ ADDRESS = re.compile(
     r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
 _CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number or a host:port
 _ENH = ENHANCED_IN_TEXT
+# (the words without which _REMOTE cannot match, for a pre-check)
+_REMOTE_WORDS = ("host", "server", "mta", "while talking to", "connect", "conversation with",
+                 " failed after", " does not like")
 _REMOTE = re.compile(
     r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
     r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
@@ -316,7 +320,8 @@ def diagnostic_of(context: str) -> str:
             at = text.find(cut)
             if at > 0:
                 text = text[:at]
-        nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4)  # MDaemon, Sendmail: the session goes on
+        nxt = _NEXT_TRANSCRIPT_LINE.search(text, 4) if (  # MDaemon, Sendmail: the session goes on
+            "--" in text or ">>>" in text or "<<<" in text) else None
         if nxt is not None:
             text = text[:nxt.start()]
         text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
@@ -366,7 +371,8 @@ def reply_line(text: str) -> str | None:
 
 
 def remote_of(context: str) -> str | None:
-    match = _REMOTE.search(context[:600])
+    head = context[:600]
+    match = _REMOTE.search(head) if may_match(head, head.lower(), _REMOTE_WORDS) else None
     if match is None:
         return None
     return (match.group(1) or match.group(2)).rstrip(".").lower()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import email.header
+from functools import lru_cache
 
 __all__ = ["decode", "decode_words"]
 
@@ -33,6 +34,7 @@ _SUPERSETS = {
 _ESC_JIS = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I")  # ISO-2022-JP designations (RFC 1468)
 
 
+@lru_cache(maxsize=256)
 def _codec(charset: str | None) -> str:
     """The Python codec for a declared charset; "" when none is declared or Python has none."""
     name = (charset or "").strip().strip("\"'").lower()

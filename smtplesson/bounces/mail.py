@@ -178,12 +178,12 @@ def load(source: Any) -> Mail:
         data = data[:LIMIT]
         problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
     if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if len(data) > LINE_LIMIT:
-        lines = data.split(b"\n")
-        if max(map(len, lines)) > LINE_LIMIT:
-            data = b"\n".join(line[:LINE_LIMIT] for line in lines)
-            problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            data = data.replace(b"\r", b"\n")
+    if len(data) > LINE_LIMIT and _has_long_line(data):
+        data = b"\n".join(line[:LINE_LIMIT] for line in data.split(b"\n"))
+        problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
     data = _as_text_parts(_without_returned_body(data))
     cut = _nth(data, b"\n--", BOUNDARY_LIMIT)
     if cut >= 0:  # thousands of MIME parts: the stdlib parser nests them all
@@ -208,6 +208,17 @@ def load(source: Any) -> Mail:
     except Exception as exc:
         mail.problem = mail.problem or f"a MIME part could not be read ({type(exc).__name__})"
     return mail
+
+
+def _has_long_line(data: bytes) -> bool:
+    """True when a line of ``data`` is longer than LINE_LIMIT: such a line holds a multiple of
+    LINE_LIMIT, so only the lines at those offsets are measured (not every line)."""
+    for at in range(0, len(data), LINE_LIMIT):
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        if (len(data) if end < 0 else end) - start > LINE_LIMIT:
+            return True
+    return False
 
 
 def _as_text_parts(data: bytes) -> bytes:
@@ -333,12 +344,11 @@ def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
 
 def _part_text(part: Message) -> str:
     """A leaf part's content as text, decoded (transfer encoding, then charset)."""
-    payload = part.get_payload()
-    if isinstance(payload, list):  # message/delivery-status parsed into header blocks
-        return "\n".join(_block_text(b) for b in payload if isinstance(b, Message))
+    if part.is_multipart():  # message/delivery-status parsed into header blocks
+        return "\n".join(_block_text(b) for b in part.get_payload() if isinstance(b, Message))
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes):
-        return str(payload or "")
+        return str(part.get_payload() or "")
     declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one
     try:
         charset = (part.get_content_charset()

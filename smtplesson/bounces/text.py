@@ -62,6 +62,20 @@ STOPS = (
     "the following is a copy of the original", "*** original message", "reporting-mta:",
     "------ below this line", "diagnostic-code:",
 )
+
+
+def _grouped(markers: tuple[str, ...], keys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``markers`` grouped by the first of ``keys`` each holds (else alone), as (key, markers)."""
+    groups, rest = [], list(markers)
+    for key in keys:
+        groups.append((key, tuple(m for m in rest if key in m)))
+        rest = [m for m in rest if key not in m]
+    return (*groups, *((m, (m,)) for m in rest))
+
+
+# STOPS by the words many of them share: a group is searched for only in text with its words
+_STOP_GROUPS = _grouped(STOPS, ("original", "copy of"))
+
 # A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
 # "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ...", Gmail's
 # "The error that the other server returned was: 550 ..."
@@ -183,11 +197,24 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
             begin = at + len(marker)
             break
     end = len(text)
-    for marker in stops + STOPS:
-        at = low.find(marker, begin)
-        if 0 <= at < end:
+    for at in _stops_in(low, begin, stops):
+        if at < end:
             end = at
     return text[begin:end]
+
+
+def _stops_in(low: str, begin: int, stops: tuple[str, ...] = ()) -> Iterator[int]:
+    """Where each of ``stops`` and :data:`STOPS` first occurs in ``low`` from ``begin`` on."""
+    for marker in stops:
+        at = low.find(marker, begin)
+        if at >= 0:
+            yield at
+    for key, markers in _STOP_GROUPS:
+        if low.find(key, begin) >= 0:
+            for marker in markers:
+                at = low.find(marker, begin)
+                if at >= 0:
+                    yield at
 
 
 def inline_headers(text: str, low: str) -> Headers | None:
@@ -195,7 +222,7 @@ def inline_headers(text: str, low: str) -> Headers | None:
     (Exim's "------ This is a copy of the message", qmail's "--- Below this line is a copy of the
     message.", 1&1's "--- The header of the original message is following. ---"), for a bounce
     without a message/rfc822 part; None when no marker is followed by a header block."""
-    for at in sorted(at for at in (low.find(marker) for marker in STOPS) if at >= 0):
+    for at in sorted(_stops_in(low, 0)):
         start = text.find("\n", at)
         if start < 0:
             break

@@ -141,47 +141,61 @@ STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str) -> TextFormat | None:
     """The first of ``formats`` a signature recognises: first by the signatures that name the
     writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
-    (The loop is written out: it runs for every mail read, over every signature.)"""
-    text = mail.lower_text
-    present = mail.headers  # a header the mail lacks is passed over without decoding anything
-    for signatures in _flat(formats):
-        failed = None
-        for where, needle, fmt in signatures:
-            if fmt is failed:
+    Each pass looks for all the needles of one place at once (a header the mail lacks is passed
+    over without decoding anything), then tries the formats hit in their order."""
+    present = mail.headers
+    for places in _places(formats):
+        hits: list[tuple[int, TextFormat]] = []
+        for where, needles in places:
+            if where == "status":
+                lows = [part.lower() for part in mail.status_texts]
+                hits += [(i, fmt) for needle, i, fmt in needles if any(needle in low for low in lows)]
                 continue
             if where == "text":
-                hit = needle in text
+                value = mail.lower_text
             elif where == "mta":
-                hit = needle in reporting_mta
-            elif where == "status":
-                hit = any(needle in part.lower() for part in mail.status_texts)
+                value = reporting_mta
             elif where in present:
-                hit = needle in (mail.lower_header(where) or "")
+                value = mail.lower_header(where) or ""
             else:
-                hit = False
-            if hit:
+                continue
+            hits += [(i, fmt) for needle, i, fmt in needles if needle in value]
+        hits.sort(key=_first)
+        failed = None
+        for _, fmt in hits:
+            if fmt is not failed:
                 if fmt.check is None or fmt.check(mail):
                     return fmt
-                failed = fmt
+                failed = fmt  # its signatures are consecutive: the next hits of it are passed over
     return None
 
 
-Flat = tuple[tuple[tuple[str, str, TextFormat], ...], ...]
-_FLAT: dict[int, tuple[tuple[TextFormat, ...], Flat]] = {}
+def _first(hit: tuple[int, TextFormat]) -> int:
+    return hit[0]
 
 
-def _flat(formats: tuple[TextFormat, ...]) -> Flat:
-    """Every signature of ``formats`` in order, the strong ones apart, a header signature by the
-    header's lower-case name (computed once per tuple of formats, found by identity: hashing
-    the formats, frozen dataclasses, on every call cost more than the search)."""
-    cached = _FLAT.get(id(formats))
+#: per pass (strong, then the rest): (place, ((needle, order, format), ...)), a header by its lower-case name
+Places = tuple[tuple[tuple[str, tuple[tuple[str, int, TextFormat], ...]], ...], ...]
+_PLACES: dict[int, tuple[tuple[TextFormat, ...], Places]] = {}
+
+
+def _places(formats: tuple[TextFormat, ...]) -> Places:
+    """Every signature of ``formats``, numbered in order, the strong ones apart, by place
+    (computed once per tuple of formats, found by identity: hashing the formats, frozen
+    dataclasses, on every call cost more than the search)."""
+    cached = _PLACES.get(id(formats))
     if cached is None or cached[0] is not formats:
-        if len(_FLAT) > 8:
-            _FLAT.clear()
-        flat = tuple(tuple((where.removeprefix("header:"), needle, fmt) for fmt in formats
-                           for where, needle in fmt.signatures if (where in STRONG) == strong)
-                     for strong in (True, False))
-        cached = _FLAT[id(formats)] = (formats, flat)
+        if len(_PLACES) > 8:
+            _PLACES.clear()
+        passes = []
+        for strong in (True, False):
+            flat = [(where.removeprefix("header:"), needle, fmt) for fmt in formats
+                    for where, needle in fmt.signatures if (where in STRONG) == strong]
+            by_place: dict[str, list[tuple[str, int, TextFormat]]] = {}
+            for order, (where, needle, fmt) in enumerate(flat):
+                by_place.setdefault(where, []).append((needle, order, fmt))
+            passes.append(tuple((where, tuple(needles)) for where, needles in by_place.items()))
+        cached = _PLACES[id(formats)] = (formats, tuple(passes))
     return cached[1]
 
 

@@ -27,7 +27,6 @@ _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient",
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
-_SPACE = re.compile(r"\s+")
 _MARK = Phrases("final-recipient", "original-recipient")
 
 
@@ -59,7 +58,7 @@ def _scan(text: str, report: StatusReport) -> None:
     block: dict[str, str] | None = None
     for match in _FIELD.finditer(text):
         name = match.group(1).lower()
-        value = _SPACE.sub(" ", match.group(2)).strip()
+        value = " ".join(match.group(2).split())
         if name in _PER_MESSAGE:
             report.per_message.setdefault(name, value)
             continue

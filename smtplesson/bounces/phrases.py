@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Phrases", "may_match"]
+__all__ = ["Folded", "Phrases", "may_match"]
 
 
 class Phrases:
@@ -32,3 +32,18 @@ def may_match(text: str, low: str, needles: tuple[str, ...]) -> bool:
     """False only when a case-insensitive pattern that cannot match without one of ``needles``
     (lower case) does not match ``text`` (``low``: ``text`` lower-cased): a pre-check."""
     return not text.isascii() or any(needle in low for needle in needles)
+
+
+class Folded:
+    """A pattern searched whatever the case of the text: the plain pattern on the text
+    lower-cased when the text is ASCII (the same matches at the same places, several times
+    faster than ``re.IGNORECASE``), else the pattern with ``re.IGNORECASE``.  Its literals are
+    lower case; read a group of the original text by its span."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.plain = re.compile(pattern, flags)
+        self.folded = re.compile(pattern, flags | re.I)
+
+    def target(self, text: str) -> tuple[re.Pattern[str], str]:
+        """The pattern to run and the text to run it on (``text`` or ``text.lower()``)."""
+        return (self.plain, text.lower()) if text.isascii() else (self.folded, text)

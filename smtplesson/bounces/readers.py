@@ -23,7 +23,7 @@ from . import gateways, mta, providers
 from .events import event_payload, read_event
 from .mail import Mail, header_text, load
 from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
-from .phrases import Phrases, may_match
+from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
 from .status import agrees, explain_reply, settle_status
@@ -59,7 +59,7 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
 _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send program at", "generating server:",
                     "generierender server:", "serveur de génération :", "servidor de generación:",
                     "server di generazione:", "servidor gerador:", "reporting-mta: dns;", "mailer-daemon at")
-_REPORTING = re.compile("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)", re.I)
+_REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
 _WARNING = Phrases("warning message only", "this is a warning only", "will keep trying",
@@ -71,7 +71,7 @@ _WARNING = Phrases("warning message only", "this is a warning only", "will keep 
 _GAVE_UP = Phrases("this is a permanent error", "i've given up", "not going to try again",
                    "permanent fatal errors", "retry timeout exceeded")
 _ARRIVAL_MARK = "original message was received at "
-_ARRIVAL = re.compile(re.escape(_ARRIVAL_MARK) + r"(.{6,60}?)\s+from\b", re.I)
+_ARRIVAL = Folded(re.escape(_ARRIVAL_MARK) + r"(.{6,60}?)\s+from\b")
 
 
 def read_bounce(source: Any) -> Bounce:
@@ -395,9 +395,10 @@ def _auto_reply(mail: Mail, common: dict[str, Any]) -> Bounce:
                   "was delivered and the recipient's system answered it", **common)
 
 
-def _search(pattern: re.Pattern[str], text: str, group: int = 1) -> str | None:
-    match = pattern.search(text)
-    return match.group(group).strip() if match else None
+def _search(pattern: Folded, text: str, group: int = 1) -> str | None:
+    regex, searched = pattern.target(text)
+    match = regex.search(searched)
+    return text[match.start(group):match.end(group)].strip() if match else None
 
 
 

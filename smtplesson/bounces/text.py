@@ -15,7 +15,7 @@ from functools import cached_property
 
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Headers, Mail
-from .phrases import may_match
+from .phrases import Folded, may_match
 
 __all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format",
            "inline_headers", "remote_of", "reply_line", "scan", "section"]
@@ -28,11 +28,10 @@ _ENH = ENHANCED_IN_TEXT
 # (the words without which _REMOTE cannot match, for a pre-check)
 _REMOTE_WORDS = ("host", "server", "mta", "while talking to", "connect", "conversation with",
                  " failed after", " does not like")
-_REMOTE = re.compile(
+_REMOTE = Folded(
     r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
     r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
-    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)",  # qmail
-    re.I)
+    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)")  # qmail
 # Barracuda "Rejected (host:25:550 5.7.1 ...)", Zoho "ERROR CODE :550 - 5.2.1 ..."
 # (The host is matched from where its run of [\w.-] starts only: it can match nowhere else in
 # the run, and trying every position in it made the pattern quadratic in a long word.)
@@ -78,10 +77,10 @@ _STOP_GROUPS = _grouped(STOPS, ("original", "copy of"))
 # A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
 # "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ...", Gmail's
 # "The error that the other server returned was: 550 ..."
-_EMBEDDED = re.compile(
+_EMBEDDED = Folded(
     r"(?:<|(?:said|replied|responded|returned(?: was)?|response(?: was)?|deferred|last error(?: was)?|"
     r"error was|reason)\s*:?\s*['\"(<]?)\s*"
-    r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})", re.I)
+    r"([45]\d\d(?:[ -][45]\.\d{1,3}\.\d{1,3})?[ -](?:[^\n<>'\"]|<[^\n<>]{0,256}>){2,400})")
 #: where a reply quoted in a bounce's words ends: Postfix's command note, qmail-remote's
 #: "Giving up on", Sendmail's warning line
 _REPLY_ENDS = (" (in reply to ", "(in reply to ", " Giving up on ", " Warning: message still undelivered")
@@ -387,8 +386,9 @@ def embedded_reply(text: str) -> str | None:
     ``"retry timeout exceeded (<421 4.4.2 Connection timed out>)"`` -> ``"421 4.4.2 Connection
     timed out"``.  A reply whose enhanced code is of another class than its basic code is not one."""
     last = None
-    for match in _EMBEDDED.finditer(text[:4000]):
-        reply = match.group(1)
+    pattern, searched = _EMBEDDED.target(text[:4000])
+    for match in pattern.finditer(searched):
+        reply = text[match.start(1):match.end(1)]
         if reply[4:5].isdigit() and reply[4] != reply[0]:
             continue
         last = reply
@@ -411,8 +411,8 @@ def reply_line(text: str) -> str | None:
 
 
 def remote_of(context: str) -> str | None:
-    head = context[:600]
-    match = _REMOTE.search(head) if may_match(head, head.lower(), _REMOTE_WORDS) else None
+    pattern, searched = _REMOTE.target(context[:600])  # searched: lower-cased when it is ASCII
+    match = pattern.search(searched) if may_match(searched, searched, _REMOTE_WORDS) else None
     if match is None:
         return None
     return (match.group(1) or match.group(2)).rstrip(".").lower()

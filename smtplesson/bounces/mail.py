@@ -47,6 +47,10 @@ _ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", 
 # what precedes "message/" on a Content-Type line, and the subtypes that follow it
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*", re.I)
 _MESSAGE_SUBTYPE = re.compile(rb"(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])", re.I)
+# "text/plain; charset=utf-8" (or "utf-8" quoted), the one parameter: what get_content_charset
+# says of it, read without parsing every parameter
+_ONE_CHARSET = re.compile(r'[^;"=\\/]+/[^;"=\\]+;[ \t]*charset[ \t]*=[ \t]*("?)([A-Za-z0-9_.:+-]+)\1[ \t]*',
+                          re.I)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -350,9 +354,14 @@ def _part_text(part: Message) -> str:
     if not isinstance(raw, bytes):
         return str(part.get_payload() or "")
     declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one
+    simple = _ONE_CHARSET.fullmatch(declared) if isinstance(declared, str) else None
     try:
-        charset = (part.get_content_charset()
-                   if declared is not None and "charset" in str(declared).lower() else None)
+        if simple is not None:
+            charset: str | None = simple.group(2).lower()
+        elif declared is not None and "charset" in str(declared).lower():
+            charset = part.get_content_charset()
+        else:
+            charset = None
     except Exception:  # a malformed charset parameter
         charset = None
     text = decode(raw, charset)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..codes.syntax import enhanced_of
 from .mail import Mail
-from .phrases import Phrases
+from .phrases import Folded, Phrases
 
 __all__ = ["StatusReport", "address_of", "read_status", "status_field", "typed_value"]
 
@@ -26,7 +26,7 @@ _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient",
                   "will-retry-until", "final-log-id", "x-supplementary-info")
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
-_FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
+_FIELD = Folded(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.M)
 _MARK = Phrases("final-recipient", "original-recipient")
 
 
@@ -56,9 +56,10 @@ def read_status(mail: Mail) -> StatusReport | None:
 
 def _scan(text: str, report: StatusReport) -> None:
     block: dict[str, str] | None = None
-    for match in _FIELD.finditer(text):
+    pattern, searched = _FIELD.target(text)
+    for match in pattern.finditer(searched):
         name = match.group(1).lower()
-        value = " ".join(match.group(2).split())
+        value = " ".join(text[match.start(2):match.end(2)].split())
         if name in _PER_MESSAGE:
             report.per_message.setdefault(name, value)
             continue

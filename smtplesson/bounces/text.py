@@ -139,19 +139,22 @@ STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str) -> TextFormat | None:
     """The first of ``formats`` a signature recognises: first by the signatures that name the
     writer (:data:`STRONG`), then by the rest; a format whose ``check`` fails is passed over.
-    Each pass looks for all the needles of one place at once (a header the mail lacks is passed
-    over without decoding anything), then tries the formats hit in their order."""
+    Each pass looks for all the needles of a header (a header the mail lacks is passed over
+    without decoding anything) or of the Reporting-MTA at once, then tries the formats hit in
+    their order, the text's needles looked for in that order up to the first format found."""
     present = mail.headers
     for places in _places(formats):
         hits: list[tuple[int, TextFormat]] = []
+        in_text: tuple[tuple[str, int, TextFormat], ...] = ()
         for where, needles in places:
+            if where == "text":
+                in_text = needles
+                continue
             if where == "status":
                 lows = [part.lower() for part in mail.status_texts]
                 hits += [(i, fmt) for needle, i, fmt in needles if any(needle in low for low in lows)]
                 continue
-            if where == "text":
-                value = mail.lower_text
-            elif where == "mta":
+            if where == "mta":
                 value = reporting_mta
             elif where in present:
                 value = mail.lower_header(where) or ""
@@ -160,12 +163,27 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
             hits += [(i, fmt) for needle, i, fmt in needles if needle in value]
         hits.sort(key=_first)
         failed = None
-        for _, fmt in hits:
+        for _, fmt in _in_order(hits, in_text, mail) if in_text else hits:
             if fmt is not failed:
                 if fmt.check is None or fmt.check(mail):
                     return fmt
                 failed = fmt  # its signatures are consecutive: the next hits of it are passed over
     return None
+
+
+def _in_order(hits: list[tuple[int, TextFormat]], in_text: tuple[tuple[str, int, TextFormat], ...],
+              mail: Mail) -> Iterator[tuple[int, TextFormat]]:
+    """``hits`` and the text's needles found, in signature order (the text searched only as far as
+    it is asked for)."""
+    text = mail.lower_text
+    at = 0
+    for needle, order, fmt in in_text:
+        while at < len(hits) and hits[at][0] < order:
+            yield hits[at]
+            at += 1
+        if needle in text:
+            yield order, fmt
+    yield from hits[at:]
 
 
 def _first(hit: tuple[int, TextFormat]) -> int:

@@ -30,6 +30,7 @@ from .text import (
     ADDRESS,
     Found,
     TextFormat,
+    bare_names,
     diagnostic_of,
     embedded_reply,
     first_format,
@@ -116,7 +117,8 @@ def _read(mail: Mail) -> Bounce:
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
-    found = scan(text, excluded)
+    named = bare_names(mail.text, mail.lower_text, *fmt.bare_names) if fmt and fmt.bare_names else []
+    found = named or scan(text, excluded)
     if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
         # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
         found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
@@ -248,6 +250,10 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
     """The explanation of a diagnostic, and True when its status is the one its format's own
     words name (Domino's "not listed in Domino Directory": 5.1.1), there being no code in it."""
     exp = explain_reply(diagnostic, None)
+    if exp.code is None and exp.enhanced and exp.enhanced[0] == "2":
+        # a failure's words with no reply code cannot carry a success status: "2.0.12" is a version
+        # ("Undeliverable: RELEASED Mailman 2.0.12"), read as words
+        exp = explain_reply(diagnostic.replace(exp.enhanced, exp.enhanced.replace(".", "-")), None)
     if exp.code is None and not exp.enhanced and fmt is not None and fmt.statuses:
         low = diagnostic.lower()
         status = next((status for words, status in fmt.statuses if words in low), None)

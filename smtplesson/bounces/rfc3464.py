@@ -91,10 +91,12 @@ def typed_value(value: str) -> str:
 
 def address_of(block: dict[str, str]) -> str:
     """The recipient's address: Final-Recipient's, else (an empty ``system;<>``, as CommuniGate
-    Pro writes for a recipient it could not name) Original-Recipient's (RFC 3464 §2.3.1-2)."""
+    Pro writes for a recipient it could not name, or a local name without a domain, ``LOCAL;<f.b>``
+    beside ``Original-Recipient: rfc822;<f.b@a.b.c>``) Original-Recipient's (RFC 3464 §2.3.1-2)."""
     address = typed_value(_address_field(block))
-    if not address and block.get("original-recipient"):
-        return typed_value(block["original-recipient"])
+    original = typed_value(block.get("original-recipient", ""))
+    if original and (not address or ("@" not in address and "@" in original)):
+        return original
     return address
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from smtplesson import read_bounce
 from smtplesson.bounces.model import KINDS
+from smtplesson.bounces.text import ADDRESS
 
 DATA = Path(__file__).parent / "data" / "bounces"
 SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*/*.eml"))]
@@ -130,3 +131,39 @@ def test_html_text_drops_tags_and_script_or_style_elements(html, text):
     from smtplesson.bounces.mail import html_to_text
 
     assert html_to_text(html) == text
+
+
+def test_a_one_letter_top_level_label_is_an_address_but_an_ip_is_not():
+    assert ADDRESS.findall("Failed to deliver to '<f.b@a.b.c>' and bob@example.net") == [
+        "f.b@a.b.c", "bob@example.net"]
+    assert ADDRESS.findall("root@10.0.0.1 root@[192.0.2.1] see v2.0.12 or x@y") == []
+
+
+def test_a_version_number_in_a_failures_words_is_not_a_status():
+    mail = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@example.org>\nTo: list-bounces@example.com\n"
+            b"Subject: Undeliverable: RELEASED Mailman 2.0.12\n\n"
+            b"The following recipient(s) could not be reached:\n\n      bob@example.net\n"
+            b"            RELEASED Mailman 2.0.12 could not be delivered\n")
+    r = read_bounce(mail).recipients[0]
+    assert (r.address, r.action) == ("bob@example.net", "failed")
+    assert r.status is None or r.status[0] == "5"
+
+
+def test_aol_names_its_users_by_screen_name_and_the_sender_is_not_a_recipient():
+    mail = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>\nTo: <list-bounces@example.com>\n"
+            b"Subject: Mail Delivery Problem\n\nYour mail to the following recipients could not be "
+            b"delivered because they are not accepting mail from list@example.com:\n\tscreenname\n"
+            b"\tother.name\n\n")
+    bounce = read_bounce(mail)
+    assert [r.address for r in bounce.recipients] == ["screenname@aol.com", "other.name@aol.com"]
+    assert all(r.action == "failed" and r.status and r.status[0] == "5" for r in bounce.recipients)
+
+
+def test_a_final_recipient_without_a_domain_gives_way_to_the_original_recipient():
+    mail = (b"From: <MAILER-DAEMON@a.b.c>\nTo: <bounces@example.com>\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"\n\n'
+            b"--b\nContent-Type: text/plain\n\nFailed to deliver to '<f.b@a.b.c>'\n"
+            b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; a.b.c\n\n"
+            b"Original-Recipient: rfc822;<f.b@a.b.c>\nFinal-Recipient: LOCAL;<f.b>\n"
+            b"Action: failed\nStatus: 5.0.0\n--b--\n")
+    assert [r.address for r in read_bounce(mail).recipients] == ["f.b@a.b.c"]

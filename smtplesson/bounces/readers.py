@@ -192,7 +192,9 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     with_reply = [f for f in found if reply_line(f.context) is not None
                   and (f.leading or known_format or surely_bounce)]
     if with_reply:
-        return with_reply
+        # a known format's list may name a recipient with no reason of its own (Exim's delay warning
+        # lists "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line
+        return [f for f in found if f in with_reply or (known_format and f.leading)]
     if known_format:
         return found[:20]
     return [f for f in found if f.leading][:20] if surely_bounce else []

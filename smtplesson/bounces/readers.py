@@ -112,6 +112,10 @@ def _read(mail: Mail) -> Bounce:
     evidence = _bounce_evidence(mail)
     if status is None and fmt is None and evidence is None:
         if is_auto_reply(mail):
+            refused = _refused(mail)
+            if refused:
+                return Bounce("vendor", "text", refused, note="an automatic reply that says the address "
+                              "does not exist: a bounce sent as an RFC 3834 response", **common)
             return _auto_reply(mail, common)
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
@@ -381,6 +385,16 @@ def _feedback(mail: Mail, fields: list[tuple[str, str]], common: dict[str, Any])
                   arrival_date=(values.get("arrival-date") or [""])[0] or None,
                   note=f"an RFC 5965 feedback report (Feedback-Type: {feedback_type}): the "
                   "recipient reported the message, it was delivered", details=tuple(fields), **common)
+
+
+def _refused(mail: Mail) -> tuple[BouncedRecipient, ...]:
+    """The addresses an automatic reply's first paragraph says do not exist ("You sent mail to
+    a@b.c. That's not a valid user here.", Mail::DeliveryStatus::BounceParser 1.543 t/corpus/
+    warning-5.msg): the receiving system answered a failure in an RFC 3834 response."""
+    excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
+    found = scan(_first_paragraph(mail.text), excluded, limit=5)
+    recipients = (_from_text(f) for f in found)
+    return tuple(r for r in recipients if r.explanation.category == "mailbox-unknown")
 
 
 def _auto_reply(mail: Mail, common: dict[str, Any]) -> Bounce:

@@ -167,3 +167,15 @@ def test_a_final_recipient_without_a_domain_gives_way_to_the_original_recipient(
             b"Original-Recipient: rfc822;<f.b@a.b.c>\nFinal-Recipient: LOCAL;<f.b>\n"
             b"Action: failed\nStatus: 5.0.0\n--b--\n")
     assert [r.address for r in read_bounce(mail).recipients] == ["f.b@a.b.c"]
+
+
+@pytest.mark.parametrize(("body", "kind", "addresses"), [
+    ("You sent mail to bob@example.net. That's not a valid user here.", "vendor", ["bob@example.net"]),
+    ("I am away until Monday; for urgent matters write to carol@example.net.", "auto-reply",
+     ["alice@example.org"]),
+])
+def test_an_auto_reply_that_says_the_address_does_not_exist_is_a_bounce(body, kind, addresses):
+    mail = (f"From: Alice <alice@example.org>\nTo: sender@example.com\nAuto-Submitted: auto-replied\n"
+            f"Subject: Re: hello\n\n{body}\n").encode()
+    bounce = read_bounce(mail)
+    assert (bounce.kind, [r.address for r in bounce.recipients]) == (kind, addresses)

@@ -179,3 +179,23 @@ def test_an_auto_reply_that_says_the_address_does_not_exist_is_a_bounce(body, ki
             f"Subject: Re: hello\n\n{body}\n").encode()
     bounce = read_bounce(mail)
     assert (bounce.kind, [r.address for r in bounce.recipients]) == (kind, addresses)
+
+
+def test_a_byte_order_mark_before_the_headers_is_not_a_header():
+    mail = (b"\xef\xbb\xbfFrom: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\n"
+            b"Subject: Undelivered Mail Returned to Sender\n\n<bob@example.net>: host mx.example.net "
+            b"said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n")
+    bounce = read_bounce(mail)
+    assert bounce.sender == "MAILER-DAEMON@mx.example.net"
+    assert [(r.address, r.status) for r in bounce.recipients] == [("bob@example.net", "5.1.1")]
+
+
+def test_a_read_receipt_names_its_recipient_but_is_no_failure():
+    # RFC 8098 §9.1's example shape: Final-Recipient beside Disposition, in broken MIME too
+    mail = (b"From: Joe <joe@example.com>\nTo: Jane <jane@example.org>\nSubject: Disposition notification\n"
+            b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification\n\n"
+            b"The message has been displayed.\n\nReporting-UA: joes-pc.example.com; Foomail 97.1\n"
+            b"Final-Recipient: rfc822;joe@example.com\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\n")
+    bounce = read_bounce(mail)
+    assert bounce.kind == "not-a-bounce" and not bounce.recipients

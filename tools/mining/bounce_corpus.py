@@ -84,6 +84,16 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "git archive --prefix=spamassassin/ f7fe7b8 t.rules/BOUNCE_MESSAGE t.rules/VBOUNCE_MESSAGE",
         "archive": "", "dir": "spamassassin/t.rules/VBOUNCE_MESSAGE", "licence": "Apache-2.0", "glob": "*",
         "skip": ".cf"},
+    "flanker": {
+        "origin": "https://github.com/mailgun/flanker @c7f7073",
+        "how": "git archive --prefix=flanker/ c7f7073 tests/fixtures/messages/bounce", "archive": "",
+        "dir": "flanker/tests/fixtures/messages/bounce", "licence": "Apache-2.0", "glob": "*.eml"},
+    # MimeKit's MIME parser tests: its report and bounce samples (not the x-ed out *.anonymized.eml)
+    "mimekit": {
+        "origin": "https://github.com/jstedfast/MimeKit @cf6d38d",
+        "how": "git archive --prefix=MimeKit/ cf6d38d UnitTests/TestData/messages", "archive": "",
+        "dir": "MimeKit/UnitTests/TestData/messages", "licence": "MIT",
+        "glob": "bounce.txt delivery-status*.txt disposition-notification.txt feedback-report.txt"},
     "postal": {
         "origin": "https://github.com/postalserver/postal @8ef8960",
         "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",
@@ -137,7 +147,8 @@ def main() -> None:
             old.unlink()
     rows = []
     for source, spec in SOURCES.items():
-        for path in sorted(unpack(cache, spec).glob(spec["glob"])):
+        where = unpack(cache, spec)
+        for path in sorted(p for pattern in spec["glob"].split() for p in where.glob(pattern)):
             if not path.is_file() or path.name.startswith("__") or (
                     spec.get("skip") and path.name.endswith(spec["skip"])):
                 continue

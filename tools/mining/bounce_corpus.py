@@ -94,6 +94,12 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "git archive --prefix=MimeKit/ cf6d38d UnitTests/TestData/messages", "archive": "",
         "dir": "MimeKit/UnitTests/TestData/messages", "licence": "MIT",
         "glob": "bounce.txt delivery-status*.txt disposition-notification.txt feedback-report.txt"},
+    # CPython's email package tests: the three real bounces among them (msg_05.txt is made up)
+    "cpython": {
+        "origin": "Debian bookworm libpython3.11-testsuite 3.11.2-6+deb12u9 (CPython 3.11 Lib/test)",
+        "how": "apt-get download libpython3.11-testsuite; dpkg-deb -x *.deb CACHE/python3.11-testsuite",
+        "archive": "", "dir": "python3.11-testsuite/usr/lib/python3.11/test/test_email/data",
+        "licence": "PSF-2.0", "glob": "msg_16.txt msg_25.txt msg_43.txt"},
     "postal": {
         "origin": "https://github.com/postalserver/postal @8ef8960",
         "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",

@@ -100,6 +100,11 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "apt-get download libpython3.11-testsuite; dpkg-deb -x *.deb CACHE/python3.11-testsuite",
         "archive": "", "dir": "python3.11-testsuite/usr/lib/python3.11/test/test_email/data",
         "licence": "PSF-2.0", "glob": "msg_16.txt msg_25.txt msg_43.txt"},
+    "mail-gem": {
+        "origin": "https://github.com/mikel/mail @d645d7b (the Ruby mail gem)",
+        "how": "git archive --prefix=mail-gem/ d645d7b spec/fixtures/emails/multipart_report_emails",
+        "archive": "", "dir": "mail-gem/spec/fixtures/emails/multipart_report_emails", "licence": "MIT",
+        "glob": "*.eml"},
     "postal": {
         "origin": "https://github.com/postalserver/postal @8ef8960",
         "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",

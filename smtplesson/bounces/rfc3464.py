@@ -28,6 +28,7 @@ _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = re.compile(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.I | re.M)
 _SPACE = re.compile(r"\s+")
 _MARK = re.compile(r"final-recipient|original-recipient", re.I)
+_DISPOSITION = re.compile(r"^disposition[ \t]*:", re.I | re.M)  # RFC 8098 §3.2.6
 
 
 @dataclass
@@ -44,7 +45,10 @@ def read_status(mail: Mail) -> StatusReport | None:
     report = StatusReport()
     for text in mail.status_texts:
         _scan(text, report)
-    if not report.recipients:  # fields written into the text part (WorkMail), decoded; else the raw body
+    # fields written into the text part (WorkMail), decoded; else the raw body -- but not the same
+    # fields of an RFC 8098 read receipt (a "Disposition:" beside them): the message was delivered
+    if not report.recipients and mail.report_type != "disposition-notification" and \
+            _DISPOSITION.search(mail.body[:256 * 1024]) is None:
         for text in (mail.text, mail.body[:256 * 1024]):
             if _MARK.search(text) is not None:
                 report.from_parts = False
@@ -91,10 +95,12 @@ def typed_value(value: str) -> str:
 
 def address_of(block: dict[str, str]) -> str:
     """The recipient's address: Final-Recipient's, else (an empty ``system;<>``, as CommuniGate
-    Pro writes for a recipient it could not name) Original-Recipient's (RFC 3464 §2.3.1-2)."""
+    Pro writes for a recipient it could not name, or a local name without a domain, ``LOCAL;<f.b>``
+    beside ``Original-Recipient: rfc822;<f.b@a.b.c>``) Original-Recipient's (RFC 3464 §2.3.1-2)."""
     address = typed_value(_address_field(block))
-    if not address and block.get("original-recipient"):
-        return typed_value(block["original-recipient"])
+    original = typed_value(block.get("original-recipient", ""))
+    if original and (not address or ("@" not in address and "@" in original)):
+        return original
     return address
 
 

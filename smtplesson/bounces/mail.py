@@ -193,6 +193,7 @@ def load(source: Any) -> Mail:
     if cut >= 0:  # thousands of MIME parts: the stdlib parser nests them all
         data = data[:cut]
         problem = problem or f"only the first {BOUNDARY_LIMIT} MIME boundaries were read"
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark an editor saved: not a header
     if data.startswith(b"From ") and b"\n" in data:  # an mbox "From " separator line
         data = data.partition(b"\n")[2]
     data = data.lstrip(b"\n")

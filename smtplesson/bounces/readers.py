@@ -31,6 +31,7 @@ from .text import (
     ADDRESS,
     Found,
     TextFormat,
+    bare_names,
     diagnostic_of,
     embedded_reply,
     first_format,
@@ -114,12 +115,17 @@ def _read(mail: Mail) -> Bounce:
     evidence = _bounce_evidence(mail)
     if status is None and fmt is None and evidence is None:
         if is_auto_reply(mail):
+            refused = _refused(mail)
+            if refused:
+                return Bounce("vendor", "text", refused, note="an automatic reply that says the address "
+                              "does not exist: a bounce sent as an RFC 3834 response", **common)
             return _auto_reply(mail, common)
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
-    found = scan(text, excluded)
+    named = bare_names(mail.text, mail.lower_text, *fmt.bare_names) if fmt and fmt.bare_names else []
+    found = named or scan(text, excluded)
     if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
         # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
         found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
@@ -197,7 +203,9 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     with_reply = [f for f in found if reply_line(f.context) is not None
                   and (f.leading or known_format or surely_bounce)]
     if with_reply:
-        return with_reply
+        # a known format's list may name a recipient with no reason of its own (Exim's delay warning
+        # lists "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line
+        return [f for f in found if f in with_reply or (known_format and f.leading)]
     if known_format:
         return found[:20]
     return [f for f in found if f.leading][:20] if surely_bounce else []
@@ -255,6 +263,10 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
     """The explanation of a diagnostic, and True when its status is the one its format's own
     words name (Domino's "not listed in Domino Directory": 5.1.1), there being no code in it."""
     exp = explain_reply(diagnostic, None)
+    if exp.code is None and exp.enhanced and exp.enhanced[0] == "2":
+        # a failure's words with no reply code cannot carry a success status: "2.0.12" is a version
+        # ("Undeliverable: RELEASED Mailman 2.0.12"), read as words
+        exp = explain_reply(diagnostic.replace(exp.enhanced, exp.enhanced.replace(".", "-")), None)
     if exp.code is None and not exp.enhanced and fmt is not None and fmt.statuses:
         low = diagnostic.lower()
         status = next((status for words, status in fmt.statuses if words in low), None)
@@ -385,6 +397,16 @@ def _feedback(mail: Mail, fields: list[tuple[str, str]], common: dict[str, Any])
                   arrival_date=(values.get("arrival-date") or [""])[0] or None,
                   note=f"an RFC 5965 feedback report (Feedback-Type: {feedback_type}): the "
                   "recipient reported the message, it was delivered", details=tuple(fields), **common)
+
+
+def _refused(mail: Mail) -> tuple[BouncedRecipient, ...]:
+    """The addresses an automatic reply's first paragraph says do not exist ("You sent mail to
+    a@b.c. That's not a valid user here.", Mail::DeliveryStatus::BounceParser 1.543 t/corpus/
+    warning-5.msg): the receiving system answered a failure in an RFC 3834 response."""
+    excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
+    found = scan(_first_paragraph(mail.text), excluded, limit=5)
+    recipients = (_from_text(f) for f in found)
+    return tuple(r for r in recipients if r.explanation.category == "mailbox-unknown")
 
 
 def _auto_reply(mail: Mail, common: dict[str, Any]) -> Bounce:

@@ -28,6 +28,7 @@ _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recip
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
 _FIELD = Folded(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.M)
 _MARK = Phrases("final-recipient", "original-recipient")
+_DISPOSITION = Folded(r"^disposition[ \t]*:", re.M)  # RFC 8098 §3.2.6
 
 
 @dataclass
@@ -44,7 +45,10 @@ def read_status(mail: Mail) -> StatusReport | None:
     report = StatusReport()
     for text in mail.status_texts:
         _scan(text, report)
-    if not report.recipients:  # fields written into the text part (WorkMail), decoded; else the raw body
+    # fields written into the text part (WorkMail), decoded; else the raw body -- but not the same
+    # fields of an RFC 8098 read receipt (a "Disposition:" beside them): the message was delivered
+    if not report.recipients and mail.report_type != "disposition-notification" and \
+            not _has_disposition(mail):
         for text, low in ((mail.text, mail.lower_text), (mail.body[:256 * 1024], None)):
             if _MARK.search(text, low):
                 report.from_parts = False
@@ -52,6 +56,11 @@ def read_status(mail: Mail) -> StatusReport | None:
                 if report.recipients:
                     break
     return report if report.recipients else None
+
+
+def _has_disposition(mail: Mail) -> bool:
+    pattern, searched = _DISPOSITION.target(mail.body[:256 * 1024])
+    return pattern.search(searched) is not None
 
 
 def _scan(text: str, report: StatusReport) -> None:
@@ -92,10 +101,12 @@ def typed_value(value: str) -> str:
 
 def address_of(block: dict[str, str]) -> str:
     """The recipient's address: Final-Recipient's, else (an empty ``system;<>``, as CommuniGate
-    Pro writes for a recipient it could not name) Original-Recipient's (RFC 3464 §2.3.1-2)."""
+    Pro writes for a recipient it could not name, or a local name without a domain, ``LOCAL;<f.b>``
+    beside ``Original-Recipient: rfc822;<f.b@a.b.c>``) Original-Recipient's (RFC 3464 §2.3.1-2)."""
     address = typed_value(_address_field(block))
-    if not address and block.get("original-recipient"):
-        return typed_value(block["original-recipient"])
+    original = typed_value(block.get("original-recipient", ""))
+    if original and (not address or ("@" not in address and "@" in original)):
+        return original
     return address
 
 

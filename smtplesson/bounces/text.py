@@ -17,12 +17,16 @@ from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Headers, Mail
 from .phrases import Folded, may_match
 
-__all__ = ["ADDRESS", "Found", "TextFormat", "diagnostic_of", "embedded_reply", "first_format",
-           "inline_headers", "remote_of", "reply_line", "scan", "section"]
+__all__ = ["ADDRESS", "Found", "TextFormat", "bare_names", "diagnostic_of", "embedded_reply",
+           "first_format", "inline_headers", "remote_of", "reply_line", "scan", "section"]
 
 # An address as bounces print it: bare, in <>, quoted; the local part may be a VERP.
+# The top-level label may be one letter (RFC 5321 §4.1.2 Domain: any sub-domain; anonymised
+# bounces write "a@b.c"), but has a letter in it (RFC 3696 §2: a TLD is never all-numeric), so
+# "root@10.0.0.1" is not an address.
 ADDRESS = re.compile(
-    r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{2,63})\b")
+    r"(?<![\w.+=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,256}@(?:[A-Za-z0-9-]{1,63}\.)+"
+    r"(?=[0-9-]*[A-Za-z])[A-Za-z0-9-]{1,63})\b")
 _CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number or a host:port
 _ENH = ENHANCED_IN_TEXT
 # (the words without which _REMOTE cannot match, for a pre-check)
@@ -110,6 +114,14 @@ class Found:
     def remote_mta(self) -> str | None:
         return remote_of(self.context)
 
+    @classmethod
+    def told(cls, address: str, diagnostic: str, remote_mta: str | None, context: str,
+             leading: bool = True) -> Found:
+        """A recipient whose diagnostic and remote host are given, not read from its words."""
+        found = cls(address, context, leading)
+        found.__dict__.update(diagnostic=diagnostic, remote_mta=remote_mta)
+        return found
+
 
 @dataclass(frozen=True)
 class TextFormat:
@@ -130,6 +142,9 @@ class TextFormat:
     #: (lower-case words, enhanced status) the format writes for a failure without any reply code;
     #: the status is marked inferred
     statuses: tuple[tuple[str, str], ...] = ()
+    #: (lower-case marker, domain): after the line holding the marker, the format lists its own
+    #: users by mailbox name alone, one per indented line (AOL's screen names): ``name@domain``
+    bare_names: tuple[str, str] | None = None
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
@@ -306,6 +321,27 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     return found
 
 
+_BARE_NAME = re.compile(r"[ \t]+([A-Za-z][\w.-]{0,63})[ \t]*")
+
+
+def bare_names(text: str, low: str, marker: str, domain: str) -> list[Found]:
+    """The recipients a provider lists by mailbox name alone on the indented lines after the line
+    holding ``marker`` (``low``: ``text`` in lower case), as ``name@domain``, that line's words their
+    diagnostic (an address in those words is the sender's, not a recipient)."""
+    at = low.find(marker)
+    end = text.find("\n", at) if at >= 0 else -1
+    if end < 0:
+        return []
+    words = _one_line(text[at:end])
+    found = []
+    for line in text[end + 1:end + 20000].split("\n")[:50]:
+        name = _BARE_NAME.fullmatch(line)
+        if name is None:
+            break
+        found.append(Found.told(f"{name.group(1).lower()}@{domain}", words, None, words))
+    return found
+
+
 def _addresses_in(text: str) -> Iterator[re.Match[str]]:
     """ADDRESS matches, looked for only on the lines that have an "@" (most lines have none)."""
     at = text.find("@")
@@ -329,7 +365,7 @@ def _best(parts: list[str]) -> str:
     """The segment that carries a reply code, up to the paragraph's end (else the first one)."""
     for raw in parts:
         raw = _unglue(raw)
-        match = _CODE.search(raw) or _ENH.search(raw)
+        match = _CODE.search(raw) or _failure_status(raw)
         if match is not None:
             end = raw.find("\n\n", match.end())
             return _one_line(raw if end < 0 else raw[:end])
@@ -394,7 +430,16 @@ def _reply_by_enhanced(context: str) -> re.Match[str] | None:
     not one closing a line (Exchange 2003: "<server #5.1.1>")."""
     for match in _ENH.finditer(context):
         before = context[match.start() - 1:match.start()]
-        if before in ("", " ") and len(context) - match.end() > 10:
+        if before in ("", " ") and len(context) - match.end() > 10 and match.group(1)[0] != "2":
+            return match
+    return None
+
+
+def _failure_status(text: str) -> re.Match[str] | None:
+    """The first enhanced code of class 4 or 5 in ``text``.  Without a reply code before it, a
+    "2.x.y" in a failure's words is a version ("RELEASED Mailman 2.0.12"), not a success status."""
+    for match in _ENH.finditer(text):
+        if match.group(1)[0] != "2":
             return match
     return None
 
@@ -421,7 +466,7 @@ def embedded_reply(text: str) -> str | None:
 
 def reply_line(text: str) -> str | None:
     """The first line of ``text`` with a reply code in it, from the code on."""
-    match = _CODE.search(text) or _ENH.search(text)
+    match = _CODE.search(text) or _failure_status(text)
     if match is None:
         return None
     end = text.find("\n", match.start())

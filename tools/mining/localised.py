@@ -248,36 +248,34 @@ def _po(text: str) -> dict[str, str]:
     return out
 
 
-def camel(root: Path) -> Iterator[Row]:
-    repo = "GNOME/evolution-data-server"
-    for locale, lang in LOCALES.items():
-        path = f"po/{locale}.po"
-        text = _git(root, repo, path)
+def _po_replies(root: Path, repo: str, paths: dict[str, str], table: dict[str, tuple[str, str, str]],
+                where: str, charset: str | None = "utf-8") -> Iterator[Row]:
+    """The translations of reply texts in a project's .po files (``paths``: path -> language),
+    each written after the reply code the project's own switch (``where``) maps it to."""
+    for path, lang in paths.items():
+        text = _git(root, repo, path, charset=charset)
         if text is None:
             continue
         strings = _po(text)
-        for msgid, (code, category, kind) in CAMEL.items():
-            if msgid in strings and strings[msgid] != msgid:
-                yield _row(f"{code} {strings[msgid]}", (category, kind), lang,
-                           f"github:{repo}@{SOURCES[repo][:12]}: {path} (msgid \"{msgid}\", reply "
-                           f"code {code} from {CAMEL_FILE} smtp_error_string)",
-                           f"github:{repo}:{path}", "mined")
-
-
-def squirrelmail(root: Path) -> Iterator[Row]:
-    repo = "RealityRipple/squirrelmail"
-    for locale, lang in SQUIRREL_LOCALES.items():
-        path = f"locale/{locale}/LC_MESSAGES/squirrelmail.po"
-        text = _git(root, repo, path, charset=None)
-        if text is None:
-            continue
-        strings = _po(text)
-        for msgid, (code, category, kind) in SQUIRREL.items():
+        for msgid, (code, category, kind) in table.items():
             if msgid in strings and strings[msgid] != msgid:
                 yield _row(f"{code} {html.unescape(strings[msgid])}", (category, kind), lang,
                            f"github:{repo}@{SOURCES[repo][:12]}: {path} (msgid \"{msgid}\", reply "
-                           f"code {code} from {SQUIRREL_FILE} errorCheck)",
+                           f"code {code} from {where})",
                            f"github:{repo}:{path}", "mined")
+
+
+def camel(root: Path) -> Iterator[Row]:
+    paths = {f"po/{locale}.po": lang for locale, lang in LOCALES.items()}
+    return _po_replies(root, "GNOME/evolution-data-server", paths, CAMEL,
+                       f"{CAMEL_FILE} smtp_error_string")
+
+
+def squirrelmail(root: Path) -> Iterator[Row]:
+    paths = {f"locale/{locale}/LC_MESSAGES/squirrelmail.po": lang
+             for locale, lang in SQUIRREL_LOCALES.items()}
+    return _po_replies(root, "RealityRipple/squirrelmail", paths, SQUIRREL,
+                       f"{SQUIRREL_FILE} errorCheck", charset=None)
 
 
 def thunderbird(root: Path) -> Iterator[Row]:

@@ -15,14 +15,6 @@ from .text import TextFormat
 __all__ = ["FORMATS"]
 
 
-#: provider -> (marker, domain) where its bounce lists its own users by name alone: AOL's
-#: "Your mail to the following recipients could not be delivered because they are not accepting
-#: mail from bob@example.com:" then one screen name per tab-indented line (a screen name is the
-#: mailbox name of an @aol.com address; Mail::DeliveryStatus::BounceParser 1.543 t/corpus/
-#: aol-senderblock.msg, flufl.bounce 6.0.0 tests/data/aol_01.txt)
-_BARE_NAMES = {"aol": ("your mail to the following recipients could not be delivered", "aol.com")}
-
-
 def _text_format(fmt: BounceFormat) -> TextFormat:
     requires = fmt.requires
 
@@ -30,7 +22,7 @@ def _text_format(fmt: BounceFormat) -> TextFormat:
         return requires is not None and requires in mail.lower_text
 
     return TextFormat(fmt.name, fmt.signatures, fmt.starts, fmt.stops, kind="provider",
-                      check=check if requires is not None else None, bare_names=_BARE_NAMES.get(fmt.name))
+                      check=check if requires is not None else None, bare_names=fmt.bare_names)
 
 
 _BY_NAME = {fmt.name: fmt for provider in PROVIDERS.values() for fmt in provider.bounce}

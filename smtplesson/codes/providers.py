@@ -64,6 +64,8 @@ class BounceFormat:
     stops: tuple[str, ...] = ()  # lower-case markers after it
     requires: str | None = None  # lower-case words the text must contain as well
     source: str = ""
+    #: (lower-case marker, domain) where the bounce lists the provider's own users by name alone
+    bare_names: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,11 @@ class Provider:
 
 
 def _bounce_format(raw: Mapping[str, Any]) -> BounceFormat:
+    names = raw.get("bare_names")
     return BounceFormat(raw["name"], tuple((where, needle) for where, needle in raw["signatures"]),
                         tuple(raw.get("starts", ())), tuple(raw.get("stops", ())), raw.get("requires"),
-                        raw.get("source", ""))
+                        raw.get("source", ""),
+                        (names["marker"], names["domain"]) if names else None)
 
 
 def _requirements(raw: Mapping[str, Any]) -> Requirements:

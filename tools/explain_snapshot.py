@@ -60,13 +60,13 @@ def rows(bench_lines: int) -> Iterator[Row]:
         yield str(path.relative_to(ROOT)), out
 
 
-def _differences(old: Any, new: Any, where: str = "") -> Iterator[str]:
+def differences(old: Any, new: Any, where: str = "") -> Iterator[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         for name in dict.fromkeys([*old, *new]):
-            yield from _differences(old.get(name), new.get(name), f"{where}.{name}")
+            yield from differences(old.get(name), new.get(name), f"{where}.{name}")
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            yield from _differences(a, b, f"{where}[{i}]")
+            yield from differences(a, b, f"{where}[{i}]")
     elif old != new:
         yield f"  {where or '.'}: {old!r}\n  {' ' * len(where or '.')}-> {new!r}"
 
@@ -100,7 +100,7 @@ def main() -> None:
         if differ <= args.show:
             print(f"{key}: " + ("new row" if before is None else "differs"))
             if before is not None:
-                print("\n".join(_differences(before, json.loads(json.dumps(said)))))
+                print("\n".join(differences(before, json.loads(json.dumps(said)))))
     missing = len(set(old) - seen)
     print(f"{len(seen):,} rows compared: {differ:,} differ, {missing:,} saved rows not produced")
     raise SystemExit(1 if differ or missing else 0)

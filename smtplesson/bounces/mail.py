@@ -7,8 +7,6 @@ report parts come first; what is cut is the tail of the returned message).
 """
 from __future__ import annotations
 
-import email
-import email.parser
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from .charsets import decode, decode_words
+from .mime import parse
 
 __all__ = ["LIMIT", "Headers", "Mail", "load"]
 
@@ -200,7 +199,7 @@ def load(source: Any) -> Mail:
     if not data.strip():
         problem = problem or "the mail is empty"
     try:
-        message = email.message_from_bytes(data)
+        message = parse(data.decode("ascii", "surrogateescape"))  # as email.message_from_bytes decodes it
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
         message = Message()
         problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"

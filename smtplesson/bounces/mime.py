@@ -1,0 +1,117 @@
+"""A mail's MIME tree, as ``email.message_from_bytes`` builds it, without running the stdlib's
+line-by-line feed parser over the bodies.
+
+The feed parser reads every line of a mail through a stack of boundary tests; most of a
+bounce's lines are bodies the readers take whole.  :func:`parse` gives each header block to
+the stdlib (``email.parser.HeaderParser``), takes each multipart's boundary from
+``Message.get_boundary()``, finds the boundary lines with ``str.find`` and sets each leaf's
+body as its payload (transfer decoding stays the stdlib's, in ``Message.get_payload``).
+The same messages, headers and payloads result (preamble and epilogue included; the defects
+the parser would note are not noted); wherever the structure is not the plain one -- a
+``message/*`` part, a digest, a malformed header block, a multipart without its boundary,
+doubled boundary lines, deep nesting -- the whole mail goes to ``email.message_from_string``.
+"""
+from __future__ import annotations
+
+import email
+import email.parser
+import re
+from email.message import Message
+
+__all__ = ["parse"]
+
+# the rest of a boundary line after "--boundary" (email.feedparser, RFC 2046 §5.1.1)
+_BOUNDARY_END = re.compile(r"(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$")
+#: multiparts nested deeper than this go to the stdlib parser (each level looks at its lines once)
+_DEPTH = 8
+_HEADERS = email.parser.HeaderParser()
+
+
+class _Unusual(Exception):
+    """A structure :func:`parse` leaves to the stdlib parser."""
+
+
+def parse(text: str) -> Message:
+    """The ``Message`` tree of ``text`` (a mail decoded as ASCII with surrogate escapes, as
+    ``email.message_from_bytes`` decodes it, with "\\n" line ends)."""
+    try:
+        return _part(text, 0, len(text), (), nested=False)
+    except _Unusual:
+        return email.message_from_string(text)
+
+
+def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool) -> Message:
+    """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
+    the boundary separators of the multiparts around it)."""
+    if text.startswith("\n", start):  # no headers: the blank line opens the body
+        cut = start + 1
+    else:
+        blank = text.find("\n\n", start, end)
+        cut = end if blank < 0 else blank + 2
+    message = _HEADERS.parsestr(text[start:cut])
+    if message.get_payload():  # a line that is no header before the blank line
+        raise _Unusual
+    ctype = message.get_content_type()
+    if ctype.startswith("message/") or ctype == "multipart/digest":
+        raise _Unusual  # parts of their own inside, or a default type the parent sets
+    if not ctype.startswith("multipart/"):
+        body = text[cut:end]
+        message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
+        return message
+    boundary = message.get_boundary()
+    if boundary is None or len(outer) >= _DEPTH:
+        raise _Unusual
+    sep = "--" + boundary
+    if any(sep.startswith(other) or other.startswith(sep) for other in outer):
+        raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
+    _multipart(message, text, cut, end, (sep, *outer), nested)
+    return message
+
+
+def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],
+               nested: bool) -> None:
+    """``message``'s parts: ``text[start:end]`` split at the boundary lines of ``seps[0]``.
+    (No line in it is a boundary line of ``seps[1:]``: those of the outer multiparts end it,
+    and no line can be one of two of them.)"""
+    sep = seps[0]
+    at, line_end, close = _boundary(text, start, end, sep)
+    if at < 0 or close:  # no opening boundary line: the stdlib keeps the text as the payload
+        raise _Unusual
+    message.preamble = text[start:at - 1] if at > start else None
+    parts: list[Message] = []
+    while True:
+        at, next_end, close = _boundary(text, line_end, end, sep)
+        if at == line_end:  # boundary lines one after another
+            raise _Unusual
+        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True))
+        if at < 0:  # no closing boundary line
+            break
+        line_end = next_end
+        if close:
+            epilogue = text[line_end:end]
+            # nested: the line end before the outer boundary line is that boundary's
+            message.epilogue = (epilogue[:-1] if epilogue.endswith("\n") else epilogue or None) \
+                if nested else epilogue
+            break
+    message.set_payload(parts)  # type: ignore[arg-type]  # a multipart's payload is its parts
+
+
+def _boundary(text: str, start: int, end: int, sep: str) -> tuple[int, int, bool]:
+    """The first boundary line of ``sep`` in ``text[start:end]`` (``start`` begins a line): where
+    it starts, where the next line starts and whether it closes its multipart; ``(-1, end, False)``
+    when there is none."""
+    at = start if text.startswith(sep, start, end) else _line_with(text, start, end, sep)
+    while at >= 0:
+        line_end = text.find("\n", at, end)
+        line_end = end if line_end < 0 else line_end + 1
+        found = _BOUNDARY_END.match(text[at + len(sep):line_end])
+        if found is not None:
+            return at, line_end, found.group("end") is not None
+        at = _line_with(text, line_end, end, sep)
+    return -1, end, False
+
+
+def _line_with(text: str, start: int, end: int, sep: str) -> int:
+    """Where the first line after ``start`` that begins with ``sep`` starts, or -1."""
+    found = text.find("\n" + sep, start - 1 if start else 0, end)
+    return found + 1 if found >= 0 else -1

@@ -1,0 +1,94 @@
+"""bounces.mime.parse builds the tree email.message_from_string builds: the same messages, headers,
+payloads, preambles and epilogues, on real bounces, on odd structures and on generated ones."""
+from __future__ import annotations
+
+import email
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smtplesson.bounces import mime
+from smtplesson.bounces.mail import _as_text_parts, _without_returned_body
+
+ROOT = Path(__file__).resolve().parents[1]
+# the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
+MAILS = sorted(p for folder in (ROOT / "unit" / "data" / "bounces", ROOT / "corpus" / "bounces" / "tuning")
+               for p in folder.rglob("*") if p.is_file() and p.suffix not in (".json", ".jsonl", ".md"))
+
+
+def shape(message: Message) -> Any:
+    """All the tree says: headers as written, default type, preamble, epilogue, payloads."""
+    payload = message.get_payload()
+    if message.is_multipart():
+        payload = [shape(part) for part in payload if isinstance(part, Message)]
+    return (message.get_unixfrom(), list(message.raw_items()), message.get_default_type(),
+            message.preamble, message.epilogue, payload)
+
+
+def same_tree(text: str) -> None:
+    assert shape(mime.parse(text)) == shape(email.message_from_string(text))
+
+
+def test_the_real_bounces_give_the_stdlibs_tree():
+    assert len(MAILS) > 300
+    for path in MAILS:
+        data = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        for text in (data, _as_text_parts(_without_returned_body(data))):  # as they come, as load reads them
+            same_tree(text.decode("ascii", "surrogateescape"))
+
+
+HEAD = "From: a@example.net\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+SAME_BOUNDARY = "Content-Type: multipart/mixed; boundary=a\n\n"
+ALT = "--b\nContent-Type: multipart/alternative; boundary="
+
+
+@pytest.mark.parametrize("text", [
+    HEAD + "preamble\n--b\nContent-Type: text/plain\n\none\n--b\n\ntwo\n\n--b--\nepilogue\n",
+    HEAD + "--b\n\none\n--b--",  # no line end after the closing line
+    HEAD + "--b\n\none\n--b--\n",
+    HEAD + "--b\nContent-Type: text/plain\n\none\n",  # no closing line
+    HEAD + "--b\nContent-Type: text/plain\n",  # cut inside a part's headers
+    HEAD + "--b\n",
+    HEAD + "--b \t\n\none\n--b-- \nx",  # blanks after the boundary
+    HEAD + "--bc\n--b\n\none\n--b--x\n--b--\n",  # lines that only start like the boundary
+    HEAD + ALT + "c\n\n--c\n\ninner\n--c--\nafter\n--b\n\ntwo\n--b--\n",
+    HEAD + ALT + "c\n\n--c\n\ninner\n--b\n\ntwo\n--b--\n",  # c unclosed
+    HEAD + ALT + "c\n\n--c\n\ninner\n--c--\n--b--\n",
+    HEAD + ALT + "b1\n\n--b1\n\ninner\n--b1--\n--b--\n",  # prefix
+    HEAD + "--b\n--b\n\none\n--b--\n",  # doubled boundary lines
+    HEAD + "--b--\n--b\n\none\n",  # closed before it opens
+    HEAD + "no boundary line at all\n",
+    HEAD + "--b\nContent-Type: message/rfc822\n\nSubject: inner\n\nbody\n--b--\n",
+    HEAD + "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nAction: failed\n--b--\n",
+    HEAD + "--b\nnot a header\nContent-Type: text/plain\n\nbody\n--b--\n",
+    HEAD + "--b\nContent-Type: text/plain\nFrom someone\n\nbody\n--b--\n",  # a "From " line ends the headers
+    "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\nbody\n--d--\n",
+    "Content-Type: multipart/mixed\n\nno boundary parameter\n",
+    "Subject: plain\n\nbody\n\n",
+    "\nbody without headers\n",
+    "Subject: headers only",
+    "",
+    " continued first line\nSubject: x\n\nbody\n",
+    SAME_BOUNDARY + ("--a\n" + SAME_BOUNDARY) * 9,  # every level the same boundary
+    "".join(f"Content-Type: multipart/mixed; boundary=x{i}\n\n--x{i}\n" for i in range(12)) + "\ndeep\n",
+])
+def test_odd_structures_give_the_stdlibs_tree(text):
+    same_tree(text)
+
+
+_LINES = st.sampled_from([
+    "--b\n", "--b--\n", "--b \n", "--c\n", "--c--\n", "--bc\n", "\n", "text\n", "Subject: x\n", " folded\n",
+    "Content-Type: text/plain\n", "Content-Type: multipart/mixed; boundary=c\n",
+    "Content-Type: multipart/mixed; boundary=b\n", "Content-Type: message/rfc822\n", "From x\n", "--b", "x",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINES, max_size=40))
+def test_generated_structures_give_the_stdlibs_tree(lines):
+    same_tree("Content-Type: multipart/mixed; boundary=b\n\n" + "".join(lines))
+    same_tree("".join(lines))

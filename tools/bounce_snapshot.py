@@ -1,0 +1,93 @@
+"""Snapshot every field ``read_bounce`` returns, to prove a change to the reader alters no reading.
+
+Run:  .venv/bin/python tools/bounce_snapshot.py save /tmp/bounces.jsonl.gz
+      .venv/bin/python tools/bounce_snapshot.py diff /tmp/bounces.jsonl.gz
+
+``save`` writes one JSON row per mail: ``read_bounce(data).to_dict()`` with each recipient's
+full explanation, for every mail of the bounce corpus (tests/corpus/bounces, both splits, read
+as they are: nothing here is scored or listed, so no held-out miss is shown) and every bounce
+fixture under tests/ (mails and sending services' event payloads).  ``diff`` reads them all
+again and lists the rows that differ, field by field (the first ``--show``); it exits 1 when
+any differs.  (tools/explain_snapshot.py does the same for ``explain`` and the ``.eml`` files.)
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from explain_snapshot import differences  # tools/explain_snapshot.py
+
+from smtplesson.bounces import read_bounce
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus" / "bounces"
+FIXTURES = ROOT / "tests" / "unit" / "data" / "bounces"
+#: files under the corpus and fixture folders that are not mails
+_NOT_MAILS = {"index.jsonl", "expected.json", "README.md"}
+
+
+def mails() -> Iterator[Path]:
+    """Every bounce mail and event payload the snapshot reads, in a fixed order."""
+    seen = set()
+    for folder in (CORPUS, FIXTURES):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.name not in _NOT_MAILS:
+                seen.add(path)
+                yield path
+    for path in sorted((ROOT / "tests").rglob("*.eml")):  # bounces kept beside other tests
+        if path not in seen:
+            yield path
+
+
+def reading(data: bytes) -> dict[str, Any]:
+    """All ``read_bounce`` says of ``data``: the bounce, its recipients, their explanations."""
+    bounce = read_bounce(data)
+    out = bounce.to_dict()
+    out["explanations"] = [r.explanation.to_dict() for r in bounce.recipients]
+    out["is_bounce"] = bounce.is_bounce
+    return json.loads(json.dumps(out))  # tuples as lists, as they are read back
+
+
+def rows() -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in mails():
+        yield str(path.relative_to(ROOT)), reading(path.read_bytes())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("save", "diff"))
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--show", type=int, default=20, help="differences listed in full")
+    args = parser.parse_args()
+    if args.action == "save":
+        with gzip.open(args.path, "wt", encoding="utf-8") as out:
+            count = 0
+            for key, said in rows():
+                out.write(json.dumps([key, said], ensure_ascii=False, sort_keys=True) + "\n")
+                count += 1
+        print(f"{count:,} readings saved to {args.path}")
+        return
+    with gzip.open(args.path, "rt", encoding="utf-8") as saved:
+        old = dict(json.loads(row) for row in saved)
+    differ, seen = 0, set()
+    for key, said in rows():
+        seen.add(key)
+        before = old.get(key)
+        if before == said:
+            continue
+        differ += 1
+        if differ <= args.show:
+            print(f"{key}: " + ("new row" if before is None else "differs"))
+            if before is not None:
+                print("\n".join(differences(before, said)))
+    missing = len(set(old) - seen)
+    print(f"{len(seen):,} mails compared: {differ:,} differ, {missing:,} saved readings not produced")
+    raise SystemExit(1 if differ or missing else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,7 @@ from typing import Any
 from .charsets import decode, decode_words
 from .mime import parse
 
-__all__ = ["LIMIT", "Headers", "Mail", "load"]
+__all__ = ["LIMIT", "Headers", "Mail", "headers_of", "load"]
 
 #: bytes of a mail that are read; the rest (attachments of the original) is cut
 LIMIT = 2 * 1024 * 1024
@@ -79,8 +79,14 @@ class Mail:
     problem: str = ""  # why it could not be read well (cut, undecodable ...)
     status_texts: list[str] = field(default_factory=list)  # message/delivery-status bodies
     feedback_texts: list[str] = field(default_factory=list)  # message/feedback-report bodies
-    original_headers: Message | Headers | None = None
+    #: the returned message: its part parsed, or the text of its headers part (parsed when asked for)
+    original: Message | str | None = None
     _texts: list[str] = field(default_factory=list)
+
+    @cached_property
+    def original_headers(self) -> Message | Headers | None:
+        """The returned message's headers, from its part; None when the mail has none."""
+        return headers_of(self.original) if isinstance(self.original, str) else self.original
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
@@ -321,8 +327,8 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
                         _collect(mail, sub, depth + 1)
         return
     if ctype in _HEADERS_TYPES or ctype in _MESSAGE_TYPES:
-        if mail.original_headers is None:
-            mail.original_headers = _headers_of(_part_text(part))
+        if mail.original is None:
+            mail.original = _part_text(part)
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
         if depth > 0 and "attachment" in str(part.get("Content-Disposition", "")).lower():
             return  # a text file attached to the bounce is not its own words
@@ -337,8 +343,8 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
 
 def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
     """A returned message: keep its headers; it is not the bounce's own text."""
-    if mail.original_headers is None:
-        mail.original_headers = sub
+    if mail.original is None:
+        mail.original = sub
     # a DSN forwarded as an attachment still counts when the mail has none of its own
     if not mail.status_texts and depth <= 2 and sub.get_content_type() == "multipart/report":
         for inner in sub.walk():
@@ -376,7 +382,8 @@ def _block_text(block: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _headers_of(text: str) -> Headers:
+def headers_of(text: str) -> Headers:
+    """The header block that opens ``text`` (a returned message's headers part)."""
     return Headers(text.lstrip("\n").partition("\n\n")[0])
 
 

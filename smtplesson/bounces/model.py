@@ -4,13 +4,16 @@ Model only: the HTML card lives in ``smtplesson.views.bounce``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Generic, TypeVar
 
 from ..codes.explanation import Explanation
 
-__all__ = ["ACTIONS", "KINDS", "STATUS_SOURCES", "Bounce", "BouncedRecipient", "EspVerdict",
+__all__ = ["ACTIONS", "KINDS", "STATUS_SOURCES", "Bounce", "BouncedRecipient", "EspVerdict", "Later",
            "OriginalMessage"]
+
+T = TypeVar("T")
 
 #: RFC 3464 §2.3.3 actions
 ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
@@ -21,6 +24,47 @@ KINDS = ("dsn", "vendor", "feedback-report", "auto-reply", "not-a-bounce", "even
 #: words, else its code) when only a basic code was given; the class of the basic code alone (``5.0.0``);
 #: a sending service's event payload
 STATUS_SOURCES = ("field", "reply", "inferred", "class", "esp")
+
+
+class Later:
+    """A field's value computed when the field is first read, then kept: what a reader finds only
+    by searching a bounce's words again (the SMTP command, the remote host a report's fields do
+    not name, the returned message's headers), for the callers that ask for it.  Give it to the
+    constructor in place of the value; reading the field (``to_dict``, ``==``, ``replace``) gives
+    the value."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
+
+
+class _OnFirstRead(Generic[T]):
+    """A dataclass field's descriptor (dataclasses' "descriptor-typed fields") that takes a
+    :class:`Later` as the value: computed when first read, kept in the instance's ``__dict__``
+    under the field's name."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> T:
+        if instance is None:  # the class: the field's default
+            return self.default
+        value = instance.__dict__[self.name]
+        if type(value) is Later:
+            value = instance.__dict__[self.name] = value.compute()
+        return value
+
+    def __set__(self, instance: object, value: T | Later) -> None:
+        instance.__dict__[self.name] = value
+
+
+def _state(instance: Any) -> dict[str, Any]:
+    """Every field's value, computed (for pickle and copy: a :class:`Later` is not kept)."""
+    return {f.name: getattr(instance, f.name) for f in fields(instance)}
 
 
 @dataclass(frozen=True)
@@ -62,8 +106,8 @@ class BouncedRecipient:
     code: int | None  # the remote reply code, 550
     diagnostic: str  # the remote server's reply, or the bounce's own words, one line
     explanation: Explanation
-    remote_mta: str | None = None
-    command: str | None = None  # the SMTP command the reply answered, "RCPT TO"
+    remote_mta: _OnFirstRead[str | None] = _OnFirstRead(None)  # a str or None; a Later computes it
+    command: _OnFirstRead[str | None] = _OnFirstRead(None)  # "RCPT TO"; a Later computes it
     original_address: str | None = None  # RFC 3464 Original-Recipient
     last_attempt: str | None = None
     will_retry_until: str | None = None  # RFC 3464 §2.3.9, in a delay warning
@@ -71,6 +115,8 @@ class BouncedRecipient:
     status_from: str | None = None  # STATUS_SOURCES: where ``status`` comes from
     esp: EspVerdict | None = None  # a sending service's own classification (an event payload)
     note: str = ""  # what the reader adds: the last reply of an expiry, a disagreement
+
+    __getstate__ = _state
 
     @property
     def status_inferred(self) -> bool:
@@ -133,12 +179,14 @@ class Bounce:
     recipients: tuple[BouncedRecipient, ...] = ()
     reporting_mta: str | None = None
     arrival_date: str | None = None
-    original: OriginalMessage = field(default_factory=OriginalMessage)
+    original: _OnFirstRead[OriginalMessage] = _OnFirstRead(OriginalMessage())  # a Later computes it
     subject: str | None = None  # of the bounce itself
     sender: str | None = None  # who wrote the bounce (its From:)
     date: str | None = None
     note: str = ""  # why it is not a bounce, or what could not be read
     details: tuple[tuple[str, str], ...] = ()  # feedback-report fields and the like
+
+    __getstate__ = _state
 
     @property
     def is_bounce(self) -> bool:

@@ -15,14 +15,15 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 from email.message import Message
+from functools import cached_property, partial
 from typing import Any
 
 from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .mail import Mail, header_text, load
-from .model import ACTIONS, Bounce, BouncedRecipient, OriginalMessage
+from .mail import Headers, Mail, header_text, headers_of, load
+from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
@@ -103,8 +104,6 @@ def read_dsn(msg: Any) -> Bounce | None:
 def _read(mail: Mail) -> Bounce:
     if not mail.raw.strip():
         return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
-    if mail.original_headers is None:  # no message/rfc822 part: the headers the text quotes, if any
-        mail.original_headers = inline_headers(mail.text, mail.lower_text)
     common = _common(mail)
     feedback = feedback_fields(mail)
     if feedback is not None:
@@ -122,21 +121,17 @@ def _read(mail: Mail) -> Bounce:
             return _auto_reply(mail, common)
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
-    excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
-    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
-    named = bare_names(mail.text, mail.lower_text, *fmt.bare_names) if fmt and fmt.bare_names else []
-    found = named or scan(text, excluded)
-    if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
-        # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
-        found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
+    words = _Words(mail, fmt)
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
-        by_address = {f.address: f for f in found}
-        recipients = [_from_block(block, by_address.get(address_of(block).lower()), fmt)
-                      for block in status.recipients[:100]]
+        recipients = [_from_block(block, words, fmt) for block in status.recipients[:100]]
     else:
         kind = "vendor"
+        found = words.found()
+        if not found and fmt is not None and "x-failed-recipients" not in mail.headers:
+            # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
+            found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
         recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
@@ -170,8 +165,43 @@ def _read(mail: Mail) -> Bounce:
 
 
 def _common(mail: Mail) -> dict[str, Any]:
-    return {"original": _original(mail), "subject": mail.subject or None,
+    source = mail.original  # its headers part is read when the original is first asked for
+    original = Later(partial(_original_in, source)) if isinstance(source, str) else _original(_returned(mail))
+    return {"original": original, "subject": mail.subject or None,
             "sender": mail.sender or None, "date": mail.header("Date") or None}
+
+
+def _returned(mail: Mail) -> Message | Headers | None:
+    """The returned message's headers: from its part, else those the text quotes, if any."""
+    headers = mail.original_headers
+    return headers if headers is not None else inline_headers(mail.text, mail.lower_text)
+
+
+class _Words:
+    """The recipients a bounce's human-readable words name, each with the words about it: searched
+    for when first asked for (a report's fields often say all there is)."""
+
+    def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
+        self._all, self._low, self._fmt = mail.text, mail.lower_text, fmt
+        self._excluded = mail.message.get_all("From", []) + mail.message.get_all("To", [])
+        self._by_address: dict[str, Found] | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """The part of the text that lists the recipients."""
+        fmt = self._fmt
+        return section(self._all, fmt.starts if fmt else (), fmt.stops if fmt else (), self._low)
+
+    def found(self) -> list[Found]:
+        fmt = self._fmt
+        named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
+        return named or scan(self.text, _addresses(self._excluded))
+
+    def of(self, address: str) -> Found | None:
+        """What the words say of ``address`` (lower case)."""
+        if self._by_address is None:
+            self._by_address = {f.address: f for f in self.found()}
+        return self._by_address.get(address)
 
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:
@@ -211,16 +241,20 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
-def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | None = None) -> BouncedRecipient:
+def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = None) -> BouncedRecipient:
+    """A recipient of a report: its fields, and what the words say of it where the fields are silent
+    (the SMTP command and the remote host when first asked for)."""
     address = address_of(block)
+    key = address.lower()
     raw_status = " ".join(block.get("status", "").split()) or None
     field = status_field(raw_status)
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
-    if not diagnostic and text is not None:
+    if not diagnostic and (text := words.of(key)) is not None:
         diagnostic = text.diagnostic
     exp = explain_reply(diagnostic, field)
     note = ""
     if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
+        text = words.of(key)
         for reply in (embedded_reply(diagnostic), text and text.diagnostic,
                       text and embedded_reply(text.context)):
             worded = explain_reply(reply, None) if reply else None
@@ -236,19 +270,27 @@ def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | Non
     status, status_from = settle_status(field, exp)
     if by_words:
         status_from = "inferred"
-    command = exp.command
-    if command is None and text is not None:
-        command = _command(text.context)
+    command = exp.command if exp.command is not None else Later(partial(_command_in, words, key))
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status, exp.code)
-    remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
-        text.remote_mta if text else None)
+    remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or Later(
+        partial(_remote_in, words, key))
     original = typed_value(block.get("original-recipient", "")) or None
     return BouncedRecipient(address, action, status, exp.code, diagnostic, exp,
-                            remote or None, command, original if original != address else None,
+                            remote, command, original if original != address else None,
                             block.get("last-attempt-date"), block.get("will-retry-until"),
                             raw_status, status_from, note=note)
+
+
+def _command_in(words: _Words, address: str) -> str | None:
+    text = words.of(address)
+    return _command(text.context) if text is not None else None
+
+
+def _remote_in(words: _Words, address: str) -> str | None:
+    text = words.of(address)
+    return (text.remote_mta or None) if text is not None else None
 
 
 def _delayed(r: BouncedRecipient) -> BouncedRecipient:
@@ -297,8 +339,9 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     """No address in the text: X-Failed-Recipients, else the returned message's To."""
     addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
-    if not addresses and mail.original_headers is not None:
-        addresses = sorted(_addresses(mail.original_headers.get_all("To", [])))[:10]
+    returned = _returned(mail)
+    if not addresses and returned is not None:
+        addresses = sorted(_addresses(returned.get_all("To", [])))[:10]
     if not addresses:
         return []
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
@@ -369,8 +412,12 @@ def _action_of(status: str | None, code: int | None) -> str:
     return {"2": "delivered", "4": "delayed"}.get(digit, "failed")
 
 
-def _original(mail: Mail) -> OriginalMessage:
-    headers = mail.original_headers
+def _original_in(text: str) -> OriginalMessage:
+    """The original message of a headers part's text."""
+    return _original(headers_of(text))
+
+
+def _original(headers: Message | Headers | None) -> OriginalMessage:
     if headers is None:
         return OriginalMessage()
     def get(name: str) -> str | None:
@@ -386,8 +433,9 @@ def _feedback(mail: Mail, fields: list[tuple[str, str]], common: dict[str, Any])
     for name, value in fields:
         values.setdefault(name.lower(), []).append(value)
     targets = [typed_value(v).lower() for v in values.get("original-rcpt-to", [])]
-    if not targets and mail.original_headers is not None:
-        targets = sorted(_addresses(mail.original_headers.get_all("To", [])))
+    returned = _returned(mail)
+    if not targets and returned is not None:
+        targets = sorted(_addresses(returned.get_all("To", [])))
     feedback_type = (values.get("feedback-type") or ["abuse"])[0]
     exp = explain("")
     recipients = tuple(BouncedRecipient(t, "complained", None, None, f"Feedback-Type: {feedback_type}",

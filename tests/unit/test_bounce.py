@@ -203,3 +203,26 @@ def test_a_forwarded_bounce_is_read():
                          "(in reply to RCPT TO command)\n")
     found = [(r.address, r.status, r.command) for r in bounce.recipients]
     assert found == [("dan@example.net", "5.2.2", "RCPT")]
+
+
+def test_fields_read_later_are_the_fields_read_at_once():
+    """The SMTP command, a remote host the fields do not name and the original message are found
+    when first read (model.Later): the same values, equal, copied and pickled as the values."""
+    import copy
+    import dataclasses
+    import pickle
+
+    bounce = read_bounce(DATA / "postfix" / "unknown-user.eml")
+    first = bounce.recipients[0]
+    assert type(vars(first)["command"]).__name__ == "Later"  # not searched for yet
+    assert type(vars(bounce)["original"]).__name__ == "Later"
+    again = read_bounce(DATA / "postfix" / "unknown-user.eml")
+    assert again.to_dict() == bounce.to_dict()  # computes them
+    assert first.command == "RCPT" and vars(first)["command"] == "RCPT"
+    assert bounce.original.subject and bounce.original.message_id
+    fresh = read_bounce(DATA / "postfix" / "unknown-user.eml")
+    assert fresh == bounce and hash(fresh.recipients[0]) == hash(first)
+    for made in (pickle.loads(pickle.dumps(fresh)), copy.deepcopy(fresh), dataclasses.replace(fresh)):
+        assert made == bounce and made.recipients[0].command == "RCPT"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.command = "DATA"  # type: ignore[misc]

@@ -17,7 +17,7 @@ from typing import Any
 from .charsets import decode, decode_words
 from .mime import parse
 
-__all__ = ["LIMIT", "Headers", "Mail", "headers_of", "load"]
+__all__ = ["LIMIT", "Headers", "Mail", "headers_in", "load"]
 
 #: bytes of a mail that are read; the rest (attachments of the original) is cut
 LIMIT = 2 * 1024 * 1024
@@ -79,14 +79,14 @@ class Mail:
     problem: str = ""  # why it could not be read well (cut, undecodable ...)
     status_texts: list[str] = field(default_factory=list)  # message/delivery-status bodies
     feedback_texts: list[str] = field(default_factory=list)  # message/feedback-report bodies
-    #: the returned message: its part parsed, or the text of its headers part (parsed when asked for)
-    original: Message | str | None = None
+    original: Message | None = None  # the returned message, parsed
+    original_part: Message | None = None  # else the part that holds its headers (read when asked for)
     _texts: list[str] = field(default_factory=list)
 
     @cached_property
     def original_headers(self) -> Message | Headers | None:
         """The returned message's headers, from its part; None when the mail has none."""
-        return headers_of(self.original) if isinstance(self.original, str) else self.original
+        return self.original if self.original_part is None else headers_in(self.original_part)
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
@@ -327,8 +327,8 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
                         _collect(mail, sub, depth + 1)
         return
     if ctype in _HEADERS_TYPES or ctype in _MESSAGE_TYPES:
-        if mail.original is None:
-            mail.original = _part_text(part)
+        if mail.original is None and mail.original_part is None:
+            mail.original_part = part
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
         if depth > 0 and "attachment" in str(part.get("Content-Disposition", "")).lower():
             return  # a text file attached to the bounce is not its own words
@@ -343,7 +343,7 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
 
 def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
     """A returned message: keep its headers; it is not the bounce's own text."""
-    if mail.original is None:
+    if mail.original is None and mail.original_part is None:
         mail.original = sub
     # a DSN forwarded as an attachment still counts when the mail has none of its own
     if not mail.status_texts and depth <= 2 and sub.get_content_type() == "multipart/report":
@@ -382,9 +382,9 @@ def _block_text(block: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
-def headers_of(text: str) -> Headers:
-    """The header block that opens ``text`` (a returned message's headers part)."""
-    return Headers(text.lstrip("\n").partition("\n\n")[0])
+def headers_in(part: Message) -> Headers:
+    """The header block that opens a part's text (a returned message's headers part)."""
+    return Headers(_part_text(part).lstrip("\n").partition("\n\n")[0])
 
 
 def _lenient(value: str) -> str:

@@ -22,7 +22,7 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .mail import Headers, Mail, header_text, headers_of, load
+from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
@@ -165,8 +165,8 @@ def _read(mail: Mail) -> Bounce:
 
 
 def _common(mail: Mail) -> dict[str, Any]:
-    source = mail.original  # its headers part is read when the original is first asked for
-    original = Later(partial(_original_in, source)) if isinstance(source, str) else _original(_returned(mail))
+    part = mail.original_part  # the returned message's headers part: read when first asked for
+    original = Later(partial(_original_in, part)) if part is not None else _original(_returned(mail))
     return {"original": original, "subject": mail.subject or None,
             "sender": mail.sender or None, "date": mail.header("Date") or None}
 
@@ -325,14 +325,14 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
         worded = explain_reply(reply, None) if reply else None
         if worded is not None and worded.code is not None:
             exp, note = worded, f"the last remote reply: {reply}"
-    command = exp.command or _command(found.context)
+    command = exp.command or Later(partial(_command, found.context))
     status, status_from = settle_status(None, exp, failed=True)
     if by_words and exp.code is None:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
         exp = explain_reply(found.diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
-                            found.diagnostic, exp, found.remote_mta, command,
+                            found.diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
                             status_from=status_from, note=note)
 
 
@@ -412,9 +412,9 @@ def _action_of(status: str | None, code: int | None) -> str:
     return {"2": "delivered", "4": "delayed"}.get(digit, "failed")
 
 
-def _original_in(text: str) -> OriginalMessage:
-    """The original message of a headers part's text."""
-    return _original(headers_of(text))
+def _original_in(part: Message) -> OriginalMessage:
+    """The original message whose headers ``part`` holds."""
+    return _original(headers_in(part))
 
 
 def _original(headers: Message | Headers | None) -> OriginalMessage:

@@ -11,9 +11,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from email.message import Message
-from functools import cached_property
 from typing import Any
 
+from .._lazy import once
 from .charsets import decode, decode_words
 from .mime import parse
 
@@ -83,7 +83,7 @@ class Mail:
     original_part: Message | None = None  # else the part that holds its headers (read when asked for)
     _texts: list[str] = field(default_factory=list)
 
-    @cached_property
+    @once
     def original_headers(self) -> Message | Headers | None:
         """The returned message's headers, from its part; None when the mail has none."""
         return self.original if self.original_part is None else headers_in(self.original_part)
@@ -106,11 +106,11 @@ class Mail:
             value = self._lowered[name] = self.header(name).lower()
         return value
 
-    @cached_property
+    @once
     def content_type(self) -> str:
         return self.message.get_content_type()
 
-    @cached_property
+    @once
     def report_type(self) -> str:
         """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
         if self.content_type != "multipart/report":
@@ -118,7 +118,7 @@ class Mail:
         found = _REPORT_TYPE.search(str(self.message.get("Content-Type", "")))
         return found.group(1).lower() if found else ""
 
-    @cached_property
+    @once
     def headers(self) -> dict[str, str]:
         """The top-level headers as written (the first of a repeated name), by lower-case name."""
         found: dict[str, str] = {}
@@ -128,23 +128,23 @@ class Mail:
             found.setdefault(name.lower(), value)
         return found
 
-    @cached_property
+    @once
     def _decoded(self) -> dict[str, str]:
         return {}
 
-    @cached_property
+    @once
     def _lowered(self) -> dict[str, str]:
         return {}
 
-    @cached_property
+    @once
     def subject(self) -> str:
         return self.header("Subject")
 
-    @cached_property
+    @once
     def sender(self) -> str:
         return self.header("From")
 
-    @cached_property
+    @once
     def text(self) -> str:
         """The human-readable part(s) written by the reporting system, "\n" line ends."""
         if self._texts:
@@ -153,11 +153,11 @@ class Mail:
             _, _, text = self.raw.partition("\n\n")
         return text[:TEXT_LIMIT]
 
-    @cached_property
+    @once
     def lower_text(self) -> str:
         return self.text.lower()
 
-    @cached_property
+    @once
     def body(self) -> str:
         """The whole mail after its top-level headers (for reports whose MIME is broken)."""
         return self.raw.partition("\n\n")[2]

@@ -15,9 +15,10 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 from email.message import Message
-from functools import cached_property, partial
+from functools import partial
 from typing import Any
 
+from .._lazy import once
 from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
@@ -186,7 +187,7 @@ class _Words:
         self._excluded = mail.message.get_all("From", []) + mail.message.get_all("To", [])
         self._by_address: dict[str, Found] | None = None
 
-    @cached_property
+    @once
     def text(self) -> str:
         """The part of the text that lists the recipients."""
         fmt = self._fmt

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 
+from .._lazy import once
 from ..codes.syntax import CODE_IN_TEXT, ENHANCED_IN_TEXT
 from .mail import Headers, Mail
 from .phrases import Folded, may_match
@@ -105,12 +105,12 @@ class Found:
     context: str  # the whole segment, one line (what explain reads)
     leading: bool = True  # the address opens its line, as recipient lists print them
 
-    @cached_property
+    @once
     def diagnostic(self) -> str:
         """From the reply code on, or the text's own words; one line."""
         return diagnostic_of(self.context)
 
-    @cached_property
+    @once
     def remote_mta(self) -> str | None:
         return remote_of(self.context)
 

@@ -83,11 +83,6 @@ class Mail:
     original_part: Message | None = None  # else the part that holds its headers (read when asked for)
     _texts: list[str] = field(default_factory=list)
 
-    @once
-    def original_headers(self) -> Message | Headers | None:
-        """The returned message's headers, from its part; None when the mail has none."""
-        return self.original if self.original_part is None else headers_in(self.original_part)
-
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
         when first asked for: most of a bounce's headers are never read)."""

@@ -166,16 +166,23 @@ def _read(mail: Mail) -> Bounce:
 
 
 def _common(mail: Mail) -> dict[str, Any]:
-    part = mail.original_part  # the returned message's headers part: read when first asked for
-    original = Later(partial(_original_in, part)) if part is not None else _original(_returned(mail))
-    return {"original": original, "subject": mail.subject or None,
+    # the original message: read when first asked for
+    where = (mail.original_part, mail.original, mail.text, mail.lower_text)
+    return {"original": Later(partial(_original_in, *where)), "subject": mail.subject or None,
             "sender": mail.sender or None, "date": mail.header("Date") or None}
 
 
 def _returned(mail: Mail) -> Message | Headers | None:
     """The returned message's headers: from its part, else those the text quotes, if any."""
-    headers = mail.original_headers
-    return headers if headers is not None else inline_headers(mail.text, mail.lower_text)
+    return _headers(mail.original_part, mail.original, mail.text, mail.lower_text)
+
+
+def _headers(part: Message | None, message: Message | None, text: str, low: str) -> Message | Headers | None:
+    """The returned message's headers: its headers part's, the returned message's, else those the
+    text quotes (``low``: ``text`` in lower case)."""
+    if part is not None:
+        return headers_in(part)
+    return message if message is not None else inline_headers(text, low)
 
 
 class _Words:
@@ -413,9 +420,9 @@ def _action_of(status: str | None, code: int | None) -> str:
     return {"2": "delivered", "4": "delayed"}.get(digit, "failed")
 
 
-def _original_in(part: Message) -> OriginalMessage:
-    """The original message whose headers ``part`` holds."""
-    return _original(headers_in(part))
+def _original_in(part: Message | None, message: Message | None, text: str, low: str) -> OriginalMessage:
+    """The original message, from where the bounce returns it (see :func:`_headers`)."""
+    return _original(_headers(part, message, text, low))
 
 
 def _original(headers: Message | Headers | None) -> OriginalMessage:

@@ -12,7 +12,6 @@ import re
 
 from .._data import load
 from ..codes.explanation import Explanation, explain
-from ..codes.locate import locate
 
 __all__ = ["agrees", "explain_reply", "settle_status"]
 
@@ -20,25 +19,14 @@ __all__ = ["agrees", "explain_reply", "settle_status"]
 def explain_reply(diagnostic: str, status: str | None) -> Explanation:
     """The explanation of a reply (bounded), else of the status a report gives for it."""
     text = diagnostic[:2000]
-    if status and not _has_code(text):  # explain(text) would find no reply: its words, the dearest
-        return explain(f"Status: {status} {text}".strip())  # part of explain, are not read twice
+    if status and _DIGIT.search(text) is None:  # explain(text) would find no reply: its words, the
+        return explain(f"Status: {status} {text}".strip())  # dearest part of explain, are not read twice
     exp = explain(text) if text else None
     if exp is not None and exp.found:
         return exp
     if status:
         return explain(f"Status: {status} {text}".strip())
     return exp or explain("")
-
-
-def _has_code(text: str) -> bool:
-    """True when ``explain(text)`` finds a reply code or an enhanced status code in ``text``."""
-    if _DIGIT.search(text) is None:
-        return False
-    try:
-        located = locate(text)
-    except Exception:  # explain's guard: it would find nothing
-        return False
-    return located.code is not None or located.enhanced is not None
 
 
 _DIGIT = re.compile(r"\d")

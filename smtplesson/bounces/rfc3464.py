@@ -47,10 +47,12 @@ def read_status(mail: Mail) -> StatusReport | None:
         _scan(text, report)
     # fields written into the text part (WorkMail), decoded; else the raw body -- but not the same
     # fields of an RFC 8098 read receipt (a "Disposition:" beside them): the message was delivered
-    if not report.recipients and mail.report_type != "disposition-notification" and \
-            not _has_disposition(mail):
-        for text, low in ((mail.text, mail.lower_text), (mail.body[:256 * 1024], None)):
+    if not report.recipients and mail.report_type != "disposition-notification":
+        body = mail.body[:256 * 1024]
+        for text, low in ((mail.text, mail.lower_text), (body, None)):
             if _MARK.search(text, low):
+                if _has_disposition(body):  # (looked for once there are fields to read)
+                    break
                 report.from_parts = False
                 _scan(text, report)
                 if report.recipients:
@@ -58,8 +60,8 @@ def read_status(mail: Mail) -> StatusReport | None:
     return report if report.recipients else None
 
 
-def _has_disposition(mail: Mail) -> bool:
-    pattern, searched = _DISPOSITION.target(mail.body[:256 * 1024])
+def _has_disposition(body: str) -> bool:
+    pattern, searched = _DISPOSITION.target(body)
     return pattern.search(searched) is not None
 
 

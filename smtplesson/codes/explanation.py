@@ -255,6 +255,8 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) ->
     if decided is not None:
         return decided, "status"
     if keywords:
+        if keywords[0] == "other" and code == 421:
+            return "server-shutdown", "status"  # an internal error it closes on: a 421 closing
         return keywords[0], "lexicon"
     return fallback, "class-only"
 

@@ -3,8 +3,9 @@
 The rules (``labels.json``) are written for the corpus, apart from smtplesson's own rules:
 an enhanced code whose subject is unambiguous decides first (``enhanced_first``: X.1.3 bad
 destination address syntax, X.7.8 credentials), then the words of the reply (ordered, first
-match wins), then the enhanced code's registry meaning, then ``other``; a 421 that names no
-other cause is a closing (``server-shutdown``).  Every mined file was reviewed by eye after
+match wins), then the enhanced code's registry meaning, then ``other``; a 421 whose words
+name no cause but an internal error is a closing (``server-shutdown``, the taxonomy's
+"421 closings").  Every mined file was reviewed by eye after
 labelling; ``overrides`` in ``labels.json`` holds the corrections that review made, from the
 literal's source (the command it answers).
 """
@@ -33,8 +34,6 @@ _RECIPIENT_SYNTAX = re.compile(
     r"|could not parse (?:your )?(?:recipient|rcpt)|invalid to: (?!unexpected whitespace)|unacceptable to:"
     r"|normali[sz]e the recipient")
 _SENDER = re.compile(r"sender|mail from|\bfrom\b")
-# a 421 closing that names a cause of its own is not a bare closing
-_CLOSING_CAUSE = re.compile(r"error|fail|problem|usage")
 
 
 def bounce_type(category: str, digit: int, low: str = "", enhanced: str | None = None) -> str:
@@ -61,12 +60,9 @@ def category_of(code: int | None, enhanced: str | None, text: str) -> str:
         return _ENHANCED_FIRST[subject]
     low = text.lower()
     category = next((name for name, pattern in _RULES if pattern.search(low)), None)
-    if category is not None:
-        return category
-    category = _ENHANCED.get(subject, "other")
-    if category == "other" and code == 421 and not _CLOSING_CAUSE.search(low):
-        return "server-shutdown"
-    return category
+    if category is None:
+        category = _ENHANCED.get(subject, "other")
+    return "server-shutdown" if category == "other" and code == 421 else category
 
 
 def label(code: int | None, enhanced: str | None, text: str) -> tuple[str, str]:

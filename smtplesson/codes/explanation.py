@@ -221,20 +221,20 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
     digit = _class(code, enhanced)
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
-        bounce = _bounce_type(category, digit, low, command, rule.bounce_type)
+        bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
     else:
-        category, confidence = _cause(code, enhanced, keywords)
+        category, confidence = _cause(code, enhanced, keywords, low)
         verdict = lexicon_score(low, command, enhanced) if low and (
             confidence == "class-only" or category in _OVERRULE
-            or _bounce_type(category, digit, low, command) == "hard") else None
+            or _bounce_type(category, digit, low, command, None, enhanced) == "hard") else None
         if verdict is not None and verdict.confident and (confidence == "class-only" or (
                 verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
-        bounce = _bounce_type(category, digit, low, command)
+        bounce = _bounce_type(category, digit, low, command, None, enhanced)
         if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
                                                     keywords, verdict):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
-            bounce = _bounce_type(category, digit, low, command)
+            bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
     if rule is not None:
@@ -248,15 +248,22 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                       provider.name if provider else None, note, confidence)
 
 
-def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) -> tuple[str, str]:
+_IDLE_TIMEOUT = re.compile(r"time ?out|timed out|inactivity|idle")
+
+
+def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
+           low: str = "") -> tuple[str, str]:
     """(category, confidence) without a provider rule: the codes when they decide, then the
     keyword rules, then the class alone (which the cue lexicon may then overrule)."""
     decided, fallback = code_category(code, enhanced)
     if decided is not None:
         return decided, "status"
     if keywords:
-        if keywords[0] == "other" and code == 421:
-            return "server-shutdown", "status"  # an internal error it closes on: a 421 closing
+        if code == 421 and (keywords[0] == "other" or (
+                keywords[0] == "network" and _IDLE_TIMEOUT.search(low))):
+            # the server closes on its own error or on the client's idle time: a 421 closing
+            # (RFC 5321 §3.8, §4.5.3.2), shared/taxonomy-v2.md
+            return "server-shutdown", "status"
         return keywords[0], "lexicon"
     return fallback, "class-only"
 

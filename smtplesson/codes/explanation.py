@@ -257,15 +257,17 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
     keyword rules, then the class alone (which the cue lexicon may then overrule)."""
     decided, fallback = code_category(code, enhanced)
     if decided is not None:
-        return decided, "status"
-    if keywords:
-        if code == 421 and (keywords[0] == "other" or (
-                keywords[0] == "network" and _IDLE_TIMEOUT.search(low))):
-            # the server closes on its own error or on the client's idle time: a 421 closing
-            # (RFC 5321 §3.8, §4.5.3.2), shared/taxonomy-v2.md
-            return "server-shutdown", "status"
-        return keywords[0], "lexicon"
-    return fallback, "class-only"
+        category, confidence = decided, "status"
+    elif keywords:
+        category, confidence = keywords[0], "lexicon"
+    else:
+        category, confidence = fallback, "class-only"
+    if code == 421 and (category == "other" or (
+            category == "network" and _IDLE_TIMEOUT.search(low))):
+        # the server closes on its own error or on the client's idle time: a 421 closing
+        # (RFC 5321 §3.8, §4.5.3.2), shared/taxonomy-v2.md
+        return "server-shutdown", "status"
+    return category, confidence
 
 
 # IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing

@@ -33,6 +33,7 @@ _RECIPIENT_SYNTAX = re.compile(
     r"(?:bad|invalid|malformed|illegal)\b.{0,12}(?:recipient|destination)|recipient address syntax"
     r"|could not parse (?:your )?(?:recipient|rcpt)|invalid to: (?!unexpected whitespace)|unacceptable to:"
     r"|normali[sz]e the recipient")
+_TEMPORARY = re.compile(r"temporar(?:y|ily)|local problem")
 _SENDER = re.compile(r"sender|mail from|\bfrom\b")
 
 
@@ -44,7 +45,11 @@ def bounce_type(category: str, digit: int, low: str = "", enhanced: str | None =
             _RECIPIENT_SYNTAX.search(low) or (enhanced or "").endswith(".1.3")):
         return "hard"
     if category in SENDER_SIDE:
-        return "block"
+        # a 4xx the server itself calls temporary, or its own local problem, is a failure on
+        # the receiving side, not a refusal of the sender (taxonomy: soft = "temporary, on the
+        # receiving side"), as the reviewed Gmail page line "454 4.7.0 Cannot authenticate due
+        # to a temporary system problem" is labelled
+        return "soft" if digit == 4 and _TEMPORARY.search(low) else "block"
     if category in RECIPIENT_PERMANENT or category == "other":
         return "soft" if digit == 4 else "hard"
     return "soft"

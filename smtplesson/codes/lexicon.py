@@ -35,7 +35,6 @@ OVERRULE: Mapping[str, frozenset[str]] = {
     category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
-# Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
 # the AUTH and STARTTLS verbs named as words ("Syntax: AUTH mechanism", "send AUTH command
 # first"): the reply is about that exchange (RFC 4954, RFC 3207), a cue of weight 3; not where
 # the reply says it does not know the verb (protocol syntax)
@@ -44,6 +43,7 @@ _NAMED_VERB = re.compile(r"(?<![\w-])(?:auth|starttls)(?![\w-])")
 _UNKNOWN_VERB = re.compile(r"not recogni[sz]ed|unrecogni[sz]ed|unknown command|not implemented")
 # a usage reply names the command it answers: "501 5.5.4 Syntax: STARTTLS" (Postfix, sendmail)
 _USAGE = re.compile(r"\bsyntax: ([a-z]+)")
+# Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 

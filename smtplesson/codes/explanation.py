@@ -32,7 +32,7 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import names_recipient, reconsider
+from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -412,6 +412,11 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
+# the catch-all keyword causes that a strong cue may overrule in text without a code (a
+# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
+_CATCH_ALL = frozenset({"policy", "reputation", "content"})
+
+
 def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     """Text without a reply code: its cause and bounce type from the words, if it has one."""
     keywords, hits = _scan(low)
@@ -419,9 +424,15 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
-    if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
+    if rule is None and (category is None or category in _CATCH_ALL):
+        # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
+        # a strong cue may overrule a catch-all keyword ("IP is rejected": the IP, not policy),
+        # but only for a sender-side or temporary cause: words alone never make a line hard
         verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
-        category = verdict.category if verdict is not None and verdict.confident else None
+        if verdict is not None and verdict.confident and (category is None or (
+                verdict.strong and verdict.category in _OVERRULE[category]
+                and verdict.category in SENDER_CATEGORIES)):
+            category = verdict.category
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)

@@ -55,6 +55,26 @@ SOURCES: dict[str, str] = {
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.ru-ru": "4d79fcd4e29f05205f427747adde94809fe2fc61",
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.zh-cn": "e7f86167a12653a9a89fddf218dd6c0e864763fc",
     "MicrosoftDocs/OfficeDocs-Exchange-Test-pr.zh-tw": "460a0bbac947ad898d94346875b270067a0919e6",
+    # Microsoft's localised AlchemyInsights articles (the in-product help of the Microsoft 365 admin
+    # centre), as the isabella232 mirrors of MicrosoftDocs/OfficeDocs-AlchemyInsights-pr.<locale> keep them
+    "isabella232/OfficeDocs-AlchemyInsights-pr.cs-CZ": "5ed88ef27055481eb0b053d1b3704fa2c5f67b4b",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.da-DK": "a907697f48db2dc57c19d7e003d92831c111566e",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.de-DE": "15303a2006e0acd3f8a9d5f0bcc5a8c009579308",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.es-ES": "ac116fbd9d1c1d91f8560a05b3bd9bf7ac60d13b",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.fi-FI": "d4c2084ab362e84a16286d8b4e6a1e137b271ce6",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.fr-FR": "b23fe97cbba1674ad1f59978ca5080bb00d217cb",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.it-IT": "fc53f2b99aa5bf746f7b56299e858835418f815d",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.ja-JP": "0233fcd9db195fa85ad6a3c82c69c7ac57d883c3",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.ko-KR": "1b9dbecf1c39f31949c8461a84d1992ea973a102",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.nb-NO": "e72dad0e24e02cdcb7eeb3dd8c4fc4cf5ec56554",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.nl-NL": "3ac9621b1324fce87e8c9e694eed039a2ba7ecfe",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.pl-PL": "621d5519261e87dafaff1a0b3d7379f37e226bf6",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.pt-BR": "61447e6f79e6a5ca40e5e50168da971230d5f9b7",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.pt-PT": "90231c80c97b1b9ed11265c724351335698b74e2",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.ru-RU": "d76cee281de068f382e8f53f2917f5d7e1dd9bfa",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.sv-SE": "f65a29c0e7e545e9826e9af01b9a5d4fe8a977d6",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.zh-CN": "18dba735b4e88b1768f2c34e3be2cd34ae97f726",
+    "isabella232/OfficeDocs-AlchemyInsights-pr.zh-TW": "fa8df248a1df74e590a1244813b1613313193f07",
 }
 #: the languages mined, as each source names its locale -> our ``lang``
 LOCALES = {
@@ -327,6 +347,82 @@ def gromox(root: Path) -> Iterator[Row]:
             yield _row(body, label, lang, f"{where} (body)", source_id, "mined")
 
 
+# --- Microsoft 365 AlchemyInsights articles: NDR codes and mail-flow errors -------------------
+ALCHEMY_URL = "https://github.com/MicrosoftDocs/OfficeDocs-AlchemyInsights-pr.{locale}/blob/live/AlchemyInsights/{name}.md"
+#: article (its English file name, which names the error) -> (label by Microsoft's meaning of the
+#: code or error, the parts quoted: the title, and/or the first sentence of the body); articles
+#: whose body is a procedure rather than the cause quote the title alone
+ALCHEMY: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
+    "error-code-550-5-7-501-access-denied-spam-abuse-detected": (("reputation", "block"), ("title",)),
+    "ip-blocked-for-sending-too-much-spam-550-5-7-51": (("reputation", "block"), ("title",)),
+    "sender-blocked-for-sending-too-much-spam": (("reputation", "block"), ("title",)),
+    "antispam-5.7.606": (("reputation", "block"), ("title",)),
+    "trial-office-365-tenant-blocked-by-spamhaus": (("reputation", "block"), ("title",)),
+    "error-sending-email-blocked-by-spamhaus": (("reputation", "block"), ("title", "first")),
+    # AS780090 and 4.7.500: a volume limit set by the sending IP's reputation (taxonomy: reputation)
+    "antispam-4-5-3-too-many-recipients-as780090": (("reputation", "block"), ("title", "first")),
+    "antispam-4-7-500-server-busy-please-try-again-later-from-xxx-xxx-xxx-xxx":
+        (("reputation", "block"), ("title", "first")),
+    "antispam-4-7-500-access-denied-please-try-again-later": (("reputation", "block"), ("title", "first")),
+    "antispam-550-5-7-708-service-unavailable-access-denied-traffic-not-accepted":
+        (("reputation", "block"), ("title", "first")),
+    "error-code-550-5-7-705-access-denied-tenant-has-exceeded-threshold":
+        (("reputation", "block"), ("title", "first")),
+    "5-7-750-service-unavailable-client-blocked-from-sending-from-unregistered-d":
+        (("policy", "block"), ("title", "first")),
+    "antispam-5-7-23": (("sender-auth", "block"), ("first",)),  # 5.7.23: SPF
+    "5-1-90-your-message-cant-be-sent-daily-limit": (("rate-limit", "soft"), ("title", "first")),
+    "mailbox-receiving-limit": (("rate-limit", "soft"), ("title",)),
+    "need-help-with-email-sending-limits": (("rate-limit", "soft"), ("title",)),
+    "mailbox-full-error": (("mailbox-full", "soft"), ("title",)),
+    "mailbox-quota-exceeded": (("mailbox-full", "soft"), ("title", "first")),
+    "issues-related-to-tls-deprecation": (("tls", "block"), ("title",)),
+    "disabling-tls10-tls11": (("tls", "block"), ("title",)),
+    "solving-smtp-authentication-issues": (("authentication", "block"), ("title",)),
+}
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(line: str) -> str:
+    """A markdown line as text: links by their words, no anchors, emphasis or heading marks."""
+    line = re.sub(r"<a name=[^>]*></a>", "", line)
+    line = _MD_LINK.sub(r"\1", line)
+    return re.sub(r"[*_`#]+", "", re.sub(r"<[^>]+>", "", line)).strip()
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def alchemy(root: Path) -> Iterator[Row]:
+    for repo in (r for r in SOURCES if "AlchemyInsights" in r):
+        locale = repo.rsplit(".", 1)[1]
+        lang = LOCALES.get(locale.replace("-", "_"), LOCALES.get(locale.split("-")[0]))
+        if lang is None:
+            continue
+        for name, (label, parts) in ALCHEMY.items():
+            path = f"AlchemyInsights/{name}.md"
+            text = _git(root, repo, path)
+            if text is None:
+                continue
+            body = text.split("\n---\n", 1)[-1] if text.startswith("---") else text
+            lines = [line for line in body.splitlines() if line.strip()]
+            heading = next((line for line in lines if line.startswith("# ")), "")
+            title = _plain(heading)
+            anchor = re.search(r'<a name="([^"]*)"', heading)
+            if anchor and _letters(anchor.group(1)) == _letters(title):
+                title = ""  # the heading left in English (its anchor is the English title)
+            prose = next((_plain(line) for line in lines if not line.lstrip().startswith(
+                ("#", "**", "-", "|", "`", ">", "!", "<")) and not re.match(r"\s*\d+\.", line)), "")
+            first = _SENTENCE.split(prose)[0] if prose else ""
+            where = (f"{ALCHEMY_URL.format(locale=locale, name=name)} (github:{repo}@"
+                     f"{SOURCES[repo][:12]}: {path}")
+            for part, quoted in (("title", title), ("first", first)):
+                if part in parts and quoted:
+                    yield _row(quoted, label, lang, f"{where}, {part})", f"github:{repo}:{path}",
+                               "page", "microsoft")
+
+
 def heldout(source_id: str) -> bool:
     """The split rule, fixed before evaluation: sha256 of the source_id, first hex digit 0-3."""
     return hashlib.sha256(source_id.encode("utf-8")).hexdigest()[0] in "0123"
@@ -355,7 +451,7 @@ def main(root: Path, corpus: Path) -> None:
     rows: list[Row] = []
     seen: set[tuple[str, str]] = set()
     mined = (*ndr_pages(root), *camel(root), *squirrelmail(root), *thunderbird(root), *roundcube(root),
-             *gromox(root))
+             *gromox(root), *alchemy(root))
     for row in mined:
         key = (str(row["source_id"]), str(row["text"]))
         if key not in seen:

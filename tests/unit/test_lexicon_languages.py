@@ -103,6 +103,28 @@ REAL = [
     ('zh', '发送电子邮件系统未通过接收电子邮件系统的身份验证。'),
     ('zh', '邮件的“收件人”、“抄送”和“密件抄送”行上的收件人总数超过一封邮件允许的收件人总数。'),
     ('zh', '不允许邮件发件人向收件人发送邮件。'),
+    # Microsoft's localised AlchemyInsights articles (quota, daily limits, spam-driven blocks,
+    # reputation) and the RFC 5321 553 text "mailbox name not allowed" (a recipient's syntax: hard)
+    ('da', 'Postkassekvoten er overskredet'),
+    ('da', 'Denne fejl opstår, når du sender mails fra kendte IP-adresser med dårligt ry, der typisk '
+           'bruges af nye kunder.'),
+    ('de', 'Benötigen Sie Hilfe bei E-Mail-Sendegrenzen?'),
+    ('de', '553 Angeforderte Aktion nicht ausgeführt: Postfachname nicht erlaubt'),
+    ('es', 'Cuota de buzón excedida'),
+    ('es', '5.1.90 No se puede enviar el mensaje porque ha alcanzado el límite diario de destinatarios '
+           'del mensaje'),
+    ('es', 'Se ha restringido la cuenta por enviar demasiado correo no deseado'),
+    ('fi', 'Postilaatikon kiintiö ylitetty'),
+    ('fi', 'Tarvitsetko apua sähköpostin lähetysrajoitusten kanssa?'),
+    ('ja', '大量のスパムの送信によりアカウントが制限されています'),
+    ('ko', '5.1.90 메시지 수신자의 일일 한도에 도달했기 때문에 메시지를 보낼 수 없습니다.'),
+    ('nb', 'Postbokskvote overskredet'),
+    ('ru', 'Аккаунт ограничен для отправки слишком много спама'),
+    ('ru', '553 Запрошенное действие прервано: имя почтового ящика недопустимо'),
+    ('sv', 'Överskriden postlådekvot'),
+    ('sv', 'Kontot har begränsats för att ha skickat för mycket skräppost'),
+    ('zh', '账户因发送太多垃圾邮件而遭限制'),
+    ('zh', '超過信箱配額'),
 ]
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",

@@ -125,6 +125,17 @@ REAL = [
     ('sv', 'Kontot har begränsats för att ha skickat för mycket skräppost'),
     ('zh', '账户因发送太多垃圾邮件而遭限制'),
     ('zh', '超過信箱配額'),
+    # provider and hosting help pages explaining bounces in their own language (lang-pages-r3)
+    ('de', 'Es gibt Verbindungsprobleme beim Provider des Empfängers.'),
+    ('de', 'Der Posteingang des Empfängers ist voll.'),
+    ('es', 'Que el mensaje no ha podido ser entregado por falta de espacio en la cuenta de correo del '
+           'destinatario.'),
+    ('nb', 'Tilkobling nektes'),
+    ('nl', 'Er is verdachte tekst gevonden.'),
+    ('nl', 'Het domein waar je mail aan stuurt heeft geen geldige mailservers in zijn DNS staan.'),
+    ('sv', 'Domänen saknar mailserver'),
+    ('zh', '收件人信箱地址错误'),
+    ('zh', '到对方的网络连接不畅通,导致无法投递'),
 ]
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",

@@ -461,7 +461,7 @@ def main(root: Path, corpus: Path) -> None:
     for row in rows:
         files[corpus / split_of(str(row["source_id"])) / f"lang-{row['lang']}.jsonl"].append(row)
     for path in (*(corpus / "tuning").glob("lang-*.jsonl"), *(corpus / "heldout").glob("lang-*.jsonl")):
-        if path.name != "lang-pages.jsonl":  # transcribed by hand, not mined
+        if not path.name.startswith("lang-pages"):  # transcribed by hand, not mined
             path.unlink()
     for path, rows in sorted(files.items()):
         path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")

@@ -408,9 +408,14 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
-    if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
+    if category is None or (rule is None and category == "content"):
+        # numbers and hex ids off: the log lines around bounces then repeat.  Without a code
+        # only the "spam" keyword yields to a strong cue (lexicon.json "overrule"): an account
+        # or IP blocked for sending too much spam is the sender's reputation, not the content
         verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
-        category = verdict.category if verdict is not None and verdict.confident else None
+        if verdict is not None and verdict.confident and (category is None or (
+                verdict.strong and verdict.category in _OVERRULE[category])):
+            category = verdict.category
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)

@@ -139,7 +139,8 @@ REAL = [
     # the "spam" keyword yields to a strong cue that the sender was blocked for sending spam
     ('de', 'Konto wegen des Versands von zu viel Spam eingeschränkt'),
     ('pt', 'A conta foi restringida devido ao envio de demasiado spam'),
-    ('nl', 'Het kan zijn dat de gebruiker dit heeft geblokkeerd of dat dit IP adres op een spam lijst staat.'),
+    ('nl', 'Het kan zijn dat de gebruiker dit heeft geblokkeerd of dat dit IP adres op een spam lijst '
+           'staat.'),
 ]
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",

@@ -95,7 +95,7 @@ def bounce_type(category: str, digit: int | None, low: str, command: str | None,
             return "soft"
         return "hard"
     if default == "block":
-        if category == "syntax" and digit == 5 and (
+        if category == "syntax" and digit in (5, None) and (
                 command == "RCPT" or _RECIPIENT_SYNTAX.search(low)):
             return "hard"  # a malformed recipient address
         if digit == 4 and _SAYS_TEMPORARY.search(low):

@@ -145,7 +145,8 @@ REAL = [
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",
                     "policy", "sender-auth", "authentication", "rate-limit", "message-size",
-                    "relay-denied", "greylisting", "dns-routing", "network", "tls")
+                    "relay-denied", "greylisting", "dns-routing", "network", "tls",
+                    "mailbox-unavailable", "storage", "expired")
 REQUIRED = ("de", "fr", "es", "it", "pt", "nl", "pl", "ru", "ja", "zh", "ko", "sv")
 
 

@@ -187,3 +187,20 @@ def test_a_word_of_hex_letters_is_not_masked_as_an_id():
     """'accede' (Italian "accedere") is a word, not a queue id: the cue after it still counts."""
     got = explain("Impossibile accedere alla cassetta postale.")
     assert (got.category, got.bounce_type) == ("mailbox-unavailable", "soft")
+
+
+_MANGLED = [
+    "Почтовый ящик переполнен".encode("koi8-r").decode("cp1251"),  # KOI8-R read as Windows-1251
+    "552 Postfach ist voll".encode("utf-8").decode("latin-1"),  # UTF-8 read as Latin-1
+    "550 邮箱不存在".encode("gb2312").decode("latin-1"),  # GB2312 read as Latin-1
+    "550 ユーザが存在しません".encode("iso-2022-jp").decode("ascii", "replace"),  # escapes kept
+    b"550 5.1.1 Benutzer \xfc\xfe unbekannt".decode("utf-8", "surrogateescape"),  # lone surrogates
+    "452 4.2.2 \x00\ufffd\ufeff 信箱已满 \u202e spam",  # NUL, replacement char, BOM, bidi override
+]
+
+
+@pytest.mark.parametrize("text", _MANGLED)
+def test_bad_or_mixed_encodings_get_an_answer_never_a_crash(text):
+    got = explain(text)
+    assert not any("internal error" in note for note in got.notes)
+    assert got.category and got.bounce_type in {"hard", "soft", "block", "none"}

@@ -191,7 +191,7 @@ def test_a_word_of_hex_letters_is_not_masked_as_an_id():
 
 _MANGLED = [
     "Почтовый ящик переполнен".encode("koi8-r").decode("cp1251"),  # KOI8-R read as Windows-1251
-    "552 Postfach ist voll".encode("utf-8").decode("latin-1"),  # UTF-8 read as Latin-1
+    "552 Postfach überfüllt".encode().decode("latin-1"),  # UTF-8 read as Latin-1
     "550 邮箱不存在".encode("gb2312").decode("latin-1"),  # GB2312 read as Latin-1
     "550 ユーザが存在しません".encode("iso-2022-jp").decode("ascii", "replace"),  # escapes kept
     b"550 5.1.1 Benutzer \xfc\xfe unbekannt".decode("utf-8", "surrogateescape"),  # lone surrogates

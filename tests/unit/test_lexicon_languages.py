@@ -204,3 +204,14 @@ def test_bad_or_mixed_encodings_get_an_answer_never_a_crash(text):
     got = explain(text)
     assert not any("internal error" in note for note in got.notes)
     assert got.category and got.bounce_type in {"hard", "soft", "block", "none"}
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), [
+    ("邮箱已满", "郵箱已滿"), ("用户不存在", "用戶不存在"), ("垃圾邮件", "垃圾郵件"),
+    ("发送频率", "發送頻率"), ("连接超时", "連接超時"), ("域名不存在", "域名不存在"),
+])
+def test_chinese_cues_are_written_in_both_scripts(simplified, traditional):
+    zh = DATA["cues"]["zh"]
+    both = [category for category, phrases in zh.items() if simplified in phrases and traditional in phrases]
+    assert both, (simplified, traditional)
+    assert explain(f"550 {simplified}").category == explain(f"550 {traditional}").category

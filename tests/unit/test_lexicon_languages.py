@@ -215,3 +215,9 @@ def test_chinese_cues_are_written_in_both_scripts(simplified, traditional):
     both = [category for category, phrases in zh.items() if simplified in phrases and traditional in phrases]
     assert both, (simplified, traditional)
     assert explain(f"550 {simplified}").category == explain(f"550 {traditional}").category
+
+
+def test_a_space_between_kana_is_typesetting_not_a_word_break():
+    """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
+    assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
+    assert explain("プロトコル エラー").category == explain("プロトコルエラー").category

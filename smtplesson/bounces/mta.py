@@ -38,7 +38,12 @@ FORMATS = (
     TextFormat("qmail", (("text", "this is the qmail-send program"), ("text", "hi. this is the qmail"),
                          ("text", "giving up on ")),
                starts=("the following addresses.", "it's attached below.", "sorry it didn't work out."),
-               stops=("--- below this line is a copy", "--- enclosed are the original headers")),
+               stops=("--- below this line is a copy", "--- enclosed are the original headers"),
+               # qmail's own words without their code: the QSBMF example (cr.yp.to/proto/qsbmf.txt)
+               # "Sorry, I couldn't find any host by that name.", qmail-remote.c perm_dns "Sorry, I
+               # couldn't find any host named %s. (#5.1.2)", qmail-local.c "Sorry, no mailbox here by
+               # that name. (#5.1.1)"
+               statuses=(("couldn't find any host", "5.1.2"), ("no mailbox here by that name", "5.1.1"))),
     # Exim: exim4 bounce_message_file default text (spec.txt "Bounce message text")
     # (its first sentence wrapped at another column, as Demon Internet's copy of it is: "... by mail
     # delivery\nsoftware.", flufl.bounce 6.0.0 tests/data/bounce_03.txt)

@@ -63,7 +63,10 @@ FORMATS = (
                              ("text", "an error has occurred while attempting to deliver a message for"),
                              ("text", "opensmtpd")),
                starts=("the following list of recipients:", "following list of recipients:"),
-               stops=("below is a copy of the original message:",)),
+               stops=("below is a copy of the original message:",),
+               # queue.c IMSG_QUEUE_EXPIRE: "Envelope expired", a B_ERROR bounce, the envelope deleted;
+               # OpenSMTPD 6.8 still writes it as "Action: delayed" (tools/mining/mta_bounces.py)
+               gave_up=("envelope expired",)),
     # hMailServer: its SEND_FAILED_NOTIFICATION message (source/DBScripts/CreateTablesMYSQL.sql) borrows
     # Exchange 2003's "The following recipient(s) could not be reached:", so it is tried first; each
     # recipient as SMTPClientConnection.cpp writes it: "Error Type: SMTP ... Remote server replied: ..."

@@ -242,6 +242,9 @@ def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | Non
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status, exp.code)
+    if action == "delayed" and fmt is not None and any(words in diagnostic.lower() for words in fmt.gave_up):
+        action = "failed"  # the MTA's own words: it dropped the message, whatever its report's Action says
+        note = note or f"{fmt.name} gave up (its queue lifetime ran out) though its report says delayed"
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
         text.remote_mta if text else None)
     original = typed_value(block.get("original-recipient", "")) or None

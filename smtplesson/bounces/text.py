@@ -145,6 +145,9 @@ class TextFormat:
     #: (lower-case marker, domain): after the line holding the marker, the format lists its own
     #: users by mailbox name alone, one per indented line (AOL's screen names): ``name@domain``
     bare_names: tuple[str, str] | None = None
+    #: lower-case words with which the format reports that it removed a message from its queue (an
+    #: expiry): the recipient failed, whatever Action the report writes beside them
+    gave_up: tuple[str, ...] = ()
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
@@ -369,6 +372,12 @@ def _best(parts: list[str]) -> str:
         if match is not None:
             end = raw.find("\n\n", match.end())
             return _one_line(raw if end < 0 else raw[:end])
+    for raw in parts:  # Sendmail's "%s... %s" (its transcript: "bob@example.net... Deferred: ...")
+        if raw.startswith(("... ", ">... ")) and raw[:raw.find("\n") if "\n" in raw else len(raw)].strip(" .>"):
+            end = raw.find("\n\n")
+            text = _one_line(raw if end < 0 else raw[:end])
+            if len(text) > 3:
+                return text
     cleaned = [_one_line(p) for p in parts]
     return next((t for t in cleaned if len(t) > 3), cleaned[0] if cleaned else "")
 

@@ -1,0 +1,54 @@
+"""Formats and conventions read on real bounces of the corpus' tuning split (issue 19 item 6):
+mails written on this machine by Debian's MTAs (tools/mining/mta_bounces.py) and qmail's QSBMF words."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from smtplesson import read_bounce
+
+TUNING = Path(__file__).resolve().parents[1] / "corpus" / "bounces" / "tuning"
+
+
+def _only(name: str):
+    (recipient,) = read_bounce(TUNING / name).recipients
+    return recipient
+
+
+def test_an_opensmtpd_expired_envelope_failed_though_its_report_says_delayed():
+    """queue.c deletes an expired envelope (a B_ERROR bounce); 6.8 writes "Action: delayed" beside it."""
+    r = _only("debian-mtas/greylisted.opensmtpd-1.eml")
+    assert (r.action, r.status, r.category, r.bounce_type) == ("failed", "4.4.7", "expired", "soft")
+    assert "gave up" in r.note
+
+
+def test_the_expiry_of_a_basic_code_infers_the_expired_status_and_keeps_the_last_reply():
+    r = _only("debian-mtas/local-error-basic.exim-3.eml")
+    assert (r.action, r.code, r.raw_status, r.status, r.status_from) == ("failed", 451, "5.0.0", "5.4.7",
+                                                                         "inferred")
+    assert r.diagnostic.startswith("451 Requested action aborted") and r.bounce_type == "soft"
+
+
+def test_a_basic_code_only_gets_a_status_inferred_from_its_words_and_marked():
+    r = _only("debian-mtas/no-such-user-basic.postfix-1.eml")
+    assert (r.code, r.raw_status, r.status, r.status_from, r.status_inferred) == (550, "5.0.0", "5.1.1",
+                                                                                 "inferred", True)
+    assert r.bounce_type == "hard"
+
+
+def test_sendmail_deferred_words_on_the_address_line_are_the_diagnostic():
+    """Sendmail's transcript "bob@example.net... Deferred: Connection refused by [127.0.0.1]"."""
+    r = _only("debian-mtas/connection-refused.sendmail-1.eml")
+    assert r.diagnostic.startswith("Deferred: Connection refused by [127.0.0.1]")
+    assert (r.action, r.category, r.bounce_type) == ("failed", "network", "soft")
+
+
+def test_qmail_words_without_their_code_give_an_inferred_status():
+    """QSBMF's own example: "Sorry, I couldn't find any host by that name." (qmail-remote: #5.1.2)."""
+    r = _only("mailbouncedetector/bounce_qmail_no_host_found.eml")
+    assert (r.code, r.status, r.status_from, r.category) == (None, "5.1.2", "inferred", "dns-routing")
+
+
+def test_no_failed_or_delayed_recipient_of_the_generated_bounces_is_typed_none():
+    for path in sorted((TUNING / "debian-mtas").glob("*.eml")):
+        for r in read_bounce(path).recipients:
+            assert r.action in ("failed", "delayed") and r.bounce_type in ("hard", "soft", "block"), path.name

@@ -373,7 +373,8 @@ def _best(parts: list[str]) -> str:
             end = raw.find("\n\n", match.end())
             return _one_line(raw if end < 0 else raw[:end])
     for raw in parts:  # Sendmail's "%s... %s" (its transcript: "bob@example.net... Deferred: ...")
-        if raw.startswith(("... ", ">... ")) and raw[:raw.find("\n") if "\n" in raw else len(raw)].strip(" .>"):
+        first_line = raw.partition("\n")[0]
+        if raw.startswith(("... ", ">... ")) and first_line.strip(" .>"):
             end = raw.find("\n\n")
             text = _one_line(raw if end < 0 else raw[:end])
             if len(text) > 3:

@@ -132,8 +132,9 @@ SOURCES: dict[str, dict[str, str]] = {
     # replies (tools/mining/mta_bounces.sh CACHE/debian-mtas); a case's mails through all five
     # MTAs are one family (the file name up to its first dot), so one reply never sits in both splits
     "debian-mtas": {
-        "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1, exim4-daemon-light 4.96-15+deb12u11, "
-                  "opensmtpd 6.8.0p2-4+b4, sendmail 8.17.1.9-2+deb12u2, courier-mta 1.0.16-3+b6 "
+        "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1, "
+                  "exim4-daemon-light 4.96-15+deb12u11, opensmtpd 6.8.0p2-4+b4, sendmail 8.17.1.9-2+deb12u2, "
+                  "courier-mta 1.0.16-3+b6 "
                   "(tools/mining/mta_bounces.py: the case's reply in its CASES)",
         "how": "sh tools/mining/mta_bounces.sh CACHE/debian-mtas", "archive": "",
         "dir": "debian-mtas/mail", "licence": "MIT (written for this project)", "glob": "*/*.eml",

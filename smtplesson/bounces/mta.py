@@ -16,16 +16,23 @@ def _notes_check(mail: Mail) -> bool:
     return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
 
 
-#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt)
+#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt; ja,
+#: ko, ru, zh-cn, zh-tw: the section titles of the same localised page, MicrosoftDocs/OfficeDocs-
+#: Exchange-Test-pr.<locale> Exchange-Server-2013/dsns-and-ndrs-in-exchange-2013-exchange-2013-help.md,
+#: at the commits tools/mining/localised.py names)
 _EXCHANGE_DIAGNOSTIC_TITLES = ("diagnoseinformationen für administratoren",
                                "informations de diagnostic pour les administrateurs",
                                "información de diagnóstico para administradores",
                                "informazioni di diagnostica per gli amministratori",
-                               "informações de diagnóstico para administradores")
+                               "informações de diagnóstico para administradores",
+                               "管理者向けの診断情報", "관리자를 위한 진단 정보",
+                               "диагностические сведения для администраторов", "管理员诊断信息",
+                               "系統管理員的診斷資訊")
 #: "Original message headers", the same languages
 _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes de message originaux",
                             "encabezados del mensaje original", "intestazioni originali del messaggio",
-                            "cabeçalhos da mensagem original")
+                            "cabeçalhos da mensagem original", "元のメッセージ ヘッダー", "원본 메시지 헤더",
+                            "исходные заголовки сообщения", "原始邮件头", "原始郵件標頭")
 
 FORMATS = (
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."

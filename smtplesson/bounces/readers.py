@@ -59,7 +59,8 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send program at", "generating server:",
                     "generierender server:", "serveur de génération :", "servidor de generación:",
-                    "server di generazione:", "servidor gerador:", "reporting-mta: dns;", "mailer-daemon at")
+                    "server di generazione:", "servidor gerador:", "生成サーバー:", "формирующий сервер:",
+                    "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"

@@ -52,3 +52,19 @@ def test_no_failed_or_delayed_recipient_of_the_generated_bounces_is_typed_none()
     for path in sorted((TUNING / "debian-mtas").glob("*.eml")):
         for r in read_bounce(path).recipients:
             assert r.action in ("failed", "delayed") and r.bounce_type in ("hard", "soft", "block"), path.name
+
+
+def test_a_localised_text_only_exchange_ndr_is_read_by_its_section_titles():
+    """Japanese and Russian titles of the localised Exchange NDR page; the quoted headers are not
+    recipients.  (Built here on the layout of documented/exchange-de-text-only.eml.)"""
+    for diagnostic, server, headers in (("管理者向けの診断情報", "生成サーバー", "元のメッセージ ヘッダー"),
+                                        ("Диагностические сведения для администраторов", "Формирующий сервер",
+                                         "Исходные заголовки сообщения")):
+        mail = (f"From: postmaster@contoso.example\nTo: alice@contoso.example\nSubject: NDR\nMIME-Version: 1.0\n"
+                f"Content-Type: text/plain; charset=utf-8\n\n{diagnostic}:\n\n{server}: EX01.contoso.example\n\n"
+                f"bob.smith@contoso.example\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\n"
+                f"{headers}:\n\nFrom: Alice <alice@contoso.example>\nTo: Carol <carol@contoso.example>\n")
+        bounce = read_bounce(mail.encode())
+        assert bounce.format == "exchange" and bounce.reporting_mta == "EX01.contoso.example"
+        assert [(r.address, r.code, r.status) for r in bounce.recipients] == [
+            ("bob.smith@contoso.example", 550, "5.1.1")]

@@ -60,8 +60,9 @@ def test_a_localised_text_only_exchange_ndr_is_read_by_its_section_titles():
     for diagnostic, server, headers in (("管理者向けの診断情報", "生成サーバー", "元のメッセージ ヘッダー"),
                                         ("Диагностические сведения для администраторов", "Формирующий сервер",
                                          "Исходные заголовки сообщения")):
-        mail = (f"From: postmaster@contoso.example\nTo: alice@contoso.example\nSubject: NDR\nMIME-Version: 1.0\n"
-                f"Content-Type: text/plain; charset=utf-8\n\n{diagnostic}:\n\n{server}: EX01.contoso.example\n\n"
+        mail = ("From: postmaster@contoso.example\nTo: alice@contoso.example\nSubject: NDR\n"
+                "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n"
+                f"{diagnostic}:\n\n{server}: EX01.contoso.example\n\n"
                 f"bob.smith@contoso.example\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\n"
                 f"{headers}:\n\nFrom: Alice <alice@contoso.example>\nTo: Carol <carol@contoso.example>\n")
         bounce = read_bounce(mail.encode())

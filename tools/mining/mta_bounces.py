@@ -61,6 +61,22 @@ CASES: dict[str, tuple[str, str | list[str], list[str]]] = {
     "local-error-basic": ("END-OF-DATA", "451 Requested action aborted: local error in processing",
                           ["bob"]),
     "connection-refused": ("", "", ["bob"]),
+    # second round: more commands, multi-line and two-recipient replies, a 5xx greeting
+    "two-recipients": ("RCPT", "550 5.1.1 Recipient address rejected: User unknown", ["nobody", "ghost"]),
+    "not-accepting-mail": ("CONNECT", "554 5.3.2 Service unavailable: this server does not accept mail",
+                           ["bob"]),
+    "spf-fail": ("MAIL", "550 5.7.23 The message was rejected because of Sender Policy Framework violation",
+                 ["bob"]),
+    "too-many-recipients": ("RCPT", "452 4.5.3 Too many recipients", ["bob"]),
+    "size-at-data": ("END-OF-DATA", "552 5.3.4 Message size exceeds fixed maximum message size", ["bob"]),
+    "spam-multiline": ("END-OF-DATA", ["550-5.7.1 Our system has detected that this message is likely",
+                                       "550-5.7.1 unsolicited mail. To reduce the amount of spam sent,",
+                                       "550 5.7.1 this message has been blocked."], ["bob"]),
+    "mailbox-disabled": ("RCPT", "550 5.2.1 The email account that you tried to reach is disabled", ["bob"]),
+    "rate-limit-data": ("DATA", "451 4.7.1 Rate limit exceeded, try again later", ["bob"]),
+    "dns-lookup": ("RCPT", "450 4.1.2 <bob@dns-lookup.test>: Recipient address rejected: Domain not found",
+                   ["bob"]),
+    "storage-basic": ("RCPT", "452 Requested action not taken: insufficient system storage", ["bob"]),
 }
 HOST = mb.HOST
 SENDER = mb.SENDER

@@ -427,12 +427,28 @@ def diagnostic_of(context: str) -> str:
             "--" in text or ">>>" in text or "<<<" in text) else None
         if nxt is not None:
             text = text[:nxt.start()]
+        text = _before_next_address_line(text)
         text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def _before_next_address_line(text: str) -> str:
+    """``text`` up to Sendmail's next "%s... %s" line, the reply's recipient and its words again
+    ("451 4.7.1 Rate limit exceeded bob@example.net... Deferred: 451 4.7.1 ...")."""
+    at = text.find("... ", 4)
+    while at > 0:
+        start = text.rfind(" ", 0, at)
+        token, rest = text[start + 1:at], text[at + 4:]
+        # the reply's own "<bob@example.net>... User unknown" is its words, not a next line
+        if start > 0 and "@" in token and "<" not in token and (
+                rest.startswith("Deferred") or rest.startswith(text[:3])):
+            return text[:start]
+        at = text.find("... ", at + 4)
+    return text
 
 
 def _reply_by_enhanced(context: str) -> re.Match[str] | None:

@@ -69,3 +69,9 @@ def test_a_localised_text_only_exchange_ndr_is_read_by_its_section_titles():
         assert bounce.format == "exchange" and bounce.reporting_mta == "EX01.contoso.example"
         assert [(r.address, r.code, r.status) for r in bounce.recipients] == [
             ("bob.smith@contoso.example", 550, "5.1.1")]
+
+
+def test_a_sendmail_transcript_reply_ends_before_the_recipient_line_that_repeats_it():
+    """"<<< 451 4.7.1 Rate limit ..." then "bob@...... Deferred: 451 4.7.1 Rate limit ...": one reply."""
+    r = _only("debian-mtas/rate-limit-data.sendmail-1.eml")
+    assert r.diagnostic == "451 4.7.1 Rate limit exceeded, try again later" and r.category == "rate-limit"

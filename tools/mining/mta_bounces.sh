@@ -2,6 +2,7 @@
 # Write real bounces for the bounce corpus with each Debian MTA in turn
 # (tools/mining/mta_bounces.py): install one, run the cases, purge exactly the packages its
 # installation added, restore /etc/hosts.  Run as root on Debian:  sh tools/mining/mta_bounces.sh STAGE
+# (MTAS="sendmail:sendmail" and CASES="a,b" restrict the run; Sendmail takes at most 25 cases at once)
 set -eu
 STAGE=${1:?usage: mta_bounces.sh STAGE}
 PY=${PYTHON:-.venv/bin/python}
@@ -14,6 +15,6 @@ for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd 
     mta=${pair%%:*}; package=${pair#*:}
     dpkg-query -W -f='${Package}\n' | sort > /tmp/mta_bounces.before
     apt-get install -y -qq "$package" >/dev/null
-    "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" || echo "$mta failed" >&2
+    "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" || echo "$mta failed" >&2
     dpkg-query -W -f='${Package}\n' | sort | comm -13 /tmp/mta_bounces.before - | xargs -r apt-get purge -y -qq >/dev/null
 done

@@ -42,8 +42,10 @@ FORMATS = (
                starts=("it's attached below.", "attached below.", "this is a warning only."),
                stops=("reporting-mta:",)),
     # qmail-send(8): "Hi. This is the qmail-send program at ..."
+    # (qmail-send.c's break paragraph, "--- Below this line is a copy of the message.", also names the
+    # variants that reword the introduction: QSBMF recognises the recipient paragraphs, not the intro)
     TextFormat("qmail", (("text", "this is the qmail-send program"), ("text", "hi. this is the qmail"),
-                         ("text", "giving up on ")),
+                         ("text", "giving up on "), ("text", "--- below this line is a copy of the message")),
                starts=("the following addresses.", "it's attached below.", "sorry it didn't work out."),
                stops=("--- below this line is a copy", "--- enclosed are the original headers"),
                # qmail's own words without their code: the QSBMF example (cr.yp.to/proto/qsbmf.txt)

@@ -75,3 +75,11 @@ def test_a_sendmail_transcript_reply_ends_before_the_recipient_line_that_repeats
     """"<<< 451 4.7.1 Rate limit ..." then "bob@...... Deferred: 451 4.7.1 Rate limit ...": one reply."""
     r = _only("debian-mtas/rate-limit-data.sendmail-1.eml")
     assert r.diagnostic == "451 4.7.1 Rate limit exceeded, try again later" and r.category == "rate-limit"
+
+
+def test_qmail_variants_that_reword_the_introduction_are_qmail():
+    """HBC, MessageLabs and Outblaze reword qmail-send's "Hi. This is the qmail-send program";
+    its break paragraph "--- Below this line is a copy of the message." stays."""
+    for name in ("flufl.bounce/qmail_03.txt", "flufl.bounce/qmail_04.txt", "flufl.bounce/qmail_06.txt"):
+        bounce = read_bounce(TUNING / name)
+        assert (bounce.kind, bounce.format) == ("vendor", "qmail") and len(bounce.recipients) == 1, name

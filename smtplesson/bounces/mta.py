@@ -115,6 +115,16 @@ FORMATS = (
                statuses=(("not listed in domino directory", "5.1.1"),
                          ("not listed in public name & address book", "5.1.1"),
                          ("several matches found in domino directory", "5.1.4"))),
+    # Netscape (iPlanet, Sun) Messaging Server: "This Message was undeliverable due to the following
+    # reason:", one reason for all, then "The following recipients did not receive your message:"
+    # (GNU Mailman's netscape detector, flufl.bounce 6.0.0 _detectors/netscape.py; a Verizon bounce
+    # quoted on the LKML); its words for each reason, without a code
+    TextFormat("netscape", (("text", "this message was undeliverable due to the following reason"),),
+               reason_before=("due to the following reason:", "did not receive"),
+               statuses=(("not reachable within the allowed queue period", "5.4.7"),
+                         ("destination computer was not found", "5.1.2"),
+                         ("destination mailbox was not found", "5.1.1"),
+                         ("account is temporarily over quota", "5.2.2"))),
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),

@@ -127,6 +127,8 @@ def _read(mail: Mail) -> Bounce:
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     named = bare_names(mail.text, mail.lower_text, *fmt.bare_names) if fmt and fmt.bare_names else []
     found = named or scan(text, excluded)
+    if fmt is not None and fmt.reason_before is not None and found:
+        found = _with_reason_before(mail, fmt.reason_before, found)
     if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
         # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
         found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
@@ -210,6 +212,22 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     if known_format:
         return found[:20]
     return [f for f in found if f.leading][:20] if surely_bounce else []
+
+
+def _with_reason_before(mail: Mail, markers: tuple[str, str], found: list[Found]) -> list[Found]:
+    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    was undeliverable due to the following reason: ..." then "The following recipients did not
+    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply."""
+    start, end = markers
+    low = mail.lower_text
+    if start not in low or end not in low:
+        return found
+    at = low.find(start) + len(start)
+    words = " ".join(mail.text[at:low.find(end, at)].split())[:1000]
+    if len(words) < 10:
+        return found
+    return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)
+            for f in found]
 
 
 def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | None = None) -> BouncedRecipient:

@@ -148,6 +148,9 @@ class TextFormat:
     #: lower-case words with which the format reports that it removed a message from its queue (an
     #: expiry): the recipient failed, whatever Action the report writes beside them
     gave_up: tuple[str, ...] = ()
+    #: (start, end) lower-case markers around the one reason the format gives, before its list, for
+    #: every recipient the list names after the end marker (Netscape Messaging Server)
+    reason_before: tuple[str, str] | None = None
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)

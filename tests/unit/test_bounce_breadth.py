@@ -83,3 +83,12 @@ def test_qmail_variants_that_reword_the_introduction_are_qmail():
     for name in ("flufl.bounce/qmail_03.txt", "flufl.bounce/qmail_04.txt", "flufl.bounce/qmail_06.txt"):
         bounce = read_bounce(TUNING / name)
         assert (bounce.kind, bounce.format) == ("vendor", "qmail") and len(bounce.recipients) == 1, name
+
+
+def test_netscape_gives_one_reason_before_its_list_for_every_recipient():
+    """"This Message was undeliverable due to the following reason: ... not reachable within the
+    allowed queue period" then two "did not receive your message" lists: both expired (5.4.7)."""
+    bounce = read_bounce(TUNING / "flufl.bounce/netscape_01.txt")
+    assert bounce.format == "netscape"
+    assert [(r.address, r.status, r.status_from, r.category, r.bounce_type) for r in bounce.recipients] == [
+        (a, "5.4.7", "inferred", "expired", "soft") for a in ("aaaaa@corel.com", "bbbbb@corel.com")]

@@ -36,9 +36,12 @@ _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes d
 
 FORMATS = (
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
+    # (Postfix 1.x-2.0's notice, whatever $mail_name a distribution put in "This is the ... program":
+    # "I'm sorry to have to inform you that the message returned below could not be delivered")
     TextFormat("postfix", (("text", "this is the mail system at host"),
                            ("text", "this is the postfix program at host"),
-                           ("header:x-postfix-queue-id", "")),
+                           ("header:x-postfix-queue-id", ""),
+                           ("text", "i'm sorry to have to inform you that the message returned")),
                starts=("it's attached below.", "attached below.", "this is a warning only."),
                stops=("reporting-mta:",)),
     # qmail-send(8): "Hi. This is the qmail-send program at ..."

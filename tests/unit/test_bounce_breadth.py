@@ -92,3 +92,10 @@ def test_netscape_gives_one_reason_before_its_list_for_every_recipient():
     assert bounce.format == "netscape"
     assert [(r.address, r.status, r.status_from, r.category, r.bounce_type) for r in bounce.recipients] == [
         (a, "5.4.7", "inferred", "expired", "soft") for a in ("aaaaa@corel.com", "bbbbb@corel.com")]
+
+
+def test_an_old_postfix_notice_under_a_distributions_mail_name_is_postfix():
+    """"This is the Postfix on SuSE Linux 6.4 (i386) program at host ...", "This is the BNS Postfix
+    program ...": Postfix 1.x's notice, recognised by its own sentence."""
+    for name in ("flufl.bounce/postfix_03.txt", "flufl.bounce/postfix_05.txt"):
+        assert read_bounce(TUNING / name).format == "postfix", name

@@ -403,6 +403,8 @@ def _unglue(text: str) -> str:
 _EXCHANGE_RETURNED = re.compile(r"<\s*#([245]\.\d{1,3}\.\d{1,3})\s+smtp;\s*(.{1,1000}?)(?:>(?='|\"|\s*$)|$)")
 
 
+# what names a code written after the reply's words: "[SMTP Error Code 550]", "(error 550)"
+_CODE_LABEL = re.compile(r"[\[(]?\s*(?:smtp\s+)?(?:error\s+)?(?:code\s*)?[:#]?\s*$", re.I)
 # the first line of a multi-line reply, "550-5.1.1 The email account ...": the reply starts there
 _CONTINUED = re.compile(r"(?<![\w.:/=\[+@$%-])[2-5][0-5][0-9]-(?=[245]\.\d{1,3}\.\d{1,3}[ \t])")
 
@@ -415,6 +417,12 @@ def diagnostic_of(context: str) -> str:
         return diagnostic_of(inner) if _CODE.search(inner) else f"{returned.group(1)} {inner}"
     context = _unglue(context)
     match = _CODE.search(context)
+    if match is not None and match.start() > 10 and not context[match.end():].strip(" ])}>.,;"):
+        # the code after the words: "mailbox unavailable. [SMTP Error Code 550]" is "550 mailbox unavailable."
+        before = context[:match.start()]
+        words = (before[:-40] + _CODE_LABEL.sub("", before[-40:])).strip()
+        if len(words) > 3:
+            return f"{match.group(1)} {words}"[:1000]
     continued = _CONTINUED.search(context, 0, match.start() if match else len(context))
     match = continued or match or _reply_by_enhanced(context)
     if match is not None:

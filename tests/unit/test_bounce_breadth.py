@@ -99,3 +99,10 @@ def test_an_old_postfix_notice_under_a_distributions_mail_name_is_postfix():
     program ...": Postfix 1.x's notice, recognised by its own sentence."""
     for name in ("flufl.bounce/postfix_03.txt", "flufl.bounce/postfix_05.txt"):
         assert read_bounce(TUNING / name).format == "postfix", name
+
+
+def test_a_code_written_after_the_reply_words_starts_the_reply():
+    """"<userx@example.com>: Requested action not taken: mailbox unavailable. [SMTP Error Code 550]"."""
+    r = _only("flufl.bounce/bounce_02.txt")
+    assert r.diagnostic == "550 Requested action not taken: mailbox unavailable."
+    assert (r.code, r.status, r.status_from, r.category) == (550, "5.1.1", "inferred", "mailbox-unknown")

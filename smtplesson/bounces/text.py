@@ -438,7 +438,7 @@ def diagnostic_of(context: str) -> str:
             "--" in text or ">>>" in text or "<<<" in text) else None
         if nxt is not None:
             text = text[:nxt.start()]
-        text = _before_next_address_line(text)
+        text = _before_next_address_line(text[:1200])
         text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:

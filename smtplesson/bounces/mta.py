@@ -65,7 +65,10 @@ FORMATS = (
                starts=("the following address(es) failed:", "following address(es) failed",
                        "has not yet been delivered to the following addresses",
                        "could not be delivered to one or more of its"),
-               stops=("------ this is a copy of the message", "------ this is a copy of your message")),
+               # (and the default warning text, "No action is required on your part. Delivery attempts
+               # will continue ...", which says nothing of the recipient)
+               stops=("------ this is a copy of the message", "------ this is a copy of your message",
+                      "no action is required on your part")),
     # Courier: courierdsn(8) text "This is a delivery status notification from ..."
     TextFormat("courier", (("text", "running the courier mail server"), ("text", "courier mail server"),
                            ("mta", "courier")),

@@ -106,3 +106,8 @@ def test_a_code_written_after_the_reply_words_starts_the_reply():
     r = _only("flufl.bounce/bounce_02.txt")
     assert r.diagnostic == "550 Requested action not taken: mailbox unavailable."
     assert (r.code, r.status, r.status_from, r.category) == (550, "5.1.1", "inferred", "mailbox-unknown")
+
+
+def test_an_exim_delay_warning_without_a_reason_has_no_diagnostic_not_its_boilerplate():
+    r = _only("debian-mtas/connection-refused.exim-1.eml")
+    assert (r.action, r.status, r.diagnostic, r.bounce_type) == ("delayed", "4.0.0", "", "soft")

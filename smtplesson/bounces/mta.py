@@ -78,7 +78,8 @@ FORMATS = (
                              ("text", "an error has occurred while attempting to deliver a message for"),
                              ("text", "opensmtpd")),
                starts=("the following list of recipients:", "following list of recipients:"),
-               stops=("below is a copy of the original message:",),
+               stops=("below is a copy of the original message:",
+                      "please note that this is only a temporary failure report"),
                # queue.c IMSG_QUEUE_EXPIRE: "Envelope expired", a B_ERROR bounce, the envelope deleted;
                # OpenSMTPD 6.8 still writes it as "Action: delayed" (tools/mining/mta_bounces.py)
                gave_up=("envelope expired",)),

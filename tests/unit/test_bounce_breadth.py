@@ -18,7 +18,7 @@ def test_an_opensmtpd_expired_envelope_failed_though_its_report_says_delayed():
     """queue.c deletes an expired envelope (a B_ERROR bounce); 6.8 writes "Action: delayed" beside it."""
     r = _only("debian-mtas/greylisted.opensmtpd-1.eml")
     assert (r.action, r.status, r.category, r.bounce_type) == ("failed", "4.4.7", "expired", "soft")
-    assert "gave up" in r.note
+    assert "gave up" in r.note and r.diagnostic == "Envelope expired"
 
 
 def test_the_expiry_of_a_basic_code_infers_the_expired_status_and_keeps_the_last_reply():

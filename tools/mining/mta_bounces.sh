@@ -9,7 +9,10 @@ PY=${PYTHON:-.venv/bin/python}
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 cp /etc/hosts /tmp/mta_bounces.hosts
-trap 'cp /tmp/mta_bounces.hosts /etc/hosts; userdel -r alice 2>/dev/null || true' EXIT INT TERM
+# /etc/mailname (OpenSMTPD's set-up writes it) is put back as it was
+if [ -e /etc/mailname ]; then cp /etc/mailname /tmp/mta_bounces.mailname; else rm -f /tmp/mta_bounces.mailname; fi
+trap 'cp /tmp/mta_bounces.hosts /etc/hosts; userdel -r alice 2>/dev/null || true
+      if [ -e /tmp/mta_bounces.mailname ]; then cp /tmp/mta_bounces.mailname /etc/mailname; else rm -f /etc/mailname; fi' EXIT INT TERM
 sed -i '1i 127.0.1.1 mta.example.org '"$(hostname)" /etc/hosts
 for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd sendmail:sendmail courier:courier-mta}; do
     mta=${pair%%:*}; package=${pair#*:}

@@ -61,7 +61,8 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send program at", "generating server:",
                     "generierender server:", "serveur de génération :", "servidor de generación:",
-                    "server di generazione:", "servidor gerador:", "reporting-mta: dns;", "mailer-daemon at")
+                    "server di generazione:", "servidor gerador:", "生成サーバー:", "формирующий сервер:",
+                    "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
@@ -203,7 +204,10 @@ class _Words:
     def found(self) -> list[Found]:
         fmt = self._fmt
         named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
-        return named or scan(self.text, _addresses(self._excluded))
+        found = named or scan(self.text, _addresses(self._excluded))
+        if fmt is not None and fmt.reason_before is not None and found:
+            found = _with_reason_before(self._all, self._low, fmt.reason_before, found)
+        return found
 
     def of(self, address: str) -> Found | None:
         """What the words say of ``address`` (lower case)."""
@@ -249,6 +253,22 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
+def _with_reason_before(text: str, low: str, markers: tuple[str, str], found: list[Found]) -> list[Found]:
+    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    was undeliverable due to the following reason: ..." then "The following recipients did not
+    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply
+    (``low``: ``text`` in lower case)."""
+    start, end = markers
+    if start not in low or end not in low:
+        return found
+    at = low.find(start) + len(start)
+    words = " ".join(text[at:low.find(end, at)].split())[:1000]
+    if len(words) < 10:
+        return found
+    return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)
+            for f in found]
+
+
 def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = None) -> BouncedRecipient:
     """A recipient of a report: its fields, and what the words say of it where the fields are silent
     (the SMTP command and the remote host when first asked for)."""
@@ -282,6 +302,9 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status, exp.code)
+    if action == "delayed" and fmt is not None and any(said in diagnostic.lower() for said in fmt.gave_up):
+        action = "failed"  # the MTA's own words: it dropped the message, whatever its report's Action says
+        note = note or f"{fmt.name} gave up (its queue lifetime ran out) though its report says delayed"
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or Later(
         partial(_remote_in, words, key))
     original = typed_value(block.get("original-recipient", "")) or None

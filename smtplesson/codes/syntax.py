@@ -73,9 +73,10 @@ ENHANCED_LENIENT_IN_TEXT = re.compile(
 _NOT_AFTER = r"(?<![\w.:/=\[\-+@$%][2-5])"
 _LOG_BASIC = rf"[2-5]{_NOT_AFTER}[0-5][0-9]"
 #: a code and its enhanced code in a log line: ``550 5.1.1``, ``550-5.1.1``, ``550, "5.7.26"``
-#: (Gmail's help table), ``#550 5.1.1`` (Exchange); groups: code, enhanced code
+#: (Gmail's help table), ``(550, b'5.7.1 ...')`` (Python's smtplib exceptions: the code, then the
+#: reply text as bytes or str), ``#550 5.1.1`` (Exchange); groups: code, enhanced code
 CODE_AND_ENHANCED_IN_TEXT = re.compile(
-    rf"({_LOG_BASIC})(?:[ \-]|,\s*[\"“]?)\s?({_ENHANCED})(?![0-9.])")
+    rf"({_LOG_BASIC})(?:[ \-]|,\s*(?:b?'|[\"“])?)\s?({_ENHANCED})(?![0-9.])")
 #: a basic code alone in a log line, followed by a space, a continuation mark, the end or
 #: punctuation; group: code
 CODE_IN_TEXT = re.compile(rf"({_LOG_BASIC})(?=[ \t]|-(?![0-9])|$|[,;:)'\"\]])")

@@ -94,6 +94,7 @@ class Provider:
     bounce: tuple[BounceFormat, ...] = ()
     requirements: Requirements | None = None  # the first of ``profiles``
     profiles: tuple[Requirements, ...] = ()  # every persona the mail network plays of it
+    own_codes: frozenset[str] = frozenset()  # enhanced codes only this provider writes: a marker
 
 
 def _bounce_format(raw: Mapping[str, Any]) -> BounceFormat:
@@ -141,7 +142,7 @@ def provider_from(raw: Mapping[str, Any]) -> Provider:
     profiles = tuple(_requirements(r) for r in ([found] if isinstance(found, Mapping) else found))
     return Provider(raw["id"], raw["name"], raw["kind"], raw["source"], tuple(raw["markers"]), rules,
                     tuple(_bounce_format(b) for b in raw.get("bounce", ())),
-                    profiles[0] if profiles else None, profiles)
+                    profiles[0] if profiles else None, profiles, _codes(raw.get("own_codes", ())))
 
 
 _DATA = load("codes", "providers.json")
@@ -166,6 +167,8 @@ for _p in PROVIDERS.values():
 #: every marker and rule text, in the order :func:`match`'s ``hits`` numbers them
 PATTERNS: tuple[str, ...] = tuple(_PATTERNS)
 _INDEX = PhraseIndex(PATTERNS)
+#: enhanced code -> the provider whose own code it is (outside the registry, e.g. Microsoft's 5.7.708)
+_OWNER = {code: p.id for p in PROVIDERS.values() for code in p.own_codes}
 _RULE_ORDER: dict[int, int] = {}
 # code-only rules of each provider by code ("550", "5.7.27", "X.7.27"): the first one wins
 _CODE_RULES: dict[str, dict[str, ProviderRule]] = {pid: {} for pid in PROVIDERS}
@@ -210,13 +213,18 @@ def match(low: str, code: int | None, enhanced: str | None, hits: frozenset[int]
     """(the provider that answered, the rule that explains the reply) for lower-cased text.
 
     ``hits``: the numbers of the :data:`PATTERNS` found in ``low``, when the caller has
-    already scanned it (the explainer scans once for these and its keyword rules).
+    already scanned it (the explainer scans once for these and its keyword rules).  An
+    enhanced code a provider calls its own (``own_codes``) recognises that provider too.
 
     The candidates are the rules whose text matched (and whose provider was recognised,
     unless the wording alone identifies it) and the code-only rules of the recognised
     providers; of those whose codes fit, the first in file order wins.  Either may be None.
     """
-    return _match(_hits(low) if hits is None else _sorted_hits(hits), code, enhanced)
+    found = _hits(low) if hits is None else _sorted_hits(hits)
+    owner = _OWNER.get(enhanced) if enhanced is not None else None
+    if owner is not None and owner not in found[0]:  # the code is the provider's own marker
+        found = (tuple(sorted((*found[0], owner), key=_ORDER.__getitem__)), found[1])
+    return _match(found, code, enhanced)
 
 
 @lru_cache(maxsize=8192)

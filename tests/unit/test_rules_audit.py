@@ -160,3 +160,22 @@ def test_the_readme_example_and_the_command_line_take_user_rules(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{", "utf-8")
     assert cli_explain(["550 x"], True, rules=str(bad), stdout=io.StringIO()) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.7.708 Zugriff verweigert, Datenverkehr von dieser IP nicht akzeptiert",
+    "451 4.7.500 Server busy. Please try again later",
+    "550 5.7.705 Access denied, tenant has exceeded threshold",
+])
+def test_microsofts_own_code_ranges_name_microsoft_without_its_host(text):
+    """Exchange Online's NDR page documents 4.7.500-699, 4.7.850-899 and 5.7.501-750 as its own
+    (no other receiver, and no RFC 3463 registration, uses them): the code is Microsoft's marker,
+    as a forum post that drops the host still shows."""
+    got = explain(text)
+    assert got.provider == PROVIDERS["microsoft"].name and got.category == "reputation", got.summary
+
+
+@pytest.mark.parametrize("text", ["550 5.7.1 Access denied", "550 5.7.26 Unauthenticated email",
+                                  "421 4.7.0 Try again later", "550 5.7.5000 odd"])
+def test_registered_and_other_codes_do_not_name_microsoft(text):
+    assert explain(text).provider != PROVIDERS["microsoft"].name

@@ -116,9 +116,10 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str
     if not body:
         return scan
     if code is not None:
-        first = scan.find(str(code))
+        digits = str(code)
+        first = scan.find(digits)
         if first >= 0 and len(scan) - first > len(body) + 16:
-            body = _unfold(scan[first:], code, enhanced)
+            body = _unfold(scan[first:], digits, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -240,11 +241,12 @@ def _at_reply_start(scan: str, start: int) -> bool:
 
 
 
-def _unfold(text: str, code: int, enhanced: str | None) -> str:
+def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
     """A multi-line reply flattened into one line, without the codes inside it."""
-    if f"{code}-" in text or f" {code} " in text:
+    digits = str(code)
+    if f"{digits}-" in text or f" {digits} " in text:
         for mark in ("-", " "):
-            text = text.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
+            text = text.replace(f" {digits}{mark}{enhanced} " if enhanced else f" {digits}{mark}", " ")
     return text
 
 
@@ -256,7 +258,9 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
         at = body.find(cut)
         if at >= 0:
             body = body[:at]
-    body = _unfold(body, code, enhanced).lstrip(" -").rstrip()
+    if str(code) in body:  # the code again: a flattened reply of several lines
+        body = _unfold(body, code, enhanced)
+    body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
     quoted = opener and opener in "'\"" and body.endswith(opener)
     if quoted or (body.endswith(")") and body.count(")") > body.count("(")):

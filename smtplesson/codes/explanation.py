@@ -155,23 +155,26 @@ def _safe_text(text: Any) -> str:
 def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
     if code is None and enhanced is None:
-        return _no_code(text, _masked_low(context(scan, body, code, enhanced)), extra)
+        # no reply: its context is the whole scan; the command located there, unless the
+        # scan is the text with its blanks squeezed
+        return _no_code(text, _masked_low(scan), extra, command if scan is text else command_of(text))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
         low = _masked_low(context(scan, body, code, enhanced))
-    values = _judge(low, code, enhanced, command, extra).copy()
-    values["text"] = text
-    values["reply"] = reply
-    return _made(values)
+    return _made(_judge(low, code, enhanced, command, extra), text, reply)
 
 
-def _made(values: dict[str, Any]) -> Explanation:
-    """``Explanation(**values)`` with every field given (in field order), built without the
-    frozen dataclass's one ``object.__setattr__`` per field (a quarter of explain's time on a
-    log line, bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
+def _made(values: dict[str, Any], text: str, reply: Reply | None) -> Explanation:
+    """``Explanation(**values, text=text, reply=reply)``, ``values`` holding every other field
+    in field order, built without the frozen dataclass's one ``object.__setattr__`` per field
+    (a quarter of explain's time on a log line, bench/explain.py): the same frozen object,
+    its ``__dict__`` filled at once."""
     made = object.__new__(Explanation)
-    made.__dict__.update(values)
+    fields = made.__dict__
+    fields.update(values)
+    fields["text"] = text
+    fields["reply"] = reply
     return made
 
 
@@ -411,15 +414,16 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
-def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
-    """Text without a reply code: its cause and bounce type from the words, if it has one."""
+def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:
+    """Text without a reply code: its cause and bounce type from the words, if it has one
+    (``command``: what ``command_of(text)`` says)."""
     keywords, hits = _scan(low)
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
-        verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
+        verdict = lexicon_score(_IDS.sub("0", low), command)
         category = verdict.category if verdict is not None and verdict.confident else None
     if category is None or category == "success":
         return _nothing(text)
@@ -438,14 +442,14 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     confidence = "provider-rule" if rule is not None else "lexicon"
     decision = decide(category, bounce, None, confidence, low)
     return Explanation(text, False, None, None, None, category, summary, advice, references,
-                       notes, command_of(text), None, bounce,
+                       notes, command, None, bounce,
                        provider.name if provider else None, note, confidence, decision.action,
                        decision.retry_after, decision.blocklist)
 
 
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
-    return _made({**_NOTHING, "text": text, "notes": (note,) if note else ()})
+    return _made({**_NOTHING, "notes": (note,) if note else ()}, text, None)
 
 
 _NOTHING: dict[str, Any] = {

@@ -449,7 +449,7 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
 
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
-    return _made({**_NOTHING, "notes": (note,) if note else ()}, text, None)
+    return _made({**_NOTHING, "notes": (note,)} if note else _NOTHING, text, None)
 
 
 _NOTHING: dict[str, Any] = {

@@ -289,7 +289,7 @@ def _masked_low(text: str) -> str:
 
 # A hex id of six characters or more, not glued to a letter before it, with a digit in it
 # ("accede", "facade" are words), else a run of digits.  Written to start with the class of
-# its first character, so the regex engine only stops at [0-9a-f] (a third of the time of
+# its first character, so the regex engine only stops at [0-9a-f] (two thirds of the time of
 # "(?<![a-z])(?=[a-f]*[0-9])[0-9a-f]{6,}|[0-9]+", with the same matches).
 _IDS = re.compile(r"[0-9a-f](?:(?<![a-z].)(?:(?<=[0-9])|(?=[a-f]*[0-9]))[0-9a-f]{5,}|(?<=[0-9])[0-9]*)")
 

@@ -78,9 +78,9 @@ def registry_category(enhanced: str) -> str | None:
 
 
 def bounce_type(category: str, digit: int | None, low: str, command: str | None,
-                rule_bounce: str | None = None) -> str:
+                rule_bounce: str | None = None, enhanced: str | None = None) -> str:
     """hard / soft / block / none: a provider rule's own, else the category's default, then
-    what the (lower-cased) text says."""
+    what the (lower-cased) text and the enhanced code (X.1.3: a bad recipient address) say."""
     if rule_bounce is not None:
         return rule_bounce
     default = _CATEGORY_BOUNCE.get(category, "class")
@@ -96,8 +96,9 @@ def bounce_type(category: str, digit: int | None, low: str, command: str | None,
         return "hard"
     if default == "block":
         if category == "syntax" and digit == 5 and (
-                command == "RCPT" or _RECIPIENT_SYNTAX.search(low)):
-            return "hard"  # a malformed recipient address
+                command == "RCPT" or _RECIPIENT_SYNTAX.search(low)
+                or (enhanced is not None and enhanced[1:] == ".1.3" and "sender" not in low)):
+            return "hard"  # a malformed recipient address (X.1.3: RFC 3463 §3.2)
         if digit == 4 and _SAYS_TEMPORARY.search(low):
             return "soft"  # the server itself calls it temporary
     return default

@@ -32,7 +32,7 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import names_recipient, reconsider
+from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -224,20 +224,20 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
     digit = _class(code, enhanced)
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
-        bounce = _bounce_type(category, digit, low, command, rule.bounce_type)
+        bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
     else:
-        category, confidence = _cause(code, enhanced, keywords)
+        category, confidence = _cause(code, enhanced, keywords, low)
         verdict = lexicon_score(low, command, enhanced) if low and (
             confidence == "class-only" or category in _OVERRULE
-            or _bounce_type(category, digit, low, command) == "hard") else None
+            or _bounce_type(category, digit, low, command, None, enhanced) == "hard") else None
         if verdict is not None and verdict.confident and (confidence == "class-only" or (
                 verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
-        bounce = _bounce_type(category, digit, low, command)
+        bounce = _bounce_type(category, digit, low, command, None, enhanced)
         if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
                                                     keywords, verdict):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
-            bounce = _bounce_type(category, digit, low, command)
+            bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
     if rule is not None:
@@ -251,15 +251,26 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                       provider.name if provider else None, note, confidence)
 
 
-def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...]) -> tuple[str, str]:
+_IDLE_TIMEOUT = re.compile(r"time ?out|timed out|inactivity|idle")
+
+
+def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
+           low: str = "") -> tuple[str, str]:
     """(category, confidence) without a provider rule: the codes when they decide, then the
     keyword rules, then the class alone (which the cue lexicon may then overrule)."""
     decided, fallback = code_category(code, enhanced)
     if decided is not None:
-        return decided, "status"
-    if keywords:
-        return keywords[0], "lexicon"
-    return fallback, "class-only"
+        category, confidence = decided, "status"
+    elif keywords:
+        category, confidence = keywords[0], "lexicon"
+    else:
+        category, confidence = fallback, "class-only"
+    if code == 421 and (category == "other" or (
+            category == "network" and _IDLE_TIMEOUT.search(low))):
+        # the server closes on its own error or on the client's idle time: a 421 closing
+        # (RFC 5321 §3.8, §4.5.3.2), shared/taxonomy-v2.md
+        return "server-shutdown", "status"
+    return category, confidence
 
 
 # IPv4 addresses and the local part of <addresses> vary from line to line and mean nothing
@@ -414,6 +425,11 @@ def _mismatch_note(code: int, enhanced: str) -> str:
     )
 
 
+# the catch-all keyword causes that a strong cue may overrule in text without a code (a
+# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
+_CATCH_ALL = frozenset({"policy", "reputation", "content"})
+
+
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:
     """Text without a reply code: its cause and bounce type from the words, if it has one
     (``command``: what ``command_of(text)`` says)."""
@@ -422,9 +438,15 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
-    if category is None:  # numbers and hex ids off: the log lines around bounces then repeat
+    if rule is None and (category is None or category in _CATCH_ALL):
+        # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
+        # a strong cue may overrule a catch-all keyword ("IP is rejected": the IP, not policy),
+        # but only for a sender-side or temporary cause: words alone never make a line hard
         verdict = lexicon_score(_IDS.sub("0", low), command)
-        category = verdict.category if verdict is not None and verdict.confident else None
+        if verdict is not None and verdict.confident and (category is None or (
+                verdict.strong and verdict.category in _OVERRULE[category]
+                and verdict.category in SENDER_CATEGORIES)):
+            category = verdict.category
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)

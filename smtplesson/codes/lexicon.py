@@ -35,6 +35,14 @@ OVERRULE: Mapping[str, frozenset[str]] = {
     category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
+# the AUTH and STARTTLS verbs named as words ("Syntax: AUTH mechanism", "send AUTH command
+# first"): the reply is about that exchange (RFC 4954, RFC 3207), a cue of weight 3; not where
+# the reply says it does not know the verb (protocol syntax)
+_NAMED_VERBS = {"auth": "authentication", "starttls": "tls"}
+_NAMED_VERB = re.compile(r"(?<![\w-])(?:auth|starttls)(?![\w-])")
+_UNKNOWN_VERB = re.compile(r"not recogni[sz]ed|unrecogni[sz]ed|unknown command|not implemented")
+# a usage reply names the command it answers: "501 5.5.4 Syntax: STARTTLS" (Postfix, sendmail)
+_USAGE = re.compile(r"\bsyntax: ([a-z]+)")
 # Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
@@ -116,11 +124,15 @@ def _found(norm: str) -> list[tuple[int, str]]:
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:
     """The category the words of ``text`` point to, or None when no cue is found.
 
-    ``command``: the SMTP command the reply answered ("RCPT", "DATA" ...); ``enhanced``: the
-    reply's enhanced status code, whose subject digit adds evidence.
+    ``command``: the SMTP command the reply answered ("RCPT", "DATA" ...), else the one a
+    usage reply names ("Syntax: STARTTLS"); ``enhanced``: the reply's enhanced status code,
+    whose subject digit adds evidence.
     """
     low = text.lower().replace("\u2019", "'")
     subject = enhanced.split(".")[1] if enhanced and enhanced.count(".") == 2 else None
+    if command is None and "syntax: " in low:
+        usage = _USAGE.search(low)
+        command = usage.group(1).upper() if usage is not None else None
     return _score(low, command, subject)
 
 
@@ -137,6 +149,12 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)
+    if ("auth" in norm or "starttls" in norm) and not _UNKNOWN_VERB.search(norm):
+        for verb in dict.fromkeys(_NAMED_VERB.findall(norm)):
+            category = _NAMED_VERBS[verb]
+            if verb not in cues.get(category, ()):
+                totals[category] = totals.get(category, 0.0) + _STRONG
+                cues.setdefault(category, []).append(verb)
     if not totals:
         return None
     for evidence in (_COMMANDS.get(command or ""), _SUBJECTS.get(subject or "")):
@@ -145,6 +163,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
                 totals[category] += weight
     ranked = sorted(totals, key=lambda c: (totals[c], len(cues[c])), reverse=True)
     best = ranked[0]
-    strong = any(_CUES[phrase][0].get(best, 0.0) >= _STRONG for phrase in cues[best])
+    strong = any(phrase in _NAMED_VERBS or _CUES[phrase][0].get(best, 0.0) >= _STRONG
+                 for phrase in cues[best])
     return Verdict(best, totals[best], totals[best] / sum(totals.values()), tuple(cues[best]),
                    strong, tuple((c, totals[c]) for c in ranked))

@@ -16,12 +16,12 @@ from .causes import DATA
 from .registry import BASIC_CODES
 from .reply import Reply, ReplyError, parse_reply
 from .syntax import (
-    CODE_AND_ENHANCED_IN_TEXT,
     CODE_IN_TEXT,
     ENHANCED_FIELD,
     ENHANCED_HASHED,
-    ENHANCED_IN_TEXT,
+    code_and_enhanced,
     code_of,
+    enhanced_in_text,
 )
 
 __all__ = ["Located", "command_of", "context", "locate"]
@@ -64,7 +64,7 @@ def locate(text: str) -> Located:
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
-        match = _code_and_enhanced(scan)
+        match = code_and_enhanced(scan)
         if match is not None:  # most replies: "550 5.1.1 ..."
             code, enhanced, body = _pair(scan, match)
         else:
@@ -166,30 +166,8 @@ def _wire_reply(text: str) -> Reply | None:
 
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
-    match = _code_and_enhanced(scan)
+    match = code_and_enhanced(scan)
     return _pair(scan, match) if match is not None else _find_single(scan)
-
-
-# The dot after an enhanced code's class digit, as CODE_AND_ENHANCED_IN_TEXT has it: the
-# class after a separator.  A pattern that starts with a literal is searched for far faster
-# than one that starts with a class of characters ([2-5]): the regex engine skips to each
-# "." instead of trying every digit of the dates, ids and addresses before the reply.
-_ENHANCED_DOT = re.compile(r"\.(?<=[\s,\"“\-][245]\.)")
-_SEPARATOR = frozenset(' -,"“')
-_CLASS_DOT = re.compile(r"\.(?<=[245]\.)")  # the same for an enhanced code anywhere
-
-
-def _code_and_enhanced(scan: str) -> re.Match[str] | None:
-    """``CODE_AND_ENHANCED_IN_TEXT.search(scan)``, searched from a little before the first
-    enhanced-looking dot: no match can start earlier (a code and its separator hold no dot),
-    and there is none without such a dot."""
-    dot = _ENHANCED_DOT.search(scan)
-    if dot is None:
-        return None
-    at = dot.start() - 2  # the separator before the class digit, then the code before it
-    while at > 0 and (scan[at - 1] in _SEPARATOR or scan[at - 1].isspace()):
-        at -= 1
-    return CODE_AND_ENHANCED_IN_TEXT.search(scan, max(0, at - 3))
 
 
 def _pair(scan: str, match: re.Match[str]) -> tuple[int, str, str]:
@@ -207,9 +185,7 @@ def _find_single(scan: str) -> tuple[int | None, str | None, str]:
         hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
     field = ENHANCED_FIELD.search(scan) if "dsn=" in scan or "tatus:" in scan or "#" in scan else None
-    if field is None:  # ENHANCED_IN_TEXT.search(scan), from the first dot after a class digit
-        dot = _CLASS_DOT.search(scan)
-        field = ENHANCED_IN_TEXT.search(scan, dot.start() - 1) if dot is not None else None
+    field = field or enhanced_in_text(scan)
     if field is not None:
         return None, field.group(1), ""
     return None, None, ""

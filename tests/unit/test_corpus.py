@@ -2,6 +2,8 @@
 split of whole sources that no tuning file shares."""
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -58,3 +60,32 @@ def test_each_split_file_keeps_its_sources_whole():
         splits_by_source.setdefault(line.source_id, set()).add(line.split)
     assert all(len(splits) == 1 for splits in splits_by_source.values())
     assert Counter(line.lang for line in LINES)["en"] < len(LINES)
+
+
+def _mined_rows() -> list[dict[str, str]]:
+    return [json.loads(row) for path in sorted(corpus.CORPUS.glob("*/mined-*.jsonl"))
+            for row in path.read_text("utf-8").splitlines() if row.strip()]
+
+
+def test_mined_labels_are_what_the_labelling_rules_say():
+    """The mined files are the output of tools/mining/label.py and labels.json (reviewed by
+    eye): a label changed by hand, or a rule changed without re-running mine.py, fails here."""
+    sys.path.insert(0, str(corpus.ROOT / "tools" / "mining"))
+    import label
+
+    for row in _mined_rows():
+        parts = re.fullmatch(r"(?:([245][0-9][0-9]) )?(?:([245]\.[0-9]{1,3}\.[0-9]{1,3}) )?(.*)",
+                             row["text"], re.S)
+        assert parts is not None
+        code, enhanced, text = parts.groups()
+        got = label.label(int(code) if code else None, enhanced, text)
+        assert got == (row["category"], row["bounce_type"]), row["text"]
+
+
+def test_a_mined_reply_has_one_label_wherever_it_recurs():
+    """Two MTAs (or a tuning and a held-out package) writing the same reply label it alike."""
+    labels: dict[str, set[tuple[str, str]]] = {}
+    for row in _mined_rows():
+        labels.setdefault(" ".join(row["text"].lower().split()), set()).add(
+            (row["category"], row["bounce_type"]))
+    assert not {text: found for text, found in labels.items() if len(found) > 1}

@@ -268,3 +268,37 @@ def test_package_level_explain_is_the_function_even_after_submodule_import() -> 
     import smtplesson.codes.explanation
 
     assert smtplesson.explain("550 5.1.1 x").category == "mailbox-unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "bounce"),
+    [
+        # protocol sequence and command syntax: the sender's client, never the recipient
+        ("503 5.5.1 Error: need RCPT command", "syntax", "block"),
+        ("503 Bad sequence: MAIL first", "syntax", "block"),
+        ("501 5.5.4 Syntax: RCPT TO:<address>", "syntax", "block"),
+        ("554 5.5.1 Error: no valid recipients", "syntax", "block"),
+        # only a malformed recipient address is hard (X.1.3, shared/taxonomy-v2.md)
+        ("553 5.1.3 Error: malformed address", "syntax", "hard"),
+        ("501 5.5.4 Invalid TO: Missing domain", "syntax", "hard"),
+        # the AUTH or STARTTLS exchange the reply names
+        ("501 5.5.4 Syntax: AUTH mechanism", "authentication", "block"),
+        ("503 5.5.1 Error: send AUTH command first", "authentication", "block"),
+        ("501 5.5.4 Syntax: STARTTLS", "tls", "block"),
+        ("500 5.5.1 Command unrecognized: AUTH", "syntax", "block"),
+        ("454 4.3.3 TLS not available right now", "tls", "block"),
+        # internal errors are other; a 421 on one, or on the client's idle time, is a closing
+        ("451 4.3.0 Temporary internal error", "other", "soft"),
+        ("451 4.7.1 Internal error during content check", "other", "soft"),
+        ("421 4.3.0 Mail system error", "server-shutdown", "soft"),
+        ("421 4.4.2 mx.example.net Error: timeout exceeded", "server-shutdown", "soft"),
+        ("502 5.5.1 Too many unrecognized commands, goodbye.", "server-shutdown", "soft"),
+        # an enhanced code of the security subject says more than a 50x basic code
+        ("504 5.7.0 Sorry, DSN not supported here", "policy", "block"),
+        # RFC 4468 §5: X.6.6 is BURL content not available, not a content verdict
+        ("454 4.6.6 Cannot fetch the message from the IMAP server", "other", "soft"),
+    ],
+)
+def test_protocol_replies_follow_the_taxonomy(text: str, category: str, bounce: str) -> None:
+    exp = explain(text)
+    assert (exp.category, exp.bounce_type) == (category, bounce), exp.confidence

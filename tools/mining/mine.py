@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from label import NOT_REPLIES, label  # tools/mining/label.py
+from label import AMBIGUOUS, NOT_REPLIES, label  # tools/mining/label.py
 
 _DEBIAN = "Debian bookworm source package"
 #: package -> (folder under SRC_ROOT, where the source came from)
@@ -51,8 +51,10 @@ HELDOUT = frozenset({"exim4", "opensmtpd", "courier", "haraka", "smtp-server"})
 ONLY: dict[str, tuple[str, ...]] = {"rspamd": ("src/plugins/lua/", "rules/")}
 _CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", ""}
 _DOC_EXTS = {"", ".txt", ".html", ".5", ".8", ".1", ".md", ".xfpt"}
-# tests, and NNTP servers (cyrus-imapd's nntpd speaks the same digits for another protocol)
-_SKIP = re.compile(r"_test\.go$|nntp|/(?:tests?|t|spec|regress|node_modules/\.bin)(?:/|$)", re.I)
+# tests (their replies are made up: "500 This is \\x03 worse"), NNTP and HTTP servers (cyrus-imapd's
+# nntpd, dovecot's HTTP server and doveadm API speak the same digits for another protocol)
+_SKIP = re.compile(r"_test\.go$|/test-[^/]*$|nntp|lib-http/|-http\.c$"
+                   r"|/(?:tests?|t|spec|regress|node_modules/\.bin)(?:/|$)", re.I)
 _PLACEHOLDER_TEST = re.compile(r"\b(?:Foo|Bar|Baz)\b")
 
 _STR = r'"((?:[^"\\\n]|\\.)*)"'
@@ -275,6 +277,7 @@ def mine(src_root: Path, corpus: Path) -> dict[str, int]:
             reply = " ".join(str(p) for p in (code, enhanced) if p is not None) + " " + text
             rel = str(path.relative_to(root))
             if (not _useful(text) or reply in seen or reply.startswith(tuple(NOT_REPLIES))
+                    or reply in AMBIGUOUS
                     or not _smtp_code(code) or _PLACEHOLDER_TEST.search(text)
                     or (package in ONLY and not rel.startswith(ONLY[package]))):
                 continue

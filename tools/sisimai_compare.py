@@ -13,6 +13,9 @@ Sisimai's records (tools/sisimai/run.pl) and read_bounce's recipients are paired
   and read_bounce infers the status from the words, so Sisimai's ``X.0.0`` is set beside
   ``raw_status`` (the report's field) or the class of ours; Sisimai's internal ``X.0.9xx`` codes
   have no equivalent and are left out of the status figure.
+- *cause* / *type*: the share of paired recipients whose cause category (bounce type) is the one
+  ``/work/shared/taxonomy-v2.md`` maps Sisimai's reason to (``REASONS``); reasons that name no
+  cause (``undefined``, ``onhold``, ``mailererror``, ``delivered``) are left out of both.
 - *typed none*: failed or delayed recipients whose bounce type is ``none`` or ``unknown``.
 
 ``--list`` prints every disagreement and every undecoded bounce, to read one by one: Sisimai is a
@@ -38,6 +41,26 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "sisimai" / "run.pl"
 CORPUS = ROOT / "tests" / "unit" / "data" / "bounces"
 SUFFIXES = {".eml", ".msg", ".txt", ""}
+#: Sisimai's reason -> the cause categories of taxonomy v2 that say the same (its "Sisimai reasons" column)
+REASONS: dict[str, tuple[str, ...]] = {
+    "userunknown": ("mailbox-unknown",), "filtered": ("mailbox-unknown",), "hasmoved": ("mailbox-unknown",),
+    "suspend": ("mailbox-disabled",), "mailboxfull": ("mailbox-full",),
+    "toomanyconn": ("rate-limit",), "speeding": ("rate-limit",), "authfailure": ("sender-auth",),
+    "blocked": ("reputation", "reverse-dns"), "badreputation": ("reputation",),
+    "requireptr": ("reverse-dns",),
+    "spamdetected": ("content",), "virusdetected": ("content",), "policyviolation": ("policy",),
+    "securityerror": ("authentication", "tls"), "failedstarttls": ("tls",), "norelaying": ("relay-denied",),
+    "rejected": ("sender-rejected",), "syntaxerror": ("syntax",), "notcompliantrfc": ("syntax",),
+    "contenterror": ("syntax",), "mesgtoobig": ("message-size",), "exceedlimit": ("message-size",),
+    "hostunknown": ("dns-routing",), "notaccept": ("dns-routing",), "networkerror": ("network",),
+    "expired": ("expired",), "systemerror": ("server-shutdown",), "systemfull": ("storage",),
+}
+#: a category's bounce type (taxonomy v2); dns-routing goes by the class of the status
+TYPES = {"mailbox-unknown": "hard", "mailbox-disabled": "hard", "mailbox-full": "soft", "rate-limit": "soft",
+         "sender-auth": "block", "reputation": "block", "reverse-dns": "block", "content": "block",
+         "policy": "block", "authentication": "block", "tls": "block", "relay-denied": "block",
+         "sender-rejected": "block", "syntax": "block", "message-size": "block", "network": "soft",
+         "expired": "soft", "server-shutdown": "soft", "storage": "soft"}
 
 
 def sisimai(files: list[Path]) -> dict[str, list[dict[str, str]]]:
@@ -74,7 +97,7 @@ def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
     theirs = sisimai(files)
     counts = dict.fromkeys(("mails", "bounces", "decoded", "paired", "ours_only", "theirs_only",
                             "code_same", "code_given", "code_given_same", "status_compared", "status_same",
-                            "typed_none"), 0)
+                            "cause_compared", "cause_same", "type_same", "typed_none"), 0)
     notes: list[str] = []
     for path in files:
         data = path.read_bytes()
@@ -111,6 +134,16 @@ def compare(files: list[Path]) -> tuple[dict[str, Any], list[str]]:
             counts["code_given_same"] += bool(other["replycode"]) and same_code
             counts["status_compared"] += same_status is not None
             counts["status_same"] += bool(same_status)
+            causes = REASONS.get(other["reason"], ())
+            if causes:
+                status = other["status"] or mine.status or ""
+                want_type = TYPES.get(causes[0]) or ("soft" if status.startswith("4") else "hard")
+                counts["cause_compared"] += 1
+                counts["cause_same"] += mine.category in causes
+                counts["type_same"] += mine.bounce_type == want_type
+                if mine.category not in causes:
+                    notes.append(f"{name}  {address}: cause ours {mine.category} ({mine.bounce_type}) | "
+                                 f"sisimai {other['reason']}: {(mine.diagnostic or '')[:100]}")
             if not same_code or same_status is False:
                 notes.append(f"{name}  {address}: ours {code or '-'} {mine.status or '-'} "
                              f"(raw {mine.raw_status or '-'}, {mine.status_from}) | sisimai "
@@ -124,7 +157,9 @@ def rates(counts: dict[str, Any]) -> dict[str, float]:
 
     return {"decoded_rate": share("decoded", "bounces"), "code_rate": share("code_same", "paired"),
             "code_given_rate": share("code_given_same", "code_given"),
-            "status_rate": share("status_same", "status_compared")}
+            "status_rate": share("status_same", "status_compared"),
+            "cause_rate": share("cause_same", "cause_compared"),
+            "type_rate": share("type_same", "cause_compared")}
 
 
 def main() -> None:
@@ -148,7 +183,8 @@ def main() -> None:
               f"({share['decoded_rate']:.1%}); {counts['paired']} recipients read by both, "
               f"{counts['ours_only']} by read_bounce only, {counts['theirs_only']} by Sisimai only")
         print(f"reply code agrees on {share['code_rate']:.1%} ({share['code_given_rate']:.1%} where Sisimai "
-              f"gives one), status on {share['status_rate']:.1%}; "
+              f"gives one), status on {share['status_rate']:.1%}, cause on {share['cause_rate']:.1%} and "
+              f"bounce type on {share['type_rate']:.1%} (of {counts['cause_compared']} with a reason); "
               f"{counts['typed_none']} mails with a failed recipient typed none")
     if args.list:
         print("\n".join(notes))

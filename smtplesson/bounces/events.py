@@ -6,8 +6,9 @@ Each event names the recipient, the remote reply and the service's own classific
 :func:`read_event` reads the documented payloads of four services (each shape from the
 service's public documentation, see ``tests/unit/data/bounces/README.md``):
 
-* Amazon SES notifications (``notificationType``) and event publishing (``eventType``),
-  bare or inside an SNS envelope (``"Type": "Notification"``, the event in ``Message``);
+* Amazon SES notifications (``notificationType``) and event publishing (``eventType``: also
+  ``Reject`` and ``Rendering Failure``, failures of the whole message), bare or inside an SNS
+  envelope (``"Type": "Notification"``, the event in ``Message``);
 * SendGrid's Event Webhook (a list of events: ``bounce`` with ``type`` bounce/blocked,
   ``deferred``, ``dropped``, ``spamreport``, ``delivered``);
 * Postmark's bounce and spam-complaint webhooks (``RecordType``, ``Type`` HardBounce, ...);
@@ -156,7 +157,9 @@ _NAMES = {"amazon-ses": "Amazon SES", "sendgrid": "SendGrid", "postmark": "Postm
 
 
 # --- Amazon SES -------------------------------------------------------------------------
-# docs.aws.amazon.com/ses/latest/dg/notification-contents.html (bounce types and subtypes)
+# docs.aws.amazon.com/ses/latest/dg/notification-contents.html (bounce types and subtypes);
+# event publishing's Reject and Rendering Failure events:
+# docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
 _SES_TYPES = {("permanent", ""): "hard", ("transient", ""): "soft", ("undetermined", ""): "unknown",
               ("transient", "contentrejected"): "block", ("transient", "attachmentrejected"): "block",
               ("transient", "messagetoolarge"): "block"}
@@ -186,6 +189,19 @@ def _ses(event: Mapping[str, Any]) -> list[BouncedRecipient]:
         return [_recipient(r.get("emailAddress"), "delayed", typed_value(_text(r.get("diagnosticCode"))),
                            _status(r.get("status")), verdict)
                 for r in _dicts(delay.get("delayedRecipients"))]
+    if kind == "reject" and isinstance(event.get("reject"), dict):
+        # the "Reject object": SES found a virus ("Bad content", its only reason) and sent nothing
+        reason = _text(event["reject"].get("reason"), 200) or "Bad content"
+        verdict = EspVerdict("amazon-ses", f"Reject ({reason})", "block")
+        words = f"{reason}: Amazon SES found a virus in the message and did not send it"
+        return [_recipient(r, "failed", words, None, verdict) for r in _destination(event)]
+    if kind == "rendering failure" and isinstance(event.get("failure"), dict):
+        # the "Rendering Failure object": the sender's template could not be rendered; nothing was sent
+        failure = event["failure"]
+        verdict = EspVerdict("amazon-ses", "Rendering Failure", "block")
+        words = (f"Rendering Failure of template {_text(failure.get('templateName'), 200) or '?'}: "
+                 f"{_text(failure.get('errorMessage'), 1000)}")
+        return [_recipient(r, "failed", words, None, verdict) for r in _destination(event)]
     if kind == "delivery" and isinstance(event.get("delivery"), dict):
         delivery = event["delivery"]
         verdict = EspVerdict("amazon-ses", "Delivery", "none")
@@ -193,6 +209,12 @@ def _ses(event: Mapping[str, Any]) -> list[BouncedRecipient]:
                            _text(delivery.get("remoteMtaIp"), 100) or None)
                 for r in delivery.get("recipients", [])[:_EVENTS_LIMIT] if isinstance(r, str)]
     return []
+
+
+def _destination(event: Mapping[str, Any]) -> list[str]:
+    """The message's recipients (``mail.destination``): an event about the whole message names no other."""
+    value = _obj(event.get("mail")).get("destination")
+    return [r for r in value[:_EVENTS_LIMIT] if isinstance(r, str)] if isinstance(value, list) else []
 
 
 def _ses_common(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,11 +266,16 @@ def _sendgrid_common(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- Postmark ---------------------------------------------------------------------------
-# postmarkapp.com/developer/webhooks/bounce-webhook and .../api/bounce-api (bounce types)
+# postmarkapp.com/developer/webhooks/bounce-webhook and .../api/bounce-api (bounce types; the same
+# list as the official client's BounceType enum, npm postmark 4.0.2 dist/client/models/bounces/Bounce.d.ts).
+# A challenge to verify the sender (ChallengeVerification), an error of Postmark's own SMTP API or
+# inbound hook, a template that failed to render: the recipient's address is not at fault (block,
+# never suppressed); Unknown stays unknown (the reply, if any, decides).
 _POSTMARK_TYPES = {"hardbounce": "hard", "bademailaddress": "hard", "softbounce": "soft",
                    "transient": "soft", "dnserror": "soft", "blocked": "block", "spamnotification": "block",
                    "virusnotification": "block", "dmarcpolicy": "block", "spamcomplaint": "complaint",
-                   "manuallydeactivated": "hard"}
+                   "manuallydeactivated": "hard", "challengeverification": "block", "smtpapierror": "block",
+                   "inbounderror": "block", "templaterenderingfailed": "block"}
 
 
 def _postmark(event: Mapping[str, Any]) -> list[BouncedRecipient]:

@@ -84,12 +84,15 @@ class BouncedRecipient:
     @property
     def bounce_type(self) -> str:
         """What the explanation says (``hard``, ``soft``, ``block``); ``complaint``,
-        ``auto-reply`` or ``none`` by the action; else by the class of the status or code."""
+        ``auto-reply`` or ``none`` by the action; else what a sending service's event says;
+        else by the class of the status or code."""
         if self.action in ("complained", "auto-replied", "delivered", "relayed", "expanded"):
             return _bounce_type(self.action, self.status, self.code)
         value = getattr(self.explanation, "bounce_type", None)
         if value and value != "none":
             return str(value)
+        if self.esp is not None and self.esp.bounce_type in ("hard", "soft", "block"):
+            return self.esp.bounce_type  # the reply says nothing: the service's own verdict
         return _bounce_type(self.action, self.status, self.code)
 
     @property

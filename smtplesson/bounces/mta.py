@@ -16,29 +16,46 @@ def _notes_check(mail: Mail) -> bool:
     return "because:" in mail.lower_text or "x-mimetrack" in mail.headers
 
 
-#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt)
+#: "Diagnostic information for administrators" in Exchange's localised NDRs (de, fr, es, it, pt; ja,
+#: ko, ru, zh-cn, zh-tw: the section titles of the same localised page, MicrosoftDocs/OfficeDocs-
+#: Exchange-Test-pr.<locale> Exchange-Server-2013/dsns-and-ndrs-in-exchange-2013-exchange-2013-help.md,
+#: at the commits tools/mining/localised.py names)
 _EXCHANGE_DIAGNOSTIC_TITLES = ("diagnoseinformationen für administratoren",
                                "informations de diagnostic pour les administrateurs",
                                "información de diagnóstico para administradores",
                                "informazioni di diagnostica per gli amministratori",
-                               "informações de diagnóstico para administradores")
+                               "informações de diagnóstico para administradores",
+                               "管理者向けの診断情報", "관리자를 위한 진단 정보",
+                               "диагностические сведения для администраторов", "管理员诊断信息",
+                               "系統管理員的診斷資訊")
 #: "Original message headers", the same languages
 _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes de message originaux",
                             "encabezados del mensaje original", "intestazioni originali del messaggio",
-                            "cabeçalhos da mensagem original")
+                            "cabeçalhos da mensagem original", "元のメッセージ ヘッダー", "원본 메시지 헤더",
+                            "исходные заголовки сообщения", "原始邮件头", "原始郵件標頭")
 
 FORMATS = (
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
+    # (Postfix 1.x-2.0's notice, whatever $mail_name a distribution put in "This is the ... program":
+    # "I'm sorry to have to inform you that the message returned below could not be delivered")
     TextFormat("postfix", (("text", "this is the mail system at host"),
                            ("text", "this is the postfix program at host"),
-                           ("header:x-postfix-queue-id", "")),
+                           ("header:x-postfix-queue-id", ""),
+                           ("text", "i'm sorry to have to inform you that the message returned")),
                starts=("it's attached below.", "attached below.", "this is a warning only."),
                stops=("reporting-mta:",)),
     # qmail-send(8): "Hi. This is the qmail-send program at ..."
+    # (qmail-send.c's break paragraph, "--- Below this line is a copy of the message.", also names the
+    # variants that reword the introduction: QSBMF recognises the recipient paragraphs, not the intro)
     TextFormat("qmail", (("text", "this is the qmail-send program"), ("text", "hi. this is the qmail"),
-                         ("text", "giving up on ")),
+                         ("text", "giving up on "), ("text", "--- below this line is a copy of the message")),
                starts=("the following addresses.", "it's attached below.", "sorry it didn't work out."),
-               stops=("--- below this line is a copy", "--- enclosed are the original headers")),
+               stops=("--- below this line is a copy", "--- enclosed are the original headers"),
+               # qmail's own words without their code: the QSBMF example (cr.yp.to/proto/qsbmf.txt)
+               # "Sorry, I couldn't find any host by that name.", qmail-remote.c perm_dns "Sorry, I
+               # couldn't find any host named %s. (#5.1.2)", qmail-local.c "Sorry, no mailbox here by
+               # that name. (#5.1.1)"
+               statuses=(("couldn't find any host", "5.1.2"), ("no mailbox here by that name", "5.1.1"))),
     # Exim: exim4 bounce_message_file default text (spec.txt "Bounce message text")
     # (its first sentence wrapped at another column, as Demon Internet's copy of it is: "... by mail
     # delivery\nsoftware.", flufl.bounce 6.0.0 tests/data/bounce_03.txt)
@@ -48,7 +65,10 @@ FORMATS = (
                starts=("the following address(es) failed:", "following address(es) failed",
                        "has not yet been delivered to the following addresses",
                        "could not be delivered to one or more of its"),
-               stops=("------ this is a copy of the message", "------ this is a copy of your message")),
+               # (and the default warning text, "No action is required on your part. Delivery attempts
+               # will continue ...", which says nothing of the recipient)
+               stops=("------ this is a copy of the message", "------ this is a copy of your message",
+                      "no action is required on your part")),
     # Courier: courierdsn(8) text "This is a delivery status notification from ..."
     TextFormat("courier", (("text", "running the courier mail server"), ("text", "courier mail server"),
                            ("mta", "courier")),
@@ -58,7 +78,11 @@ FORMATS = (
                              ("text", "an error has occurred while attempting to deliver a message for"),
                              ("text", "opensmtpd")),
                starts=("the following list of recipients:", "following list of recipients:"),
-               stops=("below is a copy of the original message:",)),
+               stops=("below is a copy of the original message:",
+                      "please note that this is only a temporary failure report"),
+               # queue.c IMSG_QUEUE_EXPIRE: "Envelope expired", a B_ERROR bounce, the envelope deleted;
+               # OpenSMTPD 6.8 still writes it as "Action: delayed" (tools/mining/mta_bounces.py)
+               gave_up=("envelope expired",)),
     # hMailServer: its SEND_FAILED_NOTIFICATION message (source/DBScripts/CreateTablesMYSQL.sql) borrows
     # Exchange 2003's "The following recipient(s) could not be reached:", so it is tried first; each
     # recipient as SMTPClientConnection.cpp writes it: "Error Type: SMTP ... Remote server replied: ..."
@@ -98,6 +122,16 @@ FORMATS = (
                statuses=(("not listed in domino directory", "5.1.1"),
                          ("not listed in public name & address book", "5.1.1"),
                          ("several matches found in domino directory", "5.1.4"))),
+    # Netscape (iPlanet, Sun) Messaging Server: "This Message was undeliverable due to the following
+    # reason:", one reason for all, then "The following recipients did not receive your message:"
+    # (GNU Mailman's netscape detector, flufl.bounce 6.0.0 _detectors/netscape.py; a Verizon bounce
+    # quoted on the LKML); its words for each reason, without a code
+    TextFormat("netscape", (("text", "this message was undeliverable due to the following reason"),),
+               reason_before=("due to the following reason:", "did not receive"),
+               statuses=(("not reachable within the allowed queue period", "5.4.7"),
+                         ("destination computer was not found", "5.1.2"),
+                         ("destination mailbox was not found", "5.1.1"),
+                         ("account is temporarily over quota", "5.2.2"))),
     # MDaemon (MDaemon Technologies): "*** ERROR: ... ---- session transcript ----"
     TextFormat("mdaemon", (("header:x-mdaemon-deliver-to", ""), ("from", "mdaemon"),
                            ("text", "mdaemon"))),

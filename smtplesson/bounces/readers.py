@@ -59,7 +59,8 @@ _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|micros
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
 _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send program at", "generating server:",
                     "generierender server:", "serveur de génération :", "servidor de generación:",
-                    "server di generazione:", "servidor gerador:", "reporting-mta: dns;", "mailer-daemon at")
+                    "server di generazione:", "servidor gerador:", "生成サーバー:", "формирующий сервер:",
+                    "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
@@ -126,6 +127,8 @@ def _read(mail: Mail) -> Bounce:
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     named = bare_names(mail.text, mail.lower_text, *fmt.bare_names) if fmt and fmt.bare_names else []
     found = named or scan(text, excluded)
+    if fmt is not None and fmt.reason_before is not None and found:
+        found = _with_reason_before(mail, fmt.reason_before, found)
     if not found and fmt is not None and status is None and "x-failed-recipients" not in mail.headers:
         # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
         found = [f for f in scan(text, _addresses(mail.message.get_all("From", []))) if f.leading]
@@ -211,6 +214,22 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
     return [f for f in found if f.leading][:20] if surely_bounce else []
 
 
+def _with_reason_before(mail: Mail, markers: tuple[str, str], found: list[Found]) -> list[Found]:
+    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    was undeliverable due to the following reason: ..." then "The following recipients did not
+    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply."""
+    start, end = markers
+    low = mail.lower_text
+    if start not in low or end not in low:
+        return found
+    at = low.find(start) + len(start)
+    words = " ".join(mail.text[at:low.find(end, at)].split())[:1000]
+    if len(words) < 10:
+        return found
+    return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)
+            for f in found]
+
+
 def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | None = None) -> BouncedRecipient:
     address = address_of(block)
     raw_status = " ".join(block.get("status", "").split()) or None
@@ -242,6 +261,9 @@ def _from_block(block: dict[str, str], text: Found | None, fmt: TextFormat | Non
     action = block.get("action", "").lower().split()[0] if block.get("action", "").strip() else ""
     if action not in ACTIONS:
         action = _action_of(status, exp.code)
+    if action == "delayed" and fmt is not None and any(words in diagnostic.lower() for words in fmt.gave_up):
+        action = "failed"  # the MTA's own words: it dropped the message, whatever its report's Action says
+        note = note or f"{fmt.name} gave up (its queue lifetime ran out) though its report says delayed"
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or (
         text.remote_mta if text else None)
     original = typed_value(block.get("original-recipient", "")) or None

@@ -145,6 +145,12 @@ class TextFormat:
     #: (lower-case marker, domain): after the line holding the marker, the format lists its own
     #: users by mailbox name alone, one per indented line (AOL's screen names): ``name@domain``
     bare_names: tuple[str, str] | None = None
+    #: lower-case words with which the format reports that it removed a message from its queue (an
+    #: expiry): the recipient failed, whatever Action the report writes beside them
+    gave_up: tuple[str, ...] = ()
+    #: (start, end) lower-case markers around the one reason the format gives, before its list, for
+    #: every recipient the list names after the end marker (Netscape Messaging Server)
+    reason_before: tuple[str, str] | None = None
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
@@ -369,6 +375,13 @@ def _best(parts: list[str]) -> str:
         if match is not None:
             end = raw.find("\n\n", match.end())
             return _one_line(raw if end < 0 else raw[:end])
+    for raw in parts:  # Sendmail's "%s... %s" (its transcript: "bob@example.net... Deferred: ...")
+        first_line = raw.partition("\n")[0]
+        if raw.startswith(("... ", ">... ")) and first_line.strip(" .>"):
+            end = raw.find("\n\n")
+            text = _one_line(raw if end < 0 else raw[:end])
+            if len(text) > 3:
+                return text
     cleaned = [_one_line(p) for p in parts]
     return next((t for t in cleaned if len(t) > 3), cleaned[0] if cleaned else "")
 
@@ -390,6 +403,8 @@ def _unglue(text: str) -> str:
 _EXCHANGE_RETURNED = re.compile(r"<\s*#([245]\.\d{1,3}\.\d{1,3})\s+smtp;\s*(.{1,1000}?)(?:>(?='|\"|\s*$)|$)")
 
 
+# what names a code written after the reply's words: "[SMTP Error Code 550]", "(error 550)"
+_CODE_LABEL = re.compile(r"[\[(]?\s*(?:smtp\s+)?(?:error\s+)?(?:code\s*)?[:#]?\s*$", re.I)
 # the first line of a multi-line reply, "550-5.1.1 The email account ...": the reply starts there
 _CONTINUED = re.compile(r"(?<![\w.:/=\[+@$%-])[2-5][0-5][0-9]-(?=[245]\.\d{1,3}\.\d{1,3}[ \t])")
 
@@ -402,6 +417,12 @@ def diagnostic_of(context: str) -> str:
         return diagnostic_of(inner) if _CODE.search(inner) else f"{returned.group(1)} {inner}"
     context = _unglue(context)
     match = _CODE.search(context)
+    if match is not None and match.start() > 10 and not context[match.end():].strip(" ])}>.,;"):
+        # the code after the words: "mailbox unavailable. [SMTP Error Code 550]" is "550 mailbox unavailable."
+        before = context[:match.start()]
+        words = (before[:-40] + _CODE_LABEL.sub("", before[-40:])).strip()
+        if len(words) > 3:
+            return f"{match.group(1)} {words}"[:1000]
     continued = _CONTINUED.search(context, 0, match.start() if match else len(context))
     match = continued or match or _reply_by_enhanced(context)
     if match is not None:
@@ -417,12 +438,28 @@ def diagnostic_of(context: str) -> str:
             "--" in text or ">>>" in text or "<<<" in text) else None
         if nxt is not None:
             text = text[:nxt.start()]
+        text = _before_next_address_line(text[:1200])
         text = text.lstrip("#").strip().removesuffix("##").rstrip()[:1000]  # Exchange: "#550 5.1.1 ... ##"
         half = len(text) // 2  # the same reply twice (Sendmail: transcript, then its summary)
         if len(text) % 2 and text[:half] == text[half + 1:]:
             text = text[:half]
         return text
     return context[:500].strip()
+
+
+def _before_next_address_line(text: str) -> str:
+    """``text`` up to Sendmail's next "%s... %s" line, the reply's recipient and its words again
+    ("451 4.7.1 Rate limit exceeded bob@example.net... Deferred: 451 4.7.1 ...")."""
+    at = text.find("... ", 4)
+    while at > 0:
+        start = text.rfind(" ", 0, at)
+        token, rest = text[start + 1:at], text[at + 4:]
+        # the reply's own "<bob@example.net>... User unknown" is its words, not a next line
+        if start > 0 and "@" in token and "<" not in token and (
+                rest.startswith("Deferred") or rest.startswith(text[:3])):
+            return text[:start]
+        at = text.find("... ", at + 4)
+    return text
 
 
 def _reply_by_enhanced(context: str) -> re.Match[str] | None:

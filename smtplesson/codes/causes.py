@@ -95,7 +95,7 @@ def bounce_type(category: str, digit: int | None, low: str, command: str | None,
             return "soft"
         return "hard"
     if default == "block":
-        if category == "syntax" and digit == 5 and (
+        if category == "syntax" and digit in (5, None) and (
                 command == "RCPT" or _RECIPIENT_SYNTAX.search(low)
                 or (enhanced is not None and enhanced[1:] == ".1.3" and "sender" not in low)):
             return "hard"  # a malformed recipient address (X.1.3: RFC 3463 §3.2)

@@ -45,6 +45,10 @@ _UNKNOWN_VERB = re.compile(r"not recogni[sz]ed|unrecogni[sz]ed|unknown command|n
 _USAGE = re.compile(r"\bsyntax: ([a-z]+)")
 # Han, kana, Hangul: no spaces between words (or particles glued to them): cues may start anywhere
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# a space between kana or Han characters is typesetting (Microsoft's Japanese writes "メール ボックス"),
+# not a word break: dropped from texts and cues alike (Hangul keeps its spaces: Korean has words)
+_KANA_HAN = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+_CJK_SPACE = re.compile(rf"(?<={_KANA_HAN}) (?={_KANA_HAN})")
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
     for lang, categories in _DATA["cues"].items():
         for category, phrases in categories.items():
             for phrase, weight in phrases.items():
+                phrase = _CJK_SPACE.sub("", phrase)
                 by_category = weights.setdefault(phrase, {})
                 by_category[category] = max(by_category.get(category, 0.0), float(weight))
                 languages.setdefault(phrase, []).append(lang)
@@ -139,6 +144,8 @@ def score(text: str, command: str | None = None, enhanced: str | None = None) ->
 @lru_cache(maxsize=8192)  # bench/explain.py: log lines repeat their reply texts
 def _score(low: str, command: str | None, subject: str | None) -> Verdict | None:
     norm = " ".join(low.split())
+    if not norm.isascii():
+        norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     for at, phrase in _found(norm):

@@ -15,28 +15,25 @@ when one of them goes (:data:`AIOSMTPD_PRIVATE`).  The private names used:
     ``_smtp_methods`` (verb -> method; replaced after a refusing greeting),
     ``command_size_limits`` (a class-level dict; made per instance here)
 ``SMTP`` methods
-    ``_reset_timeout`` (the idle
-    timer, restarted whenever bytes arrive), ``_timeout_cb`` (now says 421 first; also
-    ends a message that does not arrive within the DATA deadline),
-    ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of
-    ours), ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), ``_getaddr`` (their
-    address, remembered), and the
-    ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` attributes of ``smtp_*`` methods
+    ``_reset_timeout`` (the idle timer, restarted whenever bytes arrive), ``_timeout_cb``
+    (now says 421 first; also ends a message that does not arrive within the DATA deadline),
+    ``_set_rset_state``, ``_set_post_data_state`` (transaction state after a reply of ours),
+    ``_syntax_available`` (HELP), ``_getparams`` (MAIL/RCPT parameters), ``_getaddr`` (their
+    address, remembered), the ``__smtp_syntax__`` / ``__smtp_syntax_extended__`` of ``smtp_*``
 ``Controller``
-    ``_factory_invoker``, ``_create_server``, ``_trigger_server``, ``_thread``
+    ``_factory_invoker``, ``_create_server``, ``_trigger_server`` (then waits until the
+    server has closed its end of the probe), ``_thread``
 How ``SMTP.__init__`` finds its ``auth_*`` and ``smtp_*`` methods
     by listing the instance (``inspect.getmembers`` and ``dir``): :meth:`LessonSMTP.__dir__`
     answers that listing with those names only (``test_protocol`` compares the tables)
 
-aiosmtpd's *literal reply texts* are rewritten too (``server/data/server.json``
-``stock_replies`` and ``stock_prefixes``: "503 Error: need MAIL command" gets its enhanced
-code), which is the same coupling: the texts must stay what aiosmtpd sends.
+aiosmtpd's *literal reply texts* are rewritten too (``server/data/server.json`` ``stock_replies``,
+``stock_prefixes``: "503 Error: need MAIL command" gets its enhanced code): the same coupling.
 
-Names: smtplesson's ``DebugServer(host=..., hostname=...)`` are the bind address and
-the name the server greets with.  aiosmtpd spells them the other way round:
-``Controller(hostname=...)`` is the bind address, ``SMTP(server_hostname=...)`` the
-greeting name.  :class:`LessonController` takes aiosmtpd's spelling; only
-``DebugServer.start`` translates.
+Names: smtplesson's ``DebugServer(host=..., hostname=...)`` are the bind address and the
+greeting's name; aiosmtpd's ``Controller(hostname=...)`` is the bind address and
+``SMTP(server_hostname=...)`` the greeting's.  :class:`LessonController` takes aiosmtpd's
+spelling; only ``DebugServer.start`` translates.
 
 The protocol knows nothing of :class:`~smtplesson.server.debug.DebugServer`; it talks
 to a :class:`Host` (recording, decisions, the EHLO keywords).  TLS: ``tls_context``
@@ -45,9 +42,8 @@ pass through to aiosmtpd unchanged; the recording sees the handshake as a transp
 swap in :meth:`LessonSMTP.connection_made`.
 
 Who gets in is the host's to say (:meth:`Host.admit`, see :mod:`.admission`), once per
-connection and before anything is recorded.  The listening socket is an :class:`.admission.Listener`:
-at the process's descriptor limit it sheds the waiting connection with a spare descriptor
-instead of letting asyncio 3.11 retry ``accept()`` in a storm (python/cpython#151615).
+connection, before anything is recorded.  The listener (:class:`.admission.Listener`) sheds a
+connection at the descriptor limit instead of asyncio 3.11's ``accept()`` storm (cpython#151615).
 """
 from __future__ import annotations
 
@@ -55,6 +51,7 @@ import asyncio
 import collections
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -220,11 +217,13 @@ class LessonSMTP(SMTP):
     """aiosmtpd's SMTP, plus: records every line, custom greeting, 421 closes, extra points."""
 
     def __init__(self, host: Host, probe: Callable[[], tuple[str, int] | None],
-                 handler: Any, **kwargs: Any) -> None:
+                 handler: Any, probe_gone: Callable[[], None] = lambda: None, **kwargs: Any) -> None:
         # per-instance limits: aiosmtpd keeps them on the class, shared by every server
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
         self.host = host
         self._probe = probe
+        self._probe_gone = probe_gone
+        self._is_probe = False
         self.record: Recorder | None = None
         self._greeting: str | None = None
         self._greeted = False
@@ -290,6 +289,7 @@ class LessonSMTP(SMTP):
         peer = transport.get_extra_info("peername")
         probe = self._probe()
         if probe is not None and isinstance(peer, tuple) and tuple(peer[:2]) == tuple(probe):
+            self._is_probe = True
             return None
         verdict = self.host.admit(peer, transport.get_extra_info("sockname"))
         self._admitted = verdict is None or reply_code(verdict) != 421
@@ -363,6 +363,8 @@ class LessonSMTP(SMTP):
                 record.close("client" if self._eof or error else "server")
             self.host.session_closed(self)
         super().connection_lost(error)
+        if self._is_probe:  # asyncio closes the socket when this returns: tell start() after that
+            self.loop.call_soon(self._probe_gone)
 
     def mark_verbatim(self, reply: str) -> str:
         """Send ``reply`` (a rule's or scenario's) exactly as it is, without rewriting."""
@@ -534,20 +536,19 @@ class LessonSMTP(SMTP):
 
 class LessonController(Controller):
     """aiosmtpd's Controller with the port-0 fix and a readiness probe we can recognise.
-
-    ``hostname`` is the bind address (aiosmtpd's spelling); ``server_hostname``, among
-    the SMTP keywords, the name in the greeting.
-    """
+    ``hostname`` is the bind address (aiosmtpd's spelling); ``server_hostname`` the greeting's."""
 
     def __init__(self, host: Host, handler: Any, **kwargs: Any) -> None:
         self._host = host
         self.probe_addr: tuple[str, int] | None = None
+        self._probe_closed = threading.Event()
         super().__init__(handler, **kwargs)
         self.loop.set_exception_handler(
             lambda loop, context: host.loop_error(context.get("exception") or context.get("message")))
 
     def factory(self) -> SMTP:
-        return LessonSMTP(self._host, lambda: self.probe_addr, self.handler, **self.SMTP_kwargs)
+        return LessonSMTP(self._host, lambda: self.probe_addr, self.handler,
+                          probe_gone=self._probe_closed.set, **self.SMTP_kwargs)
 
     def _create_server(self) -> Any:
         return self._bind()
@@ -568,12 +569,8 @@ class LessonController(Controller):
         self.port = listener.getsockname()[1]  # the real port, not 0
         return server
 
-    def _trigger_server(self) -> None:
-        host = self.hostname
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
+    def _send_probe(self) -> None:
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.hostname, self.hostname)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.settimeout(2.0)
@@ -588,6 +585,12 @@ class LessonController(Controller):
             unchecked.verify_mode = ssl.CERT_NONE
             with unchecked.wrap_socket(probe) as tls_probe:
                 tls_probe.recv(1024)
+
+    def _trigger_server(self) -> None:
+        """The probe, then a wait until the server has closed its end: a started server
+        holds no descriptor it is about to let go of."""
+        self._send_probe()
+        self._probe_closed.wait(2.0)
 
     def abandon(self) -> None:
         """Clean up after a failed :meth:`start` (the thread may or may not be running)."""

@@ -138,6 +138,18 @@ def test_at_the_descriptor_limit_a_connection_is_shed_with_421_not_a_storm() -> 
         owner.communicate("stop\n", timeout=30)
 
 
+def test_a_started_server_has_closed_its_end_of_the_readiness_probe() -> None:
+    """start() returns only after the server closed the probe's connection: otherwise that
+    descriptor is freed a moment later, and the descriptor-limit test above (which fills
+    every descriptor after start) saw a greeting instead of the 421, about one run in five."""
+    server = DebugServer().start()
+    try:
+        controller = server._store.controller
+        assert controller is not None and controller._probe_closed.is_set()
+    finally:
+        server.stop()
+
+
 def test_replies_leave_at_once_without_a_nagle_wait() -> None:
     """The listener is a TCP socket asyncio recognises, so each accepted connection gets
     TCP_NODELAY: a pipelined client reading four small replies then never waits for a delayed

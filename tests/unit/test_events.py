@@ -23,6 +23,11 @@ EXPECTED = {
     "amazon-ses-bounce-sns.json": ("amazon-ses", [
         ("jane@example.com", "failed", None, None, "Permanent/General", "hard"),
         ("richard@example.com", "failed", None, None, "Permanent/General", "hard")]),
+    # event publishing's failures of the whole message: nothing was sent, the address is not at fault
+    "amazon-ses-reject.json": ("amazon-ses", [
+        ("recipient@example.com", "failed", None, None, "Reject (Bad content)", "block")]),
+    "amazon-ses-rendering-failure.json": ("amazon-ses", [
+        ("recipient@example.com", "failed", None, None, "Rendering Failure", "block")]),
     "amazon-ses-complaint.json": ("amazon-ses", [
         ("richard@example.com", "complained", None, None, "Complaint (feedback type abuse)", "complaint")]),
     "sendgrid-events.json": ("sendgrid", [
@@ -35,6 +40,9 @@ EXPECTED = {
         ("example@test.com", "complained", None, None, "spamreport", "complaint")]),
     "postmark-bounce.json": ("postmark", [
         ("john@example.com", "failed", None, None, "HardBounce", "hard")]),
+    # a challenge-response filter asks the sender to verify itself: not the recipient's fault
+    "postmark-challenge-verification.json": ("postmark", [
+        ("john@example.com", "failed", None, None, "ChallengeVerification", "block")]),
     "postmark-soft-bounce.json": ("postmark", [
         ("john@example.com", "failed", "5.2.2", 552, "SoftBounce", "soft")]),
     "postmark-spam-complaint.json": ("postmark", [
@@ -128,3 +136,12 @@ def test_to_dict_carries_the_service_verdict():
     row = read_bounce(EVENTS / "postmark-soft-bounce.json").to_dict()["recipients"][0]
     assert row["esp"] == {"service": "postmark", "classification": "SoftBounce", "bounce_type": "soft"}
     json.dumps(row)
+
+
+@pytest.mark.parametrize("name", ["amazon-ses-reject.json", "amazon-ses-rendering-failure.json",
+                                  "postmark-challenge-verification.json"])
+def test_a_failure_without_a_reply_takes_the_services_verdict_never_hard(name):
+    """No reply to explain: the service's own verdict types the recipient (a virus, a template, a
+    challenge are not the address's fault), never the 'failed' default of hard."""
+    (recipient,) = read_bounce(EVENTS / name).recipients
+    assert recipient.code is None and recipient.bounce_type == "block" == recipient.esp.bounce_type

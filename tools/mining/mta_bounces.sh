@@ -1,0 +1,23 @@
+#!/bin/sh
+# Write real bounces for the bounce corpus with each Debian MTA in turn
+# (tools/mining/mta_bounces.py): install one, run the cases, purge exactly the packages its
+# installation added, restore /etc/hosts.  Run as root on Debian:  sh tools/mining/mta_bounces.sh STAGE
+# (MTAS="sendmail:sendmail" and CASES="a,b" restrict the run; Sendmail takes at most 25 cases at once)
+set -eu
+STAGE=${1:?usage: mta_bounces.sh STAGE}
+PY=${PYTHON:-.venv/bin/python}
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+cp /etc/hosts /tmp/mta_bounces.hosts
+# /etc/mailname (OpenSMTPD's set-up writes it) is put back as it was
+if [ -e /etc/mailname ]; then cp /etc/mailname /tmp/mta_bounces.mailname; else rm -f /tmp/mta_bounces.mailname; fi
+trap 'cp /tmp/mta_bounces.hosts /etc/hosts; userdel -r alice 2>/dev/null || true
+      if [ -e /tmp/mta_bounces.mailname ]; then cp /tmp/mta_bounces.mailname /etc/mailname; else rm -f /etc/mailname; fi' EXIT INT TERM
+sed -i '1i 127.0.1.1 mta.example.org '"$(hostname)" /etc/hosts
+for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd sendmail:sendmail courier:courier-mta}; do
+    mta=${pair%%:*}; package=${pair#*:}
+    dpkg-query -W -f='${Package}\n' | sort > /tmp/mta_bounces.before
+    apt-get install -y -qq "$package" >/dev/null
+    "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" || echo "$mta failed" >&2
+    dpkg-query -W -f='${Package}\n' | sort | comm -13 /tmp/mta_bounces.before - | xargs -r apt-get purge -y -qq >/dev/null
+done

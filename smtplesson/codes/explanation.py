@@ -155,23 +155,26 @@ def _safe_text(text: Any) -> str:
 def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
     if code is None and enhanced is None:
-        return _no_code(text, _masked_low(context(scan, body, code, enhanced)), extra)
+        # no reply: its context is the whole scan; the command located there, unless the
+        # scan is the text with its blanks squeezed
+        return _no_code(text, _masked_low(scan), extra, command if scan is text else command_of(text))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
         low = _masked_low(context(scan, body, code, enhanced))
-    values = _judge(low, code, enhanced, command, extra).copy()
-    values["text"] = text
-    values["reply"] = reply
-    return _made(values)
+    return _made(_judge(low, code, enhanced, command, extra), text, reply)
 
 
-def _made(values: dict[str, Any]) -> Explanation:
-    """``Explanation(**values)`` with every field given (in field order), built without the
-    frozen dataclass's one ``object.__setattr__`` per field (a quarter of explain's time on a
-    log line, bench/explain.py): the same frozen object, its ``__dict__`` filled at once."""
+def _made(values: dict[str, Any], text: str, reply: Reply | None) -> Explanation:
+    """``Explanation(**values, text=text, reply=reply)``, ``values`` holding every other field
+    in field order, built without the frozen dataclass's one ``object.__setattr__`` per field
+    (a quarter of explain's time on a log line, bench/explain.py): the same frozen object,
+    its ``__dict__`` filled at once."""
     made = object.__new__(Explanation)
-    made.__dict__.update(values)
+    fields = made.__dict__
+    fields.update(values)
+    fields["text"] = text
+    fields["reply"] = reply
     return made
 
 
@@ -275,21 +278,31 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
 # replacements cost less than one with a callback; neither pattern can match what the other
 # puts in or takes out (digits and dots; "<", "@", blanks), so the result is the same.
 _IPV4 = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.])", re.ASCII)
+# The first dot of an IPv4 address: a pattern led by a literal, which the regex engine skips
+# to fast (_IPV4 is tried at every digit of the text).  No address starts more than three
+# characters before the first such dot, so _IPV4 replaces in the text from one character
+# before that (its lookbehind's context) on, and is not run at all without such a dot.
+_IPV4_DOT = re.compile(r"\.(?<=[0-9]\.)(?=[0-9]{1,3}\.[0-9]{1,3}\.[0-9])", re.ASCII)
 _LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
 
 
 def _masked_low(text: str) -> str:
     """``text`` in lower case, its IPv4 addresses 192.0.2.0 and its ``<local@`` parts ``<@``."""
     low = text.lower()
-    if "." in low:
-        low = _IPV4.sub("192.0.2.0", low)
+    dot = _IPV4_DOT.search(low)
+    if dot is not None:
+        start = max(0, dot.start() - 4)
+        low = low[:start] + _IPV4.sub("192.0.2.0", low[start:])
     if "<" in low:
         low = _LOCAL_PART.sub("<@", low)
     return low
 
 
-# a hex id has a digit in it: "accede", "facade" are words
-_IDS = re.compile(r"(?<![a-z])(?=[a-f]*[0-9])[0-9a-f]{6,}|[0-9]+")
+# A hex id of six characters or more, not glued to a letter before it, with a digit in it
+# ("accede", "facade" are words), else a run of digits.  Written to start with the class of
+# its first character, so the regex engine only stops at [0-9a-f] (two thirds of the time of
+# "(?<![a-z])(?=[a-f]*[0-9])[0-9a-f]{6,}|[0-9]+", with the same matches).
+_IDS = re.compile(r"[0-9a-f](?:(?<![a-z].)(?:(?<=[0-9])|(?=[a-f]*[0-9]))[0-9a-f]{5,}|(?<=[0-9])[0-9]*)")
 
 
 @lru_cache(maxsize=4096)
@@ -417,8 +430,9 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 _CATCH_ALL = frozenset({"policy", "reputation", "content"})
 
 
-def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
-    """Text without a reply code: its cause and bounce type from the words, if it has one."""
+def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:
+    """Text without a reply code: its cause and bounce type from the words, if it has one
+    (``command``: what ``command_of(text)`` says)."""
     keywords, hits = _scan(low)
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
@@ -428,7 +442,7 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
         # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
         # a strong cue may overrule a catch-all keyword ("IP is rejected": the IP, not policy),
         # but only for a sender-side or temporary cause: words alone never make a line hard
-        verdict = lexicon_score(_IDS.sub("0", low), command_of(text))
+        verdict = lexicon_score(_IDS.sub("0", low), command)
         if verdict is not None and verdict.confident and (category is None or (
                 verdict.strong and verdict.category in _OVERRULE[category]
                 and verdict.category in SENDER_CATEGORIES)):
@@ -450,14 +464,14 @@ def _no_code(text: str, low: str, extra: UserRules | None) -> Explanation:
     confidence = "provider-rule" if rule is not None else "lexicon"
     decision = decide(category, bounce, None, confidence, low)
     return Explanation(text, False, None, None, None, category, summary, advice, references,
-                       notes, command_of(text), None, bounce,
+                       notes, command, None, bounce,
                        provider.name if provider else None, note, confidence, decision.action,
                        decision.retry_after, decision.blocklist)
 
 
 def _nothing(text: str, note: str | None = None) -> Explanation:
     """The Explanation for text with no reply code in it."""
-    return _made({**_NOTHING, "text": text, "notes": (note,) if note else ()})
+    return _made({**_NOTHING, "notes": (note,)} if note else _NOTHING, text, None)
 
 
 _NOTHING: dict[str, Any] = {

@@ -16,12 +16,12 @@ from .causes import DATA
 from .registry import BASIC_CODES
 from .reply import Reply, ReplyError, parse_reply
 from .syntax import (
-    CODE_AND_ENHANCED_IN_TEXT,
     CODE_IN_TEXT,
     ENHANCED_FIELD,
     ENHANCED_HASHED,
-    ENHANCED_IN_TEXT,
+    code_and_enhanced,
     code_of,
+    enhanced_in_text,
 )
 
 __all__ = ["Located", "command_of", "context", "locate"]
@@ -64,7 +64,7 @@ def locate(text: str) -> Located:
     if reply is not None:
         code, enhanced, body = reply.code, reply.enhanced, reply.text
     else:
-        match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
+        match = code_and_enhanced(scan)
         if match is not None:  # most replies: "550 5.1.1 ..."
             code, enhanced, body = _pair(scan, match)
         else:
@@ -116,9 +116,10 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str
     if not body:
         return scan
     if code is not None:
-        first = scan.find(str(code))
+        digits = str(code)
+        first = scan.find(digits)
         if first >= 0 and len(scan) - first > len(body) + 16:
-            body = _unfold(scan[first:], code, enhanced)
+            body = _unfold(scan[first:], digits, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -165,7 +166,7 @@ def _wire_reply(text: str) -> Reply | None:
 
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
-    match = CODE_AND_ENHANCED_IN_TEXT.search(scan)
+    match = code_and_enhanced(scan)
     return _pair(scan, match) if match is not None else _find_single(scan)
 
 
@@ -184,7 +185,7 @@ def _find_single(scan: str) -> tuple[int | None, str | None, str]:
         hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
     field = ENHANCED_FIELD.search(scan) if "dsn=" in scan or "tatus:" in scan or "#" in scan else None
-    field = field or ENHANCED_IN_TEXT.search(scan)
+    field = field or enhanced_in_text(scan)
     if field is not None:
         return None, field.group(1), ""
     return None, None, ""
@@ -216,11 +217,12 @@ def _at_reply_start(scan: str, start: int) -> bool:
 
 
 
-def _unfold(text: str, code: int, enhanced: str | None) -> str:
+def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
     """A multi-line reply flattened into one line, without the codes inside it."""
-    if f"{code}-" in text or f" {code} " in text:
+    digits = str(code)
+    if f"{digits}-" in text or f" {digits} " in text:
         for mark in ("-", " "):
-            text = text.replace(f" {code}{mark}{enhanced} " if enhanced else f" {code}{mark}", " ")
+            text = text.replace(f" {digits}{mark}{enhanced} " if enhanced else f" {digits}{mark}", " ")
     return text
 
 
@@ -232,7 +234,9 @@ def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> s
         at = body.find(cut)
         if at >= 0:
             body = body[:at]
-    body = _unfold(body, code, enhanced).lstrip(" -").rstrip()
+    if str(code) in body:  # the code again: a flattened reply of several lines
+        body = _unfold(body, code, enhanced)
+    body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
     quoted = opener and opener in "'\"" and body.endswith(opener)
     if quoted or (body.endswith(")") and body.count(")") > body.count("(")):

@@ -32,7 +32,9 @@ __all__ = [
     "REPLY_LINE",
     "class_free",
     "class_of",
+    "code_and_enhanced",
     "code_of",
+    "enhanced_in_text",
     "enhanced_of",
     "is_last_line",
 ]
@@ -87,6 +89,35 @@ ENHANCED_IN_TEXT = re.compile(
     rf"([245](?<![\w.\-/:=][245])\.{_NUMBER}\.{_NUMBER})(?![0-9.]|\w)")
 #: qmail's enhanced code in parentheses, ``(#5.1.1``
 ENHANCED_HASHED = re.compile(rf"\(#({_ENHANCED})(?![0-9.])")
+
+# A pattern led by a literal is searched for far faster than one led by a class of characters
+# ([2-5]): the regex engine skips to each "." instead of trying every digit of the dates, ids
+# and addresses before a reply.  So the two searches below start from the first dot after an
+# enhanced code's class digit.  Keep the two sets in step with CODE_AND_ENHANCED_IN_TEXT's
+# separator (tests/unit/test_syntax.py checks that the searches agree):
+# what may stand just before the class digit, and every character the separator may hold.
+_ENHANCED_DOT = re.compile(r"\.(?<=[\s,'\"“\-][245]\.)")
+_SEPARATOR_CHARS = frozenset(" -,'\"“b")
+_CLASS_DOT = re.compile(r"\.(?<=[245]\.)")
+
+
+def code_and_enhanced(text: str) -> re.Match[str] | None:
+    """``CODE_AND_ENHANCED_IN_TEXT.search(text)``, searched from a little before the first
+    enhanced-looking dot: no match starts earlier (a code and its separator hold no dot), and
+    there is none without such a dot."""
+    dot = _ENHANCED_DOT.search(text)
+    if dot is None:
+        return None
+    at = dot.start() - 2  # the separator's last character, before the class digit
+    while at > 0 and (text[at - 1] in _SEPARATOR_CHARS or text[at - 1].isspace()):
+        at -= 1
+    return CODE_AND_ENHANCED_IN_TEXT.search(text, max(0, at - 3))
+
+
+def enhanced_in_text(text: str) -> re.Match[str] | None:
+    """``ENHANCED_IN_TEXT.search(text)``, searched from the first dot after a class digit."""
+    dot = _CLASS_DOT.search(text)
+    return ENHANCED_IN_TEXT.search(text, dot.start() - 1) if dot is not None else None
 
 
 def code_of(line: str) -> int | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from smtplesson.codes import classes, syntax
@@ -93,3 +93,27 @@ def test_class_free_is_the_registry_key() -> None:
 
     assert syntax.class_free("5.1.1") == "X.1.1" == syntax.class_free("X.1.1")
     assert all(syntax.class_free(code) == code for code in ENHANCED_CODES)
+
+
+# Pieces of what surrounds a code and its enhanced code in pasted text: every separator
+# CODE_AND_ENHANCED_IN_TEXT knows, the characters its lookbehinds and lookaheads test, dots.
+_PIECES = ["550", "421", "250", "5.1.1", "4.7.0", "2.0.0", "5.01.1", "3.1.1", " ", "-", ",", ", ",
+           "'", "b'", ", b'", "\"", "“", "\t", "\n", "\u00a0", ".", "=", ":", "x", "é", "5", "12",
+           "dsn=", "#", "/"]
+
+
+@settings(max_examples=1000, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+@example("smtplib: (550, b'5.7.1 Denied')")
+@example("(550, '5.7.1 Denied')")
+@example("dsn=5.1.1, said: 550,  \t\"5.1.1 no")
+@example("x 421-4.7.0 try later")
+def test_the_fast_code_searches_find_what_the_patterns_find(text: str) -> None:
+    """code_and_enhanced and enhanced_in_text start their searches late (at the first dot
+    that can follow a class digit); they must find exactly what the patterns find."""
+    def found(match: object) -> object:
+        return match and (match.span(), match.groups())  # type: ignore[attr-defined]
+
+    assert found(syntax.code_and_enhanced(text)) == found(
+        syntax.CODE_AND_ENHANCED_IN_TEXT.search(text))
+    assert found(syntax.enhanced_in_text(text)) == found(syntax.ENHANCED_IN_TEXT.search(text))

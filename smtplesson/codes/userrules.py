@@ -43,7 +43,7 @@ class UserRules:
               ) -> tuple[Provider | None, ProviderRule | None]:
         """(provider, rule) of the first user rule that fits the lower-cased text, or (None, None)."""
         for provider, markers, texts in zip(self.providers, self._markers, self._texts, strict=True):
-            marked = any(marker.search(low) for marker in markers)
+            marked = enhanced in provider.own_codes or any(marker.search(low) for marker in markers)
             for rule, text in zip(provider.rules, texts, strict=True):
                 if not rule.fits(code, enhanced):
                     continue

@@ -179,3 +179,12 @@ def test_microsofts_own_code_ranges_name_microsoft_without_its_host(text):
                                   "421 4.7.0 Try again later", "550 5.7.5000 odd"])
 def test_registered_and_other_codes_do_not_name_microsoft(text):
     assert explain(text).provider != PROVIDERS["microsoft"].name
+
+
+def test_a_user_rules_own_codes_recognise_its_provider_without_a_marker():
+    rules = {"providers": [{"id": "acme", "name": "ACME", "source": "https://acme.example/bounces",
+                            "markers": [r"acme-mx\.example"], "own_codes": ["5.7.900-909"],
+                            "rules": [{"codes": ["5.7.901"], "category": "rate-limit", "bounce_type": "soft",
+                                       "meaning": "ACME's daily cap", "advice": "Send tomorrow."}]}]}
+    assert explain("550 5.7.901 Daily limit reached", rules=rules).provider == "ACME"
+    assert explain("550 5.7.910 Daily limit reached", rules=rules).provider != "ACME"

@@ -13,13 +13,12 @@ any differs.  (tools/explain_snapshot.py does the same for ``explain`` and the `
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from explain_snapshot import differences  # tools/explain_snapshot.py
+from explain_snapshot import compare, save  # tools/explain_snapshot.py
 
 from smtplesson.bounces import read_bounce
 
@@ -64,28 +63,10 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=20, help="differences listed in full")
     args = parser.parse_args()
     if args.action == "save":
-        with gzip.open(args.path, "wt", encoding="utf-8") as out:
-            count = 0
-            for key, said in rows():
-                out.write(json.dumps([key, said], ensure_ascii=False, sort_keys=True) + "\n")
-                count += 1
-        print(f"{count:,} readings saved to {args.path}")
+        print(f"{save(args.path, rows()):,} readings saved to {args.path}")
         return
-    with gzip.open(args.path, "rt", encoding="utf-8") as saved:
-        old = dict(json.loads(row) for row in saved)
-    differ, seen = 0, set()
-    for key, said in rows():
-        seen.add(key)
-        before = old.get(key)
-        if before == said:
-            continue
-        differ += 1
-        if differ <= args.show:
-            print(f"{key}: " + ("new row" if before is None else "differs"))
-            if before is not None:
-                print("\n".join(differences(before, said)))
-    missing = len(set(old) - seen)
-    print(f"{len(seen):,} mails compared: {differ:,} differ, {missing:,} saved readings not produced")
+    compared, differ, missing = compare(args.path, rows(), args.show)
+    print(f"{compared:,} mails compared: {differ:,} differ, {missing:,} saved readings not produced")
     raise SystemExit(1 if differ or missing else 0)
 
 

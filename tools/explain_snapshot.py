@@ -17,7 +17,7 @@ import argparse
 import gzip
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,35 @@ def differences(old: Any, new: Any, where: str = "") -> Iterator[str]:
         yield f"  {where or '.'}: {old!r}\n  {' ' * len(where or '.')}-> {new!r}"
 
 
+def save(path: Path, rows: Iterable[Row]) -> int:
+    """Write ``rows`` to ``path`` (gzipped JSON lines); return how many."""
+    count = 0
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as out:
+        for key, said in rows:
+            out.write(json.dumps([key, said], ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    return count
+
+
+def compare(path: Path, rows: Iterable[Row], show: int) -> tuple[int, int, int]:
+    """(rows compared, rows that differ, saved rows not produced); the first ``show``
+    differences are printed field by field."""
+    with gzip.open(path, "rt", encoding="utf-8") as saved:
+        old = dict(json.loads(row) for row in saved)
+    differ, seen = 0, set()
+    for key, said in rows:
+        seen.add(key)
+        before, now = old.get(key), json.loads(json.dumps(said))  # tuples as lists, as read back
+        if before == now:
+            continue
+        differ += 1
+        if differ <= show:
+            print(f"{key}: " + ("new row" if before is None else "differs"))
+            if before is not None:
+                print("\n".join(differences(before, now)))
+    return len(seen), differ, len(set(old) - seen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("save", "diff"))
@@ -79,30 +108,10 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=20, help="differences listed in full")
     args = parser.parse_args()
     if args.action == "save":
-        with gzip.open(args.path, "wt", encoding="utf-8", compresslevel=3) as out:
-            count = 0
-            for key, said in rows(args.bench_lines):
-                out.write(json.dumps([key, said], ensure_ascii=False, sort_keys=True) + "\n")
-                count += 1
-        print(f"{count:,} rows saved to {args.path}")
+        print(f"{save(args.path, rows(args.bench_lines)):,} rows saved to {args.path}")
         return
-    with gzip.open(args.path, "rt", encoding="utf-8") as saved:
-        old = dict(json.loads(row) for row in saved)
-    differ = 0
-    seen = set()
-    for key, said in rows(args.bench_lines):
-        seen.add(key)
-        before = old.get(key)
-        if before is not None and json.dumps(before, sort_keys=True) == json.dumps(
-                json.loads(json.dumps(said)), sort_keys=True):
-            continue
-        differ += 1
-        if differ <= args.show:
-            print(f"{key}: " + ("new row" if before is None else "differs"))
-            if before is not None:
-                print("\n".join(differences(before, json.loads(json.dumps(said)))))
-    missing = len(set(old) - seen)
-    print(f"{len(seen):,} rows compared: {differ:,} differ, {missing:,} saved rows not produced")
+    compared, differ, missing = compare(args.path, rows(args.bench_lines), args.show)
+    print(f"{compared:,} rows compared: {differ:,} differ, {missing:,} saved rows not produced")
     raise SystemExit(1 if differ or missing else 0)
 
 

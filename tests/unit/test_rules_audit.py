@@ -188,3 +188,12 @@ def test_a_user_rules_own_codes_recognise_its_provider_without_a_marker():
                                        "meaning": "ACME's daily cap", "advice": "Send tomorrow."}]}]}
     assert explain("550 5.7.901 Daily limit reached", rules=rules).provider == "ACME"
     assert explain("550 5.7.910 Daily limit reached", rules=rules).provider != "ACME"
+
+
+def test_postfix_blocked_using_names_a_dns_list_not_any_blocked_using():
+    """Postfix's reject_rbl_client writes 'blocked using <list domain>'; a filter's 'Blocked using
+    spam pattern' is a content verdict, not Postfix and not a block list."""
+    listed = explain("554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org")
+    assert (listed.provider, listed.category) == ("Postfix", "reputation")
+    pattern = explain("553 Blocked using spam pattern, your message may contain the spam contents")
+    assert (pattern.provider, pattern.category) == (None, "content"), pattern.summary

@@ -2,8 +2,9 @@
 line-by-line feed parser over the bodies.
 
 The feed parser reads every line of a mail through a stack of boundary tests; most of a
-bounce's lines are bodies the readers take whole.  :func:`parse` gives each header block to
-the stdlib (``email.parser.HeaderParser``), takes each multipart's boundary from
+bounce's lines are bodies the readers take whole.  :func:`parse` stores the fields of each
+header block as ``email.parser.HeaderParser`` would (:func:`_plain_headers`; a block with
+any other line goes to that parser), takes each multipart's boundary from
 ``Message.get_boundary()``, finds the boundary lines with ``str.find`` and sets each leaf's
 body as its payload (transfer decoding stays the stdlib's, in ``Message.get_payload``).
 The same messages, headers and payloads result (preamble and epilogue included; the defects
@@ -25,6 +26,10 @@ _BOUNDARY_END = re.compile(r"(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$
 #: multiparts nested deeper than this go to the stdlib parser (each level looks at its lines once)
 _DEPTH = 8
 _HEADERS = email.parser.HeaderParser()
+# a field of a plain header block as the feed parser reads it: the name up to the first colon
+# (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
+# with its folded lines, "\n" included
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*([^\r\n]*(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
 
 
 class _Unusual(Exception):
@@ -44,11 +49,13 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
     """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
     the boundary separators of the multiparts around it)."""
     if text.startswith("\n", start):  # no headers: the blank line opens the body
-        cut = start + 1
+        cut, head_end = start + 1, start
     else:
         blank = text.find("\n\n", start, end)
-        cut = end if blank < 0 else blank + 2
-    message = _HEADERS.parsestr(text[start:cut])
+        cut, head_end = (end, end) if blank < 0 else (blank + 2, blank + 1)
+    message = _plain_headers(text, start, head_end)
+    if message is None:
+        message = _HEADERS.parsestr(text[start:cut])
     if message.get_payload():  # a line that is no header before the blank line
         raise _Unusual
     ctype = message.get_content_type()
@@ -65,6 +72,22 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
     if any(sep.startswith(other) or other.startswith(sep) for other in outer):
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
     _multipart(message, text, cut, end, (sep, *outer), nested)
+    return message
+
+
+def _plain_headers(text: str, start: int, end: int) -> Message | None:
+    """The message ``HeaderParser`` makes of the header lines ``text[start:end]`` (its payload
+    still unset), when each line is a field or a continuation; else None (a "From " line, a
+    line that is no field, a leading continuation, a "\\r": left to the stdlib)."""
+    message = Message()
+    fields = message._headers  # what Message.set_raw appends to, as the parser does
+    at = start
+    while at < end:
+        found = _PLAIN_FIELD.match(text, at, end)
+        if found is None:
+            return None
+        fields.append((found.group(1), found.group(2)))
+        at = found.end()
     return message
 
 

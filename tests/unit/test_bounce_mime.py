@@ -92,3 +92,18 @@ _LINES = st.sampled_from([
 def test_generated_structures_give_the_stdlibs_tree(lines):
     same_tree("Content-Type: multipart/mixed; boundary=b\n\n" + "".join(lines))
     same_tree("".join(lines))
+
+
+_HEADER_LINES = st.sampled_from([
+    "Subject: x\n", "Subject:x\n", "Subject:   \n", "Subject: a:b\n", "X-A:\t v \n", " folded\n",
+    "\tfolded\n", " \n", ":no name\n", "Subject : spaced\n", "From x: y\n", "From: a@b\n", "no colon\n",
+    "\udcc3\udc9cx: x\n", "Subject: \udcc3\udca9\n", "A:b\rc\n", "\n", "Subject: no line end",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HEADER_LINES, max_size=12))
+def test_generated_header_blocks_give_the_stdlibs_headers(lines):
+    block = "".join(lines)
+    same_tree(block + "\nbody\n")
+    same_tree("Content-Type: multipart/mixed; boundary=b\n\n--b\n" + block + "\nbody\n--b--\n")

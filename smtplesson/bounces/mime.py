@@ -80,13 +80,12 @@ def _plain_headers(text: str, start: int, end: int) -> Message | None:
     still unset), when each line is a field or a continuation; else None (a "From " line, a
     line that is no field, a leading continuation, a "\\r": left to the stdlib)."""
     message = Message()
-    fields = message._headers  # what Message.set_raw appends to, as the parser does
     at = start
     while at < end:
         found = _PLAIN_FIELD.match(text, at, end)
         if found is None:
             return None
-        fields.append((found.group(1), found.group(2)))
+        message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
         at = found.end()
     return message
 

@@ -29,6 +29,12 @@ _HEADERS = email.parser.HeaderParser()
 # a field of a plain header block as the feed parser reads it: the name up to the first colon
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
 # with its folded lines, "\n" included
+# a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
+# without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is)
+_TOKEN = r"[!#$%&'*+.0-9A-Z^_`a-z{|}~-]+"
+_PARAM = rf'[ \t\n]*;[ \t\n]*([A-Za-z0-9_-]+)=({_TOKEN}|"[^"\\<>\n]*")[ \t\n]*'
+_PLAIN_TYPE = re.compile(rf"[ \t]*{_TOKEN}/{_TOKEN}(?:{_PARAM})*")
+_PARAMS = re.compile(_PARAM)
 _PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*([^\r\n]*(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
 
 
@@ -65,7 +71,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
         body = text[cut:end]
         message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
         return message
-    boundary = message.get_boundary()
+    boundary = _boundary_of(message)
     if boundary is None or len(outer) >= _DEPTH:
         raise _Unusual
     sep = "--" + boundary
@@ -88,6 +94,18 @@ def _plain_headers(text: str, start: int, end: int) -> Message | None:
         message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
         at = found.end()
     return message
+
+
+def _boundary_of(message: Message) -> str | None:
+    """``message.get_boundary()``, read without the stdlib's parameter parsing when the
+    Content-Type's parameters are plain (:data:`_PLAIN_TYPE`)."""
+    value = message.get("Content-Type")
+    if not isinstance(value, str) or not value.isascii() or _PLAIN_TYPE.fullmatch(value) is None:
+        return message.get_boundary()
+    for name, quoted in _PARAMS.findall(value):
+        if name.lower() == "boundary":
+            return (quoted[1:-1] if quoted.startswith('"') else quoted).rstrip()
+    return None
 
 
 def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],

@@ -107,3 +107,29 @@ def test_generated_header_blocks_give_the_stdlibs_headers(lines):
     block = "".join(lines)
     same_tree(block + "\nbody\n")
     same_tree("Content-Type: multipart/mixed; boundary=b\n\n--b\n" + block + "\nbody\n--b--\n")
+
+
+_PARAMS = st.sampled_from([
+    "; boundary=b", "; boundary=\"b c \"", "; Boundary=\"=_x\"", "; boundary=\"\"", "; boundary=<b>",
+    "; boundary=\"<b>\"", "; boundary=\"a\\\"b\"", "; boundary*=utf-8''b", "; boundary*0=b", "; boundary= b",
+    "; boundary=a=b", ";\n\tboundary=\"b\"", "; report-type=delivery-status", "; charset=\"x\"", ";", " ",
+    "; boundary=\"a;b\"", "; boundary=\udcc3", "; name", "; boundary=b2",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["multipart/mixed", " multipart/report", "multipart /mixed", "\n text/plain"]),
+       st.lists(_PARAMS, max_size=4))
+def test_boundaries_are_the_stdlibs(ctype, params):
+    message = Message()
+    message.set_raw("Content-Type", ctype + "".join(params))
+    assert outcome(mime._boundary_of, message) == outcome(Message.get_boundary, message)
+
+
+def outcome(read: Any, message: Message) -> Any:
+    """What ``read(message)`` returns, or the type of what it raises (the stdlib raises on some
+    RFC 2231 parameters)."""
+    try:
+        return read(message)
+    except Exception as exc:
+        return type(exc)

@@ -62,8 +62,8 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
     message = _plain_headers(text, start, head_end)
     if message is None:
         message = _HEADERS.parsestr(text[start:cut])
-    if message.get_payload():  # a line that is no header before the blank line
-        raise _Unusual
+        if message.get_payload():  # a line that is no header before the blank line
+            raise _Unusual
     ctype = message.get_content_type()
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets

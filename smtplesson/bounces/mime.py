@@ -28,14 +28,15 @@ _DEPTH = 8
 _HEADERS = email.parser.HeaderParser()
 # a field of a plain header block as the feed parser reads it: the name up to the first colon
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
-# with its folded lines, "\n" included
+# with its folded lines, "\n" included (the value's first character is no blank: one way to match)
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
-# without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is)
+# without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
+# each blank matched one way only (linear on any value)
 _TOKEN = r"[!#$%&'*+.0-9A-Z^_`a-z{|}~-]+"
-_PARAM = rf'[ \t\n]*;[ \t\n]*([A-Za-z0-9_-]+)=({_TOKEN}|"[^"\\<>\n]*")[ \t\n]*'
-_PLAIN_TYPE = re.compile(rf"[ \t]*{_TOKEN}/{_TOKEN}(?:{_PARAM})*")
+_PARAM = rf';[ \t\n]*([A-Za-z0-9_-]+)=({_TOKEN}|"[^"\\<>\n]*")'
+_PLAIN_TYPE = re.compile(rf"[ \t]*{_TOKEN}/{_TOKEN}(?:[ \t\n]*{_PARAM})*[ \t\n]*")
 _PARAMS = re.compile(_PARAM)
-_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*([^\r\n]*(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
 
 
 class _Unusual(Exception):

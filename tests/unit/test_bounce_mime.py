@@ -3,6 +3,7 @@ payloads, preambles and epilogues, on real bounces, on odd structures and on gen
 from __future__ import annotations
 
 import email
+import time
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,14 @@ def outcome(read: Any, message: Message) -> Any:
         return read(message)
     except Exception as exc:
         return type(exc)
+
+
+@pytest.mark.parametrize("text", [
+    "Subject:" + " " * 100_000 + "x\r\n\nbody\n",  # blanks, then a line end the fast path leaves alone
+    "Content-Type: multipart/mixed; a=b" + " " * 100_000 + "\n\nbody\n",
+    "Content-Type: multipart/mixed" + "; a=b \n " * 20_000 + "; x\n\nbody\n",
+])
+def test_hostile_header_blocks_and_parameters_are_read_in_linear_time(text):
+    start = time.process_time()
+    mime.parse(text)
+    assert time.process_time() - start < 1.0  # quadratic matching took minutes

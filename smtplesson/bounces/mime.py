@@ -2,8 +2,9 @@
 line-by-line feed parser over the bodies.
 
 The feed parser reads every line of a mail through a stack of boundary tests; most of a
-bounce's lines are bodies the readers take whole.  :func:`parse` gives each header block to
-the stdlib (``email.parser.HeaderParser``), takes each multipart's boundary from
+bounce's lines are bodies the readers take whole.  :func:`parse` stores the fields of each
+header block as ``email.parser.HeaderParser`` would (:func:`_plain_headers`; a block with
+any other line goes to that parser), takes each multipart's boundary from
 ``Message.get_boundary()``, finds the boundary lines with ``str.find`` and sets each leaf's
 body as its payload (transfer decoding stays the stdlib's, in ``Message.get_payload``).
 The same messages, headers and payloads result (preamble and epilogue included; the defects
@@ -25,6 +26,17 @@ _BOUNDARY_END = re.compile(r"(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$
 #: multiparts nested deeper than this go to the stdlib parser (each level looks at its lines once)
 _DEPTH = 8
 _HEADERS = email.parser.HeaderParser()
+# a field of a plain header block as the feed parser reads it: the name up to the first colon
+# (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
+# with its folded lines, "\n" included (the value's first character is no blank: one way to match)
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
+# a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
+# without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
+# each blank matched one way only (linear on any value)
+_TOKEN = r"[!#$%&'*+.0-9A-Z^_`a-z{|}~-]+"
+_PARAM = rf';[ \t\n]*([A-Za-z0-9_-]+)=({_TOKEN}|"[^"\\<>\n]*")'
+_PLAIN_TYPE = re.compile(rf"[ \t]*{_TOKEN}/{_TOKEN}(?:[ \t\n]*{_PARAM})*[ \t\n]*")
+_PARAMS = re.compile(_PARAM)
 
 
 class _Unusual(Exception):
@@ -44,13 +56,15 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
     """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
     the boundary separators of the multiparts around it)."""
     if text.startswith("\n", start):  # no headers: the blank line opens the body
-        cut = start + 1
+        cut, head_end = start + 1, start
     else:
         blank = text.find("\n\n", start, end)
-        cut = end if blank < 0 else blank + 2
-    message = _HEADERS.parsestr(text[start:cut])
-    if message.get_payload():  # a line that is no header before the blank line
-        raise _Unusual
+        cut, head_end = (end, end) if blank < 0 else (blank + 2, blank + 1)
+    message = _plain_headers(text, start, head_end)
+    if message is None:
+        message = _HEADERS.parsestr(text[start:cut])
+        if message.get_payload():  # a line that is no header before the blank line
+            raise _Unusual
     ctype = message.get_content_type()
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
@@ -58,7 +72,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
         body = text[cut:end]
         message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
         return message
-    boundary = message.get_boundary()
+    boundary = _boundary_of(message)
     if boundary is None or len(outer) >= _DEPTH:
         raise _Unusual
     sep = "--" + boundary
@@ -66,6 +80,33 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
     _multipart(message, text, cut, end, (sep, *outer), nested)
     return message
+
+
+def _plain_headers(text: str, start: int, end: int) -> Message | None:
+    """The message ``HeaderParser`` makes of the header lines ``text[start:end]`` (its payload
+    still unset), when each line is a field or a continuation; else None (a "From " line, a
+    line that is no field, a leading continuation, a "\\r": left to the stdlib)."""
+    message = Message()
+    at = start
+    while at < end:
+        found = _PLAIN_FIELD.match(text, at, end)
+        if found is None:
+            return None
+        message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
+        at = found.end()
+    return message
+
+
+def _boundary_of(message: Message) -> str | None:
+    """``message.get_boundary()``, read without the stdlib's parameter parsing when the
+    Content-Type's parameters are plain (:data:`_PLAIN_TYPE`)."""
+    value = message.get("Content-Type")
+    if not isinstance(value, str) or not value.isascii() or _PLAIN_TYPE.fullmatch(value) is None:
+        return message.get_boundary()
+    for name, quoted in _PARAMS.findall(value):
+        if name.lower() == "boundary":
+            return (quoted[1:-1] if quoted.startswith('"') else quoted).rstrip()
+    return None
 
 
 def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],

@@ -191,8 +191,7 @@ class _Words:
     for when first asked for (a report's fields often say all there is)."""
 
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
-        self._all, self._low, self._fmt = mail.text, mail.lower_text, fmt
-        self._excluded = mail.message.get_all("From", []) + mail.message.get_all("To", [])
+        self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
         self._by_address: dict[str, Found] | None = None
 
     @once
@@ -204,7 +203,9 @@ class _Words:
     def found(self) -> list[Found]:
         fmt = self._fmt
         named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
-        found = named or scan(self.text, _addresses(self._excluded))
+        # the bounce's own From and To are not recipients (looked up only when the words are read)
+        found = named or scan(self.text, _addresses(self._message.get_all("From", [])
+                                                    + self._message.get_all("To", [])))
         if fmt is not None and fmt.reason_before is not None and found:
             found = _with_reason_before(self._all, self._low, fmt.reason_before, found)
         return found

@@ -3,6 +3,7 @@ payloads, preambles and epilogues, on real bounces, on odd structures and on gen
 from __future__ import annotations
 
 import email
+import time
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,55 @@ _LINES = st.sampled_from([
 def test_generated_structures_give_the_stdlibs_tree(lines):
     same_tree("Content-Type: multipart/mixed; boundary=b\n\n" + "".join(lines))
     same_tree("".join(lines))
+
+
+_HEADER_LINES = st.sampled_from([
+    "Subject: x\n", "Subject:x\n", "Subject:   \n", "Subject: a:b\n", "X-A:\t v \n", " folded\n",
+    "\tfolded\n", " \n", ":no name\n", "Subject : spaced\n", "From x: y\n", "From: a@b\n", "no colon\n",
+    "\udcc3\udc9cx: x\n", "Subject: \udcc3\udca9\n", "A:b\rc\n", "\n", "Subject: no line end",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HEADER_LINES, max_size=12))
+def test_generated_header_blocks_give_the_stdlibs_headers(lines):
+    block = "".join(lines)
+    same_tree(block + "\nbody\n")
+    same_tree("Content-Type: multipart/mixed; boundary=b\n\n--b\n" + block + "\nbody\n--b--\n")
+
+
+_PARAMS = st.sampled_from([
+    "; boundary=b", "; boundary=\"b c \"", "; Boundary=\"=_x\"", "; boundary=\"\"", "; boundary=<b>",
+    "; boundary=\"<b>\"", "; boundary=\"a\\\"b\"", "; boundary*=utf-8''b", "; boundary*0=b", "; boundary= b",
+    "; boundary=a=b", ";\n\tboundary=\"b\"", "; report-type=delivery-status", "; charset=\"x\"", ";", " ",
+    "; boundary=\"a;b\"", "; boundary=\udcc3", "; name", "; boundary=b2",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["multipart/mixed", " multipart/report", "multipart /mixed", "\n text/plain"]),
+       st.lists(_PARAMS, max_size=4))
+def test_boundaries_are_the_stdlibs(ctype, params):
+    message = Message()
+    message.set_raw("Content-Type", ctype + "".join(params))
+    assert outcome(mime._boundary_of, message) == outcome(Message.get_boundary, message)
+
+
+def outcome(read: Any, message: Message) -> Any:
+    """What ``read(message)`` returns, or the type of what it raises (the stdlib raises on some
+    RFC 2231 parameters)."""
+    try:
+        return read(message)
+    except Exception as exc:
+        return type(exc)
+
+
+@pytest.mark.parametrize("text", [
+    "Subject:" + " " * 100_000 + "x\r\n\nbody\n",  # blanks, then a line end the fast path leaves alone
+    "Content-Type: multipart/mixed; a=b" + " " * 100_000 + "\n\nbody\n",
+    "Content-Type: multipart/mixed" + "; a=b \n " * 20_000 + "; x\n\nbody\n",
+])
+def test_hostile_header_blocks_and_parameters_are_read_in_linear_time(text):
+    start = time.process_time()
+    mime.parse(text)
+    assert time.process_time() - start < 1.0  # quadratic matching took minutes

@@ -219,9 +219,10 @@ class PhraseIndex:
 
     @staticmethod
     def _combined(loose: list[tuple[int, str]]
-                  ) -> tuple[re.Pattern[str], dict[int, int], tuple[str, ...] | None] | None:
+                  ) -> tuple[re.Pattern[str], dict[int, int], re.Pattern[str] | None] | None:
         """One pattern for the given (rule number, alternative)s, its group -> rule map, and
-        the needles one of which a text must hold for it to match (None: always search)."""
+        the needles one of which a text must hold for it to match, as one trie-shaped
+        pattern (None: always search)."""
         if not loose:
             return None
         numbers: dict[int, int] = {}
@@ -233,7 +234,7 @@ class PhraseIndex:
             own = needles(alternative)
             found = None if found is None or own is None else [*found, *own]
         pattern = re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")")
-        return pattern, numbers, None if found is None else tuple(dict.fromkeys(found))
+        return pattern, numbers, None if found is None else re.compile(_trie(found))
 
     def _loose_hits(self, low: str) -> set[int]:
         """The rules whose alternatives without a literal start match ``low``."""
@@ -241,12 +242,8 @@ class PhraseIndex:
         for combined in self._loose[:1] if low.isascii() else self._loose:
             if combined is not None:
                 pattern, numbers, wanted = combined
-                if wanted is not None:
-                    for needle in wanted:
-                        if needle in low:
-                            break
-                    else:
-                        continue  # no match can be there: the pattern is not searched (most texts)
+                if wanted is not None and wanted.search(low) is None:
+                    continue  # no match can be there: the pattern is not searched (most texts)
                 hits.update(numbers[found.lastindex] for found in pattern.finditer(low)
                             if found.lastindex)
         return hits

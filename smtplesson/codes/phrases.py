@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from typing import Any
 
-__all__ = ["PhraseIndex", "needles", "split_alternatives"]
+__all__ = ["PhraseIndex", "needles", "split_alternatives", "trie"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
@@ -161,7 +161,7 @@ def _chars(items: Iterable[Any]) -> set[str] | None:
     return chars if len(chars) <= _NEEDLES else None
 
 
-def _trie(words: Iterable[str]) -> str:
+def trie(words: Iterable[str]) -> str:
     """A regex matching exactly the given words, as a trie (fast in ``re``)."""
     tree: dict[str, Any] = {}
     for word in words:
@@ -205,10 +205,10 @@ class PhraseIndex:
         # A word start is the text's start or a character after one that is not a-z.  Matched
         # as that character (consumed, so the regex engine skips ahead to the few candidates
         # fast) and, after it, the first letter of some literal start; group 1 is the start.
-        trie = _trie(by_prefix)
+        pattern = trie(by_prefix)
         firsts = "".join(sorted({re.escape(prefix[0]) for prefix in by_prefix}))
-        self._starts = re.compile(rf"[^a-z](?=[{firsts}])(?=({trie}))" if by_prefix else "(?!)")
-        self._head = re.compile(rf"(?=({trie}))" if by_prefix else "(?!)")
+        self._starts = re.compile(rf"[^a-z](?=[{firsts}])(?=({pattern}))" if by_prefix else "(?!)")
+        self._head = re.compile(rf"(?=({pattern}))" if by_prefix else "(?!)")
         # The alternatives without a literal start, in one pattern searched in one pass (eight
         # patterns searched one by one cost more than the whole trie scan), those that can
         # only match non-ASCII text (CJK phrases) in a second one that ASCII text skips.  The
@@ -234,7 +234,7 @@ class PhraseIndex:
             own = needles(alternative)
             found = None if found is None or own is None else [*found, *own]
         pattern = re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")")
-        return pattern, numbers, None if found is None else re.compile(_trie(found))
+        return pattern, numbers, None if found is None else re.compile(trie(found))
 
     def _loose_hits(self, low: str) -> set[int]:
         """The rules whose alternatives without a literal start match ``low``."""

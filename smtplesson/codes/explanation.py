@@ -26,6 +26,7 @@ from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
+from .lexicon import may_find
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex
@@ -442,7 +443,8 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
         # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
         # a strong cue may overrule a catch-all keyword ("IP is rejected": the IP, not policy),
         # but only for a sender-side or temporary cause: words alone never make a line hard
-        verdict = lexicon_score(_IDS.sub("0", low), command)
+        # (masking costs more than a search for cues: done only when there may be one)
+        verdict = lexicon_score(_IDS.sub("0", low), command) if may_find(low) else None
         if verdict is not None and verdict.confident and (category is None or (
                 verdict.strong and verdict.category in _OVERRULE[category]
                 and verdict.category in SENDER_CATEGORIES)):

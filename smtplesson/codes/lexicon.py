@@ -19,8 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from .._data import load
+from .phrases import trie
 
-__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "score"]
+__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "may_find", "score"]
 
 _DATA: dict[str, Any] = load("codes", "lexicon.json")
 #: the languages the lexicon has cues for
@@ -124,6 +125,31 @@ def _found(norm: str) -> list[tuple[int, str]]:
                 hits.append((at, phrase))
                 taken.append((at, at + len(phrase)))
     return hits
+
+
+_ZERO_CUE = any("0" in phrase for phrase in _CUES)
+
+
+@lru_cache(maxsize=1)
+def _ascii_cues() -> re.Pattern[str]:
+    """Every ASCII cue after a character not in a-z0-9, in one trie-shaped pattern (the
+    character is consumed, so the regex engine skips ahead to the few candidates); compiled
+    the first time a text is tried, not on import."""
+    cues = [phrase for phrase in _CUES if phrase and phrase.isascii()]
+    firsts = "".join(sorted({re.escape(phrase[0]) for phrase in cues}))
+    return re.compile(f"[^a-z0-9](?=[{firsts}])(?:{trie(cues)})")
+
+
+def may_find(low: str) -> bool:
+    """False when :func:`score` finds no cue in ``low`` (lower-case), nor in any text made from
+    it by putting one "0" in place of runs that start with a digit or follow no letter (how the
+    explainer masks numbers and hex ids): such a text's words are words of ``low`` (the
+    character after a "0" starts no word), and a cue without a "0" found there stands in
+    ``low`` as it is.  True when unsure: non-ASCII text, a cue with a "0" in it, the AUTH
+    and STARTTLS verbs."""
+    if _ZERO_CUE or not low.isascii() or "auth" in low or "starttls" in low:
+        return True
+    return _ascii_cues().search(" " + " ".join(low.split())) is not None
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:

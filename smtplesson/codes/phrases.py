@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from typing import Any
 
-__all__ = ["PhraseIndex", "needles", "split_alternatives"]
+__all__ = ["PhraseIndex", "needles", "split_alternatives", "trie"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
@@ -161,7 +161,7 @@ def _chars(items: Iterable[Any]) -> set[str] | None:
     return chars if len(chars) <= _NEEDLES else None
 
 
-def _trie(words: Iterable[str]) -> str:
+def trie(words: Iterable[str]) -> str:
     """A regex matching exactly the given words, as a trie (fast in ``re``)."""
     tree: dict[str, Any] = {}
     for word in words:
@@ -205,10 +205,10 @@ class PhraseIndex:
         # A word start is the text's start or a character after one that is not a-z.  Matched
         # as that character (consumed, so the regex engine skips ahead to the few candidates
         # fast) and, after it, the first letter of some literal start; group 1 is the start.
-        trie = _trie(by_prefix)
+        pattern = trie(by_prefix)
         firsts = "".join(sorted({re.escape(prefix[0]) for prefix in by_prefix}))
-        self._starts = re.compile(rf"[^a-z](?=[{firsts}])(?=({trie}))" if by_prefix else "(?!)")
-        self._head = re.compile(rf"(?=({trie}))" if by_prefix else "(?!)")
+        self._starts = re.compile(rf"[^a-z](?=[{firsts}])(?=({pattern}))" if by_prefix else "(?!)")
+        self._head = re.compile(rf"(?=({pattern}))" if by_prefix else "(?!)")
         # The alternatives without a literal start, in one pattern searched in one pass (eight
         # patterns searched one by one cost more than the whole trie scan), those that can
         # only match non-ASCII text (CJK phrases) in a second one that ASCII text skips.  The
@@ -219,9 +219,10 @@ class PhraseIndex:
 
     @staticmethod
     def _combined(loose: list[tuple[int, str]]
-                  ) -> tuple[re.Pattern[str], dict[int, int], tuple[str, ...] | None] | None:
+                  ) -> tuple[re.Pattern[str], dict[int, int], re.Pattern[str] | None] | None:
         """One pattern for the given (rule number, alternative)s, its group -> rule map, and
-        the needles one of which a text must hold for it to match (None: always search)."""
+        the needles one of which a text must hold for it to match, as one trie-shaped
+        pattern (None: always search)."""
         if not loose:
             return None
         numbers: dict[int, int] = {}
@@ -233,7 +234,7 @@ class PhraseIndex:
             own = needles(alternative)
             found = None if found is None or own is None else [*found, *own]
         pattern = re.compile("(?<![a-z])(?:" + "|".join(f"({a})" for _, a in loose) + ")")
-        return pattern, numbers, None if found is None else tuple(dict.fromkeys(found))
+        return pattern, numbers, None if found is None else re.compile(trie(found))
 
     def _loose_hits(self, low: str) -> set[int]:
         """The rules whose alternatives without a literal start match ``low``."""
@@ -241,12 +242,8 @@ class PhraseIndex:
         for combined in self._loose[:1] if low.isascii() else self._loose:
             if combined is not None:
                 pattern, numbers, wanted = combined
-                if wanted is not None:
-                    for needle in wanted:
-                        if needle in low:
-                            break
-                    else:
-                        continue  # no match can be there: the pattern is not searched (most texts)
+                if wanted is not None and wanted.search(low) is None:
+                    continue  # no match can be there: the pattern is not searched (most texts)
                 hits.update(numbers[found.lastindex] for found in pattern.finditer(low)
                             if found.lastindex)
         return hits

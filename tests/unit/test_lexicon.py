@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import corpus
 
-from smtplesson.codes.explanation import CATEGORIES
-from smtplesson.codes.lexicon import LANGUAGES, score
+from smtplesson.codes.explanation import _IDS, CATEGORIES
+from smtplesson.codes.lexicon import LANGUAGES, may_find, score
 
 DATA = json.loads((Path(__file__).resolve().parents[2] / "smtplesson" / "codes" / "data"
                    / "lexicon.json").read_text("utf-8"))
@@ -79,3 +79,17 @@ def test_command_and_status_subject_add_evidence_to_a_cued_category():
 def test_no_cue_no_verdict():
     assert score("250 2.0.0 Ok: queued as 4FJk2") is None
     assert score("") is None
+
+
+def test_may_find_is_false_only_where_no_cue_is_found_even_masked():
+    # what explain does for a line without a code: numbers and hex ids masked, then scored
+    said = {}
+    for text in [*TUNING, "Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]",
+                 "queue file write error 4FJK2A9", "mailbox 123 full", "Mailbox deadbeef12 is full"]:
+        low = text.lower()
+        said[text] = may_find(low)
+        if not said[text]:
+            assert score(_IDS.sub("0", low)) is None, text
+    assert said["queue file write error 4FJK2A9"] and said["Mailbox deadbeef12 is full"]
+    assert not said["Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]"]
+    assert sum(said.values()) < len(said)  # the test tries both answers

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from typing import Any
 
-__all__ = ["PhraseIndex", "needles", "split_alternatives", "trie"]
+__all__ = ["PhraseIndex", "expanded", "needles", "split_alternatives", "trie"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
@@ -61,6 +61,12 @@ def _literal_key(alternative: str) -> str | None:
 
 def _literal_prefix(alternative: str) -> str:
     """The literal text a regex alternative starts with (after \\b or a lookbehind)."""
+    return _literal_run(alternative)[0]
+
+
+def _literal_run(alternative: str) -> tuple[str, int]:
+    """(the literal text a regex alternative starts with, after \\b or a lookbehind; the
+    index in ``alternative`` where that text's source ends)."""
     text = alternative[2:] if alternative.startswith("\\b") else alternative
     if text.startswith(("(?<=", "(?<!")):  # a lookbehind before the literal start
         depth, close = 0, 0
@@ -83,7 +89,35 @@ def _literal_prefix(alternative: str) -> str:
             break  # the character is optional or repeated
         out.append(char)
         i += step
-    return "".join(out)
+    return "".join(out), len(alternative) - len(text) + i
+
+
+# A group without groups inside it, optional or not ("(?:a|b)", "(?:a |b )?"), or a letter,
+# digit or space made optional ("e?"): what follows a literal start that :func:`expanded`
+# writes out.
+_CHOICE = re.compile(r"\(\?:((?:[^()\\]|\\.)*)\)(?:(\?)(?![?*+{])|(?![?*+{]))|([a-z0-9 ])\?(?![?*+{])")
+
+
+def expanded(alternative: str) -> list[str]:
+    """``alternative`` as alternatives that together match what it matches, each with a
+    literal start where one can be had: the choice right after its literal start written
+    out (``"e?mail loop"`` -> ``["email loop", "mail loop"]``, ``"(?:bad|invalid) commands"``
+    -> ``["bad commands", "invalid commands"]``), again while no key is found, up to
+    :data:`_NEEDLES` alternatives; the alternative itself when it has a key or no choice
+    to write out.  The phrase index finds a keyed alternative in its one trie pass."""
+    if _literal_key(alternative) is not None or alternative.startswith(("(?<=", "(?<!")):
+        return [alternative]
+    at = _literal_run(alternative)[1]
+    choice = _CHOICE.match(alternative, at)
+    if choice is None:
+        return [alternative]
+    head, tail = alternative[:at], alternative[choice.end():]
+    if choice.group(3) is not None:  # an optional character
+        options = [choice.group(3), ""]
+    else:
+        options = split_alternatives(choice.group(1)) + ([""] if choice.group(2) else [])
+    out = [part for option in options for part in expanded(head + option + tail)]
+    return out if len(out) <= _NEEDLES else [alternative]
 
 
 _NEEDLES = 16  # at most this many strings in a needle set
@@ -188,7 +222,7 @@ class PhraseIndex:
         by_prefix: dict[str, list[_Entry]] = {}
         loose: list[tuple[int, str]] = []
         for number, pattern in enumerate(patterns):
-            for alternative in split_alternatives(pattern):
+            for alternative in (a for whole in split_alternatives(pattern) for a in expanded(whole)):
                 if _literal_key(alternative) is None:  # no literal start: searched on its own
                     loose.append((number, alternative))
                     continue

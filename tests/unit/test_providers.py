@@ -16,7 +16,7 @@ from smtplesson import STRUCTURE
 from smtplesson.cli import cli_explain
 from smtplesson.codes import BASIC_CODES, ENHANCED_CODES
 from smtplesson.codes.explanation import BOUNCE_TYPES, CATEGORIES, explain
-from smtplesson.codes.phrases import PhraseIndex, needles
+from smtplesson.codes.phrases import PhraseIndex, expanded, needles
 from smtplesson.codes.providers import PROVIDERS
 
 LINES = json.loads((Path(__file__).parent / "data" / "provider_lines.json").read_text("utf-8"))["lines"]
@@ -165,20 +165,55 @@ def test_phrase_index_finds_what_re_finds() -> None:
 
 # rules with and without a literal start, searched by the trie and by the needle-guarded pattern
 _INDEXED = ["user unknown|no such user", "e?mail loop", "\\b(?:dt|hl):[a-z]{2}\\b", "(bl)|\\b163\\.com",
-            "[0-9]+ hops", "quota", "mailbox (?:is )?full|over quota", "该用户不存在"]
+            "[0-9]+ hops", "quota", "mailbox (?:is )?full|over quota", "该用户不存在",
+            "(?:user |table )?lookup (?:failure|error)", "(?:eight|8)[- ]?bit data"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["user ", "unknown", "no such user", "mail loop", "email", " loop",
                                  "dt:ab", "hl:", "(bl)", "163.com", "x163.com", "30 hops", "quota",
                                  "mailbox is full", "over quota", "该用户不存在", "é", " ", "-", "a", "5",
-                                 ":", "."]), max_size=8))
+                                 ":", ".", "table ", "lookup ", "error", "eight", "8", "bit data"]),
+                max_size=8))
 def test_phrase_index_agrees_with_re_on_any_text(words: list[str]) -> None:
     text = "".join(words)
     index = PhraseIndex(_INDEXED)
     expected = {n for n, p in enumerate(_INDEXED) if re.search(rf"(?<![a-z])(?:{p})", text)}
     assert index.all(text) == expected
     assert index.first(text) == min(expected, default=None)
+
+
+@pytest.mark.parametrize(
+    ("alternative", "written"),
+    [
+        ("e?mail loop", ["email loop", "mail loop"]),
+        ("(?:bad|invalid) commands", ["bad commands", "invalid commands"]),
+        ("(?:table |user )?lookup (?:failure|error)",
+         ["table lookup (?:failure|error)", "user lookup (?:failure|error)", "lookup (?:failure|error)"]),
+        ("\\bib(?:212|506)\\b", ["\\bib212\\b", "\\bib506\\b"]),
+        ("(?:eight|8)[- ]?bit data", ["eight[- ]?bit data", "8[- ]?bit data"]),
+        ("user unknown", ["user unknown"]),  # a key already
+        ("(?:ab|cd)*x", ["(?:ab|cd)*x"]),  # repeated: not written out
+        ("(?:ab|cd)??x", ["(?:ab|cd)??x"]),
+        ("(?<![0-9])(?:ab|cd)x", ["(?<![0-9])(?:ab|cd)x"]),
+    ],
+)
+def test_expanded_writes_out_the_choice_after_the_literal_start(alternative: str, written: list[str]) -> None:
+    assert expanded(alternative) == written
+
+
+_CHOICES = ["e?mail loop", "(?:table |user |database )?lookup (?:failure|error)", "(?:eight|8)[- ]?bit data",
+            "\\b(?:dt|hl|mi):[a-z]{2}\\b", "\\bib(?:212|506|508)\\b", "a(?:b|cd)?(?:e|f)? ?g", "x?y?zz"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_CHOICES),
+       st.text(alphabet="abcdefgilmoprtuxyz 8-:_0125", max_size=24))
+def test_expanded_alternatives_match_where_the_alternative_matches(alternative: str, text: str) -> None:
+    written = expanded(alternative)
+    for at in range(len(text) + 1):
+        alone = re.compile(alternative).match(text, at) is not None
+        assert alone == any(re.compile(a).match(text, at) is not None for a in written), (text, at)
 
 
 @pytest.mark.parametrize(

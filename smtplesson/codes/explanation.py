@@ -156,9 +156,8 @@ def _safe_text(text: Any) -> str:
 def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
     if code is None and enhanced is None:
-        # no reply: its context is the whole scan; the command located there, unless the
-        # scan is the text with its blanks squeezed
-        return _no_code(text, _masked_low(scan), extra, command if scan is text else command_of(text))
+        # no reply: its context is the whole scan, its command the one the text names
+        return _no_code(text, _masked_low(scan), extra, command_of(text))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:

@@ -53,29 +53,35 @@ class Located(NamedTuple):
     code: int | None
     enhanced: str | None
     body: str  # the reply's own text, after its codes
-    command: str | None  # the SMTP command it answered, when the text says
+    command: str | None  # the SMTP command it answered, when the text says (None without a code)
 
 
 def locate(text: str) -> Located:
     """The reply in ``text``: a wire reply of several lines, else the best code in the line."""
-    reply = _wire_reply(text) if "\n" in text else None
-    scan = text if reply is not None or ("\n" not in text and "  " not in text) else " ".join(text.split())
-    code: int | None
-    if reply is not None:
-        code, enhanced, body = reply.code, reply.enhanced, reply.text
+    if "\n" in text:
+        reply = _wire_reply(text)
+        if reply is not None:
+            return _new_tuple(Located, (text, reply, reply.code, reply.enhanced, reply.text,
+                                        command_of(text)))
+        scan = " ".join(text.split())
     else:
-        match = code_and_enhanced(scan)
-        if match is not None:  # most replies: "550 5.1.1 ..."
-            code, enhanced, body = _pair(scan, match)
-        else:
-            code, enhanced, body = _find_single(scan)
-            if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
-                found = _find(_unglue(scan))  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
-                if _known(found[0], found[1]) > _known(code, enhanced):
-                    code, enhanced, body = found
-        if code is not None:
-            reply = _reply(code, enhanced, body)
-    return _new_tuple(Located, (scan, reply, code, enhanced, body, command_of(scan)))
+        scan = " ".join(text.split()) if "  " in text else text
+    code: int | None
+    match = code_and_enhanced(scan)
+    if match is not None:  # most replies: "550 5.1.1 ..."
+        digits, enhanced = match.group(1, 2)
+        code, body = int(digits), _body(scan, match.start(), match.end(), digits, enhanced)
+    else:
+        code, enhanced, body = _find_single(scan)
+        if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
+            found = _find(_unglue(scan))  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
+            if _known(found[0], found[1]) > _known(code, enhanced):
+                code, enhanced, body = found
+        if code is None:  # an enhanced code alone ("Status: 5.1.1"), or no reply at all
+            return _new_tuple(Located, (scan, None, None, enhanced, body,
+                                        None if enhanced is None else command_of(scan)))
+    return _new_tuple(Located, (scan, _reply(code, enhanced, body), code, enhanced, body,
+                                command_of(scan)))
 
 
 # Located(...) and Reply(...) as their constructors build them, less their per-call work (the
@@ -172,16 +178,16 @@ def _find(scan: str) -> tuple[int | None, str | None, str]:
 
 def _pair(scan: str, match: re.Match[str]) -> tuple[int, str, str]:
     """(code, enhanced, reply text) of a CODE_AND_ENHANCED_IN_TEXT match."""
-    code, enhanced = int(match.group(1)), match.group(2)
-    return code, enhanced, _body(scan, match.start(), match.end(), code, enhanced)
+    digits, enhanced = match.group(1, 2)
+    return int(digits), enhanced, _body(scan, match.start(), match.end(), digits, enhanced)
 
 
 def _find_single(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) of a line without a code followed by an enhanced code."""
     match = _pick_code(scan)
     if match is not None:
-        code = int(match.group(1))
-        body = _body(scan, match.start(), match.end(), code, None)
+        digits = match.group(1)
+        code, body = int(digits), _body(scan, match.start(), match.end(), digits, None)
         hashed = ENHANCED_HASHED.search(body)
         return code, (hashed.group(1) if hashed else None), body
     field = ENHANCED_FIELD.search(scan) if "dsn=" in scan or "tatus:" in scan or "#" in scan else None
@@ -227,15 +233,17 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 
-def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> str:
-    """The reply's text: after the code, up to Postfix's '(in reply to ...)' and the like."""
-    body = scan[end:]
-    for cut in _CUTS:
-        at = body.find(cut)
+def _body(scan: str, start: int, end: int, digits: str, enhanced: str | None) -> str:
+    """The reply's text: after the code (``digits``), up to Postfix's '(in reply to ...)' and
+    the like."""
+    stop = len(scan)
+    for cut in _CUTS:  # each cut searched for before the one found so far
+        at = scan.find(cut, end, stop)
         if at >= 0:
-            body = body[:at]
-    if str(code) in body:  # the code again: a flattened reply of several lines
-        body = _unfold(body, code, enhanced)
+            stop = at
+    body = scan[end:stop]
+    if digits in body:  # the code again: a flattened reply of several lines
+        body = _unfold(body, digits, enhanced)
     body = body.lstrip(" -").rstrip()
     opener = scan[start - 1] if start else ""
     quoted = opener and opener in "'\"" and body.endswith(opener)

@@ -1,16 +1,25 @@
 """Benchmark: smtplesson.explain over a large synthetic Postfix-style mail log.
 
-Run:  .venv/bin/python bench/explain.py [--lines 200000] [--runs 5]
+Run:  .venv/bin/python bench/explain.py [--lines 200000] [--runs 5] [--against TREE]
 Prints explanations per second (median of the runs, one core), with the provider and MTA
 dialect layer (data/providers.json), the cue lexicon and the decisions on, as explain always
 runs. Target (issue 19): >= 100,000 lines/s.
+
+``--against TREE`` compares with the smtplesson of another checkout (``git archive REV
+smtplesson | tar -x -C TREE``): two worker processes, one per tree, explain the same lines in
+interleaved rounds (the order alternating), and the medians and the median of the paired
+ratios are printed.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from smtplesson.codes import decision, lexicon, providers
 from smtplesson.codes.explanation import _judge, explain
@@ -98,12 +107,67 @@ def run(lines: list[str]) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
+def _worker(tree: Path, lines: int) -> subprocess.Popen[str]:
+    """A process explaining ``lines`` lines with the smtplesson of ``tree`` on each "run"."""
+    env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    worker = subprocess.Popen([sys.executable, __file__, "--serve", "--lines", str(lines)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+    return worker
+
+
+def _round(worker: subprocess.Popen[str]) -> tuple[float, float]:
+    assert worker.stdin is not None and worker.stdout is not None
+    worker.stdin.write("run\n")
+    worker.stdin.flush()
+    cpu, wall = worker.stdout.readline().split()
+    return float(cpu), float(wall)
+
+
+def compare(other: Path, lines: int, runs: int) -> None:
+    """Paired, interleaved rounds of this tree's explain and ``other``'s on the same lines."""
+    here = Path(__file__).resolve().parents[1]
+    workers = {"this": _worker(here, lines), "other": _worker(other, lines)}
+    times: dict[str, list[tuple[float, float]]] = {"this": [], "other": []}
+    for n in range(runs):
+        for name in ("this", "other") if n % 2 == 0 else ("other", "this"):
+            times[name].append(_round(workers[name]))
+    for worker in workers.values():
+        worker.communicate("")
+    rates = {name: [lines / cpu for cpu, _ in got] for name, got in times.items()}
+    walls = {name: [lines / wall for _, wall in got] for name, got in times.items()}
+    print(f"explain: {lines:,} log lines x {runs} paired rounds; other = {other}")
+    for name in ("this", "other"):
+        print(f"{name:5s} lines/s CPU median {statistics.median(rates[name]):,.0f} "
+              f"(min {min(rates[name]):,.0f}, max {max(rates[name]):,.0f}); "
+              f"wall median {statistics.median(walls[name]):,.0f}")
+    ratios = [a / b for a, b in zip(rates["this"], rates["other"], strict=True)]
+    print(f"this / other, median of the paired CPU ratios: {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+
+
+def serve(lines: list[str]) -> None:
+    """The worker of :func:`compare`: one run per "run" line read, its CPU and wall seconds."""
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        cpu, wall = run(lines)
+        print(cpu, wall, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout to compare with, paired")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.against is not None:
+        compare(args.against, args.lines, args.runs)
+        return
     lines = make_log(args.lines)
+    if args.serve:
+        serve(lines)
+        return
     found = sum(explain(line).found for line in lines[:10_000])
     times = [run(lines) for _ in range(args.runs)]
     cpu_rates = sorted(len(lines) / cpu for cpu, _ in times)

@@ -26,12 +26,12 @@ from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
-from .lexicon import may_find
+from .lexicon import ascii_cues, may_find, unsure
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
-from .phrases import PhraseIndex
+from .phrases import PhraseIndex, starts, trie
 from .providers import PATTERNS as _PROVIDER_PATTERNS
-from .providers import Provider, ProviderRule
+from .providers import PROVIDERS, Provider, ProviderRule
 from .providers import match as _provider_match
 from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
@@ -157,7 +157,10 @@ def _explain(text: str, extra: UserRules | None) -> Explanation:
     scan, reply, code, enhanced, body, command = locate(text)
     if code is None and enhanced is None:
         # no reply: its context is the whole scan, its command the one the text names
-        return _no_code(text, _masked_low(scan), extra, command_of(text))
+        low = _masked_low(scan)
+        if extra is None and _silent(low):
+            return _nothing(text)
+        return _no_code(text, low, extra, command_of(text))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
@@ -428,6 +431,34 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 # the catch-all keyword causes that a strong cue may overrule in text without a code (a
 # mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
 _CATCH_ALL = frozenset({"policy", "reputation", "content"})
+
+
+@lru_cache(maxsize=1)
+def _telling() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Two patterns one of which is found in every text (blanks squeezed, a space before and
+    after) where a keyword rule, a provider rule's text or an ASCII cue of the lexicon is:
+    their literal starts and the cues where a word starts, and the strings the other rules
+    hold anywhere (:func:`starts`); None when there are none such.  Compiled the first time
+    they are used."""
+    found = starts([pattern for _, pattern in _DATA["keywords"]] + [
+        rule.text for p in PROVIDERS.values() for rule in p.rules if rule.text is not None])
+    if found is None:
+        return None
+    at_word = {*found[0], *ascii_cues()}
+    firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
+    return (re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})"),
+            re.compile(trie(found[1]) if found[1] else "(?!)"))
+
+
+def _silent(low: str) -> bool:
+    """True when text without a code (``low``: masked, lower-case) can name no cause: no
+    keyword rule, provider rule or cue of the lexicon can be found in it.  Two quick searches
+    where the phrase index and the lexicon take many."""
+    telling = _telling()
+    if telling is None or unsure(low):
+        return False
+    norm = f" {' '.join(low.split())} "
+    return telling[0].search(norm) is None and telling[1].search(norm) is None
 
 
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:

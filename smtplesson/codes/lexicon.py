@@ -21,7 +21,7 @@ from typing import Any
 from .._data import load
 from .phrases import trie
 
-__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "may_find", "score"]
+__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "ascii_cues", "may_find", "score", "unsure"]
 
 _DATA: dict[str, Any] = load("codes", "lexicon.json")
 #: the languages the lexicon has cues for
@@ -130,14 +130,26 @@ def _found(norm: str) -> list[tuple[int, str]]:
 _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 
+def ascii_cues() -> tuple[str, ...]:
+    """Every ASCII cue of the lexicon."""
+    return tuple(phrase for phrase in _CUES if phrase and phrase.isascii())
+
+
 @lru_cache(maxsize=1)
 def _ascii_cues() -> re.Pattern[str]:
     """Every ASCII cue after a character not in a-z0-9, in one trie-shaped pattern (the
     character is consumed, so the regex engine skips ahead to the few candidates); compiled
     the first time a text is tried, not on import."""
-    cues = [phrase for phrase in _CUES if phrase and phrase.isascii()]
+    cues = ascii_cues()
     firsts = "".join(sorted({re.escape(phrase[0]) for phrase in cues}))
     return re.compile(f"[^a-z0-9](?=[{firsts}])(?:{trie(cues)})")
+
+
+def unsure(low: str) -> bool:
+    """True when a search for ASCII cues cannot tell whether :func:`score` finds one in ``low``
+    or in ``low`` masked (see :func:`may_find`): non-ASCII text, a cue with a "0" in it, the
+    AUTH and STARTTLS verbs."""
+    return _ZERO_CUE or not low.isascii() or "auth" in low or "starttls" in low
 
 
 def may_find(low: str) -> bool:
@@ -147,9 +159,7 @@ def may_find(low: str) -> bool:
     character after a "0" starts no word), and a cue without a "0" found there stands in
     ``low`` as it is.  True when unsure: non-ASCII text, a cue with a "0" in it, the AUTH
     and STARTTLS verbs."""
-    if _ZERO_CUE or not low.isascii() or "auth" in low or "starttls" in low:
-        return True
-    return _ascii_cues().search(" " + " ".join(low.split())) is not None
+    return unsure(low) or _ascii_cues().search(" " + " ".join(low.split())) is not None
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from itertools import product
 from typing import Any
 
-__all__ = ["PhraseIndex", "expanded", "needles", "split_alternatives", "trie"]
+__all__ = ["PhraseIndex", "expanded", "needles", "split_alternatives", "starts", "trie"]
 
 _WORD = re.compile(r"[a-z]+")
 _KEY = 3  # an alternative must start with at least this many literal characters
@@ -92,20 +92,21 @@ def _literal_run(alternative: str) -> tuple[str, int]:
     return "".join(out), len(alternative) - len(text) + i
 
 
-# A group without groups inside it, optional or not ("(?:a|b)", "(?:a |b )?"), or a letter,
-# digit or space made optional ("e?"): what follows a literal start that :func:`expanded`
-# writes out.
-_CHOICE = re.compile(r"\(\?:((?:[^()\\]|\\.)*)\)(?:(\?)(?![?*+{])|(?![?*+{]))|([a-z0-9 ])\?(?![?*+{])")
+# A group without groups inside it, optional or not ("(?:a|b)", "(?:a |b )?"), or a character
+# that stands for itself made optional ("e?", ":?"): what :func:`expanded` writes out.
+_CHOICE = re.compile(r"\(\?:((?:[^()\\]|\\.)*)\)(?:(\?)(?![?*+{])|(?![?*+{]))"
+                     r"|([^\\()\[\]{}|.^$*+?])\?(?![?*+{])")
 
 
-def expanded(alternative: str) -> list[str]:
+def expanded(alternative: str, *, whole: bool = False) -> list[str]:
     """``alternative`` as alternatives that together match what it matches, each with a
     literal start where one can be had: the choice right after its literal start written
     out (``"e?mail loop"`` -> ``["email loop", "mail loop"]``, ``"(?:bad|invalid) commands"``
     -> ``["bad commands", "invalid commands"]``), again while no key is found, up to
     :data:`_NEEDLES` alternatives; the alternative itself when it has a key or no choice
-    to write out.  The phrase index finds a keyed alternative in its one trie pass."""
-    if _literal_key(alternative) is not None or alternative.startswith(("(?<=", "(?<!")):
+    to write out.  The phrase index finds a keyed alternative in its one trie pass.
+    ``whole``: every choice after the literal start written out, key or not."""
+    if (not whole and _literal_key(alternative) is not None) or alternative.startswith(("(?<=", "(?<!")):
         return [alternative]
     at = _literal_run(alternative)[1]
     choice = _CHOICE.match(alternative, at)
@@ -116,7 +117,7 @@ def expanded(alternative: str) -> list[str]:
         options = [choice.group(3), ""]
     else:
         options = split_alternatives(choice.group(1)) + ([""] if choice.group(2) else [])
-    out = [part for option in options for part in expanded(head + option + tail)]
+    out = [part for option in options for part in expanded(head + option + tail, whole=whole)]
     return out if len(out) <= _NEEDLES else [alternative]
 
 
@@ -145,6 +146,35 @@ def needles(pattern: str) -> tuple[str, ...] | None:
             best = run
         run = words if words is not None else {""}
     return tuple(sorted(best)) if best and min(map(len, best)) >= 3 else None
+
+
+def starts(patterns: Iterable[str]) -> tuple[set[str], set[str]] | None:
+    """What a :class:`PhraseIndex` of ``patterns`` needs to find anything: (strings one of
+    which stands where a word starts, strings one of which stands anywhere).  Each
+    alternative, every choice after its literal start written out (:func:`expanded`), gives
+    its literal start where it has a key (the index finds it only where that starts a word),
+    else its :func:`needles`.  None when one has neither, or a string holds a blank other
+    than one space (a text with its blanks squeezed to one space then holds every string the
+    text holds)."""
+    at_word: set[str] = set()
+    anywhere: set[str] = set()
+    for pattern in patterns:
+        for alternative in split_alternatives(pattern):
+            for written in expanded(alternative, whole=True):
+                found: tuple[str, ...]
+                if _literal_key(written):
+                    found, into = (_literal_prefix(written),), at_word
+                else:
+                    found, into = needles(written) or (), anywhere
+                if not found or not all(_one_space(n) for n in found):
+                    return None
+                into.update(found)
+    return at_word, anywhere
+
+
+def _one_space(text: str) -> bool:
+    """True when every blank in ``text`` is a space, none beside another."""
+    return "  " not in text and all(char == " " or not char.isspace() for char in text)
 
 
 def _finite(items: Iterable[Any]) -> set[str] | None:

@@ -1,0 +1,89 @@
+"""The shortcuts explain takes (codes/explanation.py, codes/phrases.py): each gives exactly
+what the long way gives."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))  # corpus.py
+
+import corpus
+
+from smtplesson.codes.causes import DATA
+from smtplesson.codes.explanation import _masked_low, _no_code, _nothing, _silent
+from smtplesson.codes.lexicon import ascii_cues
+from smtplesson.codes.locate import command_of, locate
+from smtplesson.codes.phrases import PhraseIndex, starts
+
+LOG_NOISE = [
+    "Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]",
+    "Mar 21 01:37:55 mail postfix/qmgr[58965]: 8C216DBE6CF: from=<bounce@example.net>, size=8548, "
+    "nrcpt=1 (queue active)",
+    "Mar 21 01:37:55 mail postfix/smtpd[58965]: disconnect from mx.example.org[192.0.2.7] ehlo=1 quit=1",
+]
+# words of the keyword rules, the cues and log lines, glued into texts without a code
+WORDS = sorted({word for text in [*LOG_NOISE, *ascii_cues()[::40],
+                                  *(pattern for _, pattern in DATA["keywords"])]
+                for word in re.findall(r"[a-z]+", text.lower())})
+
+
+def _said_the_long_way(text: str) -> dict[str, object]:
+    found = locate(text)
+    assert found.code is None and found.enhanced is None
+    return _no_code(text, _masked_low(found.scan), None, command_of(text)).to_dict()
+
+
+def _check(text: str) -> bool:
+    """True when ``text`` (no code in it) is silent; then the long way says nothing too."""
+    found = locate(text)
+    if found.code is not None or found.enhanced is not None:
+        return False
+    silent = _silent(_masked_low(found.scan))
+    if silent:
+        assert _said_the_long_way(text) == _nothing(text).to_dict(), text
+    return silent
+
+
+def test_silent_text_is_explained_as_nothing_the_long_way_too() -> None:
+    said = [_check(text) for text in [*LOG_NOISE, *(line.text for line in corpus.load("tuning"))]]
+    assert said[0] and said[1]  # log noise takes the shortcut
+    assert not all(said)  # and lines that say something do not
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, " ", "  ", "\t", ": ", "[0]", "-", "(", "8", ".org"]),
+                max_size=12))
+def test_silent_on_any_text_means_nothing_is_said(words: list[str]) -> None:
+    _check("".join(words))
+
+
+_PATTERNS = ["user unknown|no such user", "e?mail loop", "\\b(?:dt|hl):[a-z]{2}\\b", "\\(bl\\)|\\b163\\.com",
+             "(?:user |table )?lookup (?:failure|error)", "from:? ?domain must resolve",
+             "(?:eight|8)[- ]?bit data", "quota"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["user ", "unknown", "no such user", "mail loop", "email", " loop",
+                                 "dt:ab", "(bl)", "163.com", "table ", "lookup ", "error", "from",
+                                 ":", " ", "domain must resolve", "eight", "8", "-bit data", "quota",
+                                 "x", "\t", "  "]), max_size=8))
+def test_starts_are_in_every_text_the_index_finds_something_in(words: list[str]) -> None:
+    text = "".join(words)
+    found = starts(_PATTERNS)
+    assert found is not None
+    at_word, anywhere = found
+    squeezed = f" {' '.join(text.split())} "
+    held = any(re.search(rf"(?<![a-z]){re.escape(s)}", squeezed) for s in at_word) or any(
+        s in squeezed for s in anywhere)
+    if PhraseIndex(_PATTERNS).all(text):
+        assert held, text
+
+
+def test_starts_refuses_what_it_cannot_promise() -> None:
+    assert starts(["[0-9]+ ?h"]) is None  # no literal text every match holds
+    assert starts(["mailbox\tfull"]) is None  # a blank other than one space
+    assert starts(["from:? ?domain"]) == ({"from: domain", "from:domain", "from domain", "fromdomain"}, set())

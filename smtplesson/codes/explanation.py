@@ -434,31 +434,27 @@ _CATCH_ALL = frozenset({"policy", "reputation", "content"})
 
 
 @lru_cache(maxsize=1)
-def _telling() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """Two patterns one of which is found in every text (blanks squeezed, a space before and
-    after) where a keyword rule, a provider rule's text or an ASCII cue of the lexicon is:
-    their literal starts and the cues where a word starts, and the strings the other rules
-    hold anywhere (:func:`starts`); None when there are none such.  Compiled the first time
-    they are used."""
+def _telling() -> re.Pattern[str] | None:
+    """A pattern found in every text (blanks squeezed, a space before and after) where a
+    keyword rule, a provider rule's text or an ASCII cue of the lexicon is: their literal
+    starts and the cues where a word starts, and the strings the other rules hold anywhere
+    (:func:`starts`); None when there are none such.  Compiled the first time it is used."""
     found = starts([pattern for _, pattern in _DATA["keywords"]] + [
         rule.text for p in PROVIDERS.values() for rule in p.rules if rule.text is not None])
     if found is None:
         return None
-    at_word = {*found[0], *ascii_cues()}
+    at_word, anywhere = {*found[0], *ascii_cues()}, found[1]
     firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
-    return (re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})"),
-            re.compile(trie(found[1]) if found[1] else "(?!)"))
+    return re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})" + (f"|{trie(anywhere)}" if anywhere else ""))
 
 
 def _silent(low: str) -> bool:
     """True when text without a code (``low``: masked, lower-case) can name no cause: no
-    keyword rule, provider rule or cue of the lexicon can be found in it.  Two quick searches
-    where the phrase index and the lexicon take many."""
+    keyword rule, provider rule or cue of the lexicon can be found in it.  One search where
+    the phrase index and the lexicon take many."""
     telling = _telling()
-    if telling is None or unsure(low):
-        return False
-    norm = f" {' '.join(low.split())} "
-    return telling[0].search(norm) is None and telling[1].search(norm) is None
+    return (telling is not None and not unsure(low)
+            and telling.search(f" {' '.join(low.split())} ") is None)
 
 
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:

@@ -67,10 +67,10 @@ def locate(text: str) -> Located:
     else:
         scan = " ".join(text.split()) if "  " in text else text
     code: int | None
-    match = code_and_enhanced(scan)
-    if match is not None:  # most replies: "550 5.1.1 ..."
-        digits, enhanced = match.group(1, 2)
-        code, body = int(digits), _body(scan, match.start(), match.end(), digits, enhanced)
+    pair = code_and_enhanced(scan)
+    if pair is not None:  # most replies: "550 5.1.1 ..."
+        start, end, digits, enhanced = pair
+        code, body = int(digits), _body(scan, start, end, digits, enhanced)
     else:
         code, enhanced, body = _find_single(scan)
         if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
@@ -172,14 +172,11 @@ def _wire_reply(text: str) -> Reply | None:
 
 def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
-    match = code_and_enhanced(scan)
-    return _pair(scan, match) if match is not None else _find_single(scan)
-
-
-def _pair(scan: str, match: re.Match[str]) -> tuple[int, str, str]:
-    """(code, enhanced, reply text) of a CODE_AND_ENHANCED_IN_TEXT match."""
-    digits, enhanced = match.group(1, 2)
-    return int(digits), enhanced, _body(scan, match.start(), match.end(), digits, enhanced)
+    pair = code_and_enhanced(scan)
+    if pair is None:
+        return _find_single(scan)
+    start, end, digits, enhanced = pair
+    return int(digits), enhanced, _body(scan, start, end, digits, enhanced)
 
 
 def _find_single(scan: str) -> tuple[int | None, str | None, str]:

@@ -99,19 +99,29 @@ ENHANCED_HASHED = re.compile(rf"\(#({_ENHANCED})(?![0-9.])")
 _ENHANCED_DOT = re.compile(r"\.(?<=[\s,'\"“\-][245]\.)")
 _SEPARATOR_CHARS = frozenset(" -,'\"“b")
 _CLASS_DOT = re.compile(r"\.(?<=[245]\.)")
+# The first such dot, and when the code stands just before it with one space or "-" between
+# (the common "550 5.1.1", "550-5.1.1"), the code (group 1) and the rest of the enhanced code:
+# the whole match of CODE_AND_ENHANCED_IN_TEXT in one search.
+_CODE_DOT = re.compile(
+    rf"\.(?<=[\s,'\"“\-][245]\.)(?:(?<=(?<![\w.:/=\[\-+@$%])({_BASIC})[ \-][245]\.)"
+    rf"{_NUMBER}\.{_NUMBER}(?![0-9.]))?")
 
 
-def code_and_enhanced(text: str) -> re.Match[str] | None:
-    """``CODE_AND_ENHANCED_IN_TEXT.search(text)``, searched from a little before the first
-    enhanced-looking dot: no match starts earlier (a code and its separator hold no dot), and
-    there is none without such a dot."""
-    dot = _ENHANCED_DOT.search(text)
+def code_and_enhanced(text: str) -> tuple[int, int, str, str] | None:
+    """(start, end, code, enhanced code) of ``CODE_AND_ENHANCED_IN_TEXT.search(text)``, searched
+    from a little before the first enhanced-looking dot: no match starts earlier (a code and its
+    separator hold no dot), and there is none without such a dot."""
+    dot = _CODE_DOT.search(text)
     if dot is None:
         return None
-    at = dot.start() - 2  # the separator's last character, before the class digit
+    at = dot.start()
+    if dot.group(1) is not None:  # "550 5.1.1": found whole
+        return at - 5, dot.end(), dot.group(1), text[at - 1:dot.end()]
+    at -= 2  # the separator's last character, before the class digit
     while at > 0 and (text[at - 1] in _SEPARATOR_CHARS or text[at - 1].isspace()):
         at -= 1
-    return CODE_AND_ENHANCED_IN_TEXT.search(text, max(0, at - 3))
+    match = CODE_AND_ENHANCED_IN_TEXT.search(text, max(0, at - 3))
+    return None if match is None else (match.start(), match.end(), match.group(1), match.group(2))
 
 
 def enhanced_in_text(text: str) -> re.Match[str] | None:

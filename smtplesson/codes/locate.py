@@ -67,6 +67,7 @@ def locate(text: str) -> Located:
     else:
         scan = " ".join(text.split()) if "  " in text else text
     code: int | None
+    enhanced: str | None
     pair = code_and_enhanced(scan)
     if pair is not None:  # most replies: "550 5.1.1 ..."
         start, end, digits, enhanced = pair

@@ -34,12 +34,14 @@ _COMMAND_PREFIXES = (
     "while sending ", "while receiving the ", "while receiving ",
 )
 
-_COMMAND_NAME = re.compile(
+_COMMAND_NAME = (
     r"(?:the )?(rcpt to|mail from|end of data|end-of-message|sending data block|data|ehlo|helo|"
     r"lhlo|initial (?:server )?greeting|initial connection|connect|starttls|auth|bdat|rset|quit|"
-    r"vrfy|expn|noop|etrn)\b",
-    re.IGNORECASE,
-)
+    r"vrfy|expn|noop|etrn)\b")
+# Each prefix where it first stands, with the command named right after it (group 1, any
+# case) when one is: one search per prefix.
+_AFTER_PREFIX = tuple(re.compile(rf"{re.escape(prefix)}(?i:{_COMMAND_NAME})?")
+                      for prefix in _COMMAND_PREFIXES)
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
 
@@ -256,11 +258,9 @@ def command_of(scan: str) -> str | None:
     if ("in reply to " not in scan and " after " not in scan and "reject: " not in scan
             and "while " not in scan):  # each prefix holds one of these: most lines end here
         return None
-    for prefix in _COMMAND_PREFIXES:
-        at = scan.find(prefix)
-        if at >= 0:
-            match = _COMMAND_NAME.match(scan, at + len(prefix))
-            if match is not None:
-                return _COMMANDS.get(match.group(1).lower())
+    for after_prefix in _AFTER_PREFIX:
+        match = after_prefix.search(scan)
+        if match is not None and match.group(1) is not None:
+            return _COMMANDS.get(match.group(1).lower())
     return None
 

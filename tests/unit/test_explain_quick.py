@@ -87,3 +87,28 @@ def test_starts_refuses_what_it_cannot_promise() -> None:
     assert starts(["[0-9]+ ?h"]) is None  # no literal text every match holds
     assert starts(["mailbox\tfull"]) is None  # a blank other than one space
     assert starts(["from:? ?domain"]) == ({"from: domain", "from:domain", "from domain", "fromdomain"}, set())
+
+
+def _command_the_long_way(scan: str) -> str | None:
+    """command_of as it was: each prefix's first place, then the command name matched there."""
+    from smtplesson.codes import locate as located
+
+    name = re.compile(located._COMMAND_NAME, re.IGNORECASE)
+    for prefix in located._COMMAND_PREFIXES:
+        at = scan.find(prefix)
+        if at >= 0:
+            match = name.match(scan, at + len(prefix))
+            if match is not None:
+                return located._COMMANDS.get(match.group(1).lower())
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["in reply to ", "(in reply to ", "RCPT TO", "rcpt to", "Mail From",
+                                 "end of DATA", "the ", "data", "datax", " command", "host after ",
+                                 "reject: ", "while sending ", "while receiving the ", "while receiving ",
+                                 "initial server greeting", "ſtarttls", "STARTTLS", "x", " ", ")"]),
+                max_size=10))
+def test_command_of_finds_what_the_prefix_loop_finds(words: list[str]) -> None:
+    text = "".join(words)
+    assert command_of(text) == _command_the_long_way(text), text

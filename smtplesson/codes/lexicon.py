@@ -99,13 +99,37 @@ def _key(phrase: str) -> str:
 _BY_KEY: dict[str, tuple[str, ...]] = {}
 for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
     _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
+# German, Dutch and the Nordic languages write compounds as one word ("Empfängerpostfach",
+# "Benutzerkonto", "brukerkontoen", "käyttäjätili"): a cue of theirs whose first word has
+# _INFIX_MIN letters or more may also start inside a word, after at least _INFIX_HEAD letters
+_COMPOUNDING = frozenset(_DATA["compounding"])
+_INFIX_MIN = 5
+_INFIX_HEAD = 3
+_INFIX_CUES = tuple(sorted(
+    (p for p, (_, langs) in _CUES.items() if not _CJK.match(p) and _COMPOUNDING.intersection(langs)
+     and _WORD.match(p) is not None and len(_WORD.match(p).group()) >= _INFIX_MIN),  # type: ignore[union-attr]
+    key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _infix_cues() -> re.Pattern[str]:
+    """The cues that may close a compound, in one trie-shaped pattern (compiled when first used)."""
+    return re.compile(trie(_INFIX_CUES))
+
+
+def _in_compound(norm: str, at: int) -> bool:
+    """True when position ``at`` of ``norm`` follows _INFIX_HEAD letters of the same word."""
+    return at >= _INFIX_HEAD and all(c.isalpha() for c in norm[at - _INFIX_HEAD:at])
+
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
     """(position, cue) of every cue in the normalised text: the longest cue at a word start,
-    and CJK cues anywhere."""
+    the longest compounding-language cue inside a word (the end of a compound), and CJK cues
+    anywhere."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
@@ -117,6 +141,12 @@ def _found(norm: str) -> list[tuple[int, str]]:
                 hits.append((at, phrase))
                 end = at + len(phrase)
                 break
+    spans = [(at, at + len(phrase)) for at, phrase in hits]
+    for match in _infix_cues().finditer(norm):
+        at = match.start()
+        if _in_compound(norm, at) and not any(a <= at < b for a, b in spans):
+            hits.append((at, match.group()))
+            spans.append((at, match.end()))
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
         for phrase in _CJK_CUES:
@@ -149,7 +179,9 @@ def may_find(low: str) -> bool:
     and STARTTLS verbs."""
     if _ZERO_CUE or not low.isascii() or "auth" in low or "starttls" in low:
         return True
-    return _ascii_cues().search(" " + " ".join(low.split())) is not None
+    norm = " " + " ".join(low.split())
+    return _ascii_cues().search(norm) is not None or any(
+        _in_compound(norm, match.start()) for match in _infix_cues().finditer(norm))
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:

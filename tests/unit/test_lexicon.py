@@ -93,3 +93,20 @@ def test_may_find_is_false_only_where_no_cue_is_found_even_masked():
     assert said["queue file write error 4FJK2A9"] and said["Mailbox deadbeef12 is full"]
     assert not said["Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]"]
     assert sum(said.values()) < len(said)  # the test tries both answers
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Das Empfängerpostfach ist voll", "mailbox-full"),  # de: "postfach ist voll" closes the compound
+    ("Benutzerkonto gesperrt", "mailbox-disabled"),
+    ("Brukerkontoen er deaktivert", "mailbox-disabled"),  # nb
+])
+def test_a_cue_of_a_compounding_language_matches_where_it_closes_a_compound(text, category):
+    verdict = score(text)
+    assert verdict is not None and verdict.confident and verdict.category == category
+
+
+def test_compound_matching_is_seen_by_may_find_and_needs_letters_before_the_cue():
+    assert may_find("empfaengerpostfach ist voll")  # ASCII text: the fast test sees compounds too
+    assert score("Empfaengerpostfach ist voll").category == "mailbox-full"
+    assert score("x-postfach ist voll").category == "mailbox-full"  # a word start, as before
+    assert score("0postfach ist voll") is None  # a digit is no compound's head

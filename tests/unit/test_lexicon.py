@@ -109,4 +109,5 @@ def test_compound_matching_is_seen_by_may_find_and_needs_letters_before_the_cue(
     assert may_find("empfaengerpostfach ist voll")  # ASCII text: the fast test sees compounds too
     assert score("Empfaengerpostfach ist voll").category == "mailbox-full"
     assert score("x-postfach ist voll").category == "mailbox-full"  # a word start, as before
-    assert score("0postfach ist voll") is None  # a digit is no compound's head
+    digit_led = score("0postfach ist voll")  # a digit is no compound's head: only "ist voll" counts
+    assert digit_led is not None and "postfach ist voll" not in digit_led.cues

@@ -127,19 +127,20 @@ _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
-    """(position, cue) of every cue in the normalised text: the longest cue at a word start,
+    """(position, cue) of every cue in the normalised text: the longest cue at a word start
+    (one that runs past the cue before it counts on its own: "adresse ip d'envoi" holds
+    "adresse ip" and "ip d'envoi"; one inside it does not),
     the longest compounding-language cue inside a word (the end of a compound), and CJK cues
     anywhere."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
         at = word.start()
-        if at < end:
-            continue
         for phrase in _BY_KEY.get(word.group()[:_KEY], ()):
             if norm.startswith(phrase, at):
-                hits.append((at, phrase))
-                end = at + len(phrase)
+                if at + len(phrase) > end:  # a cue inside the last one is part of it
+                    hits.append((at, phrase))
+                    end = at + len(phrase)
                 break
     spans = [(at, at + len(phrase)) for at, phrase in hits]
     for match in _infix_cues().finditer(norm):

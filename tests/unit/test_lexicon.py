@@ -111,3 +111,11 @@ def test_compound_matching_is_seen_by_may_find_and_needs_letters_before_the_cue(
     assert score("x-postfach ist voll").category == "mailbox-full"  # a word start, as before
     digit_led = score("0postfach ist voll")  # a digit is no compound's head: only "ist voll" counts
     assert digit_led is not None and "postfach ist voll" not in digit_led.cues
+
+
+def test_a_cue_that_runs_past_the_one_before_it_counts_on_its_own():
+    # "user quota" (the mailbox) and "quota exceeded for sending" (the sender's limit) overlap
+    ranked = dict(score("user quota exceeded for sending messages").ranked)
+    assert "rate-limit" in ranked and "mailbox-full" in ranked
+    # a cue inside a longer one is part of it: "postfach ist voll" is not also "ist voll"
+    assert score("Postfach ist voll").cues == ("postfach ist voll",)

@@ -87,7 +87,9 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
 
 _KEY = 5  # alphabetic cues are looked up by their first word, cut to this many characters
 _CUES = _cue_table()
-_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.match(p)), key=len, reverse=True))
+# a cue with a Han, kana or Hangul character in it ("ip被封", "spf记录") is found anywhere, as CJK text has
+# no spaces to start it at
+_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.search(p)), key=len, reverse=True))
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
 _ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
 
@@ -97,7 +99,7 @@ def _key(phrase: str) -> str:
 
 
 _BY_KEY: dict[str, tuple[str, ...]] = {}
-for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
+for _phrase in sorted((p for p in _CUES if not _CJK.search(p)), key=len, reverse=True):
     _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
 # German, Dutch and the Nordic languages write compounds as one word ("Empfängerpostfach",
 # "Benutzerkonto", "brukerkontoen", "käyttäjätili"): a cue of theirs whose first word has
@@ -106,7 +108,7 @@ _COMPOUNDING = frozenset(_DATA["compounding"])
 _INFIX_MIN = 5
 _INFIX_HEAD = 3
 _INFIX_CUES = tuple(sorted(
-    (p for p, (_, langs) in _CUES.items() if not _CJK.match(p) and _COMPOUNDING.intersection(langs)
+    (p for p, (_, langs) in _CUES.items() if not _CJK.search(p) and _COMPOUNDING.intersection(langs)
      and _WORD.match(p) is not None and len(_WORD.match(p).group()) >= _INFIX_MIN),  # type: ignore[union-attr]
     key=len, reverse=True))
 

@@ -119,3 +119,15 @@ def test_a_cue_that_runs_past_the_one_before_it_counts_on_its_own():
     assert "rate-limit" in ranked and "mailbox-full" in ranked
     # a cue inside a longer one is part of it: "postfach ist voll" is not also "ist voll"
     assert score("Postfach ist voll").cues == ("postfach ist voll",)
+
+
+def test_the_dane_keyword_needs_its_tls_context_not_the_polish_word_for_data():
+    from smtplesson import explain
+    assert explain("Niewłaściwe dane logowania.").category == "authentication"  # "login data"
+    assert explain("550 5.7.1 TLS is required but unsupported or failed (enforced by DANE)").category == "tls"
+    assert explain("451 4.7.323 tlsa-invalid: The domain failed DANE validation.").category == "tls"
+
+
+def test_a_cue_with_han_characters_is_found_inside_chinese_text_even_if_it_starts_in_ascii():
+    verdict = score("退信原因:发件人IP被屏蔽")  # "ip被屏蔽" has no space before it in Chinese
+    assert verdict is not None and verdict.category == "reputation" and "ip被屏蔽" in verdict.cues

@@ -124,6 +124,15 @@ def _in_compound(norm: str, at: int) -> bool:
     return at >= _INFIX_HEAD and all(c.isalpha() for c in norm[at - _INFIX_HEAD:at])
 
 
+# "the domain ... does not exist": a recipient-unknown cue of a language other than English
+# whose subject, named in the _SUBJECT_WINDOW characters before it, is the address's domain
+# (not after an "@" or a dot: "user@domain.example" names no subject) says the domain is
+# unknown, and counts for dns-routing
+_SUBJECT_WINDOW = 50
+_DOMAIN_WORD = re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
+    for words in _DATA["domain_words"].values() for word in words))
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
@@ -214,6 +223,9 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         before = norm[max(0, at - _NEGATION_WINDOW):at]
         if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
             continue
+        if ("mailbox-unknown" in weights and "en" not in languages
+                and _DOMAIN_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            weights = {("dns-routing" if c == "mailbox-unknown" else c): w for c, w in weights.items()}
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

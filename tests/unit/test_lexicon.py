@@ -131,3 +131,18 @@ def test_the_dane_keyword_needs_its_tls_context_not_the_polish_word_for_data():
 def test_a_cue_with_han_characters_is_found_inside_chinese_text_even_if_it_starts_in_ascii():
     verdict = score("退信原因:发件人IP被屏蔽")  # "ip被屏蔽" has no space before it in Chinese
     assert verdict is not None and verdict.category == "reputation" and "ip被屏蔽" in verdict.cues
+
+
+@pytest.mark.parametrize("text", [
+    "Die Domain des Empfängers existiert nicht",
+    "Il dominio del destinatario non esiste",
+    "Le domaine du destinataire n'existe pas",
+    "收件人的域名不存在",
+])
+def test_a_domain_named_as_the_subject_of_does_not_exist_is_dns_routing(text):
+    assert score(text).category == "dns-routing"
+
+
+def test_a_domain_inside_an_address_or_far_away_names_no_subject():
+    assert score("Le destinataire bob@domaine.example n'existe pas").category == "mailbox-unknown"
+    assert score("Benutzer unbekannt").category == "mailbox-unknown"

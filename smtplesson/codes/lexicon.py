@@ -13,6 +13,7 @@ fall-through.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # not a word break: dropped from texts and cues alike (Hangul keeps its spaces: Korean has words)
 _KANA_HAN = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
 _CJK_SPACE = re.compile(rf"(?<={_KANA_HAN}) (?={_KANA_HAN})")
+# non-ASCII text is read in NFKC form (full-width "ＩＰ" and "：" of CJK text, half-width kana)
+# with every hyphen a plain "-" (Microsoft writes "E\u2011Mail" with a non-breaking hyphen) and
+# soft hyphens dropped; cues are read the same way
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u00ad": None})
+
+
+def _normal(low: str) -> str:
+    return low if low.isascii() else unicodedata.normalize("NFKC", low).translate(_DASHES)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
     for lang, categories in _DATA["cues"].items():
         for category, phrases in categories.items():
             for phrase, weight in phrases.items():
-                phrase = _CJK_SPACE.sub("", phrase)
+                phrase = _CJK_SPACE.sub("", _normal(phrase))
                 by_category = weights.setdefault(phrase, {})
                 by_category[category] = max(by_category.get(category, 0.0), float(weight))
                 languages.setdefault(phrase, []).append(lang)
@@ -154,11 +163,15 @@ def _found(norm: str) -> list[tuple[int, str]]:
                     end = at + len(phrase)
                 break
     spans = [(at, at + len(phrase)) for at, phrase in hits]
+    closing: list[tuple[int, str]] = []
     for match in _infix_cues().finditer(norm):
         at = match.start()
         if _in_compound(norm, at) and not any(a <= at < b for a, b in spans):
-            hits.append((at, match.group()))
+            closing.append((at, match.group()))
             spans.append((at, match.end()))
+    if closing:  # a word-start cue inside a compound's cue is part of it
+        hits = [(at, phrase) for at, phrase in hits
+                if not any(a < at and at + len(phrase) <= a + len(p) for a, p in closing)] + closing
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
         for phrase in _CJK_CUES:
@@ -203,7 +216,7 @@ def score(text: str, command: str | None = None, enhanced: str | None = None) ->
     usage reply names ("Syntax: STARTTLS"); ``enhanced``: the reply's enhanced status code,
     whose subject digit adds evidence.
     """
-    low = text.lower().replace("\u2019", "'")
+    low = _normal(text.lower().replace("\u2019", "'"))
     subject = enhanced.split(".")[1] if enhanced and enhanced.count(".") == 2 else None
     if command is None and "syntax: " in low:
         usage = _USAGE.search(low)

@@ -146,3 +146,14 @@ def test_a_domain_named_as_the_subject_of_does_not_exist_is_dns_routing(text):
 def test_a_domain_inside_an_address_or_far_away_names_no_subject():
     assert score("Le destinataire bob@domaine.example n'existe pas").category == "mailbox-unknown"
     assert score("Benutzer unbekannt").category == "mailbox-unknown"
+
+
+def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
+    # Microsoft writes "E\u2011Mail" with a non-breaking hyphen; CJK text uses full-width letters
+    assert score("Die E\u2011Mail\u2011Adresse existiert nicht").category == "mailbox-unknown"
+    assert score("发件人ＩＰ被屏蔽").category == "reputation"
+    assert score("\uff7d\uff8a\uff9f\uff91") is not None  # half-width katakana "スパム"
+
+
+def test_a_word_start_cue_inside_a_compounds_cue_is_part_of_it():
+    assert score("Het e-mailadres bestaat niet").cues == ("adres bestaat niet",)

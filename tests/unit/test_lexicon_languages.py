@@ -238,3 +238,8 @@ def test_a_space_between_kana_is_typesetting_not_a_word_break():
     """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
     assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
     assert explain("プロトコル エラー").category == explain("プロトコルエラー").category
+
+
+def test_every_language_but_english_names_the_domain_and_the_compounding_ones_are_known():
+    assert set(DATA["domain_words"]) == set(LANGUAGES) - {"en"}
+    assert set(DATA["compounding"]) <= set(LANGUAGES) and "en" not in DATA["compounding"]

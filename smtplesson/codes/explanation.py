@@ -33,7 +33,7 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
+from .recipient import BEFORE_RECIPIENT, SENDER_CATEGORIES, names_recipient, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -235,10 +235,16 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                 verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
-        if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
-                                                    keywords, verdict):
+        if bounce == "hard" and (command in BEFORE_RECIPIENT or not names_recipient(
+                low, code, enhanced, category, confidence, keywords, verdict)):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command, None, enhanced)
+            if bounce == "hard" and command in BEFORE_RECIPIENT and category != "other":
+                # words of an address refused before any recipient was named ("user unknown" in
+                # reply to MAIL FROM): they name what that command offers (the sender ...);
+                # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md)
+                category, confidence = BEFORE_RECIPIENT[command], "class-only"
+                bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
     if rule is not None:

@@ -118,8 +118,10 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str
     if code is not None:
         digits = str(code)
         first = scan.find(digits)
-        if first >= 0 and len(scan) - first > len(body) + 16:
-            body = _unfold(scan[first:], digits, enhanced)
+        if first >= 0:
+            rest = _cut(scan[first:])  # never Postfix's "(in reply to MAIL FROM command)"
+            if len(rest) > len(body) + 16:
+                body = _unfold(rest, digits, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -227,13 +229,20 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 
+def _cut(text: str) -> str:
+    """``text`` up to Postfix's '(in reply to ...)' and the like: what follows names the
+    command answered or the envelope, not the reply's cause."""
+    for cut in _CUTS:
+        at = text.find(cut)
+        if at >= 0:
+            text = text[:at]
+    return text
+
+
+
 def _body(scan: str, start: int, end: int, code: int, enhanced: str | None) -> str:
     """The reply's text: after the code, up to Postfix's '(in reply to ...)' and the like."""
-    body = scan[end:]
-    for cut in _CUTS:
-        at = body.find(cut)
-        if at >= 0:
-            body = body[:at]
+    body = _cut(scan[end:])
     if str(code) in body:  # the code again: a flattened reply of several lines
         body = _unfold(body, code, enhanced)
     body = body.lstrip(" -").rstrip()
@@ -249,7 +258,8 @@ def command_of(scan: str) -> str | None:
     """The SMTP command the reply answered, if the text says so."""
     if ("in reply to " not in scan and " after " not in scan and "reject: " not in scan
             and "while " not in scan):  # each prefix holds one of these: most lines end here
-        return None
+        # Postfix's "host ... refused to talk to me: 554 ...": the greeting refused the client
+        return "CONNECT" if "refused to talk to me" in scan else None
     for prefix in _COMMAND_PREFIXES:
         at = scan.find(prefix)
         if at >= 0:

@@ -17,7 +17,7 @@ import re
 from .causes import DATA
 from .lexicon import Verdict
 
-__all__ = ["RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "reconsider"]
+__all__ = ["BEFORE_RECIPIENT", "RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "reconsider"]
 
 #: the causes that make a 5xx reply hard: the recipient's address is bad
 RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing", "syntax"})
@@ -26,6 +26,9 @@ RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-ro
 #: a full mailbox), shared/taxonomy-v2.md
 SENDER_CATEGORIES = frozenset(name for name, entry in DATA["categories"].items()
                               if entry["bounce_type"] in ("block", "soft"))
+#: the commands answered before any recipient is named (RFC 5321 §3.3) -> the cause a refusal
+#: of one has when its words name none: what that command offers (the IP, the HELO name ...)
+BEFORE_RECIPIENT: dict[str, str] = DATA["before_recipient"]
 # the words that say the refusal is about the recipient's mailbox, address or domain
 _RECIPIENT_WORDS = re.compile(DATA["recipient_named"])
 _RECIPIENT_SYNTAX = re.compile(DATA["hard_recipient_syntax"])

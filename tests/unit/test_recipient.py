@@ -57,3 +57,33 @@ def test_an_unrecognised_permanent_failure_is_reviewed_not_suppressed(text: str)
     if found.bounce_type == "hard":  # hard by the taxonomy, but on the class alone: reviewed
         assert found.confidence == "class-only"
         assert "review before suppressing" in found.summary
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # refused before any recipient was named (RFC 5321 §3.3): the words are about the sender
+    ("host mx.example.net[192.0.2.7] said: 550 5.1.1 Unknown user (in reply to MAIL FROM command)",
+     "sender-rejected"),
+    ("host mx.example.net[192.0.2.7] said: 550 No such domain (in reply to MAIL FROM command)",
+     "sender-rejected"),
+])
+def test_an_address_refused_before_any_recipient_is_the_senders(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+    assert found.action != "suppress"
+
+
+@pytest.mark.parametrize(("text", "command"), [
+    ("host mx.example.net[192.0.2.7] said: 550 Transaction failed (in reply to MAIL FROM command)", "MAIL"),
+    ("host mx.example.net[192.0.2.7] refused to talk to me: 554 mx.example.net", "CONNECT"),
+])
+def test_a_refusal_before_any_recipient_that_names_nothing_is_reviewed(text: str, command: str) -> None:
+    found = explain(text)
+    assert found.command == command
+    assert found.action == "review"
+
+
+def test_postfixs_in_reply_to_suffix_is_not_read_as_the_cause() -> None:
+    """"(in reply to MAIL FROM command)" names the command, not a refused sender."""
+    found = explain("host mx.example.net[192.0.2.7] said: 452 4.3.1 Insufficient system storage "
+                    "(in reply to MAIL FROM command)")
+    assert (found.category, found.bounce_type, found.command) == ("storage", "soft", "MAIL")

@@ -433,8 +433,9 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 
 
 # the catch-all keyword causes that a strong cue may overrule in text without a code (a
-# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
-_CATCH_ALL = frozenset({"policy", "reputation", "content"})
+# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's;
+# "try again later" says when, not why: "Too many requests. Try again later." is a rate limit)
+_CATCH_ALL = frozenset({"policy", "reputation", "content", "server-shutdown"})
 
 
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:

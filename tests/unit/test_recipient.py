@@ -87,3 +87,9 @@ def test_postfixs_in_reply_to_suffix_is_not_read_as_the_cause() -> None:
     found = explain("host mx.example.net[192.0.2.7] said: 452 4.3.1 Insufficient system storage "
                     "(in reply to MAIL FROM command)")
     assert (found.category, found.bounce_type, found.command) == ("storage", "soft", "MAIL")
+
+
+def test_try_again_later_yields_to_the_words_that_say_why() -> None:
+    """Without a code, "try again later" (a closing keyword) says when, not why."""
+    found = explain("Too many requests. Try again later.")
+    assert (found.category, found.bounce_type) == ("rate-limit", "soft")

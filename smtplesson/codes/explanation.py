@@ -33,7 +33,7 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import BEFORE_RECIPIENT, SENDER_CATEGORIES, names_recipient, reconsider
+from .recipient import BEFORE_RECIPIENT, SENDER_CATEGORIES, names_recipient, names_sender, reconsider
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -459,6 +459,12 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)
+    if rule is None and bounce == "hard" and names_sender(low):
+        # the sender's own domain or account is what is refused ("no valid MX record for the
+        # sending domain"): never the recipient's address (codes/recipient.py)
+        verdict = lexicon_score(_IDS.sub("0", low), command) if may_find(low) else None
+        category = reconsider(category, keywords, verdict, None, low)[0]
+        bounce = _bounce_type(category, None, low, None, None)
     entry = _DATA["categories"][category]
     summary = (f"No reply code was given: this text has no three-digit reply code and no "
                f"enhanced status code. Its words say: {entry['summary']}.")

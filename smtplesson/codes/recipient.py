@@ -17,7 +17,8 @@ import re
 from .causes import DATA
 from .lexicon import Verdict
 
-__all__ = ["BEFORE_RECIPIENT", "RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "reconsider"]
+__all__ = ["BEFORE_RECIPIENT", "RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "names_sender",
+           "reconsider"]
 
 #: the causes that make a 5xx reply hard: the recipient's address is bad
 RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing", "syntax"})
@@ -41,6 +42,12 @@ _EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
 _STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
 # the enhanced-code subjects that say a refusal is not about the address (RFC 3463 §3.6-3.8)
 _SENDER_SUBJECTS = {digit: DATA["enhanced_subject"][digit] for digit in ("5", "6", "7")}
+
+
+def names_sender(low: str) -> bool:
+    """True when the (lower-cased) words name the sender's own account, domain or sending as
+    what is refused ("the sending domain", "your account has been suspended for sending")."""
+    return _SENDER_WORDS.search(low) is not None
 
 
 def names_recipient(low: str, code: int | None, enhanced: str | None, category: str, confidence: str,
@@ -69,10 +76,10 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
                enhanced: str | None = None, low: str = "") -> tuple[str, str]:
     """(category, confidence) of a 5xx reply found to be ``category`` that does not name the
     recipient: the first sender-side cause its words point to (a strong cue of the lexicon
-    first, then the keyword rules, then any cue), else ``policy`` when the words name the
-    sender's own account or sending (``low``: the lower-cased reply), else the cause an enhanced
-    code's protocol,
-    content or security subject names (X.5, X.6, X.7: RFC 3463 §3.6-3.8 -- never the address),
+    first, then the keyword rules, then any cue), else ``sender-rejected`` when the words name
+    the sender's own domain or address and ``policy`` when they name its account or sending
+    (``low``: the lower-cased reply), else the cause an enhanced code's protocol, content or
+    security subject names (X.5, X.6, X.7: RFC 3463 §3.6-3.8 -- never the address),
     else ``category`` itself on the class alone (``class-only``: its action is review, never
     suppress)."""
     if verdict is not None and verdict.strong and verdict.category in SENDER_CATEGORIES:
@@ -83,8 +90,10 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
     for category, weight in verdict.ranked if verdict is not None else ():
         if category in SENDER_CATEGORIES and weight > 0:  # any sender-side cue beats a guess
             return category, "lexicon"
-    if low and _SENDER_WORDS.search(low):
-        return "policy", "lexicon"
+    named = _SENDER_WORDS.search(low) if low else None
+    if named is not None:  # the sender's own domain or address (RFC 5321 MAIL), else its account
+        return ("sender-rejected" if "domain" in named.group() or "address" in named.group()
+                else "policy"), "lexicon"
     subject = _SENDER_SUBJECTS.get(enhanced.split(".")[1]) if enhanced and enhanced.count(".") == 2 else None
     if subject is not None:
         return subject, "status"

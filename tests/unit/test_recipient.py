@@ -93,3 +93,12 @@ def test_try_again_later_yields_to_the_words_that_say_why() -> None:
     """Without a code, "try again later" (a closing keyword) says when, not why."""
     found = explain("Too many requests. Try again later.")
     assert (found.category, found.bounce_type) == ("rate-limit", "soft")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("You must have a valid A or MX record for the sending domain.", "sender-rejected"),
+    ("550 No MX record found for the sending domain", "sender-rejected"),
+])
+def test_the_senders_own_domain_refused_is_never_the_recipients(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")

@@ -58,6 +58,8 @@ class Located(NamedTuple):
 
 def locate(text: str) -> Located:
     """The reply in ``text``: a wire reply of several lines, else the best code in the line."""
+    if "SMTP code: " in text:
+        text = _phpmailer(text)
     reply = _wire_reply(text) if "\n" in text else None
     scan = text if reply is not None or ("\n" not in text and "  " not in text) else " ".join(text.split())
     code: int | None
@@ -76,6 +78,25 @@ def locate(text: str) -> Located:
         if code is not None:
             reply = _reply(code, enhanced, body)
     return _new_tuple(Located, (scan, reply, code, enhanced, body, command_of(scan)))
+
+
+# PHPMailer writes the reply's words before its codes (PHPMailer::setError: "SMTP server error:
+# %s Detail: %s SMTP code: %s Additional SMTP info: %s"): "... Detail: Message rejected due to
+# local policy SMTP code: 550 Additional SMTP info: 5.7.1" is the reply "550 5.7.1 Message ...".
+_PHPMAILER = re.compile(
+    r"Detail: (.*?) ?SMTP code: ([2-5][0-9][0-9])(?: Additional SMTP info: ([245]\.[0-9]{1,3}\.[0-9]{1,3}))?")
+
+
+def _phpmailer(text: str) -> str:
+    """``text`` with PHPMailer's "Detail: WORDS SMTP code: 550 Additional SMTP info: 5.7.1" put
+    back in reply order, "550 5.7.1 WORDS"."""
+    match = _PHPMAILER.search(text)
+    if match is None:
+        return text
+    words, code, enhanced = match.groups()
+    reply = " ".join(part for part in (code, enhanced, words) if part)
+    return text[:match.start()] + reply + text[match.end():]
+
 
 
 # Located(...) and Reply(...) as their constructors build them, less their per-call work (the

@@ -235,14 +235,16 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                 verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
-        if bounce == "hard" and (command in BEFORE_RECIPIENT or not names_recipient(
+        before = command in BEFORE_RECIPIENT and "recipient" not in low and "rcpt" not in low
+        if bounce == "hard" and (before or not names_recipient(
                 low, code, enhanced, category, confidence, keywords, verdict)):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command, None, enhanced)
-            if bounce == "hard" and command in BEFORE_RECIPIENT and category != "other":
+            if bounce == "hard" and before and category != "other":
                 # words of an address refused before any recipient was named ("user unknown" in
                 # reply to MAIL FROM): they name what that command offers (the sender ...);
-                # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md)
+                # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md).
+                # One that names the recipient was answered out of order (pipelining): its words hold
                 category, confidence = BEFORE_RECIPIENT[command], "class-only"
                 bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)

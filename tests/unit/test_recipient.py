@@ -102,3 +102,10 @@ def test_try_again_later_yields_to_the_words_that_say_why() -> None:
 def test_the_senders_own_domain_refused_is_never_the_recipients(text: str, category: str) -> None:
     found = explain(text)
     assert (found.category, found.bounce_type) == (category, "block")
+
+
+def test_a_recipient_named_in_reply_to_mail_from_keeps_its_words() -> None:
+    """Pipelining can attribute a RCPT refusal to MAIL FROM: words naming the recipient hold."""
+    found = explain("host mx.example.net[192.0.2.7] said: 550 5.1.1 <bob@example.net>: Recipient "
+                    "address rejected: User unknown (in reply to MAIL FROM command)")
+    assert (found.category, found.bounce_type, found.command) == ("mailbox-unknown", "hard", "MAIL")

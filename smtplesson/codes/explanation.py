@@ -33,7 +33,15 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import BEFORE_RECIPIENT, SENDER_CATEGORIES, names_recipient, names_sender, reconsider
+from .recipient import (
+    BEFORE_RECIPIENT,
+    RECIPIENT_CATEGORIES,
+    SENDER_CATEGORIES,
+    names_recipient,
+    names_sender,
+    reconsider,
+    sender_refused,
+)
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -222,6 +230,8 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         provider, rule = extra.match(low, code, enhanced) if extra is not None else (None, None)
         if rule is None:
             provider, rule = _provider_match(low, code, enhanced, hits)
+        if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low):
+            provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     digit = _class(code, enhanced)
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
@@ -245,7 +255,7 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                 # reply to MAIL FROM): they name what that command offers (the sender ...);
                 # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md).
                 # One that names the recipient was answered out of order (pipelining): its words hold
-                category, confidence = BEFORE_RECIPIENT[command], "class-only"
+                category, confidence = BEFORE_RECIPIENT.get(command or "", category), "class-only"
                 bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
@@ -447,6 +457,8 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low):
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if rule is None and (category is None or category in _CATCH_ALL):
         # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,

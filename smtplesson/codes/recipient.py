@@ -18,7 +18,7 @@ from .causes import DATA
 from .lexicon import Verdict
 
 __all__ = ["BEFORE_RECIPIENT", "RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "names_sender",
-           "reconsider"]
+           "reconsider", "sender_refused"]
 
 #: the causes that make a 5xx reply hard: the recipient's address is bad
 RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing", "syntax"})
@@ -36,6 +36,9 @@ _RECIPIENT_SYNTAX = re.compile(DATA["hard_recipient_syntax"])
 # the words that say the disabled account or the block is the sender's own ("your account has
 # been suspended for sending")
 _SENDER_WORDS = re.compile(DATA["sender_named"])
+# the words that say the envelope sender's own address was checked and refused: what follows
+# ("User unknown", a nested "550 5.1.1") is about the sender ("Sender address rejected: ...")
+_SENDER_REFUSED = re.compile(DATA["sender_refused"])
 # keyword rules (categories.json "keywords") strong enough to name the recipient alone
 # X.1.x and X.2.x but the "other" X.1.0 and X.2.0, and X.4.6 (routing loop detected)
 _EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
@@ -44,10 +47,18 @@ _STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
 _SENDER_SUBJECTS = {digit: DATA["enhanced_subject"][digit] for digit in ("5", "6", "7")}
 
 
+def sender_refused(low: str) -> bool:
+    """True when the (lower-cased) words say the envelope sender's own address was checked and
+    refused ("Sender address rejected: User unknown in local recipient table", "Sender verify
+    failed"): a recipient cause named after them is the sender's."""
+    return _SENDER_REFUSED.search(low) is not None
+
+
 def names_sender(low: str) -> bool:
-    """True when the (lower-cased) words name the sender's own account, domain or sending as
-    what is refused ("the sending domain", "your account has been suspended for sending")."""
-    return _SENDER_WORDS.search(low) is not None
+    """True when the (lower-cased) words name the sender's own account, domain, address or
+    sending as what is refused ("the sending domain", "your account has been suspended for
+    sending", "Sender address rejected: ...")."""
+    return _SENDER_WORDS.search(low) is not None or _SENDER_REFUSED.search(low) is not None
 
 
 def names_recipient(low: str, code: int | None, enhanced: str | None, category: str, confidence: str,
@@ -57,8 +68,8 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
     ``verdict``: what the cue lexicon says."""
     if confidence == "provider-rule":
         return True
-    if category not in RECIPIENT_CATEGORIES:
-        return False
+    if category not in RECIPIENT_CATEGORIES or _SENDER_REFUSED.search(low):
+        return False  # a sender-side cause, or the sender's own address refused
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
     if code == 556 and confidence == "status":

@@ -109,3 +109,17 @@ def test_a_recipient_named_in_reply_to_mail_from_keeps_its_words() -> None:
     found = explain("host mx.example.net[192.0.2.7] said: 550 5.1.1 <bob@example.net>: Recipient "
                     "address rejected: User unknown (in reply to MAIL FROM command)")
     assert (found.category, found.bounce_type, found.command) == ("mailbox-unknown", "hard", "MAIL")
+
+
+@pytest.mark.parametrize("text", [
+    # Postfix's sender restrictions and Exim's sender callout: the unknown user is the sender
+    "553 5.1.8 <a@example.org>: Sender address rejected: User unknown in local recipient table",
+    "550 5.1.0 <a@example.org>: Sender address rejected: undeliverable address: host "
+    "mx.example.org[192.0.2.9] said: 550 5.1.1 <a@example.org>: Recipient address rejected: "
+    "User unknown in virtual mailbox table (in reply to RCPT TO command)",
+    "550-Verification failed for <a@example.org> 550-Called: 192.0.2.9 550-Sent: RCPT "
+    "TO:<a@example.org> 550-Response: 550 5.1.1 User unknown 550 Sender verify failed",
+])
+def test_the_senders_own_address_refused_is_never_the_recipients(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("sender-rejected", "block")

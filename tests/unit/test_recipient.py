@@ -123,3 +123,12 @@ def test_a_recipient_named_in_reply_to_mail_from_keeps_its_words() -> None:
 def test_the_senders_own_address_refused_is_never_the_recipients(text: str) -> None:
     found = explain(text)
     assert (found.category, found.bounce_type) == ("sender-rejected", "block")
+
+
+@pytest.mark.parametrize("text", [
+    "554 5.7.1 <host.example>: Helo command rejected: Domain does not exist",
+    "550 HELO rejected: host not found",
+])
+def test_the_sending_hosts_helo_name_refused_is_never_the_recipients(text: str) -> None:
+    found = explain(text)
+    assert found.bounce_type == "block"

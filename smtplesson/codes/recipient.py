@@ -87,8 +87,9 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
                enhanced: str | None = None, low: str = "") -> tuple[str, str]:
     """(category, confidence) of a 5xx reply found to be ``category`` that does not name the
     recipient: the first sender-side cause its words point to (a strong cue of the lexicon
-    first, then the keyword rules, then any cue), else ``sender-rejected`` when the words name
-    the sender's own domain or address and ``policy`` when they name its account or sending
+    first, then the keyword rules, then any cue), else ``sender-rejected`` when the words say
+    the sender's own address or host was refused or name its domain or address, and ``policy``
+    when they name its account or sending
     (``low``: the lower-cased reply), else the cause an enhanced code's protocol, content or
     security subject names (X.5, X.6, X.7: RFC 3463 §3.6-3.8 -- never the address),
     else ``category`` itself on the class alone (``class-only``: its action is review, never
@@ -101,6 +102,8 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
     for category, weight in verdict.ranked if verdict is not None else ():
         if category in SENDER_CATEGORIES and weight > 0:  # any sender-side cue beats a guess
             return category, "lexicon"
+    if low and _SENDER_REFUSED.search(low):
+        return "sender-rejected", "lexicon"  # the sender's own address or host checked and refused
     named = _SENDER_WORDS.search(low) if low else None
     if named is not None:  # the sender's own domain or address (RFC 5321 MAIL), else its account
         return ("sender-rejected" if "domain" in named.group() or "address" in named.group()

@@ -119,6 +119,8 @@ def test_a_recipient_named_in_reply_to_mail_from_keeps_its_words() -> None:
     "User unknown in virtual mailbox table (in reply to RCPT TO command)",
     "550-Verification failed for <a@example.org> 550-Called: 192.0.2.9 550-Sent: RCPT "
     "TO:<a@example.org> 550-Response: 550 5.1.1 User unknown 550 Sender verify failed",
+    "550 Unrouteable sender address",  # Exim: the sender's domain cannot be routed
+    "550 5.1.1 Unknown sender",
 ])
 def test_the_senders_own_address_refused_is_never_the_recipients(text: str) -> None:
     found = explain(text)

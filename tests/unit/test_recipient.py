@@ -98,6 +98,7 @@ def test_try_again_later_yields_to_the_words_that_say_why() -> None:
 @pytest.mark.parametrize(("text", "category"), [
     ("You must have a valid A or MX record for the sending domain.", "sender-rejected"),
     ("550 No MX record found for the sending domain", "sender-rejected"),
+    ("550 5.7.1 The From: domain example.invalid does not exist", "sender-rejected"),
 ])
 def test_the_senders_own_domain_refused_is_never_the_recipients(text: str, category: str) -> None:
     found = explain(text)

@@ -135,3 +135,10 @@ def test_the_senders_own_address_refused_is_never_the_recipients(text: str) -> N
 def test_the_sending_hosts_helo_name_refused_is_never_the_recipients(text: str) -> None:
     found = explain(text)
     assert found.bounce_type == "block"
+
+
+def test_an_unknown_recipient_status_yields_to_words_that_name_a_sender_side_cause() -> None:
+    found = explain("550 5.1.1 Recipient address rejected: rejected by spam filter")
+    assert (found.category, found.bounce_type) == ("content", "block")
+    found = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")

@@ -142,3 +142,10 @@ def test_an_unknown_recipient_status_yields_to_words_that_name_a_sender_side_cau
     assert (found.category, found.bounce_type) == ("content", "block")
     found = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
     assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")
+
+
+def test_the_senders_domain_refused_under_an_unknown_recipient_status_is_not_hard() -> None:
+    found = explain("550 5.1.1 Recipient does not accept mail from your domain")
+    assert found.bounce_type == "block"
+    found = explain("550 5.1.1 Sorry, your mail to bob could not be delivered: user unknown")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")

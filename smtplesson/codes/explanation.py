@@ -230,9 +230,10 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         provider, rule = extra.match(low, code, enhanced) if extra is not None else (None, None)
         if rule is None:
             provider, rule = _provider_match(low, code, enhanced, hits)
-        if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low):
-            provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     digit = _class(code, enhanced)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, digit, low, command, rule.bounce_type, enhanced) == "hard":
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
         bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
@@ -457,7 +458,8 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
-    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low):
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, None, low, None, rule.bounce_type) == "hard":
         provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if rule is None and (category is None or category in _CATCH_ALL):

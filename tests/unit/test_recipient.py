@@ -149,3 +149,11 @@ def test_the_senders_domain_refused_under_an_unknown_recipient_status_is_not_har
     assert found.bounce_type == "block"
     found = explain("550 5.1.1 Sorry, your mail to bob could not be delivered: user unknown")
     assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")
+
+
+def test_the_sending_hosts_helo_refused_keeps_a_providers_own_syntax_rule() -> None:
+    """"Bad HELO" is the sender's host: never hard, and Microsoft's own rule still reads it."""
+    found = explain("550 Invalid domain in HELO")
+    assert found.bounce_type == "block"
+    found = explain("550 5.7.506 Access Denied, Bad HELO")
+    assert (found.category, found.bounce_type) == ("syntax", "block")

@@ -3,7 +3,7 @@
 Run as root on Debian with ONE MTA installed (``mta_bounces.sh`` installs, runs and purges
 each in turn, as ``tools/fixtures/make_bounces.sh`` does for the unit fixtures)::
 
-    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, courier
+    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, courier, dma
 
 Unlike the unit fixtures (one debug-server *scenario* per case, a 4xx returned at once), each
 case here is one chosen reply (a :class:`smtplesson.server.rules.Rule` at the command that
@@ -139,9 +139,34 @@ def courier(routes: dict[str, int]) -> dict:
     return {**mb.courier(routes), "later": None}  # queuetime 20 s, warntime 5 s
 
 
+DMA_CONF = Path("/etc/dma/dma.conf")
+
+
+def dma(routes: dict[str, int]) -> dict:
+    """The DragonFly Mail Agent: one smarthost for all mail, so each case is sent with its own
+    server's port in dma.conf (read when dma starts; it delivers in a child of that process).
+    dma keeps a 4xx-deferred message for days (MAX_TIMEOUT, dma.h): only refusals bounce here;
+    mail for its MAILNAME (the sender's domain) is delivered to /var/mail."""
+    def route(port: int) -> None:
+        DMA_CONF.write_text(f"SMARTHOST 127.0.0.1\nPORT {port}\nMAILNAME {HOST}\n")
+    return {"package": "dma", "version": mb.version("dma"), "sendmail": "/usr/sbin/sendmail",
+            "mbox": "/var/mail/alice", "route": route}
+
+
+def dma_stop() -> None:
+    """End the delivery children still retrying deferred mail (ours: dma runs only here) and
+    empty dma's spool."""
+    found = [pid for name in ("dma", "sendmail")  # dma runs as the "sendmail" it is linked as
+             for pid in subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()]
+    for pid in found:
+        subprocess.run(["kill", pid], capture_output=True)
+    for queued in Path("/var/spool/dma").glob("*"):
+        queued.unlink(missing_ok=True)
+
+
 MTAS = {"postfix": (postfix, mb.postfix_stop), "exim": (exim, mb.exim_stop),
         "opensmtpd": (opensmtpd, mb.opensmtpd_stop), "sendmail": (sendmail, mb.sendmail_stop),
-        "courier": (courier, mb.courier_stop)}
+        "courier": (courier, mb.courier_stop), "dma": (dma, dma_stop)}
 
 
 def message(case: str, mta: str, recipients: list[str]) -> bytes:
@@ -181,8 +206,12 @@ def main() -> int:
         info = start(routes)
         for case, (_, _, users) in cases.items():
             recipients = [f"{user}@{domain_of(case)}" for user in users]
+            if info.get("route"):  # one smarthost for all mail (dma): this case's server
+                info["route"](routes[domain_of(case)])
             subprocess.run([info["sendmail"], *info.get("args", []), "-f", SENDER, "--", *recipients],
                            input=message(case, args.mta, recipients), check=False)
+            if info.get("route"):
+                time.sleep(0.5)  # dma has read its configuration before the next case rewrites it
         settle = LIFETIME + 25
         while time.monotonic() - began < args.wait:
             time.sleep(3)

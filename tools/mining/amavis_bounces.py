@@ -15,15 +15,16 @@ notification it writes back to the sender goes to a ``DebugServer`` on 127.0.0.1
 from __future__ import annotations
 
 import argparse
-import json
 import smtplib
-import socket
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mta_bounces import save, wait_for
 
 from smtplesson import DebugServer
 
@@ -86,12 +87,7 @@ def main() -> int:
     daemon = subprocess.Popen(["/usr/sbin/amavisd", "foreground"], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        for _ in range(60):
-            try:
-                socket.create_connection(("127.0.0.1", 10024), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(1)
+        wait_for(10024)
         for case, (users, _, _) in CASES.items():
             with smtplib.SMTP("127.0.0.1", 10024, local_hostname=HOST) as client:
                 client.sendmail(SENDER, [f"{user}@{case}.test" for user in users], message(case, users))
@@ -107,24 +103,9 @@ def main() -> int:
         CONF.unlink(missing_ok=True)
     version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "amavisd-new"],
                              capture_output=True, text=True).stdout
-    out = args.stage / "amavis"
-    out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, str]] = []
-    for stored in server.messages:
-        if SENDER not in stored.rcpt_tos:  # amavisd's notices to the postmaster are not bounces
-            continue
-        raw = stored.raw
-        found = next((c for c in CASES if f"<{c}.amavis@".encode() in raw), None)
-        if found is None:
-            continue
-        case = found
-        n = sum(r["case"] == case for r in records) + 1
-        name = f"{case}.amavis-{n}.eml"
-        (out / name).write_bytes(raw)
-        records.append({"file": name, "case": case, "mta": "amavisd-new", "version": version,
-                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
-    print(f"amavisd-new {version}: {len(records)} mails in {out}")
+    # amavisd's notices to the postmaster are not bounces
+    bounces = [stored.raw for stored in server.messages if SENDER in stored.rcpt_tos]
+    save(args.stage / "amavis", "amavis", bounces, {case: {} for case in CASES}, "amavisd-new", version)
     return 0
 
 

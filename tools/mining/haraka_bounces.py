@@ -17,12 +17,10 @@ import argparse
 import json
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -93,12 +91,7 @@ def main() -> int:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     began = time.monotonic()
     try:
-        for _ in range(30):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(1)
+        mtab.wait_for(port, 30)
         for case, (_, _, users) in cases.items():
             recipients = [f"{user}@{mtab.domain_of(case)}" for user in users]
             with smtplib.SMTP("127.0.0.1", port, local_hostname=HOST, timeout=20) as client:
@@ -119,25 +112,8 @@ def main() -> int:
         for server in (*servers.values(), catch):
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    out = args.stage / "haraka"
-    out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, str]] = []
-    for stored in catch.messages:
-        found = next((c for c in cases if f"<{c}.haraka@".encode() in stored.raw), None)
-        if found is None:
-            continue
-        n = sum(r["case"] == found for r in records) + 1
-        name = f"{found}.haraka-{n}.eml"
-        (out / name).write_bytes(stored.raw)
-        point, reply, _ = cases[found]
-        records.append({"file": name, "case": found, "point": point,
-                        "reply": reply if isinstance(reply, str) else "\n".join(reply),
-                        "mta": "Haraka (npm)", "version": version,
-                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
-    missing = sorted(set(cases) - {r["case"] for r in records})
-    print(f"Haraka {version}: {len(records)} mails in {out}"
-          + (f"; none for {', '.join(missing)}" if missing else ""))
+    mtab.save(args.stage / "haraka", "haraka", [stored.raw for stored in catch.messages],
+              mtab.described(cases), "Haraka (npm)", version)
     return 0
 
 

@@ -176,6 +176,44 @@ def message(case: str, mta: str, recipients: list[str]) -> bytes:
     return (head + "Hello, this is a test of the bounce corpus.\n").encode()
 
 
+def wait_for(port: int, seconds: int = 60) -> None:
+    """Until something listens on 127.0.0.1:``port`` (a daemon just started), ``seconds`` at most."""
+    for _ in range(seconds):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(1)
+
+
+def described(cases: dict[str, tuple[str, str | list[str], list[str]]]) -> dict[str, dict[str, str]]:
+    """What PROVENANCE.json says of each case: the command answered and the reply."""
+    return {case: {"point": point or "connect (refused)", "reply": reply if isinstance(reply, str)
+                   else "\n".join(reply)} for case, (point, reply, _) in cases.items()}
+
+
+def save(out: Path, tag: str, mails: list[bytes], cases: dict[str, dict[str, str]], package: str,
+         version: str) -> None:
+    """Each mail that returns a case's message (``<case>.<tag>@`` in its Message-ID) saved unedited as
+    ``OUT/<case>.<tag>-<n>.eml``, and all of them listed in ``OUT/PROVENANCE.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, str]] = []
+    for raw in mails:
+        case = next((c for c in cases if f"<{c}.{tag}@".encode() in raw), None)
+        if case is None:
+            print(f"unmatched mail ({len(raw)} bytes) skipped", file=sys.stderr)
+            continue
+        n = sum(r["case"] == case for r in records) + 1
+        name = f"{case}.{tag}-{n}.eml"
+        (out / name).write_bytes(raw)
+        records.append({"file": name, "case": case, **cases[case], "mta": package, "version": version,
+                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
+    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
+    missing = sorted(set(cases) - {r["case"] for r in records})
+    print(f"{package} {version}: {len(records)} mails in {out}"
+          + (f"; none for {', '.join(missing)}" if missing else ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mta", choices=sorted(MTAS))
@@ -227,27 +265,7 @@ def main() -> int:
         stop()
         for server in servers.values():
             server.stop()
-    out = args.stage / args.mta
-    out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, str]] = []
-    for raw in got:
-        found = next((c for c in cases if f"<{c}.{args.mta}@".encode() in raw), None)
-        if found is None:
-            print(f"unmatched mail ({len(raw)} bytes) skipped", file=sys.stderr)
-            continue
-        case = found
-        n = sum(r["case"] == case for r in records) + 1
-        name = f"{case}.{args.mta}-{n}.eml"
-        (out / name).write_bytes(raw)
-        point, reply, _ = cases[case]
-        records.append({"file": name, "case": case, "point": point or "connect (refused)",
-                        "reply": reply if isinstance(reply, str) else "\n".join(reply),
-                        "mta": info["package"], "version": info["version"],
-                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
-    missing = sorted(set(cases) - {r["case"] for r in records})
-    print(f"{args.mta} {info['version']}: {len(records)} mails in {out}"
-          + (f"; none for {', '.join(missing)}" if missing else ""))
+    save(args.stage / args.mta, args.mta, got, described(cases), info["package"], info["version"])
     return 0
 
 

@@ -16,11 +16,9 @@ with ``PROVENANCE.json``.  Nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,27 +81,9 @@ def main() -> int:
             if name not in ("remotes", "defaultdomain"):
                 (ETC / name).unlink(missing_ok=True)
     version = mtab.mb.version("nullmailer")
-    out = args.stage / "nullmailer"
-    out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, str]] = []
-    for stored in server.messages:
-        if SENDER not in stored.rcpt_tos:  # the test messages the server accepted are not bounces
-            continue
-        found = next((c for c in cases if f"<{c}.nullmailer@".encode() in stored.raw), None)
-        if found is None:
-            continue
-        n = sum(r["case"] == found for r in records) + 1
-        name = f"{found}.nullmailer-{n}.eml"
-        (out / name).write_bytes(stored.raw)
-        point, reply, _ = cases[found]
-        records.append({"file": name, "case": found, "point": point,
-                        "reply": reply if isinstance(reply, str) else "\n".join(reply),
-                        "mta": "nullmailer", "version": version,
-                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
-    missing = sorted(set(cases) - {r["case"] for r in records})
-    print(f"nullmailer {version}: {len(records)} mails in {out}"
-          + (f"; none for {', '.join(missing)}" if missing else ""))
+    # the test messages the server accepted are not bounces
+    returned = [stored.raw for stored in server.messages if SENDER in stored.rcpt_tos]
+    mtab.save(args.stage / "nullmailer", "nullmailer", returned, mtab.described(cases), "nullmailer", version)
     return 0
 
 

@@ -246,3 +246,9 @@ def test_fields_read_later_are_the_fields_read_at_once():
         assert made == bounce and made.recipients[0].command == "RCPT"
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.command = "DATA"  # type: ignore[misc]
+
+
+def test_dma_names_the_host_that_did_not_like_the_command():
+    """dma's net.c: "HOST [ADDR] did not like our RCPT TO:" names the remote host, then the command."""
+    recipient = read_bounce((DATA / "dragonfly" / "spf-fail.eml").read_bytes()).recipients[0]
+    assert (recipient.remote_mta, recipient.command) == ("127.0.0.1", "MAIL")

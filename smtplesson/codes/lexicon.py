@@ -13,6 +13,7 @@ fall-through.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # not a word break: dropped from texts and cues alike (Hangul keeps its spaces: Korean has words)
 _KANA_HAN = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
 _CJK_SPACE = re.compile(rf"(?<={_KANA_HAN}) (?={_KANA_HAN})")
+# non-ASCII text is read in NFKC form (full-width "ＩＰ" and "：" of CJK text, half-width kana)
+# with every hyphen a plain "-" (Microsoft writes "E\u2011Mail" with a non-breaking hyphen) and
+# soft hyphens dropped; cues are read the same way
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u00ad": None})
+
+
+def _normal(low: str) -> str:
+    return low if low.isascii() else unicodedata.normalize("NFKC", low).translate(_DASHES)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
     for lang, categories in _DATA["cues"].items():
         for category, phrases in categories.items():
             for phrase, weight in phrases.items():
-                phrase = _CJK_SPACE.sub("", phrase)
+                phrase = _CJK_SPACE.sub("", _normal(phrase))
                 by_category = weights.setdefault(phrase, {})
                 by_category[category] = max(by_category.get(category, 0.0), float(weight))
                 languages.setdefault(phrase, []).append(lang)
@@ -87,7 +96,9 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
 
 _KEY = 5  # alphabetic cues are looked up by their first word, cut to this many characters
 _CUES = _cue_table()
-_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.match(p)), key=len, reverse=True))
+# a cue with a Han, kana or Hangul character in it ("ip被封", "spf记录") is found anywhere, as CJK text has
+# no spaces to start it at
+_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.search(p)), key=len, reverse=True))
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
 _ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
 
@@ -97,26 +108,70 @@ def _key(phrase: str) -> str:
 
 
 _BY_KEY: dict[str, tuple[str, ...]] = {}
-for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
+for _phrase in sorted((p for p in _CUES if not _CJK.search(p)), key=len, reverse=True):
     _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
+# German, Dutch and the Nordic languages write compounds as one word ("Empfängerpostfach",
+# "Benutzerkonto", "brukerkontoen", "käyttäjätili"): a cue of theirs whose first word has
+# _INFIX_MIN letters or more may also start inside a word, after at least _INFIX_HEAD letters
+_COMPOUNDING = frozenset(_DATA["compounding"])
+_INFIX_MIN = 5
+_INFIX_HEAD = 3
+_INFIX_CUES = tuple(sorted(
+    (p for p, (_, langs) in _CUES.items() if not _CJK.search(p) and _COMPOUNDING.intersection(langs)
+     and _WORD.match(p) is not None and len(_WORD.match(p).group()) >= _INFIX_MIN),  # type: ignore[union-attr]
+    key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _infix_cues() -> re.Pattern[str]:
+    """The cues that may close a compound, in one trie-shaped pattern (compiled when first used)."""
+    return re.compile(trie(_INFIX_CUES))
+
+
+def _in_compound(norm: str, at: int) -> bool:
+    """True when position ``at`` of ``norm`` follows _INFIX_HEAD letters of the same word."""
+    return at >= _INFIX_HEAD and all(c.isalpha() for c in norm[at - _INFIX_HEAD:at])
+
+
+# "the domain ... does not exist": a recipient-unknown cue of a language other than English
+# whose subject, named in the _SUBJECT_WINDOW characters before it, is the address's domain
+# (not after an "@" or a dot: "user@domain.example" names no subject) says the domain is
+# unknown, and counts for dns-routing
+_SUBJECT_WINDOW = 50
+_DOMAIN_WORD = re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
+    for words in _DATA["domain_words"].values() for word in words))
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
-    """(position, cue) of every cue in the normalised text: the longest cue at a word start,
-    and CJK cues anywhere."""
+    """(position, cue) of every cue in the normalised text: the longest cue at a word start
+    (one that runs past the cue before it counts on its own: "adresse ip d'envoi" holds
+    "adresse ip" and "ip d'envoi"; one inside it does not),
+    the longest compounding-language cue inside a word (the end of a compound), and CJK cues
+    anywhere."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
         at = word.start()
-        if at < end:
-            continue
         for phrase in _BY_KEY.get(word.group()[:_KEY], ()):
             if norm.startswith(phrase, at):
-                hits.append((at, phrase))
-                end = at + len(phrase)
+                if at + len(phrase) > end:  # a cue inside the last one is part of it
+                    hits.append((at, phrase))
+                    end = at + len(phrase)
                 break
+    spans = [(at, at + len(phrase)) for at, phrase in hits]
+    closing: list[tuple[int, str]] = []
+    for match in _infix_cues().finditer(norm):
+        at = match.start()
+        if _in_compound(norm, at) and not any(a <= at < b for a, b in spans):
+            closing.append((at, match.group()))
+            spans.append((at, match.end()))
+    if closing:  # a word-start cue inside a compound's cue is part of it
+        hits = [(at, phrase) for at, phrase in hits
+                if not any(a < at and at + len(phrase) <= a + len(p) for a, p in closing)] + closing
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
         for phrase in _CJK_CUES:
@@ -149,7 +204,9 @@ def may_find(low: str) -> bool:
     and STARTTLS verbs."""
     if _ZERO_CUE or not low.isascii() or "auth" in low or "starttls" in low:
         return True
-    return _ascii_cues().search(" " + " ".join(low.split())) is not None
+    norm = " " + " ".join(low.split())
+    return _ascii_cues().search(norm) is not None or any(
+        _in_compound(norm, match.start()) for match in _infix_cues().finditer(norm))
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:
@@ -159,7 +216,7 @@ def score(text: str, command: str | None = None, enhanced: str | None = None) ->
     usage reply names ("Syntax: STARTTLS"); ``enhanced``: the reply's enhanced status code,
     whose subject digit adds evidence.
     """
-    low = text.lower().replace("\u2019", "'")
+    low = _normal(text.lower().replace("\u2019", "'"))
     subject = enhanced.split(".")[1] if enhanced and enhanced.count(".") == 2 else None
     if command is None and "syntax: " in low:
         usage = _USAGE.search(low)
@@ -179,6 +236,9 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         before = norm[max(0, at - _NEGATION_WINDOW):at]
         if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
             continue
+        if ("mailbox-unknown" in weights and "en" not in languages
+                and _DOMAIN_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            weights = {("dns-routing" if c == "mailbox-unknown" else c): w for c, w in weights.items()}
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

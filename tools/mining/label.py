@@ -31,7 +31,8 @@ RECIPIENT_PERMANENT = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-rou
 # a malformed recipient address (hard), as opposed to command, sequence or parameter syntax
 _RECIPIENT_SYNTAX = re.compile(
     r"(?:bad|invalid|malformed|illegal)\b.{0,12}(?:recipient|destination)|recipient address syntax"
-    r"|could not parse (?:your )?(?:recipient|rcpt)|invalid to: (?!unexpected whitespace)|unacceptable to:"
+    r"|could not parse (?:your )?(?:recipient|rcpt)|invalid rcpt to\b|invalid to: (?!unexpected whitespace)"
+    r"|unacceptable to:"
     r"|normali[sz]e the recipient")
 _TEMPORARY = re.compile(r"temporar(?:y|ily)|local problem")
 _SENDER = re.compile(r"sender|mail from|\bfrom\b")

@@ -71,6 +71,14 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "greenmail": ("gh/greenmail-mail-test+greenmail",
                   "github:greenmail-mail-test/greenmail @659cd219 (2026-08-22)"),
     "subethasmtp": ("gh/davidmoten+subethasmtp", "github:davidmoten/subethasmtp @7a3e7cc8 (2026-02-26)"),
+    "iredapd": ("gh/iredmail+iRedAPD", "github:iredmail/iRedAPD @60b2eed4 (2026-06-16; Postfix policy daemon)"),
+    "spf-engine": ("pypi/spf-engine-3.1.0", "PyPI: spf-engine 3.1.0 (Postfix SPF policy server; Debian's "
+                   "tarball answered 404)"),
+    "go-guerrilla": ("gh/flashmob+go-guerrilla", "github:flashmob/go-guerrilla @858ac36f (2023-08-31)"),
+    "mailhog": ("gh/mailhog+smtp", "github:mailhog/smtp @0c4e9b7e (2016-11-19; MailHog's SMTP replies)"),
+    "mhale-smtpd": ("gh/mhale+smtpd", "github:mhale/smtpd @7a09bb83 (2024-05-08)"),
+    "zimbra": ("gh/Zimbra+zm-mailbox", "github:Zimbra/zm-mailbox @2b7f9787 (2024-10-24)"),
+    "twisted": ("pypi/twisted-24.11.0", "PyPI: twisted 24.11.0 (twisted.mail)"),
 }
 #: packages held out of tuning: the first five chosen by hand (tests/corpus/README.md), every
 #: package added since by ``tools/corpus_split.py``'s frozen rule on ``mined:<package>``
@@ -86,6 +94,8 @@ ONLY: dict[str, tuple[str, ...]] = {
     "stalwart": ("crates/smtp/",),
     "kumomta": ("crates/kumod/", "crates/rfc5321/", "assets/", "docs/"),
     "mox": ("smtpserver/", "smtp/", "queue/", "dsn/", "smtpclient/"),
+    "zimbra": ("store/src/java/com/zimbra/cs/lmtpserver/", "store/src/java/com/zimbra/cs/milter/"),
+    "twisted": ("src/twisted/mail/",),
 }
 _CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", "",
               ".rs", ".java", ".rb"}
@@ -110,10 +120,10 @@ _ARGS = re.compile(r"(\b[245][0-9][0-9]\b|\bvar_\w+_code\b|\bDEF_\w+_CODE\b)['\"
                    r"(?:\?[^,;]{0,40}:\s*[245][0-9][0-9]\s*)?,\s*" + _ENH + r"\s*,\s*" + _STR)
 _ENH_THEN_REPLY = re.compile(_ENH + r'\s*,\s*"([245][0-9][0-9]) ((?:[^"\\\n]|\\.)*)"')
 # a code argument then the text: this.send(550, 'text'), respond(550, "text")
-# (also quoted, as slimta's Reply('550', '5.1.1 text'), or Go's return 550, "text"; the text may
-# lead with the enhanced code)
+# (also quoted, as slimta's Reply('550', '5.1.1 text'), or Go's return 550, "text", or Twisted's
+# bytes sendCode(550, b"text"); the text may lead with the enhanced code)
 _CODE_THEN_TEXT = re.compile(
-    r"(?:[(,]|\breturn)\s*['\"]?([245][0-9][0-9])['\"]?\s*,\s*(?:" + _STR + "|" + _SQ + ")")
+    r"(?:[(,]|\breturn)\s*['\"]?([245][0-9][0-9])['\"]?\s*,\s*b?(?:" + _STR + "|" + _SQ + ")")
 _LEADING_ENH = re.compile(r"([245]\.[0-9]{1,3}\.[0-9]{1,3})\s+(\S.*)", re.S)
 # an enhanced code then text, no basic code: Postfix's dsb_simple(why, "4.4.1", "connect to %s")
 _ENH_TEXT = re.compile(r"(?<![0-9] ,)(?<![0-9],)(?<!_code,)" + _ENH + r"\s*,\s*" + _STR)
@@ -134,13 +144,26 @@ _GO_SMTP_ERROR = re.compile(
 # reply and enhanced codes named by constants: mox's ``smtp.C550MailboxUnavail,
 # smtp.SeAddr1UnknownDestMailbox1, "text"``, James's ``SMTPRetCode.MAILBOX_PERM_UNAVAILABLE,
 # DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.ADDRESS_MAILBOX) + " text"``
-_CONSTANT = re.compile(r'\b([A-Z]\w*)\s*=\s*"?([0-9][0-9.]*)"?')
+_CONSTANT = re.compile(r'\b([A-Z]\w*)\s*=\s*"?(\.?[0-9][0-9.]*)"?')
+# go-guerrilla: Response{EnhancedCode: InvalidCommand, BasicCode: 554, Class: ..., Comment: "text"}
+_GUERRILLA = re.compile(r"EnhancedCode:\s*(\w+),\s*BasicCode:\s*([245][0-9][0-9]),\s*Class:\s*\w+,"
+                        r"\s*Comment:\s*" + _STR)
+# MailHog: &Reply{550, []string{"text"}, nil}
+_GO_REPLY = re.compile(r"\{\s*([245][0-9][0-9])\s*,\s*\[\]string\{\s*" + _STR)
 _MOX = re.compile(r"\b(?:smtp\.)?(C[245][0-9][0-9]\w*)\s*,\s*(?:smtp\.)?(Se\w+)\s*,\s*" + _STR)
 _JAMES = re.compile(r"SMTPRetCode\.(\w+)\s*,\s*(?:DSNStatus\.getStatus\(\s*DSNStatus\.(\w+)\s*,"
                     r"\s*DSNStatus\.(\w+)\s*\)\s*\+\s*)?" + _STR)
 #: package -> the files that define its code constants
-CONSTANTS: dict[str, tuple[str, ...]] = {"mox": ("codes.go",),
+CONSTANTS: dict[str, tuple[str, ...]] = {"mox": ("codes.go",), "go-guerrilla": ("enhanced.go",),
                                          "james": ("SMTPRetCode.java", "DSNStatus.java")}
+# a Postfix policy daemon's answer ("action=REJECT text", "DEFER_IF_PERMIT text"): Postfix
+# replies to REJECT with access_map_reject_code (554) and 5.7.1, to DEFER* with
+# access_map_defer_code (450) and 4.7.1 (postconf(5), access(5))
+_POLICY = re.compile(r"(?:action=|['\"])(REJECT|DEFER_IF_PERMIT|DEFER_IF_REJECT|DEFER)[ \t]+"
+                     r"([A-Za-z<][^'\"\n;]{3,})")
+_POLICY_CODES = {"REJECT": (554, "5.7.1")}
+#: packages that answer Postfix's policy protocol
+POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd"})
 #: package -> (regex whose group 1 is the text, code, enhanced, prefix written before the text)
 SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     # postgrey answers Postfix's policy query with "DEFER_IF_PERMIT <text>"; Postfix replies so
@@ -169,7 +192,8 @@ def _useful(text: str) -> bool:
     """A reply text worth keeping: two words or a long word beside its placeholders."""
     bare = re.sub(r"%l?\w|\$\{[^}]*\}|\$\w+|<[^>]*>", " ", text)
     wordy = len(re.findall(r"[A-Za-z]{3,}", bare)) >= 2 or bool(re.search(r"[A-Za-z]{5,}", bare))
-    return wordy and bool(re.match(r"[A-Za-z<%$\[\"'(#]", text))
+    # a lone "Error:" is the head of a message written at run time (go-guerrilla's "Error: %s")
+    return wordy and bool(re.match(r"[A-Za-z<%$\[\"'(#]", text)) and not re.fullmatch(r"\w+:", text)
 
 
 def _smtp_code(code: int | None) -> bool:
@@ -264,11 +288,17 @@ def mine_file(path: Path, source: str, defaults: dict[str, int],
 
 
 def _named_codes(joined: str, source: str, constants: dict[str, str]) -> Iterator[Found]:
-    """Replies whose codes are constants (``CONSTANTS``): mox's and James's."""
+    """Replies whose codes are constants (``CONSTANTS``): mox's, go-guerrilla's and James's."""
     for match in _MOX.finditer(joined):
         code, detail = constants.get(match.group(1)), constants.get(match.group(2))
         if code is not None and detail is not None:
             yield (_line_of(joined, match.start(), source), int(code), f"{code[0]}.{detail}",
+                   _clean(match.group(3)))
+    for match in _GUERRILLA.finditer(joined):
+        detail = constants.get(match.group(1))
+        if detail is not None and detail.startswith("."):
+            code = match.group(2)
+            yield (_line_of(joined, match.start(), source), int(code), f"{code[0]}{detail}",
                    _clean(match.group(3)))
     for match in _JAMES.finditer(joined):
         code = constants.get(match.group(1))
@@ -285,6 +315,8 @@ def _dialects(path: Path, joined: str, source: str,
         return _line_of(joined, offset, source)
 
     if path.suffix == ".go":
+        for match in _GO_REPLY.finditer(joined):
+            yield at(match.start()), int(match.group(1)), None, _clean(match.group(2))
         for match in _GO_SMTP_ERROR.finditer(joined):
             code, cls, subject, detail, text = match.groups()
             yield at(match.start()), int(code), f"{cls}.{subject}.{detail}", _clean(text)
@@ -314,6 +346,13 @@ def mine_special(package: str, source: str) -> Iterator[Found]:
     for pattern, code, enhanced, prefix in SPECIAL.get(package, ()):
         for match in pattern.finditer(source):
             yield source.count("\n", 0, match.start()) + 1, code, enhanced, prefix + match.group(1)
+
+
+def mine_policy(source: str) -> Iterator[Found]:
+    """The replies Postfix writes for a policy daemon's REJECT and DEFER answers."""
+    for match in _POLICY.finditer(source):
+        code, enhanced = _POLICY_CODES.get(match.group(1), (450, "4.7.1"))
+        yield source.count("\n", 0, match.start()) + 1, code, enhanced, _clean(match.group(2))
 
 
 def mine_docs(source: str, needs_enhanced: bool = False) -> Iterator[Found]:
@@ -349,9 +388,16 @@ def mine_package(package: str, root: Path) -> Iterator[tuple[Path, Found]]:
         source = path.read_text("utf-8", "replace")
         for hit in (*mine_file(path, source, defaults, haraka, constants), *mine_special(package, source)):
             yield path, hit
+        if package in POLICY_DAEMONS:
+            for hit in mine_policy(source):
+                yield path, hit
     for path in _files(root, docs=True, only=ONLY.get(package, ())):
-        for hit in mine_docs(path.read_text("utf-8", "replace"), package in DOC_NEEDS_ENHANCED):
+        source = path.read_text("utf-8", "replace")
+        for hit in mine_docs(source, package in DOC_NEEDS_ENHANCED):
             yield path, hit
+        if package in POLICY_DAEMONS:
+            for hit in mine_policy(source):
+                yield path, hit
 
 
 def mine(src_root: Path, corpus: Path, only: tuple[str, ...] = ()) -> dict[str, int]:

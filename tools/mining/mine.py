@@ -71,7 +71,8 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "greenmail": ("gh/greenmail-mail-test+greenmail",
                   "github:greenmail-mail-test/greenmail @659cd219 (2026-08-22)"),
     "subethasmtp": ("gh/davidmoten+subethasmtp", "github:davidmoten/subethasmtp @7a3e7cc8 (2026-02-26)"),
-    "iredapd": ("gh/iredmail+iRedAPD", "github:iredmail/iRedAPD @60b2eed4 (2026-06-16; Postfix policy daemon)"),
+    "iredapd": ("gh/iredmail+iRedAPD",
+                "github:iredmail/iRedAPD @60b2eed4 (2026-06-16; Postfix policy daemon)"),
     "spf-engine": ("pypi/spf-engine-3.1.0", "PyPI: spf-engine 3.1.0 (Postfix SPF policy server; Debian's "
                    "tarball answered 404)"),
     "go-guerrilla": ("gh/flashmob+go-guerrilla", "github:flashmob/go-guerrilla @858ac36f (2023-08-31)"),

@@ -80,6 +80,13 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "mhale-smtpd": ("gh/mhale+smtpd", "github:mhale/smtpd @7a09bb83 (2024-05-08)"),
     "zimbra": ("gh/Zimbra+zm-mailbox", "github:Zimbra/zm-mailbox @2b7f9787 (2024-10-24)"),
     "twisted": ("pypi/twisted-24.11.0", "PyPI: twisted 24.11.0 (twisted.mail)"),
+    "notqmail": ("gh/notqmail+notqmail", "github:notqmail/notqmail @a7012e4f (2024-12-26; qmail 1.03's "
+                 "successor, not in Debian bookworm)"),
+    "smtpserver-net": ("gh/cosullivan+SmtpServer", "github:cosullivan/SmtpServer @049b98ce (2025-05-28; "
+                       ".NET SMTP server library)"),
+    "chrj-smtpd": ("gh/chrj+smtpd", "github:chrj/smtpd @34ca6d40 (2026-08-22)"),
+    "policyd-rate-limit": ("gh/nitmir+policyd-rate-limit", "github:nitmir/policyd-rate-limit @9ea423a2 "
+                           "(2023-08-27; Debian's tarball answered 404)"),
 }
 #: packages held out of tuning: the first five chosen by hand (tests/corpus/README.md), every
 #: package added since by ``tools/corpus_split.py``'s frozen rule on ``mined:<package>``
@@ -99,7 +106,7 @@ ONLY: dict[str, tuple[str, ...]] = {
     "twisted": ("src/twisted/mail/",),
 }
 _CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", "",
-              ".rs", ".java", ".rb"}
+              ".rs", ".java", ".rb", ".cs"}
 _DOC_EXTS = {"", ".txt", ".html", ".5", ".8", ".1", ".md", ".xfpt"}
 # tests (their replies are made up: "500 This is \\x03 worse"), NNTP and HTTP servers (cyrus-imapd's
 # nntpd, dovecot's HTTP server and doveadm API speak the same digits for another protocol)
@@ -144,7 +151,8 @@ _GO_SMTP_ERROR = re.compile(
     r"\s*Message:\s*" + _STR)
 # reply and enhanced codes named by constants: mox's ``smtp.C550MailboxUnavail,
 # smtp.SeAddr1UnknownDestMailbox1, "text"``, James's ``SMTPRetCode.MAILBOX_PERM_UNAVAILABLE,
-# DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.ADDRESS_MAILBOX) + " text"``
+# DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.ADDRESS_MAILBOX) + " text"``, SmtpServer's
+# (.NET) ``new SmtpResponse(SmtpReplyCode.SyntaxError, "text")``
 _CONSTANT = re.compile(r'\b([A-Z]\w*)\s*=\s*"?(\.?[0-9][0-9.]*)"?')
 # go-guerrilla: Response{EnhancedCode: InvalidCommand, BasicCode: 554, Class: ..., Comment: "text"}
 _GUERRILLA = re.compile(r"EnhancedCode:\s*(\w+),\s*BasicCode:\s*([245][0-9][0-9]),\s*Class:\s*\w+,"
@@ -152,11 +160,12 @@ _GUERRILLA = re.compile(r"EnhancedCode:\s*(\w+),\s*BasicCode:\s*([245][0-9][0-9]
 # MailHog: &Reply{550, []string{"text"}, nil}
 _GO_REPLY = re.compile(r"\{\s*([245][0-9][0-9])\s*,\s*\[\]string\{\s*" + _STR)
 _MOX = re.compile(r"\b(?:smtp\.)?(C[245][0-9][0-9]\w*)\s*,\s*(?:smtp\.)?(Se\w+)\s*,\s*" + _STR)
-_JAMES = re.compile(r"SMTPRetCode\.(\w+)\s*,\s*(?:DSNStatus\.getStatus\(\s*DSNStatus\.(\w+)\s*,"
+_JAMES = re.compile(r"(?:SMTPRetCode|SmtpReplyCode)\.(\w+)\s*,\s*(?:DSNStatus\.getStatus\(\s*DSNStatus\.(\w+)\s*,"
                     r"\s*DSNStatus\.(\w+)\s*\)\s*\+\s*)?" + _STR)
 #: package -> the files that define its code constants
 CONSTANTS: dict[str, tuple[str, ...]] = {"mox": ("codes.go",), "go-guerrilla": ("enhanced.go",),
-                                         "james": ("SMTPRetCode.java", "DSNStatus.java")}
+                                         "james": ("SMTPRetCode.java", "DSNStatus.java"),
+                                         "smtpserver-net": ("SmtpReplyCode.cs",)}
 # a Postfix policy daemon's answer ("action=REJECT text", "DEFER_IF_PERMIT text"): Postfix
 # replies to REJECT with access_map_reject_code (554) and 5.7.1, to DEFER* with
 # access_map_defer_code (450) and 4.7.1 (postconf(5), access(5))
@@ -164,7 +173,7 @@ _POLICY = re.compile(r"(?:action=|['\"])(REJECT|DEFER_IF_PERMIT|DEFER_IF_REJECT|
                      r"([A-Za-z<][^'\"\n;]{3,})")
 _POLICY_CODES = {"REJECT": (554, "5.7.1")}
 #: packages that answer Postfix's policy protocol
-POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd"})
+POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd", "policyd-rate-limit"})
 #: package -> (regex whose group 1 is the text, code, enhanced, prefix written before the text)
 SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     # postgrey answers Postfix's policy query with "DEFER_IF_PERMIT <text>"; Postfix replies so
@@ -289,7 +298,8 @@ def mine_file(path: Path, source: str, defaults: dict[str, int],
 
 
 def _named_codes(joined: str, source: str, constants: dict[str, str]) -> Iterator[Found]:
-    """Replies whose codes are constants (``CONSTANTS``): mox's, go-guerrilla's and James's."""
+    """Replies whose codes are constants (``CONSTANTS``): mox's, go-guerrilla's, James's and
+    SmtpServer's."""
     for match in _MOX.finditer(joined):
         code, detail = constants.get(match.group(1)), constants.get(match.group(2))
         if code is not None and detail is not None:

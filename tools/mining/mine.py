@@ -161,7 +161,8 @@ _GUERRILLA = re.compile(r"EnhancedCode:\s*(\w+),\s*BasicCode:\s*([245][0-9][0-9]
 _GO_REPLY = re.compile(r"\{\s*([245][0-9][0-9])\s*,\s*\[\]string\{\s*" + _STR)
 _MOX = re.compile(r"\b(?:smtp\.)?(C[245][0-9][0-9]\w*)\s*,\s*(?:smtp\.)?(Se\w+)\s*,\s*" + _STR)
 _JAMES = re.compile(r"(?:SMTPRetCode|SmtpReplyCode)\.(\w+)\s*,\s*"
-                    r"(?:DSNStatus\.getStatus\(\s*DSNStatus\.(\w+)\s*,\s*DSNStatus\.(\w+)\s*\)\s*\+\s*)?" + _STR)
+                    r"(?:DSNStatus\.getStatus\(\s*DSNStatus\.(\w+)\s*,\s*DSNStatus\.(\w+)\s*\)"
+                    r"\s*\+\s*)?" + _STR)
 #: package -> the files that define its code constants
 CONSTANTS: dict[str, tuple[str, ...]] = {"mox": ("codes.go",), "go-guerrilla": ("enhanced.go",),
                                          "james": ("SMTPRetCode.java", "DSNStatus.java"),

@@ -105,6 +105,11 @@ ONLY: dict[str, tuple[str, ...]] = {
     "zimbra": ("store/src/java/com/zimbra/cs/lmtpserver/", "store/src/java/com/zimbra/cs/milter/"),
     "twisted": ("src/twisted/mail/",),
 }
+# pages that quote other receivers' replies (KumoMTA's normaliser example is Gmail's 5.1.1): not the
+# package's own words
+NOT_OWN: dict[str, tuple[str, ...]] = {
+    "kumomta": ("docs/reference/string/normalize_smtp_response.md",),
+}
 _CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", "",
               ".rs", ".java", ".rb", ".cs"}
 _DOC_EXTS = {"", ".txt", ".html", ".5", ".8", ".1", ".md", ".xfpt"}
@@ -376,11 +381,14 @@ def mine_docs(source: str, needs_enhanced: bool = False) -> Iterator[Found]:
         yield source.count("\n", 0, match.start(1)) + 1, int(code), enhanced, _clean(text)
 
 
-def _files(root: Path, docs: bool, only: tuple[str, ...] = ()) -> Iterator[Path]:
+def _files(root: Path, docs: bool, only: tuple[str, ...] = (),
+           not_own: tuple[str, ...] = ()) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.stat().st_size > 2_000_000:
             continue
         if only and not str(path.relative_to(root)).startswith(only):
+            continue
+        if str(path.relative_to(root)) in not_own:
             continue
         rel = "/" + str(path.relative_to(root)).lower()
         is_doc = "/doc" in rel or "/man" in rel or "/readme" in rel
@@ -403,7 +411,7 @@ def mine_package(package: str, root: Path) -> Iterator[tuple[Path, Found]]:
         if package in POLICY_DAEMONS:
             for hit in mine_policy(source):
                 yield path, hit
-    for path in _files(root, docs=True, only=ONLY.get(package, ())):
+    for path in _files(root, docs=True, only=ONLY.get(package, ()), not_own=NOT_OWN.get(package, ())):
         source = path.read_text("utf-8", "replace")
         for hit in mine_docs(source, package in DOC_NEEDS_ENHANCED):
             yield path, hit

@@ -142,6 +142,14 @@ _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["domain_words"].values() for word in words))
 
+# "die IP-Adresse des sendenden Servers wurde blockiert": a blocking cue of a language other than
+# English (the recipient's block or a disabled account, when its subject is not named) whose
+# subject, named in the _SUBJECT_WINDOW characters before it, is the sender's IP address says the
+# IP is blocked, and counts for reputation (taxonomy v2: IP block lists are reputation) as strong
+# evidence (weight 2) whatever the blocking word's own weight
+_IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
+_IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation"}
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
@@ -239,6 +247,14 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         if ("mailbox-unknown" in weights and "en" not in languages
                 and _DOMAIN_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
             weights = {("dns-routing" if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
+                and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            turned: dict[str, float] = {}
+            for category, weight in weights.items():
+                if category in _IP_TURNS:
+                    category, weight = _IP_TURNS[category], max(weight, 2.0)
+                turned[category] = max(turned.get(category, 0.0), weight)
+            weights = turned
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

@@ -148,6 +148,24 @@ def test_a_domain_inside_an_address_or_far_away_names_no_subject():
     assert score("Benutzer unbekannt").category == "mailbox-unknown"
 
 
+@pytest.mark.parametrize("text", [
+    "Ursache: Die IP-Adresse des sendenden Servers wurde blockiert.",
+    "Causa: la dirección IP del servidor de envío está bloqueada.",
+    "L'adresse IP du serveur d'envoi a été bloquée.",
+    "Het IP-adres van de verzendende server is geblokkeerd.",
+    "Det betyder at afsenderens IP-adresse er blokeret.",
+])
+def test_a_block_whose_subject_is_the_senders_ip_is_reputation(text):
+    verdict = score(text)
+    assert verdict is not None and verdict.category == "reputation" and verdict.confident
+
+
+def test_a_block_with_no_ip_before_it_keeps_its_own_cause():
+    assert score("Der Empfänger hat Sie blockiert").category == "policy"
+    assert score("Die Absenderadresse wurde blockiert").category != "reputation"
+    assert score("Ihr Konto wurde gesperrt").category == "mailbox-disabled"
+
+
 def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
     # Microsoft writes "E\u2011Mail" with a non-breaking hyphen; CJK text uses full-width letters
     assert score("Die E\u2011Mail\u2011Adresse existiert nicht").category == "mailbox-unknown"

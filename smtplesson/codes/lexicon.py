@@ -136,7 +136,9 @@ def _in_compound(norm: str, at: int) -> bool:
 # "the domain ... does not exist": a recipient-unknown cue of a language other than English
 # whose subject, named in the _SUBJECT_WINDOW characters before it, is the address's domain
 # (not after an "@" or a dot: "user@domain.example" names no subject) says the domain is
-# unknown, and counts for dns-routing
+# unknown, and counts for dns-routing; when a strong sender cue stands there instead ("die
+# Domain des Absenders", "domaine de l'expéditeur"), it is the sender that is unknown
+# (sender-rejected)
 _SUBJECT_WINDOW = 50
 _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
@@ -239,14 +241,21 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
-    for at, phrase in _found(norm):
+    hits = _found(norm)
+    for at, phrase in hits:
         weights, languages = _CUES[phrase]
         before = norm[max(0, at - _NEGATION_WINDOW):at]
         if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
             continue
-        if ("mailbox-unknown" in weights and "en" not in languages
-                and _DOMAIN_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
-            weights = {("dns-routing" if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        if "mailbox-unknown" in weights and "en" not in languages:
+            start = max(0, at - _SUBJECT_WINDOW)
+            if any(start <= a < at and _CUES[p][0].get("sender-rejected", 0.0) >= _STRONG for a, p in hits):
+                unknown = "sender-rejected"  # "die Domain des Absenders existiert nicht"
+            elif _DOMAIN_WORD.search(norm, start, at):
+                unknown = "dns-routing"
+            else:
+                unknown = "mailbox-unknown"
+            weights = {(unknown if c == "mailbox-unknown" else c): w for c, w in weights.items()}
         elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
                 and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
             turned: dict[str, float] = {}

@@ -143,6 +143,14 @@ def test_a_domain_named_as_the_subject_of_does_not_exist_is_dns_routing(text):
     assert score(text).category == "dns-routing"
 
 
+@pytest.mark.parametrize("text", [
+    "Die Domain des Absenders existiert nicht",
+    "Die Absenderdomäne existiert nicht",
+])
+def test_an_unknown_whose_subject_is_the_sender_is_the_sender_rejected(text):
+    assert score(text).category == "sender-rejected"
+
+
 def test_a_domain_inside_an_address_or_far_away_names_no_subject():
     assert score("Le destinataire bob@domaine.example n'existe pas").category == "mailbox-unknown"
     assert score("Benutzer unbekannt").category == "mailbox-unknown"

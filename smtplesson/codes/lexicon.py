@@ -144,13 +144,14 @@ _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["domain_words"].values() for word in words))
 
-# "die IP-Adresse des sendenden Servers wurde blockiert": a blocking cue of a language other than
-# English (the recipient's block or a disabled account, when its subject is not named) whose
-# subject, named in the _SUBJECT_WINDOW characters before it, is the sender's IP address says the
-# IP is blocked, and counts for reputation (taxonomy v2: IP block lists are reputation) as strong
-# evidence (weight 2) whatever the blocking word's own weight
+# "die IP-Adresse des sendenden Servers wurde blockiert", "您的IP因发送垃圾邮件被列入黑名单": a
+# blocking or spam cue of a language other than English (the recipient's block, a disabled
+# account or a spam verdict, when its subject is not named) whose subject, named in the
+# _SUBJECT_WINDOW characters before it, is the sender's IP address says the IP is blocked or
+# sends spam, and counts for reputation (taxonomy v2: IP block lists are reputation) as strong
+# evidence (weight 2) whatever the cue's own weight
 _IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
-_IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation"}
+_IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}

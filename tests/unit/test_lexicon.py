@@ -162,6 +162,7 @@ def test_a_domain_inside_an_address_or_far_away_names_no_subject():
     "L'adresse IP du serveur d'envoi a été bloquée.",
     "Het IP-adres van de verzendende server is geblokkeerd.",
     "Det betyder at afsenderens IP-adresse er blokeret.",
+    "您的IP因发送垃圾邮件被列入黑名单。",
 ])
 def test_a_block_whose_subject_is_the_senders_ip_is_reputation(text):
     verdict = score(text)

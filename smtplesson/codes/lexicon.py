@@ -153,6 +153,10 @@ _DOMAIN_WORD = re.compile("|".join(
 _IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
 _IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
 
+# a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
+# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause
+_NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
@@ -246,7 +250,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
     for at, phrase in hits:
         weights, languages = _CUES[phrase]
         before = norm[max(0, at - _NEGATION_WINDOW):at]
-        if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
+        if (before and not _NEGATION_KEEPS.issuperset(weights)
+                and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
             continue
         if "mailbox-unknown" in weights and "en" not in languages:
             start = max(0, at - _SUBJECT_WINDOW)

@@ -175,6 +175,21 @@ def test_a_block_with_no_ip_before_it_keeps_its_own_cause():
     assert score("Ihr Konto wurde gesperrt").category == "mailbox-disabled"
 
 
+@pytest.mark.parametrize(("text", "category"), [
+    ("Su servidor no tiene registro PTR.", "reverse-dns"),
+    ("El dominio no tiene registro SPF.", "sender-auth"),
+    ("Il dominio non ha record MX.", "dns-routing"),
+    ("Vastaanottajan toimialueella ei ole MX-tietuetta.", "dns-routing"),
+])
+def test_a_negated_dns_record_is_missing_which_is_the_cause(text, category):
+    assert score(text).category == category
+
+
+def test_a_negation_still_drops_a_block_list_cue():
+    verdict = score("Die IP-Adresse steht nicht auf der Sperrliste")
+    assert verdict is None or not {"auf der sperrliste", "sperrliste"} & set(verdict.cues)
+
+
 def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
     # Microsoft writes "E\u2011Mail" with a non-breaking hyphen; CJK text uses full-width letters
     assert score("Die E\u2011Mail\u2011Adresse existiert nicht").category == "mailbox-unknown"

@@ -37,6 +37,9 @@ OVERRULE: Mapping[str, frozenset[str]] = {
     category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
+# ... within the cue's own clause: "Acción no realizada: buzón lleno" (RFC 5321's "not taken:
+# <reason>" in every language) does not negate the reason
+_CLAUSE = re.compile(r"[:;,.!?()\[\]]")
 # the AUTH and STARTTLS verbs named as words ("Syntax: AUTH mechanism", "send AUTH command
 # first"): the reply is about that exchange (RFC 4954, RFC 3207), a cue of weight 3; not where
 # the reply says it does not know the verb (protocol syntax)
@@ -249,7 +252,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
     hits = _found(norm)
     for at, phrase in hits:
         weights, languages = _CUES[phrase]
-        before = norm[max(0, at - _NEGATION_WINDOW):at]
+        before = _CLAUSE.split(norm[max(0, at - _NEGATION_WINDOW):at])[-1]
         if (before and not _NEGATION_KEEPS.issuperset(weights)
                 and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
             continue

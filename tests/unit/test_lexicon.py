@@ -190,6 +190,14 @@ def test_a_negation_still_drops_a_block_list_cue():
     assert verdict is None or not {"auf der sperrliste", "sperrliste"} & set(verdict.cues)
 
 
+@pytest.mark.parametrize(("text", "category"), [
+    ("553 Begärd åtgärd utfördes inte: brevlådans namn är inte tillåtet", "syntax"),
+    ("452 Acción no realizada: buzón lleno", "mailbox-full"),
+])
+def test_a_negation_does_not_reach_past_the_end_of_its_clause(text, category):
+    assert score(text).category == category
+
+
 def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
     # Microsoft writes "E\u2011Mail" with a non-breaking hyphen; CJK text uses full-width letters
     assert score("Die E\u2011Mail\u2011Adresse existiert nicht").category == "mailbox-unknown"

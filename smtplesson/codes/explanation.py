@@ -33,7 +33,15 @@ from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
+from .recipient import (
+    BEFORE_RECIPIENT,
+    RECIPIENT_CATEGORIES,
+    SENDER_CATEGORIES,
+    names_recipient,
+    names_sender,
+    reconsider,
+    sender_refused,
+)
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -223,6 +231,9 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         if rule is None:
             provider, rule = _provider_match(low, code, enhanced, hits)
     digit = _class(code, enhanced)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, digit, low, command, rule.bounce_type, enhanced) == "hard":
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
         bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
@@ -235,10 +246,18 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                 verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
-        if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
-                                                    keywords, verdict):
+        before = command in BEFORE_RECIPIENT and "recipient" not in low and "rcpt" not in low
+        if bounce == "hard" and (before or not names_recipient(
+                low, code, enhanced, category, confidence, keywords, verdict)):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command, None, enhanced)
+            if bounce == "hard" and before and category != "other":
+                # words of an address refused before any recipient was named ("user unknown" in
+                # reply to MAIL FROM): they name what that command offers (the sender ...);
+                # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md).
+                # One that names the recipient was answered out of order (pipelining): its words hold
+                category, confidence = BEFORE_RECIPIENT.get(command or "", category), "class-only"
+                bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
     if rule is not None:
@@ -427,8 +446,9 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 
 
 # the catch-all keyword causes that a strong cue may overrule in text without a code (a
-# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
-_CATCH_ALL = frozenset({"policy", "reputation", "content"})
+# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's;
+# "try again later" says when, not why: "Too many requests. Try again later." is a rate limit)
+_CATCH_ALL = frozenset({"policy", "reputation", "content", "server-shutdown"})
 
 
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:
@@ -438,6 +458,9 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, None, low, None, rule.bounce_type) == "hard":
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if rule is None and (category is None or category in _CATCH_ALL):
         # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
@@ -452,6 +475,12 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)
+    if rule is None and bounce == "hard" and names_sender(low):
+        # the sender's own domain or account is what is refused ("no valid MX record for the
+        # sending domain"): never the recipient's address (codes/recipient.py)
+        verdict = lexicon_score(_IDS.sub("0", low), command) if may_find(low) else None
+        category = reconsider(category, keywords, verdict, None, low)[0]
+        bounce = _bounce_type(category, None, low, None, None)
     entry = _DATA["categories"][category]
     summary = (f"No reply code was given: this text has no three-digit reply code and no "
                f"enhanced status code. Its words say: {entry['summary']}.")

@@ -142,7 +142,7 @@ def _in_compound(norm: str, at: int) -> bool:
 # unknown, and counts for dns-routing; when a strong sender cue stands there instead ("die
 # Domain des Absenders", "domaine de l'expéditeur"), it is the sender that is unknown
 # (sender-rejected)
-_SUBJECT_WINDOW = 50
+_SUBJECT_WINDOW = 70  # a prose subject ("El dominio de la dirección de correo electrónico ...") is long
 _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["domain_words"].values() for word in words))

@@ -83,6 +83,11 @@ FORMATS = (
                # queue.c IMSG_QUEUE_EXPIRE: "Envelope expired", a B_ERROR bounce, the envelope deleted;
                # OpenSMTPD 6.8 still writes it as "Action: delayed" (tools/mining/mta_bounces.py)
                gave_up=("envelope expired",)),
+    # DragonFly Mail Agent (dma; DragonFly BSD, Debian's dma 0.13, tools/mining/mta_bounces.py):
+    # bounce.c "This is the DragonFly Mail Agent %s at %s.", "There was an error delivering your
+    # mail to <%s>.", the reason, then "Message headers follow." and the returned headers
+    TextFormat("dragonfly", (("text", "this is the dragonfly mail agent"),),
+               starts=("there was an error delivering your mail to",), stops=("message headers follow.",)),
     # hMailServer: its SEND_FAILED_NOTIFICATION message (source/DBScripts/CreateTablesMYSQL.sql) borrows
     # Exchange 2003's "The following recipient(s) could not be reached:", so it is tried first; each
     # recipient as SMTPClientConnection.cpp writes it: "Error Type: SMTP ... Remote server replied: ..."

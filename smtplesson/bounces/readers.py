@@ -411,6 +411,9 @@ _SAID = (
     ("sent:", re.compile(r"\bsent:\s*" + _VERBS)),  # hMailServer: "hMailServer sent: RCPT TO:<...>"
     # GMX, web.de: "SMTP error from remote server for RCPT TO command"
     (" command", re.compile(r"\bfor " + _VERBS + r" command")),
+    # dma (net.c READ_REMOTE_CHECK): "%s [%s] did not like our %s:" ("connect", "MAIL FROM", "RCPT TO",
+    # "DATA"; "final DATA" is the reply after the message: _PHRASES)
+    ("did not like our ", re.compile(r"\bdid not like our " + _VERBS)),
 )
 _PHRASES = (  # words of MTAs that name the failed step without naming the command
     ("refused to talk to me", "CONNECT"),  # Postfix: the greeting was a refusal
@@ -418,6 +421,7 @@ _PHRASES = (  # words of MTAs that name the failed step without naming the comma
     ("but sender was rejected", "MAIL"), ("but my name was rejected", "EHLO"),
     ("failed on data command", "DATA"),
     ("failed after i sent the message", "END-OF-DATA"),
+    ("did not like our final data", "END-OF-DATA"),  # dma
 )
 # Sendmail, Courier and MDaemon transcripts: ">>> RCPT To:<...>" / "--> RCPT To:" then the reply
 _TRANSCRIPT = re.compile(r"(?:>>>|-->)\s*(rcpt to|mail from|data|ehlo|helo|rset|quit|starttls|auth|bdat)"

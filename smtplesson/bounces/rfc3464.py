@@ -26,7 +26,9 @@ _PER_RECIPIENT = ("original-recipient", "final-recipient", "x-actual-recipient",
                   "will-retry-until", "final-log-id", "x-supplementary-info")
 _ADDRESSES = frozenset({"original-recipient", "final-recipient", "x-actual-recipient"})
 _NAMES = "|".join(re.escape(n) for n in _PER_MESSAGE + _PER_RECIPIENT)
-_FIELD = Folded(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n[ \t]+\S.*)*)", re.M)
+# a value goes on over folded lines, and over the unfolded lines of a multi-line reply that
+# nullmailer 2.2 copies into Diagnostic-Code as the server sent them ("550-5.7.1 ...\n550 5.7.1 ...")
+_FIELD = Folded(rf"^[ \t]*({_NAMES})[ \t]*:[ \t]*(.*(?:\n(?:[ \t]+\S|[2-5][0-9][0-9][ -]).*)*)", re.M)
 _MARK = Phrases("final-recipient", "original-recipient")
 _DISPOSITION = Folded(r"^disposition[ \t]*:", re.M)  # RFC 8098 §3.2.6
 

@@ -45,15 +45,18 @@ _BY_WORDS: dict[str, list[list[str]]] = {category: entries for category, entries
 def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> tuple[str | None, str | None]:
     """A recipient's status and where it comes from (model.STATUS_SOURCES).
 
-    The report's Status field, unless it gives only the class (Exim, OpenSMTPD ``5.0.0``) or
-    only that the message expired (``X.4.7``) and the reply that decided it has an enhanced
-    code: then that code (the field stays in ``raw_status``).  Without either: inferred,
+    The report's Status field, unless it gives only the class (Exim, OpenSMTPD ``5.0.0``), only
+    that the message expired (``X.4.7``), or the reply's own code in another class (Haraka writes
+    ``5.7.1`` when it gives up on ``451 4.7.1``: Action says it failed, the receiver's code says
+    what it was) and the reply that decided it has an enhanced code: then that code (the field
+    stays in ``raw_status``).  Without either: inferred,
     ``5.4.7`` when a report failed a message on a temporary reply (it expired), else from the
     reply's words or code (``550 User unknown`` -> ``5.1.1``); else the class of the basic code
     (``5.0.0``).  ``failed``: the bounce says the message failed, so words without any code (a
     Domino or carrier bounce) give a permanent status inferred from them (RFC 3464 §2.3.3)."""
     precise = exp.enhanced if exp.enhanced and not exp.enhanced.endswith(".0.0") else None
-    summary = field is not None and (field.endswith(".0.0") or field[1:] == ".4.7")
+    summary = field is not None and (
+        field.endswith(".0.0") or field[1:] == ".4.7" or _reclassed(field, precise))
     if precise and (field is None or summary):
         return precise, "reply"  # the last reply says more than a class or an expiry does
     if field and not field.endswith(".0.0"):
@@ -82,7 +85,13 @@ def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> 
 
 def agrees(enhanced: str | None, field: str | None) -> bool:
     """True when a reply's enhanced code can be the one a Status field summarises: the same, a
-    field that gives only the class (``5.0.0``), or an expiry (``X.4.7``: the last reply is the
-    temporary one that kept the message waiting)."""
+    field that gives only the class (``5.0.0``), an expiry (``X.4.7``: the last reply is the
+    temporary one that kept the message waiting), or the same code in the other class."""
     return enhanced is None or field is None or enhanced == field or field[1:] == ".4.7" or (
-        field.endswith(".0.0") and enhanced[0] == field[0])
+        field.endswith(".0.0") and enhanced[0] == field[0]) or _reclassed(field, enhanced)
+
+
+def _reclassed(field: str, enhanced: str | None) -> bool:
+    """The field restates the reply's enhanced code with the other failure class (4 <-> 5)."""
+    return enhanced is not None and enhanced[0] in "45" and field[0] in "45" and enhanced[0] != field[0] \
+        and enhanced[1:] == field[1:]

@@ -31,11 +31,12 @@ _CODE = CODE_IN_TEXT  # a reply code where a reply starts, not inside a number o
 _ENH = ENHANCED_IN_TEXT
 # (the words without which _REMOTE cannot match, for a pre-check)
 _REMOTE_WORDS = ("host", "server", "mta", "while talking to", "connect", "conversation with",
-                 " failed after", " does not like")
+                 " failed after", " does not like", " did not like our")
 _REMOTE = Folded(
     r"(?:host|server|mta|while talking to|remote host|connecting to|connected to|"
     r"conversation with)[: ]+\[?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})"
-    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)")  # qmail
+    r"|^(\d{1,3}(?:\.\d{1,3}){3}) (?:failed after|does not like)"  # qmail
+    r"|(?:^|\n)([A-Za-z0-9][\w.-]*) \[[0-9A-Fa-f.:]+\] did not like our")  # dma: HOST [ADDR] did not like our
 # Barracuda "Rejected (host:25:550 5.7.1 ...)", Zoho "ERROR CODE :550 - 5.2.1 ..."
 # (The host is matched from where its run of [\w.-] starts only: it can match nowhere else in
 # the run, and trying every position in it made the pattern quadratic in a long word.)
@@ -515,4 +516,4 @@ def remote_of(context: str) -> str | None:
     match = pattern.search(searched) if may_match(searched, searched, _REMOTE_WORDS) else None
     if match is None:
         return None
-    return (match.group(1) or match.group(2)).rstrip(".").lower()
+    return (match.group(1) or match.group(2) or match.group(3)).rstrip(".").lower()

@@ -26,14 +26,22 @@ from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
-from .lexicon import ascii_cues, may_find, unsure
+from .lexicon import THRESHOLD, ascii_cues, may_find, unsure
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex, starts, trie
 from .providers import PATTERNS as _PROVIDER_PATTERNS
 from .providers import PROVIDERS, Provider, ProviderRule
 from .providers import match as _provider_match
-from .recipient import SENDER_CATEGORIES, names_recipient, reconsider
+from .recipient import (
+    BEFORE_RECIPIENT,
+    RECIPIENT_CATEGORIES,
+    SENDER_CATEGORIES,
+    names_recipient,
+    names_sender,
+    reconsider,
+    sender_refused,
+)
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .syntax import class_free, class_of
@@ -225,6 +233,9 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         if rule is None:
             provider, rule = _provider_match(low, code, enhanced, hits)
     digit = _class(code, enhanced)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, digit, low, command, rule.bounce_type, enhanced) == "hard":
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
         bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
@@ -233,14 +244,26 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         verdict = lexicon_score(low, command, enhanced) if low and (
             confidence == "class-only" or category in _OVERRULE
             or _bounce_type(category, digit, low, command, None, enhanced) == "hard") else None
-        if verdict is not None and verdict.confident and (confidence == "class-only" or (
-                verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
+        if verdict is not None and (
+                (confidence == "class-only" and verdict.confident)
+                # a code or a catch-all keyword yields to a strong cue that leads the words, even
+                # where words naming what is refused ("sender address") keep it under the margin
+                or (verdict.strong and verdict.score >= THRESHOLD
+                    and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
-        if bounce == "hard" and not names_recipient(low, code, enhanced, category, confidence,
-                                                    keywords, verdict):
+        before = command in BEFORE_RECIPIENT and "recipient" not in low and "rcpt" not in low
+        if bounce == "hard" and (before or not names_recipient(
+                low, code, enhanced, category, confidence, keywords, verdict)):
             category, confidence = reconsider(category, keywords, verdict, enhanced, low)  # never on a guess
             bounce = _bounce_type(category, digit, low, command, None, enhanced)
+            if bounce == "hard" and before and category != "other":
+                # words of an address refused before any recipient was named ("user unknown" in
+                # reply to MAIL FROM): they name what that command offers (the sender ...);
+                # a reply that names nothing stays "other", reviewed (shared/taxonomy-v2.md).
+                # One that names the recipient was answered out of order (pipelining): its words hold
+                category, confidence = BEFORE_RECIPIENT.get(command or "", category), "class-only"
+                bounce = _bounce_type(category, digit, low, command, None, enhanced)
     outcome, summary, advice, references, notes = _static(code, enhanced, category)
     note = None
     if rule is not None:
@@ -429,21 +452,24 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 
 
 # the catch-all keyword causes that a strong cue may overrule in text without a code (a
-# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's)
-_CATCH_ALL = frozenset({"policy", "reputation", "content"})
+# mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's;
+# "try again later" says when, not why: "Too many requests. Try again later." is a rate limit)
+_CATCH_ALL = frozenset({"policy", "reputation", "content", "server-shutdown"})
 
 
 @lru_cache(maxsize=1)
 def _telling() -> re.Pattern[str] | None:
     """A pattern found in every text (blanks squeezed, a space before and after) where a
     keyword rule, a provider rule's text or an ASCII cue of the lexicon is: their literal
-    starts and the cues where a word starts, and the strings the other rules hold anywhere
-    (:func:`starts`); None when there are none such.  Compiled the first time it is used."""
+    starts and the cues where a word starts, and anywhere the strings the other rules hold
+    (:func:`starts`) and the cues that may close a compound; None when there are none such.
+    Compiled the first time it is used."""
     found = starts([pattern for _, pattern in _DATA["keywords"]] + [
         rule.text for p in PROVIDERS.values() for rule in p.rules if rule.text is not None])
     if found is None:
         return None
-    at_word, anywhere = {*found[0], *ascii_cues()}, found[1]
+    cues, infixes = ascii_cues()
+    at_word, anywhere = {*found[0], *cues}, {*found[1], *infixes}
     firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
     return re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})" + (f"|{trie(anywhere)}" if anywhere else ""))
 
@@ -464,6 +490,9 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     provider, rule = extra.match(low, None, None) if extra is not None else (None, None)
     if rule is None:
         provider, rule = _provider_match(low, None, None, hits)
+    if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
+            rule.category, None, low, None, rule.bounce_type) == "hard":
+        provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
     category = rule.category if rule is not None else (keywords[0] if keywords else None)
     if rule is None and (category is None or category in _CATCH_ALL):
         # numbers and hex ids off: the log lines around bounces then repeat.  As with a code,
@@ -478,6 +507,12 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)
+    if rule is None and bounce == "hard" and names_sender(low):
+        # the sender's own domain or account is what is refused ("no valid MX record for the
+        # sending domain"): never the recipient's address (codes/recipient.py)
+        verdict = lexicon_score(_IDS.sub("0", low), command) if may_find(low) else None
+        category = reconsider(category, keywords, verdict, None, low)[0]
+        bounce = _bounce_type(category, None, low, None, None)
     entry = _DATA["categories"][category]
     summary = (f"No reply code was given: this text has no three-digit reply code and no "
                f"enhanced status code. Its words say: {entry['summary']}.")

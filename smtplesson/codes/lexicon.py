@@ -13,6 +13,7 @@ fall-through.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,9 @@ OVERRULE: Mapping[str, frozenset[str]] = {
     category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
+# ... within the cue's own clause: "Acción no realizada: buzón lleno" (RFC 5321's "not taken:
+# <reason>" in every language) does not negate the reason
+_CLAUSE = re.compile(r"[:;,.!?()\[\]]")
 # the AUTH and STARTTLS verbs named as words ("Syntax: AUTH mechanism", "send AUTH command
 # first"): the reply is about that exchange (RFC 4954, RFC 3207), a cue of weight 3; not where
 # the reply says it does not know the verb (protocol syntax)
@@ -50,6 +54,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # not a word break: dropped from texts and cues alike (Hangul keeps its spaces: Korean has words)
 _KANA_HAN = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
 _CJK_SPACE = re.compile(rf"(?<={_KANA_HAN}) (?={_KANA_HAN})")
+# non-ASCII text is read in NFKC form (full-width "ＩＰ" and "：" of CJK text, half-width kana)
+# with every hyphen a plain "-" (Microsoft writes "E\u2011Mail" with a non-breaking hyphen) and
+# soft hyphens dropped; cues are read the same way
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u00ad": None})
+
+
+def _normal(low: str) -> str:
+    return low if low.isascii() else unicodedata.normalize("NFKC", low).translate(_DASHES)
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
     for lang, categories in _DATA["cues"].items():
         for category, phrases in categories.items():
             for phrase, weight in phrases.items():
-                phrase = _CJK_SPACE.sub("", phrase)
+                phrase = _CJK_SPACE.sub("", _normal(phrase))
                 by_category = weights.setdefault(phrase, {})
                 by_category[category] = max(by_category.get(category, 0.0), float(weight))
                 languages.setdefault(phrase, []).append(lang)
@@ -87,7 +99,9 @@ def _cue_table() -> dict[str, tuple[dict[str, float], tuple[str, ...]]]:
 
 _KEY = 5  # alphabetic cues are looked up by their first word, cut to this many characters
 _CUES = _cue_table()
-_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.match(p)), key=len, reverse=True))
+# a cue with a Han, kana or Hangul character in it ("ip被封", "spf记录") is found anywhere, as CJK text has
+# no spaces to start it at
+_CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.search(p)), key=len, reverse=True))
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
 _ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
 
@@ -97,26 +111,85 @@ def _key(phrase: str) -> str:
 
 
 _BY_KEY: dict[str, tuple[str, ...]] = {}
-for _phrase in sorted((p for p in _CUES if not _CJK.match(p)), key=len, reverse=True):
+for _phrase in sorted((p for p in _CUES if not _CJK.search(p)), key=len, reverse=True):
     _BY_KEY[_key(_phrase)] = (*_BY_KEY.get(_key(_phrase), ()), _phrase)
+# German, Dutch and the Nordic languages write compounds as one word ("Empfängerpostfach",
+# "Benutzerkonto", "brukerkontoen", "käyttäjätili"): a cue of theirs whose first word has
+# _INFIX_MIN letters or more may also start inside a word, after at least _INFIX_HEAD letters
+_COMPOUNDING = frozenset(_DATA["compounding"])
+_INFIX_MIN = 5
+_INFIX_HEAD = 3
+_INFIX_CUES = tuple(sorted(
+    (p for p, (_, langs) in _CUES.items() if not _CJK.search(p) and _COMPOUNDING.intersection(langs)
+     and _WORD.match(p) is not None and len(_WORD.match(p).group()) >= _INFIX_MIN),  # type: ignore[union-attr]
+    key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _infix_cues() -> re.Pattern[str]:
+    """The cues that may close a compound, in one trie-shaped pattern (compiled when first used)."""
+    return re.compile(trie(_INFIX_CUES))
+
+
+def _in_compound(norm: str, at: int) -> bool:
+    """True when position ``at`` of ``norm`` follows _INFIX_HEAD letters of the same word."""
+    return at >= _INFIX_HEAD and all(c.isalpha() for c in norm[at - _INFIX_HEAD:at])
+
+
+# "the domain ... does not exist": a recipient-unknown cue of a language other than English
+# whose subject, named in the _SUBJECT_WINDOW characters before it, is the address's domain
+# (not after an "@" or a dot: "user@domain.example" names no subject) says the domain is
+# unknown, and counts for dns-routing; when a strong sender cue stands there instead ("die
+# Domain des Absenders", "domaine de l'expéditeur"), it is the sender that is unknown
+# (sender-rejected)
+_SUBJECT_WINDOW = 70  # a prose subject ("El dominio de la dirección de correo electrónico ...") is long
+_DOMAIN_WORD = re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
+    for words in _DATA["domain_words"].values() for word in words))
+
+# "die IP-Adresse des sendenden Servers wurde blockiert", "您的IP因发送垃圾邮件被列入黑名单": a
+# blocking or spam cue of a language other than English (the recipient's block, a disabled
+# account or a spam verdict, when its subject is not named) whose subject, named in the
+# _SUBJECT_WINDOW characters before it, is the sender's IP address says the IP is blocked or
+# sends spam, and counts for reputation (taxonomy v2: IP block lists are reputation) as strong
+# evidence (weight 2) whatever the cue's own weight
+_IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
+_IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
+
+# a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
+# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause
+_NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
+
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
-    """(position, cue) of every cue in the normalised text: the longest cue at a word start,
-    and CJK cues anywhere."""
+    """(position, cue) of every cue in the normalised text: the longest cue at a word start
+    (one that runs past the cue before it counts on its own: "adresse ip d'envoi" holds
+    "adresse ip" and "ip d'envoi"; one inside it does not),
+    the longest compounding-language cue inside a word (the end of a compound), and CJK cues
+    anywhere."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
         at = word.start()
-        if at < end:
-            continue
         for phrase in _BY_KEY.get(word.group()[:_KEY], ()):
             if norm.startswith(phrase, at):
-                hits.append((at, phrase))
-                end = at + len(phrase)
+                if at + len(phrase) > end:  # a cue inside the last one is part of it
+                    hits.append((at, phrase))
+                    end = at + len(phrase)
                 break
+    spans = [(at, at + len(phrase)) for at, phrase in hits]
+    closing: list[tuple[int, str]] = []
+    for match in _infix_cues().finditer(norm):
+        at = match.start()
+        if _in_compound(norm, at) and not any(a <= at < b for a, b in spans):
+            closing.append((at, match.group()))
+            spans.append((at, match.end()))
+    if closing:  # a word-start cue inside a compound's cue is part of it
+        hits = [(at, phrase) for at, phrase in hits
+                if not any(a < at and at + len(phrase) <= a + len(p) for a, p in closing)] + closing
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
         for phrase in _CJK_CUES:
@@ -130,9 +203,11 @@ def _found(norm: str) -> list[tuple[int, str]]:
 _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 
-def ascii_cues() -> tuple[str, ...]:
-    """Every ASCII cue of the lexicon."""
-    return tuple(phrase for phrase in _CUES if phrase and phrase.isascii())
+def ascii_cues() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every ASCII cue of the lexicon, found where a word starts; the ASCII cues that may
+    also stand inside a word, closing a compound)."""
+    return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()),
+            tuple(phrase for phrase in _INFIX_CUES if phrase.isascii()))
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +215,7 @@ def _ascii_cues() -> re.Pattern[str]:
     """Every ASCII cue after a character not in a-z0-9, in one trie-shaped pattern (the
     character is consumed, so the regex engine skips ahead to the few candidates); compiled
     the first time a text is tried, not on import."""
-    cues = ascii_cues()
+    cues = ascii_cues()[0]
     firsts = "".join(sorted({re.escape(phrase[0]) for phrase in cues}))
     return re.compile(f"[^a-z0-9](?=[{firsts}])(?:{trie(cues)})")
 
@@ -159,7 +234,11 @@ def may_find(low: str) -> bool:
     character after a "0" starts no word), and a cue without a "0" found there stands in
     ``low`` as it is.  True when unsure: non-ASCII text, a cue with a "0" in it, the AUTH
     and STARTTLS verbs."""
-    return unsure(low) or _ascii_cues().search(" " + " ".join(low.split())) is not None
+    if unsure(low):
+        return True
+    norm = " " + " ".join(low.split())
+    return _ascii_cues().search(norm) is not None or any(
+        _in_compound(norm, match.start()) for match in _infix_cues().finditer(norm))
 
 
 def score(text: str, command: str | None = None, enhanced: str | None = None) -> Verdict | None:
@@ -169,7 +248,7 @@ def score(text: str, command: str | None = None, enhanced: str | None = None) ->
     usage reply names ("Syntax: STARTTLS"); ``enhanced``: the reply's enhanced status code,
     whose subject digit adds evidence.
     """
-    low = text.lower().replace("\u2019", "'")
+    low = _normal(text.lower().replace("\u2019", "'"))
     subject = enhanced.split(".")[1] if enhanced and enhanced.count(".") == 2 else None
     if command is None and "syntax: " in low:
         usage = _USAGE.search(low)
@@ -184,11 +263,30 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
-    for at, phrase in _found(norm):
+    hits = _found(norm)
+    for at, phrase in hits:
         weights, languages = _CUES[phrase]
-        before = norm[max(0, at - _NEGATION_WINDOW):at]
-        if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
+        before = _CLAUSE.split(norm[max(0, at - _NEGATION_WINDOW):at])[-1]
+        if (before and not _NEGATION_KEEPS.issuperset(weights)
+                and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
             continue
+        if "mailbox-unknown" in weights and "en" not in languages:
+            start = max(0, at - _SUBJECT_WINDOW)
+            if any(start <= a < at and _CUES[p][0].get("sender-rejected", 0.0) >= _STRONG for a, p in hits):
+                unknown = "sender-rejected"  # "die Domain des Absenders existiert nicht"
+            elif _DOMAIN_WORD.search(norm, start, at):
+                unknown = "dns-routing"
+            else:
+                unknown = "mailbox-unknown"
+            weights = {(unknown if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
+                and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            turned: dict[str, float] = {}
+            for category, weight in weights.items():
+                if category in _IP_TURNS:
+                    category, weight = _IP_TURNS[category], max(weight, 2.0)
+                turned[category] = max(turned.get(category, 0.0), weight)
+            weights = turned
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

@@ -60,6 +60,8 @@ class Located(NamedTuple):
 
 def locate(text: str) -> Located:
     """The reply in ``text``: a wire reply of several lines, else the best code in the line."""
+    if "SMTP code: " in text:
+        text = _phpmailer(text)
     if "\n" in text:
         reply = _wire_reply(text)
         if reply is not None:
@@ -85,6 +87,25 @@ def locate(text: str) -> Located:
                                         None if enhanced is None else command_of(scan)))
     return _new_tuple(Located, (scan, _reply(code, enhanced, body), code, enhanced, body,
                                 command_of(scan)))
+
+
+# PHPMailer writes the reply's words before its codes (PHPMailer::setError: "SMTP server error:
+# %s Detail: %s SMTP code: %s Additional SMTP info: %s"): "... Detail: Message rejected due to
+# local policy SMTP code: 550 Additional SMTP info: 5.7.1" is the reply "550 5.7.1 Message ...".
+_PHPMAILER = re.compile(
+    r"Detail: (.*?) ?SMTP code: ([2-5][0-9][0-9])(?: Additional SMTP info: ([245]\.[0-9]{1,3}\.[0-9]{1,3}))?")
+
+
+def _phpmailer(text: str) -> str:
+    """``text`` with PHPMailer's "Detail: WORDS SMTP code: 550 Additional SMTP info: 5.7.1" put
+    back in reply order, "550 5.7.1 WORDS"."""
+    match = _PHPMAILER.search(text)
+    if match is None:
+        return text
+    words, code, enhanced = match.groups()
+    reply = " ".join(part for part in (code, enhanced, words) if part)
+    return text[:match.start()] + reply + text[match.end():]
+
 
 
 # Located(...) and Reply(...) as their constructors build them, less their per-call work (the
@@ -127,8 +148,10 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str
     if code is not None:
         digits = str(code)
         first = scan.find(digits)
-        if first >= 0 and len(scan) - first > len(body) + 16:
-            body = _unfold(scan[first:], digits, enhanced)
+        if first >= 0:
+            rest = _cut(scan[first:])  # never Postfix's "(in reply to MAIL FROM command)"
+            if len(rest) > len(body) + 16:
+                body = _unfold(rest, digits, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -233,6 +256,17 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 
+def _cut(text: str) -> str:
+    """``text`` up to Postfix's '(in reply to ...)' and the like: what follows names the
+    command answered or the envelope, not the reply's cause."""
+    for cut in _CUTS:
+        at = text.find(cut)
+        if at >= 0:
+            text = text[:at]
+    return text
+
+
+
 def _body(scan: str, start: int, end: int, digits: str, enhanced: str | None) -> str:
     """The reply's text: after the code (``digits``), up to Postfix's '(in reply to ...)' and
     the like."""
@@ -257,7 +291,8 @@ def command_of(scan: str) -> str | None:
     """The SMTP command the reply answered, if the text says so."""
     if ("in reply to " not in scan and " after " not in scan and "reject: " not in scan
             and "while " not in scan):  # each prefix holds one of these: most lines end here
-        return None
+        # Postfix's "host ... refused to talk to me: 554 ...": the greeting refused the client
+        return "CONNECT" if "refused to talk to me" in scan else None
     for after_prefix in _AFTER_PREFIX:
         match = after_prefix.search(scan)
         if match is not None and match.group(1) is not None:

@@ -65,6 +65,26 @@ def test_a_plain_rfc3464_report_reads_as_rfc3464():
     assert bounce.recipients[0].status == "5.1.1"
 
 
+_UNFOLDED = (
+    "From: MAILER-DAEMON@relay.example\nTo: alice@example.org\nSubject: Returned mail\nMIME-Version: 1.0\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+    "--b\nContent-Type: text/plain\n\nThe message could not be delivered.\n\n"
+    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n"
+    "Final-Recipient: rfc822; bob@example.net\nAction: failed\nStatus: 5.7.1\n"
+    "Diagnostic-Code: SMTP; 550-5.7.1 Our system has detected that this message is likely\n"
+    "550-5.7.1 unsolicited mail. To reduce the amount of spam sent,\n"
+    "550 5.7.1 this message has been blocked.\nRemote-MTA: dns; 127.0.0.1\n\n--b--\n")
+
+
+def test_a_multi_line_reply_copied_unfolded_into_diagnostic_code_is_read_whole():
+    """nullmailer 2.2 copies a multi-line reply into Diagnostic-Code without folding its lines
+    (tests/corpus/bounces/tuning/more-mtas/spam-multiline.nullmailer-1.eml); the next field still ends it."""
+    recipient = read_bounce(_UNFOLDED.encode()).recipients[0]
+    assert recipient.diagnostic.endswith("550 5.7.1 this message has been blocked.")
+    assert "unsolicited mail" in recipient.diagnostic
+    assert recipient.remote_mta == "127.0.0.1"
+
+
 TEXT_ONLY = ["documented/qmail-dmarc.eml", "documented/lotus-notes-not-listed.eml"]
 
 
@@ -226,3 +246,9 @@ def test_fields_read_later_are_the_fields_read_at_once():
         assert made == bounce and made.recipients[0].command == "RCPT"
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.command = "DATA"  # type: ignore[misc]
+
+
+def test_dma_names_the_host_that_did_not_like_the_command():
+    """dma's net.c: "HOST [ADDR] did not like our RCPT TO:" names the remote host, then the command."""
+    recipient = read_bounce((DATA / "dragonfly" / "spf-fail.eml").read_bytes()).recipients[0]
+    assert (recipient.remote_mta, recipient.command) == ("127.0.0.1", "MAIL")

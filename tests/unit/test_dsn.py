@@ -130,3 +130,17 @@ def test_every_field_built_is_read_back(statuses, reporting_mta, arrival):
     for r, s in zip(bounce.recipients, statuses, strict=True):  # the status shown: the field, or
         # a field of only a class (X.0.0) made precise by the reply (settle_status)
         assert r.status == s.status or (s.status.endswith(".0.0") and r.status and r.status[0] == s.status[0])
+
+
+@pytest.mark.parametrize(("field", "reply", "shown", "source"), [
+    # Haraka gives up on "451 4.7.1" and writes Status 5.7.1: the receiver's own code is shown
+    ("5.7.1", "451 4.7.1 Greylisting in action", "4.7.1", "reply"),
+    ("4.1.8", "550 5.1.8 Sender address rejected", "5.1.8", "reply"),
+    # another subject or detail is another statement: the field stays
+    ("5.7.1", "451 4.7.2 Try again later", "5.7.1", "field"),
+    ("5.1.1", "550 5.1.1 No such user", "5.1.1", "field"),
+])
+def test_a_field_restating_the_reply_in_the_other_class_shows_the_reply(field, reply, shown, source):
+    bounce = read_bounce(_dsn(RecipientStatus("bob@example.net", "failed", field, reply)).as_bytes())
+    recipient = bounce.recipients[0]
+    assert (recipient.status, recipient.raw_status, recipient.status_from) == (shown, field, source)

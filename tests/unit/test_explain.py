@@ -302,3 +302,13 @@ def test_package_level_explain_is_the_function_even_after_submodule_import() -> 
 def test_protocol_replies_follow_the_taxonomy(text: str, category: str, bounce: str) -> None:
     exp = explain(text)
     assert (exp.category, exp.bounce_type) == (category, bounce), exp.confidence
+
+
+def test_phpmailers_words_before_the_codes_are_the_reply() -> None:
+    """PHPMailer::setError writes "Detail: WORDS SMTP code: 550 Additional SMTP info: 5.7.1"."""
+    found = explain("SMTP Error: data not accepted. SMTP server error: DATA END command failed "
+                    "Detail: Message rejected due to local policy SMTP code: 550 "
+                    "Additional SMTP info: 5.7.1")
+    assert (found.code, found.enhanced) == (550, "5.7.1")
+    assert (found.category, found.bounce_type) == ("policy", "block")
+    assert found.text.startswith("SMTP Error: data not accepted.")

@@ -26,7 +26,7 @@ LOG_NOISE = [
     "Mar 21 01:37:55 mail postfix/smtpd[58965]: disconnect from mx.example.org[192.0.2.7] ehlo=1 quit=1",
 ]
 # words of the keyword rules, the cues and log lines, glued into texts without a code
-WORDS = sorted({word for text in [*LOG_NOISE, *ascii_cues()[::40],
+WORDS = sorted({word for text in [*LOG_NOISE, *ascii_cues()[0][::40], *ascii_cues()[1][::4],
                                   *(pattern for _, pattern in DATA["keywords"])]
                 for word in re.findall(r"[a-z]+", text.lower())})
 

@@ -93,3 +93,117 @@ def test_may_find_is_false_only_where_no_cue_is_found_even_masked():
     assert said["queue file write error 4FJK2A9"] and said["Mailbox deadbeef12 is full"]
     assert not said["Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]"]
     assert sum(said.values()) < len(said)  # the test tries both answers
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Das Empfängerpostfach ist voll", "mailbox-full"),  # de: "postfach ist voll" closes the compound
+    ("Benutzerkonto gesperrt", "mailbox-disabled"),
+    ("Brukerkontoen er deaktivert", "mailbox-disabled"),  # nb
+])
+def test_a_cue_of_a_compounding_language_matches_where_it_closes_a_compound(text, category):
+    verdict = score(text)
+    assert verdict is not None and verdict.confident and verdict.category == category
+
+
+def test_compound_matching_is_seen_by_may_find_and_needs_letters_before_the_cue():
+    assert may_find("empfaengerpostfach ist voll")  # ASCII text: the fast test sees compounds too
+    assert score("Empfaengerpostfach ist voll").category == "mailbox-full"
+    assert score("x-postfach ist voll").category == "mailbox-full"  # a word start, as before
+    digit_led = score("0postfach ist voll")  # a digit is no compound's head: only "ist voll" counts
+    assert digit_led is not None and "postfach ist voll" not in digit_led.cues
+
+
+def test_a_cue_that_runs_past_the_one_before_it_counts_on_its_own():
+    # "user quota" (the mailbox) and "quota exceeded for sending" (the sender's limit) overlap
+    ranked = dict(score("user quota exceeded for sending messages").ranked)
+    assert "rate-limit" in ranked and "mailbox-full" in ranked
+    # a cue inside a longer one is part of it: "postfach ist voll" is not also "ist voll"
+    assert score("Postfach ist voll").cues == ("postfach ist voll",)
+
+
+def test_the_dane_keyword_needs_its_tls_context_not_the_polish_word_for_data():
+    from smtplesson import explain
+    assert explain("Niewłaściwe dane logowania.").category == "authentication"  # "login data"
+    assert explain("550 5.7.1 TLS is required but unsupported or failed (enforced by DANE)").category == "tls"
+    assert explain("451 4.7.323 tlsa-invalid: The domain failed DANE validation.").category == "tls"
+
+
+def test_a_cue_with_han_characters_is_found_inside_chinese_text_even_if_it_starts_in_ascii():
+    verdict = score("退信原因:发件人IP被屏蔽")  # "ip被屏蔽" has no space before it in Chinese
+    assert verdict is not None and verdict.category == "reputation" and "ip被屏蔽" in verdict.cues
+
+
+@pytest.mark.parametrize("text", [
+    "Die Domain des Empfängers existiert nicht",
+    "Il dominio del destinatario non esiste",
+    "Le domaine du destinataire n'existe pas",
+    "收件人的域名不存在",
+])
+def test_a_domain_named_as_the_subject_of_does_not_exist_is_dns_routing(text):
+    assert score(text).category == "dns-routing"
+
+
+@pytest.mark.parametrize("text", [
+    "Die Domain des Absenders existiert nicht",
+    "Die Absenderdomäne existiert nicht",
+])
+def test_an_unknown_whose_subject_is_the_sender_is_the_sender_rejected(text):
+    assert score(text).category == "sender-rejected"
+
+
+def test_a_domain_inside_an_address_or_far_away_names_no_subject():
+    assert score("Le destinataire bob@domaine.example n'existe pas").category == "mailbox-unknown"
+    assert score("Benutzer unbekannt").category == "mailbox-unknown"
+
+
+@pytest.mark.parametrize("text", [
+    "Ursache: Die IP-Adresse des sendenden Servers wurde blockiert.",
+    "Causa: la dirección IP del servidor de envío está bloqueada.",
+    "L'adresse IP du serveur d'envoi a été bloquée.",
+    "Het IP-adres van de verzendende server is geblokkeerd.",
+    "Det betyder at afsenderens IP-adresse er blokeret.",
+    "您的IP因发送垃圾邮件被列入黑名单。",
+])
+def test_a_block_whose_subject_is_the_senders_ip_is_reputation(text):
+    verdict = score(text)
+    assert verdict is not None and verdict.category == "reputation" and verdict.confident
+
+
+def test_a_block_with_no_ip_before_it_keeps_its_own_cause():
+    assert score("Der Empfänger hat Sie blockiert").category == "policy"
+    assert score("Die Absenderadresse wurde blockiert").category != "reputation"
+    assert score("Ihr Konto wurde gesperrt").category == "mailbox-disabled"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Su servidor no tiene registro PTR.", "reverse-dns"),
+    ("El dominio no tiene registro SPF.", "sender-auth"),
+    ("Il dominio non ha record MX.", "dns-routing"),
+    ("Vastaanottajan toimialueella ei ole MX-tietuetta.", "dns-routing"),
+])
+def test_a_negated_dns_record_is_missing_which_is_the_cause(text, category):
+    assert score(text).category == category
+
+
+def test_a_negation_still_drops_a_block_list_cue():
+    verdict = score("Die IP-Adresse steht nicht auf der Sperrliste")
+    assert verdict is None or not {"auf der sperrliste", "sperrliste"} & set(verdict.cues)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("553 Begärd åtgärd utfördes inte: brevlådans namn är inte tillåtet", "syntax"),
+    ("452 Acción no realizada: buzón lleno", "mailbox-full"),
+])
+def test_a_negation_does_not_reach_past_the_end_of_its_clause(text, category):
+    assert score(text).category == category
+
+
+def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
+    # Microsoft writes "E\u2011Mail" with a non-breaking hyphen; CJK text uses full-width letters
+    assert score("Die E\u2011Mail\u2011Adresse existiert nicht").category == "mailbox-unknown"
+    assert score("发件人ＩＰ被屏蔽").category == "reputation"
+    assert score("\uff7d\uff8a\uff9f\uff91") is not None  # half-width katakana "スパム"
+
+
+def test_a_word_start_cue_inside_a_compounds_cue_is_part_of_it():
+    assert score("Het e-mailadres bestaat niet").cues == ("adres bestaat niet",)

@@ -141,6 +141,23 @@ REAL = [
     ('pt', 'A conta foi restringida devido ao envio de demasiado spam'),
     ('nl', 'Het kan zijn dat de gebruiker dit heeft geblokkeerd of dat dit IP adres op een spam lijst '
            'staat.'),
+    # fourth round (lang-pages-r4.jsonl): localised help pages in words no earlier line used
+    ('de', 'Diese Meldung sagt aus, daß das Postfach des Empfängers voll ist.'),  # verb-final
+    ('de', 'Der Grund ist, dass der Empfänger nicht bekannt ist.'),
+    ('sv', 'Anslutning avslås [meddelande = socketfelkod 10061]'),
+    ('da', '530 5.7.1 Klient blev ikke godkendt'),
+    ('nb', 'dette betyr at epostadressen xxxxxx@online.no ikke lenger eksisterer, eller aldri har '
+           'eksistert.'),
+    ('nl', 'omdat de postbus vol is'),
+    ('pl', 'Skrzynka odbiorcy osiągnęła limit pojemności, co uniemożliwia dostarczenie nowych wiadomości.'),
+    ('pl', 'Niewłaściwe dane logowania.'),  # "dane" is Polish for data, not DANE
+    ('pl', 'Ta domena nie przyjmuje poczty.'),
+    ('fr', 'Action non effectuée : manque de ressources système.'),
+    ('zh', '发件人IP被屏蔽'),  # a cue that starts in ASCII inside Chinese text
+    ('zh', '对方邮箱空间不够,无法接收新邮件'),
+    # a domain named as the subject of "does not exist" (dns-routing, not the mailbox)
+    ('nl', 'Het domein van het e-mailadres is onjuist of bestaat niet meer.'),
+    ('ja', 'メールアドレスのドメインが正しくないか、存在しません。'),
 ]
 #: the causes a queue meets most (issue 19): every language has cues for each
 QUEUE_CATEGORIES = ("mailbox-unknown", "mailbox-full", "mailbox-disabled", "reputation", "content",
@@ -221,3 +238,10 @@ def test_a_space_between_kana_is_typesetting_not_a_word_break():
     """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
     assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
     assert explain("プロトコル エラー").category == explain("プロトコルエラー").category
+
+
+def test_every_language_but_english_names_the_domain_and_the_compounding_ones_are_known():
+    assert set(DATA["domain_words"]) == set(LANGUAGES) - {"en"}
+    assert DATA["ip_words"] and all(word.isascii() and word.islower() for word in DATA["ip_words"])
+    assert set(DATA["negation_keeps"]) <= {"dns-routing", "reverse-dns", "sender-auth"}
+    assert set(DATA["compounding"]) <= set(LANGUAGES) and "en" not in DATA["compounding"]

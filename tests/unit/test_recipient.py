@@ -57,3 +57,103 @@ def test_an_unrecognised_permanent_failure_is_reviewed_not_suppressed(text: str)
     if found.bounce_type == "hard":  # hard by the taxonomy, but on the class alone: reviewed
         assert found.confidence == "class-only"
         assert "review before suppressing" in found.summary
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # refused before any recipient was named (RFC 5321 §3.3): the words are about the sender
+    ("host mx.example.net[192.0.2.7] said: 550 5.1.1 Unknown user (in reply to MAIL FROM command)",
+     "sender-rejected"),
+    ("host mx.example.net[192.0.2.7] said: 550 No such domain (in reply to MAIL FROM command)",
+     "sender-rejected"),
+])
+def test_an_address_refused_before_any_recipient_is_the_senders(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+    assert found.action != "suppress"
+
+
+@pytest.mark.parametrize(("text", "command"), [
+    ("host mx.example.net[192.0.2.7] said: 550 Transaction failed (in reply to MAIL FROM command)", "MAIL"),
+    ("host mx.example.net[192.0.2.7] refused to talk to me: 554 mx.example.net", "CONNECT"),
+])
+def test_a_refusal_before_any_recipient_that_names_nothing_is_reviewed(text: str, command: str) -> None:
+    found = explain(text)
+    assert found.command == command
+    assert found.action == "review"
+
+
+def test_postfixs_in_reply_to_suffix_is_not_read_as_the_cause() -> None:
+    """"(in reply to MAIL FROM command)" names the command, not a refused sender."""
+    found = explain("host mx.example.net[192.0.2.7] said: 452 4.3.1 Insufficient system storage "
+                    "(in reply to MAIL FROM command)")
+    assert (found.category, found.bounce_type, found.command) == ("storage", "soft", "MAIL")
+
+
+def test_try_again_later_yields_to_the_words_that_say_why() -> None:
+    """Without a code, "try again later" (a closing keyword) says when, not why."""
+    found = explain("Too many requests. Try again later.")
+    assert (found.category, found.bounce_type) == ("rate-limit", "soft")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("You must have a valid A or MX record for the sending domain.", "sender-rejected"),
+    ("550 No MX record found for the sending domain", "sender-rejected"),
+    ("550 5.7.1 The From: domain example.invalid does not exist", "sender-rejected"),
+])
+def test_the_senders_own_domain_refused_is_never_the_recipients(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+
+
+def test_a_recipient_named_in_reply_to_mail_from_keeps_its_words() -> None:
+    """Pipelining can attribute a RCPT refusal to MAIL FROM: words naming the recipient hold."""
+    found = explain("host mx.example.net[192.0.2.7] said: 550 5.1.1 <bob@example.net>: Recipient "
+                    "address rejected: User unknown (in reply to MAIL FROM command)")
+    assert (found.category, found.bounce_type, found.command) == ("mailbox-unknown", "hard", "MAIL")
+
+
+@pytest.mark.parametrize("text", [
+    # Postfix's sender restrictions and Exim's sender callout: the unknown user is the sender
+    "553 5.1.8 <a@example.org>: Sender address rejected: User unknown in local recipient table",
+    "550 5.1.0 <a@example.org>: Sender address rejected: undeliverable address: host "
+    "mx.example.org[192.0.2.9] said: 550 5.1.1 <a@example.org>: Recipient address rejected: "
+    "User unknown in virtual mailbox table (in reply to RCPT TO command)",
+    "550-Verification failed for <a@example.org> 550-Called: 192.0.2.9 550-Sent: RCPT "
+    "TO:<a@example.org> 550-Response: 550 5.1.1 User unknown 550 Sender verify failed",
+    "550 Unrouteable sender address",  # Exim: the sender's domain cannot be routed
+    "550 5.1.1 Unknown sender",
+])
+def test_the_senders_own_address_refused_is_never_the_recipients(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("sender-rejected", "block")
+
+
+@pytest.mark.parametrize("text", [
+    "554 5.7.1 <host.example>: Helo command rejected: Domain does not exist",
+    "550 HELO rejected: host not found",
+])
+def test_the_sending_hosts_helo_name_refused_is_never_the_recipients(text: str) -> None:
+    found = explain(text)
+    assert found.bounce_type == "block"
+
+
+def test_an_unknown_recipient_status_yields_to_words_that_name_a_sender_side_cause() -> None:
+    found = explain("550 5.1.1 Recipient address rejected: rejected by spam filter")
+    assert (found.category, found.bounce_type) == ("content", "block")
+    found = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")
+
+
+def test_the_senders_domain_refused_under_an_unknown_recipient_status_is_not_hard() -> None:
+    found = explain("550 5.1.1 Recipient does not accept mail from your domain")
+    assert found.bounce_type == "block"
+    found = explain("550 5.1.1 Sorry, your mail to bob could not be delivered: user unknown")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")
+
+
+def test_the_sending_hosts_helo_refused_keeps_a_providers_own_syntax_rule() -> None:
+    """"Bad HELO" is the sender's host: never hard, and Microsoft's own rule still reads it."""
+    found = explain("550 Invalid domain in HELO")
+    assert found.bounce_type == "block"
+    found = explain("550 5.7.506 Access Denied, Bad HELO")
+    assert (found.category, found.bounce_type) == ("syntax", "block")

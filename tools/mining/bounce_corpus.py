@@ -139,6 +139,20 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "sh tools/mining/mta_bounces.sh CACHE/debian-mtas", "archive": "",
         "dir": "debian-mtas/mail", "licence": "MIT (written for this project)", "glob": "*/*.eml",
         "family": "prefix"},
+    # session 5: the DragonFly Mail Agent, nullmailer, Haraka and amavisd-new (with SpamAssassin) as
+    # a content filter, written the same way (mta_bounces.sh); a case shares its family (and so its
+    # split) with the same case through the five MTAs above ("as": the source its families are named by)
+    "more-mtas": {
+        "origin": "written 2026-12-07 by Debian 12 dma 0.13-1+b1 (tools/mining/mta_bounces.py: the "
+                  "case's reply in its CASES), nullmailer 1:2.2-4 (tools/mining/nullmailer_bounces.py: "
+                  "the same CASES), Haraka 3.3.4 from npm (tools/mining/haraka_bounces.py: the same "
+                  "CASES) and amavisd-new 1:2.13.0-3+deb12u1 with spamassassin "
+                  "4.0.1-1~deb12u1 (tools/mining/amavis_bounces.py: its CASES)",
+        "how": "WAIT=45 MTAS='dma:dma nullmailer:nullmailer amavis:amavisd-new,spamassassin' "
+               "sh tools/mining/mta_bounces.sh CACHE/more-mtas/mail; "
+               "python tools/mining/haraka_bounces.py CACHE/more-mtas/mail",
+        "archive": "", "dir": "more-mtas/mail", "licence": "MIT (written for this project)",
+        "glob": "*/*.eml", "family": "prefix", "as": "debian-mtas"},
 }
 
 
@@ -218,7 +232,7 @@ def main() -> None:
                 continue
             seen.add(same)
             name = family(path.name, spec.get("family", ""))
-            source_id = f"{source}: {spec['dir'].split('/', 1)[1]}/{name}"
+            source_id = f"{spec.get('as', source)}: {spec['dir'].split('/', 1)[1]}/{name}"
             split = split_of(source_id)
             target = out / split / source / path.name
             if target.exists():  # the same name in two folders of one suite

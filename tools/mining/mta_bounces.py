@@ -3,7 +3,7 @@
 Run as root on Debian with ONE MTA installed (``mta_bounces.sh`` installs, runs and purges
 each in turn, as ``tools/fixtures/make_bounces.sh`` does for the unit fixtures)::
 
-    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, courier
+    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, courier, dma
 
 Unlike the unit fixtures (one debug-server *scenario* per case, a 4xx returned at once), each
 case here is one chosen reply (a :class:`smtplesson.server.rules.Rule` at the command that
@@ -139,9 +139,34 @@ def courier(routes: dict[str, int]) -> dict:
     return {**mb.courier(routes), "later": None}  # queuetime 20 s, warntime 5 s
 
 
+DMA_CONF = Path("/etc/dma/dma.conf")
+
+
+def dma(routes: dict[str, int]) -> dict:
+    """The DragonFly Mail Agent: one smarthost for all mail, so each case is sent with its own
+    server's port in dma.conf (read when dma starts; it delivers in a child of that process).
+    dma keeps a 4xx-deferred message for days (MAX_TIMEOUT, dma.h): only refusals bounce here;
+    mail for its MAILNAME (the sender's domain) is delivered to /var/mail."""
+    def route(port: int) -> None:
+        DMA_CONF.write_text(f"SMARTHOST 127.0.0.1\nPORT {port}\nMAILNAME {HOST}\n")
+    return {"package": "dma", "version": mb.version("dma"), "sendmail": "/usr/sbin/sendmail",
+            "mbox": "/var/mail/alice", "route": route}
+
+
+def dma_stop() -> None:
+    """End the delivery children still retrying deferred mail (ours: dma runs only here) and
+    empty dma's spool."""
+    found = [pid for name in ("dma", "sendmail")  # dma runs as the "sendmail" it is linked as
+             for pid in subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()]
+    for pid in found:
+        subprocess.run(["kill", pid], capture_output=True)
+    for queued in Path("/var/spool/dma").glob("*"):
+        queued.unlink(missing_ok=True)
+
+
 MTAS = {"postfix": (postfix, mb.postfix_stop), "exim": (exim, mb.exim_stop),
         "opensmtpd": (opensmtpd, mb.opensmtpd_stop), "sendmail": (sendmail, mb.sendmail_stop),
-        "courier": (courier, mb.courier_stop)}
+        "courier": (courier, mb.courier_stop), "dma": (dma, dma_stop)}
 
 
 def message(case: str, mta: str, recipients: list[str]) -> bytes:
@@ -149,6 +174,44 @@ def message(case: str, mta: str, recipients: list[str]) -> bytes:
             f"Date: {mb.format_datetime(datetime.now(UTC))}\nMessage-ID: <{case}.{mta}@{HOST}>\n"
             "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n")
     return (head + "Hello, this is a test of the bounce corpus.\n").encode()
+
+
+def wait_for(port: int, seconds: int = 60) -> None:
+    """Until something listens on 127.0.0.1:``port`` (a daemon just started), ``seconds`` at most."""
+    for _ in range(seconds):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(1)
+
+
+def described(cases: dict[str, tuple[str, str | list[str], list[str]]]) -> dict[str, dict[str, str]]:
+    """What PROVENANCE.json says of each case: the command answered and the reply."""
+    return {case: {"point": point or "connect (refused)", "reply": reply if isinstance(reply, str)
+                   else "\n".join(reply)} for case, (point, reply, _) in cases.items()}
+
+
+def save(out: Path, tag: str, mails: list[bytes], cases: dict[str, dict[str, str]], package: str,
+         version: str) -> None:
+    """Each mail that returns a case's message (``<case>.<tag>@`` in its Message-ID) saved unedited as
+    ``OUT/<case>.<tag>-<n>.eml``, and all of them listed in ``OUT/PROVENANCE.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, str]] = []
+    for raw in mails:
+        case = next((c for c in cases if f"<{c}.{tag}@".encode() in raw), None)
+        if case is None:
+            print(f"unmatched mail ({len(raw)} bytes) skipped", file=sys.stderr)
+            continue
+        n = sum(r["case"] == case for r in records) + 1
+        name = f"{case}.{tag}-{n}.eml"
+        (out / name).write_bytes(raw)
+        records.append({"file": name, "case": case, **cases[case], "mta": package, "version": version,
+                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
+    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
+    missing = sorted(set(cases) - {r["case"] for r in records})
+    print(f"{package} {version}: {len(records)} mails in {out}"
+          + (f"; none for {', '.join(missing)}" if missing else ""))
 
 
 def main() -> int:
@@ -181,8 +244,12 @@ def main() -> int:
         info = start(routes)
         for case, (_, _, users) in cases.items():
             recipients = [f"{user}@{domain_of(case)}" for user in users]
+            if info.get("route"):  # one smarthost for all mail (dma): this case's server
+                info["route"](routes[domain_of(case)])
             subprocess.run([info["sendmail"], *info.get("args", []), "-f", SENDER, "--", *recipients],
                            input=message(case, args.mta, recipients), check=False)
+            if info.get("route"):
+                time.sleep(0.5)  # dma has read its configuration before the next case rewrites it
         settle = LIFETIME + 25
         while time.monotonic() - began < args.wait:
             time.sleep(3)
@@ -198,27 +265,7 @@ def main() -> int:
         stop()
         for server in servers.values():
             server.stop()
-    out = args.stage / args.mta
-    out.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, str]] = []
-    for raw in got:
-        found = next((c for c in cases if f"<{c}.{args.mta}@".encode() in raw), None)
-        if found is None:
-            print(f"unmatched mail ({len(raw)} bytes) skipped", file=sys.stderr)
-            continue
-        case = found
-        n = sum(r["case"] == case for r in records) + 1
-        name = f"{case}.{args.mta}-{n}.eml"
-        (out / name).write_bytes(raw)
-        point, reply, _ = cases[case]
-        records.append({"file": name, "case": case, "point": point or "connect (refused)",
-                        "reply": reply if isinstance(reply, str) else "\n".join(reply),
-                        "mta": info["package"], "version": info["version"],
-                        "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
-    missing = sorted(set(cases) - {r["case"] for r in records})
-    print(f"{args.mta} {info['version']}: {len(records)} mails in {out}"
-          + (f"; none for {', '.join(missing)}" if missing else ""))
+    save(args.stage / args.mta, args.mta, got, described(cases), info["package"], info["version"])
     return 0
 
 

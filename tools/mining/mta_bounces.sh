@@ -2,7 +2,8 @@
 # Write real bounces for the bounce corpus with each Debian MTA in turn
 # (tools/mining/mta_bounces.py): install one, run the cases, purge exactly the packages its
 # installation added, restore /etc/hosts.  Run as root on Debian:  sh tools/mining/mta_bounces.sh STAGE
-# (MTAS="sendmail:sendmail" and CASES="a,b" restrict the run; Sendmail takes at most 25 cases at once)
+# (MTAS="sendmail:sendmail" and CASES="a,b" restrict the run; Sendmail takes at most 25 cases at once;
+# WAIT=45 for dma, which keeps deferred mail for days: only its refusals bounce)
 set -eu
 STAGE=${1:?usage: mta_bounces.sh STAGE}
 PY=${PYTHON:-.venv/bin/python}
@@ -14,10 +15,17 @@ if [ -e /etc/mailname ]; then cp /etc/mailname /tmp/mta_bounces.mailname; else r
 trap 'cp /tmp/mta_bounces.hosts /etc/hosts; userdel -r alice 2>/dev/null || true
       if [ -e /tmp/mta_bounces.mailname ]; then cp /tmp/mta_bounces.mailname /etc/mailname; else rm -f /etc/mailname; fi' EXIT INT TERM
 sed -i '1i 127.0.1.1 mta.example.org '"$(hostname)" /etc/hosts
-for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd sendmail:sendmail courier:courier-mta}; do
-    mta=${pair%%:*}; package=${pair#*:}
+# (session 5: dma, nullmailer (nullmailer_bounces.py), and amavisd-new with SpamAssassin as a content filter: amavis_bounces.py)
+for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd sendmail:sendmail courier:courier-mta dma:dma nullmailer:nullmailer amavis:amavisd-new,spamassassin}; do
+    mta=${pair%%:*}; packages=$(echo "${pair#*:}" | tr ',' ' ')
     dpkg-query -W -f='${Package}\n' | sort > /tmp/mta_bounces.before
-    apt-get install -y -qq "$package" >/dev/null
-    "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" || echo "$mta failed" >&2
+    opts=""; if [ "$mta" = amavis ]; then opts=--no-install-recommends; fi  # amavis: no AV scanners
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $opts $packages >/dev/null
+    if [ "$mta" = amavis ] || [ "$mta" = nullmailer ]; then
+        "$PY" "tools/mining/${mta}_bounces.py" "$STAGE" || echo "$mta failed" >&2
+    else
+        "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" --wait "${WAIT:-120}" || echo "$mta failed" >&2
+    fi
     dpkg-query -W -f='${Package}\n' | sort | comm -13 /tmp/mta_bounces.before - | xargs -r apt-get purge -y -qq >/dev/null
 done

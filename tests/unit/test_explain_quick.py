@@ -14,10 +14,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))  # corpus
 import corpus
 
 from smtplesson.codes.causes import DATA
-from smtplesson.codes.explanation import _masked_low, _no_code, _nothing, _silent
-from smtplesson.codes.lexicon import ascii_cues
+from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan, _silent
+from smtplesson.codes.lexicon import ascii_cues, may_find, score
 from smtplesson.codes.locate import command_of, locate
-from smtplesson.codes.phrases import PhraseIndex, starts
+from smtplesson.codes.phrases import PhraseIndex, split_alternatives, starts
+from smtplesson.codes.providers import PROVIDERS
+from smtplesson.codes.providers import match as provider_match
 
 LOG_NOISE = [
     "Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]",
@@ -38,12 +40,19 @@ def _said_the_long_way(text: str) -> dict[str, object]:
 
 
 def _check(text: str) -> bool:
-    """True when ``text`` (no code in it) is silent; then the long way says nothing too."""
+    """True when ``text`` (no code in it) is silent; then the phrase index finds no keyword
+    rule or provider rule in it, the lexicon no cue (masked or not), and the long way says
+    nothing too."""
     found = locate(text)
     if found.code is not None or found.enhanced is not None:
         return False
-    silent = _silent(_masked_low(found.scan))
+    low = _masked_low(found.scan)
+    silent = _silent(low)
     if silent:
+        keywords, hits = _scan(low)
+        assert not keywords, text
+        assert provider_match(low, None, None, hits)[1] is None, text
+        assert score(low) is None and score(_IDS.sub("0", low)) is None, text
         assert _said_the_long_way(text) == _nothing(text).to_dict(), text
     return silent
 
@@ -59,6 +68,21 @@ def test_silent_text_is_explained_as_nothing_the_long_way_too() -> None:
                 max_size=12))
 def test_silent_on_any_text_means_nothing_is_said(words: list[str]) -> None:
     _check("".join(words))
+
+
+# every ASCII alternative of the keyword rules and provider rule texts, each with a text it
+# matches drawn from it (non-ASCII text is never silent)
+_RULES = sorted({alternative for pattern in [*(pattern for _, pattern in DATA["keywords"]),
+                                             *(r.text for p in PROVIDERS.values() for r in p.rules if r.text)]
+                 for alternative in split_alternatives(pattern) if alternative.isascii()})
+_ASCII = st.characters(codec="ascii", exclude_categories=["Cc"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from(_RULES).flatmap(lambda rule: st.from_regex(rule, alphabet=_ASCII)),
+       st.sampled_from(["", "Mar  1 00:02:52 mail postfix/smtpd[13500]: ", "x", "-"]))
+def test_silent_is_never_said_where_a_rule_is_found(drawn: str, before: str) -> None:
+    _check(before + drawn)  # silent: then no rule is found by the index
 
 
 _PATTERNS = ["user unknown|no such user", "e?mail loop", "\\b(?:dt|hl):[a-z]{2}\\b", "\\(bl\\)|\\b163\\.com",
@@ -112,3 +136,17 @@ def _command_the_long_way(scan: str) -> str | None:
 def test_command_of_finds_what_the_prefix_loop_finds(words: list[str]) -> None:
     text = "".join(words)
     assert command_of(text) == _command_the_long_way(text), text
+
+
+# pieces of ASCII cues (whole, cut, glued into compounds) and of what masking changes
+_CUE_PIECES = sorted({piece for cue in [*ascii_cues()[0][::25], *ascii_cues()[1][::10]]
+                      for piece in (cue, cue[: len(cue) // 2], cue[len(cue) // 2:], *cue.split())})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_CUE_PIECES, " ", "0", "12", "4fjk2a9", "deadbeef12", "x", "-", "@", "ab"]),
+                max_size=8))
+def test_may_find_is_false_only_where_no_cue_is_found_masked_or_not(pieces: list[str]) -> None:
+    low = "".join(pieces)
+    if not may_find(low):
+        assert score(low) is None and score(_IDS.sub("0", low)) is None, low

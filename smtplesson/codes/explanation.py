@@ -26,12 +26,12 @@ from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
-from .lexicon import THRESHOLD, ascii_cues, may_find, unsure
+from .lexicon import THRESHOLD, may_find
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
-from .phrases import PhraseIndex, starts, trie
+from .phrases import PhraseIndex
 from .providers import PATTERNS as _PROVIDER_PATTERNS
-from .providers import PROVIDERS, Provider, ProviderRule
+from .providers import Provider, ProviderRule
 from .providers import match as _provider_match
 from .recipient import (
     BEFORE_RECIPIENT,
@@ -44,6 +44,7 @@ from .recipient import (
 )
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
+from .silence import silent
 from .syntax import class_free, class_of
 from .userrules import UserRules, default_rules, user_rules
 
@@ -166,7 +167,7 @@ def _explain(text: str, extra: UserRules | None) -> Explanation:
     if code is None and enhanced is None:
         # no reply: its context is the whole scan, its command the one the text names
         low = _masked_low(scan)
-        if extra is None and _silent(low):
+        if extra is None and silent(low):
             return _nothing(text)
         return _no_code(text, low, extra, command_of(text))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
@@ -455,32 +456,6 @@ def _mismatch_note(code: int, enhanced: str) -> str:
 # mailbox or routing keyword stays: "quota exceeded ... too much mail stored" is the mailbox's;
 # "try again later" says when, not why: "Too many requests. Try again later." is a rate limit)
 _CATCH_ALL = frozenset({"policy", "reputation", "content", "server-shutdown"})
-
-
-@lru_cache(maxsize=1)
-def _telling() -> re.Pattern[str] | None:
-    """A pattern found in every text (blanks squeezed, a space before and after) where a
-    keyword rule, a provider rule's text or an ASCII cue of the lexicon is: their literal
-    starts and the cues where a word starts, and anywhere the strings the other rules hold
-    (:func:`starts`) and the cues that may close a compound; None when there are none such.
-    Compiled the first time it is used."""
-    found = starts([pattern for _, pattern in _DATA["keywords"]] + [
-        rule.text for p in PROVIDERS.values() for rule in p.rules if rule.text is not None])
-    if found is None:
-        return None
-    cues, infixes = ascii_cues()
-    at_word, anywhere = {*found[0], *cues}, {*found[1], *infixes}
-    firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
-    return re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})" + (f"|{trie(anywhere)}" if anywhere else ""))
-
-
-def _silent(low: str) -> bool:
-    """True when text without a code (``low``: masked, lower-case) can name no cause: no
-    keyword rule, provider rule or cue of the lexicon can be found in it.  One search where
-    the phrase index and the lexicon take many."""
-    telling = _telling()
-    return (telling is not None and not unsure(low)
-            and telling.search(f" {' '.join(low.split())} ") is None)
 
 
 def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) -> Explanation:

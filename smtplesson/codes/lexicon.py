@@ -22,7 +22,8 @@ from typing import Any
 from .._data import load
 from .phrases import trie
 
-__all__ = ["LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "ascii_cues", "may_find", "score", "unsure"]
+__all__ = ["COMPOUND_HEAD", "LANGUAGES", "OVERRULE", "THRESHOLD", "Verdict", "ascii_cues", "may_find",
+           "score", "unsure"]
 
 _DATA: dict[str, Any] = load("codes", "lexicon.json")
 #: the languages the lexicon has cues for
@@ -119,6 +120,8 @@ for _phrase in sorted((p for p in _CUES if not _CJK.search(p)), key=len, reverse
 _COMPOUNDING = frozenset(_DATA["compounding"])
 _INFIX_MIN = 5
 _INFIX_HEAD = 3
+#: the letters of a word before a cue that closes it as a compound
+COMPOUND_HEAD = _INFIX_HEAD
 _INFIX_CUES = tuple(sorted(
     (p for p, (_, langs) in _CUES.items() if not _CJK.search(p) and _COMPOUNDING.intersection(langs)
      and _WORD.match(p) is not None and len(_WORD.match(p).group()) >= _INFIX_MIN),  # type: ignore[union-attr]
@@ -203,11 +206,12 @@ def _found(norm: str) -> list[tuple[int, str]]:
 _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 
-def ascii_cues() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every ASCII cue of the lexicon, found where a word starts; the ASCII cues that may
-    also stand inside a word, closing a compound)."""
+def ascii_cues() -> tuple[tuple[str, ...], frozenset[str]]:
+    """(every ASCII cue of the lexicon, found where a word starts; the keys of the ASCII cues
+    that may also close a compound, found inside a word after :data:`COMPOUND_HEAD` letters
+    of it: the first _INFIX_MIN letters of each, letters all)."""
     return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()),
-            tuple(phrase for phrase in _INFIX_CUES if phrase.isascii()))
+            frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii()))
 
 
 @lru_cache(maxsize=1)

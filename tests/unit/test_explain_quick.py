@@ -1,4 +1,4 @@
-"""The shortcuts explain takes (codes/explanation.py, codes/phrases.py): each gives exactly
+"""The shortcuts explain takes (codes/silence.py, codes/phrases.py, codes/locate.py): each gives exactly
 what the long way gives."""
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))  # corpus
 import corpus
 
 from smtplesson.codes.causes import DATA
-from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan, _silent
-from smtplesson.codes.lexicon import ascii_cues, may_find, score
+from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan
+from smtplesson.codes.lexicon import _INFIX_CUES, ascii_cues, may_find, score
 from smtplesson.codes.locate import command_of, locate
 from smtplesson.codes.phrases import PhraseIndex, split_alternatives, starts
 from smtplesson.codes.providers import PROVIDERS
 from smtplesson.codes.providers import match as provider_match
+from smtplesson.codes.silence import silent
 
 LOG_NOISE = [
     "Mar  1 00:02:52 mail postfix/smtpd[13500]: connect from unknown[192.0.2.1]",
@@ -28,7 +29,7 @@ LOG_NOISE = [
     "Mar 21 01:37:55 mail postfix/smtpd[58965]: disconnect from mx.example.org[192.0.2.7] ehlo=1 quit=1",
 ]
 # words of the keyword rules, the cues and log lines, glued into texts without a code
-WORDS = sorted({word for text in [*LOG_NOISE, *ascii_cues()[0][::40], *ascii_cues()[1][::4],
+WORDS = sorted({word for text in [*LOG_NOISE, *ascii_cues()[0][::40], *_INFIX_CUES[::4],
                                   *(pattern for _, pattern in DATA["keywords"])]
                 for word in re.findall(r"[a-z]+", text.lower())})
 
@@ -47,14 +48,14 @@ def _check(text: str) -> bool:
     if found.code is not None or found.enhanced is not None:
         return False
     low = _masked_low(found.scan)
-    silent = _silent(low)
-    if silent:
+    said = silent(low)
+    if said:
         keywords, hits = _scan(low)
         assert not keywords, text
         assert provider_match(low, None, None, hits)[1] is None, text
         assert score(low) is None and score(_IDS.sub("0", low)) is None, text
         assert _said_the_long_way(text) == _nothing(text).to_dict(), text
-    return silent
+    return said
 
 
 def test_silent_text_is_explained_as_nothing_the_long_way_too() -> None:
@@ -139,7 +140,7 @@ def test_command_of_finds_what_the_prefix_loop_finds(words: list[str]) -> None:
 
 
 # pieces of ASCII cues (whole, cut, glued into compounds) and of what masking changes
-_CUE_PIECES = sorted({piece for cue in [*ascii_cues()[0][::25], *ascii_cues()[1][::10]]
+_CUE_PIECES = sorted({piece for cue in [*ascii_cues()[0][::25], *_INFIX_CUES[::10]]
                       for piece in (cue, cue[: len(cue) // 2], cue[len(cue) // 2:], *cue.split())})
 
 

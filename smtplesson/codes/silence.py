@@ -1,15 +1,17 @@
 """The quick test explain runs on text without a reply code: can its words name a cause at all?
 
 Most such text in a mail log is noise ("connect from ...", "from=<...>, size=..., nrcpt=1").
-:func:`silent` tells it apart with one regex search, where the phrase index of the keyword and
-provider rules (:mod:`.phrases`) and the cue lexicon (:mod:`.lexicon`) take many: the search
-looks for what every one of them needs to find anything, so a text it calls silent is
-explained as nothing by the long way too (tests/unit/test_explain_quick.py checks it).
+:func:`silent` tells it apart with one regex search at word starts and a few string
+searches, where the phrase index of the keyword and provider rules (:mod:`.phrases`) and the
+cue lexicon (:mod:`.lexicon`) take many: it looks for what every one of them needs to find
+anything, so a text it calls silent is explained as nothing by the long way too
+(tests/unit/test_explain_quick.py checks it).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from .causes import DATA
 from .lexicon import COMPOUND_HEAD, ascii_cues, unsure
@@ -19,43 +21,58 @@ from .providers import PROVIDERS
 __all__ = ["silent"]
 
 
-@lru_cache(maxsize=1)
-def _telling() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """(a pattern found in every text -- blanks squeezed, a space before and after -- where a
-    keyword rule, a provider rule's text or an ASCII cue of the lexicon is, else on every run
-    of letters a cue closing a compound may stand in (group 1); the keys of those cues).
+class _Telling(NamedTuple):
+    """What :func:`silent` searches for."""
 
-    The first pattern holds, where a word starts, the rules' literal starts and the cues, and
-    anywhere, the strings the other rules hold (:func:`starts`).  None when a rule has none
-    such.  Compiled the first time it is used."""
+    at_word: re.Pattern[str]  # the rules' literal starts and the cues, where a word starts
+    anywhere: tuple[str, ...]  # strings the other rules hold, anywhere
+    compound: re.Pattern[str]  # the keys of the cues that may close a compound
+    long_run: bytes  # as many letters as a compound's head and the shortest key hold, as "a"s
+
+
+# A text's letters as "a", everything else as " ": a run of letters long enough to hold a
+# compound's head and closing cue is then found by one bytes search.
+_LETTERS = bytes(ord("a") if ord("a") <= byte <= ord("z") else ord(" ") for byte in range(256))
+_RUN = re.compile("[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _telling() -> _Telling | None:
+    """What every keyword rule, provider rule text and ASCII cue of the lexicon needs to be
+    found in a text (blanks squeezed, a space before and after): the rules' literal starts
+    and the cues where a word starts, the strings the other rules hold (:func:`starts`)
+    anywhere, a cue's key inside a long run of letters.  None when a rule has none such.
+    Compiled the first time it is used."""
     found = starts([pattern for _, pattern in DATA["keywords"]] + [
         rule.text for p in PROVIDERS.values() for rule in p.rules if rule.text is not None])
     if found is None:
         return None
     cues, keys = ascii_cues()
-    at_word, anywhere = {*found[0], *cues}, found[1]
+    at_word = {*found[0], *cues}
     firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
-    run = COMPOUND_HEAD + min(map(len, keys), default=0)  # letters a compound's cue needs
-    return (re.compile(f"[^a-z](?:(?=[{firsts}])(?:{trie(at_word)})|([a-z]{{{run},}}))"
-                       + (f"|{trie(anywhere)}" if anywhere else "")),
-            re.compile(trie(keys) if keys else "(?!)"))
+    return _Telling(re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})"),
+                    tuple(sorted(needle for needle in found[1] if needle.isascii())),
+                    re.compile(trie(keys) if keys else "(?!)"),
+                    b"a" * (COMPOUND_HEAD + min(map(len, keys), default=0)))
 
 
 def silent(low: str) -> bool:
     """True when text without a code (``low``: masked, lower-case) can name no cause: no
     keyword rule, provider rule or cue of the lexicon can be found in it, nor in it with its
-    numbers and ids masked.  False when unsure (:func:`.lexicon.unsure`)."""
+    numbers and ids masked.  False when unsure (:func:`.lexicon.unsure`): then ``low`` is
+    ASCII."""
     telling = _telling()
     if telling is None or unsure(low):
         return False
-    pattern, compound = telling
     text = f" {' '.join(low.split())} "
-    at = 0
-    while (found := pattern.search(text, at)) is not None:
-        if found.lastindex is None:  # a rule's or a cue's start
+    if telling.at_word.search(text) is not None:
+        return False
+    for needle in telling.anywhere:
+        if needle in text:
             return False
-        start, end = found.span(1)  # a long run of letters: a compound's cue after its head?
-        if compound.search(text, start + COMPOUND_HEAD, end) is not None:
-            return False
-        at = start  # strings found anywhere may stand inside the run
+    if telling.long_run in text.encode().translate(_LETTERS):  # a compound's cue after its head?
+        for run in _RUN.finditer(text):
+            if run.end() - run.start() >= len(telling.long_run) and telling.compound.search(
+                    text, run.start() + COMPOUND_HEAD, run.end()) is not None:
+                return False
     return True

@@ -163,7 +163,7 @@ def _safe_text(text: Any) -> str:
 
 
 def _explain(text: str, extra: UserRules | None) -> Explanation:
-    scan, reply, code, enhanced, body, command = locate(text)
+    scan, reply, code, enhanced, body, command, start, stop = locate(text)
     if code is None and enhanced is None:
         # no reply: its context is the whole scan, its command the one the text names
         low = _masked_low(scan)
@@ -173,7 +173,7 @@ def _explain(text: str, extra: UserRules | None) -> Explanation:
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:
-        low = _masked_low(context(scan, body, code, enhanced))
+        low = _masked_low(context(scan, body, code, enhanced, start, stop))
     return _made(_judge(low, code, enhanced, command, extra), text, reply)
 
 

@@ -56,6 +56,8 @@ class Located(NamedTuple):
     enhanced: str | None
     body: str  # the reply's own text, after its codes
     command: str | None  # the SMTP command it answered, when the text says (None without a code)
+    start: int = -1  # where the code stands in scan, when the body was read from scan itself
+    stop: int = -1  # ... and where the reply's text stops there (before "(in reply to ...")
 
 
 def locate(text: str) -> Located:
@@ -66,7 +68,7 @@ def locate(text: str) -> Located:
         reply = _wire_reply(text)
         if reply is not None:
             return _new_tuple(Located, (text, reply, reply.code, reply.enhanced, reply.text,
-                                        command_of(text)))
+                                        command_of(text), -1, -1))
         scan = " ".join(text.split())
     else:
         scan = " ".join(text.split()) if "  " in text else text
@@ -75,18 +77,19 @@ def locate(text: str) -> Located:
     pair = code_and_enhanced(scan)
     if pair is not None:  # most replies: "550 5.1.1 ..."
         start, end, digits, enhanced = pair
-        code, body = int(digits), _body(scan, start, end, digits, enhanced)
+        stop = _cut(scan, end)
+        code, body = int(digits), _body(scan, start, end, stop, digits, enhanced)
     else:
-        code, enhanced, body = _find_single(scan)
+        code, enhanced, body, start, stop = _find_single(scan)
         if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
             found = _find(_unglue(scan))  # "RCPT TO:550", "550: 5.2.2", "550 #5.1.0" ...
             if _known(found[0], found[1]) > _known(code, enhanced):
-                code, enhanced, body = found
+                code, enhanced, body, start, stop = *found, -1, -1
         if code is None:  # an enhanced code alone ("Status: 5.1.1"), or no reply at all
             return _new_tuple(Located, (scan, None, None, enhanced, body,
-                                        None if enhanced is None else command_of(scan)))
+                                        None if enhanced is None else command_of(scan), -1, -1))
     return _new_tuple(Located, (scan, _reply(code, enhanced, body), code, enhanced, body,
-                                command_of(scan)))
+                                command_of(scan), start, stop))
 
 
 # PHPMailer writes the reply's words before its codes (PHPMailer::setError: "SMTP server error:
@@ -139,19 +142,22 @@ _HOST = re.compile(r"[\w.-]{4,}")
 
 
 
-def context(scan: str, body: str, code: int | None, enhanced: str | None) -> str:
+def context(scan: str, body: str, code: int | None, enhanced: str | None, start: int = -1,
+            stop: int = -1) -> str:
     """What the provider rules read of a :class:`Located` reply: the reply from where its code
     first appears (a flattened multi-line reply may start before the line the code was taken
-    from) and the receiving host; all the text when the reply has no text of its own."""
+    from) and the receiving host; all the text when the reply has no text of its own.
+    ``start``, ``stop``: the Located's, when known (no cut stands between a code and its text:
+    the text from the code at ``start`` stops at ``stop``)."""
     if not body:
         return scan
     if code is not None:
         digits = str(code)
         first = scan.find(digits)
-        if first >= 0:
-            rest = _cut(scan[first:])  # never Postfix's "(in reply to MAIL FROM command)"
-            if len(rest) > len(body) + 16:
-                body = _unfold(rest, digits, enhanced)
+        if first >= 0 and len(scan) - first > len(body) + 16:
+            end = stop if first == start else _cut(scan, first)  # never "(in reply to ...)"
+            if end - first > len(body) + 16:
+                body = _unfold(scan[first:end], digits, enhanced)
     for mark in _HOST_MARKS:
         at = scan.find(mark)
         if at >= 0:
@@ -200,24 +206,27 @@ def _find(scan: str) -> tuple[int | None, str | None, str]:
     """(code, enhanced, reply text) found in a log or bounce line."""
     pair = code_and_enhanced(scan)
     if pair is None:
-        return _find_single(scan)
+        return _find_single(scan)[:3]
     start, end, digits, enhanced = pair
-    return int(digits), enhanced, _body(scan, start, end, digits, enhanced)
+    return int(digits), enhanced, _body(scan, start, end, _cut(scan, end), digits, enhanced)
 
 
-def _find_single(scan: str) -> tuple[int | None, str | None, str]:
-    """(code, enhanced, reply text) of a line without a code followed by an enhanced code."""
+def _find_single(scan: str) -> tuple[int | None, str | None, str, int, int]:
+    """(code, enhanced, reply text, where the code starts, where the text stops) of a line
+    without a code followed by an enhanced code (-1, -1 without a code)."""
     match = _pick_code(scan)
     if match is not None:
         digits = match.group(1)
-        code, body = int(digits), _body(scan, match.start(), match.end(), digits, None)
+        start, end = match.span()
+        stop = _cut(scan, end)
+        code, body = int(digits), _body(scan, start, end, stop, digits, None)
         hashed = ENHANCED_HASHED.search(body)
-        return code, (hashed.group(1) if hashed else None), body
+        return code, (hashed.group(1) if hashed else None), body, start, stop
     field = ENHANCED_FIELD.search(scan) if "dsn=" in scan or "tatus:" in scan or "#" in scan else None
     field = field or enhanced_in_text(scan)
     if field is not None:
-        return None, field.group(1), ""
-    return None, None, ""
+        return None, field.group(1), "", -1, -1
+    return None, None, "", -1, -1
 
 
 
@@ -256,25 +265,21 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 
-def _cut(text: str) -> str:
-    """``text`` up to Postfix's '(in reply to ...)' and the like: what follows names the
-    command answered or the envelope, not the reply's cause."""
-    for cut in _CUTS:
-        at = text.find(cut)
-        if at >= 0:
-            text = text[:at]
-    return text
-
-
-
-def _body(scan: str, start: int, end: int, digits: str, enhanced: str | None) -> str:
-    """The reply's text: after the code (``digits``), up to Postfix's '(in reply to ...)' and
-    the like."""
+def _cut(scan: str, start: int) -> int:
+    """Where the text from ``start`` on stops before Postfix's '(in reply to ...)' and the
+    like: what follows names the command answered or the envelope, not the reply's cause."""
     stop = len(scan)
     for cut in _CUTS:  # each cut searched for before the one found so far
-        at = scan.find(cut, end, stop)
+        at = scan.find(cut, start, stop)
         if at >= 0:
             stop = at
+    return stop
+
+
+
+def _body(scan: str, start: int, end: int, stop: int, digits: str, enhanced: str | None) -> str:
+    """The reply's text: after the code (``digits``, from ``start`` to ``end``), up to
+    ``stop``, where Postfix's '(in reply to ...)' and the like start."""
     body = scan[end:stop]
     if digits in body:  # the code again: a flattened reply of several lines
         body = _unfold(body, digits, enhanced)

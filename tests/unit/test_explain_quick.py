@@ -16,7 +16,7 @@ import corpus
 from smtplesson.codes.causes import DATA
 from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan
 from smtplesson.codes.lexicon import _INFIX_CUES, ascii_cues, may_find, score
-from smtplesson.codes.locate import command_of, locate
+from smtplesson.codes.locate import command_of, context, locate
 from smtplesson.codes.phrases import PhraseIndex, split_alternatives, starts
 from smtplesson.codes.providers import PROVIDERS
 from smtplesson.codes.providers import match as provider_match
@@ -155,3 +155,19 @@ def test_may_find_is_false_only_where_no_cue_is_found_masked_or_not(pieces: list
     low = "".join(pieces)
     if not may_find(low):
         assert score(low) is None and score(_IDS.sub("0", low)) is None, low
+
+
+_REPLY_PIECES = [
+    "550", "550 5.1.1", "550-5.1.1", "452 4.2.2", "(550, b'5.7.1", "x550", "user550", " said: ",
+    " (in reply to RCPT TO command)", "(in reply to ", "; from=<a@b>", " ##", "host mx[192.0.2.1] ",
+    "relay=mx.example.org[1.2.3.4]:25, ", "no such user", " ", "'", '"', ")", "(", "-", ":",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_REPLY_PIECES), max_size=10))
+@example(["x550 ", "550 5.1.1 ", "no such user", " (in reply to RCPT TO command)"])
+def test_context_from_where_the_code_stands_is_context_found_again(pieces: list[str]) -> None:
+    found = locate("".join(pieces))
+    assert (context(found.scan, found.body, found.code, found.enhanced, found.start, found.stop)
+            == context(found.scan, found.body, found.code, found.enhanced))

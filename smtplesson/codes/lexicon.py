@@ -157,7 +157,8 @@ _IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" fo
 _IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
 
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
-# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause
+# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
+# does one that names space ("non ha spazio su disco", "har ikke nok diskplads": the lack of it)
 _NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
@@ -179,8 +180,8 @@ _MAILBOX_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["mailbox_words"].values() for word in words))
 
-#: a category whose strong cue wins over the listed categories' cues, however many: an IP or a
-#: server on a block list is the sender's reputation even where the words say it sent spam
+#: a category whose strong cue (or as much evidence) wins over the listed categories' cues: an IP
+#: or a server on a block list is the sender's reputation even where the words say it sent spam
 _PRECEDENCE: Mapping[str, frozenset[str]] = {
     category: frozenset(over) for category, over in _DATA["precedence"].items() if category[0] != "_"}
 
@@ -317,8 +318,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
                 totals[category] += weight
     ranked = sorted(totals, key=lambda c: (totals[c], len(cues[c])), reverse=True)
     for category in ranked[1:]:
-        if ranked[0] in _PRECEDENCE.get(category, ()) and any(
-                _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in cues[category]):
+        if ranked[0] in _PRECEDENCE.get(category, ()) and (totals[category] >= totals[ranked[0]] or any(
+                _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in cues[category])):
             ranked.remove(category)
             ranked.insert(0, category)
             break
@@ -326,6 +327,6 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
     strong = any(phrase in _NAMED_VERBS or _CUES[phrase][0].get(best, 0.0) >= _STRONG
                  for phrase in cues[best])
     counted = sum(total for category, total in totals.items()
-                   if not (strong and category in _PRECEDENCE.get(best, ())))
+                  if not ((strong or total <= totals[best]) and category in _PRECEDENCE.get(best, ())))
     return Verdict(best, totals[best], totals[best] / counted, tuple(cues[best]),
                    strong, tuple((c, totals[c]) for c in ranked))

@@ -247,3 +247,18 @@ def test_a_block_list_outweighs_the_spam_it_was_listed_for(text):
 
 def test_spam_alone_is_still_content():
     assert score("Die Nachricht wurde als Spam erkannt.").category == "content"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Il server non ha spazio su disco sufficiente", "storage"),
+    ("Serveren har ikke nok diskplads", "storage"),
+])
+def test_a_negated_space_cue_is_the_lack_of_space(text, category):
+    assert score(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "Der Anhang ist zu groß", "El archivo adjunto es demasiado grande", "Vedhæftningen er for stor"])
+def test_a_size_cue_outweighs_the_word_for_an_attachment(text):
+    verdict = score(text)
+    assert verdict.category == "message-size" and verdict.confident

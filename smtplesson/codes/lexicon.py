@@ -180,8 +180,9 @@ _MAILBOX_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["mailbox_words"].values() for word in words))
 
-#: a category whose strong cue (or as much evidence) wins over the listed categories' cues: an IP
-#: or a server on a block list is the sender's reputation even where the words say it sent spam
+#: a category whose strong cue (or as much evidence) of a language other than English wins over the
+#: listed categories' cues: an IP or a server on a block list is the sender's reputation even where
+#: the words say it sent spam (English keeps its rules: "Blocked using spam pattern" is content)
 _PRECEDENCE: Mapping[str, frozenset[str]] = {
     category: frozenset(over) for category, over in _DATA["precedence"].items() if category[0] != "_"}
 
@@ -317,16 +318,21 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             if category in totals:
                 totals[category] += weight
     ranked = sorted(totals, key=lambda c: (totals[c], len(cues[c])), reverse=True)
-    for category in ranked[1:]:
-        if ranked[0] in _PRECEDENCE.get(category, ()) and (totals[category] >= totals[ranked[0]] or any(
-                _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in cues[category])):
+    outweighed: frozenset[str] = frozenset()
+    for category in ranked:  # the leader, or a category that takes precedence over it
+        over = _PRECEDENCE.get(category, frozenset()) & totals.keys()
+        if not over or (category != ranked[0] and ranked[0] not in over):
+            continue
+        own = [phrase for phrase in cues[category] if "en" not in _CUES.get(phrase, ({}, ("en",)))[1]]
+        if own and (totals[category] >= max(totals[c] for c in over) or any(
+                _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in own)):
             ranked.remove(category)
             ranked.insert(0, category)
+            outweighed = over
             break
     best = ranked[0]
     strong = any(phrase in _NAMED_VERBS or _CUES[phrase][0].get(best, 0.0) >= _STRONG
                  for phrase in cues[best])
-    counted = sum(total for category, total in totals.items()
-                  if not ((strong or total <= totals[best]) and category in _PRECEDENCE.get(best, ())))
+    counted = sum(total for category, total in totals.items() if category not in outweighed)
     return Verdict(best, totals[best], totals[best] / counted, tuple(cues[best]),
                    strong, tuple((c, totals[c]) for c in ranked))

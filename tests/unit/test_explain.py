@@ -312,3 +312,21 @@ def test_phpmailers_words_before_the_codes_are_the_reply() -> None:
     assert (found.code, found.enhanced) == (550, "5.7.1")
     assert (found.category, found.bounce_type) == ("policy", "block")
     assert found.text.startswith("SMTP Error: data not accepted.")
+
+
+@pytest.mark.parametrize("text, code, category", [
+    ('Expected response code "250" but got code "550", with message "550 MIME message is missing '
+     '\'From\' header".', 550, "syntax"),
+    ('Expected response code 250/251/252 but got code "550", with message "550 relay not permitted"',
+     550, "relay-denied"),
+])
+def test_the_code_a_client_expected_is_not_the_reply(text: str, code: int, category: str) -> None:
+    # Symfony Mailer and Swift Mailer name the code they wanted before the one they got
+    explained = explain(text)
+    assert (explained.code, explained.category, explained.bounce_type) == (code, category, "block")
+
+
+def test_words_without_a_code_that_say_temporary_are_soft() -> None:
+    # "words alone never make a line hard": a failure the text calls temporary is retried
+    assert explain("<recipient>: temporary failure").bounce_type == "soft"
+    assert explain("Unknown or Illegal User").bounce_type == "hard"

@@ -72,6 +72,7 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
         return False  # a sender-side cause, or the sender's own address refused
     named = _SENDER_WORDS.search(low)
     if named is not None and ("domain" in named.group() or "from" in named.group()
+                              or "address" in named.group() or named.group().endswith("ip")
                               or (category == "mailbox-disabled" and "recipient" not in low)):
         # the sender's own domain or From: is what the words refuse, whatever the status; and
         # an account disabled or suspended from sending is the sender's ("550 5.2.1 Your

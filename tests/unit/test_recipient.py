@@ -169,3 +169,12 @@ def test_the_sending_hosts_helo_refused_keeps_a_providers_own_syntax_rule() -> N
 def test_an_account_disabled_from_sending_is_the_senders_whatever_the_mailbox_status(
         text: str, bounce_type: str) -> None:
     assert explain(text).bounce_type == bounce_type
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.1 Your sender address has been blocked",
+    "550 5.1.1 Sending address not accepted",
+    "550 Sender's IP is not in the allowed list",
+])
+def test_words_naming_the_senders_address_or_ip_are_never_the_recipients(text: str) -> None:
+    assert explain(text).bounce_type == "block"

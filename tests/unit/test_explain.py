@@ -330,3 +330,12 @@ def test_words_without_a_code_that_say_temporary_are_soft() -> None:
     # "words alone never make a line hard": a failure the text calls temporary is retried
     assert explain("<recipient>: temporary failure").bounce_type == "soft"
     assert explain("Unknown or Illegal User").bounce_type == "hard"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("451 timeout (#4.4.2)", "server-shutdown"),  # the server ends an idle session
+    ("554 5.5.0 Error: transaction timeout", "server-shutdown"),
+    ("451 Remote server not answering (transaction timed out)", "network"),  # the writer's own, onward
+])
+def test_a_servers_own_timeout_reply_closes_the_session(text: str, category: str) -> None:
+    assert explain(text).category == category

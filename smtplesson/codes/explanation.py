@@ -318,6 +318,8 @@ _IPV4 = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.]
 # before that (its lookbehind's context) on, and is not run at all without such a dot.
 _IPV4_DOT = re.compile(r"\.(?<=[0-9]\.)(?=[0-9]{1,3}\.[0-9]{1,3}\.[0-9])", re.ASCII)
 _LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
+# Exim's "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no": the cipher of a session, not its cause
+_EXIM_CIPHER = re.compile(r"(?<![a-z])x=tls\S*(?: cv=\w+)?")
 
 
 def _masked_low(text: str) -> str:
@@ -329,6 +331,8 @@ def _masked_low(text: str) -> str:
         low = low[:start] + _IPV4.sub("192.0.2.0", low[start:])
     if "<" in low:
         low = _LOCAL_PART.sub("<@", low)
+    if "x=tls" in low:  # Exim's log field of the session's cipher names no refusal
+        low = _EXIM_CIPHER.sub("x=", low)
     return low
 
 

@@ -339,3 +339,10 @@ def test_words_without_a_code_that_say_temporary_are_soft() -> None:
 ])
 def test_a_servers_own_timeout_reply_closes_the_session(text: str, category: str) -> None:
     assert explain(text).category == category
+
+
+def test_exims_cipher_field_names_no_cause() -> None:
+    # Exim logs a session's cipher as "X=TLS1.3:...": not a TLS refusal
+    found = explain("H=mx.example.com [192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no "
+                    "F=<a@example.com> temporarily rejected RCPT <b@example.org>")
+    assert found.category != "tls"

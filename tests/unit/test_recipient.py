@@ -178,3 +178,12 @@ def test_an_account_disabled_from_sending_is_the_senders_whatever_the_mailbox_st
 ])
 def test_words_naming_the_senders_address_or_ip_are_never_the_recipients(text: str) -> None:
     assert explain(text).bounce_type == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "550 Mail server has been suspended",
+    "550 5.3.190 Journaling on-premises messages not supported when Journaling Archive is disabled",
+])
+def test_something_else_disabled_is_no_disabled_mailbox_and_never_suppressed(text: str) -> None:
+    found = explain(text)
+    assert found.category != "mailbox-disabled" and found.action != "suppress"

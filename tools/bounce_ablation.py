@@ -63,8 +63,8 @@ def score(reference: Reading, ablated: Reading) -> dict[str, int]:
     got = {r[0]: r for r in ablated}
     return {"decoded": bool(got), "recipients": bool(got) and ref.keys() == got.keys(),
             "right": bool(got) and {a: r[2:4] for a, r in ref.items()} == {a: r[2:4] for a, r in got.items()},
-            "harder": sum(1 for a, r in got.items() if r[4] == "hard" and ref.get(a, r)[4] != "hard"
-                          or r[4] == "hard" and a not in ref),
+            "harder": sum(1 for a, r in got.items()
+                          if r[4] == "hard" and (a not in ref or ref[a][4] != "hard")),
             "none": sum(1 for r in got.values() if r[4] in ("none", "unknown"))}
 
 
@@ -125,7 +125,8 @@ def main() -> None:
     if args.json:
         print(json.dumps({"formats": table, "totals": sums}, indent=1))
     else:
-        print(f"{'left out':<22}{'mails':>6}{'decoded':>9}{'recipients':>11}{'right':>7}{'harder':>7}{'none':>5}")
+        print(f"{'left out':<22}{'mails':>6}{'decoded':>9}{'recipients':>11}{'right':>7}"
+              f"{'harder':>7}{'none':>5}")
         for name, c in table.items():
             print(f"{name:<22}{c['mails']:>6}{c['decoded']:>9}{c['recipients']:>11}{c['right']:>7}"
                   f"{c['harder']:>7}{c['none']:>5}")

@@ -293,7 +293,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
         if address in exclude or local in _SKIP_LOCALS:
             continue
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if _HEADER_LINE.match(text, line_start):
+        if _HEADER_LINE.match(text, line_start) or _quoted_to(text, line_start):
             continue
         before = text[max(line_start, match.start() - 12):match.start()].lower()
         if "message-id" in before or "mailto:" in before[-7:]:
@@ -347,6 +347,19 @@ def bare_names(text: str, low: str, marker: str, domain: str) -> list[Found]:
             break
         found.append(Found.told(f"{name.group(1).lower()}@{domain}", words, None, words))
     return found
+
+
+_TO_LINE = re.compile(r"[ \t]*to:", re.I)
+
+
+def _quoted_to(text: str, line_start: int) -> bool:
+    """True when the line at ``line_start`` is a "To:" of a returned message's headers quoted in the
+    text: another header line follows it ("Your message\n  To: list@example.org\n  Subject: ...\n
+    did not reach the following recipient(s)", Exchange 5.5): the original's To, not a recipient."""
+    if _TO_LINE.match(text, line_start) is None:
+        return False
+    nxt = text.find("\n", line_start)
+    return nxt >= 0 and _HEADER_LINE.match(text, nxt + 1) is not None
 
 
 def _addresses_in(text: str) -> Iterator[re.Match[str]]:

@@ -1,0 +1,43 @@
+"""What a bounce says by meaning, whoever wrote it: the reader's path for formats it has never seen.
+
+A format (:mod:`.mta`, :mod:`.providers`, :mod:`.gateways`) knows where its writer lists the
+recipients and what its words mean.  A bounce from a writer without one is read by what bounces
+share (``data/failures.json``): words that state a delivery failed, in many languages, beside the
+address they are about; non-delivery subjects; words that name one RFC 3463 status when no code
+is given.  ``tools/bounce_ablation.py`` measures how much of each format's mails this reads alone.
+"""
+from __future__ import annotations
+
+import re
+
+from .._data import load
+from .text import Found
+
+__all__ = ["SUBJECTS", "states_failure", "worded_status"]
+
+_DATA = load("bounces", "failures.json")
+_FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
+_FAILED_PATTERN = re.compile("|".join(map(re.escape, _FAILED)), re.I)
+#: non-delivery subjects in other languages (the English ones are readers._BOUNCE_SUBJECT's)
+SUBJECTS: tuple[str, ...] = tuple(_DATA["subjects"])
+_STATUSES: tuple[tuple[str, str], ...] = tuple((words, detail) for words, detail, _ in _DATA["statuses"])
+
+#: how much of a recipient's words, from their start, may say that its delivery failed
+_NEAR = 200
+
+
+def states_failure(found: Found) -> bool:
+    """True when the words next to a recipient say its delivery failed (in any language of
+    ``data/failures.json``): "Delivery failed 20 attempts: bob@example.net", "addressed to
+    'bob@example.net', failed because ...", "bob@example.net にメールを配信できませんでした"."""
+    near = found.context[:_NEAR]
+    if near.isascii():
+        low = near.lower()
+        return any(words in low for words in _FAILED)
+    return _FAILED_PATTERN.search(near) is not None
+
+
+def worded_status(diagnostic: str) -> str | None:
+    """The permanent status (``5.1.2``) the words of a reply-less diagnostic name, if they name one."""
+    low = diagnostic.lower()
+    return next((f"5.{detail}" for words, detail in _STATUSES if words in low), None)

@@ -24,13 +24,25 @@ _STATUSES: tuple[tuple[str, str], ...] = tuple((words, detail) for words, detail
 
 #: how much of a recipient's words, from their start, may say that its delivery failed
 _NEAR = 200
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[。！？]")
+#: an address the words name as the sender, not as a recipient: "not accepting mail from bob@...",
+#: "A message sent by <bob@...>", "Absender: bob@..."
+_SENDER_BEFORE = re.compile(r"(?:\bfrom|\bsent by|\bsender|\babsender|\bexpéditeur|\bremitente|"
+                            r"\bmittente|\bremetente|\bafzender|\bnadawca|\bотправител[ьяю])"
+                            r"\s*[:<'\"(]*\s*$", re.I)
 
 
 def states_failure(found: Found) -> bool:
-    """True when the words next to a recipient say its delivery failed (in any language of
-    ``data/failures.json``): "Delivery failed 20 attempts: bob@example.net", "addressed to
+    """True when the words next to a recipient (on its line before it, or after it) say its delivery
+    failed (in any language of ``data/failures.json``): "Delivery failed 20 attempts: bob@example.net",
+    "Сообщение не может быть доставлено получателю bob@example.ru: ...", "addressed to
     'bob@example.net', failed because ...", "bob@example.net にメールを配信できませんでした"."""
-    near = found.context[:_NEAR]
+    if _SENDER_BEFORE.search(found.before[-40:]) is not None:
+        return False
+    # the sentence that names the address: "Your message could not be delivered. For help write to
+    # helpdesk@example.com" says nothing of the help desk
+    before = _SENTENCE_END.split(found.before[-_NEAR:])[-1]
+    near = f"{before} {_SENTENCE_END.split(found.context[:_NEAR], 1)[0]}"
     if near.isascii():
         low = near.lower()
         return any(words in low for words in _FAILED)

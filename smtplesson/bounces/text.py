@@ -48,7 +48,7 @@ _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: 
                    r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 # "Recipient:", "Intended Recipients:", "Failed Recipient:", "Recipient address:", "To:"
 _LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
-_HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
+_HEADER_LINE = re.compile(r"[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
                           r"list-[\w-]+|errors-to):", re.I)
 #: where the returned message (or its headers) starts, in lower case
@@ -105,6 +105,7 @@ class Found:
     address: str
     context: str  # the whole segment, one line (what explain reads)
     leading: bool = True  # the address opens its line, as recipient lists print them
+    before: str = ""  # what comes before the address on its line ("could not be delivered to ")
 
     @once
     def diagnostic(self) -> str:
@@ -311,8 +312,11 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i in range(len(hits) - 2, -1, -1):
         ends[i] = hits[i + 1][0] if hits[i + 1][2] != hits[i][2] else ends[i + 1]
     segments: dict[str, list[str]] = {}
+    befores: dict[str, str] = {}
     for i, (start, end, address) in enumerate(hits):
         nxt = ends[i]
+        if address not in befores:
+            befores[address] = text[max(text.rfind("\n", 0, start) + 1, start - 200):start]
         segment = text[end:min(nxt, end + 2000)]
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
@@ -324,7 +328,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (address, context) in enumerate(contexts):
         if len(context.strip(" <>[]()")) < 3:  # a list of addresses, then one reason for all of them
             context = next((c for _, c in contexts[i + 1:] if len(c.strip(" <>[]()")) >= 3), context)
-        found.append(Found(address, context, address in leading_addresses))
+        found.append(Found(address, context, address in leading_addresses, befores[address]))
     return found
 
 

@@ -1,0 +1,153 @@
+"""The bounce reader's generic path: bounces from writers it has no format for (synthetic mails,
+written for these tests in the shapes such bounces take)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from smtplesson.bounces import read_bounce, readers
+from smtplesson.bounces.generic import states_failure, worded_status
+from smtplesson.bounces.text import Found, scan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mail(sender: str, subject: str, body: str, *headers: str) -> bytes:
+    head = "\n".join((f"From: {sender}", "To: alice@example.com", f"Subject: {subject}", *headers))
+    return f"{head}\nContent-Type: text/plain; charset=utf-8\n\n{body}".encode()
+
+
+def _one(mail: bytes) -> tuple[str, str, int | None, str | None, str]:
+    bounce = read_bounce(mail)
+    assert bounce.is_bounce and bounce.format == "text" and len(bounce.recipients) == 1, bounce
+    r = bounce.recipients[0]
+    return r.address, r.action, r.code, r.status, r.bounce_type
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # an address alone on its line, the reply in a later paragraph
+    ("Delivery to the following recipients failed permanently:\n\n    bob@example.net\n\n"
+     "Technical details:\nThe remote server replied: 550 5.1.1 Mailbox does not exist\n",
+     ("bob@example.net", "failed", 550, "5.1.1", "hard")),
+    # the failure stated before the address, on its line, the reply on the next
+    ("Your message was not delivered to bob@example.net because the remote host said:\n"
+     "554 5.7.1 Message rejected as spam\n", ("bob@example.net", "failed", 554, "5.7.1", "block")),
+    # a label, and words without a code
+    ("The message you sent could not be delivered to the following address:\n"
+     "  Recipient: bob@example.net\n  Reason: Mailbox quota exceeded\n",
+     ("bob@example.net", "failed", None, "5.2.2", "soft")),
+    # inside a sentence: the words after it say it failed, and what the status is
+    ("The message addressed to 'bob@example.net',\nfailed because it was in the queue too long.\n",
+     ("bob@example.net", "failed", None, "5.4.7", "soft")),
+    ("Delivery failed 12 attempts: bob@example.net\n", ("bob@example.net", "failed", None, None, "soft")),
+])
+def test_free_text_bounces_of_an_unknown_writer(body, expected):
+    mail = _mail("Mail Delivery Service <MAILER-DAEMON@relay.example.org>", "Delivery failure notification",
+                 body)
+    assert _one(mail) == expected
+
+
+def test_localised_bounces_of_an_unknown_writer():
+    german = _mail("Mail-Server <postmaster@mx.example.de>", "Unzustellbar: Angebot",
+                   "Ihre Nachricht konnte an folgende Empfänger nicht zugestellt werden:\n\nbob@example.de\n"
+                   "Grund: 550 5.1.1 Benutzer unbekannt\n")
+    assert _one(german) == ("bob@example.de", "failed", 550, "5.1.1", "hard")
+    russian = _mail("MAILER-DAEMON@mx.example.ru", "Не доставлено",
+                    "Сообщение не может быть доставлено получателю ivan@example.ru: "
+                    "почтовый ящик переполнен.\n")
+    assert _one(russian)[:2] == ("ivan@example.ru", "failed")
+    assert _one(russian)[4] == "soft"  # a full mailbox: never suppressed
+
+
+def test_only_the_returned_message_names_the_recipient():
+    mail = (b"From: MAILER-DAEMON@mail.example.jp\nTo: alice@example.com\n"
+            b"Subject: =?UTF-8?B?6YWN5L+h5LiN6IO9?=\n"
+            b'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\n'
+            b"Content-Type: text/plain; charset=utf-8\n\n"
+            + "宛先のアドレスにメールを配信できませんでした。\n".encode() +
+            b"\n--b1\nContent-Type: message/rfc822\n\nFrom: alice@example.com\nTo: taro@example.jp\n"
+            b"Subject: hello\n\nhi\n--b1--\n")
+    address, action, code, status, bounce_type = _one(mail)
+    assert (address, action, code, status) == ("taro@example.jp", "failed", None, None)
+    assert bounce_type == "soft"  # no reason named: a guess never suppresses the address
+
+
+def test_a_guess_without_a_reason_is_never_hard_but_a_named_reason_is():
+    unclear = _mail("MAILER-DAEMON@relay.example.org", "Undelivered Mail",
+                    "Your message could not be delivered to:\n\n  dan@example.net\n\n"
+                    "because: ask your admin\n")
+    r = read_bounce(unclear).recipients[0]
+    assert r.guessed and r.bounce_type == "soft" and r.action == "failed"
+    unknown = _mail("MAILER-DAEMON@relay.example.org", "Undelivered Mail",
+                    "Your message could not be delivered to:\n\n  dan@example.net\n\n"
+                    "550 5.1.1 No such user\n")
+    r = read_bounce(unknown).recipients[0]
+    assert r.guessed and r.bounce_type == "hard" and r.category == "mailbox-unknown"
+    odd = _mail("MAILER-DAEMON@relay.example.org", "Undelivered Mail",
+                "Your message could not be delivered to:\n\n  dan@example.net\n\n"
+                    "550 Something odd happened\n")
+    assert read_bounce(odd).recipients[0].bounce_type == "soft"
+
+
+@pytest.mark.parametrize("mail", [
+    # a person writing about a bounce: not a mailer daemon
+    _mail("carol@example.org", "Undelivered mail",
+          "Hi, when I send to bob@example.net I get 550 5.1.1 user unknown. Can you check?\n"),
+    # a mailer daemon's address, but a personal subject: the words alone do not make it a bounce
+    _mail("<MAILER-DAEMON@example.org>", "I like turtles",
+          "Long letter.\nYour message to fred@example.com was rejected due to the mailbox quota\n"),
+    # an automatic reply that mentions an address
+    _mail("bob@example.net", "Out of office", "I am away. Mail to bob@example.net was not delivered to me, "
+          "write to carol@example.net.\n", "Auto-Submitted: auto-replied"),
+])
+def test_mails_that_only_talk_about_failures_are_not_bounces(mail):
+    bounce = read_bounce(mail)
+    assert not bounce.is_bounce or not any(r.action == "failed" for r in bounce.recipients)
+
+
+def test_the_sender_and_quoted_headers_are_not_recipients():
+    mail = _mail("postmaster@gw.example.com", "Undeliverable: hello",
+                 "Your message\n\n  To:      list@example.org\n  Subject: hello\n  Sent:    Mon\n\n"
+                 "could not be delivered because they are not accepting mail from alice@example.com:\n"
+                 "bob@example.net\n  550 5.1.1 unknown\n", "Delivered-To: alice-bounces@example.com")
+    assert [r.address for r in read_bounce(mail).recipients] == ["bob@example.net"]
+
+
+def test_states_failure_reads_the_words_on_both_sides():
+    assert states_failure(Found("b@x.net", "", False, "Delivery failed 3 attempts: "))
+    assert states_failure(Found("b@x.net", "n'a pas pu être remis", False))
+    assert not states_failure(Found("b@x.net", "could not be delivered", False, "mail from "))
+    assert not states_failure(Found("b@x.net", "see you on Monday", False, "Write to "))
+    assert worded_status("Sorry, I couldn't find any host by that name") == "5.1.2"
+    assert worded_status("see your administrator") is None
+
+
+def test_a_header_line_in_the_text_is_never_a_recipient():
+    text = ("Some words\n  From: alice@example.com\n  To: list@example.org\n  Subject: x\n"
+            "bob@example.net 550 no\n")
+    assert [f.address for f in scan(text, set())] == ["bob@example.net"]
+
+
+def test_the_ablation_tool_measures_a_format_left_out(tmp_path):
+    spec = importlib.util.spec_from_file_location("bounce_ablation", ROOT / "tools" / "bounce_ablation.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules["bounce_ablation"] = tool
+    spec.loader.exec_module(tool)
+    qmail = (b"From: MAILER-DAEMON@mx.example.net\nTo: alice@example.com\nSubject: failure notice\n\n"
+             b"Hi. This is the qmail-send program at mx.example.net.\n"
+             b"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+             b"This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+             b"<bob@example.net>:\n192.0.2.1 does not like recipient.\n"
+             b"Remote host said: 550 5.1.1 <bob@example.net>: Recipient address rejected\n"
+             b"Giving up on 192.0.2.1.\n")
+    (tmp_path / "q.eml").write_bytes(qmail)
+    table, misses = tool.ablate([tmp_path / "q.eml"])
+    assert table["qmail"] == {"mails": 1, "decoded": 1, "recipients": 1, "right": 1, "harder": 0, "none": 0}
+    assert table["every format"]["right"] == 1 and not misses
+    with tool.without("qmail"):
+        assert all(fmt.name != "qmail" for fmt in readers.FORMATS)
+    assert any(fmt.name == "qmail" for fmt in readers.FORMATS)

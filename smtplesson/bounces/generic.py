@@ -13,7 +13,7 @@ import re
 from .._data import load
 from .text import Found
 
-__all__ = ["SUBJECTS", "states_failure", "worded_status"]
+__all__ = ["SUBJECTS", "says_failed", "states_failure", "worded_status"]
 
 _DATA = load("bounces", "failures.json")
 _FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
@@ -42,11 +42,15 @@ def states_failure(found: Found) -> bool:
     # the sentence that names the address: "Your message could not be delivered. For help write to
     # helpdesk@example.com" says nothing of the help desk
     before = _SENTENCE_END.split(found.before[-_NEAR:])[-1]
-    near = f"{before} {_SENTENCE_END.split(found.context[:_NEAR], 1)[0]}"
-    if near.isascii():
-        low = near.lower()
+    return says_failed(f"{before} {_SENTENCE_END.split(found.context[:_NEAR], 1)[0]}")
+
+
+def says_failed(text: str) -> bool:
+    """True when ``text`` says a delivery failed, in any language of ``data/failures.json``."""
+    if text.isascii():
+        low = text.lower()
         return any(words in low for words in _FAILED)
-    return _FAILED_PATTERN.search(near) is not None
+    return _FAILED_PATTERN.search(text) is not None
 
 
 def worded_status(diagnostic: str) -> str | None:

@@ -23,7 +23,7 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .generic import SUBJECTS, states_failure, worded_status
+from .generic import SUBJECTS, says_failed, states_failure, worded_status
 from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
@@ -391,14 +391,22 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
-    """No address in the text: X-Failed-Recipients, else the returned message's To."""
+    """No address in the text: X-Failed-Recipients; else the one address the returned message was
+    delivered for (X-Original-To, Original-Recipient) or sent to (To and Cc), when there is one and
+    the bounce's format is known or it says the delivery failed (its subject, its words): of several,
+    which one failed would be a guess."""
     addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     returned = _returned(mail)
-    if not addresses and returned is not None:
-        addresses = sorted(_addresses(returned.get_all("To", [])))[:10]
+    if not addresses and returned is not None and (
+            fmt is not None or _says_undelivered(mail) or says_failed(text[:4096])):
+        for names in (("X-Original-To", "Original-Recipient"), ("To", "Cc")):
+            named = _addresses(value for name in names for value in returned.get_all(name, []))
+            if named:
+                addresses = sorted(named) if len(named) == 1 else []
+                break
     if not addresses:
         return []
-    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
     diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
     exp, by_words = _worded(diagnostic, fmt)

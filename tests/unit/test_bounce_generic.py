@@ -151,3 +151,20 @@ def test_the_ablation_tool_measures_a_format_left_out(tmp_path):
     with tool.without("qmail"):
         assert all(fmt.name != "qmail" for fmt in readers.FORMATS)
     assert any(fmt.name == "qmail" for fmt in readers.FORMATS)
+
+
+def _returned(*headers: str) -> bytes:
+    return (b"From: MAILER-DAEMON@mx.example.org\nTo: alice@example.com\nSubject: Undeliverable mail\n"
+            b'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\n'
+            b"The message below could not be delivered: 550 5.1.1 no such user.\n\n"
+            b"--b1\nContent-Type: message/rfc822\n\n"
+            + "\n".join(("From: alice@example.com", *headers)).encode() + b"\nSubject: hello\n\nhi\n--b1--\n")
+
+
+def test_the_returned_message_names_the_recipient_only_when_it_names_one():
+    one = read_bounce(_returned("To: bob@example.net"))
+    assert [r.address for r in one.recipients] == ["bob@example.net"]
+    two = read_bounce(_returned("To: bob@example.net", "Cc: carol@example.net"))
+    assert not two.recipients and "no recipient could be read" in (two.note or "")  # which one? a guess
+    delivered_for = _returned("To: list@example.org, bob@example.net", "X-Original-To: bob@example.net")
+    assert [r.address for r in read_bounce(delivered_for).recipients] == ["bob@example.net"]

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 
 from .._data import load
+from .phrases import Phrases
 from .text import Found
 
-__all__ = ["SUBJECTS", "says_failed", "states_failure", "worded_status"]
+__all__ = ["SUBJECTS", "introduces_failure", "says_failed", "states_failure", "worded_status"]
 
 _DATA = load("bounces", "failures.json")
 _FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
 _FAILED_PATTERN = re.compile("|".join(map(re.escape, _FAILED)), re.I)
+_INTRODUCTIONS = Phrases(*_DATA["introductions"])
 #: non-delivery subjects in other languages (the English ones are readers._BOUNCE_SUBJECT's)
 SUBJECTS: tuple[str, ...] = tuple(_DATA["subjects"])
 _STATUSES: tuple[tuple[str, str], ...] = tuple((words, detail) for words, detail, _ in _DATA["statuses"])
@@ -43,6 +45,12 @@ def states_failure(found: Found) -> bool:
     # helpdesk@example.com" says nothing of the help desk
     before = _SENTENCE_END.split(found.before[-_NEAR:])[-1]
     return says_failed(f"{before} {_SENTENCE_END.split(found.context[:_NEAR], 1)[0]}")
+
+
+def introduces_failure(text: str, low: str) -> bool:
+    """True when ``text`` (a mail's first lines; ``low``: lower-cased) opens a non-delivery report
+    ("Your message could not be delivered", "Ihre Nachricht konnte nicht zugestellt werden")."""
+    return _INTRODUCTIONS.search(text, low)
 
 
 def says_failed(text: str) -> bool:

@@ -23,7 +23,7 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .generic import SUBJECTS, says_failed, states_failure, worded_status
+from .generic import SUBJECTS, introduces_failure, says_failed, states_failure, worded_status
 from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
@@ -234,12 +234,16 @@ def _is_report(mail: Mail) -> bool:
 
 
 def _bounce_evidence(mail: Mail) -> str | None:
-    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
+    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject, or first
+    lines that introduce a non-delivery report) or None."""
     if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
     if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
         return None
-    return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
+    if _BOUNCE_SUBJECT.search(mail.subject):
+        return "weak"
+    # its first lines introduce a non-delivery report, whatever the subject
+    return "weak" if introduces_failure(mail.text[:600], mail.lower_text[:600]) else None
 
 
 def _says_undelivered(mail: Mail) -> bool:

@@ -168,3 +168,13 @@ def test_the_returned_message_names_the_recipient_only_when_it_names_one():
     assert not two.recipients and "no recipient could be read" in (two.note or "")  # which one? a guess
     delivered_for = _returned("To: list@example.org, bob@example.net", "X-Original-To: bob@example.net")
     assert [r.address for r in read_bounce(delivered_for).recipients] == ["bob@example.net"]
+
+
+def test_first_lines_that_introduce_a_non_delivery_report_make_a_bounce():
+    mail = _mail("Gateway <gw@example.org>", "Notice",
+                 "Your message could not be delivered to the following recipient:\n\n"
+                 "bob@example.net: 550 5.1.1 No such user\n")
+    assert _one(mail) == ("bob@example.net", "failed", 550, "5.1.1", "hard")
+    talk = _mail("carol@example.org", "Notice", "Hi, my message could not be delivered. Could you ask "
+                 "bob@example.net why his server says 550 5.1.1?\n")
+    assert read_bounce(talk).kind == "not-a-bounce"

@@ -196,6 +196,7 @@ class _Words:
 
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
         self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
+        self._headers = mail.headers
         self._by_address: dict[str, Found] | None = None
 
     @once
@@ -207,12 +208,12 @@ class _Words:
     def found(self) -> list[Found]:
         fmt = self._fmt
         named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
-        # the bounce's own From and To, and the sender it was delivered to, are not recipients (looked up
-        # only when the words are read)
+        # the bounce's own From and To, and the sender it was delivered to (every Delivered-To: a
+        # forwarded bounce has several), are not recipients (looked up only when the words are read)
         found = named or scan(self.text, _addresses(self._message.get_all("From", [])
                                                     + self._message.get_all("To", [])
                                                     + self._message.get_all("Delivered-To", [])
-                                                    + self._message.get_all("Return-Path", [])))
+                                                    + [self._headers.get("return-path", "")]))
         if fmt is not None and fmt.reason_before is not None and found:
             found = _with_reason_before(self._all, self._low, fmt.reason_before, found)
         return found

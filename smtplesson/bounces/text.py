@@ -288,18 +288,24 @@ def inline_headers(text: str, low: str) -> Headers | None:
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
-    for match in _addresses_in(text):
+    befores: dict[str, str] = {}
+    quoted_line, quoted = -1, False
+    for line_start, match in _addresses_in(text):
         address = match.group(1).strip(".").lstrip("'").lower()  # "addressed to 'bob@example.net'"
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
             continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if _HEADER_LINE.match(text, line_start) or _quoted_to(text, line_start):
+        if line_start != quoted_line:  # once a line: a header line quoted in the text names no recipient
+            quoted_line, quoted = line_start, bool(_HEADER_LINE.match(text, line_start)
+                                                   or _quoted_to(text, line_start))
+        if quoted:
             continue
         before = text[max(line_start, match.start() - 12):match.start()].lower()
         if "message-id" in before or "mailto:" in before[-7:]:
             continue
         hits.append((match.start(), match.end(), address))
+        if address not in befores:
+            befores[address] = text[max(line_start, match.start() - 200):match.start()]
         if len(hits) > limit * 4:
             break
     leading = [h for h in hits if _leads(text, h[0])]
@@ -312,11 +318,8 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i in range(len(hits) - 2, -1, -1):
         ends[i] = hits[i + 1][0] if hits[i + 1][2] != hits[i][2] else ends[i + 1]
     segments: dict[str, list[str]] = {}
-    befores: dict[str, str] = {}
     for i, (start, end, address) in enumerate(hits):
         nxt = ends[i]
-        if address not in befores:
-            befores[address] = text[max(text.rfind("\n", 0, start) + 1, start - 200):start]
         segment = text[end:min(nxt, end + 2000)]
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
@@ -366,14 +369,16 @@ def _quoted_to(text: str, line_start: int) -> bool:
     return nxt >= 0 and _HEADER_LINE.match(text, nxt + 1) is not None
 
 
-def _addresses_in(text: str) -> Iterator[re.Match[str]]:
-    """ADDRESS matches, looked for only on the lines that have an "@" (most lines have none)."""
+def _addresses_in(text: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """ADDRESS matches with where their line starts, looked for only on the lines that have an "@"
+    (most lines have none)."""
     at = text.find("@")
     while at >= 0:
         begin = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        yield from ADDRESS.finditer(text, begin, end)
+        for match in ADDRESS.finditer(text, begin, end):
+            yield begin, match
         at = text.find("@", end)
 
 

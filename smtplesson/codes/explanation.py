@@ -26,7 +26,7 @@ from .causes import code_category, registry_category
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
-from .lexicon import may_find
+from .lexicon import THRESHOLD, may_find
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex
@@ -242,8 +242,12 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         verdict = lexicon_score(low, command, enhanced) if low and (
             confidence == "class-only" or category in _OVERRULE
             or _bounce_type(category, digit, low, command, None, enhanced) == "hard") else None
-        if verdict is not None and verdict.confident and (confidence == "class-only" or (
-                verdict.strong and verdict.category in _OVERRULE.get(category, ()))):
+        if verdict is not None and (
+                (confidence == "class-only" and verdict.confident)
+                # a code or a catch-all keyword yields to a strong cue that leads the words, even
+                # where words naming what is refused ("sender address") keep it under the margin
+                or (verdict.strong and verdict.score >= THRESHOLD
+                    and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
         before = command in BEFORE_RECIPIENT and "recipient" not in low and "rcpt" not in low

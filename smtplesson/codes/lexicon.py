@@ -37,6 +37,9 @@ OVERRULE: Mapping[str, frozenset[str]] = {
     category: frozenset(targets) for category, targets in _DATA["overrule"].items() if category[0] != "_"}
 _STRONG = 3.0  # a cue of this weight names its cause alone
 _NEGATION_WINDOW = 10  # characters before a cue searched for a negation word
+# ... within the cue's own clause: "Acción no realizada: buzón lleno" (RFC 5321's "not taken:
+# <reason>" in every language) does not negate the reason
+_CLAUSE = re.compile(r"[:;,.!?()\[\]]")
 # the AUTH and STARTTLS verbs named as words ("Syntax: AUTH mechanism", "send AUTH command
 # first"): the reply is about that exchange (RFC 4954, RFC 3207), a cue of weight 3; not where
 # the reply says it does not know the verb (protocol syntax)
@@ -136,11 +139,26 @@ def _in_compound(norm: str, at: int) -> bool:
 # "the domain ... does not exist": a recipient-unknown cue of a language other than English
 # whose subject, named in the _SUBJECT_WINDOW characters before it, is the address's domain
 # (not after an "@" or a dot: "user@domain.example" names no subject) says the domain is
-# unknown, and counts for dns-routing
-_SUBJECT_WINDOW = 50
+# unknown, and counts for dns-routing; when a strong sender cue stands there instead ("die
+# Domain des Absenders", "domaine de l'expéditeur"), it is the sender that is unknown
+# (sender-rejected)
+_SUBJECT_WINDOW = 70  # a prose subject ("El dominio de la dirección de correo electrónico ...") is long
 _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["domain_words"].values() for word in words))
+
+# "die IP-Adresse des sendenden Servers wurde blockiert", "您的IP因发送垃圾邮件被列入黑名单": a
+# blocking or spam cue of a language other than English (the recipient's block, a disabled
+# account or a spam verdict, when its subject is not named) whose subject, named in the
+# _SUBJECT_WINDOW characters before it, is the sender's IP address says the IP is blocked or
+# sends spam, and counts for reputation (taxonomy v2: IP block lists are reputation) as strong
+# evidence (weight 2) whatever the cue's own weight
+_IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
+_IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
+
+# a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
+# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause
+_NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
@@ -231,14 +249,30 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
-    for at, phrase in _found(norm):
+    hits = _found(norm)
+    for at, phrase in hits:
         weights, languages = _CUES[phrase]
-        before = norm[max(0, at - _NEGATION_WINDOW):at]
-        if before and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages):
+        before = _CLAUSE.split(norm[max(0, at - _NEGATION_WINDOW):at])[-1]
+        if (before and not _NEGATION_KEEPS.issuperset(weights)
+                and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
             continue
-        if ("mailbox-unknown" in weights and "en" not in languages
-                and _DOMAIN_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
-            weights = {("dns-routing" if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        if "mailbox-unknown" in weights and "en" not in languages:
+            start = max(0, at - _SUBJECT_WINDOW)
+            if any(start <= a < at and _CUES[p][0].get("sender-rejected", 0.0) >= _STRONG for a, p in hits):
+                unknown = "sender-rejected"  # "die Domain des Absenders existiert nicht"
+            elif _DOMAIN_WORD.search(norm, start, at):
+                unknown = "dns-routing"
+            else:
+                unknown = "mailbox-unknown"
+            weights = {(unknown if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
+                and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            turned: dict[str, float] = {}
+            for category, weight in weights.items():
+                if category in _IP_TURNS:
+                    category, weight = _IP_TURNS[category], max(weight, 2.0)
+                turned[category] = max(turned.get(category, 0.0), weight)
+            weights = turned
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

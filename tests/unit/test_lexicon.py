@@ -143,9 +143,59 @@ def test_a_domain_named_as_the_subject_of_does_not_exist_is_dns_routing(text):
     assert score(text).category == "dns-routing"
 
 
+@pytest.mark.parametrize("text", [
+    "Die Domain des Absenders existiert nicht",
+    "Die Absenderdomäne existiert nicht",
+])
+def test_an_unknown_whose_subject_is_the_sender_is_the_sender_rejected(text):
+    assert score(text).category == "sender-rejected"
+
+
 def test_a_domain_inside_an_address_or_far_away_names_no_subject():
     assert score("Le destinataire bob@domaine.example n'existe pas").category == "mailbox-unknown"
     assert score("Benutzer unbekannt").category == "mailbox-unknown"
+
+
+@pytest.mark.parametrize("text", [
+    "Ursache: Die IP-Adresse des sendenden Servers wurde blockiert.",
+    "Causa: la dirección IP del servidor de envío está bloqueada.",
+    "L'adresse IP du serveur d'envoi a été bloquée.",
+    "Het IP-adres van de verzendende server is geblokkeerd.",
+    "Det betyder at afsenderens IP-adresse er blokeret.",
+    "您的IP因发送垃圾邮件被列入黑名单。",
+])
+def test_a_block_whose_subject_is_the_senders_ip_is_reputation(text):
+    verdict = score(text)
+    assert verdict is not None and verdict.category == "reputation" and verdict.confident
+
+
+def test_a_block_with_no_ip_before_it_keeps_its_own_cause():
+    assert score("Der Empfänger hat Sie blockiert").category == "policy"
+    assert score("Die Absenderadresse wurde blockiert").category != "reputation"
+    assert score("Ihr Konto wurde gesperrt").category == "mailbox-disabled"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Su servidor no tiene registro PTR.", "reverse-dns"),
+    ("El dominio no tiene registro SPF.", "sender-auth"),
+    ("Il dominio non ha record MX.", "dns-routing"),
+    ("Vastaanottajan toimialueella ei ole MX-tietuetta.", "dns-routing"),
+])
+def test_a_negated_dns_record_is_missing_which_is_the_cause(text, category):
+    assert score(text).category == category
+
+
+def test_a_negation_still_drops_a_block_list_cue():
+    verdict = score("Die IP-Adresse steht nicht auf der Sperrliste")
+    assert verdict is None or not {"auf der sperrliste", "sperrliste"} & set(verdict.cues)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("553 Begärd åtgärd utfördes inte: brevlådans namn är inte tillåtet", "syntax"),
+    ("452 Acción no realizada: buzón lleno", "mailbox-full"),
+])
+def test_a_negation_does_not_reach_past_the_end_of_its_clause(text, category):
+    assert score(text).category == category
 
 
 def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():

@@ -18,13 +18,12 @@ import argparse
 import smtplib
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mta_bounces import save, wait_for
+from mta_bounces import save, until, wait_for
 
 from smtplesson import DebugServer
 
@@ -91,11 +90,7 @@ def main() -> int:
         for case, (users, _, _) in CASES.items():
             with smtplib.SMTP("127.0.0.1", 10024, local_hostname=HOST) as client:
                 client.sendmail(SENDER, [f"{user}@{case}.test" for user in users], message(case, users))
-        for _ in range(30):
-            time.sleep(1)
-            if sum(SENDER in m.rcpt_tos for m in server.messages) >= len(CASES):
-                break
-        time.sleep(2)
+        until(lambda: sum(SENDER in m.rcpt_tos for m in server.messages) >= len(CASES), 30, 1)
     finally:
         daemon.terminate()
         daemon.wait()

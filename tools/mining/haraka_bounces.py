@@ -20,7 +20,6 @@ import smtplib
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -89,7 +88,6 @@ def main() -> int:
     configure(haraka, work / "cfg", port, routes)
     daemon = subprocess.Popen(["node", str(haraka / "bin" / "haraka"), "-c", str(work / "cfg")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    began = time.monotonic()
     try:
         mtab.wait_for(port, 30)
         for case, (_, _, users) in cases.items():
@@ -100,12 +98,8 @@ def main() -> int:
                                     mtab.message(case, "haraka", recipients).replace(b"\n", b"\r\n"))
                 except smtplib.SMTPException as exc:
                     print(f"{case}: refused at submission: {exc}", file=sys.stderr)
-        while time.monotonic() - began < args.wait:
-            time.sleep(3)
-            got = {c for c in cases if any(f"<{c}.haraka@".encode() in m.raw for m in catch.messages)}
-            if got == set(cases):
-                break
-        time.sleep(2)
+        mtab.until(lambda: all(any(f"<{c}.haraka@".encode() in m.raw for m in catch.messages)
+                               for c in cases), args.wait)
     finally:
         daemon.terminate()
         daemon.wait()

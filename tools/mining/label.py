@@ -31,7 +31,8 @@ RECIPIENT_PERMANENT = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-rou
 # a malformed recipient address (hard), as opposed to command, sequence or parameter syntax
 _RECIPIENT_SYNTAX = re.compile(
     r"(?:bad|invalid|malformed|illegal)\b.{0,12}(?:recipient|destination)|recipient address syntax"
-    r"|could not parse (?:your )?(?:recipient|rcpt)|invalid to: (?!unexpected whitespace)|unacceptable to:"
+    r"|could not parse (?:your )?(?:recipient|rcpt)|invalid rcpt to\b|invalid to: (?!unexpected whitespace)"
+    r"|unacceptable to:"
     r"|normali[sz]e the recipient")
 _TEMPORARY = re.compile(r"temporar(?:y|ily)|local problem")
 _SENDER = re.compile(r"sender|mail from|\bfrom\b")
@@ -70,8 +71,14 @@ def category_of(code: int | None, enhanced: str | None, text: str) -> str:
     return "server-shutdown" if category == "other" and code == 421 else category
 
 
+#: qmail writes its enhanced code after the text: "553 sorry, ... (#5.7.1)"
+_QMAIL_ENHANCED = re.compile(r"\(#([245]\.[0-9]{1,3}\.[0-9]{1,3})\)")
+
+
 def label(code: int | None, enhanced: str | None, text: str) -> tuple[str, str]:
     """(category, bounce type) of a mined reply."""
+    if enhanced is None and (qmail := _QMAIL_ENHANCED.search(text)) is not None:
+        enhanced = qmail.group(1)
     category = category_of(code, enhanced, text)
     digit = code // 100 if code is not None else int((enhanced or "5")[0])
     return category, bounce_type(category, digit, text.lower(), enhanced)

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,6 +185,14 @@ def wait_for(port: int, seconds: int = 60) -> None:
             return
         except OSError:
             time.sleep(1)
+
+
+def until(done: Callable[[], bool], seconds: float, step: float = 3) -> None:
+    """Ask ``done`` every ``step`` seconds for at most ``seconds``, then give late mail 2 s more."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds and not done():
+        time.sleep(step)
+    time.sleep(2)
 
 
 def described(cases: dict[str, tuple[str, str | list[str], list[str]]]) -> dict[str, dict[str, str]]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,19 +53,13 @@ def main() -> int:
         (ETC / name).write_text(value + "\n")
     daemon = subprocess.Popen(["runuser", "-u", "mail", "--", "/usr/sbin/nullmailer-send"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    began = time.monotonic()
     try:
         for case, (_, _, users) in cases.items():
             recipients = [f"{user}@{mtab.domain_of(case)}" for user in users]
             subprocess.run(["/usr/sbin/sendmail", "-f", SENDER, "--", *recipients],
                            input=mtab.message(case, "nullmailer", recipients), check=False)
-        while time.monotonic() - began < args.wait:
-            time.sleep(3)
-            bounces = [m for m in server.messages if SENDER in m.rcpt_tos]
-            answered = {c for c in cases if any(f"<{c}.nullmailer@".encode() in m.raw for m in bounces)}
-            if answered == set(cases):
-                break
-        time.sleep(2)
+        mtab.until(lambda: all(any(f"<{c}.nullmailer@".encode() in m.raw for m in server.messages
+                                   if SENDER in m.rcpt_tos) for c in cases), args.wait)
     finally:
         daemon.terminate()
         daemon.wait()

@@ -1,0 +1,64 @@
+"""tools/mining/mine.py: the reply dialects it reads, and the split of packages added later."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "mining"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import label  # noqa: E402
+import mine  # noqa: E402
+from corpus_split import split_of  # noqa: E402
+
+
+def _replies(name: str, source: str, constants: dict[str, str] | None = None) -> set[tuple]:
+    return {hit[1:] for hit in mine.mine_file(Path(name), source, {}, {}, constants)}
+
+
+def test_a_code_then_its_text_quoted_returned_or_led_by_the_enhanced_code():
+    assert (550, "5.1.1", "Destination address is unknown") in _replies(
+        "conn.go", 'return 550, "5.1.1 Destination address is unknown"')
+    assert (550, "5.1.1", "No such user") in _replies("server.py", "Reply('550', '5.1.1 No such user')")
+    assert (500, None, "Line too long") in _replies("smtp.py", 'self.sendCode(500, b"Line too long")')
+
+
+def test_codes_named_by_the_packages_constants(tmp_path: Path):
+    (tmp_path / "codes.go").write_text('C550MailboxUnavail = 550\nSeAddr1UnknownDestMailbox1 = "1.1"\n')
+    constants = mine._constants("mox", tmp_path)
+    source = 'xsmtpUserErrorf(smtp.C550MailboxUnavail, smtp.SeAddr1UnknownDestMailbox1, "no such user")'
+    assert (550, "5.1.1", "no such user") in _replies("server.go", source, constants)
+    james = {"MAILBOX_PERM_UNAVAILABLE": "550", "PERMANENT": "5", "ADDRESS_MAILBOX": "1.1"}
+    source = ('new SMTPResponse(SMTPRetCode.MAILBOX_PERM_UNAVAILABLE, DSNStatus.getStatus('
+              'DSNStatus.PERMANENT, DSNStatus.ADDRESS_MAILBOX) + " Unknown user")')
+    assert (550, "5.1.1", "Unknown user") in _replies("Hook.java", source, james)
+
+
+def test_a_policy_daemons_answer_is_written_as_postfix_replies_it():
+    source = "'reject_blacklisted': 'REJECT Blacklisted',\naction=DEFER_IF_PERMIT Try again later\n"
+    assert {hit[1:] for hit in mine.mine_policy(source)} == {
+        (554, "5.7.1", "Blacklisted"), (450, "4.7.1", "Try again later")}
+
+
+def test_a_lone_error_head_is_not_a_reply():
+    assert not mine._useful("Error:")
+    assert mine._useful("Blacklisted")
+
+
+def test_qmails_trailing_enhanced_code_labels_the_reply():
+    assert label.label(553, None, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)") == (
+        "relay-denied", "block")
+    assert label.label(502, None, "unimplemented (#5.5.1)") == ("syntax", "block")
+
+
+def test_packages_added_later_are_split_by_the_frozen_rule():
+    first = {"exim4", "opensmtpd", "courier", "haraka", "smtp-server"}
+    later = list(mine.PACKAGES)[list(mine.PACKAGES).index("clamsmtp"):]
+    assert later and not first & set(later)
+    for package in later:
+        assert (package in mine.HELDOUT) == (split_of(f"mined:{package}") == "heldout")
+        out = ROOT / "tests" / "corpus" / ("heldout" if package in mine.HELDOUT else "tuning")
+        other = ROOT / "tests" / "corpus" / ("tuning" if package in mine.HELDOUT else "heldout")
+        assert not (other / f"mined-{package}.jsonl").exists()
+        assert out.is_dir()

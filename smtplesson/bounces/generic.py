@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 
 from .._data import load
+from ..codes.lexicon import score
+from ..codes.recipient import RECIPIENT_CATEGORIES
 from .phrases import Phrases
+from .status import INFERRED
 from .text import Found
 
-__all__ = ["SUBJECTS", "introduces_failure", "says_failed", "states_failure", "worded_status"]
+__all__ = ["SUBJECTS", "introduces_failure", "reason_status", "says_failed", "states_failure",
+           "worded_status"]
 
 _DATA = load("bounces", "failures.json")
 _FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
@@ -65,3 +69,23 @@ def worded_status(diagnostic: str) -> str | None:
     """The permanent status (``5.1.2``) the words of a reply-less diagnostic name, if they name one."""
     low = diagnostic.lower()
     return next((f"5.{detail}" for words, detail in _STATUSES if words in low), None)
+
+
+#: the causes a refusal's verb alone names ("rejected", "blocked", "listed"): what follows says more
+_VERB_CAUSES = frozenset({"policy", "reputation", "content", "server-shutdown"})
+
+
+def reason_status(diagnostic: str, category: str) -> str | None:
+    """The permanent status the reason of a code-less failure names when its explanation
+    (``category``) came only from the refusal's verb: "was rejected due to the user exceeding its
+    mailbox quota" is the mailbox's (5.2.2), not a policy's.  The reason counts where one cue of
+    it alone names its cause (the cue lexicon, :mod:`..codes.lexicon`) and that cause never
+    makes the address hard (the words name no code: a valid recipient is not suppressed on them)."""
+    if category not in _VERB_CAUSES:
+        return None
+    verdict = score(diagnostic[:500].lower())
+    if verdict is None or not (verdict.strong and verdict.confident) or verdict.category in _VERB_CAUSES \
+            or verdict.category in RECIPIENT_CATEGORIES or verdict.category == "mailbox-disabled":
+        return None
+    detail = INFERRED.get(verdict.category)
+    return f"5.{detail}" if detail else None

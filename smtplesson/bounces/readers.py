@@ -23,7 +23,7 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .generic import SUBJECTS, introduces_failure, says_failed, states_failure, worded_status
+from .generic import SUBJECTS, introduces_failure, reason_status, says_failed, states_failure, worded_status
 from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
@@ -371,6 +371,8 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
         status = next((status for words, status in fmt.statuses if words in low), None) if fmt else None
         if status is None and exp.category == "other":  # words any writer's bounce means the same by
             status = worded_status(diagnostic)
+        elif status is None:  # a refusal's verb, then its reason: the reason names the cause
+            status = reason_status(diagnostic, exp.category)
         if status is not None:
             return explain_reply(diagnostic, status), True
     return exp, False

@@ -50,7 +50,7 @@ _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: 
 _LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
 _HEADER_LINE = re.compile(r"[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
-                          r"list-[\w-]+|errors-to):", re.I)
+                          r"list-[\w-]+|errors-to|delivered-to|envelope-to|resent-[\w-]+):", re.I)
 #: where the returned message (or its headers) starts, in lower case
 STOPS = (
     "--- below this line is a copy of the message", "below is a copy of the original message",

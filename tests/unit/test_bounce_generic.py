@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smtplesson.bounces import read_bounce, readers
-from smtplesson.bounces.generic import states_failure, worded_status
+from smtplesson.bounces.generic import reason_status, states_failure, worded_status
 from smtplesson.bounces.text import Found, scan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +129,23 @@ def test_a_header_line_in_the_text_is_never_a_recipient():
     text = ("Some words\n  From: alice@example.com\n  To: list@example.org\n  Subject: x\n"
             "bob@example.net 550 no\n")
     assert [f.address for f in scan(text, set())] == ["bob@example.net"]
+    # a returned message's delivery headers name where it went, not who refused it
+    text = "Delivered-To: list@example.org\nReceived: from x (unknown [192.0.2.1])\nbob@example.net 550 no\n"
+    assert [f.address for f in scan(text, set())] == ["bob@example.net"]
+
+
+def test_the_reason_of_a_refusal_names_its_cause_but_never_a_hard_one():
+    # the verb says refused (policy); the reason says the mailbox is full: its status (RFC 3463 X.2.2)
+    assert reason_status("Message rejected. Not enough storage space in user's mailbox", "policy") == "5.2.2"
+    assert reason_status("was rejected due to the user exceeding its mailbox quota", "policy") == "5.2.2"
+    # a reason that would make the address hard is not taken from code-less words
+    assert reason_status("rejected: no such user here", "policy") is None
+    assert reason_status("Message rejected by policy", "policy") is None
+    assert reason_status("mailbox quota exceeded", "mailbox-full") is None  # not a refusal's verb
+    mail = _mail("MAILER-DAEMON@relay.example.org", "Undelivered Mail",
+                 "Your message could not be delivered:\n\n  dan@example.net: rejected because the "
+                 "mailbox quota was exceeded\n")
+    assert _one(mail)[1:] == ("failed", None, "5.2.2", "soft")
 
 
 def test_the_ablation_tool_measures_a_format_left_out(tmp_path):

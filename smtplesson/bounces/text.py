@@ -48,6 +48,8 @@ _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: 
                    r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 # "Recipient:", "Intended Recipients:", "Failed Recipient:", "Recipient address:", "To:"
 _LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
+#: a multi-line reply's code glued to the address that opens its line (RFC 5321 §4.2.1: "550-")
+_REPLY_PREFIX = re.compile(r"[2-5]\d\d-[^@]")
 _HEADER_LINE = re.compile(r"[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
                           r"list-[\w-]+|errors-to|delivered-to|envelope-to|resent-[\w-]+):", re.I)
@@ -292,6 +294,8 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     quoted_line, quoted = -1, False
     for line_start, match in _addresses_in(text):
         address = match.group(1).strip(".").lstrip("'").lower()  # "addressed to 'bob@example.net'"
+        if _REPLY_PREFIX.match(address) and not text[line_start:match.start()].strip():
+            address = address[4:]  # a reply's continuation line: "550-bob@example.net is not active"
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
             continue

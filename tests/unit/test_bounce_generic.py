@@ -134,6 +134,15 @@ def test_a_header_line_in_the_text_is_never_a_recipient():
     assert [f.address for f in scan(text, set())] == ["bob@example.net"]
 
 
+def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
+    text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
+            "    550-bob@example.net is not an active address at this host\n"
+            "    550 username (in reply to RCPT TO command)\n")
+    assert [f.address for f in scan(text, set())] == ["bob@example.net"]
+    text = "Mail to 550-sales@example.net failed\n"  # not at a line's start: an address
+    assert [f.address for f in scan(text, set())] == ["550-sales@example.net"]
+
+
 def test_the_reason_of_a_refusal_names_its_cause_but_never_a_hard_one():
     # the verb says refused (policy); the reason says the mailbox is full: its status (RFC 3463 X.2.2)
     assert reason_status("Message rejected. Not enough storage space in user's mailbox", "policy") == "5.2.2"

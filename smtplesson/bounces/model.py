@@ -142,8 +142,11 @@ class BouncedRecipient:
                 not value or value == "none"):
             return self.esp.bounce_type  # the reply says nothing: the service's own verdict
         kind = str(value) if value and value != "none" else _bounce_type(self.action, self.status, self.code)
-        if kind == "hard" and self.guessed and self.category == "other":
-            return "soft"  # a guess names no reason: keep the address (review before suppressing)
+        if kind == "hard" and self.category == "other" and (self.guessed or (
+                self.code is None and self.status_from in (None, "inferred"))):
+            # a guess, or words with no code and no status given that name no reason: keep the
+            # address (review before suppressing)
+            return "soft"
         return kind
 
     @property

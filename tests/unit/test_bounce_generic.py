@@ -134,6 +134,19 @@ def test_a_header_line_in_the_text_is_never_a_recipient():
     assert [f.address for f in scan(text, set())] == ["bob@example.net"]
 
 
+def test_words_without_a_code_or_a_reason_never_make_a_known_formats_recipient_hard():
+    qmail = ("Hi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver "
+             "your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it "
+             "didn't work out.\n\n<bob@example.net>:\n{}\n\n")
+    daemon = "MAILER-DAEMON@mx.example.net"
+    odd = read_bounce(_mail(daemon, "failure notice", qmail.format("temporary failure")))
+    assert odd.format == "qmail" and not odd.recipients[0].guessed
+    assert (odd.recipients[0].code, odd.recipients[0].bounce_type) == (None, "soft")  # review, not suppress
+    unknown = read_bounce(_mail("MAILER-DAEMON@mx.example.net", "failure notice",
+                                qmail.format("550 5.1.1 No such user")))
+    assert unknown.recipients[0].bounce_type == "hard"
+
+
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
     text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
             "    550-bob@example.net is not an active address at this host\n"

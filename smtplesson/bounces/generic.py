@@ -17,8 +17,8 @@ from .phrases import Phrases
 from .status import INFERRED
 from .text import Found
 
-__all__ = ["SUBJECTS", "introduces_failure", "reason_status", "says_failed", "states_failure",
-           "worded_status"]
+__all__ = ["SUBJECTS", "introduces_failure", "labelled_reason", "reason_status", "says_failed",
+           "states_failure", "worded_status"]
 
 _DATA = load("bounces", "failures.json")
 _FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
@@ -26,6 +26,9 @@ _FAILED_PATTERN = re.compile("|".join(map(re.escape, _FAILED)), re.I)
 _INTRODUCTIONS = Phrases(*_DATA["introductions"])
 #: non-delivery subjects in other languages (the English ones are readers._BOUNCE_SUBJECT's)
 SUBJECTS: tuple[str, ...] = tuple(_DATA["subjects"])
+#: a line that opens with a reason's label: "Reason:  Exceeded Maximum Delivery Attempts.", "Grund: ..."
+_REASON_LINE = re.compile(r"^[ \t*>-]*(?:" + "|".join(map(re.escape, _DATA["reason_labels"]))
+                          + r")[ \t]*[:：][ \t]*(\S.{2,})$", re.I | re.M)
 _STATUSES: tuple[tuple[str, str], ...] = tuple((words, detail) for words, detail, _ in _DATA["statuses"])
 
 #: how much of a recipient's words, from their start, may say that its delivery failed
@@ -89,3 +92,11 @@ def reason_status(diagnostic: str, category: str) -> str | None:
         return None
     detail = INFERRED.get(verdict.category)
     return f"5.{detail}" if detail else None
+
+
+def labelled_reason(text: str) -> str | None:
+    """The words of the first line of ``text`` (a bounce's first 4 KiB) that a reason's label opens
+    ("Reason:  Exceeded Maximum Delivery Attempts."): the one reason a bounce gives for all its
+    recipients, when no reply says it."""
+    found = _REASON_LINE.search(text[:4096])
+    return " ".join(found.group(1).split())[:500] if found else None

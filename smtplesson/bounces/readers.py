@@ -23,7 +23,15 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
-from .generic import SUBJECTS, introduces_failure, reason_status, says_failed, states_failure, worded_status
+from .generic import (
+    SUBJECTS,
+    introduces_failure,
+    labelled_reason,
+    reason_status,
+    says_failed,
+    states_failure,
+    worded_status,
+)
 from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
@@ -415,7 +423,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     if not addresses:
         return []
     line = reply_line(text) or ""
-    diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
+    diagnostic = diagnostic_of(line) if line else (labelled_reason(text) or _first_paragraph(text))
     exp, by_words = _worded(diagnostic, fmt)
     status, status_from = settle_status(None, exp, failed=True)
     if by_words:

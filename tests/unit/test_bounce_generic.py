@@ -147,6 +147,20 @@ def test_words_without_a_code_or_a_reason_never_make_a_known_formats_recipient_h
     assert unknown.recipients[0].bounce_type == "hard"
 
 
+def test_a_labelled_reason_is_the_diagnostic_of_a_recipient_named_only_by_the_returned_message():
+    mail = (b"From: gateway@mx.example.net\nTo: alice@example.com\nSubject: Mail could not be delivered\n"
+            b'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\n'
+            b"****** Message from the Example Mail Gateway of this organisation ******\n\n"
+            b"The following mail could not be delivered.\n"
+            b"Reason:  Exceeded Maximum Delivery Attempts.  Verify that the recipient address is correct.\n"
+            b"\n--b1\nContent-Type: message/rfc822\n\nFrom: alice@example.com\nTo: bob@example.net\n"
+            b"Subject: hello\n\nhi\n--b1--\n")
+    bounce = read_bounce(mail)
+    assert bounce.format == "text" and [r.address for r in bounce.recipients] == ["bob@example.net"]
+    r = bounce.recipients[0]
+    assert r.diagnostic.startswith("Exceeded Maximum") and (r.status, r.bounce_type) == ("5.4.7", "soft")
+
+
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
     text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
             "    550-bob@example.net is not an active address at this host\n"

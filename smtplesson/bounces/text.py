@@ -365,11 +365,14 @@ _TO_LINE = re.compile(r"[ \t]*to:", re.I)
 
 def _quoted_to(text: str, line_start: int) -> bool:
     """True when the line at ``line_start`` is a "To:" of a returned message's headers quoted in the
-    text: another header line follows it ("Your message\n  To: list@example.org\n  Subject: ...\n
-    did not reach the following recipient(s)", Exchange 5.5): the original's To, not a recipient."""
+    text: another header line follows it, after blank lines maybe ("Your message\n  To:
+    list@example.org\n\n  Subject: ...\n did not reach the following recipient(s)", Exchange 5.5):
+    the original's To, not a recipient."""
     if _TO_LINE.match(text, line_start) is None:
         return False
     nxt = text.find("\n", line_start)
+    while nxt >= 0 and text.startswith("\n", nxt + 1):  # blank lines between them (Exchange 5.5)
+        nxt += 1
     return nxt >= 0 and _HEADER_LINE.match(text, nxt + 1) is not None
 
 

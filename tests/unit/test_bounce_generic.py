@@ -129,6 +129,8 @@ def test_a_header_line_in_the_text_is_never_a_recipient():
     text = ("Some words\n  From: alice@example.com\n  To: list@example.org\n  Subject: x\n"
             "bob@example.net 550 no\n")
     assert [f.address for f in scan(text, set())] == ["bob@example.net"]
+    text = "Your message\n\n  To:      list@example.org\n\n  Subject: x\n\nbob@example.net 550 no\n"
+    assert [f.address for f in scan(text, set())] == ["bob@example.net"]
     # a returned message's delivery headers name where it went, not who refused it
     text = "Delivered-To: list@example.org\nReceived: from x (unknown [192.0.2.1])\nbob@example.net 550 no\n"
     assert [f.address for f in scan(text, set())] == ["bob@example.net"]

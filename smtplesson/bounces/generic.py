@@ -68,10 +68,16 @@ def says_failed(text: str) -> bool:
     return _FAILED_PATTERN.search(text) is not None
 
 
+#: a failure after a count of tries: the writer retried until its queue gave up ("Delivery failed 20
+#: attempts", IMail; "failed after 5 delivery attempts"): RFC 3463 X.4.7 Delivery time expired
+_TRIED = re.compile(r"\b\d+\s+(?:delivery\s+)?(?:attempts|retries|tries)\b")
+
+
 def worded_status(diagnostic: str) -> str | None:
     """The permanent status (``5.1.2``) the words of a reply-less diagnostic name, if they name one."""
     low = diagnostic.lower()
-    return next((f"5.{detail}" for words, detail in _STATUSES if words in low), None)
+    found = next((f"5.{detail}" for words, detail in _STATUSES if words in low), None)
+    return found or ("5.4.7" if _TRIED.search(low) else None)
 
 
 #: the causes a refusal's verb alone names ("rejected", "blocked", "listed"): what follows says more

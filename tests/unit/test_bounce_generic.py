@@ -42,7 +42,7 @@ def _one(mail: bytes) -> tuple[str, str, int | None, str | None, str]:
     # inside a sentence: the words after it say it failed, and what the status is
     ("The message addressed to 'bob@example.net',\nfailed because it was in the queue too long.\n",
      ("bob@example.net", "failed", None, "5.4.7", "soft")),
-    ("Delivery failed 12 attempts: bob@example.net\n", ("bob@example.net", "failed", None, None, "soft")),
+    ("Delivery failed 12 attempts: bob@example.net\n", ("bob@example.net", "failed", None, "5.4.7", "soft")),
 ])
 def test_free_text_bounces_of_an_unknown_writer(body, expected):
     mail = _mail("Mail Delivery Service <MAILER-DAEMON@relay.example.org>", "Delivery failure notification",
@@ -123,6 +123,9 @@ def test_states_failure_reads_the_words_on_both_sides():
     assert not states_failure(Found("b@x.net", "see you on Monday", False, "Write to "))
     assert worded_status("Sorry, I couldn't find any host by that name") == "5.1.2"
     assert worded_status("see your administrator") is None
+    assert worded_status("Delivery failed 20 attempts") == "5.4.7"  # retried until the queue gave up
+    assert worded_status("failed after 5 delivery attempts") == "5.4.7"
+    assert worded_status("Sent 2 messages, attempt failed") is None
 
 
 def test_a_header_line_in_the_text_is_never_a_recipient():

@@ -287,6 +287,12 @@ def inline_headers(text: str, low: str) -> Headers | None:
     return None
 
 
+#: a line that is only a rule: what follows it, when it quotes no reply (a scanner's or a disclaimer's
+#: footer), is not the words of the recipient above it (Microsoft 365 puts its "More Info for Email
+#: Admins" and the reply below one)
+_RULE = re.compile(r"\n[ \t]*([_*=~#-])\1{9,}[ \t]*(?=\n|$)")
+
+
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
@@ -325,6 +331,9 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (start, end, address) in enumerate(hits):
         nxt = ends[i]
         segment = text[end:min(nxt, end + 2000)]
+        rule = _RULE.search(segment)
+        if rule is not None and _CODE.search(segment, rule.end()) is None:
+            segment = segment[:rule.start()]  # a footer below a rule, no reply in it (a scanner's)
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
         segments.setdefault(address, []).append(segment)

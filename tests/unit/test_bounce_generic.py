@@ -166,6 +166,16 @@ def test_a_labelled_reason_is_the_diagnostic_of_a_recipient_named_only_by_the_re
     assert r.diagnostic.startswith("Exceeded Maximum") and (r.status, r.bounce_type) == ("5.4.7", "soft")
 
 
+def test_a_footer_below_a_rule_is_not_a_recipients_words_unless_a_reply_is_there():
+    footer = ("Delivery to the following recipients failed.\n\n       bob@example.net\n\n\n"
+              "________________________________________\n**** This email has been scanned for all viruses "
+              "and potentially offensive content ****\n")
+    assert scan(footer, set())[0].diagnostic == ""
+    admins = ("Your message to bob@example.net couldn't be delivered.\n\n________________________________\n"
+              "More Info for Email Admins\nStatus code: 550 5.1.10\n")
+    assert scan(admins, set())[0].diagnostic.startswith("550 5.1.10")
+
+
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
     text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
             "    550-bob@example.net is not an active address at this host\n"

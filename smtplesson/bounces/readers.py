@@ -278,9 +278,10 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool, unde
     with_reply = [f for f in found if reply_line(f.context) is not None
                   and (f.leading or known_format or surely_bounce or (undelivered and states_failure(f)))]
     if with_reply:
-        # a known format's list may name a recipient with no reason of its own (Exim's delay warning
-        # lists "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line
-        return [f for f in found if f in with_reply or (known_format and f.leading)]
+        # a list may name a recipient with no reason of its own (Exim's delay warning lists
+        # "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line,
+        # in a known format or a mailer daemon's bounce
+        return [f for f in found if f in with_reply or ((known_format or surely_bounce) and f.leading)]
     if known_format:
         return found[:20]
     return [f for f in found if (f.leading and surely_bounce) or (undelivered and states_failure(f))][:20]

@@ -176,6 +176,17 @@ def test_a_footer_below_a_rule_is_not_a_recipients_words_unless_a_reply_is_there
     assert scan(admins, set())[0].diagnostic.startswith("550 5.1.10")
 
 
+def test_a_daemons_list_keeps_a_recipient_without_words_of_its_own():
+    mail = _mail("Mail Delivery System <Mailer-Daemon@relay.example.org>", "Warning: message delayed",
+                 "The addresses to which the message has not yet been delivered are:\n\n"
+                 "  bob@example.net\n    host mx.example.net [192.0.2.1]: 452 4.2.2 Over quota\n"
+                 "  carol@example.net\n\nNo action is required on your part.\n")
+    assert [r.address for r in read_bounce(mail).recipients] == ["bob@example.net", "carol@example.net"]
+    talk = _mail("carol@example.org", "Undelivered mail",  # not a daemon: only the reply's address
+                 "Hi, I got this:\n  bob@example.net\n    452 4.2.2 Over quota\n  dan@example.net\n")
+    assert [r.address for r in read_bounce(talk).recipients] in ([], ["bob@example.net"])
+
+
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
     text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
             "    550-bob@example.net is not an active address at this host\n"

@@ -42,6 +42,8 @@ def _one(mail: bytes) -> tuple[str, str, int | None, str | None, str]:
     # inside a sentence: the words after it say it failed, and what the status is
     ("The message addressed to 'bob@example.net',\nfailed because it was in the queue too long.\n",
      ("bob@example.net", "failed", None, "5.4.7", "soft")),
+    ("Failed to deliver to '<bob@example.net>'\nMessages without To: fields are not accepted here\n",
+     ("bob@example.net", "failed", None, "5.7.1", "block")),
     ("Delivery failed 12 attempts: bob@example.net\n", ("bob@example.net", "failed", None, "5.4.7", "soft")),
 ])
 def test_free_text_bounces_of_an_unknown_writer(body, expected):

@@ -268,8 +268,13 @@ def _stops_in(low: str, begin: int, stops: tuple[str, ...] = ()) -> Iterator[int
         if low.find(key, begin) >= 0:
             for marker in markers:
                 at = low.find(marker, begin)
+                while at > 0 and low[at - 1] in _QUOTES:  # named, not written: 'The line beginning
+                    at = low.find(marker, at + 1)  # with "Diagnostic-Code:" describes ...' (AOL)
                 if at >= 0:
                     yield at
+
+
+_QUOTES = "\"'“‘«"
 
 
 def inline_headers(text: str, low: str) -> Headers | None:

@@ -10,7 +10,7 @@ import pytest
 
 from smtplesson.bounces import read_bounce, readers
 from smtplesson.bounces.generic import reason_status, states_failure, worded_status
-from smtplesson.bounces.text import Found, scan
+from smtplesson.bounces.text import Found, scan, section
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,6 +187,14 @@ def test_a_daemons_list_keeps_a_recipient_without_words_of_its_own():
     talk = _mail("carol@example.org", "Undelivered mail",  # not a daemon: only the reply's address
                  "Hi, I got this:\n  bob@example.net\n    452 4.2.2 Over quota\n  dan@example.net\n")
     assert [r.address for r in read_bounce(talk).recipients] in ([], ["bob@example.net"])
+
+
+def test_a_stop_marker_named_in_quotes_does_not_end_the_words():
+    text = ('The line beginning with "Diagnostic-Code:" describes the reason.\n\n'
+            "<bob@example.net>: host mx said: 552\n    5.2.2 user MAILBOX FULL\n\n"
+            "Diagnostic-Code: smtp; 552\n")
+    words = section(text)
+    assert "MAILBOX FULL" in words and "smtp; 552" not in words
 
 
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():

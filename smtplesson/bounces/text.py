@@ -292,10 +292,10 @@ def inline_headers(text: str, low: str) -> Headers | None:
     return None
 
 
-#: a line that is only a rule: what follows it, when it quotes no reply (a scanner's or a disclaimer's
-#: footer), is not the words of the recipient above it (Microsoft 365 puts its "More Info for Email
-#: Admins" and the reply below one)
-_RULE = re.compile(r"\n[ \t]*([_*=~#-])\1{9,}[ \t]*(?=\n|$)")
+#: a line that opens with a rule ("__________ NOD32 __________"): what follows it, when it quotes
+#: no reply (a scanner's or a disclaimer's footer), is not the words of the recipient above it
+#: (Microsoft 365 puts its "More Info for Email Admins" and the reply below one)
+_RULE = re.compile(r"\n[ \t]*([_*=~#-])\1{9,}[^\n]*(?=\n|$)")
 
 
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:

@@ -173,6 +173,9 @@ def test_a_footer_below_a_rule_is_not_a_recipients_words_unless_a_reply_is_there
               "________________________________________\n**** This email has been scanned for all viruses "
               "and potentially offensive content ****\n")
     assert scan(footer, set())[0].diagnostic == ""
+    titled = ("bob@example.net\nmailbox is full: retry timeout exceeded\n\n"
+              "__________ Scanner 1.1856 __________\nThis message was scanned by an antivirus system\n")
+    assert scan(titled, set())[0].diagnostic == "mailbox is full: retry timeout exceeded"
     admins = ("Your message to bob@example.net couldn't be delivered.\n\n________________________________\n"
               "More Info for Email Admins\nStatus code: 550 5.1.10\n")
     assert scan(admins, set())[0].diagnostic.startswith("550 5.1.10")

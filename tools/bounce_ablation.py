@@ -4,9 +4,10 @@ Run:  .venv/bin/python tools/bounce_ablation.py [DIR ...] [--json] [--list]
 For every format the reader knows (``readers.FORMATS``: providers, gateways, MTAs), the mails of the
 directories (default: the tuning bounce corpus) that the whole reader reads from their text
 (``kind="vendor"``) and names with that format are read again with the format left out: the reader
-of a format it has never seen.  Two harder rows: ``every format`` (all of them left out at once, the
-generic path alone) and ``rfc3464`` (the reports read without their delivery-status fields, as if
-their writer had sent only its words).  The whole reader's reading is the reference
+of a format it has never seen.  Three harder rows: ``every format`` (all of them left out at once, the
+generic path alone), ``rfc3464`` (the reports read without their delivery-status fields, as if
+their writer had sent only its words) and ``formats and rfc3464`` (both: every mail the reader
+decodes, read by the generic path from its words alone).  The whole reader's reading is the reference
 (``tests/corpus/bounces/tuning/expected.json`` holds it, reviewed).  For each row:
 
 - *mails*: the mails it names; *decoded*: those still read as a bounce with a recipient;
@@ -44,13 +45,15 @@ def reading(bounce: Bounce) -> Reading:
 
 
 EVERY = "every format"
+BOTH = "formats and rfc3464"
 
 
 @contextmanager
 def without(name: str) -> Iterator[None]:
     """The reader without the format ``name`` (``rfc3464``: without delivery-status fields)."""
-    if name == "rfc3464":
-        with mock.patch.object(readers, "read_status", lambda mail: None):
+    if name in ("rfc3464", BOTH):
+        with mock.patch.object(readers, "read_status", lambda mail: None), \
+                mock.patch.object(readers, "FORMATS", () if name == BOTH else readers.FORMATS):
             yield
         return
     kept = tuple(fmt for fmt in readers.FORMATS if fmt.name != name and name != EVERY)
@@ -82,6 +85,8 @@ def ablate(files: list[Path]) -> tuple[dict[str, dict[str, int]], list[str]]:
             by_format.setdefault(EVERY, []).append((path, ref))
         elif bounce.kind == "dsn":
             by_format.setdefault("rfc3464", []).append((path, ref))
+        if bounce.kind in ("vendor", "dsn"):
+            by_format.setdefault(BOTH, []).append((path, ref))
     table: dict[str, dict[str, int]] = {}
     misses: list[str] = []
     for name in sorted(by_format):
@@ -119,9 +124,10 @@ def main() -> None:
     files = sorted(p for d in args.dirs for p in d.rglob("*")
                    if p.is_file() and p.suffix in SUFFIXES and p.name not in ("README", "LICENSE"))
     table, misses = ablate(files)
-    sums = {"one format left out": totals([c for n, c in table.items() if n not in (EVERY, "rfc3464")]),
+    sums = {"one format left out": totals([c for n, c in table.items() if n not in (EVERY, "rfc3464", BOTH)]),
             "every format left out": totals([table[EVERY]] if EVERY in table else []),
-            "rfc3464 fields left out": totals([table["rfc3464"]] if "rfc3464" in table else [])}
+            "rfc3464 fields left out": totals([table["rfc3464"]] if "rfc3464" in table else []),
+            "both left out": totals([table[BOTH]] if BOTH in table else [])}
     if args.json:
         print(json.dumps({"formats": table, "totals": sums}, indent=1))
     else:

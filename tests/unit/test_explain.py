@@ -312,3 +312,12 @@ def test_phpmailers_words_before_the_codes_are_the_reply() -> None:
     assert (found.code, found.enhanced) == (550, "5.7.1")
     assert (found.category, found.bounce_type) == ("policy", "block")
     assert found.text.startswith("SMTP Error: data not accepted.")
+
+
+def test_not_listed_in_a_directory_is_no_block_list_listing() -> None:
+    """"Listed in" names a block list; "not listed in" a directory the recipient is missing from
+    (HCL Domino's "User bob not listed in Domino Directory")."""
+    assert explain("550 5.1.1 User bob (bob@example.net) not listed in Domino Directory").category \
+        == "mailbox-unknown"
+    assert explain("User bob not listed in public Name & Address Book").category != "reputation"
+    assert explain("554 Client IP 192.0.2.1 listed in zen.spamhaus.org").category == "reputation"

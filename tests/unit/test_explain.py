@@ -321,3 +321,12 @@ def test_not_listed_in_a_directory_is_no_block_list_listing() -> None:
         == "mailbox-unknown"
     assert explain("User bob not listed in public Name & Address Book").category != "reputation"
     assert explain("554 Client IP 192.0.2.1 listed in zen.spamhaus.org").category == "reputation"
+
+
+def test_words_that_only_say_a_message_was_not_delivered_name_no_cause() -> None:
+    """"Undeliverable", "not delivered", "cannot be delivered" state the failure every bounce
+    reports, not why (RFC 3464 §2.3.3 leaves the why to the status and the diagnostic)."""
+    for text in ("undeliverable to bob@example.net", "Your message was not delivered",
+                 "This message cannot be delivered"):
+        assert explain(text).category == "other", text
+    assert explain("Message not delivered: rejected by policy").category == "policy"

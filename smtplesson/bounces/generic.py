@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 
 from .._data import load
+from ..codes.explanation import explain
 from ..codes.lexicon import score
 from ..codes.recipient import RECIPIENT_CATEGORIES
 from .phrases import Phrases
 from .status import INFERRED
-from .text import Found
+from .text import Found, reply_line
 
 __all__ = ["SUBJECTS", "introduces_failure", "labelled_reason", "reason_status", "says_failed",
-           "states_failure", "worded_status"]
+           "states_failure", "with_reason", "worded_status"]
 
 _DATA = load("bounces", "failures.json")
 _FAILED: tuple[str, ...] = tuple(dict.fromkeys(w for words in _DATA["failed"].values() for w in words))
@@ -29,6 +30,10 @@ SUBJECTS: tuple[str, ...] = tuple(_DATA["subjects"])
 #: a line that opens with a reason's label: "Reason:  Exceeded Maximum Delivery Attempts.", "Grund: ..."
 _REASON_LINE = re.compile(r"^[ \t*>-]*(?:" + "|".join(map(re.escape, _DATA["reason_labels"]))
                           + r")[ \t]*[:：][ \t]*(\S.{2,})$", re.I | re.M)
+#: a line that ends with a reason's label, the reason in the paragraph after it ("This Message was
+#: undeliverable due to the following reason:\n\nYour message was not delivered because ...", Netscape)
+_REASON_BEFORE = re.compile(r"\b(?:" + "|".join(map(re.escape, _DATA["reason_labels"])) + r")(?:\(s\)|s)?"
+                            r"[ \t]*[:：][ \t]*\n[ \t]*\n?((?:[ \t]*\S[^\n]*(?:\n|$)){1,8})", re.I)
 _STATUSES: tuple[tuple[str, str], ...] = tuple((words, detail) for words, detail, _ in _DATA["statuses"])
 
 #: how much of a recipient's words, from their start, may say that its delivery failed
@@ -104,5 +109,19 @@ def labelled_reason(text: str) -> str | None:
     """The words of the first line of ``text`` (a bounce's first 4 KiB) that a reason's label opens
     ("Reason:  Exceeded Maximum Delivery Attempts."): the one reason a bounce gives for all its
     recipients, when no reply says it."""
-    found = _REASON_LINE.search(text[:4096])
-    return " ".join(found.group(1).split())[:500] if found else None
+    head = text[:4096]
+    line, before = _REASON_LINE.search(head), _REASON_BEFORE.search(head)
+    if before is not None and (line is None or before.start() < line.start()):
+        # its first sentence: what follows explains it ("The amount of time a message is queued ...")
+        return _SENTENCE_END.split(" ".join(before.group(1).split()), 1)[0][:500]
+    return " ".join(line.group(1).split())[:500] if line else None
+
+
+def with_reason(found: list[Found], text: str) -> list[Found]:
+    """The recipients a bounce lists, those whose own words name no reply and no cause given the
+    one reason it labels for all of them (:func:`labelled_reason`), if it labels one."""
+    bare = [f for f in found if reply_line(f.context) is None and explain(f.diagnostic).category == "other"]
+    reason = labelled_reason(text) if bare else None
+    if reason is None:
+        return found
+    return [Found.told(f.address, reason, None, reason, f.leading) if f in bare else f for f in found]

@@ -30,6 +30,7 @@ from .generic import (
     reason_status,
     says_failed,
     states_failure,
+    with_reason,
     worded_status,
 )
 from .mail import Headers, Mail, header_text, headers_in, load
@@ -144,9 +145,9 @@ def _read(mail: Mail) -> Bounce:
         if not found and fmt is not None and "x-failed-recipients" not in mail.headers:
             # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
             found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
-        recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong",
-                                                              fmt is None and evidence == "strong"
-                                                              and _says_undelivered(mail))]
+        listed = _plausible(found, fmt is not None, evidence == "strong",
+                            fmt is None and evidence == "strong" and _says_undelivered(mail))
+        recipients = [_from_text(f, fmt) for f in (listed if fmt else with_reason(listed, mail.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]

@@ -200,6 +200,19 @@ def test_a_stop_marker_named_in_quotes_does_not_end_the_words():
     assert "MAILBOX FULL" in words and "smtp; 552" not in words
 
 
+def test_one_reason_given_before_the_list_is_each_listed_recipients():
+    mail = _mail("MAILER-DAEMON@mail.example.org", "Undeliverable mail",
+                 "We could not deliver your message, for the following reason:\n\n"
+                 "Your message was not delivered because the destination computer was\nnot reachable within "
+                 "the allowed queue period.  The time depends on local configuration parameters.\n\n"
+                 "The following recipients did not receive your message:\n\n     <bob@example.net>\n\n"
+                 "Please reply to Postmaster@mail.example.org if you feel this message to be in error.\n")
+    bounce = read_bounce(mail)
+    assert bounce.format == "text" and [r.address for r in bounce.recipients] == ["bob@example.net"]
+    r = bounce.recipients[0]
+    assert r.diagnostic.endswith("allowed queue period") and (r.status, r.bounce_type) == ("5.4.7", "soft")
+
+
 def test_a_multiline_replys_code_is_not_part_of_the_address_it_opens():
     text = ("<bob@example.net>: host mx.example.net[192.0.2.1] said:\n"
             "    550-bob@example.net is not an active address at this host\n"

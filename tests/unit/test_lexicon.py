@@ -207,3 +207,10 @@ def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
 
 def test_a_word_start_cue_inside_a_compounds_cue_is_part_of_it():
     assert score("Het e-mailadres bestaat niet").cues == ("adres bestaat niet",)
+
+
+def test_a_disk_space_quota_is_the_mailboxs():
+    # qmail-ldap's maildir++ quota refusal, as bounces quote it
+    verdict = score("maildir delivery failed: sorry, the user's maildir has overdrawn his diskspace quota, "
+                    "please try again later")
+    assert verdict is not None and verdict.category == "mailbox-full" and verdict.strong

@@ -346,3 +346,21 @@ def test_exims_cipher_field_names_no_cause() -> None:
     found = explain("H=mx.example.com [192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no "
                     "F=<a@example.com> temporarily rejected RCPT <b@example.org>")
     assert found.category != "tls"
+
+
+def test_not_listed_in_a_directory_is_no_block_list_listing() -> None:
+    """"Listed in" names a block list; "not listed in" a directory the recipient is missing from
+    (HCL Domino's "User bob not listed in Domino Directory")."""
+    assert explain("550 5.1.1 User bob (bob@example.net) not listed in Domino Directory").category \
+        == "mailbox-unknown"
+    assert explain("User bob not listed in public Name & Address Book").category != "reputation"
+    assert explain("554 Client IP 192.0.2.1 listed in zen.spamhaus.org").category == "reputation"
+
+
+def test_words_that_only_say_a_message_was_not_delivered_name_no_cause() -> None:
+    """"Undeliverable", "not delivered", "cannot be delivered" state the failure every bounce
+    reports, not why (RFC 3464 §2.3.3 leaves the why to the status and the diagnostic)."""
+    for text in ("undeliverable to bob@example.net", "Your message was not delivered",
+                 "This message cannot be delivered"):
+        assert explain(text).category == "other", text
+    assert explain("Message not delivered: rejected by policy").category == "policy"

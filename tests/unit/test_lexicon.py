@@ -262,3 +262,10 @@ def test_a_negated_space_cue_is_the_lack_of_space(text, category):
 def test_a_size_cue_outweighs_the_word_for_an_attachment(text):
     verdict = score(text)
     assert verdict.category == "message-size" and verdict.confident
+
+
+def test_a_disk_space_quota_is_the_mailboxs():
+    # qmail-ldap's maildir++ quota refusal, as bounces quote it
+    verdict = score("maildir delivery failed: sorry, the user's maildir has overdrawn his diskspace quota, "
+                    "please try again later")
+    assert verdict is not None and verdict.category == "mailbox-full" and verdict.strong

@@ -155,6 +155,15 @@ _DOMAIN_WORD = re.compile("|".join(
 # evidence (weight 2) whatever the cue's own weight
 _IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
 _IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
+# ... or named after the cue within its clause, where German, French and Spanish put the source
+# ("ungewöhnliche Anzahl unerwünschter E-Mails von Ihrer IP-Adresse", "spam envoyé depuis votre IP")
+_IP_AFTER_WINDOW = 40
+
+
+def _ip_after(norm: str, end: int) -> bool:
+    """True when the sender's IP is named in the _IP_AFTER_WINDOW characters after ``end``,
+    within the cue's clause."""
+    return _IP_WORD.search(_CLAUSE.split(norm[end:end + _IP_AFTER_WINDOW])[0]) is not None
 
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
 # "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
@@ -272,6 +281,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
+    named: set[tuple[str, str]] = set()  # (category, cue) where the cue alone names the cause
     hits = _found(norm)
     for at, phrase in hits:
         weights, languages = _CUES[phrase]
@@ -295,7 +305,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
                 and _MAILBOX_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
             weights = {("mailbox-full" if c == "storage" else c): w for c, w in weights.items()}
         elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
-                and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+                and (_IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)
+                     or _ip_after(norm, at + len(phrase)))):
             turned: dict[str, float] = {}
             for category, weight in weights.items():
                 if category in _IP_TURNS:
@@ -305,6 +316,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)
+            if weight >= _STRONG:
+                named.add((category, phrase))
     if ("auth" in norm or "starttls" in norm) and not _UNKNOWN_VERB.search(norm):
         for verb in dict.fromkeys(_NAMED_VERB.findall(norm)):
             category = _NAMED_VERBS[verb]
@@ -331,8 +344,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             outweighed = over
             break
     best = ranked[0]
-    strong = any(phrase in _NAMED_VERBS or _CUES[phrase][0].get(best, 0.0) >= _STRONG
-                 for phrase in cues[best])
+    strong = any(phrase in _NAMED_VERBS or (best, phrase) in named for phrase in cues[best])
     counted = sum(total for category, total in totals.items() if category not in outweighed)
     return Verdict(best, totals[best], totals[best] / counted, tuple(cues[best]),
                    strong, tuple((c, totals[c]) for c in ranked))

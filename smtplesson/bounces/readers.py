@@ -65,10 +65,12 @@ _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send progra
                     "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
-# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
+# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered" and its notice of a
+# frozen message (moan.c moan_tell_someone: "The following address(es) have yet to be delivered:",
+# the addresses still in its queue)
 _WARNING = Phrases("warning message only", "this is a warning only", "will keep trying",
                    "has not yet been delivered", "still undelivered after", "delivery has been delayed",
-                   "delivery delayed")
+                   "delivery delayed", "have yet to be delivered")
 # a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
 # its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
 # fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"

@@ -103,6 +103,18 @@ def test_every_kind_of_source():
         assert _summary(read_bounce(source)) == expected, type(source)
 
 
+def test_an_exim_frozen_message_notice_lists_delayed_recipients():
+    # moan.c moan_tell_someone: the addresses still queued, "have yet to be delivered" (as Exim's test
+    # suite shows it: tests/corpus/bounces/tuning/exim-testsuite/5200.postmaster.1.eml)
+    notice = (b"Auto-Submitted: auto-replied\nFrom: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+              b"To: postmaster@mx.example.org\nSubject: Message frozen\n\n"
+              b"Message 1tAbCd-000123-Ef has been frozen.\nThe sender is <alice@example.org>.\n\n"
+              b"The following address(es) have yet to be delivered:\n  bob@example.net: forced freeze\n")
+    bounce = read_bounce(notice)
+    assert [(r.address, r.action, r.bounce_type) for r in bounce.recipients] == [
+        ("bob@example.net", "delayed", "soft")]
+
+
 def test_original_message_and_report_fields():
     bounce = read_bounce(DATA / "postfix" / "unknown-user-two.eml")
     assert bounce.reporting_mta == "mta.example.org"

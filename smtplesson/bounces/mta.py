@@ -35,6 +35,20 @@ _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes d
                             "исходные заголовки сообщения", "原始邮件头", "原始郵件標頭")
 
 FORMATS = (
+    # Dovecot's delivery agent (dovecot-lda, LMTP) refusing a message after it was accepted: a Sieve
+    # "reject" (RFC 5429) or a full mailbox; src/lib-lda/mail-send.c mail_send_rejection writes
+    # "Auto-Submitted: auto-replied (rejected)" and its rejection_reason setting's default, "Your message
+    # to <%t> was automatically rejected:%n%r" (doc.dovecot.org/2.3/settings/core/#rejection-reason);
+    # the mails of tools/mining/dovecot_bounces.py (Dovecot 2.3.19.1)
+    # (the one recipient is the one in "Your message to <%t>"; the reason, a Sieve script's words or
+    # Dovecot's own "Quota exceeded (mailbox for user is full)", follows to the end of the text)
+    TextFormat("dovecot", (("header:auto-submitted", "auto-replied (rejected)"),
+                           ("text", "was automatically rejected:")),
+               starts=("your message to",), stops=("was automatically rejected:",),
+               reason_before=("was automatically rejected:", ""),
+               # a reason without a code: Dovecot's quota words name a full mailbox (its own report says
+               # 5.2.2); any other is a Sieve reject, for which RFC 5429 §2.5 recommends 5.7.1
+               statuses=(("quota exceeded", "5.2.2"), ("", "5.7.1"))),
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
     # (Postfix 1.x-2.0's notice, whatever $mail_name a distribution put in "This is the ... program":
     # "I'm sorry to have to inform you that the message returned below could not be delivered")

@@ -257,15 +257,16 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> l
 
 
 def _with_reason_before(text: str, low: str, markers: tuple[str, str], found: list[Found]) -> list[Found]:
-    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    """The recipients of a list with the one reason the text gives beside it (Netscape's "This Message
     was undeliverable due to the following reason: ..." then "The following recipients did not
-    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply
+    receive ..."; Dovecot's "Your message to <...> was automatically rejected:" then the reason, to
+    the text's end: ``end`` ""); unchanged where a marker is not there or a recipient has a reply
     (``low``: ``text`` in lower case)."""
     start, end = markers
     if start not in low or end not in low:
         return found
     at = low.find(start) + len(start)
-    words = " ".join(text[at:low.find(end, at)].split())[:1000]
+    words = " ".join(text[at:low.find(end, at) if end else len(text)].split())[:1000]
     if len(words) < 10:
         return found
     return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)

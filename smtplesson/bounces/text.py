@@ -149,8 +149,9 @@ class TextFormat:
     #: lower-case words with which the format reports that it removed a message from its queue (an
     #: expiry): the recipient failed, whatever Action the report writes beside them
     gave_up: tuple[str, ...] = ()
-    #: (start, end) lower-case markers around the one reason the format gives, before its list, for
-    #: every recipient the list names after the end marker (Netscape Messaging Server)
+    #: (start, end) lower-case markers around the one reason the format gives, beside its list, for
+    #: every recipient the list names (Netscape Messaging Server: before it; Dovecot: after it, to the
+    #: end of the text, end "")
     reason_before: tuple[str, str] | None = None
 
 

@@ -115,6 +115,15 @@ def test_an_exim_frozen_message_notice_lists_delayed_recipients():
         ("bob@example.net", "delayed", "soft")]
 
 
+def test_a_dovecot_rejection_reads_its_reason_and_no_address_in_it():
+    # a Sieve reject: the reason is the script's words, after Dovecot's own line; RFC 5429 §2.5: 5.7.1
+    bounce = read_bounce(DATA / "dovecot" / "sieve-reject-multiline.eml")
+    assert [r.address for r in bounce.recipients] == ["bob@mx.example.org"]
+    rejected = bounce.recipients[0]
+    assert rejected.diagnostic == "I have left the company. Please write to office@example.com instead."
+    assert (rejected.status, rejected.status_from, rejected.bounce_type) == ("5.7.1", "inferred", "block")
+
+
 def test_original_message_and_report_fields():
     bounce = read_bounce(DATA / "postfix" / "unknown-user-two.eml")
     assert bounce.reporting_mta == "mta.example.org"

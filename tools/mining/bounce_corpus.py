@@ -164,6 +164,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "git archive --prefix=exim/ 13835a3c1e test/mail", "archive": "",
         "dir": "exim/test/mail", "licence": "GPL-2.0-or-later", "glob": "*", "family": "prefix",
         "mbox": "MAILER-DAEMON"},
+    # session 6: Dovecot's delivery agent refusing a message (a Sieve reject, a full mailbox) and a
+    # Sieve vacation reply, written by dovecot-lda (tools/mining/dovecot_bounces.py); a case is a family
+    "dovecot": {
+        "origin": "written 2026-12-07 by Debian 12 dovecot-core and dovecot-sieve "
+                  "1:2.3.19.1+dfsg1-2.1+deb12u7 (Dovecot 2.3.19.1, Pigeonhole 0.5.19; "
+                  "tools/mining/dovecot_bounces.py: the case's script or quota in its CASES)",
+        "how": "MTAS=dovecot:dovecot-core,dovecot-sieve sh tools/mining/mta_bounces.sh CACHE/dovecot-stage",
+        "archive": "", "dir": "dovecot-stage/dovecot", "licence": "MIT (written for this project)",
+        "glob": "*.eml", "family": "prefix"},
 }
 
 

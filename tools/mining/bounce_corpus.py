@@ -163,7 +163,10 @@ SOURCES: dict[str, dict[str, str]] = {
                   "(Exim's test suite: the mails its tests delivered)",
         "how": "git archive --prefix=exim/ 13835a3c1e test/mail", "archive": "",
         "dir": "exim/test/mail", "licence": "GPL-2.0-or-later", "glob": "*", "family": "prefix",
-        "mbox": "MAILER-DAEMON"},
+        "mbox": "MAILER-DAEMON",
+        # tests whose mails the reserved evaluation corpus also holds (a search result named them):
+        # left out, so that no mail of it is read here
+        "leave_out": "0224 0237 9001"},
     # session 6: Dovecot's delivery agent refusing a message (a Sieve reject, a full mailbox) and a
     # Sieve vacation reply, written by dovecot-lda (tools/mining/dovecot_bounces.py); a case is a family
     "dovecot": {
@@ -280,6 +283,8 @@ def add(out: Path, cache: Path, source: str, spec: dict[str, str], path: Path, s
         return
     seen.add(same)
     name = family(path.name, spec.get("family", ""))
+    if name in spec.get("leave_out", "").split():
+        return
     source_id = f"{spec.get('as', source)}: {spec['dir'].split('/', 1)[1]}/{name}"
     split = split_of(source_id)
     target = out / split / source / stored

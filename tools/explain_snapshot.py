@@ -17,7 +17,7 @@ import argparse
 import gzip
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,19 +81,24 @@ def save(path: Path, rows: Iterable[Row]) -> int:
     return count
 
 
-def compare(path: Path, rows: Iterable[Row], show: int) -> tuple[int, int, int]:
+def compare(path: Path, rows: Iterable[Row], show: int,
+            hidden: Callable[[str], bool] | None = None) -> tuple[int, int, int]:
     """(rows compared, rows that differ, saved rows not produced); the first ``show``
-    differences are printed field by field."""
+    differences are printed field by field, except those of rows ``hidden`` says are not to be
+    looked at (counted only)."""
     with gzip.open(path, "rt", encoding="utf-8") as saved:
         old = dict(json.loads(row) for row in saved)
-    differ, seen = 0, set()
+    differ, listed, seen = 0, 0, set()
     for key, said in rows:
         seen.add(key)
         before, now = old.get(key), json.loads(json.dumps(said))  # tuples as lists, as read back
         if before == now:
             continue
         differ += 1
-        if differ <= show:
+        if hidden is not None and hidden(key):
+            continue
+        listed += 1
+        if listed <= show:
             print(f"{key}: " + ("new row" if before is None else "differs"))
             if before is not None:
                 print("\n".join(differences(before, now)))

@@ -34,6 +34,26 @@ _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes d
                             "cabeçalhos da mensagem original", "元のメッセージ ヘッダー", "원본 메시지 헤더",
                             "исходные заголовки сообщения", "原始邮件头", "原始郵件標頭")
 
+def _transcript_reply(first: str, text: str) -> str | None:
+    """The whole of the multi-line reply whose first line ``first`` starts with, as a session
+    transcript quotes it: "<<< 550-5.7.1 ...", the next "<<< 550-..." lines and the last, "<<< 550 ...",
+    joined by spaces; None when the transcript does not hold it."""
+    at = text.find("<<< " + first[:4])
+    while at >= 0:
+        lines: list[str] = []
+        for line in text[at:at + 20000].split("\n"):
+            reply = line[4:].rstrip()
+            if not line.startswith("<<< ") or reply[:3] != first[:3] or reply[3:4] not in ("-", " "):
+                break
+            if not lines and not first.startswith(reply):
+                break
+            lines.append(reply)
+            if reply[3] == " ":
+                return " ".join(lines)
+        at = text.find("<<< " + first[:4], at + 4)
+    return None
+
+
 FORMATS = (
     # Dovecot's delivery agent (dovecot-lda, LMTP) refusing a message after it was accepted: a Sieve
     # "reject" (RFC 5429) or a full mailbox; src/lib-lda/mail-send.c mail_send_rejection writes
@@ -173,9 +193,12 @@ FORMATS = (
     # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
     TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"
+    # (a multi-line reply is in its Diagnostic-Code and "(reason: ...)" by its first line alone, and
+    # whole in the session transcript, "<<< 550-5.7.1 ...": tools/mining/mta_bounces.py spam-multiline)
     TextFormat("sendmail", (("text", "the following addresses had permanent fatal errors"),
                             ("text", "----- transcript of session follows -----"),
                             ("text", "the original message was received at"),
                             ("text", "the following addresses had transient non-fatal errors")),
-               starts=("----- the following addresses had", "addresses had permanent fatal errors -----")),
+               starts=("----- the following addresses had", "addresses had permanent fatal errors -----"),
+               whole_reply=_transcript_reply),
 )

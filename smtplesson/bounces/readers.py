@@ -136,7 +136,8 @@ def _read(mail: Mail) -> Bounce:
         if not found and fmt is not None and "x-failed-recipients" not in mail.headers:
             # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
             found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
-        recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        recipients = [_from_text(f, fmt, mail.text)
+                      for f in _plausible(found, fmt is not None, evidence == "strong")]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
@@ -194,6 +195,7 @@ class _Words:
 
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
         self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
+        self.mail_text = mail.text
         self._by_address: dict[str, Found] | None = None
 
     @once
@@ -283,6 +285,7 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and (text := words.of(key)) is not None:
         diagnostic = text.diagnostic
+    diagnostic = _whole_reply(diagnostic, fmt, words.mail_text)
     exp = explain_reply(diagnostic, field)
     note = ""
     if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
@@ -352,8 +355,9 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
     return exp, False
 
 
-def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
-    exp, by_words = _worded(found.diagnostic, fmt)
+def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "") -> BouncedRecipient:
+    diagnostic = _whole_reply(found.diagnostic, fmt, text)
+    exp, by_words = _worded(diagnostic, fmt)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
@@ -365,10 +369,21 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
     if by_words and exp.code is None:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
-        exp = explain_reply(found.diagnostic, status)
+        exp = explain_reply(diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
-                            found.diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
+                            diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
                             status_from=status_from, note=note)
+
+
+_FIRST_OF_MANY = re.compile(r"[2-5]\d\d-")
+
+
+def _whole_reply(diagnostic: str, fmt: TextFormat | None, text: str) -> str:
+    """A multi-line reply the format cut to its first line (``550-5.7.1 ...``), whole where the
+    format's text holds the rest of it (:attr:`TextFormat.whole_reply`)."""
+    if fmt is None or fmt.whole_reply is None or not _FIRST_OF_MANY.match(diagnostic):
+        return diagnostic
+    return fmt.whole_reply(diagnostic, text) or diagnostic
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:

@@ -124,6 +124,18 @@ def test_a_dovecot_rejection_reads_its_reason_and_no_address_in_it():
     assert (rejected.status, rejected.status_from, rejected.bounce_type) == ("5.7.1", "inferred", "block")
 
 
+def test_a_sendmail_multi_line_reply_is_read_whole_from_its_transcript():
+    # Sendmail reports the first line of "550-5.7.1 ...", "550-5.7.1 ...", "550 5.7.1 ..." alone, in its
+    # report and in its plain-text "(reason: ...)"; its transcript ("<<< 550-5.7.1 ...") has all of it
+    corpus = Path(__file__).parents[1] / "corpus" / "bounces" / "tuning"
+    for name in ("debian-mtas/spam-multiline.sendmail-1.eml",
+                 "sendmail-plain/spam-multiline.sendmail-plain-1.eml"):
+        rejected = read_bounce(corpus / name).recipients[0]
+        assert rejected.diagnostic.startswith("550-5.7.1 Our system has detected"), name
+        assert rejected.diagnostic.endswith("550 5.7.1 this message has been blocked."), name
+        assert rejected.category == "content", name
+
+
 def test_original_message_and_report_fields():
     bounce = read_bounce(DATA / "postfix" / "unknown-user-two.eml")
     assert bounce.reporting_mta == "mta.example.org"

@@ -176,6 +176,16 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "MTAS=dovecot:dovecot-core,dovecot-sieve sh tools/mining/mta_bounces.sh CACHE/dovecot-stage",
         "archive": "", "dir": "dovecot-stage/dovecot", "licence": "MIT (written for this project)",
         "glob": "*.eml", "family": "prefix"},
+    # session 6: Sendmail with SendMimeErrors off (plain-text errors, no delivery-status part), the 26
+    # cases of mta_bounces.CASES in two runs of 13 (Sendmail takes at most 25 mailers); a case shares
+    # its family, and so its split, with the same case through the other MTAs
+    "sendmail-plain": {
+        "origin": "written 2026-12-07 by Debian 12 sendmail 8.17.1.9-2+deb12u2 with SendMimeErrors=False "
+                  "(tools/mining/mta_bounces.py sendmail-plain: the case's reply in its CASES)",
+        "how": "MTAS=sendmail-plain:sendmail CASES=<13 cases> sh tools/mining/mta_bounces.sh "
+               "CACHE/sendmail-plain/mail (twice, each run's folder renamed run1, run2)",
+        "archive": "", "dir": "sendmail-plain/mail", "licence": "MIT (written for this project)",
+        "glob": "*/*.eml", "family": "prefix", "as": "debian-mtas"},
 }
 
 

@@ -3,7 +3,8 @@
 Run as root on Debian with ONE MTA installed (``mta_bounces.sh`` installs, runs and purges
 each in turn, as ``tools/fixtures/make_bounces.sh`` does for the unit fixtures)::
 
-    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, courier, dma
+    python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, sendmail-plain,
+                                                       # courier, dma
 
 Unlike the unit fixtures (one debug-server *scenario* per case, a 4xx returned at once), each
 case here is one chosen reply (a :class:`smtplesson.server.rules.Rule` at the command that
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -135,6 +137,18 @@ def sendmail(routes: dict[str, int]) -> dict:
                                                                    capture_output=True)}
 
 
+def sendmail_plain(routes: dict[str, int]) -> dict:
+    """Sendmail as above with ``SendMimeErrors`` off (sendmail(8) option; m4 confMIME_FORMAT_ERRORS):
+    its error messages in plain text, without the MIME delivery-status report, as Sendmail 5 and
+    sites that turned the option off write them."""
+    info = sendmail(routes)
+    cf = Path("/etc/mail/sendmail.cf")
+    text = cf.read_text()
+    plain = re.sub(r"^O SendMimeErrors=\w+$", "O SendMimeErrors=False", text, flags=re.M)
+    cf.write_text(plain if plain != text else text + "O SendMimeErrors=False\n")
+    return info
+
+
 def courier(routes: dict[str, int]) -> dict:
     return {**mb.courier(routes), "later": None}  # queuetime 20 s, warntime 5 s
 
@@ -166,6 +180,7 @@ def dma_stop() -> None:
 
 MTAS = {"postfix": (postfix, mb.postfix_stop), "exim": (exim, mb.exim_stop),
         "opensmtpd": (opensmtpd, mb.opensmtpd_stop), "sendmail": (sendmail, mb.sendmail_stop),
+        "sendmail-plain": (sendmail_plain, mb.sendmail_stop),
         "courier": (courier, mb.courier_stop), "dma": (dma, dma_stop)}
 
 

@@ -186,6 +186,13 @@ SOURCES: dict[str, dict[str, str]] = {
                "CACHE/sendmail-plain/mail (twice, each run's folder renamed run1, run2)",
         "archive": "", "dir": "sendmail-plain/mail", "licence": "MIT (written for this project)",
         "glob": "*/*.eml", "family": "prefix", "as": "debian-mtas"},
+    # session 6: Postfix returning internationalised mail (SMTPUTF8): RFC 6533 reports, a case a family
+    "utf8": {
+        "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1 (tools/mining/utf8_bounces.py: "
+                  "the case's reply in its CASES, to a recipient whose local part is not ASCII)",
+        "how": "MTAS=utf8:postfix sh tools/mining/mta_bounces.sh CACHE/utf8-stage",
+        "archive": "", "dir": "utf8-stage/utf8", "licence": "MIT (written for this project)",
+        "glob": "*.eml", "family": "prefix", "as": "debian-mtas"},
 }
 
 

@@ -193,6 +193,20 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "MTAS=utf8:postfix sh tools/mining/mta_bounces.sh CACHE/utf8-stage",
         "archive": "", "dir": "utf8-stage/utf8", "licence": "MIT (written for this project)",
         "glob": "*.eml", "family": "prefix", "as": "debian-mtas"},
+    # the same cases through Exim and Courier (OpenSMTPD 6.8 refuses a non-ASCII address at submission):
+    # a case shares its family with Postfix's
+    "utf8-exim": {
+        "origin": "written 2026-12-07 by Debian 12 exim4-daemon-light 4.96-15+deb12u11 "
+                  "(tools/mining/utf8_bounces.py --mta exim: the case's reply in its CASES)",
+        "how": "MTAS=utf8-exim:exim4-daemon-light sh tools/mining/mta_bounces.sh CACHE/utf8-exim-stage",
+        "archive": "", "dir": "utf8-exim-stage/utf8", "licence": "MIT (written for this project)",
+        "glob": "*.eml", "family": "prefix", "as": "debian-mtas"},
+    "utf8-courier": {
+        "origin": "written 2026-12-07 by Debian 12 courier-mta 1.0.16-3+b6 "
+                  "(tools/mining/utf8_bounces.py --mta courier: the case's reply in its CASES)",
+        "how": "MTAS=utf8-courier:courier-mta sh tools/mining/mta_bounces.sh CACHE/utf8-courier-stage",
+        "archive": "", "dir": "utf8-courier-stage/utf8", "licence": "MIT (written for this project)",
+        "glob": "*.eml", "family": "prefix", "as": "debian-mtas"},
 }
 
 

@@ -26,6 +26,8 @@ for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd 
     apt-get install -y -qq $opts $packages >/dev/null
     if [ "$mta" = amavis ] || [ "$mta" = nullmailer ] || [ "$mta" = dovecot ] || [ "$mta" = utf8 ]; then
         "$PY" "tools/mining/${mta}_bounces.py" "$STAGE" || echo "$mta failed" >&2
+    elif [ "${mta#utf8-}" != "$mta" ]; then  # utf8-exim, utf8-courier: another MTA on internationalised mail
+        "$PY" tools/mining/utf8_bounces.py "$STAGE" --mta "${mta#utf8-}" || echo "$mta failed" >&2
     else
         "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" --wait "${WAIT:-120}" || echo "$mta failed" >&2
     fi

@@ -1,16 +1,17 @@
-"""Real Postfix bounces of internationalised mail (SMTPUTF8, RFC 6531) for the bounce corpus.
+"""Real bounces of internationalised mail (SMTPUTF8, RFC 6531) for the bounce corpus.
 
-Run as root on Debian with postfix installed (``mta_bounces.sh`` installs, runs and purges it:
-``MTAS=utf8:postfix``)::
+Run as root on Debian with ONE MTA installed (``mta_bounces.sh`` installs, runs and purges it:
+``MTAS=utf8:postfix``, ``MTAS=utf8-exim:exim4-daemon-light``, ``MTAS=utf8-courier:courier-mta``)::
 
-    python tools/mining/utf8_bounces.py STAGE
+    python tools/mining/utf8_bounces.py STAGE             # Postfix
+    python tools/mining/utf8_bounces.py STAGE --mta exim  # any MTA of mta_bounces.MTAS
 
-The local user ``alice`` sends one message per case with Postfix's ``sendmail`` to a recipient whose
-local part is not ASCII (Postfix asks for SMTPUTF8 by itself: ``smtputf8_autodetect_classes``);
-Postfix relays it on loopback to a server that refuses it, and the bounce it writes back, an RFC
-6533 report (``message/global-delivery-status``, ``utf-8`` address types), is saved unedited as
-``STAGE/utf8/<case>.utf8-<n>.eml`` with ``PROVENANCE.json``; each server is a ``DebugServer``
-answering the case's reply.  Nothing leaves the machine.
+The local user ``alice`` sends one message per case with the MTA's ``sendmail`` to a recipient
+whose local part is not ASCII (Postfix asks for SMTPUTF8 by itself: ``smtputf8_autodetect_classes``);
+the MTA relays it on loopback to a ``DebugServer`` that refuses it with the case's reply, and the
+bounce it writes back (Postfix: an RFC 6533 report, ``message/global-delivery-status`` with ``utf-8``
+address types) is saved unedited as ``STAGE/utf8/<case>.<tag>-<n>.eml`` (tag ``utf8``, or
+``utf8-<mta>`` for another MTA) with ``PROVENANCE.json``.  Nothing leaves the machine.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_bounces as mb
-from mta_bounces import described, save
+from mta_bounces import MTAS, described, save
 
 from smtplesson import DebugServer
 from smtplesson.server.rules import Rule
@@ -35,12 +36,11 @@ CASES: dict[str, tuple[str, str | list[str], list[str]]] = {
     "utf8-mailbox-full": ("RCPT", "552 5.2.2 Mailbox full", ["josé"]),
     "utf8-content-rejected": ("END-OF-DATA", "554 5.7.1 Message rejected as spam", ["zoë"]),
 }
-TAG = "utf8"
 
 
-def message(case: str, recipients: list[str]) -> bytes:
+def message(case: str, tag: str, recipients: list[str]) -> bytes:
     return (f"From: Alice <{mb.SENDER}>\nTo: {', '.join(recipients)}\nSubject: Corpus case {case}\n"
-            f"Date: {mb.format_datetime(datetime.now(UTC))}\nMessage-ID: <{case}.{TAG}@{mb.HOST}>\n"
+            f"Date: {mb.format_datetime(datetime.now(UTC))}\nMessage-ID: <{case}.{tag}@{mb.HOST}>\n"
             "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
             "Content-Transfer-Encoding: 8bit\n\nGrüße aus dem Test.\n").encode()
 
@@ -48,8 +48,10 @@ def message(case: str, recipients: list[str]) -> bytes:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", type=Path)
+    parser.add_argument("--mta", default="postfix", choices=sorted(MTAS))
     parser.add_argument("--wait", type=float, default=60.0)
     args = parser.parse_args()
+    tag = "utf8" if args.mta == "postfix" else f"utf8-{args.mta}"
     subprocess.run(["useradd", "-m", "alice"], capture_output=True)
     Path("/var/mail/alice").unlink(missing_ok=True)
     servers: list[DebugServer] = []
@@ -61,25 +63,28 @@ def main() -> int:
         servers.append(server)
         routes[f"{case}.test"] = server.port
     began = time.monotonic()
+    start, stop = (mb.postfix, mb.postfix_stop) if args.mta == "postfix" else MTAS[args.mta]
     try:
-        info = mb.postfix(routes)  # queue lifetime 0: a refusal comes back at once
+        info = start(routes)  # Postfix: queue lifetime 0, a refusal comes back at once
         for case, (_, _, users) in CASES.items():
             recipients = [f"{user}@{case}.test" for user in users]
             subprocess.run([info["sendmail"], "-f", mb.SENDER, "--", *recipients],
-                           input=message(case, recipients), check=False)
+                           input=message(case, tag, recipients), check=False)
         got: list[bytes] = []
         while time.monotonic() - began < args.wait:
             time.sleep(3)
+            if info.get("tick"):
+                info["tick"]()
             got = mb.mails(info)
-            if all(any(f"<{c}.{TAG}@".encode() in m for m in got) for c in CASES):
+            if all(any(f"<{c}.{tag}@".encode() in m for m in got) for c in CASES):
                 break
         time.sleep(2)
         got = mb.mails(info)
     finally:
-        mb.postfix_stop()
+        stop()
         for server in servers:
             server.stop()
-    save(args.stage / TAG, TAG, got, described(CASES), info["package"], info["version"])
+    save(args.stage / "utf8", tag, got, described(CASES), info["package"], info["version"])
     return 0
 
 

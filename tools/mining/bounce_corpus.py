@@ -186,6 +186,16 @@ SOURCES: dict[str, dict[str, str]] = {
                "CACHE/sendmail-plain/mail (twice, each run's folder renamed run1, run2)",
         "archive": "", "dir": "sendmail-plain/mail", "licence": "MIT (written for this project)",
         "glob": "*/*.eml", "family": "prefix", "as": "debian-mtas"},
+    # the same Sendmail's plain-text delay warnings ("Warning: could not send message for past 1 second",
+    # the "Deferred:" transcript): the 11 temporary cases sent "Priority: urgent" (warned after 1 s)
+    "sendmail-plain-warn": {
+        "origin": "written 2026-12-07 by Debian 12 sendmail 8.17.1.9-2+deb12u2 with SendMimeErrors=False, "
+                  "urgent messages (tools/mining/mta_bounces.py sendmail-plain-warn: the case's reply in "
+                  "its CASES)",
+        "how": "MTAS=sendmail-plain-warn:sendmail CASES=<the 11 4xx cases> WAIT=40 "
+               "sh tools/mining/mta_bounces.sh CACHE/sendmail-plain-warn/mail",
+        "archive": "", "dir": "sendmail-plain-warn/mail", "licence": "MIT (written for this project)",
+        "glob": "*/*.eml", "family": "prefix", "as": "debian-mtas"},
     # session 6: Postfix returning internationalised mail (SMTPUTF8): RFC 6533 reports, a case a family
     "utf8": {
         "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1 (tools/mining/utf8_bounces.py: "

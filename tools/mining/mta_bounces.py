@@ -4,7 +4,7 @@ Run as root on Debian with ONE MTA installed (``mta_bounces.sh`` installs, runs 
 each in turn, as ``tools/fixtures/make_bounces.sh`` does for the unit fixtures)::
 
     python tools/mining/mta_bounces.py postfix STAGE   # or exim, opensmtpd, sendmail, sendmail-plain,
-                                                       # courier, dma
+                                                       # sendmail-plain-warn, courier, dma
 
 Unlike the unit fixtures (one debug-server *scenario* per case, a 4xx returned at once), each
 case here is one chosen reply (a :class:`smtplesson.server.rules.Rule` at the command that

@@ -76,10 +76,12 @@ _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send progra
                     "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
-# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
+# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered" and its notice of a
+# frozen message (moan.c moan_tell_someone: "The following address(es) have yet to be delivered:",
+# the addresses still in its queue)
 _WARNING = Phrases("warning message only", "this is a warning only", "will keep trying",
                    "has not yet been delivered", "still undelivered after", "delivery has been delayed",
-                   "delivery delayed")
+                   "delivery delayed", "have yet to be delivered")
 # a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
 # its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
 # fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"
@@ -147,7 +149,8 @@ def _read(mail: Mail) -> Bounce:
             found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
         listed = _plausible(found, fmt is not None, evidence == "strong",
                             fmt is None and evidence == "strong" and _says_undelivered(mail))
-        recipients = [_from_text(f, fmt) for f in (listed if fmt else with_reason(listed, mail.text))]
+        recipients = [_from_text(f, fmt, mail.text)
+                      for f in (listed if fmt else with_reason(listed, mail.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
@@ -206,6 +209,7 @@ class _Words:
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
         self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
         self._headers = mail.headers
+        self.mail_text = mail.text
         self._by_address: dict[str, Found] | None = None
 
     @once
@@ -289,15 +293,16 @@ def _plausible(found: list[Found], known_format: bool, surely_bounce: bool, unde
 
 
 def _with_reason_before(text: str, low: str, markers: tuple[str, str], found: list[Found]) -> list[Found]:
-    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    """The recipients of a list with the one reason the text gives beside it (Netscape's "This Message
     was undeliverable due to the following reason: ..." then "The following recipients did not
-    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply
+    receive ..."; Dovecot's "Your message to <...> was automatically rejected:" then the reason, to
+    the text's end: ``end`` ""); unchanged where a marker is not there or a recipient has a reply
     (``low``: ``text`` in lower case)."""
     start, end = markers
     if start not in low or end not in low:
         return found
     at = low.find(start) + len(start)
-    words = " ".join(text[at:low.find(end, at)].split())[:1000]
+    words = " ".join(text[at:low.find(end, at) if end else len(text)].split())[:1000]
     if len(words) < 10:
         return found
     return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)
@@ -314,6 +319,7 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and (text := words.of(key)) is not None:
         diagnostic = text.diagnostic
+    diagnostic = _whole_reply(diagnostic, fmt, words.mail_text)
     exp = explain_reply(diagnostic, field)
     note = ""
     if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
@@ -388,8 +394,9 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
     return exp, False
 
 
-def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
-    exp, by_words = _worded(found.diagnostic, fmt)
+def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "") -> BouncedRecipient:
+    diagnostic = _whole_reply(found.diagnostic, fmt, text)
+    exp, by_words = _worded(diagnostic, fmt)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
@@ -401,10 +408,21 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
     if by_words and exp.code is None:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
-        exp = explain_reply(found.diagnostic, status)
+        exp = explain_reply(diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
-                            found.diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
+                            diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
                             status_from=status_from, note=note, guessed=fmt is None)
+
+
+_FIRST_OF_MANY = re.compile(r"[2-5]\d\d-")
+
+
+def _whole_reply(diagnostic: str, fmt: TextFormat | None, text: str) -> str:
+    """A multi-line reply the format cut to its first line (``550-5.7.1 ...``), whole where the
+    format's text holds the rest of it (:attr:`TextFormat.whole_reply`)."""
+    if fmt is None or fmt.whole_reply is None or not _FIRST_OF_MANY.match(diagnostic):
+        return diagnostic
+    return fmt.whole_reply(diagnostic, text) or diagnostic
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:

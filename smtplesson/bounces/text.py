@@ -152,9 +152,13 @@ class TextFormat:
     #: lower-case words with which the format reports that it removed a message from its queue (an
     #: expiry): the recipient failed, whatever Action the report writes beside them
     gave_up: tuple[str, ...] = ()
-    #: (start, end) lower-case markers around the one reason the format gives, before its list, for
-    #: every recipient the list names after the end marker (Netscape Messaging Server)
+    #: (start, end) lower-case markers around the one reason the format gives, beside its list, for
+    #: every recipient the list names (Netscape Messaging Server: before it; Dovecot: after it, to the
+    #: end of the text, end "")
     reason_before: tuple[str, str] | None = None
+    #: (first line of a multi-line reply, the mail's text) -> the whole reply, for a format that reports
+    #: only a reply's first line but keeps all of it elsewhere in its text (Sendmail's transcript)
+    whole_reply: Callable[[str, str], str | None] | None = None
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)

@@ -55,6 +55,14 @@ AUDITED = [
     ("host us-smtp-inbound-1.mimecast.com[205.139.110.221] said: 550 Rejected by header based "
      "Anti-Spoofing policy", "policy", "block"),
     ("550 5.1.1 <abc@privaterelay.appleid.com>: unauthorized sender", "sender-rejected", "block"),
+    # Exchange Online NDR table (ms.date 2023-01-29): 5.7.501-503 ban the sending account, 5.7.511 the IP;
+    # 451 4.4.62 'Mail sent to the wrong Office 365 region. ATTR35.' (Microsoft's ATTR35 article)
+    ("550 5.7.501 Access denied, spam abuse detected [x.prod.protection.outlook.com]", "reputation", "block"),
+    ("550 5.7.511 Access denied, banned sender [x.prod.protection.outlook.com]", "reputation", "block"),
+    ("451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. [x.prod.protection.outlook.com]",
+     "dns-routing", "soft"),
+    # Microsoft's Exchange team blog 4114750 (updated 2025-06-11): the Basic-auth retirement reply
+    ("550 5.7.30 Basic authentication is not supported for Client Submission.", "authentication", "block"),
 ]
 
 
@@ -84,6 +92,13 @@ def test_a_marker_is_the_receivers_own_never_a_common_phrase():
             if rule.alone and rule.text:
                 hits = [t for t in others if re.search(rule.text, t)]
                 assert not hits, f"{provider.id} rule {rule.text!r} matches {hits[0]!r}"
+
+
+def test_microsofts_account_ban_is_not_advised_as_an_ip_delisting():
+    """The NDR table: 5.7.501 'spam abuse detected' and 5.7.502/503 'banned sender' ban the sending
+    *account* ('Verify that account issues have been resolved, and reset its credentials')."""
+    got = explain("550 5.7.501 Access denied, spam abuse detected [x.prod.protection.outlook.com]")
+    assert "account" in got.advice and "credentials" in got.advice
 
 
 def test_postfix_recipient_address_rejected_is_not_cisco():

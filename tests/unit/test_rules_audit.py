@@ -63,6 +63,14 @@ AUDITED = [
      "dns-routing", "soft"),
     # Microsoft's Exchange team blog 4114750 (updated 2025-06-11): the Basic-auth retirement reply
     ("550 5.7.30 Basic authentication is not supported for Client Submission.", "authentication", "block"),
+    # Yandex's 'Report on non-delivery to Yandex' table lists 'Mailbox size exceeded' beside 'Mailbox size
+    # limit exceeded' (the recipient's mailbox is full), 'Policy rejection on the target address' (the
+    # recipient's account is blocked)
+    ("host mx.yandex.ru[77.88.21.249] said: 552 5.2.2 Mailbox size exceeded", "mailbox-full", "soft"),
+    ("host mx.yandex.ru[77.88.21.249] said: 554 5.7.1 Policy rejection on the target address",
+     "mailbox-disabled", "hard"),
+    # Comcast's postmaster 'smtp-error-codes' page: the non-specific 421 replies
+    ("host mx1.comcast.net[96.114.157.80] said: 421 [Too many sessions opened]", "rate-limit", "soft"),
 ]
 
 
@@ -99,6 +107,14 @@ def test_microsofts_account_ban_is_not_advised_as_an_ip_delisting():
     *account* ('Verify that account issues have been resolved, and reset its credentials')."""
     got = explain("550 5.7.501 Access denied, spam abuse detected [x.prod.protection.outlook.com]")
     assert "account" in got.advice and "credentials" in got.advice
+
+
+def test_orange_too_many_connections_is_a_rate_limit_not_an_ip_block():
+    """OFR004_104 'Trop de connexions ... Too many connections, slow down' (Postmastery's Orange table;
+    Orange's own postmaster page lists no OFR codes): a connection limit, not the 'service refuse' block."""
+    got = explain("421 mwinf5c10 ME Trop de connexions, veuillez verifier votre configuration. Too many "
+                  "connections, slow down. OFR004_104 [104]")
+    assert (got.category, got.bounce_type, got.provider) == ("rate-limit", "soft", PROVIDERS["orange"].name)
 
 
 def test_postfix_recipient_address_rejected_is_not_cisco():

@@ -117,6 +117,15 @@ def test_orange_too_many_connections_is_a_rate_limit_not_an_ip_block():
     assert (got.category, got.bounce_type, got.provider) == ("rate-limit", "soft", PROVIDERS["orange"].name)
 
 
+def test_a_queue_give_up_is_named_for_the_mta_that_writes_it():
+    """Postfix's qmgr logs 'status=expired, returned to sender' (qmgr_active.c); 'this message has been in
+    the queue too long' is qmail-send's wording (qmail-send.c), not Postfix's."""
+    postfix = explain("postfix/qmgr[1]: 4F2A1: from=<a@example.org>, status=expired, returned to sender")
+    qmail = explain("I'm not going to try again; this message has been in the queue too long.")
+    assert (postfix.category, postfix.provider) == ("expired", "Postfix")
+    assert (qmail.category, qmail.provider) == ("expired", "qmail")
+
+
 def test_postfix_recipient_address_rejected_is_not_cisco():
     got = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in local "
                   "recipient table")

@@ -5,10 +5,11 @@ Run:  .venv/bin/python tools/bounce_snapshot.py save /tmp/bounces.jsonl.gz
 
 ``save`` writes one JSON row per mail: ``read_bounce(data).to_dict()`` with each recipient's
 full explanation, for every mail of the bounce corpus (tests/corpus/bounces, both splits, read
-as they are: nothing here is scored or listed, so no held-out miss is shown) and every bounce
+as they are: nothing here is scored, and held-out readings are never listed) and every bounce
 fixture under tests/ (mails and sending services' event payloads).  ``diff`` reads them all
-again and lists the rows that differ, field by field (the first ``--show``); it exits 1 when
-any differs.  (tools/explain_snapshot.py does the same for ``explain`` and the ``.eml`` files.)
+again and lists the rows that differ, field by field (the first ``--show``; held-out mails are
+only counted); it exits 1 when any differs.  (tools/explain_snapshot.py does the same for
+``explain`` and the ``.eml`` files.)
 """
 from __future__ import annotations
 

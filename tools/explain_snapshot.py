@@ -8,8 +8,8 @@ corpus (tests/corpus/**, both splits, read raw: nothing here is scored or listed
 collected earlier (tests/unit/data/*.json), the Postfix log fixture and every line
 bench/explain.py generates (200,000 by default); ``read_bounce(mail).to_dict()`` with each
 recipient's full explanation for every ``.eml`` under tests/.  ``diff`` computes the same
-rows again and lists the ones that differ, field by field (the first ``--show`` of them);
-it exits 1 when any differs.
+rows again and lists the ones that differ, field by field (the first ``--show`` of them; held-out
+rows are only counted); it exits 1 when any differs.
 """
 from __future__ import annotations
 
@@ -83,20 +83,26 @@ def save(path: Path, rows: Iterable[Row]) -> int:
 
 def compare(path: Path, rows: Iterable[Row], show: int) -> tuple[int, int, int]:
     """(rows compared, rows that differ, saved rows not produced); the first ``show``
-    differences are printed field by field."""
+    differences are printed field by field, except held-out ones, which are only counted (no
+    rule may be written from a held-out line or mail)."""
     with gzip.open(path, "rt", encoding="utf-8") as saved:
         old = dict(json.loads(row) for row in saved)
-    differ, seen = 0, set()
+    differ, shown, held_out, seen = 0, 0, 0, set()
     for key, said in rows:
         seen.add(key)
         before, now = old.get(key), json.loads(json.dumps(said))  # tuples as lists, as read back
         if before == now:
             continue
         differ += 1
-        if differ <= show:
+        if "heldout/" in key:
+            held_out += 1
+        elif shown < show:
+            shown += 1
             print(f"{key}: " + ("new row" if before is None else "differs"))
             if before is not None:
                 print("\n".join(differences(before, now)))
+    if held_out:
+        print(f"{held_out:,} held-out rows differ (counted, never listed)")
     return len(seen), differ, len(set(old) - seen)
 
 

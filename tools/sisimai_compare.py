@@ -71,11 +71,12 @@ def sisimai(files: list[Path]) -> dict[str, list[dict[str, str]]]:
 
 
 def report_recipients(data: bytes) -> int:
-    """How many Final-Recipient fields the mail's own message/delivery-status parts hold."""
+    """How many Final-Recipient fields the mail's own message/delivery-status parts hold (and
+    message/global-delivery-status ones, RFC 6533)."""
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     count = 0
     for part in message.walk():
-        if part.get_content_type() == "message/delivery-status":
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             payload = part.get_payload()
             text = ("".join(b.as_string() for b in payload if isinstance(b, email.message.Message))
                     if isinstance(payload, list) else str(payload or ""))

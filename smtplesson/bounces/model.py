@@ -115,6 +115,9 @@ class BouncedRecipient:
     status_from: str | None = None  # STATUS_SOURCES: where ``status`` comes from
     esp: EspVerdict | None = None  # a sending service's own classification (an event payload)
     note: str = ""  # what the reader adds: the last reply of an expiry, a disagreement
+    #: found by the reader's generic path (no format it knows, no report): without a reason it can
+    #: name, such a recipient is never typed hard (kept, to review: never suppressed on a guess)
+    guessed: bool = False
 
     __getstate__ = _state
 
@@ -135,11 +138,16 @@ class BouncedRecipient:
         if self.action in ("complained", "auto-replied", "delivered", "relayed", "expanded"):
             return _bounce_type(self.action, self.status, self.code)
         value = getattr(self.explanation, "bounce_type", None)
-        if value and value != "none":
-            return str(value)
-        if self.esp is not None and self.esp.bounce_type in ("hard", "soft", "block"):
+        if self.esp is not None and self.esp.bounce_type in ("hard", "soft", "block") and (
+                not value or value == "none"):
             return self.esp.bounce_type  # the reply says nothing: the service's own verdict
-        return _bounce_type(self.action, self.status, self.code)
+        kind = str(value) if value and value != "none" else _bounce_type(self.action, self.status, self.code)
+        if kind == "hard" and self.category == "other" and (self.guessed or (
+                self.code is None and self.status_from in (None, "inferred"))):
+            # a guess, or words with no code and no status given that name no reason: keep the
+            # address (review before suppressing)
+            return "soft"
+        return kind
 
     @property
     def provider(self) -> str | None:
@@ -155,7 +163,7 @@ class BouncedRecipient:
             "raw_status": self.raw_status, "status_from": self.status_from,
             "category": self.category,
             "bounce_type": self.bounce_type, "provider": self.provider,
-            "esp": self.esp.to_dict() if self.esp else None, "note": self.note,
+            "esp": self.esp.to_dict() if self.esp else None, "note": self.note, "guessed": self.guessed,
             "summary": self.explanation.summary, "advice": self.explanation.advice,
         }
 

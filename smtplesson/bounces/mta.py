@@ -34,7 +34,41 @@ _EXCHANGE_HEADERS_TITLES = ("ursprüngliche nachrichtenkopfzeilen", "en-têtes d
                             "cabeçalhos da mensagem original", "元のメッセージ ヘッダー", "원본 메시지 헤더",
                             "исходные заголовки сообщения", "原始邮件头", "原始郵件標頭")
 
+def _transcript_reply(first: str, text: str) -> str | None:
+    """The whole of the multi-line reply whose first line ``first`` starts with, as a session
+    transcript quotes it: "<<< 550-5.7.1 ...", the next "<<< 550-..." lines and the last, "<<< 550 ...",
+    joined by spaces; None when the transcript does not hold it."""
+    at = text.find("<<< " + first[:4])
+    while at >= 0:
+        lines: list[str] = []
+        for line in text[at:at + 20000].split("\n"):
+            reply = line[4:].rstrip()
+            if not line.startswith("<<< ") or reply[:3] != first[:3] or reply[3:4] not in ("-", " "):
+                break
+            if not lines and not first.startswith(reply):
+                break
+            lines.append(reply)
+            if reply[3] == " ":
+                return " ".join(lines)
+        at = text.find("<<< " + first[:4], at + 4)
+    return None
+
+
 FORMATS = (
+    # Dovecot's delivery agent (dovecot-lda, LMTP) refusing a message after it was accepted: a Sieve
+    # "reject" (RFC 5429) or a full mailbox; src/lib-lda/mail-send.c mail_send_rejection writes
+    # "Auto-Submitted: auto-replied (rejected)" and its rejection_reason setting's default, "Your message
+    # to <%t> was automatically rejected:%n%r" (doc.dovecot.org/2.3/settings/core/#rejection-reason);
+    # the mails of tools/mining/dovecot_bounces.py (Dovecot 2.3.19.1)
+    # (the one recipient is the one in "Your message to <%t>"; the reason, a Sieve script's words or
+    # Dovecot's own "Quota exceeded (mailbox for user is full)", follows to the end of the text)
+    TextFormat("dovecot", (("header:auto-submitted", "auto-replied (rejected)"),
+                           ("text", "was automatically rejected:")),
+               starts=("your message to",), stops=("was automatically rejected:",),
+               reason_before=("was automatically rejected:", ""),
+               # a reason without a code: Dovecot's quota words name a full mailbox (its own report says
+               # 5.2.2); any other is a Sieve reject, for which RFC 5429 §2.5 recommends 5.7.1
+               statuses=(("quota exceeded", "5.2.2"), ("", "5.7.1"))),
     # Postfix: src/bounce/bounce_template.c, "This is the mail system at host %s."
     # (Postfix 1.x-2.0's notice, whatever $mail_name a distribution put in "This is the ... program":
     # "I'm sorry to have to inform you that the message returned below could not be delivered")
@@ -159,9 +193,12 @@ FORMATS = (
     # ZoneMTA (Node.js): Gmail-like words, and its own fields in the delivery-status part
     TextFormat("zonemta", (("status", "x-zonemta-queue-id"), ("header:x-zonemta-queue-id", ""))),
     # Sendmail: sendmail/savemail.c "----- The following addresses had permanent fatal errors -----"
+    # (a multi-line reply is in its Diagnostic-Code and "(reason: ...)" by its first line alone, and
+    # whole in the session transcript, "<<< 550-5.7.1 ...": tools/mining/mta_bounces.py spam-multiline)
     TextFormat("sendmail", (("text", "the following addresses had permanent fatal errors"),
                             ("text", "----- transcript of session follows -----"),
                             ("text", "the original message was received at"),
                             ("text", "the following addresses had transient non-fatal errors")),
-               starts=("----- the following addresses had", "addresses had permanent fatal errors -----")),
+               starts=("----- the following addresses had", "addresses had permanent fatal errors -----"),
+               whole_reply=_transcript_reply),
 )

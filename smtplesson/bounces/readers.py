@@ -23,6 +23,16 @@ from ..codes.causes import DATA as CAUSE_DATA
 from ..codes.explanation import Explanation, explain
 from . import gateways, mta, providers
 from .events import event_payload, read_event
+from .generic import (
+    SUBJECTS,
+    introduces_failure,
+    labelled_reason,
+    reason_status,
+    says_failed,
+    states_failure,
+    with_reason,
+    worded_status,
+)
 from .mail import Headers, Mail, header_text, headers_in, load
 from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
@@ -55,7 +65,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"non[- ]?deliver|delivery notification|returned to sender|delivery problem|delayed mail|"
     r"could not send|not delivered|wasn't delivered|delivery report|mail failure|unzustellbar|"
     r"unable to deliver|rejected:|delivery error|message bounced|bounced mail|"
-    r"nicht zustellbar|non remis|delivery warning|warning: message", re.I)
+    r"nicht zustellbar|non remis|delivery warning|warning: message|"
+    + "|".join(map(re.escape, SUBJECTS)), re.I)
 _REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|antw|r)\s*:", re.I)
 _DAEMON = re.compile(r"mailer-daemon|mail-daemon|postmaster|mail delivery|microsoftexchange|"
                      r"mail administrator|mailer_daemon|maildelivery|delivery subsystem", re.I)
@@ -65,10 +76,12 @@ _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send progra
                     "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
 _REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
-# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered"
+# trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered" and its notice of a
+# frozen message (moan.c moan_tell_someone: "The following address(es) have yet to be delivered:",
+# the addresses still in its queue)
 _WARNING = Phrases("warning message only", "this is a warning only", "will keep trying",
                    "has not yet been delivered", "still undelivered after", "delivery has been delayed",
-                   "delivery delayed")
+                   "delivery delayed", "have yet to be delivered")
 # a failure notice, not a warning: qmail-send's "This is a permanent error; I've given up" (qmail-send.c),
 # its "I'm not going to try again; this message has been in the queue too long", Sendmail's "permanent
 # fatal errors", Exim's "This is a permanent error" and "retry timeout exceeded"
@@ -134,7 +147,10 @@ def _read(mail: Mail) -> Bounce:
         if not found and fmt is not None and "x-failed-recipients" not in mail.headers:
             # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
             found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
-        recipients = [_from_text(f, fmt) for f in _plausible(found, fmt is not None, evidence == "strong")]
+        listed = _plausible(found, fmt is not None, evidence == "strong",
+                            fmt is None and evidence == "strong" and _says_undelivered(mail))
+        recipients = [_from_text(f, fmt, mail.text)
+                      for f in (listed if fmt else with_reason(listed, mail.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
@@ -192,6 +208,8 @@ class _Words:
 
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
         self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
+        self._headers = mail.headers
+        self.mail_text = mail.text
         self._by_address: dict[str, Found] | None = None
 
     @once
@@ -203,9 +221,12 @@ class _Words:
     def found(self) -> list[Found]:
         fmt = self._fmt
         named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
-        # the bounce's own From and To are not recipients (looked up only when the words are read)
+        # the bounce's own From and To, and the sender it was delivered to (every Delivered-To: a
+        # forwarded bounce has several), are not recipients (looked up only when the words are read)
         found = named or scan(self.text, _addresses(self._message.get_all("From", [])
-                                                    + self._message.get_all("To", [])))
+                                                    + self._message.get_all("To", [])
+                                                    + self._message.get_all("Delivered-To", [])
+                                                    + [self._headers.get("return-path", "")]))
         if fmt is not None and fmt.reason_before is not None and found:
             found = _with_reason_before(self._all, self._low, fmt.reason_before, found)
         return found
@@ -227,12 +248,24 @@ def _is_report(mail: Mail) -> bool:
 
 
 def _bounce_evidence(mail: Mail) -> str | None:
-    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject) or None."""
+    """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject, or first
+    lines that introduce a non-delivery report) or None."""
     if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
     if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
         return None
-    return "weak" if _BOUNCE_SUBJECT.search(mail.subject) else None
+    if _BOUNCE_SUBJECT.search(mail.subject):
+        return "weak"
+    # its first lines introduce a non-delivery report, whatever the subject
+    return "weak" if introduces_failure(mail.text[:600], mail.lower_text[:600]) else None
+
+
+def _says_undelivered(mail: Mail) -> bool:
+    """True when the mail says it is a non-delivery report: by its subject, a report, X-Failed-Recipients
+    (a mailer daemon's sender alone is not enough: people write from such addresses too)."""
+    if _is_report(mail) or mail.message.get("X-Failed-Recipients") is not None:
+        return True
+    return not _REPLY_SUBJECT.match(mail.subject) and _BOUNCE_SUBJECT.search(mail.subject) is not None
 
 
 def _addresses(values: Iterable[Any]) -> set[str]:
@@ -240,30 +273,36 @@ def _addresses(values: Iterable[Any]) -> set[str]:
     return {a.lower() for value in values for a in ADDRESS.findall(header_text(value))}
 
 
-def _plausible(found: list[Found], known_format: bool, surely_bounce: bool) -> list[Found]:
-    """Addresses that carry a reply; else those a known format lists; else, in a mail that
-    is surely a bounce (a mailer daemon wrote it), the addresses that open their lines."""
+def _plausible(found: list[Found], known_format: bool, surely_bounce: bool, undelivered: bool) -> list[Found]:
+    """Addresses that carry a reply; else those a known format lists; else (the generic path), in a
+    mail that is surely a bounce (a mailer daemon wrote it) the addresses that open their lines, and
+    in one that also says it is a non-delivery report (``undelivered``: its subject, a report, the
+    X-Failed-Recipients header; people write "Subject: Undelivered mail" and "I get 550 user unknown
+    for bob@example.net" too) the addresses whose own words say they failed
+    (:func:`.generic.states_failure`)."""
     with_reply = [f for f in found if reply_line(f.context) is not None
-                  and (f.leading or known_format or surely_bounce)]
+                  and (f.leading or known_format or surely_bounce or (undelivered and states_failure(f)))]
     if with_reply:
-        # a known format's list may name a recipient with no reason of its own (Exim's delay warning
-        # lists "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line
-        return [f for f in found if f in with_reply or (known_format and f.leading)]
+        # a list may name a recipient with no reason of its own (Exim's delay warning lists
+        # "bob@example.net" alone after one with its "Delay reason:"): kept when it opens its line,
+        # in a known format or a mailer daemon's bounce
+        return [f for f in found if f in with_reply or ((known_format or surely_bounce) and f.leading)]
     if known_format:
         return found[:20]
-    return [f for f in found if f.leading][:20] if surely_bounce else []
+    return [f for f in found if (f.leading and surely_bounce) or (undelivered and states_failure(f))][:20]
 
 
 def _with_reason_before(text: str, low: str, markers: tuple[str, str], found: list[Found]) -> list[Found]:
-    """The recipients of a list with the one reason the text gives before it (Netscape's "This Message
+    """The recipients of a list with the one reason the text gives beside it (Netscape's "This Message
     was undeliverable due to the following reason: ..." then "The following recipients did not
-    receive ..."); unchanged where the list's end marker is not there or a recipient has a reply
+    receive ..."; Dovecot's "Your message to <...> was automatically rejected:" then the reason, to
+    the text's end: ``end`` ""); unchanged where a marker is not there or a recipient has a reply
     (``low``: ``text`` in lower case)."""
     start, end = markers
     if start not in low or end not in low:
         return found
     at = low.find(start) + len(start)
-    words = " ".join(text[at:low.find(end, at)].split())[:1000]
+    words = " ".join(text[at:low.find(end, at) if end else len(text)].split())[:1000]
     if len(words) < 10:
         return found
     return [f if reply_line(f.context) else Found.told(f.address, words, remote_of(words), words, f.leading)
@@ -280,6 +319,7 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     diagnostic = typed_value(block.get("diagnostic-code", "")) if block.get("diagnostic-code") else ""
     if not diagnostic and (text := words.of(key)) is not None:
         diagnostic = text.diagnostic
+    diagnostic = _whole_reply(diagnostic, fmt, words.mail_text)
     exp = explain_reply(diagnostic, field)
     note = ""
     if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
@@ -335,22 +375,28 @@ def _delayed(r: BouncedRecipient) -> BouncedRecipient:
 
 def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]:
     """The explanation of a diagnostic, and True when its status is the one its format's own
-    words name (Domino's "not listed in Domino Directory": 5.1.1), there being no code in it."""
+    words name (Domino's "not listed in Domino Directory": 5.1.1), else the one words name in
+    any bounce (:func:`.generic.worded_status`), there being no code in it."""
     exp = explain_reply(diagnostic, None)
     if exp.code is None and exp.enhanced and exp.enhanced[0] == "2":
         # a failure's words with no reply code cannot carry a success status: "2.0.12" is a version
         # ("Undeliverable: RELEASED Mailman 2.0.12"), read as words
         exp = explain_reply(diagnostic.replace(exp.enhanced, exp.enhanced.replace(".", "-")), None)
-    if exp.code is None and not exp.enhanced and fmt is not None and fmt.statuses:
+    if exp.code is None and not exp.enhanced:
         low = diagnostic.lower()
-        status = next((status for words, status in fmt.statuses if words in low), None)
+        status = next((status for words, status in fmt.statuses if words in low), None) if fmt else None
+        if status is None and exp.category == "other":  # words any writer's bounce means the same by
+            status = worded_status(diagnostic)
+        elif status is None:  # a refusal's verb, then its reason: the reason names the cause
+            status = reason_status(diagnostic, exp.category)
         if status is not None:
             return explain_reply(diagnostic, status), True
     return exp, False
 
 
-def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
-    exp, by_words = _worded(found.diagnostic, fmt)
+def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "") -> BouncedRecipient:
+    diagnostic = _whole_reply(found.diagnostic, fmt, text)
+    exp, by_words = _worded(diagnostic, fmt)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
@@ -362,23 +408,42 @@ def _from_text(found: Found, fmt: TextFormat | None = None) -> BouncedRecipient:
     if by_words and exp.code is None:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
-        exp = explain_reply(found.diagnostic, status)
+        exp = explain_reply(diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
-                            found.diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
-                            status_from=status_from, note=note)
+                            diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
+                            status_from=status_from, note=note, guessed=fmt is None)
+
+
+_FIRST_OF_MANY = re.compile(r"[2-5]\d\d-")
+
+
+def _whole_reply(diagnostic: str, fmt: TextFormat | None, text: str) -> str:
+    """A multi-line reply the format cut to its first line (``550-5.7.1 ...``), whole where the
+    format's text holds the rest of it (:attr:`TextFormat.whole_reply`)."""
+    if fmt is None or fmt.whole_reply is None or not _FIRST_OF_MANY.match(diagnostic):
+        return diagnostic
+    return fmt.whole_reply(diagnostic, text) or diagnostic
 
 
 def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
-    """No address in the text: X-Failed-Recipients, else the returned message's To."""
+    """No address in the text: X-Failed-Recipients; else the one address the returned message was
+    delivered for (X-Original-To, Original-Recipient) or sent to (To and Cc), when there is one and
+    the bounce's format is known or it says the delivery failed (its subject, its words): of several,
+    which one failed would be a guess."""
     addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
+    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     returned = _returned(mail)
-    if not addresses and returned is not None:
-        addresses = sorted(_addresses(returned.get_all("To", [])))[:10]
+    if not addresses and returned is not None and (
+            fmt is not None or _says_undelivered(mail) or says_failed(text[:4096])):
+        for names in (("X-Original-To", "Original-Recipient"), ("To", "Cc")):
+            named = _addresses(value for name in names for value in returned.get_all(name, []))
+            if named:
+                addresses = sorted(named) if len(named) == 1 else []
+                break
     if not addresses:
         return []
-    text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     line = reply_line(text) or ""
-    diagnostic = diagnostic_of(line) if line else _first_paragraph(text)
+    diagnostic = diagnostic_of(line) if line else (labelled_reason(text) or _first_paragraph(text))
     exp, by_words = _worded(diagnostic, fmt)
     status, status_from = settle_status(None, exp, failed=True)
     if by_words:
@@ -388,7 +453,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     command = exp.command or _command(text)
     return [BouncedRecipient(a, _action_of(status, exp.code), status, exp.code,
                              diagnostic, exp, remote_of(line) if line else None, command,
-                             status_from=status_from)
+                             status_from=status_from, guessed=fmt is None)
             for a in addresses]
 
 

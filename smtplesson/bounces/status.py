@@ -13,7 +13,7 @@ import re
 from .._data import load
 from ..codes.explanation import Explanation, explain
 
-__all__ = ["agrees", "explain_reply", "settle_status"]
+__all__ = ["INFERRED", "agrees", "explain_reply", "settle_status"]
 
 
 def explain_reply(diagnostic: str, status: str | None) -> Explanation:
@@ -32,7 +32,7 @@ def explain_reply(diagnostic: str, status: str | None) -> Explanation:
 _DIGIT = re.compile(r"\d")
 
 #: category -> the enhanced subject.detail that names it (RFC 3463 and its extensions)
-_INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
+INFERRED: dict[str, str] = {category: entry["detail"] for category, entry in
                              load("bounces", "statuses.json")["by_category"].items()}
 
 
@@ -67,7 +67,7 @@ def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> 
     worded = exp.code is None and not exp.enhanced and failed and not field
     if worded:
         digit = "5"
-    detail = _INFERRED.get(exp.category) if (exp.code is not None or worded) and digit in ("4", "5") else None
+    detail = INFERRED.get(exp.category) if (exp.code is not None or worded) and digit in ("4", "5") else None
     if detail is not None and exp.category in _BY_WORDS:
         low = exp.text.lower()
         named = {entry[1] for entry in _BY_WORDS[exp.category] if entry[0] in low}

@@ -48,9 +48,11 @@ _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: 
                    r"\(?(?:because|reason|error)\s*:\s*)+", re.I)
 # "Recipient:", "Intended Recipients:", "Failed Recipient:", "Recipient address:", "To:"
 _LABEL = re.compile(r"(?:[a-z]+ ){0,2}(?:recipients?|address(?:es)?|rcpt|to)(?: address)?\s*:", re.I)
-_HEADER_LINE = re.compile(r"^[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
+#: a multi-line reply's code glued to the address that opens its line (RFC 5321 §4.2.1: "550-")
+_REPLY_PREFIX = re.compile(r"[2-5]\d\d-[^@]")
+_HEADER_LINE = re.compile(r"[ \t]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|"
                           r"references|date|sent|cc|subject|x-[\w-]+|received|dkim-signature|"
-                          r"list-[\w-]+|errors-to):", re.I)
+                          r"list-[\w-]+|errors-to|delivered-to|envelope-to|resent-[\w-]+):", re.I)
 #: where the returned message (or its headers) starts, in lower case
 STOPS = (
     "--- below this line is a copy of the message", "below is a copy of the original message",
@@ -105,6 +107,7 @@ class Found:
     address: str
     context: str  # the whole segment, one line (what explain reads)
     leading: bool = True  # the address opens its line, as recipient lists print them
+    before: str = ""  # what comes before the address on its line ("could not be delivered to ")
 
     @once
     def diagnostic(self) -> str:
@@ -149,9 +152,13 @@ class TextFormat:
     #: lower-case words with which the format reports that it removed a message from its queue (an
     #: expiry): the recipient failed, whatever Action the report writes beside them
     gave_up: tuple[str, ...] = ()
-    #: (start, end) lower-case markers around the one reason the format gives, before its list, for
-    #: every recipient the list names after the end marker (Netscape Messaging Server)
+    #: (start, end) lower-case markers around the one reason the format gives, beside its list, for
+    #: every recipient the list names (Netscape Messaging Server: before it; Dovecot: after it, to the
+    #: end of the text, end "")
     reason_before: tuple[str, str] | None = None
+    #: (first line of a multi-line reply, the mail's text) -> the whole reply, for a format that reports
+    #: only a reply's first line but keeps all of it elsewhere in its text (Sendmail's transcript)
+    whole_reply: Callable[[str, str], str | None] | None = None
 
 
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
@@ -265,8 +272,13 @@ def _stops_in(low: str, begin: int, stops: tuple[str, ...] = ()) -> Iterator[int
         if low.find(key, begin) >= 0:
             for marker in markers:
                 at = low.find(marker, begin)
+                while at > 0 and low[at - 1] in _QUOTES:  # named, not written: 'The line beginning
+                    at = low.find(marker, at + 1)  # with "Diagnostic-Code:" describes ...' (AOL)
                 if at >= 0:
                     yield at
+
+
+_QUOTES = "\"'“‘«"
 
 
 def inline_headers(text: str, low: str) -> Headers | None:
@@ -284,21 +296,35 @@ def inline_headers(text: str, low: str) -> Headers | None:
     return None
 
 
+#: a line that opens with a rule ("__________ NOD32 __________"): what follows it, when it quotes
+#: no reply (a scanner's or a disclaimer's footer), is not the words of the recipient above it
+#: (Microsoft 365 puts its "More Info for Email Admins" and the reply below one)
+_RULE = re.compile(r"\n[ \t]*([_*=~#-])\1{9,}[^\n]*(?=\n|$)")
+
+
 def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     """Recipients in ``text`` with the words that follow each (see the module doc)."""
     hits: list[tuple[int, int, str]] = []
-    for match in _addresses_in(text):
+    befores: dict[str, str] = {}
+    quoted_line, quoted = -1, False
+    for line_start, match in _addresses_in(text):
         address = match.group(1).strip(".").lstrip("'").lower()  # "addressed to 'bob@example.net'"
+        if _REPLY_PREFIX.match(address) and not text[line_start:match.start()].strip():
+            address = address[4:]  # a reply's continuation line: "550-bob@example.net is not active"
         local = address.partition("@")[0]
         if address in exclude or local in _SKIP_LOCALS:
             continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if _HEADER_LINE.match(text, line_start):
+        if line_start != quoted_line:  # once a line: a header line quoted in the text names no recipient
+            quoted_line, quoted = line_start, bool(_HEADER_LINE.match(text, line_start)
+                                                   or _quoted_to(text, line_start))
+        if quoted:
             continue
         before = text[max(line_start, match.start() - 12):match.start()].lower()
         if "message-id" in before or "mailto:" in before[-7:]:
             continue
         hits.append((match.start(), match.end(), address))
+        if address not in befores:
+            befores[address] = text[max(line_start, match.start() - 200):match.start()]
         if len(hits) > limit * 4:
             break
     leading = [h for h in hits if _leads(text, h[0])]
@@ -314,6 +340,9 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (start, end, address) in enumerate(hits):
         nxt = ends[i]
         segment = text[end:min(nxt, end + 2000)]
+        rule = _RULE.search(segment)
+        if rule is not None and _CODE.search(segment, rule.end()) is None:
+            segment = segment[:rule.start()]  # a footer below a rule, no reply in it (a scanner's)
         if len(segment.strip(" \t\n:>)-.,")) < 3:  # "Unknown user: bob@example.net" (IMail)
             segment = text[text.rfind("\n", 0, start) + 1:start]
         segments.setdefault(address, []).append(segment)
@@ -324,7 +353,7 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     for i, (address, context) in enumerate(contexts):
         if len(context.strip(" <>[]()")) < 3:  # a list of addresses, then one reason for all of them
             context = next((c for _, c in contexts[i + 1:] if len(c.strip(" <>[]()")) >= 3), context)
-        found.append(Found(address, context, address in leading_addresses))
+        found.append(Found(address, context, address in leading_addresses, befores[address]))
     return found
 
 
@@ -349,14 +378,32 @@ def bare_names(text: str, low: str, marker: str, domain: str) -> list[Found]:
     return found
 
 
-def _addresses_in(text: str) -> Iterator[re.Match[str]]:
-    """ADDRESS matches, looked for only on the lines that have an "@" (most lines have none)."""
+_TO_LINE = re.compile(r"[ \t]*to:", re.I)
+
+
+def _quoted_to(text: str, line_start: int) -> bool:
+    """True when the line at ``line_start`` is a "To:" of a returned message's headers quoted in the
+    text: another header line follows it, after blank lines maybe ("Your message\n  To:
+    list@example.org\n\n  Subject: ...\n did not reach the following recipient(s)", Exchange 5.5):
+    the original's To, not a recipient."""
+    if _TO_LINE.match(text, line_start) is None:
+        return False
+    nxt = text.find("\n", line_start)
+    while nxt >= 0 and text.startswith("\n", nxt + 1):  # blank lines between them (Exchange 5.5)
+        nxt += 1
+    return nxt >= 0 and _HEADER_LINE.match(text, nxt + 1) is not None
+
+
+def _addresses_in(text: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """ADDRESS matches with where their line starts, looked for only on the lines that have an "@"
+    (most lines have none)."""
     at = text.find("@")
     while at >= 0:
         begin = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        yield from ADDRESS.finditer(text, begin, end)
+        for match in ADDRESS.finditer(text, begin, end):
+            yield begin, match
         at = text.find("@", end)
 
 

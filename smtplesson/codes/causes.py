@@ -87,7 +87,8 @@ def bounce_type(category: str, digit: int | None, low: str, command: str | None,
     if default == "none" or digit in (2, 3):
         return "none"
     if default == "class":
-        return "soft" if digit == 4 else "hard"
+        # words without a code that call the failure temporary are no reason to suppress
+        return "soft" if digit == 4 or (digit is None and _SAYS_TEMPORARY.search(low)) else "hard"
     if default == "hard":
         if digit == 4:
             return "soft"

@@ -279,6 +279,10 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
 
 
 _IDLE_TIMEOUT = re.compile(r"time ?out|timed out|inactivity|idle")
+# a timeout on the way onward (the writer's own connection to the next host), not the session's
+_ONWARD = re.compile(
+    r"remote|relay|upstream|open timeout|not answering|connect(?:ing)? to|while talking|to host|"
+    r"connection timed out|read time ?out")
 
 
 def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
@@ -297,6 +301,12 @@ def _cause(code: int | None, enhanced: str | None, keywords: tuple[str, ...],
         # the server closes on its own error or on the client's idle time: a 421 closing
         # (RFC 5321 §3.8, §4.5.3.2), shared/taxonomy-v2.md
         return "server-shutdown", "status"
+    if (code is not None and category == "network" and _IDLE_TIMEOUT.search(low)
+            and not _ONWARD.search(low)):
+        # a server's own reply that the session timed out ("451 timeout (#4.4.2)", "Error:
+        # transaction timeout") closes it on the client's idle time, RFC 5321 §4.5.3.2; the
+        # writer's own failed connection onward stays network (shared/taxonomy-v2.md)
+        return "server-shutdown", confidence
     return category, confidence
 
 
@@ -311,6 +321,8 @@ _IPV4 = re.compile(r"[0-9](?<![0-9.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![0-9.]
 # before that (its lookbehind's context) on, and is not run at all without such a dot.
 _IPV4_DOT = re.compile(r"\.(?<=[0-9]\.)(?=[0-9]{1,3}\.[0-9]{1,3}\.[0-9])", re.ASCII)
 _LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
+# Exim's "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no": the cipher of a session, not its cause
+_EXIM_CIPHER = re.compile(r"(?<![a-z])x=tls\S*(?: cv=\w+)?")
 
 
 def _masked_low(text: str) -> str:
@@ -322,6 +334,8 @@ def _masked_low(text: str) -> str:
         low = low[:start] + _IPV4.sub("192.0.2.0", low[start:])
     if "<" in low:
         low = _LOCAL_PART.sub("<@", low)
+    if "x=tls" in low:  # Exim's log field of the session's cipher names no refusal
+        low = _EXIM_CIPHER.sub("x=", low)
     return low
 
 

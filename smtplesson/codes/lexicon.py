@@ -158,13 +158,45 @@ _DOMAIN_WORD = re.compile("|".join(
 # evidence (weight 2) whatever the cue's own weight
 _IP_WORD = re.compile("|".join(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" for word in _DATA["ip_words"]))
 _IP_TURNS = {"policy": "reputation", "mailbox-disabled": "reputation", "content": "reputation"}
+# ... or named after the cue within its clause, where German, French and Spanish put the source
+# ("ungewöhnliche Anzahl unerwünschter E-Mails von Ihrer IP-Adresse", "spam envoyé depuis votre IP")
+_IP_AFTER_WINDOW = 40
+
+
+def _ip_after(norm: str, end: int) -> bool:
+    """True when the sender's IP is named in the _IP_AFTER_WINDOW characters after ``end``,
+    within the cue's clause."""
+    return _IP_WORD.search(_CLAUSE.split(norm[end:end + _IP_AFTER_WINDOW])[0]) is not None
 
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
-# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause
+# "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
+# does one that names space ("non ha spazio su disco", "har ikke nok diskplads": the lack of it)
 _NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
+
+# "para evitar el envío de SPAM", "pour lutter contre le spam", "为避免受到恶意攻击": a cue in a
+# purpose clause (a marker of its language in the _PURPOSE_WINDOW characters before it, within its
+# clause) names what a limit or filter is for, not why this mail was refused, and does not count
+_PURPOSE_WINDOW = 40
+_PURPOSES = {lang: re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<!\w){re.escape(word)}(?!\w)" for word in words))
+    for lang, words in _DATA["purposes"].items()}
+
+# "Jos sähköpostilaatikon levytila on loppu", "la boîte aux lettres ... espace disque insuffisant":
+# a storage cue of a language other than English whose subject, named in the _SUBJECT_WINDOW
+# characters before it, is the mailbox says the mailbox is full (taxonomy v2: storage is the
+# receiving system's own storage, not the mailbox's)
+_MAILBOX_WORD = re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
+    for words in _DATA["mailbox_words"].values() for word in words))
+
+#: a category whose strong cue (or as much evidence) of a language other than English wins over the
+#: listed categories' cues: an IP or a server on a block list is the sender's reputation even where
+#: the words say it sent spam (English keeps its rules: "Blocked using spam pattern" is content)
+_PRECEDENCE: Mapping[str, frozenset[str]] = {
+    category: frozenset(over) for category, over in _DATA["precedence"].items() if category[0] != "_"}
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
@@ -267,12 +299,16 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         norm = _CJK_SPACE.sub("", norm)
     totals: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
+    named: set[tuple[str, str]] = set()  # (category, cue) where the cue alone names the cause
     hits = _found(norm)
     for at, phrase in hits:
         weights, languages = _CUES[phrase]
         before = _CLAUSE.split(norm[max(0, at - _NEGATION_WINDOW):at])[-1]
         if (before and not _NEGATION_KEEPS.issuperset(weights)
                 and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
+            continue
+        clause = _CLAUSE.split(norm[max(0, at - _PURPOSE_WINDOW):at])[-1]
+        if clause and any(lang in _PURPOSES and _PURPOSES[lang].search(clause) for lang in languages):
             continue
         if "mailbox-unknown" in weights and "en" not in languages:
             start = max(0, at - _SUBJECT_WINDOW)
@@ -283,8 +319,12 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             else:
                 unknown = "mailbox-unknown"
             weights = {(unknown if c == "mailbox-unknown" else c): w for c, w in weights.items()}
+        elif ("storage" in weights and "en" not in languages
+                and _MAILBOX_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+            weights = {("mailbox-full" if c == "storage" else c): w for c, w in weights.items()}
         elif ("en" not in languages and not _IP_TURNS.keys().isdisjoint(weights)
-                and _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)):
+                and (_IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)
+                     or _ip_after(norm, at + len(phrase)))):
             turned: dict[str, float] = {}
             for category, weight in weights.items():
                 if category in _IP_TURNS:
@@ -294,6 +334,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)
+            if weight >= _STRONG:
+                named.add((category, phrase))
     if ("auth" in norm or "starttls" in norm) and not _UNKNOWN_VERB.search(norm):
         for verb in dict.fromkeys(_NAMED_VERB.findall(norm)):
             category = _NAMED_VERBS[verb]
@@ -307,8 +349,20 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             if category in totals:
                 totals[category] += weight
     ranked = sorted(totals, key=lambda c: (totals[c], len(cues[c])), reverse=True)
+    outweighed: frozenset[str] = frozenset()
+    for category in ranked:  # the leader, or a category that takes precedence over it
+        over = _PRECEDENCE.get(category, frozenset()) & totals.keys()
+        if not over or (category != ranked[0] and ranked[0] not in over):
+            continue
+        own = [phrase for phrase in cues[category] if "en" not in _CUES.get(phrase, ({}, ("en",)))[1]]
+        if own and (totals[category] >= max(totals[c] for c in over) or any(
+                _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in own)):
+            ranked.remove(category)
+            ranked.insert(0, category)
+            outweighed = over
+            break
     best = ranked[0]
-    strong = any(phrase in _NAMED_VERBS or _CUES[phrase][0].get(best, 0.0) >= _STRONG
-                 for phrase in cues[best])
-    return Verdict(best, totals[best], totals[best] / sum(totals.values()), tuple(cues[best]),
+    strong = any(phrase in _NAMED_VERBS or (best, phrase) in named for phrase in cues[best])
+    counted = sum(total for category, total in totals.items() if category not in outweighed)
+    return Verdict(best, totals[best], totals[best] / counted, tuple(cues[best]),
                    strong, tuple((c, totals[c]) for c in ranked))

@@ -230,11 +230,20 @@ def _find_single(scan: str) -> tuple[int | None, str | None, str, int, int]:
 
 
 
+# the code a client library expected, not the reply: Swift Mailer's and Symfony Mailer's
+# 'Expected response code "250" but got code "550", with message "550 ..."'
+_EXPECTED = re.compile(r"xpected (?:response )?codes? [\"']?(?:\d{3}/)*$")
+
+
 def _pick_code(scan: str) -> re.Match[str] | None:
     """The best code-like number: a registry code where a reply starts (after ':', ';',
-    a quote, '(' ...), else any registry code, else an unknown code where a reply starts."""
+    a quote, '(' ...), else any registry code, else an unknown code where a reply starts;
+    never the code a client says it expected."""
     known = unknown = None
+    expecting = "xpected " in scan
     for match in CODE_IN_TEXT.finditer(scan):
+        if expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start()):
+            continue
         at_reply = _at_reply_start(scan, match.start())
         if int(match.group(1)) in BASIC_CODES:
             if at_reply:

@@ -71,8 +71,13 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
     if category not in RECIPIENT_CATEGORIES or _SENDER_REFUSED.search(low):
         return False  # a sender-side cause, or the sender's own address refused
     named = _SENDER_WORDS.search(low)
-    if named is not None and ("domain" in named.group() or "from" in named.group()):
-        return False  # the sender's own domain or From: is what the words refuse, whatever the status
+    if named is not None and ("domain" in named.group() or "from" in named.group()
+                              or "address" in named.group() or named.group().endswith("ip")
+                              or (category == "mailbox-disabled" and "recipient" not in low)):
+        # the sender's own domain or From: is what the words refuse, whatever the status; and
+        # an account disabled or suspended from sending is the sender's ("550 5.2.1 Your
+        # account has been suspended for sending spam"), not the recipient's mailbox
+        return False
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
     if code == 556 and confidence == "status":

@@ -103,6 +103,39 @@ def test_every_kind_of_source():
         assert _summary(read_bounce(source)) == expected, type(source)
 
 
+def test_an_exim_frozen_message_notice_lists_delayed_recipients():
+    # moan.c moan_tell_someone: the addresses still queued, "have yet to be delivered" (as Exim's test
+    # suite shows it: tests/corpus/bounces/tuning/exim-testsuite/5200.postmaster.1.eml)
+    notice = (b"Auto-Submitted: auto-replied\nFrom: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+              b"To: postmaster@mx.example.org\nSubject: Message frozen\n\n"
+              b"Message 1tAbCd-000123-Ef has been frozen.\nThe sender is <alice@example.org>.\n\n"
+              b"The following address(es) have yet to be delivered:\n  bob@example.net: forced freeze\n")
+    bounce = read_bounce(notice)
+    assert [(r.address, r.action, r.bounce_type) for r in bounce.recipients] == [
+        ("bob@example.net", "delayed", "soft")]
+
+
+def test_a_dovecot_rejection_reads_its_reason_and_no_address_in_it():
+    # a Sieve reject: the reason is the script's words, after Dovecot's own line; RFC 5429 §2.5: 5.7.1
+    bounce = read_bounce(DATA / "dovecot" / "sieve-reject-multiline.eml")
+    assert [r.address for r in bounce.recipients] == ["bob@mx.example.org"]
+    rejected = bounce.recipients[0]
+    assert rejected.diagnostic == "I have left the company. Please write to office@example.com instead."
+    assert (rejected.status, rejected.status_from, rejected.bounce_type) == ("5.7.1", "inferred", "block")
+
+
+def test_a_sendmail_multi_line_reply_is_read_whole_from_its_transcript():
+    # Sendmail reports the first line of "550-5.7.1 ...", "550-5.7.1 ...", "550 5.7.1 ..." alone, in its
+    # report and in its plain-text "(reason: ...)"; its transcript ("<<< 550-5.7.1 ...") has all of it
+    corpus = Path(__file__).parents[1] / "corpus" / "bounces" / "tuning"
+    for name in ("debian-mtas/spam-multiline.sendmail-1.eml",
+                 "sendmail-plain/spam-multiline.sendmail-plain-1.eml"):
+        rejected = read_bounce(corpus / name).recipients[0]
+        assert rejected.diagnostic.startswith("550-5.7.1 Our system has detected"), name
+        assert rejected.diagnostic.endswith("550 5.7.1 this message has been blocked."), name
+        assert rejected.category == "content", name
+
+
 def test_original_message_and_report_fields():
     bounce = read_bounce(DATA / "postfix" / "unknown-user-two.eml")
     assert bounce.reporting_mta == "mta.example.org"

@@ -1,5 +1,6 @@
 """Formats and conventions read on real bounces of the corpus' tuning split (issue 19 item 6):
-mails written on this machine by Debian's MTAs (tools/mining/mta_bounces.py) and qmail's QSBMF words."""
+mails written on this machine by Debian's MTAs (tools/mining/mta_bounces.py) and qmail's QSBMF words;
+and on small mails written here from an MTA's own template text."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -77,33 +78,80 @@ def test_a_sendmail_transcript_reply_ends_before_the_recipient_line_that_repeats
     assert r.diagnostic == "451 4.7.1 Rate limit exceeded, try again later" and r.category == "rate-limit"
 
 
+def _text_bounce(subject: str, body: str) -> bytes:
+    """A plain-text bounce from a mailer daemon, written here (no corpus mail is copied)."""
+    return (f"From: MAILER-DAEMON@mx.example.com\nTo: alice@example.com\nSubject: {subject}\n"
+            "Date: Mon, 7 Dec 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+            f"{body}").encode()
+
+
+_RETURNED = ("Return-Path: <alice@example.com>\nFrom: alice@example.com\nTo: bob@example.net\n"
+             "Subject: Hi\n\nHi.\n")
+# qmail-send.c's failure paragraph, the recipient paragraphs QSBMF defines, and its break paragraph
+_QMAIL_FAILED = ("I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+                 "This is a permanent error; I've given up. Sorry it didn't work out.\n\n")
+_QMAIL_BREAK = "--- Below this line is a copy of the message.\n\n" + _RETURNED
+
+
 def test_qmail_variants_that_reword_the_introduction_are_qmail():
-    """HBC, MessageLabs and Outblaze reword qmail-send's "Hi. This is the qmail-send program";
-    its break paragraph "--- Below this line is a copy of the message." stays."""
-    for name in ("flufl.bounce/qmail_03.txt", "flufl.bounce/qmail_04.txt", "flufl.bounce/qmail_06.txt"):
-        bounce = read_bounce(TUNING / name)
-        assert (bounce.kind, bounce.format) == ("vendor", "qmail") and len(bounce.recipients) == 1, name
+    """Gateways reword qmail-send's "Hi. This is the qmail-send program at ..." (or all its first
+    paragraphs); its recipient paragraphs and break paragraph "--- Below this line is a copy of the
+    message." stay.  (Written here from qmail-send.c's and QSBMF's (cr.yp.to/proto/qsbmf.txt) words.)"""
+    for intro, paragraph, status in (
+            ("Hello. This is the mail delivery agent at mx.example.com.\n" + _QMAIL_FAILED,
+             "<bob@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n", "5.1.1"),
+            ("This is the automatic mail system of Example Mail at mx.example.com.\n" + _QMAIL_FAILED,
+             "<bob@example.net>:\n192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 "
+             "<bob@example.net>: Recipient unknown\nGiving up on 192.0.2.25.\n\n", "5.1.1"),
+            ("Greetings from the Example Mail gateway at mx.example.com.\n"
+             "Your message could not be delivered to the following address.\n\n",
+             "<bob@example.net>:\nSorry, I couldn't find any host named example.net. (#5.1.2)\n\n", "5.1.2")):
+        bounce = read_bounce(_text_bounce("failure notice", intro + paragraph + _QMAIL_BREAK))
+        assert (bounce.kind, bounce.format) == ("vendor", "qmail"), intro
+        assert [(r.address, r.status) for r in bounce.recipients] == [("bob@example.net", status)], intro
 
 
 def test_netscape_gives_one_reason_before_its_list_for_every_recipient():
     """"This Message was undeliverable due to the following reason: ... not reachable within the
-    allowed queue period" then two "did not receive your message" lists: both expired (5.4.7)."""
-    bounce = read_bounce(TUNING / "flufl.bounce/netscape_01.txt")
+    allowed queue period" then two "did not receive your message" lists: both expired (5.4.7).
+    (Written here from Netscape Messaging Server's sentences, as mta.py quotes them.)"""
+    body = ("This Message was undeliverable due to the following reason:\n\n"
+            "Your message was not delivered because the destination computer was\n"
+            "not reachable within the allowed queue period.\n\n"
+            "The following recipients did not receive your message:\n\n    <bob@example.net>\n\n"
+            "The following recipients did not receive your message:\n\n    <carol@example.org>\n\n"
+            "Please reply to Postmaster@mx.example.com\nif you feel this message to be in error.\n")
+    bounce = read_bounce(_text_bounce("Delivery Notification: Delivery has failed", body))
     assert bounce.format == "netscape"
     assert [(r.address, r.status, r.status_from, r.category, r.bounce_type) for r in bounce.recipients] == [
-        (a, "5.4.7", "inferred", "expired", "soft") for a in ("aaaaa@corel.com", "bbbbb@corel.com")]
+        (a, "5.4.7", "inferred", "expired", "soft") for a in ("bob@example.net", "carol@example.org")]
 
 
 def test_an_old_postfix_notice_under_a_distributions_mail_name_is_postfix():
-    """"This is the Postfix on SuSE Linux 6.4 (i386) program at host ...", "This is the BNS Postfix
-    program ...": Postfix 1.x's notice, recognised by its own sentence."""
-    for name in ("flufl.bounce/postfix_03.txt", "flufl.bounce/postfix_05.txt"):
-        assert read_bounce(TUNING / name).format == "postfix", name
+    """Postfix 1.x wrote "This is the $mail_name program at host $myhostname." and its own sentence
+    "I'm sorry to have to inform you that the message returned below could not be delivered ...";
+    a distribution's $mail_name hides the first, the second recognises it.  (Written here from
+    Postfix 1.x's bounce template.)"""
+    for name in ("Postfix on ExampleLinux 7.1 (i386)", "ACME Postfix"):
+        body = (f"This is the {name} program at host mx.example.com.\n\n"
+                "I'm sorry to have to inform you that the message returned\n"
+                "below could not be delivered to one or more destinations.\n\n"
+                "For further assistance, please contact <postmaster@mx.example.com>\n\n"
+                "If you do so, please include this problem report. You can\n"
+                "delete your own text from the message returned below.\n\n"
+                f"\t\t\tThe {name} program\n\n<bob@example.net>: unknown user\n")
+        bounce = read_bounce(_text_bounce("Undelivered Mail Returned to Sender", body))
+        assert bounce.format == "postfix", name
+        assert [r.address for r in bounce.recipients] == ["bob@example.net"], name
 
 
 def test_a_code_written_after_the_reply_words_starts_the_reply():
-    """"<userx@example.com>: Requested action not taken: mailbox unavailable. [SMTP Error Code 550]"."""
-    r = _only("flufl.bounce/bounce_02.txt")
+    """"<bob@example.net>: Requested action not taken: mailbox unavailable. [SMTP Error Code 550]"
+    (RFC 5321 §4.2.2's words for 550, the code after them; written here)."""
+    body = ("Your message could not be delivered to the following recipient:\n\n<bob@example.net>: "
+            "Requested action not taken: mailbox unavailable. [SMTP Error Code 550]\n\n"
+            "--- Original message ---\n" + _RETURNED)
+    (r,) = read_bounce(_text_bounce("Undeliverable mail", body)).recipients
     assert r.diagnostic == "550 Requested action not taken: mailbox unavailable."
     assert (r.code, r.status, r.status_from, r.category) == (550, "5.1.1", "inferred", "mailbox-unknown")
 

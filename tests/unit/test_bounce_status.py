@@ -146,7 +146,9 @@ def test_words_that_name_no_cause_infer_nothing():
             b"Your message could not be delivered to:\n\n  dan@example.net\n\n"
             b"because: see your administrator\n")
     r = read_bounce(mail).recipients[0]
-    assert (r.action, r.code, r.status, r.status_from, r.bounce_type) == ("failed", None, None, None, "hard")
+    # no format names the writer and nothing names a reason: a guess, so the address is kept (soft)
+    assert (r.action, r.code, r.status, r.status_from, r.bounce_type) == ("failed", None, None, None, "soft")
+    assert r.guessed and r.to_dict()["guessed"]
 
 
 def test_a_localised_ndr_without_a_machine_readable_part_in_its_charset():

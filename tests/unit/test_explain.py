@@ -312,3 +312,55 @@ def test_phpmailers_words_before_the_codes_are_the_reply() -> None:
     assert (found.code, found.enhanced) == (550, "5.7.1")
     assert (found.category, found.bounce_type) == ("policy", "block")
     assert found.text.startswith("SMTP Error: data not accepted.")
+
+
+@pytest.mark.parametrize("text, code, category", [
+    ('Expected response code "250" but got code "550", with message "550 MIME message is missing '
+     '\'From\' header".', 550, "syntax"),
+    ('Expected response code 250/251/252 but got code "550", with message "550 relay not permitted"',
+     550, "relay-denied"),
+])
+def test_the_code_a_client_expected_is_not_the_reply(text: str, code: int, category: str) -> None:
+    # Symfony Mailer and Swift Mailer name the code they wanted before the one they got
+    explained = explain(text)
+    assert (explained.code, explained.category, explained.bounce_type) == (code, category, "block")
+
+
+def test_words_without_a_code_that_say_temporary_are_soft() -> None:
+    # "words alone never make a line hard": a failure the text calls temporary is retried
+    assert explain("<recipient>: temporary failure").bounce_type == "soft"
+    assert explain("Unknown or Illegal User").bounce_type == "hard"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("451 timeout (#4.4.2)", "server-shutdown"),  # the server ends an idle session
+    ("554 5.5.0 Error: transaction timeout", "server-shutdown"),
+    ("451 Remote server not answering (transaction timed out)", "network"),  # the writer's own, onward
+])
+def test_a_servers_own_timeout_reply_closes_the_session(text: str, category: str) -> None:
+    assert explain(text).category == category
+
+
+def test_exims_cipher_field_names_no_cause() -> None:
+    # Exim logs a session's cipher as "X=TLS1.3:...": not a TLS refusal
+    found = explain("H=mx.example.com [192.0.2.1] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no "
+                    "F=<a@example.com> temporarily rejected RCPT <b@example.org>")
+    assert found.category != "tls"
+
+
+def test_not_listed_in_a_directory_is_no_block_list_listing() -> None:
+    """"Listed in" names a block list; "not listed in" a directory the recipient is missing from
+    (HCL Domino's "User bob not listed in Domino Directory")."""
+    assert explain("550 5.1.1 User bob (bob@example.net) not listed in Domino Directory").category \
+        == "mailbox-unknown"
+    assert explain("User bob not listed in public Name & Address Book").category != "reputation"
+    assert explain("554 Client IP 192.0.2.1 listed in zen.spamhaus.org").category == "reputation"
+
+
+def test_words_that_only_say_a_message_was_not_delivered_name_no_cause() -> None:
+    """"Undeliverable", "not delivered", "cannot be delivered" state the failure every bounce
+    reports, not why (RFC 3464 §2.3.3 leaves the why to the status and the diagnostic)."""
+    for text in ("undeliverable to bob@example.net", "Your message was not delivered",
+                 "This message cannot be delivered"):
+        assert explain(text).category == "other", text
+    assert explain("Message not delivered: rejected by policy").category == "policy"

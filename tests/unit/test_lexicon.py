@@ -207,3 +207,65 @@ def test_non_ascii_text_is_read_in_nfkc_form_with_plain_hyphens():
 
 def test_a_word_start_cue_inside_a_compounds_cue_is_part_of_it():
     assert score("Het e-mailadres bestaat niet").cues == ("adres bestaat niet",)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Límite de 100 mensajes por hora para evitar el envío de spam.", "rate-limit"),
+    ("Limite de 100 messages par heure, pour lutter contre le spam.", "rate-limit"),
+    ("每小时最多发送100封邮件,为防止垃圾邮件。", "rate-limit"),
+])
+def test_a_cue_in_a_purpose_clause_is_what_a_limit_is_for_not_the_cause(text, category):
+    verdict = score(text)
+    assert verdict is not None and verdict.category == category and "spam" not in verdict.cues
+
+
+def test_a_purpose_clause_ends_with_its_clause():
+    assert score("Pour éviter les abus: message refusé comme spam").category == "content"
+
+
+@pytest.mark.parametrize("text", [
+    "Sähköpostilaatikon levytila on loppu.",
+    "Die Mailbox des Empfängers hat nicht genügend Speicher auf dem Server.",
+])
+def test_storage_whose_subject_is_the_mailbox_is_a_full_mailbox(text):
+    assert score(text).category == "mailbox-full"
+
+
+def test_storage_with_no_mailbox_before_it_is_the_servers():
+    assert score("Palvelimen levytila on loppu.").category == "storage"
+
+
+@pytest.mark.parametrize("text", [
+    "Der Mailserver steht auf einer schwarzen Liste, weil über ihn Spam versendet wurde.",
+    "La IP está en una lista negra y sus mensajes se consideran spam.",
+    "发信IP因发送垃圾邮件被列入黑名单。",
+])
+def test_a_block_list_outweighs_the_spam_it_was_listed_for(text):
+    verdict = score(text)
+    assert verdict.category == "reputation" and verdict.confident
+
+
+def test_spam_alone_is_still_content():
+    assert score("Die Nachricht wurde als Spam erkannt.").category == "content"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Il server non ha spazio su disco sufficiente", "storage"),
+    ("Serveren har ikke nok diskplads", "storage"),
+])
+def test_a_negated_space_cue_is_the_lack_of_space(text, category):
+    assert score(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "Der Anhang ist zu groß", "El archivo adjunto es demasiado grande", "Vedhæftningen er for stor"])
+def test_a_size_cue_outweighs_the_word_for_an_attachment(text):
+    verdict = score(text)
+    assert verdict.category == "message-size" and verdict.confident
+
+
+def test_a_disk_space_quota_is_the_mailboxs():
+    # qmail-ldap's maildir++ quota refusal, as bounces quote it
+    verdict = score("maildir delivery failed: sorry, the user's maildir has overdrawn his diskspace quota, "
+                    "please try again later")
+    assert verdict is not None and verdict.category == "mailbox-full" and verdict.strong

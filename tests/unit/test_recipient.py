@@ -157,3 +157,33 @@ def test_the_sending_hosts_helo_refused_keeps_a_providers_own_syntax_rule() -> N
     assert found.bounce_type == "block"
     found = explain("550 5.7.506 Access Denied, Bad HELO")
     assert (found.category, found.bounce_type) == ("syntax", "block")
+
+
+@pytest.mark.parametrize(("text", "bounce_type"), [
+    ("550 5.2.1 Your account has been suspended for sending spam", "block"),
+    ("550 5.2.1 Sender account disabled", "block"),
+    # the recipient named: its words hold
+    ("550 5.2.1 <bob@example.com>: Recipient address rejected: your account is disabled", "hard"),
+    ("550 5.2.1 Mailbox disabled, not accepting messages", "hard"),
+])
+def test_an_account_disabled_from_sending_is_the_senders_whatever_the_mailbox_status(
+        text: str, bounce_type: str) -> None:
+    assert explain(text).bounce_type == bounce_type
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.1 Your sender address has been blocked",
+    "550 5.1.1 Sending address not accepted",
+    "550 Sender's IP is not in the allowed list",
+])
+def test_words_naming_the_senders_address_or_ip_are_never_the_recipients(text: str) -> None:
+    assert explain(text).bounce_type == "block"
+
+
+@pytest.mark.parametrize("text", [
+    "550 Mail server has been suspended",
+    "550 5.3.190 Journaling on-premises messages not supported when Journaling Archive is disabled",
+])
+def test_something_else_disabled_is_no_disabled_mailbox_and_never_suppressed(text: str) -> None:
+    found = explain(text)
+    assert found.category != "mailbox-disabled" and found.action != "suppress"

@@ -55,6 +55,22 @@ AUDITED = [
     ("host us-smtp-inbound-1.mimecast.com[205.139.110.221] said: 550 Rejected by header based "
      "Anti-Spoofing policy", "policy", "block"),
     ("550 5.1.1 <abc@privaterelay.appleid.com>: unauthorized sender", "sender-rejected", "block"),
+    # Exchange Online NDR table (ms.date 2023-01-29): 5.7.501-503 ban the sending account, 5.7.511 the IP;
+    # 451 4.4.62 'Mail sent to the wrong Office 365 region. ATTR35.' (Microsoft's ATTR35 article)
+    ("550 5.7.501 Access denied, spam abuse detected [x.prod.protection.outlook.com]", "reputation", "block"),
+    ("550 5.7.511 Access denied, banned sender [x.prod.protection.outlook.com]", "reputation", "block"),
+    ("451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. [x.prod.protection.outlook.com]",
+     "dns-routing", "soft"),
+    # Microsoft's Exchange team blog 4114750 (updated 2025-06-11): the Basic-auth retirement reply
+    ("550 5.7.30 Basic authentication is not supported for Client Submission.", "authentication", "block"),
+    # Yandex's 'Report on non-delivery to Yandex' table lists 'Mailbox size exceeded' beside 'Mailbox size
+    # limit exceeded' (the recipient's mailbox is full), 'Policy rejection on the target address' (the
+    # recipient's account is blocked)
+    ("host mx.yandex.ru[77.88.21.249] said: 552 5.2.2 Mailbox size exceeded", "mailbox-full", "soft"),
+    ("host mx.yandex.ru[77.88.21.249] said: 554 5.7.1 Policy rejection on the target address",
+     "mailbox-disabled", "hard"),
+    # Comcast's postmaster 'smtp-error-codes' page: the non-specific 421 replies
+    ("host mx1.comcast.net[96.114.157.80] said: 421 [Too many sessions opened]", "rate-limit", "soft"),
 ]
 
 
@@ -84,6 +100,30 @@ def test_a_marker_is_the_receivers_own_never_a_common_phrase():
             if rule.alone and rule.text:
                 hits = [t for t in others if re.search(rule.text, t)]
                 assert not hits, f"{provider.id} rule {rule.text!r} matches {hits[0]!r}"
+
+
+def test_microsofts_account_ban_is_not_advised_as_an_ip_delisting():
+    """The NDR table: 5.7.501 'spam abuse detected' and 5.7.502/503 'banned sender' ban the sending
+    *account* ('Verify that account issues have been resolved, and reset its credentials')."""
+    got = explain("550 5.7.501 Access denied, spam abuse detected [x.prod.protection.outlook.com]")
+    assert "account" in got.advice and "credentials" in got.advice
+
+
+def test_orange_too_many_connections_is_a_rate_limit_not_an_ip_block():
+    """OFR004_104 'Trop de connexions ... Too many connections, slow down' (Postmastery's Orange table;
+    Orange's own postmaster page lists no OFR codes): a connection limit, not the 'service refuse' block."""
+    got = explain("421 mwinf5c10 ME Trop de connexions, veuillez verifier votre configuration. Too many "
+                  "connections, slow down. OFR004_104 [104]")
+    assert (got.category, got.bounce_type, got.provider) == ("rate-limit", "soft", PROVIDERS["orange"].name)
+
+
+def test_a_queue_give_up_is_named_for_the_mta_that_writes_it():
+    """Postfix's qmgr logs 'status=expired, returned to sender' (qmgr_active.c); 'this message has been in
+    the queue too long' is qmail-send's wording (qmail-send.c), not Postfix's."""
+    postfix = explain("postfix/qmgr[1]: 4F2A1: from=<a@example.org>, status=expired, returned to sender")
+    qmail = explain("I'm not going to try again; this message has been in the queue too long.")
+    assert (postfix.category, postfix.provider) == ("expired", "Postfix")
+    assert (qmail.category, qmail.provider) == ("expired", "qmail")
 
 
 def test_postfix_recipient_address_rejected_is_not_cisco():

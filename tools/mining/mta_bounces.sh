@@ -15,15 +15,19 @@ if [ -e /etc/mailname ]; then cp /etc/mailname /tmp/mta_bounces.mailname; else r
 trap 'cp /tmp/mta_bounces.hosts /etc/hosts; userdel -r alice 2>/dev/null || true
       if [ -e /tmp/mta_bounces.mailname ]; then cp /tmp/mta_bounces.mailname /etc/mailname; else rm -f /etc/mailname; fi' EXIT INT TERM
 sed -i '1i 127.0.1.1 mta.example.org '"$(hostname)" /etc/hosts
-# (session 5: dma, nullmailer (nullmailer_bounces.py), and amavisd-new with SpamAssassin as a content filter: amavis_bounces.py)
+# (session 5: dma, nullmailer (nullmailer_bounces.py), and amavisd-new with SpamAssassin as a content filter: amavis_bounces.py;
+#  session 6: Dovecot's delivery agent, MTAS=dovecot:dovecot-core,dovecot-sieve: dovecot_bounces.py;
+#  Postfix on internationalised mail, MTAS=utf8:postfix: utf8_bounces.py)
 for pair in ${MTAS:-postfix:postfix exim:exim4-daemon-light opensmtpd:opensmtpd sendmail:sendmail courier:courier-mta dma:dma nullmailer:nullmailer amavis:amavisd-new,spamassassin}; do
     mta=${pair%%:*}; packages=$(echo "${pair#*:}" | tr ',' ' ')
     dpkg-query -W -f='${Package}\n' | sort > /tmp/mta_bounces.before
     opts=""; if [ "$mta" = amavis ]; then opts=--no-install-recommends; fi  # amavis: no AV scanners
     # shellcheck disable=SC2086
     apt-get install -y -qq $opts $packages >/dev/null
-    if [ "$mta" = amavis ] || [ "$mta" = nullmailer ]; then
+    if [ "$mta" = amavis ] || [ "$mta" = nullmailer ] || [ "$mta" = dovecot ] || [ "$mta" = utf8 ]; then
         "$PY" "tools/mining/${mta}_bounces.py" "$STAGE" || echo "$mta failed" >&2
+    elif [ "${mta#utf8-}" != "$mta" ]; then  # utf8-exim, utf8-courier: another MTA on internationalised mail
+        "$PY" tools/mining/utf8_bounces.py "$STAGE" --mta "${mta#utf8-}" || echo "$mta failed" >&2
     else
         "$PY" tools/mining/mta_bounces.py "$mta" "$STAGE" --cases "${CASES:-}" --wait "${WAIT:-120}" || echo "$mta failed" >&2
     fi

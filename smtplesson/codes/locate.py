@@ -153,7 +153,7 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None, start:
         return scan
     if code is not None:
         digits = str(code)
-        first = scan.find(digits)
+        first = _code_at(scan, digits)
         if first >= 0 and len(scan) - first > len(body) + 16:
             end = stop if first == start else _cut(scan, first)  # never "(in reply to ...)"
             if end - first > len(body) + 16:
@@ -166,6 +166,18 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None, start:
                 return f"{host.group()} {body}"
     return body
 
+
+
+def _code_at(scan: str, digits: str) -> int:
+    """Where ``digits`` first stand as a code of their own, not inside a number or a word
+    ("user45217", "delay=452.3"); -1 when nowhere."""
+    at = scan.find(digits)
+    while at >= 0 and ((at and (scan[at - 1].isalnum() or scan[at - 1] == "."))
+                       or scan[at + 3:at + 4].isdigit()
+                       or (scan[at + 3:at + 4] == "." and scan[at + 4:at + 5].isdigit()
+                           and scan[at + 5:at + 6] != ".")):
+        at = scan.find(digits, at + 1)
+    return at
 
 
 # Shapes people paste that hide the code: "RCPT TO:550 ...", "ERROR_CODE :550",

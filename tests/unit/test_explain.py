@@ -364,3 +364,15 @@ def test_words_that_only_say_a_message_was_not_delivered_name_no_cause() -> None
                  "This message cannot be delivered"):
         assert explain(text).category == "other", text
     assert explain("Message not delivered: rejected by policy").category == "policy"
+
+
+def test_the_codes_digits_inside_a_queue_id_do_not_start_the_reply() -> None:
+    """Postfix's queue id "B8171910554" holds "554": the reply starts at the code standing alone,
+    so the log's own "relay=" field is not read as a relay refusal."""
+    line = ("Mar 12 02:50:15 mail postfix/smtp[44205]: B8171910554: to=<user75920@example1.org>, "
+            "relay=mx.example.org[124.49.5.7]:25, delay=564.4, delays=0.1/0/0.3/256, dsn=5.0.0, "
+            "status=bounced (host mx.example.org[124.49.5.7] said: 554 Transaction failed (in reply "
+            "to end of DATA command))")
+    found = explain(line)
+    assert found.code == 554 and found.category != "relay-denied"
+    assert found.action == "review"  # only the class explains it: never suppressed on a guess

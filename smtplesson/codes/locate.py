@@ -38,10 +38,9 @@ _COMMAND_NAME = (
     r"(?:the )?(rcpt to|mail from|end of data|end-of-message|sending data block|data|ehlo|helo|"
     r"lhlo|initial (?:server )?greeting|initial connection|connect|starttls|auth|bdat|rset|quit|"
     r"vrfy|expn|noop|etrn)\b")
-# Each prefix where it first stands, with the command named right after it (group 1, any
-# case) when one is: one search per prefix.
-_AFTER_PREFIX = tuple(re.compile(rf"{re.escape(prefix)}(?i:{_COMMAND_NAME})?")
-                      for prefix in _COMMAND_PREFIXES)
+# The command named right after a prefix (group 1, any case), matched where the prefix first
+# stands (a string search finds it faster than a regex led by the prefix).
+_NAMED_COMMAND = re.compile(_COMMAND_NAME, re.IGNORECASE)
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
 _CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
 
@@ -319,9 +318,10 @@ def command_of(scan: str) -> str | None:
             and "while " not in scan):  # each prefix holds one of these: most lines end here
         # Postfix's "host ... refused to talk to me: 554 ...": the greeting refused the client
         return "CONNECT" if "refused to talk to me" in scan else None
-    for after_prefix in _AFTER_PREFIX:
-        match = after_prefix.search(scan)
-        if match is not None and match.group(1) is not None:
+    for prefix in _COMMAND_PREFIXES:
+        at = scan.find(prefix)
+        match = _NAMED_COMMAND.match(scan, at + len(prefix)) if at >= 0 else None
+        if match is not None:
             return _COMMANDS.get(match.group(1).lower())
     return None
 

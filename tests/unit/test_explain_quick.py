@@ -119,16 +119,14 @@ def test_starts_refuses_what_it_cannot_promise() -> None:
 
 
 def _command_the_long_way(scan: str) -> str | None:
-    """command_of as it was: each prefix's first place, then the command name matched there."""
+    """command_of as a regex says it: one search per prefix for the prefix and the command
+    named right after it."""
     from smtplesson.codes import locate as located
 
-    name = re.compile(located._COMMAND_NAME, re.IGNORECASE)
     for prefix in located._COMMAND_PREFIXES:
-        at = scan.find(prefix)
-        if at >= 0:
-            match = name.match(scan, at + len(prefix))
-            if match is not None:
-                return located._COMMANDS.get(match.group(1).lower())
+        match = re.search(rf"{re.escape(prefix)}(?i:{located._COMMAND_NAME})?", scan)
+        if match is not None and match.group(1) is not None:
+            return located._COMMANDS.get(match.group(1).lower())
     return None
 
 

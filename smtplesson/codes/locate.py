@@ -24,7 +24,7 @@ from .syntax import (
     enhanced_in_text,
 )
 
-__all__ = ["Located", "command_of", "context", "locate"]
+__all__ = ["Located", "command_of", "context", "locate", "squeezed"]
 
 _COMMANDS: dict[str, str] = DATA["commands"]
 
@@ -70,7 +70,7 @@ def locate(text: str) -> Located:
                                         command_of(text), -1, -1))
         scan = " ".join(text.split())
     else:
-        scan = " ".join(text.split()) if "  " in text else text
+        scan = squeezed(text) if "  " in text else text
     code: int | None
     enhanced: str | None
     pair = code_and_enhanced(scan)
@@ -89,6 +89,23 @@ def locate(text: str) -> Located:
                                         None if enhanced is None else command_of(scan), -1, -1))
     return _new_tuple(Located, (scan, _reply(code, enhanced, body), code, enhanced, body,
                                 command_of(scan), start, stop))
+
+
+# 0 for the ASCII blanks other than the space, as str.split() knows them; 1 for the rest
+_OTHER_BLANKS = bytes(0 if byte < 128 and chr(byte).isspace() and byte != ord(" ") else 1
+                      for byte in range(256))
+
+
+def squeezed(text: str) -> str:
+    """``" ".join(text.split())``: runs of blanks made one space, none at either end; a
+    string search and replace where the only blank is the space (an ASCII text without
+    tabs, line ends ...), far cheaper than splitting a log line into its words."""
+    if not text.isascii() or 0 in text.encode().translate(_OTHER_BLANKS):
+        return " ".join(text.split())
+    text = text.replace("  ", " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip(" ")
 
 
 # PHPMailer writes the reply's words before its codes (PHPMailer::setError: "SMTP server error:

@@ -16,7 +16,7 @@ import corpus
 from smtplesson.codes.causes import DATA
 from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan
 from smtplesson.codes.lexicon import _INFIX_CUES, ascii_cues, may_find, score
-from smtplesson.codes.locate import command_of, context, locate
+from smtplesson.codes.locate import command_of, context, locate, squeezed
 from smtplesson.codes.phrases import PhraseIndex, split_alternatives, starts
 from smtplesson.codes.providers import PROVIDERS
 from smtplesson.codes.providers import match as provider_match
@@ -169,3 +169,14 @@ def test_context_from_where_the_code_stands_is_context_found_again(pieces: list[
     found = locate("".join(pieces))
     assert (context(found.scan, found.body, found.code, found.enhanced, found.start, found.stop)
             == context(found.scan, found.body, found.code, found.enhanced))
+
+
+_BLANKS_AND_MORE = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0",
+                    "\u2028", "\u3000", "a", "5", ".", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_BLANKS_AND_MORE)).map("".join) | st.text())
+@example("Mar  9 14:16:52 mail postfix/smtp[56623]: (250 2.0.0 OK  1389672699) ")
+def test_squeezed_is_the_words_joined_by_one_space(text: str) -> None:
+    assert squeezed(text) == " ".join(text.split()), repr(text)

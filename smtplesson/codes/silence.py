@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from .causes import DATA
 from .lexicon import COMPOUND_HEAD, ascii_cues, unsure
+from .locate import squeezed
 from .phrases import starts, trie
 from .providers import PROVIDERS
 
@@ -64,7 +65,7 @@ def silent(low: str) -> bool:
     telling = _telling()
     if telling is None or unsure(low):
         return False
-    text = f" {' '.join(low.split())} "
+    text = f" {squeezed(low)} "
     if telling.at_word.search(text) is not None:
         return False
     for needle in telling.anywhere:

@@ -16,7 +16,7 @@ import corpus
 from smtplesson.codes.causes import DATA
 from smtplesson.codes.explanation import _IDS, _masked_low, _no_code, _nothing, _scan
 from smtplesson.codes.lexicon import _INFIX_CUES, ascii_cues, may_find, score
-from smtplesson.codes.locate import command_of, context, locate
+from smtplesson.codes.locate import command_of, context, locate, squeezed
 from smtplesson.codes.phrases import PhraseIndex, split_alternatives, starts
 from smtplesson.codes.providers import PROVIDERS
 from smtplesson.codes.providers import match as provider_match
@@ -119,16 +119,14 @@ def test_starts_refuses_what_it_cannot_promise() -> None:
 
 
 def _command_the_long_way(scan: str) -> str | None:
-    """command_of as it was: each prefix's first place, then the command name matched there."""
+    """command_of as a regex says it: one search per prefix for the prefix and the command
+    named right after it."""
     from smtplesson.codes import locate as located
 
-    name = re.compile(located._COMMAND_NAME, re.IGNORECASE)
     for prefix in located._COMMAND_PREFIXES:
-        at = scan.find(prefix)
-        if at >= 0:
-            match = name.match(scan, at + len(prefix))
-            if match is not None:
-                return located._COMMANDS.get(match.group(1).lower())
+        match = re.search(rf"{re.escape(prefix)}(?i:{located._COMMAND_NAME})?", scan)
+        if match is not None and match.group(1) is not None:
+            return located._COMMANDS.get(match.group(1).lower())
     return None
 
 
@@ -171,3 +169,14 @@ def test_context_from_where_the_code_stands_is_context_found_again(pieces: list[
     found = locate("".join(pieces))
     assert (context(found.scan, found.body, found.code, found.enhanced, found.start, found.stop)
             == context(found.scan, found.body, found.code, found.enhanced))
+
+
+_BLANKS_AND_MORE = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0",
+                    "\u2028", "\u3000", "a", "5", ".", "é"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_BLANKS_AND_MORE)).map("".join) | st.text())
+@example("Mar  9 14:16:52 mail postfix/smtp[56623]: (250 2.0.0 OK  1389672699) ")
+def test_squeezed_is_the_words_joined_by_one_space(text: str) -> None:
+    assert squeezed(text) == " ".join(text.split()), repr(text)

@@ -31,7 +31,13 @@ def shape(message: Message) -> Any:
 
 
 def same_tree(text: str) -> None:
-    assert shape(mime.parse(text)) == shape(email.message_from_string(text))
+    types: dict[int, str] = {}
+    tree = mime.parse(text, types)
+    assert shape(tree) == shape(email.message_from_string(text))
+    # the content types parse notes are each part's own, and only of parts in the tree it returns
+    parts = {id(part): part for part in tree.walk()}
+    assert set(types) <= set(parts)
+    assert all(types[key] == parts[key].get_content_type() for key in types)
 
 
 def test_the_real_bounces_give_the_stdlibs_tree():

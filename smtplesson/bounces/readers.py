@@ -250,7 +250,7 @@ def _is_report(mail: Mail) -> bool:
 def _bounce_evidence(mail: Mail) -> str | None:
     """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject, or first
     lines that introduce a non-delivery report) or None."""
-    if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
+    if mail.has("x-failed-recipients") or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
     if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
         return None
@@ -263,7 +263,7 @@ def _bounce_evidence(mail: Mail) -> str | None:
 def _says_undelivered(mail: Mail) -> bool:
     """True when the mail says it is a non-delivery report: by its subject, a report, X-Failed-Recipients
     (a mailer daemon's sender alone is not enough: people write from such addresses too)."""
-    if _is_report(mail) or mail.message.get("X-Failed-Recipients") is not None:
+    if _is_report(mail) or mail.has("x-failed-recipients"):
         return True
     return not _REPLY_SUBJECT.match(mail.subject) and _BOUNCE_SUBJECT.search(mail.subject) is not None
 

@@ -34,6 +34,7 @@ _PLAIN_FIELD = re.compile(_FIELD)
 # a block of such fields only (each field can end in one place only, so the block is read one way:
 # where it matches whole, findall's fields are those matched one after another from its start)
 _PLAIN_BLOCK = re.compile(f"(?:{_FIELD})*")
+_CONTENT_TYPE_FIELD = re.compile(r"^content-type:", re.I | re.M)
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
 # without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
 # each blank matched one way only (linear on any value)
@@ -74,7 +75,10 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
         message = _HEADERS.parsestr(text[start:cut])
         if message.get_payload():  # a line that is no header before the blank line
             raise _Unusual
-    ctype = types[id(message)] = message.get_content_type()
+        ctype = message.get_content_type()
+    else:
+        ctype = _content_type(message, text, start, head_end)
+    types[id(message)] = ctype
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
@@ -101,6 +105,21 @@ def _plain_headers(text: str, start: int, end: int) -> Message | None:
     for name, value in _PLAIN_FIELD.findall(text, start, end):  # the fields one after another
         message.set_raw(name, value)  # as the parser stores a field
     return message
+
+
+def _content_type(message: Message, text: str, start: int, end: int) -> str:
+    """``message.get_content_type()`` of the plain header block ``text[start:end]`` it was made of,
+    read from the block: its first Content-Type field is the first line that opens with the name
+    (each line of a plain block that opens with no blank opens a field); a value that is not ASCII
+    goes to the stdlib (its policy makes it a ``Header``)."""
+    found = _CONTENT_TYPE_FIELD.search(text, start, end)
+    if found is None:
+        return message.get_content_type()  # no such field: the default type
+    value = _PLAIN_FIELD.match(text, found.start(), end).group(2)  # type: ignore[union-attr]
+    if not value.isascii():
+        return message.get_content_type()
+    ctype = value.partition(";")[0].strip().lower()  # as Message.get_content_type reads it
+    return ctype if ctype.count("/") == 1 else "text/plain"
 
 
 def _boundary_of(message: Message) -> str | None:

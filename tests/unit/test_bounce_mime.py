@@ -105,6 +105,9 @@ _HEADER_LINES = st.sampled_from([
     "Subject: x\n", "Subject:x\n", "Subject:   \n", "Subject: a:b\n", "X-A:\t v \n", " folded\n",
     "\tfolded\n", " \n", ":no name\n", "Subject : spaced\n", "From x: y\n", "From: a@b\n", "no colon\n",
     "\udcc3\udc9cx: x\n", "Subject: \udcc3\udca9\n", "A:b\rc\n", "\n", "Subject: no line end",
+    "Content-Type: TEXT/Html; charset=x\n", "content-type:text/plain\n", "CONTENT-TYPE: a/b/c\n",
+    "Content-Type: text\n", "Content-Type:\n", "Content-Type: \udcc3/x\n", "Content-Type : a/b\n",
+    "X-Content-Type: image/png\n", " content-type: image/gif\n",
 ])
 
 

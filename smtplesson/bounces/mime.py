@@ -114,7 +114,7 @@ def _content_type(message: Message, text: str, start: int, end: int) -> str:
     goes to the stdlib (its policy makes it a ``Header``)."""
     found = _CONTENT_TYPE_FIELD.search(text, start, end)
     if found is None:
-        return message.get_content_type()  # no such field: the default type
+        return message.get_default_type()  # no such field: what get_content_type says then
     value = _PLAIN_FIELD.match(text, found.start(), end).group(2)  # type: ignore[union-attr]
     if not value.isascii():
         return message.get_content_type()

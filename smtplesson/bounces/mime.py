@@ -89,10 +89,18 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     if boundary is None or len(outer) >= _DEPTH:
         raise _Unusual
     sep = "--" + boundary
-    if any(sep.startswith(other) or other.startswith(sep) for other in outer):
+    if any(_overlap(sep, other) for other in outer):
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
     _multipart(message, text, cut, end, (sep, *outer), nested, types)
     return message
+
+
+def _overlap(one: str, other: str) -> bool:
+    """True when a line could be a boundary line of both separators: one is the other followed by
+    dashes and blanks only (what may follow a separator on its line).  Haraka nests "--B" in
+    "--Ba": a line of either is no line of the other."""
+    longer, shorter = (one, other) if len(one) >= len(other) else (other, one)
+    return longer.startswith(shorter) and not longer[len(shorter):].strip("- \t")
 
 
 def _plain_headers(text: str, start: int, end: int) -> Message | None:

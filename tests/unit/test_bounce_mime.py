@@ -64,6 +64,9 @@ ALT = "--b\nContent-Type: multipart/alternative; boundary="
     HEAD + "--bc\n--b\n\none\n--b--x\n--b--\n",  # lines that only start like the boundary
     HEAD + ALT + "c\n\n--c\n\ninner\n--c--\nafter\n--b\n\ntwo\n--b--\n",
     HEAD + ALT + "c\n\n--c\n\ninner\n--b\n\ntwo\n--b--\n",  # c unclosed
+    HEAD + ALT + "ba\n\n--ba\n\ninner\n--ba--\n--b\n\ntwo\n--b--\n",  # Haraka: "ba" nested in "b"
+    HEAD + ALT + "ba\n\n--ba\n\ninner\n--b\n\ntwo\n--ba--\n--b--\n",  # "ba" closed after b's line
+    HEAD + ALT + "b-\n\n--b-\n\ninner\n--b--\n--b-\n\n--b---\n",  # "--b--" closes either
     HEAD + ALT + "c\n\n--c\n\ninner\n--c--\n--b--\n",
     HEAD + ALT + "b1\n\n--b1\n\ninner\n--b1--\n--b--\n",  # prefix
     HEAD + "--b\n--b\n\none\n--b--\n",  # doubled boundary lines
@@ -91,6 +94,8 @@ _LINES = st.sampled_from([
     "--b\n", "--b--\n", "--b \n", "--c\n", "--c--\n", "--bc\n", "\n", "text\n", "Subject: x\n", " folded\n",
     "Content-Type: text/plain\n", "Content-Type: multipart/mixed; boundary=c\n",
     "Content-Type: multipart/mixed; boundary=b\n", "Content-Type: message/rfc822\n", "From x\n", "--b", "x",
+    "Content-Type: multipart/mixed; boundary=bc\n", "Content-Type: multipart/mixed; boundary=b-\n",
+    "Content-Type: multipart/mixed; boundary=\"b \"\n", "--bc--\n", "--b-\n", "--b---\n", "--b \n",
 ])
 
 

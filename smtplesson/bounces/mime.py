@@ -29,11 +29,7 @@ _HEADERS = email.parser.HeaderParser()
 # a field of a plain header block as the feed parser reads it: the name up to the first colon
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
 # with its folded lines, "\n" included (the value's first character is no blank: one way to match)
-_FIELD = r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)"
-_PLAIN_FIELD = re.compile(_FIELD)
-# a block of such fields only (each field can end in one place only, so the block is read one way:
-# where it matches whole, findall's fields are those matched one after another from its start)
-_PLAIN_BLOCK = re.compile(f"(?:{_FIELD})*")
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
 _CONTENT_TYPE_FIELD = re.compile(r"^content-type:", re.I | re.M)
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
 # without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
@@ -107,11 +103,14 @@ def _plain_headers(text: str, start: int, end: int) -> Message | None:
     """The message ``HeaderParser`` makes of the header lines ``text[start:end]`` (its payload
     still unset), when each line is a field or a continuation; else None (a "From " line, a
     line that is no field, a leading continuation, a "\\r": left to the stdlib)."""
-    if _PLAIN_BLOCK.fullmatch(text, start, end) is None:
-        return None
     message = Message()
-    for name, value in _PLAIN_FIELD.findall(text, start, end):  # the fields one after another
-        message.set_raw(name, value)  # as the parser stores a field
+    at = start
+    while at < end:
+        found = _PLAIN_FIELD.match(text, at, end)
+        if found is None:
+            return None
+        message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
+        at = found.end()
     return message
 
 

@@ -122,11 +122,8 @@ class Mail:
     @once
     def headers(self) -> dict[str, str]:
         """The top-level headers as written (the first of a repeated name), by lower-case name."""
-        fields = list(self.message.raw_items())  # raw: the policy's per-value work is not needed
-        if len(fields) <= 200:  # at once, from the last back: the first of a repeated name is kept
-            return {name.lower(): value for name, value in reversed(fields)}
         found: dict[str, str] = {}
-        for name, value in fields:  # the first 200 names
+        for name, value in self.message.raw_items():  # raw: the policy's per-value work is not needed
             if len(found) >= 200:
                 break
             found.setdefault(name.lower(), value)

@@ -30,7 +30,6 @@ _HEADERS = email.parser.HeaderParser()
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
 # with its folded lines, "\n" included (the value's first character is no blank: one way to match)
 _PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
-_CONTENT_TYPE_FIELD = re.compile(r"^content-type:", re.I | re.M)
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
 # without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
 # each blank matched one way only (linear on any value)
@@ -71,10 +70,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
         message = _HEADERS.parsestr(text[start:cut])
         if message.get_payload():  # a line that is no header before the blank line
             raise _Unusual
-        ctype = message.get_content_type()
-    else:
-        ctype = _content_type(message, text, start, head_end)
-    types[id(message)] = ctype
+    ctype = types[id(message)] = message.get_content_type()
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
@@ -112,21 +108,6 @@ def _plain_headers(text: str, start: int, end: int) -> Message | None:
         message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
         at = found.end()
     return message
-
-
-def _content_type(message: Message, text: str, start: int, end: int) -> str:
-    """``message.get_content_type()`` of the plain header block ``text[start:end]`` it was made of,
-    read from the block: its first Content-Type field is the first line that opens with the name
-    (each line of a plain block that opens with no blank opens a field); a value that is not ASCII
-    goes to the stdlib (its policy makes it a ``Header``)."""
-    found = _CONTENT_TYPE_FIELD.search(text, start, end)
-    if found is None:
-        return message.get_default_type()  # no such field: what get_content_type says then
-    value = _PLAIN_FIELD.match(text, found.start(), end).group(2)  # type: ignore[union-attr]
-    if not value.isascii():
-        return message.get_content_type()
-    ctype = value.partition(";")[0].strip().lower()  # as Message.get_content_type reads it
-    return ctype if ctype.count("/") == 1 else "text/plain"
 
 
 def _boundary_of(message: Message) -> str | None:

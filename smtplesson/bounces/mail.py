@@ -260,29 +260,15 @@ def _as_text_parts(data: bytes) -> bytes:
 def _without_returned_body(data: bytes) -> bytes:
     """The mail up to the end of the returned message's headers, when nothing follows that the
     readers need (a report part): its body is what most of a bounce's bytes are, and unread."""
-    at = _find_folded(data, b"content-type: message/rfc822", b"822")
-    if at < 0:
-        return data
-    low = data[at:].lower()
-    if low.find(b"delivery-status") >= 0 or low.find(b"feedback-report") >= 0:
+    low = data.lower()
+    at = low.find(b"content-type: message/rfc822")
+    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
         return data
     part_head = data.find(b"\n\n", at)
     if part_head < 0:
         return data
     original_head = data.find(b"\n\n", part_head + 2)
     return data if original_head < 0 else data[:original_head + 2]
-
-
-def _find_folded(data: bytes, needle: bytes, tail: bytes) -> int:
-    """``data.lower().find(needle)`` (``needle`` lower case, ending in ``tail``, which has no letter),
-    without lower-casing all of ``data``: only where ``tail`` is."""
-    head = len(needle) - len(tail)
-    at = data.find(tail, head)
-    while at >= 0:
-        if data[at - head:at].lower() == needle[:head]:
-            return at - head
-        at = data.find(tail, at + 1)
-    return -1
 
 
 def _nth(data: bytes, needle: bytes, n: int) -> int:

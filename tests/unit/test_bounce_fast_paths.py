@@ -1,4 +1,4 @@
-"""The reader's shortcuts give what the stdlib's ``Message`` (or the lower-cased mail) says: headers by name
+"""The reader's shortcuts give what the stdlib's ``Message`` says: top-level headers by name
 (``Mail.headers``, ``Mail.has``) and each part's content type (``Mail.type_of``)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtplesson.bounces.mail import Mail, _find_folded, _without_returned_body, load
+from smtplesson.bounces.mail import Mail, load
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
@@ -45,24 +45,3 @@ def test_content_types_are_the_stdlibs():
         mail = load(path.read_bytes())
         for part in mail.message.walk():
             assert mail.type_of(part) == part.get_content_type()
-
-
-_CHUNKS = [b"Content-Type: message/rfc822", b"CONTENT-TYPE: Message/RFC822", b"822", b"x", b"\xc3\xa9",
-           b"content-type: message/rfc82", b"\n\n", b"Delivery-Status", b"feedback-REPORT",
-           b"content-type: message/rfc822822"]
-
-
-@given(st.lists(st.sampled_from(_CHUNKS), max_size=12))
-def test_the_returned_body_is_found_as_in_the_mail_lower_cased(chunks):
-    data = b"".join(chunks)
-    assert _find_folded(data, b"content-type: message/rfc822", b"822") == \
-        data.lower().find(b"content-type: message/rfc822")
-    low = data.lower()  # what _without_returned_body did before: the whole mail lower-cased
-    at = low.find(b"content-type: message/rfc822")
-    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
-        expected = data
-    else:
-        part_head = data.find(b"\n\n", at)
-        original_head = data.find(b"\n\n", part_head + 2) if part_head >= 0 else -1
-        expected = data[:original_head + 2] if original_head >= 0 else data
-    assert _without_returned_body(data) == expected

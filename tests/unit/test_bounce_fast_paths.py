@@ -1,5 +1,6 @@
 """The reader's shortcuts give what the stdlib's ``Message`` says: top-level headers by name
-(``Mail.headers``, ``Mail.has``) and each part's content type (``Mail.type_of``)."""
+(``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``); a reply explained once
+a mail reads as one explained for each recipient."""
 from __future__ import annotations
 
 from email.message import Message
@@ -8,7 +9,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smtplesson.bounces import read_bounce, readers
 from smtplesson.bounces.mail import Mail, load
+from smtplesson.bounces.status import explain_reply
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
@@ -45,3 +48,9 @@ def test_content_types_are_the_stdlibs():
         mail = load(path.read_bytes())
         for part in mail.message.walk():
             assert mail.type_of(part) == part.get_content_type()
+
+
+def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
+    readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
+    monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings

@@ -82,6 +82,8 @@ class Mail:
     original: Message | None = None  # the returned message, parsed
     original_part: Message | None = None  # else the part that holds its headers (read when asked for)
     _texts: list[str] = field(default_factory=list)
+    #: each part's content type by ``id`` of the part, as the parser read them (see mime.parse)
+    _types: dict[int, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
@@ -103,7 +105,11 @@ class Mail:
 
     @once
     def content_type(self) -> str:
-        return self.message.get_content_type()
+        return self.type_of(self.message)
+
+    def type_of(self, part: Message) -> str:
+        """``part.get_content_type()`` of a part of :attr:`message`, as the parser read it."""
+        return self._types.get(id(part)) or part.get_content_type()
 
     @once
     def report_type(self) -> str:
@@ -122,6 +128,10 @@ class Mail:
                 break
             found.setdefault(name.lower(), value)
         return found
+
+    def has(self, name: str) -> bool:
+        """True when the mail has a top-level header ``name`` (lower case)."""
+        return name in self.headers or (len(self.headers) >= 200 and self.message.get(name) is not None)
 
     @once
     def _decoded(self) -> dict[str, str]:
@@ -199,15 +209,17 @@ def load(source: Any) -> Mail:
     data = data.lstrip(b"\n")
     if not data.strip():
         problem = problem or "the mail is empty"
-    try:
-        message = parse(data.decode("ascii", "surrogateescape"))  # as email.message_from_bytes decodes it
+    types: dict[int, str] = {}
+    try:  # decoded as email.message_from_bytes decodes it
+        message = parse(data.decode("ascii", "surrogateescape"), types)
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
         message = Message()
+        types.clear()
         problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"
     raw = data.decode("utf-8", "replace")
     if "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
         problem = "the mail is binary data, not text" + (f" ({problem})" if problem else "")
-    mail = Mail(message, raw, problem)
+    mail = Mail(message, raw, problem, _types=types)
     try:
         _collect(mail, message, depth=0)
     except Exception as exc:
@@ -304,7 +316,7 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
     """Walk the MIME tree: report parts anywhere, human text outside returned messages."""
     if depth > 12:
         return
-    ctype = part.get_content_type()
+    ctype = mail.type_of(part)
     if ctype in _STATUS_TYPES:  # parsed by the stdlib into header blocks: not a container
         mail.status_texts.append(_part_text(part))
         return

@@ -43,16 +43,21 @@ class _Unusual(Exception):
     """A structure :func:`parse` leaves to the stdlib parser."""
 
 
-def parse(text: str) -> Message:
+def parse(text: str, types: dict[int, str] | None = None) -> Message:
     """The ``Message`` tree of ``text`` (a mail decoded as ASCII with surrogate escapes, as
-    ``email.message_from_bytes`` decodes it, with "\\n" line ends)."""
+    ``email.message_from_bytes`` decodes it, with "\\n" line ends).  ``types``, when given, is
+    filled with each part's ``get_content_type()`` by ``id`` of the part (as the parts were read:
+    a caller walking the tree asks for each once; left empty for a tree the stdlib parsed)."""
+    found: dict[int, str] = {} if types is None else types
     try:
-        return _part(text, 0, len(text), (), nested=False)
+        return _part(text, 0, len(text), (), nested=False, types=found)
     except _Unusual:
+        found.clear()  # the parts read so far are gone: their ids may be those of new parts
         return email.message_from_string(text)
 
 
-def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool) -> Message:
+def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
+          types: dict[int, str]) -> Message:
     """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
     the boundary separators of the multiparts around it)."""
     if text.startswith("\n", start):  # no headers: the blank line opens the body
@@ -65,7 +70,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
         message = _HEADERS.parsestr(text[start:cut])
         if message.get_payload():  # a line that is no header before the blank line
             raise _Unusual
-    ctype = message.get_content_type()
+    ctype = types[id(message)] = message.get_content_type()
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
@@ -76,10 +81,18 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool)
     if boundary is None or len(outer) >= _DEPTH:
         raise _Unusual
     sep = "--" + boundary
-    if any(sep.startswith(other) or other.startswith(sep) for other in outer):
+    if any(_overlap(sep, other) for other in outer):
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
-    _multipart(message, text, cut, end, (sep, *outer), nested)
+    _multipart(message, text, cut, end, (sep, *outer), nested, types)
     return message
+
+
+def _overlap(one: str, other: str) -> bool:
+    """True when a line could be a boundary line of both separators: one is the other followed by
+    dashes and blanks only (what may follow a separator on its line).  Haraka nests "--B" in
+    "--Ba": a line of either is no line of the other."""
+    longer, shorter = (one, other) if len(one) >= len(other) else (other, one)
+    return longer.startswith(shorter) and not longer[len(shorter):].strip("- \t")
 
 
 def _plain_headers(text: str, start: int, end: int) -> Message | None:
@@ -110,7 +123,7 @@ def _boundary_of(message: Message) -> str | None:
 
 
 def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],
-               nested: bool) -> None:
+               nested: bool, types: dict[int, str]) -> None:
     """``message``'s parts: ``text[start:end]`` split at the boundary lines of ``seps[0]``.
     (No line in it is a boundary line of ``seps[1:]``: those of the outer multiparts end it,
     and no line can be one of two of them.)"""
@@ -124,7 +137,7 @@ def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[st
         at, next_end, close = _boundary(text, line_end, end, sep)
         if at == line_end:  # boundary lines one after another
             raise _Unusual
-        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True))
+        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True, types=types))
         if at < 0:  # no closing boundary line
             break
         line_end = next_end

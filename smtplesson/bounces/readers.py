@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from email.message import Message
 from functools import partial
@@ -137,10 +137,11 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     words = _Words(mail, fmt)
+    explained = _Explained()  # recipients of one mail often share their reply
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
-        recipients = [_from_block(block, words, fmt) for block in status.recipients[:100]]
+        recipients = [_from_block(block, words, fmt, explained) for block in status.recipients[:100]]
     else:
         kind = "vendor"
         found = words.found()
@@ -149,7 +150,7 @@ def _read(mail: Mail) -> Bounce:
             found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
         listed = _plausible(found, fmt is not None, evidence == "strong",
                             fmt is None and evidence == "strong" and _says_undelivered(mail))
-        recipients = [_from_text(f, fmt, mail.text)
+        recipients = [_from_text(f, fmt, mail.text, explained)
                       for f in (listed if fmt else with_reason(listed, mail.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
@@ -238,6 +239,21 @@ class _Words:
         return self._by_address.get(address)
 
 
+#: explain_reply, or the answers it gave within one mail
+Explaining = Callable[[str, "str | None"], Explanation]
+
+
+class _Explained(dict[tuple[str, "str | None"], Explanation]):
+    """:func:`.status.explain_reply`'s answers for one mail, by (reply, status): kept while the mail
+    is read (a report lists many recipients refused with the same reply), then dropped."""
+
+    def __call__(self, diagnostic: str, status: str | None) -> Explanation:
+        exp = self.get((diagnostic, status))
+        if exp is None:
+            exp = self[diagnostic, status] = explain_reply(diagnostic, status)
+        return exp
+
+
 def _format(mail: Mail, reporting: str) -> TextFormat | None:
     """The format that wrote the mail: by sender and host first, then by its words."""
     return first_format(FORMATS, mail, reporting.lower())
@@ -250,7 +266,7 @@ def _is_report(mail: Mail) -> bool:
 def _bounce_evidence(mail: Mail) -> str | None:
     """"strong" (a report, X-Failed-Recipients, a mailer daemon), "weak" (a bounce subject, or first
     lines that introduce a non-delivery report) or None."""
-    if mail.message.get("X-Failed-Recipients") is not None or _is_report(mail) or _DAEMON.search(mail.sender):
+    if mail.has("x-failed-recipients") or _is_report(mail) or _DAEMON.search(mail.sender):
         return "strong"
     if _REPLY_SUBJECT.match(mail.subject):  # "Re: Undelivered mail": people talking about a bounce
         return None
@@ -263,7 +279,7 @@ def _bounce_evidence(mail: Mail) -> str | None:
 def _says_undelivered(mail: Mail) -> bool:
     """True when the mail says it is a non-delivery report: by its subject, a report, X-Failed-Recipients
     (a mailer daemon's sender alone is not enough: people write from such addresses too)."""
-    if _is_report(mail) or mail.message.get("X-Failed-Recipients") is not None:
+    if _is_report(mail) or mail.has("x-failed-recipients"):
         return True
     return not _REPLY_SUBJECT.match(mail.subject) and _BOUNCE_SUBJECT.search(mail.subject) is not None
 
@@ -309,7 +325,8 @@ def _with_reason_before(text: str, low: str, markers: tuple[str, str], found: li
             for f in found]
 
 
-def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = None) -> BouncedRecipient:
+def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = None,
+                explained: Explaining = explain_reply) -> BouncedRecipient:
     """A recipient of a report: its fields, and what the words say of it where the fields are silent
     (the SMTP command and the remote host when first asked for)."""
     address = address_of(block)
@@ -320,13 +337,13 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     if not diagnostic and (text := words.of(key)) is not None:
         diagnostic = text.diagnostic
     diagnostic = _whole_reply(diagnostic, fmt, words.mail_text)
-    exp = explain_reply(diagnostic, field)
+    exp = explained(diagnostic, field)
     note = ""
     if exp.code is None:  # the report's own words: the remote reply they quote, or the text's
         text = words.of(key)
         for reply in (embedded_reply(diagnostic), text and text.diagnostic,
                       text and embedded_reply(text.context)):
-            worded = explain_reply(reply, None) if reply else None
+            worded = explained(reply, None) if reply else None
             if worded is not None and worded.code is not None and agrees(worded.enhanced, field):
                 exp = worded
                 if reply != diagnostic:
@@ -334,7 +351,7 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
                 break
     by_words = False
     if exp.code is None and (field is None or field.endswith(".0.0")):  # Domino's X-Notes words
-        worded_exp, by_words = _worded(diagnostic, fmt)
+        worded_exp, by_words = _worded(diagnostic, fmt, explained)
         exp = worded_exp if by_words else exp
     status, status_from = settle_status(field, exp)
     if by_words:
@@ -373,15 +390,16 @@ def _delayed(r: BouncedRecipient) -> BouncedRecipient:
     return replace(r, action="delayed", status=status)
 
 
-def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]:
+def _worded(diagnostic: str, fmt: TextFormat | None,
+            explained: Explaining = explain_reply) -> tuple[Explanation, bool]:
     """The explanation of a diagnostic, and True when its status is the one its format's own
     words name (Domino's "not listed in Domino Directory": 5.1.1), else the one words name in
     any bounce (:func:`.generic.worded_status`), there being no code in it."""
-    exp = explain_reply(diagnostic, None)
+    exp = explained(diagnostic, None)
     if exp.code is None and exp.enhanced and exp.enhanced[0] == "2":
         # a failure's words with no reply code cannot carry a success status: "2.0.12" is a version
         # ("Undeliverable: RELEASED Mailman 2.0.12"), read as words
-        exp = explain_reply(diagnostic.replace(exp.enhanced, exp.enhanced.replace(".", "-")), None)
+        exp = explained(diagnostic.replace(exp.enhanced, exp.enhanced.replace(".", "-")), None)
     if exp.code is None and not exp.enhanced:
         low = diagnostic.lower()
         status = next((status for words, status in fmt.statuses if words in low), None) if fmt else None
@@ -390,17 +408,18 @@ def _worded(diagnostic: str, fmt: TextFormat | None) -> tuple[Explanation, bool]
         elif status is None:  # a refusal's verb, then its reason: the reason names the cause
             status = reason_status(diagnostic, exp.category)
         if status is not None:
-            return explain_reply(diagnostic, status), True
+            return explained(diagnostic, status), True
     return exp, False
 
 
-def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "") -> BouncedRecipient:
+def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "",
+               explained: Explaining = explain_reply) -> BouncedRecipient:
     diagnostic = _whole_reply(found.diagnostic, fmt, text)
-    exp, by_words = _worded(diagnostic, fmt)
+    exp, by_words = _worded(diagnostic, fmt, explained)
     note = ""
     if exp.code is None:  # "retry timeout exceeded" and the reply it quotes
         reply = embedded_reply(found.context)
-        worded = explain_reply(reply, None) if reply else None
+        worded = explained(reply, None) if reply else None
         if worded is not None and worded.code is not None:
             exp, note = worded, f"the last remote reply: {reply}"
     command = exp.command or Later(partial(_command, found.context))
@@ -408,7 +427,7 @@ def _from_text(found: Found, fmt: TextFormat | None = None, text: str = "") -> B
     if by_words and exp.code is None:
         status_from = "inferred"
     elif status_from == "inferred" and not exp.found:  # words alone: explained by the status they name
-        exp = explain_reply(diagnostic, status)
+        exp = explained(diagnostic, status)
     return BouncedRecipient(found.address, _action_of(status, exp.code), status, exp.code,
                             diagnostic, exp, Later(partial(getattr, found, "remote_mta")), command,
                             status_from=status_from, note=note, guessed=fmt is None)

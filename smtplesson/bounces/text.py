@@ -205,9 +205,9 @@ def _in_order(hits: list[tuple[int, TextFormat]], in_text: tuple[tuple[str, int,
     """``hits`` and the text's needles found, in signature order (the text searched only as far as
     it is asked for)."""
     text = mail.lower_text
-    at = 0
+    at, count = 0, len(hits)
     for needle, order, fmt in in_text:
-        while at < len(hits) and hits[at][0] < order:
+        while at < count and hits[at][0] < order:
             yield hits[at]
             at += 1
         if needle in text:
@@ -330,7 +330,8 @@ def scan(text: str, exclude: set[str], *, limit: int = 50) -> list[Found]:
     leading = [h for h in hits if _leads(text, h[0])]
     leading_addresses = {h[2] for h in leading}
     if leading:  # recipient lists put each address first on its line; others are quoted
-        inner = [h for h in hits if h not in leading and h[2] in {x[2] for x in leading}]
+        firsts = set(leading)
+        inner = [h for h in hits if h[2] in leading_addresses and h not in firsts]
         hits = sorted(leading + inner)
     # where each hit's words end: at the next hit of another address (computed back to front)
     ends = [len(text)] * len(hits)

@@ -31,7 +31,13 @@ def shape(message: Message) -> Any:
 
 
 def same_tree(text: str) -> None:
-    assert shape(mime.parse(text)) == shape(email.message_from_string(text))
+    types: dict[int, str] = {}
+    tree = mime.parse(text, types)
+    assert shape(tree) == shape(email.message_from_string(text))
+    # the content types parse notes are each part's own, and only of parts in the tree it returns
+    parts = {id(part): part for part in tree.walk()}
+    assert set(types) <= set(parts)
+    assert all(types[key] == parts[key].get_content_type() for key in types)
 
 
 def test_the_real_bounces_give_the_stdlibs_tree():
@@ -58,6 +64,9 @@ ALT = "--b\nContent-Type: multipart/alternative; boundary="
     HEAD + "--bc\n--b\n\none\n--b--x\n--b--\n",  # lines that only start like the boundary
     HEAD + ALT + "c\n\n--c\n\ninner\n--c--\nafter\n--b\n\ntwo\n--b--\n",
     HEAD + ALT + "c\n\n--c\n\ninner\n--b\n\ntwo\n--b--\n",  # c unclosed
+    HEAD + ALT + "ba\n\n--ba\n\ninner\n--ba--\n--b\n\ntwo\n--b--\n",  # Haraka: "ba" nested in "b"
+    HEAD + ALT + "ba\n\n--ba\n\ninner\n--b\n\ntwo\n--ba--\n--b--\n",  # "ba" closed after b's line
+    HEAD + ALT + "b-\n\n--b-\n\ninner\n--b--\n--b-\n\n--b---\n",  # "--b--" closes either
     HEAD + ALT + "c\n\n--c\n\ninner\n--c--\n--b--\n",
     HEAD + ALT + "b1\n\n--b1\n\ninner\n--b1--\n--b--\n",  # prefix
     HEAD + "--b\n--b\n\none\n--b--\n",  # doubled boundary lines
@@ -85,6 +94,8 @@ _LINES = st.sampled_from([
     "--b\n", "--b--\n", "--b \n", "--c\n", "--c--\n", "--bc\n", "\n", "text\n", "Subject: x\n", " folded\n",
     "Content-Type: text/plain\n", "Content-Type: multipart/mixed; boundary=c\n",
     "Content-Type: multipart/mixed; boundary=b\n", "Content-Type: message/rfc822\n", "From x\n", "--b", "x",
+    "Content-Type: multipart/mixed; boundary=bc\n", "Content-Type: multipart/mixed; boundary=b-\n",
+    "Content-Type: multipart/mixed; boundary=\"b \"\n", "--bc--\n", "--b-\n", "--b---\n", "--b \n",
 ])
 
 
@@ -99,6 +110,9 @@ _HEADER_LINES = st.sampled_from([
     "Subject: x\n", "Subject:x\n", "Subject:   \n", "Subject: a:b\n", "X-A:\t v \n", " folded\n",
     "\tfolded\n", " \n", ":no name\n", "Subject : spaced\n", "From x: y\n", "From: a@b\n", "no colon\n",
     "\udcc3\udc9cx: x\n", "Subject: \udcc3\udca9\n", "A:b\rc\n", "\n", "Subject: no line end",
+    "Content-Type: TEXT/Html; charset=x\n", "content-type:text/plain\n", "CONTENT-TYPE: a/b/c\n",
+    "Content-Type: text\n", "Content-Type:\n", "Content-Type: \udcc3/x\n", "Content-Type : a/b\n",
+    "X-Content-Type: image/png\n", " content-type: image/gif\n",
 ])
 
 

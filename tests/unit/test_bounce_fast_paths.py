@@ -1,0 +1,56 @@
+"""The reader's shortcuts give what the stdlib's ``Message`` says: top-level headers by name
+(``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``); a reply explained once
+a mail reads as one explained for each recipient."""
+from __future__ import annotations
+
+from email.message import Message
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smtplesson.bounces import read_bounce, readers
+from smtplesson.bounces.mail import Mail, load
+from smtplesson.bounces.status import explain_reply
+
+ROOT = Path(__file__).resolve().parents[1]
+# the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
+MAILS = sorted(p for folder in (ROOT / "unit" / "data" / "bounces", ROOT / "corpus" / "bounces" / "tuning")
+               for p in folder.rglob("*") if p.is_file() and p.suffix == ".eml")
+NAMES = ("Subject", "SUBJECT", "X-Failed-Recipients", "From", "to", "Received", "Content-Type")
+
+
+def first_names(message: Message) -> dict[str, str]:
+    """The first value of each of the first 200 names, as the reader read them before."""
+    found: dict[str, str] = {}
+    for name, value in message.raw_items():
+        if len(found) >= 200:
+            break
+        found.setdefault(name.lower(), value)
+    return found
+
+
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(NAMES), st.from_regex(r"X-[a-z]{1,3}", fullmatch=True)),
+                          st.text("ab ", max_size=3)), max_size=260))
+def test_headers_are_the_first_of_each_name(fields):
+    message = Message()
+    for name, value in fields:
+        message.set_raw(name, value)
+    mail = Mail(message, "")
+    assert mail.headers == first_names(message)
+    for name in ("x-failed-recipients", "subject", "x-a", "x-zzz"):
+        assert mail.has(name) == (message.get(name) is not None)
+
+
+def test_content_types_are_the_stdlibs():
+    assert len(MAILS) > 300
+    for path in MAILS:
+        mail = load(path.read_bytes())
+        for part in mail.message.walk():
+            assert mail.type_of(part) == part.get_content_type()
+
+
+def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
+    readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
+    monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings

@@ -30,7 +30,7 @@ SENDER_SIDE = frozenset({"sender-auth", "reputation", "reverse-dns", "content", 
 RECIPIENT_PERMANENT = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing"})
 # a malformed recipient address (hard), as opposed to command, sequence or parameter syntax
 _RECIPIENT_SYNTAX = re.compile(
-    r"(?:bad|invalid|malformed|illegal)\b.{0,12}(?:recipient|destination)|recipient address syntax"
+    r"(?:bad|invalid|malformed|illegal|improper)\b.{0,12}(?:recipient|destination)|recipient address syntax"
     r"|could not parse (?:your )?(?:recipient|rcpt)|invalid rcpt to\b|invalid to: (?!unexpected whitespace)"
     r"|unacceptable to:"
     r"|normali[sz]e the recipient")

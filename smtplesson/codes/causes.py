@@ -69,6 +69,10 @@ def code_category(code: int | None, enhanced: str | None) -> tuple[str | None, s
     basic_cat = _BASIC_MAP.get(code) if code is not None else None
     if basic_cat is not None and code not in _BASIC_GENERIC:
         return basic_cat, basic_cat
+    if enhanced is not None and enhanced[1:] == ".0.0" and basic_cat == "syntax":
+        # X.0.0 names no subject (RFC 3463 §3.1); a 500-504 or 553 still says the command or
+        # its argument was refused (RFC 5321 §4.2.2-4.2.3)
+        return None, basic_cat
     return None, enh_cat or basic_cat or _BASIC_CLASS.get(digit, "other")
 
 

@@ -376,3 +376,34 @@ def test_the_codes_digits_inside_a_queue_id_do_not_start_the_reply() -> None:
     found = explain(line)
     assert found.code == 554 and found.category != "relay-denied"
     assert found.action == "review"  # only the class explains it: never suppressed on a guess
+
+
+def test_a_refused_mailbox_name_is_its_syntax_not_an_unknown_mailbox() -> None:
+    """RFC 5321 §4.2.2's 553 "mailbox name not allowed (e.g., mailbox syntax incorrect)" and an
+    invalid domain name are malformed names: syntax, hard only where the recipient's is named."""
+    for text in ("553 Requested action not taken: mailbox name not allowed", "553 mailbox name not allowed"):
+        assert (explain(text).category, explain(text).bounce_type) == ("syntax", "hard"), text
+    found = explain("501 Invalid domain name")
+    assert (found.category, found.bounce_type) == ("syntax", "block")
+
+
+def test_a_generic_status_leaves_the_command_refusal_to_the_basic_code() -> None:
+    """X.0.0 names no subject (RFC 3463 §3.1); 501 and 503 still say the argument or the
+    sequence was refused (RFC 5321 §4.2.3)."""
+    assert explain("501 5.0.0 Missing recipient").category == "syntax"
+    assert explain("503 5.0.0 I demand that you introduce yourself first").category == "syntax"
+    assert explain("550 5.0.0 Something went wrong").category == "other"
+
+
+def test_what_the_refusal_is_about_names_its_cause() -> None:
+    """551's "user not local" asks the sender to relay elsewhere; a failing AUTH process is the
+    authentication exchange; a virus scanner's own error is the receiver's, not a virus found."""
+    assert explain("551 User not local; please try <bob@example.net>").category == "relay-denied"
+    assert explain("553 sorry, we don't relay for [192.0.2.1]").category == "relay-denied"
+    assert explain("454 authentication process failure (#4.3.0)").category == "authentication"
+    assert explain("517 Policy requires local senders to authenticate.").category == "authentication"
+    assert (explain("451 Virus scanner error").category, explain("451 Virus scanner error").bounce_type) \
+        == ("other", "soft")
+    assert explain("554 Virus found: Eicar-Test-Signature").category == "content"
+    assert explain("550 Rejected for too many bad recipients").category == "server-shutdown"
+    assert explain("500 Bad input, PIPELINING is not allowed").category == "syntax"

@@ -62,3 +62,44 @@ def test_packages_added_later_are_split_by_the_frozen_rule():
         other = ROOT / "tests" / "corpus" / ("tuning" if package in mine.HELDOUT else "heldout")
         assert not (other / f"mined-{package}.jsonl").exists()
         assert out.is_dir()
+
+
+def test_spamdykes_rejection_table_gives_each_text_its_severitys_code():
+    source = ('#define REJECT_SEVERITY_PERMANENT "554 "\n'
+              '#define ERROR_RDNS_MISSING "Refused. You have no reverse DNS entry."\n'
+              '#define REJECTION_DATA_RDNS_MISSING { REJECTION_RDNS_MISSING, REJECT_SEVERITY_PERMANENT, '
+              'ERROR_RDNS_MISSING, STRLEN(ERROR_RDNS_MISSING), "DENIED_RDNS_MISSING", 1 }\n')
+    assert (554, None, "Refused. You have no reverse DNS entry.") in _replies("spamdyke.h", source)
+
+
+def test_a_go_error_with_a_code_and_a_message():
+    assert (451, None, "Bad sender address") in _replies(
+        "main.go", 'return smtpd.Error{Code: 451, Message: "Bad sender address"}')
+
+
+def test_mimedefang_verdicts_take_its_default_codes_unless_the_call_gives_them():
+    source = ("action_bounce(\"Spam score too high\");\naction_tempfail('try later', 451, '4.3.2');\n"
+              "return ('REJECT', \"Sorry; spammer.example is blacklisted\");\n"
+              "action_bounce(\"550 5.7.1 \" . $reason);\n")
+    assert {hit[1:] for hit in mine.mine_mimedefang(source)} == {
+        (554, "5.7.1", "Spam score too high"), (451, "4.3.2", "try later"),
+        (554, "5.7.1", "Sorry; spammer.example is blacklisted")}
+
+
+def test_an_exim_acl_message_is_answered_as_its_verb_says(tmp_path: Path):
+    acl = tmp_path / "30_check_rcpt"
+    source = ("  deny\n    message = relay not permitted\n\n  defer\n    spf = temperror\n"
+              "    message = Temporary DNS error. \\\n              Try again later.\n"
+              "  warn\n    message = X-Warning: added header\n")
+    assert {hit[1:] for hit in mine.mine_exim_acl(acl, source)} == {
+        (550, None, "relay not permitted"), (450, None, "Temporary DNS error. Try again later.")}
+
+
+def test_later_packages_keep_only_replies_no_other_file_has(tmp_path: Path):
+    (tmp_path / "tuning").mkdir()
+    (tmp_path / "heldout").mkdir()
+    (tmp_path / "heldout" / "mined-exim4.jsonl").write_text('{"text": "550 Relay not permitted"}\n')
+    (tmp_path / "tuning" / "mined-spamdyke.jsonl").write_text('{"text": "554 Refused."}\n')
+    known = mine._known(tmp_path, "spamdyke")
+    assert mine._key("550 relay  NOT permitted") in known and mine._key("554 Refused.") not in known
+    assert "spamdyke" in mine.FRESH_ONLY and "postfix" not in mine.FRESH_ONLY

@@ -237,6 +237,12 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
     if rule is not None and rule.category in RECIPIENT_CATEGORIES and sender_refused(low) and _bounce_type(
             rule.category, digit, low, command, rule.bounce_type, enhanced) == "hard":
         provider, rule = None, None  # "Sender address rejected: User unknown ...": the sender's
+    if (rule is not None and enhanced is not None and enhanced[1:] == ".4.7"
+            and rule.category != "expired" and "expired" in low):
+        # "554 4.4.7 Message expired ...<451 4.7.650 ...>": the reporting queue says it gave up
+        # (RFC 3463 X.4.7); the provider's reply quoted in it was only the last try
+        # (shared/taxonomy-v2.md)
+        provider, rule = None, None
     if rule is not None:
         category, confidence = rule.category, "provider-rule"
         bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)

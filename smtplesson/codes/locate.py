@@ -78,6 +78,8 @@ def locate(text: str) -> Located:
         start, end, digits, enhanced = pair
         stop = _cut(scan, end)
         code, body = int(digits), _body(scan, start, end, stop, digits, enhanced)
+        if scan[start + 3:start + 4] == "-" and start:
+            body = _lost_head(scan, start, body)
     else:
         code, enhanced, body, start, stop = _find_single(scan)
         if (code is None or enhanced is None) and _GLUED.search(scan) is not None:
@@ -300,6 +302,20 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
             text = text.replace(f" {digits}{mark}{enhanced} " if enhanced else f" {digits}{mark}", " ")
     return text
 
+
+
+_HEAD_OPENERS = ":;('\">"
+_WORDS = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}")
+
+
+def _lost_head(scan: str, start: int, body: str) -> str:
+    """``body`` with the words before its code when the first code found is a continuation
+    mark ("550-5.7.1", RFC 5321 §4.2.1) that prose precedes: a flattened multi-line reply whose
+    first line lost its code ("... is receiving mail at a rate that 450-4.2.1 prevents ...").
+    The words after the last opener before the code (":", ";", "(", a quote) belong to it."""
+    lead = max(scan.rfind(mark, 0, start) for mark in _HEAD_OPENERS) + 1
+    head = scan[lead:start].strip()
+    return f"{head} {body}" if _WORDS.search(head) else body
 
 
 def _cut(scan: str, start: int) -> int:

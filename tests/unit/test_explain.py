@@ -407,3 +407,55 @@ def test_what_the_refusal_is_about_names_its_cause() -> None:
     assert explain("554 Virus found: Eicar-Test-Signature").category == "content"
     assert explain("550 Rejected for too many bad recipients").category == "server-shutdown"
     assert explain("500 Bad input, PIPELINING is not allowed").category == "syntax"
+
+
+def test_a_flattened_reply_whose_first_line_lost_its_code_keeps_its_first_words() -> None:
+    """A reply pasted from its second line on: the words before the first continuation code
+    ("... at a rate that 450-4.2.1 prevents ...", RFC 5321 §4.2.1) belong to the reply."""
+    found = explain("Message temporarily deferred The user you are trying to contact is receiving "
+                    "mail at a rate that 450-4.2.1 prevents additional messages from being "
+                    "delivered. Please resend your 450-4.2.1 message at a later time.")
+    assert (found.code, found.category, found.bounce_type) == (450, "rate-limit", "soft")
+    logged = explain("host mx.example.org[192.0.2.1] said: 550-5.1.1 The email account that you "
+                     "tried to reach does not exist. 550 5.1.1 Please try again.")
+    assert logged.category == "mailbox-unknown"  # a log's own words before "said:" are not the reply's
+
+
+def test_the_queues_own_expiry_wins_over_the_last_reply_quoted_in_it() -> None:
+    """X.4.7 (RFC 3463 §3.5) is the reporting queue giving up: expired, whatever provider's reply
+    it quotes as the last try (shared/taxonomy-v2.md)."""
+    found = explain("554 4.4.7 Message expired: unable to deliver in 840 minutes.<451 4.7.650 The "
+                    "mail server [192.0.2.1] has been temporarily rate limited due to IP "
+                    "reputation. For e-mail delivery information, see https://aka.ms/postmaster (S843) "
+                    "[DS3PEPF000099D7.namprd04.prod.outlook.com]>")
+    assert (found.category, found.bounce_type) == ("expired", "soft")
+    assert found.provider is None  # Microsoft's 4.7.650 rule reads the quoted reply, not this
+
+
+def test_whose_block_list_it_is_decides_policy_or_reputation() -> None:
+    """The recipient's own list of blocked senders is policy; an IP on a block list is the
+    sender's reputation (shared/taxonomy-v2.md)."""
+    assert explain("550 5.1.1 <bob@example.net> sender is blacklisted").category == "policy"
+    assert explain("Sorry, you are blacklisted on this server").category == "policy"
+    assert explain("554 5.7.1 Your IP 192.0.2.1 is blacklisted").category == "reputation"
+
+
+def test_a_domain_owners_policy_and_an_ip_not_allowed_for_a_domain_are_sender_authentication() -> None:
+    """DMARC is the domain owner's published policy; an IP "not allowed to send mail from" a
+    domain fails its SPF record.  A person not allowed to send from an address is not."""
+    assert explain("550 5.7.0 Unfortunately, messages from 192.0.2.1 on behalf of example.com could "
+                   "not be delivered due to domain owner policy restrictions.").category == "sender-auth"
+    assert explain("550 192.0.2.1 is not allowed to send mail from example.com").category == "sender-auth"
+    assert explain("403 You are not authorized to send from that email address").category != "sender-auth"
+
+
+def test_a_full_mailbox_under_an_unknown_user_status_is_never_hard() -> None:
+    """"552 5.1.1 5.2.2 ... mailbox is full": the words say the mailbox exists; a valid recipient
+    is never suppressed on the first status code alone."""
+    found = explain("552 5.1.1 5.2.2 sorry, final recipient mailbox is full (chkuser)")
+    assert (found.category, found.bounce_type) == ("mailbox-full", "soft")
+
+
+def test_a_dictionary_attack_is_the_senders_reputation() -> None:
+    """Probing for addresses is what the sending host did, not what the message says."""
+    assert explain("550 DICTIONARY ATTACK").category == "reputation"

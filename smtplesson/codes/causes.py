@@ -69,6 +69,11 @@ def code_category(code: int | None, enhanced: str | None) -> tuple[str | None, s
     basic_cat = _BASIC_MAP.get(code) if code is not None else None
     if basic_cat is not None and code not in _BASIC_GENERIC:
         return basic_cat, basic_cat
+    if enhanced is not None and enhanced[1:] == ".0.0" and code is not None and code // 10 % 10 == 0:
+        # "other undefined status" (X.0.0, RFC 3463 §3.1) says nothing of the cause, while a
+        # basic code of the x0z category does: syntax (RFC 5321 §4.2.1; "501 5.0.0 Missing
+        # recipient"), as the fallback the words may overrule
+        enh_cat = None
     return None, enh_cat or basic_cat or _BASIC_CLASS.get(digit, "other")
 
 

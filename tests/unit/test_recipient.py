@@ -241,6 +241,7 @@ def test_an_undefined_enhanced_detail_leaves_a_syntax_basic_code_its_meaning(
     # and a TLS requirement under a full-mailbox status (Zimbra: tests/corpus/tuning/mined-zimbra.jsonl)
     ("451 4.2.2 Server accepts messages only on TLS connection", "tls"),
 ])
-def test_a_recipient_status_yields_to_words_about_the_message_the_relay_or_tls(text: str, category: str) -> None:
+def test_a_recipient_status_yields_to_words_about_the_message_the_relay_or_tls(
+        text: str, category: str) -> None:
     found = explain(text)
     assert (found.category, found.bounce_type) == (category, "block")

@@ -39,6 +39,9 @@ _SENDER_WORDS = re.compile(DATA["sender_named"])
 # the words that say the envelope sender's own address was checked and refused: what follows
 # ("User unknown", a nested "550 5.1.1") is about the sender ("Sender address rejected: ...")
 _SENDER_REFUSED = re.compile(DATA["sender_refused"])
+# the words that make the sender itself the party refused ("Unauthorized sender", "not accepting
+# mail from this sender"): never the recipient's address, whatever the status
+_SENDER_SUBJECT = re.compile(DATA["sender_subject"])
 # the words of a sender_named match that name the sender's address or domain (the envelope
 # sender of RFC 5321 MAIL, its return path, the From: domain), not its account or sending
 _SENDER_ADDRESS = ("domain", "address", "return", "envelope", "from")
@@ -93,6 +96,9 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
         # an account disabled or suspended from sending is the sender's ("550 5.2.1 Your
         # account has been suspended for sending spam"), not the recipient's mailbox
         return False
+    recipient_cue = verdict is not None and verdict.strong and verdict.category in RECIPIENT_CATEGORIES
+    if _SENDER_SUBJECT.search(low) and not recipient_cue:
+        return False  # the sender is the party refused ("550 5.1.1 Unauthorized sender")
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
     if code == 556 and confidence == "status":
@@ -127,7 +133,7 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
             return category, "lexicon"
     if low and _SENDER_REFUSED.search(low):
         return "sender-rejected", "lexicon"  # the sender's own address or host checked and refused
-    named = _SENDER_WORDS.search(low) if low else None
+    named = (_SENDER_WORDS.search(low) or _SENDER_SUBJECT.search(low)) if low else None
     if named is not None:  # the sender's own domain or address (RFC 5321 MAIL), else its account
         return ("sender-rejected" if any(word in named.group() for word in _SENDER_ADDRESS)
                 else "policy"), "lexicon"

@@ -245,3 +245,24 @@ def test_a_recipient_status_yields_to_words_about_the_message_the_relay_or_tls(
         text: str, category: str) -> None:
     found = explain(text)
     assert (found.category, found.bounce_type) == (category, "block")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # the sender itself is the party refused (categories.json "sender_subject"), whatever the status
+    ("550 5.1.1 Unauthorized sender", "policy"),
+    ("550 5.1.1 Not accepting mail from this sender", "sender-rejected"),
+    ("550 5.1.1 Recipient is not accepting mail from this domain", "sender-rejected"),
+    ("550 5.1.1 Rejected due to suspicious activity from your account", "content"),  # a "suspicious" cue
+    # a filter or a firewall refused the message, not the address
+    ("550 5.1.1 Rejected by filter", "content"),
+    ("550 5.1.1 Mail blocked by recipient's firewall", "policy"),
+])
+def test_the_sender_refused_under_a_recipient_status_is_never_hard(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+
+
+def test_a_strong_recipient_cue_keeps_the_recipient_status_beside_sender_words() -> None:
+    found = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown; "
+                    "mail from this sender is otherwise accepted")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")

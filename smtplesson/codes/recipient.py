@@ -62,7 +62,7 @@ _STORAGE_WORDS = re.compile(r"mailbox|inbox|storage|disk|recipient")
 def sending_quota(low: str) -> bool:
     """True when the (lower-cased) words name a quota of the sender's account or sending, and
     none of the recipient's mailbox or storage: a volume limit (rate-limit), not a full mailbox."""
-    return _SENDING_QUOTA.search(low) is not None and _STORAGE_WORDS.search(low) is None
+    return "quota" in low and _SENDING_QUOTA.search(low) is not None and _STORAGE_WORDS.search(low) is None
 
 
 def sender_refused(low: str) -> bool:
@@ -96,8 +96,8 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
         # an account disabled or suspended from sending is the sender's ("550 5.2.1 Your
         # account has been suspended for sending spam"), not the recipient's mailbox
         return False
-    recipient_cue = verdict is not None and verdict.strong and verdict.category in RECIPIENT_CATEGORIES
-    if _SENDER_SUBJECT.search(low) and not recipient_cue:
+    if (("sender" in low or "from" in low) and _SENDER_SUBJECT.search(low) is not None
+            and not (verdict is not None and verdict.strong and verdict.category in RECIPIENT_CATEGORIES)):
         return False  # the sender is the party refused ("550 5.1.1 Unauthorized sender")
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)

@@ -41,6 +41,7 @@ from .recipient import (
     names_sender,
     reconsider,
     sender_refused,
+    sending_quota,
 )
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
@@ -258,6 +259,8 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                 or (verdict.strong and verdict.score >= THRESHOLD
                     and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
+        if category == "mailbox-full" and sending_quota(low):
+            category, confidence = "rate-limit", "lexicon"  # the sender's quota, not the mailbox's
         bounce = _bounce_type(category, digit, low, command, None, enhanced)
         before = command in BEFORE_RECIPIENT and "recipient" not in low and "rcpt" not in low
         if bounce == "hard" and (before or not names_recipient(

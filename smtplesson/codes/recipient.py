@@ -18,7 +18,7 @@ from .causes import DATA
 from .lexicon import Verdict
 
 __all__ = ["BEFORE_RECIPIENT", "RECIPIENT_CATEGORIES", "SENDER_CATEGORIES", "names_recipient", "names_sender",
-           "reconsider", "sender_refused"]
+           "reconsider", "sender_refused", "sending_quota"]
 
 #: the causes that make a 5xx reply hard: the recipient's address is bad
 RECIPIENT_CATEGORIES = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-routing", "syntax"})
@@ -39,12 +39,30 @@ _SENDER_WORDS = re.compile(DATA["sender_named"])
 # the words that say the envelope sender's own address was checked and refused: what follows
 # ("User unknown", a nested "550 5.1.1") is about the sender ("Sender address rejected: ...")
 _SENDER_REFUSED = re.compile(DATA["sender_refused"])
+# the words that make the sender itself the party refused ("Unauthorized sender", "not accepting
+# mail from this sender"): never the recipient's address, whatever the status
+_SENDER_SUBJECT = re.compile(DATA["sender_subject"])
+# the words of a sender_named match that name the sender's address or domain (the envelope
+# sender of RFC 5321 MAIL, its return path, the From: domain), not its account or sending
+_SENDER_ADDRESS = ("domain", "address", "return", "envelope", "from")
 # keyword rules (categories.json "keywords") strong enough to name the recipient alone
 # X.1.x and X.2.x but the "other" X.1.0 and X.2.0, and X.4.6 (routing loop detected)
 _EXPLICIT = re.compile(r"[45]\.(?:[12]\.(?!0$)\d+|4\.6)$")
 _STRONG_KEYWORDS = frozenset({"mailbox-unknown", "dns-routing"})
 # the enhanced-code subjects that say a refusal is not about the address (RFC 3463 §3.6-3.8)
 _SENDER_SUBJECTS = {digit: DATA["enhanced_subject"][digit] for digit in ("5", "6", "7")}
+
+
+# a quota the sender's account or sending is subject to ("quota exceeded for sender", "your
+# account reached its email quota limit"), and the words that give a quota to the recipient
+_SENDING_QUOTA = re.compile(DATA["sending_quota"])
+_STORAGE_WORDS = re.compile(r"mailbox|inbox|storage|disk|recipient")
+
+
+def sending_quota(low: str) -> bool:
+    """True when the (lower-cased) words name a quota of the sender's account or sending, and
+    none of the recipient's mailbox or storage: a volume limit (rate-limit), not a full mailbox."""
+    return "quota" in low and _SENDING_QUOTA.search(low) is not None and _STORAGE_WORDS.search(low) is None
 
 
 def sender_refused(low: str) -> bool:
@@ -71,13 +89,16 @@ def names_recipient(low: str, code: int | None, enhanced: str | None, category: 
     if category not in RECIPIENT_CATEGORIES or _SENDER_REFUSED.search(low):
         return False  # a sender-side cause, or the sender's own address refused
     named = _SENDER_WORDS.search(low)
-    if named is not None and ("domain" in named.group() or "from" in named.group()
-                              or "address" in named.group() or named.group().endswith("ip")
+    if named is not None and (any(word in named.group() for word in _SENDER_ADDRESS)
+                              or named.group().endswith("ip")
                               or (category == "mailbox-disabled" and "recipient" not in low)):
         # the sender's own domain or From: is what the words refuse, whatever the status; and
         # an account disabled or suspended from sending is the sender's ("550 5.2.1 Your
         # account has been suspended for sending spam"), not the recipient's mailbox
         return False
+    if (("sender" in low or "from" in low) and _SENDER_SUBJECT.search(low) is not None
+            and not (verdict is not None and verdict.strong and verdict.category in RECIPIENT_CATEGORIES)):
+        return False  # the sender is the party refused ("550 5.1.1 Unauthorized sender")
     if enhanced is not None and _EXPLICIT.match(enhanced):
         return True  # an explicit addressing, mailbox or routing-loop status (RFC 3463 §3.2-3.5)
     if code == 556 and confidence == "status":
@@ -112,9 +133,9 @@ def reconsider(category: str, keywords: tuple[str, ...], verdict: Verdict | None
             return category, "lexicon"
     if low and _SENDER_REFUSED.search(low):
         return "sender-rejected", "lexicon"  # the sender's own address or host checked and refused
-    named = _SENDER_WORDS.search(low) if low else None
+    named = (_SENDER_WORDS.search(low) or _SENDER_SUBJECT.search(low)) if low else None
     if named is not None:  # the sender's own domain or address (RFC 5321 MAIL), else its account
-        return ("sender-rejected" if "domain" in named.group() or "address" in named.group()
+        return ("sender-rejected" if any(word in named.group() for word in _SENDER_ADDRESS)
                 else "policy"), "lexicon"
     subject = _SENDER_SUBJECTS.get(enhanced.split(".")[1]) if enhanced and enhanced.count(".") == 2 else None
     if subject is not None:

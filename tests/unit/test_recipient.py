@@ -187,3 +187,82 @@ def test_words_naming_the_senders_address_or_ip_are_never_the_recipients(text: s
 def test_something_else_disabled_is_no_disabled_mailbox_and_never_suppressed(text: str) -> None:
     found = explain(text)
     assert found.category != "mailbox-disabled" and found.action != "suppress"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # the return path, the envelope sender, the bounce address: RFC 5321 MAIL's address
+    ("550 Return path domain invalid", "sender-rejected"),
+    ("550 5.1.0 Envelope sender domain unresolvable", "sender-rejected"),
+    ("550 Bounce address invalid", "sender-rejected"),
+    # the sender's own account, or its outbound mail, named with a possessive or an adjective
+    ("550 5.2.1 The sender's account has been disabled", "policy"),
+    ("550 Outbound spam detected, account locked", "content"),
+])
+def test_the_senders_return_path_account_or_outbound_mail_is_never_the_recipients(
+        text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+
+
+@pytest.mark.parametrize(("text", "category", "bounce_type"), [
+    # a quota of the sender's account or sending (categories.json "sending_quota")
+    ("550 Quota exceeded for sender", "rate-limit", "soft"),
+    ("550 5.7.1 Outgoing mail quota exceeded", "rate-limit", "soft"),
+    # tests/corpus/tuning/threads-r6.jsonl (PlaceCal, MailerSend)
+    ("Net::SMTPServerBusy 450 Your account reached its email quota limit. Contact support to increase "
+     "it. #MS42204", "rate-limit", "soft"),
+    # the recipient's mailbox quota stays a full mailbox
+    ("552 5.2.2 Mailbox quota exceeded", "mailbox-full", "soft"),
+    ("552 5.2.2 The recipient account is over quota", "mailbox-full", "soft"),
+])
+def test_whose_quota_the_words_name_decides_a_sending_limit_from_a_full_mailbox(
+        text: str, category: str, bounce_type: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, bounce_type)
+
+
+@pytest.mark.parametrize(("text", "category", "bounce_type"), [
+    # an undefined X.0.0 detail leaves the x0z (syntax) category of the basic code (RFC 5321 §4.2.1)
+    ("501 5.0.0 Missing recipient", "syntax", "block"),  # sendmail, tests/corpus/tuning/mined-sendmail.jsonl
+    ("503 5.0.0 Need MAIL before RCPT", "syntax", "block"),
+    # ... while an X.0.0 beside a non-syntax basic code stays on the class
+    ("550 5.0.0 Transaction failed", "other", "hard"),
+])
+def test_an_undefined_enhanced_detail_leaves_a_syntax_basic_code_its_meaning(
+        text: str, category: str, bounce_type: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, bounce_type)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # a strong cue about the message or the relay leads the words under an unknown-recipient status
+    ("554 5.1.1 Delivery error: message header is not valid", "syntax"),
+    ("550 5.1.1 Access denied: user is not allowed to relay", "relay-denied"),
+    # and a TLS requirement under a full-mailbox status (Zimbra: tests/corpus/tuning/mined-zimbra.jsonl)
+    ("451 4.2.2 Server accepts messages only on TLS connection", "tls"),
+])
+def test_a_recipient_status_yields_to_words_about_the_message_the_relay_or_tls(
+        text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # the sender itself is the party refused (categories.json "sender_subject"), whatever the status
+    ("550 5.1.1 Unauthorized sender", "policy"),
+    ("550 5.1.1 Not accepting mail from this sender", "sender-rejected"),
+    ("550 5.1.1 Recipient is not accepting mail from this domain", "sender-rejected"),
+    ("550 5.1.1 Rejected due to suspicious activity from your account", "content"),  # a "suspicious" cue
+    # a filter or a firewall refused the message, not the address
+    ("550 5.1.1 Rejected by filter", "content"),
+    ("550 5.1.1 Mail blocked by recipient's firewall", "policy"),
+])
+def test_the_sender_refused_under_a_recipient_status_is_never_hard(text: str, category: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == (category, "block")
+
+
+def test_a_strong_recipient_cue_keeps_the_recipient_status_beside_sender_words() -> None:
+    found = explain("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown; "
+                    "mail from this sender is otherwise accepted")
+    assert (found.category, found.bounce_type) == ("mailbox-unknown", "hard")

@@ -376,3 +376,14 @@ def test_the_codes_digits_inside_a_queue_id_do_not_start_the_reply() -> None:
     found = explain(line)
     assert found.code == 554 and found.category != "relay-denied"
     assert found.action == "review"  # only the class explains it: never suppressed on a guess
+
+
+@pytest.mark.parametrize("text", [
+    "Erreur temporaire serveur",  # tuning: lang-r7 (assistance.email)
+    "Dočasný lokální problém – zkuste to prosím později",  # tuning: lang-pages-r3
+    "Temporärer Fehler, bitte später erneut versuchen",
+])
+def test_a_codeless_failure_that_calls_itself_temporary_is_other_and_soft(text):
+    explained = explain(text)
+    assert (explained.category, explained.bounce_type) == ("other", "soft")
+    assert explained.action != "suppress"

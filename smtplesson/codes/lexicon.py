@@ -360,7 +360,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             cues.setdefault(category, []).append(phrase)
             if weight >= _STRONG:
                 named.add((category, phrase))
-    listed = _ip_listed(norm) if not norm.isascii() or "ip" in norm else None
+    listed = _ip_listed(norm) if "ip" in norm and _IP_WORD.search(norm) is not None else None
     if listed is not None:
         totals["reputation"] = totals.get("reputation", 0.0) + _STRONG
         cues.setdefault("reputation", []).append(listed)

@@ -183,11 +183,16 @@ _ALLOW_WINDOW = 25
 
 
 def _ip_listed(norm: str) -> str | None:
-    """The list word that says the sender's IP is listed, if one does."""
+    """The list word that says the sender's IP is listed, if one does: not where a negation
+    stands between the IP and the list in the list's clause ("Ihre IP steht nicht auf der Liste")."""
     for listed in _LIST_WORD.finditer(norm):
         at, end = listed.span()
-        if (_IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at) is not None
-                and _ALLOW_WORD.search(norm, max(0, at - _ALLOW_WINDOW), end + _ALLOW_WINDOW) is None):
+        ip = _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)
+        allowed = _ALLOW_WORD.search(norm, max(0, at - _ALLOW_WINDOW), end + _ALLOW_WINDOW)
+        if ip is None or allowed is not None:
+            continue
+        between = _CLAUSE.split(norm[ip.end():at])[-1]
+        if not any(negation.search(between) for negation in _NEGATIONS.values()):
             return listed.group()
     return None
 

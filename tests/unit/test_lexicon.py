@@ -300,3 +300,12 @@ def test_an_allow_list_or_a_list_without_an_ip_says_nothing_of_reputation(text):
 ])
 def test_mail_sent_to_nonexistent_addresses_is_why_the_sender_is_blocked(text):
     assert score(text).category == "reputation"
+
+
+@pytest.mark.parametrize("text", [
+    "Die IP-Adresse Ihres Servers steht nicht auf einer Liste.",
+    "Su IP no aparece en ninguna de estas listas.",
+])
+def test_an_ip_said_not_to_be_on_a_list_is_not_listed(text):
+    verdict = score(text)  # the IP alone is a hint (weight 1 or 2), never a list's strong cue
+    assert verdict is None or not verdict.strong

@@ -15,7 +15,7 @@ from typing import Any
 from .._data import load
 from .syntax import class_free, class_of
 
-__all__ = ["DATA", "bounce_type", "category", "class_digit", "code_category", "code_cause"]
+__all__ = ["DATA", "bounce_type", "category", "class_digit", "code_category", "code_cause", "says_temporary"]
 
 #: codes/data/categories.json
 DATA: dict[str, Any] = load("codes", "categories.json")
@@ -29,6 +29,13 @@ _CATEGORY_BOUNCE: dict[str, str] = {name: entry["bounce_type"] for name, entry i
 _RECIPIENT_SYNTAX = re.compile(DATA["hard_recipient_syntax"])
 _SAYS_TEMPORARY = re.compile(DATA["soft_when_temporary"])
 _DNS_TEMPORARY = re.compile(DATA["soft_dns_when_temporary"])
+_TEMPORARY_FAILURE = re.compile(DATA["temporary_failure"])
+
+
+def says_temporary(low: str) -> bool:
+    """True when the (lower-cased) text calls the failure a temporary error or problem, in any
+    language of the lexicon ("temporary failure", "erreur temporaire", "一時的な問題")."""
+    return _TEMPORARY_FAILURE.search(low) is not None
 
 
 def class_digit(code: int | None, enhanced: str | None) -> int:
@@ -92,7 +99,8 @@ def bounce_type(category: str, digit: int | None, low: str, command: str | None,
         return "none"
     if default == "class":
         # words without a code that call the failure temporary are no reason to suppress
-        return "soft" if digit == 4 or (digit is None and _SAYS_TEMPORARY.search(low)) else "hard"
+        return "soft" if digit == 4 or (digit is None and (
+            _SAYS_TEMPORARY.search(low) is not None or says_temporary(low))) else "hard"
     if default == "hard":
         if digit == 4:
             return "soft"

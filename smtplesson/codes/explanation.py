@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from .causes import DATA as _DATA
 from .causes import bounce_type as _bounce_type
 from .causes import class_digit as _class
-from .causes import code_category, registry_category
+from .causes import code_category, registry_category, says_temporary
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
@@ -502,6 +502,8 @@ def _no_code(text: str, low: str, extra: UserRules | None, command: str | None) 
                 verdict.strong and verdict.category in _OVERRULE[category]
                 and verdict.category in SENDER_CATEGORIES)):
             category = verdict.category
+    if category is None and says_temporary(low):
+        category = "other"  # "Erreur temporaire serveur": a transient failure with no cause named
     if category is None or category == "success":
         return _nothing(text)
     bounce = _bounce_type(category, None, low, None, rule.bounce_type if rule is not None else None)

@@ -168,6 +168,35 @@ def _ip_after(norm: str, end: int) -> bool:
     within the cue's clause."""
     return _IP_WORD.search(_CLAUSE.split(norm[end:end + _IP_AFTER_WINDOW])[0]) is not None
 
+
+# "si tu IP está en una de estas listas", "l'IP de votre serveur ... sur l'une de ces listes": a
+# list word of a language other than English whose subject, named in the _SUBJECT_WINDOW
+# characters before it, is the sender's IP says the IP is listed (taxonomy v2: IP block lists
+# are reputation), a cue of weight 3, whichever list it names; not a list of allowed senders
+# ("IP nicht auf weißer Liste", "nell'elenco degli IP autorizzati": the receiver's policy), an
+# allow word standing within _ALLOW_WINDOW characters of it
+_LIST_WORD = re.compile("|".join(
+    re.escape(word) if _CJK.search(word) else rf"(?<!\w){re.escape(word)}(?!\w)"
+    for words in _DATA["list_words"].values() for word in words))
+_ALLOW_WORD = re.compile("|".join(map(re.escape, _DATA["allow_words"])))
+_ALLOW_WINDOW = 25
+
+
+def _ip_listed(norm: str) -> str | None:
+    """The list word that says the sender's IP is listed, if one does: not where a negation
+    stands between the IP and the list in the list's clause ("Ihre IP steht nicht auf der Liste")."""
+    for listed in _LIST_WORD.finditer(norm):
+        at, end = listed.span()
+        ip = _IP_WORD.search(norm, max(0, at - _SUBJECT_WINDOW), at)
+        allowed = _ALLOW_WORD.search(norm, max(0, at - _ALLOW_WINDOW), end + _ALLOW_WINDOW)
+        if ip is None or allowed is not None:
+            continue
+        between = _CLAUSE.split(norm[ip.end():at])[-1]
+        if not any(negation.search(between) for negation in _NEGATIONS.values()):
+            return listed.group()
+    return None
+
+
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
 # "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
 # does one that names space ("non ha spazio su disco", "har ikke nok diskplads": the lack of it)
@@ -336,6 +365,11 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             cues.setdefault(category, []).append(phrase)
             if weight >= _STRONG:
                 named.add((category, phrase))
+    listed = _ip_listed(norm) if "ip" in norm and _IP_WORD.search(norm) is not None else None
+    if listed is not None:
+        totals["reputation"] = totals.get("reputation", 0.0) + _STRONG
+        cues.setdefault("reputation", []).append(listed)
+        named.add(("reputation", listed))
     if ("auth" in norm or "starttls" in norm) and not _UNKNOWN_VERB.search(norm):
         for verb in dict.fromkeys(_NAMED_VERB.findall(norm)):
             category = _NAMED_VERBS[verb]

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .causes import DATA
+from .causes import DATA, says_temporary
 from .lexicon import COMPOUND_HEAD, ascii_cues, unsure
 from .locate import squeezed
 from .phrases import starts, trie
@@ -35,6 +35,9 @@ class _Telling(NamedTuple):
 # compound's head and closing cue is then found by one bytes search.
 _LETTERS = bytes(ord("a") if ord("a") <= byte <= ord("z") else ord(" ") for byte in range(256))
 _RUN = re.compile("[a-z]+")
+# every ASCII spelling of a temporary failure (codes/data/categories.json "temporary_failure")
+# holds one of these: "temporary", "temporaire", "temporal", "tijdelijk", "tymczasowy", "midlertidig"
+_TEMPORARY_STEMS = ("tempor", "tijdelijk", "tymczas", "midlertid")
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +71,8 @@ def silent(low: str) -> bool:
     text = f" {squeezed(low)} "
     if telling.at_word.search(text) is not None:
         return False
+    if any(stem in text for stem in _TEMPORARY_STEMS) and says_temporary(text):
+        return False  # "Erreur temporaire serveur": a transient failure (codes/causes.py)
     for needle in telling.anywhere:
         if needle in text:
             return False

@@ -459,3 +459,13 @@ def test_a_full_mailbox_under_an_unknown_user_status_is_never_hard() -> None:
 def test_a_dictionary_attack_is_the_senders_reputation() -> None:
     """Probing for addresses is what the sending host did, not what the message says."""
     assert explain("550 DICTIONARY ATTACK").category == "reputation"
+
+@pytest.mark.parametrize("text", [
+    "Erreur temporaire serveur",  # tuning: lang-r7 (assistance.email)
+    "Dočasný lokální problém – zkuste to prosím později",  # tuning: lang-pages-r3
+    "Temporärer Fehler, bitte später erneut versuchen",
+])
+def test_a_codeless_failure_that_calls_itself_temporary_is_other_and_soft(text):
+    explained = explain(text)
+    assert (explained.category, explained.bounce_type) == ("other", "soft")
+    assert explained.action != "suppress"

@@ -269,3 +269,43 @@ def test_a_disk_space_quota_is_the_mailboxs():
     verdict = score("maildir delivery failed: sorry, the user's maildir has overdrawn his diskspace quota, "
                     "please try again later")
     assert verdict is not None and verdict.category == "mailbox-full" and verdict.strong
+
+
+@pytest.mark.parametrize("text", [
+    "Si tu IP está en una de estas listas, es probable que tus correos sean bloqueados o marcados como "
+    "spam por otros servidores.",  # tuning: lang-pages-r6
+    "Si l’IP de votre serveur mail est positive sur l’une de ces listes, cela signifie que vos mails "
+    "risquent d’arriver dans les spams chez vos correspondants.",  # tuning: lang-r7
+    "Die IP-Adresse Ihres Servers steht auf mehreren Listen.",
+])
+def test_a_list_whose_subject_is_the_senders_ip_is_reputation(text):
+    verdict = score(text)
+    assert verdict.category == "reputation" and verdict.confident and verdict.strong
+
+
+@pytest.mark.parametrize("text", [
+    "421 4.7.0 IP nicht auf weißer Liste für RCPT-Domain, Verbindung wird beendet.",
+    "IP non nell'elenco degli IP autorizzati per il dominio RCPT. Chiusura connessione",
+    "Ihre Adresse steht auf einer Liste.",  # no IP named: no subject
+])
+def test_an_allow_list_or_a_list_without_an_ip_says_nothing_of_reputation(text):
+    verdict = score(text)
+    assert verdict is None or "reputation" not in dict(verdict.ranked)
+
+
+@pytest.mark.parametrize("text", [
+    "Wir blockieren deshalb nach einer Weile die IP-Adressen der Mailserver, die unseren Kunden eMail an "
+    "nicht existente eMail-Adressen schicken wollen, um unsere Kunden zu schützen.",  # tuning: lang-r7
+    "Bloqueamos la IP porque envió correo a direcciones inexistentes.",
+])
+def test_mail_sent_to_nonexistent_addresses_is_why_the_sender_is_blocked(text):
+    assert score(text).category == "reputation"
+
+
+@pytest.mark.parametrize("text", [
+    "Die IP-Adresse Ihres Servers steht nicht auf einer Liste.",
+    "Su IP no aparece en ninguna de estas listas.",
+])
+def test_an_ip_said_not_to_be_on_a_list_is_not_listed(text):
+    verdict = score(text)  # the IP alone is a hint (weight 1 or 2), never a list's strong cue
+    assert verdict is None or not verdict.strong

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import corpus
 
 from smtplesson import explain
-from smtplesson.codes.lexicon import LANGUAGES
+from smtplesson.codes.lexicon import LANGUAGES, score
 
 DATA = json.loads((Path(__file__).resolve().parents[2] / "smtplesson" / "codes" / "data"
                    / "lexicon.json").read_text("utf-8"))
@@ -263,6 +263,14 @@ def test_a_space_between_kana_is_typesetting_not_a_word_break():
     """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
     assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
     assert explain("プロトコル エラー").category == explain("プロトコルエラー").category
+
+
+def test_japanese_kanji_and_kana_spellings_of_can_name_the_same_cause():
+    """"接続出来ません" is "接続できません" (kanji or kana for "can"); in Chinese 出来 stays as written."""
+    for kana, kanji in [("接続できません", "接続出来ません"),
+                        ("メールボックスにアクセスできません", "メールボックスにアクセス出来ません")]:
+        assert explain(kanji).category == explain(kana).category != "other"
+    assert score("查不出来这个用户") is None
 
 
 def test_every_language_but_english_names_the_domain_and_the_compounding_ones_are_known():

@@ -61,8 +61,17 @@ _CJK_SPACE = re.compile(rf"(?<={_KANA_HAN}) (?={_KANA_HAN})")
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u00ad": None})
 
 
+# Japanese writes the potential "can" in kana or in kanji ("送信できません" / "送信出来ません"):
+# Japanese text (it has kana) reads both as kana, cues alike; Chinese, where 出来 is "come out",
+# is left as written
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
 def _normal(low: str) -> str:
-    return low if low.isascii() else unicodedata.normalize("NFKC", low).translate(_DASHES)
+    if low.isascii():
+        return low
+    text = unicodedata.normalize("NFKC", low).translate(_DASHES)
+    return text.replace("出来", "でき") if "出来" in text and _KANA.search(text) else text
 
 
 @dataclass(frozen=True)

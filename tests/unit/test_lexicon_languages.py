@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import corpus
 
 from smtplesson import explain
-from smtplesson.codes.lexicon import LANGUAGES
+from smtplesson.codes.lexicon import LANGUAGES, score
 
 DATA = json.loads((Path(__file__).resolve().parents[2] / "smtplesson" / "codes" / "data"
                    / "lexicon.json").read_text("utf-8"))
@@ -155,6 +155,31 @@ REAL = [
     ('fr', 'Action non effectuée : manque de ressources système.'),
     ('zh', '发件人IP被屏蔽'),  # a cue that starts in ASCII inside Chinese text
     ('zh', '对方邮箱空间不够,无法接收新邮件'),
+    # cjk-r1 round: one concept in several languages (Microsoft's localised texts, carriers' help)
+    ('ja', 'メッセージを送信できません。メッセージの件数が、1 日あたりに送信できる合計件数を超えました'),
+    ('ja', '送信したメールの容量が送信先のメールサーバの'
+           '容量を超えている為メール送信出来ません(主に'
+           '添付ファイルの容量が大きい場合発生します)'),
+    ('ja', '送信先メールサーバにxx時間以上メールを送信出来ない為メール送信出来ませんでした'),
+    ('ja', 'このメッセージは、組織から大量のスパムまたは'
+           '一括送信メールが送信され、送信メールに我々が'
+           'ブロックをかけると発生します。'),
+    ('ko', '액세스 거부, 금지된 보낸 사람'),
+    ('ru', 'Доступ запрещен, запрещенный отправитель'),
+    ('zh', '访问被拒绝，已禁止发件人'),
+    ('ko', '이 오류는 테넌트에 프로비전되지 않은 도메인('
+           '허용 도메인으로 추가 및 유효성 검사)에서 대'
+           '량의 메시지를 보낼 때 발생합니다.'),
+    ('zh', '如果从租户中未预配的域发送大量邮件， (接受域并经过验证，) 。'),
+    ('ru', 'Это сообщение возникает, когда организация отправила слишком много неже'
+           'лательной почты или массовой почты, и мы заблокировали исходячую почту.'),
+    ('ja', '最大送信レートを超過しました'),
+    ('ja', '1 日の送信クォータを超過しました'),
+    ('ja', 'SMTP サーバーへの接続が現在多すぎるため、Amazon SES はリクエストを処理できません。'),
+    ('ja', '受取人が無効です'),
+    ('ko', '서버로 메일을 발송시 필터링 조건에 위배되어 '
+           '스패머로 인식되고 필터링 되어 발신자에게 리'
+           '턴되는 메시지.'),
     # a domain named as the subject of "does not exist" (dns-routing, not the mailbox)
     ('nl', 'Het domein van het e-mailadres is onjuist of bestaat niet meer.'),
     ('ja', 'メールアドレスのドメインが正しくないか、存在しません。'),
@@ -238,6 +263,14 @@ def test_a_space_between_kana_is_typesetting_not_a_word_break():
     """Microsoft's Japanese writes "メール ボックス": the cue "メールボックスがいっぱい" still names it."""
     assert explain("メール ボックスがいっぱいです").category == "mailbox-full"
     assert explain("プロトコル エラー").category == explain("プロトコルエラー").category
+
+
+def test_japanese_kanji_and_kana_spellings_of_can_name_the_same_cause():
+    """"接続出来ません" is "接続できません" (kanji or kana for "can"); in Chinese 出来 stays as written."""
+    for kana, kanji in [("接続できません", "接続出来ません"),
+                        ("メールボックスにアクセスできません", "メールボックスにアクセス出来ません")]:
+        assert explain(kanji).category == explain(kana).category != "other"
+    assert score("查不出来这个用户") is None
 
 
 def test_every_language_but_english_names_the_domain_and_the_compounding_ones_are_known():

@@ -378,7 +378,7 @@ def _part_text(part: Message) -> str:
     except Exception:  # a malformed charset parameter
         charset = None
     text = decode(raw, charset)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _block_text(block: Message) -> str:

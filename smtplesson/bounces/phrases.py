@@ -33,6 +33,7 @@ class Phrases:
         self.phrases = tuple(phrase.lower() for phrase in phrases)
         self.pattern = re.compile("|".join(map(re.escape, self.phrases)), re.I)
         self.ascii = tuple(phrase for phrase in self.phrases if phrase.isascii())
+        self.ascii_bytes = tuple(phrase.encode("ascii") for phrase in self.ascii)
         others = [phrase for phrase in self.phrases if not phrase.isascii()]
         #: the phrases that are not ASCII, searched with re.IGNORECASE in text that is not ASCII
         self.others = re.compile("|".join(map(re.escape, others)), re.I) if others else None
@@ -44,7 +45,15 @@ class Phrases:
             return any(phrase in low for phrase in self.phrases)
         if not foldable(text):
             return self.pattern.search(text) is not None
-        low = text.lower() if low is None else low
+        if low is None:
+            try:  # Latin-1 text: no letter above ASCII lower-cases into it, so bytes.lower() does
+                data = text.encode("latin-1").lower()  # (many times faster than str.lower)
+            except UnicodeEncodeError:
+                low = text.lower()
+            else:
+                if any(phrase in data for phrase in self.ascii_bytes):
+                    return True
+                return self.others is not None and self.others.search(text) is not None
         return any(phrase in low for phrase in self.ascii) or (
             self.others is not None and self.others.search(text) is not None)
 

@@ -13,11 +13,26 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Folded", "Phrases", "foldable", "may_match"]
+__all__ = ["Folded", "Phrases", "foldable", "lower", "may_match"]
 
 #: the letters ``str.lower`` and ``re.IGNORECASE`` read apart (tests/unit/test_bounce_phrases.py:
 #: the only ones)
 APART = ("\u0130", "\u0131", "\u017f")
+
+
+#: each Latin-1 character's lower case, by its byte (each one character of Latin-1: else this fails)
+_LATIN1_LOWER = bytes(ord(chr(byte).lower()) for byte in range(256))
+
+
+def lower(text: str) -> str:
+    """``text.lower()``; Latin-1 text that is not ASCII lower-cased by a table of its 256 characters
+    (``str.lower`` looks each one up in the Unicode tables: 10 times slower on a 35 KiB bounce)."""
+    if not text.isascii():
+        try:
+            return text.encode("latin-1").translate(_LATIN1_LOWER).decode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    return text.lower()
 
 
 def foldable(text: str) -> bool:

@@ -10,7 +10,7 @@ import sys
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from smtplesson.bounces.phrases import APART, Folded, Phrases, foldable, may_match
+from smtplesson.bounces.phrases import APART, Folded, Phrases, foldable, lower, may_match
 
 #: every code point but the surrogates
 CHARS = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
@@ -62,3 +62,9 @@ def test_the_fast_answers_are_ignorecases(text):
             else ("generierender server:", "формирующий сервер:")
         if slow:
             assert may_match(text, low, needles)
+
+
+@given(st.text(st.characters(max_codepoint=0x17F)))
+def test_lower_is_str_lower(text):
+    assert lower(text) == text.lower()
+    assert lower("".join(map(chr, range(256)))) == "".join(map(chr, range(256))).lower()

@@ -97,5 +97,5 @@ class Folded:
     def target(self, text: str) -> tuple[re.Pattern[str], str]:
         """The pattern to run and the text to run it on (``text`` or ``text.lower()``)."""
         if text.isascii() or (self.ascii and foldable(text)):
-            return self.plain, text.lower()
+            return self.plain, lower(text)
         return self.folded, text

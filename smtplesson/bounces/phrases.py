@@ -41,6 +41,17 @@ def foldable(text: str) -> bool:
     return text.isascii() or not (APART[0] in text or APART[1] in text or APART[2] in text)
 
 
+def _ascii_lowered(text: str) -> bytes | None:
+    """``text`` as bytes, its ASCII letters lower-cased (many times faster than ``str.lower``): an
+    ASCII phrase is in it when it is in ``text.lower()``, for a :func:`foldable` text -- None when
+    a letter of ``text`` above ASCII lower-cases into ASCII (the Kelvin sign: "k"; no letter of
+    Latin-1 does; İ is not foldable)."""
+    try:
+        return text.encode("latin-1").lower()
+    except UnicodeEncodeError:
+        return None if "\u212a" in text else text.encode("utf-8", "surrogatepass").lower()
+
+
 class Phrases:
     """Any of some literal phrases, anywhere in a text, whatever its case."""
 
@@ -60,17 +71,12 @@ class Phrases:
             return any(phrase in low for phrase in self.phrases)
         if not foldable(text):
             return self.pattern.search(text) is not None
-        if low is None:
-            try:  # Latin-1 text: no letter above ASCII lower-cases into it, so bytes.lower() does
-                data = text.encode("latin-1").lower()  # (many times faster than str.lower)
-            except UnicodeEncodeError:
-                low = text.lower()
-            else:
-                if any(phrase in data for phrase in self.ascii_bytes):
-                    return True
-                return self.others is not None and self.others.search(text) is not None
-        return any(phrase in low for phrase in self.ascii) or (
-            self.others is not None and self.others.search(text) is not None)
+        if low is None and (data := _ascii_lowered(text)) is not None:
+            found = any(phrase in data for phrase in self.ascii_bytes)
+        else:
+            low = text.lower() if low is None else low
+            found = any(phrase in low for phrase in self.ascii)
+        return found or (self.others is not None and self.others.search(text) is not None)
 
 
 def may_match(text: str, low: str, needles: tuple[str, ...]) -> bool:

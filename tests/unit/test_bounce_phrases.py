@@ -46,6 +46,8 @@ FOLDED_NON_ASCII = Folded(r"(?:generierender server:|формирующий се
                 max_size=30).map("".join))
 @example("MAIL \u017fYSTEM AT HOST")
 @example("\u00e9 MAIL SYSTEM AT HOST")
+@example("\u6771 MAIL SYSTEM AT HOST")
+@example("\u6771 WILL \u212aEEP TRYING")
 @example("a\n\u017fTATUS: 5.1.1")
 @example("F\u0131NAL-RECIPIENT: x")
 @example("\u0130 Final-Recipient: b")

@@ -84,7 +84,7 @@ def main() -> None:
     if not files:
         raise SystemExit("no mail files under the corpora")
     sizes = [p.stat().st_size for p in files]
-    sides: dict[str, object] = {"read_bounce": ("read", ROOT)}
+    sides: dict[str, tuple[str, Path] | None] = {"read_bounce": ("read", ROOT)}
     sides.update({f"read_bounce of {tree}": ("read", tree.resolve()) for tree in args.tree})
     sides.update({"stdlib parse": ("parse", ROOT), "Sisimai": None})
     rates: dict[str, list[float]] = {name: [] for name in sides}
@@ -95,7 +95,7 @@ def main() -> None:
         for name in names[turn % len(names):] + names[:turn % len(names)]:
             side = sides[name]
             seconds = sisimai_round(files, args.repeat) if side is None else \
-                python_round(*side, files, args.repeat)  # type: ignore[misc]
+                python_round(side[0], side[1], files, args.repeat)
             rates[name].append(count / seconds)
     load_after = os.getloadavg()
     print(f"{len(files)} mails (mean {statistics.mean(sizes) / 1024:.1f} KiB, median "

@@ -48,9 +48,8 @@ print(time.process_time() - cpu, time.perf_counter() - wall)
 
 def mail_files(corpora: list[Path]) -> list[Path]:
     """The mail files under ``corpora``, in a fixed order (no held-out folder is read)."""
-    files = sorted(p for folder in corpora for p in folder.rglob("*")
-                   if p.is_file() and not p.name.endswith(_NOT_MAILS) and "heldout" not in p.parts)
-    return files
+    return sorted(p.absolute() for folder in corpora for p in folder.rglob("*")
+                  if p.is_file() and not p.name.endswith(_NOT_MAILS) and "heldout" not in p.parts)
 
 
 def python_round(kind: str, tree: Path, files: list[Path], repeat: int) -> float:

@@ -93,15 +93,20 @@ class Folded:
     lower-cased when :func:`foldable` says that finds the same matches at the same places
     (several times faster than ``re.IGNORECASE``), else the pattern with ``re.IGNORECASE``.
     Its literals are lower case; read a group of the original text by its span.  A pattern with
-    literals that are not ASCII runs lower-cased on ASCII text only."""
+    literals that are not ASCII runs lower-cased on ASCII text, and on foldable text without its
+    ``anchors``: one letter of each of its alternatives that are not ASCII, each matched with
+    ``re.IGNORECASE`` by its lower and upper case only (tests/unit/test_bounce_phrases.py checks
+    them on every code point): without them only its ASCII alternatives can match."""
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, anchors: str = "") -> None:
         self.plain = re.compile(pattern, flags)
         self.folded = re.compile(pattern, flags | re.I)
         self.ascii = pattern.isascii() and re.search(r"\\[xuUN]", pattern) is None
+        self.anchors = tuple(dict.fromkeys(anchors.lower() + anchors.upper()))
 
     def target(self, text: str) -> tuple[re.Pattern[str], str]:
         """The pattern to run and the text to run it on (``text`` or ``text.lower()``)."""
-        if text.isascii() or (self.ascii and foldable(text)):
+        if text.isascii() or (foldable(text) and (self.ascii or (
+                bool(self.anchors) and not any(anchor in text for anchor in self.anchors)))):
             return self.plain, lower(text)
         return self.folded, text

@@ -10,6 +10,7 @@ import sys
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from smtplesson.bounces import readers
 from smtplesson.bounces.phrases import APART, Folded, Phrases, foldable, lower, may_match
 
 #: every code point but the surrogates
@@ -38,6 +39,7 @@ ALPHABET = st.sampled_from(list("aAiIsSkK -:.@é\u00c9ßΣσςДд東\u212a\u1c8
 PHRASES = Phrases("mail system at host", "Will keep trying", "über", "Служба")
 FIELD = Folded(r"^[ \t]*(final-recipient|status)[ \t]*:[ \t]*(.*)", re.M)
 FOLDED_NON_ASCII = Folded(r"(?:generierender server:|формирующий сервер:)\s*([\w.-]+\w)")
+ANCHORED = Folded(r"(?:generierender server:|формирующий сервер:)\s*([\w.-]+\w)", anchors="ф")
 
 
 @given(st.lists(st.one_of(ALPHABET, st.sampled_from(["Mail System at HOST", "will keep TRYING", "ÜBER",
@@ -48,6 +50,8 @@ FOLDED_NON_ASCII = Folded(r"(?:generierender server:|формирующий се
 @example("\u00e9 MAIL SYSTEM AT HOST")
 @example("\u6771 MAIL SYSTEM AT HOST")
 @example("\u6771 WILL \u212aEEP TRYING")
+@example("é ФОРМИРУЮЩИЙ СЕРВЕР: mx.example")
+@example("é Ф\u1c82РМИРУЮЩИЙ СЕРВЕР: mx.example")  # U+1C82: a Cyrillic o for re.IGNORECASE
 @example("a\n\u017fTATUS: 5.1.1")
 @example("F\u0131NAL-RECIPIENT: x")
 @example("\u0130 Final-Recipient: b")
@@ -55,7 +59,7 @@ def test_the_fast_answers_are_ignorecases(text):
     low = text.lower()
     assert PHRASES.search(text) == (PHRASES.pattern.search(text) is not None)
     assert PHRASES.search(text, low) == (PHRASES.pattern.search(text) is not None)
-    for folded in (FIELD, FOLDED_NON_ASCII):
+    for folded in (FIELD, FOLDED_NON_ASCII, ANCHORED):
         pattern, searched = folded.target(text)
         fast = [(m.span(1), m.span(2) if m.re.groups > 1 else None) for m in pattern.finditer(searched)]
         slow = [(m.span(1), m.span(2) if m.re.groups > 1 else None) for m in folded.folded.finditer(text)]
@@ -70,3 +74,14 @@ def test_the_fast_answers_are_ignorecases(text):
 def test_lower_is_str_lower(text):
     assert lower(text) == text.lower()
     assert lower("".join(map(chr, range(256)))) == "".join(map(chr, range(256))).lower()
+
+
+def test_anchors_are_matched_by_their_two_cases_only():
+    anchored = [readers._REPORTING, ANCHORED]
+    for folded in anchored:
+        for anchor in folded.anchors:
+            assert {m.group() for m in re.finditer(re.escape(anchor), EVERY, re.I)} == \
+                {anchor.lower(), anchor.upper()}, anchor
+    # each mark that is not ASCII holds an anchor
+    for mark in readers._REPORTING_MARKS:
+        assert mark.isascii() or any(anchor in mark for anchor in readers._REPORTING.anchors), mark

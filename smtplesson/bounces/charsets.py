@@ -52,7 +52,7 @@ def decode(raw: bytes, charset: str | None = None) -> str:
     Windows-1252; undecodable bytes become U+FFFD only when the declared charset is known and
     no fallback reads them all."""
     codec = _codec(charset)
-    if not codec and any(esc in raw for esc in _ESC_JIS):  # undeclared ISO-2022-JP (7-bit)
+    if not codec and b"\x1b" in raw and any(esc in raw for esc in _ESC_JIS):  # undeclared ISO-2022-JP
         codec = "iso2022_jp_ext"
     for name in dict.fromkeys((codec, "utf-8") if codec else ("utf-8",)):
         try:

@@ -16,6 +16,7 @@ from typing import Any
 from .._lazy import once
 from .charsets import decode, decode_words
 from .mime import parse
+from .phrases import lower
 
 __all__ = ["LIMIT", "Headers", "Mail", "headers_in", "load"]
 
@@ -160,7 +161,7 @@ class Mail:
 
     @once
     def lower_text(self) -> str:
-        return self.text.lower()
+        return lower(self.text)
 
     @once
     def body(self) -> str:
@@ -378,7 +379,7 @@ def _part_text(part: Message) -> str:
     except Exception:  # a malformed charset parameter
         charset = None
     text = decode(raw, charset)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _block_text(block: Message) -> str:

@@ -74,7 +74,8 @@ _REPORTING_MARKS = ("mail system at host", "program at host", "qmail-send progra
                     "generierender server:", "serveur de génération :", "servidor de generación:",
                     "server di generazione:", "servidor gerador:", "生成サーバー:", "формирующий сервер:",
                     "生成服务器:", "產生伺服器:", "reporting-mta: dns;", "mailer-daemon at")
-_REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)")
+_REPORTING = Folded("(?:" + "|".join(map(re.escape, _REPORTING_MARKS)) + r")\s*([\w.-]+\w)",
+                    anchors="éó生ф")  # a letter of each mark that is not ASCII (see Folded)
 # a delay warning, not a failure: Sendmail's "THIS IS A WARNING MESSAGE ONLY" and "Will keep
 # trying", Postfix's "THIS IS A WARNING ONLY", Exim's "has not yet been delivered" and its notice of a
 # frozen message (moan.c moan_tell_someone: "The following address(es) have yet to be delivered:",

@@ -41,7 +41,10 @@ _REMOTE = Folded(
 # (The host is matched from where its run of [\w.-] starts only: it can match nowhere else in
 # the run, and trying every position in it made the pattern quadratic in a long word.)
 _GLUED = re.compile(r"(?<![\w.-])[\w.-]+:\d{2,5}:(?=[2-5]\d\d[ -])|(?<=:)(?=[2-5]\d\d )")
-_COLON_DIGIT = re.compile(r":\d")
+# what every match of _GLUED, and of _SPACED_DASH, holds: found by a search for its literal (most
+# texts hold neither; the patterns themselves are tried at every position)
+_GLUED_NEED = re.compile(r":[2-5]\d\d[ -]")
+_SPACED_DASH_NEED = re.compile(r" - [245]\.\d")
 _SPACED_DASH = re.compile(r"\b([2-5]\d\d) - ([245]\.\d)")
 # what comes before the reply and says nothing: Exchange 2003 "on 7/11/2001 9:20 AM", "because:"
 _LEAD = re.compile(r"^(?:on \d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?\s*|"
@@ -443,9 +446,9 @@ def _one_line(text: str) -> str:
 
 
 def _unglue(text: str) -> str:
-    if _COLON_DIGIT.search(text) is not None:  # what both of _GLUED's shapes hold (most texts do not)
+    if _GLUED_NEED.search(text) is not None:
         text = _GLUED.sub(" ", text)
-    return _SPACED_DASH.sub(r"\1 \2", text) if " - " in text else text
+    return _SPACED_DASH.sub(r"\1 \2", text) if _SPACED_DASH_NEED.search(text) is not None else text
 
 
 # Exchange 2007-2019: "Remote Server returned '< #5.0.0 smtp;550 5.1.1 <bob@...>... User unknown>'"

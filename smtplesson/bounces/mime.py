@@ -65,19 +65,22 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     else:
         blank = text.find("\n\n", start, end)
         cut, head_end = (end, end) if blank < 0 else (blank + 2, blank + 1)
-    message = _plain_headers(text, start, head_end)
-    if message is None:
+    plain = _plain_headers(text, start, head_end)
+    if plain is None:
         message = _HEADERS.parsestr(text[start:cut])
         if message.get_payload():  # a line that is no header before the blank line
             raise _Unusual
-    ctype = types[id(message)] = message.get_content_type()
+        declared = message.get("Content-Type")
+    else:
+        message, declared = plain
+    ctype = types[id(message)] = _content_type(message, declared)
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
         body = text[cut:end]
         message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
         return message
-    boundary = _boundary_of(message)
+    boundary = _boundary_of(message, declared)
     if boundary is None or len(outer) >= _DEPTH:
         raise _Unusual
     sep = "--" + boundary
@@ -95,25 +98,44 @@ def _overlap(one: str, other: str) -> bool:
     return longer.startswith(shorter) and not longer[len(shorter):].strip("- \t")
 
 
-def _plain_headers(text: str, start: int, end: int) -> Message | None:
+def _plain_headers(text: str, start: int, end: int) -> tuple[Message, str | None] | None:
     """The message ``HeaderParser`` makes of the header lines ``text[start:end]`` (its payload
-    still unset), when each line is a field or a continuation; else None (a "From " line, a
-    line that is no field, a leading continuation, a "\\r": left to the stdlib)."""
+    still unset) and the value of its first Content-Type field (None without one), when each
+    line is a field or a continuation; else None (a "From " line, a line that is no field, a
+    leading continuation, a "\\r": left to the stdlib)."""
     message = Message()
+    declared = None
     at = start
     while at < end:
         found = _PLAIN_FIELD.match(text, at, end)
         if found is None:
             return None
-        message.set_raw(found.group(1), found.group(2))  # as the parser stores a field
+        name, value = found.groups()
+        if declared is None and len(name) == 12 and name.lower() == "content-type":
+            declared = value
+        message.set_raw(name, value)  # as the parser stores a field
         at = found.end()
-    return message
+    return message, declared
 
 
-def _boundary_of(message: Message) -> str | None:
+def _content_type(message: Message, declared: object) -> str:
+    """``message.get_content_type()``, ``declared`` its first Content-Type value: an ASCII one
+    read as the stdlib reads it (the type before any ";", lower case; "text/plain" unless it
+    holds one "/"), without looking the field up again; the default for none (no parent here
+    sets another: a digest goes to the stdlib)."""
+    if declared is None:
+        return "text/plain"
+    if not isinstance(declared, str) or not declared.isascii():
+        return message.get_content_type()
+    ctype = declared.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def _boundary_of(message: Message, declared: object) -> str | None:
     """``message.get_boundary()``, read without the stdlib's parameter parsing when the
-    Content-Type's parameters are plain (:data:`_PLAIN_TYPE`)."""
-    value = message.get("Content-Type")
+    Content-Type's parameters (``declared``, its first Content-Type value) are plain
+    (:data:`_PLAIN_TYPE`)."""
+    value = declared
     if not isinstance(value, str) or not value.isascii() or _PLAIN_TYPE.fullmatch(value) is None:
         return message.get_boundary()
     for name, quoted in _PARAMS.findall(value):

@@ -206,7 +206,11 @@ def first_format(formats: tuple[TextFormat, ...], mail: Mail, reporting_mta: str
 def _in_order(hits: list[tuple[int, TextFormat]], in_text: tuple[tuple[str, int, TextFormat], ...],
               mail: Mail) -> Iterator[tuple[int, TextFormat]]:
     """``hits`` and the text's needles found, in signature order (the text searched only as far as
-    it is asked for)."""
+    it is asked for).  One ``str`` search a needle is the fastest exact way measured: CPython's
+    substring search skips ahead by about a needle's length, so the 63 needles over the tuning
+    corpus' texts (1.2 KiB mean) took 23 us a mail where one regex alternation of them took 77,
+    a trie-shaped regex 50, a look-ahead alternation 123, shared-prefix guards 32 and rarest-3-gram
+    guards 59 (bounces-speed round 3)."""
     text = mail.lower_text
     at, count = 0, len(hits)
     for needle, order, fmt in in_text:

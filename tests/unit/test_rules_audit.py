@@ -239,3 +239,23 @@ def test_postfix_blocked_using_names_a_dns_list_not_any_blocked_using():
     assert (listed.provider, listed.category) == ("Postfix", "reputation")
     pattern = explain("553 Blocked using spam pattern, your message may contain the spam contents")
     assert (pattern.provider, pattern.category) == (None, "content"), pattern.summary
+
+
+def test_a_busy_server_is_microsofts_reputation_throttle_only_where_microsoft_is_named():
+    """'Server busy. Please try again later' is Microsoft's 4.7.500 anti-spam throttle (AlchemyInsights
+    '1050 antispam 4.7.500'), but any server may say it: without a Microsoft marker it stays a closing."""
+    ms = explain("451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS800) "
+                 "[BN3NAM04FT001.eop-NAM04.prod.protection.outlook.com]")
+    assert (ms.category, ms.bounce_type, ms.confidence) == ("reputation", "block", "provider-rule")
+    other = explain("421 Server busy. Please try again later")
+    assert other.confidence != "provider-rule" and other.bounce_type == "soft"
+
+
+@pytest.mark.parametrize("text", [
+    "554 5.7.1 Spam message rejected",  # rspamd's default text: Mail.ru's only with its marker
+    "<bob@gmail.com>: Spam message rejected",
+    "550 5.7.1 This message is not RFC 5322 compliant because it has duplicate headers. gsmtp",
+])
+def test_a_wording_other_software_writes_names_no_receiver_by_itself(text):
+    got = explain(text)
+    assert got.provider in (None, "Gmail / Google Workspace"), (text, got.provider)

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from sisimai_compare import mails  # tools/sisimai_compare.py
+
 from smtplesson.bounces import Bounce, read_bounce, readers
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus" / "bounces" / "tuning"
-SUFFIXES = {".eml", ".msg", ".txt", ""}
 FAILED = ("failed", "delayed")
 Reading = tuple[tuple[str, str, "int | None", "str | None", str], ...]
 
@@ -119,10 +120,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     parser.add_argument("--list", action="store_true", help="name every mail not read right")
     args = parser.parse_args()
-    if args.list and any("heldout" in d.resolve().parts for d in args.dirs):
-        raise SystemExit("--list refuses held-out mails: their misses are never looked at")
-    files = sorted(p for d in args.dirs for p in d.rglob("*")
-                   if p.is_file() and p.suffix in SUFFIXES and p.name not in ("README", "LICENSE"))
+    files = mails(args.dirs, listing=args.list)
     table, misses = ablate(files)
     sums = {"one format left out": totals([c for n, c in table.items() if n not in (EVERY, "rfc3464", BOTH)]),
             "every format left out": totals([table[EVERY]] if EVERY in table else []),

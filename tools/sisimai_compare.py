@@ -163,18 +163,23 @@ def rates(counts: dict[str, Any]) -> dict[str, float]:
             "type_rate": share("type_same", "cause_compared")}
 
 
+def mails(dirs: list[Path], listing: bool) -> list[Path]:
+    """The mail files under ``dirs``; a listing of misses refuses a held-out folder (never looked at)."""
+    if listing and any("heldout" in d.resolve().parts for d in dirs):
+        raise SystemExit("--list refuses held-out mails: their misses are never looked at")
+    return sorted(p for d in dirs for p in d.rglob("*")
+                  if p.is_file() and p.suffix in SUFFIXES and p.name not in ("README", "LICENSE"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, default=[CORPUS])
     parser.add_argument("--list", action="store_true", help="print every disagreement")
     parser.add_argument("--json", action="store_true", help="print the counts and rates as JSON")
     args = parser.parse_args()
-    if args.list and any("heldout" in d.resolve().parts for d in args.dirs):
-        raise SystemExit("--list refuses held-out mails: their misses are never looked at")
+    files = mails(args.dirs, listing=args.list)
     if subprocess.run(["perl", "-MSisimai", "-e", "1"], capture_output=True).returncode:
         raise SystemExit("Sisimai is not installed: apt-get install libsisimai-perl")
-    files = sorted(p for d in args.dirs for p in d.rglob("*")
-                   if p.is_file() and p.suffix in SUFFIXES and p.name not in ("README", "LICENSE"))
     counts, notes = compare(files)
     if args.json:
         print(json.dumps({**counts, **rates(counts)}, indent=1))

@@ -236,7 +236,8 @@ def test_the_reason_of_a_refusal_names_its_cause_but_never_a_hard_one():
     assert _one(mail)[1:] == ("failed", None, "5.2.2", "soft")
 
 
-def test_the_ablation_tool_measures_a_format_left_out(tmp_path):
+def test_the_ablation_tool_measures_a_format_left_out(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))  # the tool imports its sibling sisimai_compare
     spec = importlib.util.spec_from_file_location("bounce_ablation", ROOT / "tools" / "bounce_ablation.py")
     assert spec is not None and spec.loader is not None
     tool = importlib.util.module_from_spec(spec)

@@ -283,6 +283,10 @@ AUDIT_4 = [
      "reputation", "block"),
     # postmaster.free.fr: '550 spam detected' is Free's anti-spam filter refusing the message
     ("host mx1.free.fr[212.27.48.6] said: 550 spam detected", "content", "block"),
+    # SendGrid's 'SMTP Errors and Troubleshooting': a daily credit limit on the account, removed by support;
+    # '550 Unauthenticated Senders Not Allowed' is a message handed over before AUTH
+    ("451 Authentication failed: Maximum credits exceeded", "rate-limit", "soft"),
+    ("550 Unauthenticated senders not allowed", "authentication", "block"),
     # the NDR table: 4.4.7 / 5.4.300 'Message expired'
     ("550 5.4.300 Message expired [x.prod.protection.outlook.com]", "expired", "soft"),
 ]
@@ -294,6 +298,10 @@ def test_audit_4_rules_say_what_the_providers_own_pages_say(text, category, boun
     assert (got.category, got.bounce_type) == (category, bounce_type), got.summary
     assert got.confidence == "provider-rule"
     assert "checked" in (got.provider_note or ""), got.provider_note
+
+
+def test_sendgrids_credit_limit_is_lifted_by_its_support():
+    assert "support" in explain("451 Authentication failed: Maximum credits exceeded").advice
 
 
 def test_the_gmx_attachment_limit_is_not_read_as_a_full_mailbox():

@@ -19,8 +19,9 @@ Each message of ``MESSAGES`` (its English msgid, as the program's source writes 
 cause, labelled per shared/taxonomy-v2.md: the program shows it when the server refused the
 login, has no STARTTLS, could not be reached, refused the sender, or (mailutils' local delivery
 agent, which answers LMTP with it) when the recipient's mailbox is over quota.  Messages that name
-no cause ("SMTP session failed: %s", "recipient address %s not accepted by the server": the
-server's own reply decides) are not taken.  Each translation is kept as written (placeholders
+no cause ("SMTP session failed: %s", "recipient address %s not accepted by the server", ksmtp's
+"Mailbox unavailable. The server said: %1" for both 450 and 550: the server's own reply decides)
+are not taken.  Each translation is kept as written (placeholders
 such as ``%s`` and ``%1`` too, as the Thunderbird lines of earlier rounds); a text already in the
 corpus, or already taken from another catalogue, is kept once.  One catalogue (package, locale)
 is one source; the split is ``tools/corpus_split.py``'s, applied after this script and before
@@ -90,8 +91,6 @@ PACKAGES: dict[str, tuple[str, str, dict[str, Label]]] = {
         "has been found": AUTH,
         "Could not send the message because it exceeds the maximum allowed size of %1 bytes. "
         "(Message size: %2 bytes.)": ("message-size", "block"),
-        "Insufficient storage space on server. The server said: %1": ("storage", "soft"),
-        "Mailbox unavailable. The server said: %1": ("mailbox-unavailable", "soft"),
         "Service not available": ("server-shutdown", "soft"),
         "Connection to server lost.": NETWORK,
     }),

@@ -83,3 +83,27 @@ def test_the_quick_search_knows_the_ascii_subjects():
     assert may_find("verbindung zu mx.example:25 schlug fehl")
     got = explain("Verbindung zu mx.example:25 schlug fehl")
     assert (got.category, got.bounce_type) == ("network", "soft")
+
+
+@pytest.mark.parametrize("text", [
+    "Nachricht hat mehr als {} Empfänger",  # de, Mailman 3
+    "El mensaje tiene más de {} destinatarios",  # es
+    "消息有超过 {} 个收件人",  # zh
+    "des emails vers plus de 2400 destinataires ont été envoyés depuis cette adresse email sur la "
+    "période de référence",  # fr, a host's help page
+])
+def test_more_than_so_many_recipients_is_a_recipient_limit(text):
+    assert TUNING[text].category == "rate-limit"
+    got = explain(text)
+    assert (got.category, got.bounce_type) == ("rate-limit", "soft")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Die Nachricht hat mehr als 50 Empfänger", "rate-limit"),
+    ("Die Nachricht an mehr als einen Empfänger ist zugestellt worden. Empfänger unbekannt",
+     "mailbox-unknown"),
+    ("La casella ha superato il limite consentito", "mailbox-full"),
+    ("Le destinataire n'existe pas", "mailbox-unknown"),  # recipients without 'more than'
+])
+def test_recipient_and_mailbox_pairs_written_here(text, category):
+    assert explain(text).category == category

@@ -209,6 +209,7 @@ def _ip_listed(norm: str) -> str | None:
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
 # "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
 # does one that names space ("non ha spazio su disco", "har ikke nok diskplads": the lack of it)
+# or authentication ("unterstützt keine Authentifizierung": the lack of it is the cause)
 _NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
@@ -235,6 +236,46 @@ _MAILBOX_WORD = re.compile("|".join(
 #: the words say it sent spam (English keeps its rules: "Blocked using spam pattern" is content)
 _PRECEDENCE: Mapping[str, frozenset[str]] = {
     category: frozenset(over) for category, over in _DATA["precedence"].items() if category[0] != "_"}
+
+
+# "Verbindung zu %s:%d schlug fehl", "Połączenie z %s przekroczyło czas oczekiwania": a subject
+# word (the connection) and a state word (failed, lost, timed out) of a category's pairs within
+# _PAIR_WINDOW characters of each other in one sentence name that category together, at the
+# threshold's weight, where neither alone says it and no cue names a cause (lexicon.json "pairs")
+_PAIR_WINDOW = 40
+_SENTENCE_END = re.compile(r"[.!?;\u3002\uff01\uff1f](?:\s|$)")
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) if _CJK.search(w) else rf"(?<!\w){re.escape(w)}" for w in words)
+
+
+_PAIRS = tuple(
+    (category, re.compile(_alternatives([w for subjects, _ in by_lang.values() for w in subjects])),
+     re.compile(_alternatives([w for _, states in by_lang.values() for w in states])))
+    for category, by_lang in _DATA["pairs"].items() if category[0] != "_")
+
+
+_ASCII_PAIR_SUBJECTS = tuple(dict.fromkeys(
+    word for category, by_lang in _DATA["pairs"].items() if category[0] != "_"
+    for subjects, _ in by_lang.values() for word in subjects if word.isascii()))
+
+
+def _paired(norm: str) -> list[tuple[str, str]]:
+    """(category, "subject+state") of each category whose pair stands in ``norm``."""
+    found = []
+    for category, subjects, states in _PAIRS:
+        for subject in subjects.finditer(norm):
+            at, end = subject.span()
+            near = norm[max(0, at - _PAIR_WINDOW):end + _PAIR_WINDOW]
+            cut = at - max(0, at - _PAIR_WINDOW)
+            before = _SENTENCE_END.split(near[:cut])[-1]
+            after = _SENTENCE_END.split(near[cut + end - at:])[0]
+            state = states.search(after) or states.search(before)
+            if state is not None:
+                found.append((category, f"{subject.group()}+{state.group()}"))
+                break
+    return found
 
 
 def _found(norm: str) -> list[tuple[int, str]]:
@@ -277,10 +318,11 @@ _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 
 def ascii_cues() -> tuple[tuple[str, ...], frozenset[str]]:
-    """(every ASCII cue of the lexicon, found where a word starts; the keys of the ASCII cues
-    that may also close a compound, found inside a word after :data:`COMPOUND_HEAD` letters
-    of it: the first _INFIX_MIN letters of each, letters all)."""
-    return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()),
+    """(every ASCII cue of the lexicon and ASCII subject word of its pairs, found where a word
+    starts; the keys of the ASCII cues that may also close a compound, found inside a word
+    after :data:`COMPOUND_HEAD` letters of it: the first _INFIX_MIN letters of each, letters
+    all)."""
+    return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()) + _ASCII_PAIR_SUBJECTS,
             frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii()))
 
 
@@ -374,6 +416,10 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             cues.setdefault(category, []).append(phrase)
             if weight >= _STRONG:
                 named.add((category, phrase))
+    if all(total < THRESHOLD for total in totals.values()):  # the cues name no cause yet
+        for category, pair in _paired(norm):
+            totals[category] = totals.get(category, 0.0) + THRESHOLD
+            cues.setdefault(category, []).append(pair)
     listed = _ip_listed(norm) if "ip" in norm and _IP_WORD.search(norm) is not None else None
     if listed is not None:
         totals["reputation"] = totals.get("reputation", 0.0) + _STRONG

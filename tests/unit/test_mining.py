@@ -1,4 +1,5 @@
-"""tools/mining/mine.py: the reply dialects it reads, and the split of packages added later."""
+"""tools/mining/mine.py: the reply dialects it reads, and the split of packages added later;
+clients_l10n.py: the translated send errors of mail clients."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "mining"))
 sys.path.insert(0, str(ROOT / "tools"))
 
+import clients_l10n  # noqa: E402
 import label  # noqa: E402
 import mine  # noqa: E402
 from corpus_split import split_of  # noqa: E402
@@ -103,3 +105,16 @@ def test_later_packages_keep_only_replies_no_other_file_has(tmp_path: Path):
     known = mine._known(tmp_path, "spamdyke")
     assert mine._key("550 relay  NOT permitted") in known and mine._key("554 Refused.") not in known
     assert "spamdyke" in mine.FRESH_ONLY and "postfix" not in mine.FRESH_ONLY
+
+
+def test_client_catalogues_give_each_cause_naming_message_one_source_per_catalogue(tmp_path: Path):
+    folder = tmp_path / "src" / "mutt-2.2.12" / "po"
+    folder.mkdir(parents=True)
+    (folder / "de.po").write_bytes(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n\n'
+        'msgid "Connection to %s timed out"\nmsgstr "Zeitüberschreitung der Verbindung zu %s"\n\n'
+        '#, fuzzy\nmsgid "SASL authentication failed"\nmsgstr "SASL-Anmeldung fehlgeschlagen"\n\n'
+        'msgid "Not a message the table names"\nmsgstr "Keine"\n'.encode("iso-8859-1"))
+    rows = [row for row in clients_l10n.mine(tmp_path) if row["source_id"] == "debian:mutt:po/de.po"]
+    assert [(row["text"], row["category"], row["bounce_type"], row["lang"]) for row in rows] == [
+        ("Zeitüberschreitung der Verbindung zu %s", "network", "soft", "de")]  # fuzzy left out

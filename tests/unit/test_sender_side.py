@@ -1,0 +1,60 @@
+"""Sender-side refusals in wordings the rules did not know (issue 19, threads-r7): the words that
+name what is refused -- a message header, the sending account, a list's posting rights, a
+signature, a count limit -- decide the cause, and a valid recipient is never made hard."""
+from __future__ import annotations
+
+import pytest
+
+from smtplesson import explain
+
+
+@pytest.mark.parametrize("text", [
+    "554 Duplicate Subject header, message refused",
+    "550 Messages without a To header are not accepted",
+    "550 5.7.1 There are multiple Reply-To headers in this message",
+    "550 Message rejected: invalid Cc header",
+])
+def test_a_refusal_that_names_a_message_header_field_is_syntax(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("syntax", "block")
+
+
+@pytest.mark.parametrize("text", [
+    "550 Sending from this account is blocked",
+    "550 Outbound relay for this account is disabled",
+    "550 Your mailbox is restricted from sending",
+    "554 Send privileges for this account have been revoked",
+])
+def test_an_account_refused_from_sending_is_the_senders_never_hard(text: str) -> None:
+    found = explain(text)
+    assert found.bounce_type == "block"
+    assert found.action != "suppress"
+
+
+@pytest.mark.parametrize("text", [
+    "550 Only members can post to this list",
+    "550 You are not allowed to post to this group",
+    "550 Your organization does not allow sending to external recipients",
+    "550 Senders outside your organization cannot reach this address",
+])
+def test_a_list_or_organisation_restriction_is_policy(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("policy", "block")
+
+
+@pytest.mark.parametrize("text", [
+    "550 Signature did not verify",
+    "550 5.7.1 DKIM body hash did not verify",
+])
+def test_a_signature_that_fails_to_verify_is_sender_auth(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("sender-auth", "block")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("You have reached your message limit", "rate-limit"),
+    ("5.7.0 The limit on the number of allowed outgoing messages was exceeded.", "rate-limit"),
+    ("553 5.7.1 Sender address is not owned by authenticated user", "sender-rejected"),
+])
+def test_a_limit_or_an_owner_named_without_a_rule(text: str, category: str) -> None:
+    assert explain(text).category == category

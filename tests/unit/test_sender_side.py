@@ -58,3 +58,20 @@ def test_a_signature_that_fails_to_verify_is_sender_auth(text: str) -> None:
 ])
 def test_a_limit_or_an_owner_named_without_a_rule(text: str, category: str) -> None:
     assert explain(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "550 Rejected due to malicious network",
+    "554 Your IP range is blocked",
+    "550 We don't accept mail from this netblock",
+    "421 Your access to submit messages to this e-mail system has been rejected",
+    "550 Your mail server is sending large quantities of spam",
+])
+def test_a_refusal_whose_subject_is_the_sending_host_or_network_is_reputation(text: str) -> None:
+    found = explain(text)
+    assert (found.category, found.bounce_type) == ("reputation", "block")
+
+
+def test_a_count_of_allowed_messages_is_a_rate_limit_not_an_unknown_failure() -> None:
+    found = explain("550 User has exceeded the number of allowed emails")
+    assert (found.category, found.bounce_type) == ("rate-limit", "soft")

@@ -75,3 +75,27 @@ def test_a_refusal_whose_subject_is_the_sending_host_or_network_is_reputation(te
 def test_a_count_of_allowed_messages_is_a_rate_limit_not_an_unknown_failure() -> None:
     found = explain("550 User has exceeded the number of allowed emails")
     assert (found.category, found.bounce_type) == ("rate-limit", "soft")
+
+
+@pytest.mark.parametrize("text", [
+    "MessageRejected: Email address is not verified. The following identities failed the check: a@example.org",
+    "Postmark::InvalidMessageError (Sender signature not defined for From address.)",
+    "550 The from address does not match a verified Sender Identity",
+    "550 to send email from a blank sender, enable blank senders",
+    '{"status":"rejected","reject_reason":"invalid-sender"}',
+])
+def test_a_sender_the_sending_service_has_not_verified_is_sender_rejected(text: str) -> None:
+    found = explain(text)
+    assert found.category == "sender-rejected"
+    assert found.bounce_type != "hard"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("554 Sandbox subdomains are for test purposes only. Please add the address to authorized recipients.",
+     "policy"),
+    ("550 Temporarily blocked due to repeated bad requests", "rate-limit"),
+])
+def test_an_esp_account_restriction_is_the_senders(text: str, category: str) -> None:
+    found = explain(text)
+    assert found.category == category
+    assert found.bounce_type != "hard"

@@ -78,7 +78,7 @@ def test_a_count_of_allowed_messages_is_a_rate_limit_not_an_unknown_failure() ->
 
 
 @pytest.mark.parametrize("text", [
-    "MessageRejected: Email address is not verified. The following identities failed the check: a@example.org",
+    "MessageRejected: Email address is not verified. The following identities failed the check: a@x.org",
     "Postmark::InvalidMessageError (Sender signature not defined for From address.)",
     "550 The from address does not match a verified Sender Identity",
     "550 to send email from a blank sender, enable blank senders",

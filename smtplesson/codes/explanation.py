@@ -255,9 +255,10 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         if verdict is not None and (
                 (confidence == "class-only" and verdict.confident)
                 # a code or a catch-all keyword yields to a strong cue that leads the words, even
-                # where words naming what is refused ("sender address") keep it under the margin
-                or (verdict.strong and verdict.score >= THRESHOLD
-                    and verdict.category in _OVERRULE.get(category, ()))):
+                # where words naming what is refused ("sender address") keep it under the margin,
+                # and to cues that agree and lead with confidence ("your IP" + "IP range")
+                or ((verdict.strong or (verdict.confident and len(verdict.cues) > 1))
+                    and verdict.score >= THRESHOLD and verdict.category in _OVERRULE.get(category, ()))):
             category, confidence = verdict.category, "lexicon"  # the words say more than the codes
         if category == "mailbox-full" and sending_quota(low):
             category, confidence = "rate-limit", "lexicon"  # the sender's quota, not the mailbox's

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import corpus
 
+from smtplesson import explain
 from smtplesson.codes.explanation import _IDS, CATEGORIES
 from smtplesson.codes.lexicon import LANGUAGES, may_find, score
 
@@ -309,3 +310,23 @@ def test_mail_sent_to_nonexistent_addresses_is_why_the_sender_is_blocked(text):
 def test_an_ip_said_not_to_be_on_a_list_is_not_listed(text):
     verdict = score(text)  # the IP alone is a hint (weight 1 or 2), never a list's strong cue
     assert verdict is None or not verdict.strong
+
+
+@pytest.mark.parametrize("text", [
+    "530 authentication required: use starttls",  # tuning: mined-emailrelay
+    "504 unsupported authentication mechanism: use starttls",  # tuning: mined-emailrelay
+    "530 5.7.0 Authentication required, use STARTTLS first",
+])
+def test_a_reply_that_sends_the_client_to_starttls_is_about_tls(text):
+    assert explain(text).category == "tls"
+
+
+@pytest.mark.parametrize("text", [
+    "451 4.3.0 Local error in processing",  # tuning: mined-mireka
+    "451 Requested action aborted: local error in processing",  # RFC 5321 section 4.2.3's title of 451
+])
+def test_an_error_in_processing_is_the_receivers_generic_error(text):
+    explained = explain(text)
+    assert (explained.category, explained.bounce_type) == ("other", "soft")
+    closing = explain("421 4.3.0 Service not available, closing transmission channel")
+    assert closing.category == "server-shutdown"

@@ -330,3 +330,18 @@ def test_an_error_in_processing_is_the_receivers_generic_error(text):
     assert (explained.category, explained.bounce_type) == ("other", "soft")
     closing = explain("421 4.3.0 Service not available, closing transmission channel")
     assert closing.category == "server-shutdown"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("450 4.4.0 Domain name resolution failed", "dns-routing"),  # tuning: mined-mireka
+    ("505 Bad SMTP command", "syntax"),  # tuning: mined-fuglu
+    ("451 unable to accept non-FQDN HELO (#4.3.0)", "syntax"),  # tuning: mined-indimail
+])
+def test_what_a_reply_says_failed_names_its_cause(text, category):
+    assert explain(text).category == category
+
+
+def test_a_name_that_does_not_resolve_on_the_senders_side_is_never_hard():
+    for text in ("554 5.7.1 <a@b.example>: Sender address rejected: Domain name resolution failed",
+                 "550 5.7.1 Helo command rejected: Host name resolution failed"):
+        assert explain(text).bounce_type == "block"

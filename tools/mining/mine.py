@@ -68,7 +68,6 @@ ONLY: dict[str, tuple[str, ...]] = {
     "mailinabox": ("setup/", "conf/"),
     "iredmail": ("samples/", "conf/"),
     "modoboa": ("modoboa/policyd/",),
-    "gromox": ("exch/", "mda/", "data/", "lib/"),
     "mireka": ("src/",),  # beside the RFCs it ships
     "papercut": ("src/Papercut.Infrastructure.Smtp/",),
     "emailengine": ("workers/smtp.js",),  # beside its IMAP proxy
@@ -77,8 +76,9 @@ ONLY: dict[str, tuple[str, ...]] = {
                  "indimail-mta-x/smtp_plugin.c"),  # not its password and TLS helpers
 }
 #: packages whose replies Haraka writes through haraka-dsn's helpers (``DSN.no_such_user()``),
-#: read from ``SRC_ROOT/haraka/x/haraka-dsn-*``
-HARAKA_PLUGINS = frozenset({"haraka", "haraka-plugin-wildduck"})
+#: read from ``SRC_ROOT/haraka/x/haraka-dsn-*``: Haraka's own (held out) only, so that a plugin
+#: mined later (haraka-plugin-wildduck, tuning) never brings the held-out helpers' texts to tuning
+HARAKA_PLUGINS = frozenset({"haraka"})
 #: mail-server distributions whose Postfix tables and rspamd rules hold reply texts (configs.py)
 DISTRIBUTIONS = frozenset({"mailcow", "mailu", "mailinabox", "iredmail"})
 # pages that quote other receivers' replies (KumoMTA's normaliser example is Gmail's 5.1.1): not the

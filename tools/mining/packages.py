@@ -117,8 +117,6 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "iredmail": ("gh/iredmail+iRedMail", "github:iredmail/iRedMail @e0fe4fc (2026-05-14; its Postfix "
                  "configuration)"),
     "fuglu": ("pypi/fuglu-1.7.0", "PyPI: fuglu 1.7.0"),
-    "gromox": ("gh/grommunio+gromox", "github:grommunio/gromox @1892eb3 (2026-08-22; its SMTP and LMTP "
-               "servers)"),
     "filter-rspamd": ("gh/poolpOrg+filter-rspamd", "github:poolpOrg/filter-rspamd @c2cf7aa (2024-04-30; "
                       "OpenSMTPD filter)"),
     "filter-senderscore": ("gh/poolpOrg+filter-senderscore", "github:poolpOrg/filter-senderscore @e90a249 "

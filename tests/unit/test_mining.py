@@ -142,3 +142,9 @@ def test_a_template_the_corpus_already_holds_filled_in_is_not_fresh():
     assert mine._filled_elsewhere("554 5.7.1 <%s>: Recipient address rejected: User unknown", known)
     assert not mine._filled_elsewhere("554 5.7.1 <%s>: Recipient address rejected: Mailbox is full", known)
     assert not mine._useful("sorry, your IP (") and not mine._useful("qmail-spp failure:")
+
+
+def test_an_exim_message_on_its_verbs_line(tmp_path: Path):
+    source = "acl_check_rcpt:\n  deny    message       = Restricted characters in address\n"
+    assert {hit[1:] for hit in mine.mine_exim_acl(tmp_path / "exim4.conf.template", source)} == {
+        (550, None, "Restricted characters in address")}

@@ -81,6 +81,8 @@ ONLY: dict[str, tuple[str, ...]] = {
 HARAKA_PLUGINS = frozenset({"haraka"})
 #: mail-server distributions whose Postfix tables and rspamd rules hold reply texts (configs.py)
 DISTRIBUTIONS = frozenset({"mailcow", "mailu", "mailinabox", "iredmail"})
+#: distributions whose Exim configurations' ACLs hold reply texts (``verdicts.mine_exim_acl``)
+EXIM_CONFIGS = frozenset({"vestacp"})
 # pages that quote other receivers' replies (KumoMTA's normaliser example is Gmail's 5.1.1): not the
 # package's own words
 NOT_OWN: dict[str, tuple[str, ...]] = {
@@ -386,6 +388,11 @@ def mine_package(package: str, root: Path, dsn_root: Path | None = None) -> Iter
                 elif path.suffix in (".conf", ".inc"):
                     for hit in mine_rspamd_conf(path, source):
                         yield path, hit
+    if package in EXIM_CONFIGS:  # a distribution's Exim configuration, one file per release
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and re.fullmatch(r"exim4?(?:-\w+)?\.conf(?:\.[\w.]+)?", path.name):
+                for hit in mine_exim_acl(path, path.read_text("utf-8", "replace")):
+                    yield path, hit
     if package == "exim4-config":  # Exim configuration files have no extension
         for path in sorted((root / "acl").iterdir()):
             for hit in mine_exim_acl(path, path.read_text("utf-8")):

@@ -148,5 +148,24 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "mailin": ("gh/Flolagale+mailin", "github:Flolagale/mailin @fac7dcf (2017-04-18; Node)"),
     "milter-manager": ("gh/milter-manager+milter-manager", "github:milter-manager/milter-manager @0f0e09f "
                        "(2026-06-29)"),
+    "mtpolicyd": ("gh/benningm+mtpolicyd", "github:benningm/mtpolicyd @23a4c60 (2020-08-24; Postfix policy "
+                  "daemon)"),
+    "tumgreyspf": ("gh/linsomniac+tumgreyspf", "github:linsomniac/tumgreyspf @53731a1 (2015-03-31; Postfix "
+                   "policy daemon)"),
+    "smf-spf": ("gh/jcbf+smf-spf", "github:jcbf/smf-spf @f8a6736 (2026-01-18; SPF milter)"),
+    "policyd-weight": ("gh/policyd-weight+policyd-weight", "github:policyd-weight/policyd-weight @18d2e97 "
+                       "(2025-09-28; Debian's tarball answered 404)"),
+    "greylistd": ("gh/eurovibes+greylistd", "github:eurovibes/greylistd @00cc5b0 (2024-10-29; Debian's "
+                  "tarball answered 404)"),
+    "mailcatcher": ("gh/sj26+mailcatcher", "github:sj26/mailcatcher @18a9cb7 (2026-08-19; Ruby)"),
+    "inbox-py": ("gh/kennethreitz+inbox.py", "github:kennethreitz/inbox.py @493f8d9 (2016-07-11)"),
+    "opensmtpd-filter-greylistd": ("gh/jdelic+opensmtpd-filter-greylistd",
+                                   "github:jdelic/opensmtpd-filter-greylistd @4097404 (2026-08-12)"),
+    "clamav-milter": ("gh/Cisco-Talos+clamav", "github:Cisco-Talos/clamav @67a02aa (2026-07-01; its "
+                      "clamav-milter folder)"),
+    "vestacp": ("gh/serghey-rodin+vesta", "github:serghey-rodin/vesta @bba7400 (2020-12-10; its Exim "
+                "configurations' ACLs)"),
+    "mailfront": ("gh/bruceg+mailfront", "github:bruceg/mailfront @07d683b (2018-09-28; Bruce Guenter's SMTP "
+                  "front end)"),
     "cpython-smtpd": ("cpython", f"{_DEBIAN} python3.11 3.11.2-6+deb12u6: Lib/smtpd.py"),
 }

@@ -17,7 +17,8 @@ _POLICY = re.compile(r"(?:action=|['\"])(REJECT|DEFER_IF_PERMIT|DEFER_IF_REJECT|
                      r"([A-Za-z<][^'\"\n;]{3,})", re.I)
 _POLICY_CODES = {"REJECT": (554, "5.7.1")}  # Postfix reads the action's name in any case
 #: packages that answer Postfix's policy protocol
-POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd", "policyd-rate-limit", "modoboa"})
+POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd", "policyd-rate-limit", "modoboa", "mtpolicyd",
+                            "tumgreyspf", "policyd-weight", "greylistd"})
 #: package -> (regex whose group 1 is the text, code, enhanced, prefix written before the text)
 SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     # postgrey answers Postfix's policy query with "DEFER_IF_PERMIT <text>"; Postfix replies so
@@ -36,7 +37,8 @@ _MIMEDEFANG = re.compile(r"(?:action_(bounce|tempfail)\(|\(\s*['\"](REJECT|TEMPF
 # commented examples Debian ships count): Exim answers deny/drop/require with 550, defer with 450
 # (451 in the DATA ACL), and writes no enhanced code unless the message starts with one (spec ch. 44)
 _EXIM_VERB = re.compile(r"^\s*#?\s*(accept|deny|drop|defer|require|warn|discard)\b")
-_EXIM_MESSAGE = re.compile(r"^\s*#?\s*message\s*=\s*(.*)$")
+_EXIM_MESSAGE = re.compile(r"^\s*#?\s*(?:(?:accept|deny|drop|defer|require|warn|discard)\s+)?"
+                           r"message\s*=\s*(.*)$")  # the message on its verb's line or its own
 
 def mine_special(package: str, source: str) -> Iterator[Found]:
     """The replies a package writes through its configuration defaults (``SPECIAL``)."""

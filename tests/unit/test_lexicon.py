@@ -321,17 +321,6 @@ def test_a_reply_that_sends_the_client_to_starttls_is_about_tls(text):
     assert explain(text).category == "tls"
 
 
-@pytest.mark.parametrize("text", [
-    "451 4.3.0 Local error in processing",  # tuning: mined-mireka
-    "451 Requested action aborted: local error in processing",  # RFC 5321 section 4.2.3's title of 451
-])
-def test_an_error_in_processing_is_the_receivers_generic_error(text):
-    explained = explain(text)
-    assert (explained.category, explained.bounce_type) == ("other", "soft")
-    closing = explain("421 4.3.0 Service not available, closing transmission channel")
-    assert closing.category == "server-shutdown"
-
-
 @pytest.mark.parametrize(("text", "category"), [
     ("450 4.4.0 Domain name resolution failed", "dns-routing"),  # tuning: mined-mireka
     ("505 Bad SMTP command", "syntax"),  # tuning: mined-fuglu

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import corpus
 
+from smtplesson import explain
 from smtplesson.codes.explanation import _IDS, CATEGORIES
 from smtplesson.codes.lexicon import LANGUAGES, may_find, score
 
@@ -309,3 +310,27 @@ def test_mail_sent_to_nonexistent_addresses_is_why_the_sender_is_blocked(text):
 def test_an_ip_said_not_to_be_on_a_list_is_not_listed(text):
     verdict = score(text)  # the IP alone is a hint (weight 1 or 2), never a list's strong cue
     assert verdict is None or not verdict.strong
+
+
+@pytest.mark.parametrize("text", [
+    "530 authentication required: use starttls",  # tuning: mined-emailrelay
+    "504 unsupported authentication mechanism: use starttls",  # tuning: mined-emailrelay
+    "530 5.7.0 Authentication required, use STARTTLS first",
+])
+def test_a_reply_that_sends_the_client_to_starttls_is_about_tls(text):
+    assert explain(text).category == "tls"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("450 4.4.0 Domain name resolution failed", "dns-routing"),  # tuning: mined-mireka
+    ("505 Bad SMTP command", "syntax"),  # tuning: mined-fuglu
+    ("451 unable to accept non-FQDN HELO (#4.3.0)", "syntax"),  # tuning: mined-indimail
+])
+def test_what_a_reply_says_failed_names_its_cause(text, category):
+    assert explain(text).category == category
+
+
+def test_a_name_that_does_not_resolve_on_the_senders_side_is_never_hard():
+    for text in ("554 5.7.1 <a@b.example>: Sender address rejected: Domain name resolution failed",
+                 "550 5.7.1 Helo command rejected: Host name resolution failed"):
+        assert explain(text).bounce_type == "block"

@@ -118,3 +118,48 @@ def test_client_catalogues_give_each_cause_naming_message_one_source_per_catalog
     rows = [row for row in clients_l10n.mine(tmp_path) if row["source_id"] == "debian:mutt:po/de.po"]
     assert [(row["text"], row["category"], row["bounce_type"], row["lang"]) for row in rows] == [
         ("Zeitüberschreitung der Verbindung zu %s", "network", "soft", "de")]  # fuzzy left out
+
+
+def test_a_postfix_tables_reject_is_written_as_postfix_replies_it(tmp_path: Path):
+    import configs
+    rows = ("/^(localhost)$/ REJECT ACCESS DENIED. Not identified (${1})\n"
+            "# /^x$/ REJECT a comment\n/^spam/ DEFER Try later\n")
+    assert {hit[1:] for hit in configs.mine_postfix_table(tmp_path / "helo_access.pcre", rows)} == {
+        (554, "5.7.1", "<%s>: Helo command rejected: ACCESS DENIED. Not identified (${1})"),
+        (450, "4.7.1", "<%s>: Helo command rejected: Try later")}
+    header = configs.mine_postfix_table(tmp_path / "header_checks", "/^X-Spam/ REJECT Spam\n")
+    assert {hit[1:] for hit in header} == {(550, "5.7.1", "Spam")}
+    assert not list(configs.mine_postfix_table(tmp_path / "main.cf", "x REJECT text here\n"))
+
+
+def test_an_rspamd_rules_message_takes_its_actions_reply(tmp_path: Path):
+    import configs
+    source = ('RULE {\n  action = "reject";\n  expression = "X";\n'
+              '  message = "Rejected (dangerous macro)";\n}\n'
+              'SOFT {\n  message = "Please retry later";\n  action = "soft reject";\n}\n'
+              'NOTE {\n  action = "add header";\n  message = "Not a reply";\n}\n')
+    assert {hit[1:] for hit in configs.mine_rspamd_conf(tmp_path / "force_actions.conf", source)} == {
+        (554, "5.7.1", "Rejected (dangerous macro)"), (451, "4.7.1", "Please retry later")}
+    greylist = configs.mine_rspamd_conf(tmp_path / "greylist.conf", 'message = "Greylisted";')
+    assert {hit[1:] for hit in greylist} == {(451, "4.7.1", "Greylisted")}
+
+
+def test_a_node_error_with_a_response_code_and_an_opensmtpd_filter_verdict():
+    source = ("let err = new Error('User \"' + query.username + '\" is currently disabled');\n"
+              "err.responseCode = 550;\n")
+    assert (550, None, 'User "%s" is currently disabled') in _replies("index.js", source)
+    assert (550, None, "unknown sender domain") in _replies(
+        "filter.go", 'produceOutput("filter-result", id, token, "reject|550 unknown sender domain")')
+
+
+def test_a_template_the_corpus_already_holds_filled_in_is_not_fresh():
+    known = {mine._key("554 5.7.1 <a@b.example>: Recipient address rejected: User unknown in local table")}
+    assert mine._filled_elsewhere("554 5.7.1 <%s>: Recipient address rejected: User unknown", known)
+    assert not mine._filled_elsewhere("554 5.7.1 <%s>: Recipient address rejected: Mailbox is full", known)
+    assert not mine._useful("sorry, your IP (") and not mine._useful("qmail-spp failure:")
+
+
+def test_an_exim_message_on_its_verbs_line(tmp_path: Path):
+    source = "acl_check_rcpt:\n  deny    message       = Restricted characters in address\n"
+    assert {hit[1:] for hit in mine.mine_exim_acl(tmp_path / "exim4.conf.template", source)} == {
+        (550, None, "Restricted characters in address")}

@@ -32,7 +32,7 @@ RECIPIENT_PERMANENT = frozenset({"mailbox-unknown", "mailbox-disabled", "dns-rou
 _RECIPIENT_SYNTAX = re.compile(
     r"(?:bad|invalid|malformed|illegal|improper)\b.{0,12}(?:recipient|destination)|recipient address syntax"
     r"|could not parse (?:your )?(?:recipient|rcpt)|invalid rcpt to\b|invalid to: (?!unexpected whitespace)"
-    r"|unacceptable to:|mailbox name not allowed"
+    r"|unacceptable to:|mailbox name not allowed|syntax error in mailbox name"
     r"|normali[sz]e the recipient")
 _TEMPORARY = re.compile(r"temporar(?:y|ily)|local problem")
 _SENDER = re.compile(r"sender|mail from|\bfrom\b")

@@ -23,107 +23,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from configs import mine_postfix_table, mine_rspamd_conf, table_kind  # tools/mining/configs.py
 from label import AMBIGUOUS, NOT_REPLIES, label  # tools/mining/label.py
 from literals import ANY, REPLY, SQ, STR, Found, clean, first  # tools/mining/literals.py
+from packages import PACKAGES  # tools/mining/packages.py
 from verdicts import POLICY_DAEMONS, mine_exim_acl, mine_mimedefang, mine_policy, mine_special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus_split import split_of  # tools/corpus_split.py
 
-_DEBIAN = "Debian bookworm source package"
-#: package -> (folder under SRC_ROOT, where the source came from)
-PACKAGES: dict[str, tuple[str, str]] = {
-    "postfix": ("postfix-3.7.11", f"{_DEBIAN} postfix 3.7.11-0+deb12u1"),
-    "exim4": ("exim-4.96", f"{_DEBIAN} exim4 4.96-15+deb12u10"),
-    "sendmail": ("sendmail-8.17.1.9", f"{_DEBIAN} sendmail 8.17.1.9-2+deb12u2"),
-    "opensmtpd": ("opensmtpd-6.8.0p2", f"{_DEBIAN} opensmtpd 6.8.0p2-4"),
-    "dovecot": ("dovecot-2.3.19.1", f"{_DEBIAN} dovecot 2.3.19.1+dfsg1 (with pigeonhole 0.5.19)"),
-    "rspamd": ("rspamd-3.4", f"{_DEBIAN} rspamd 3.4-1"),
-    "postgrey": ("postgrey-1.37", f"{_DEBIAN} postgrey 1.37"),
-    "opendmarc": ("OpenDMARC-rel-opendmarc-1-4-2", f"{_DEBIAN} opendmarc 1.4.2"),
-    "courier": ("courier/courier",
-                "github:svarshavchik/courier @fe506ccc (Debian's orig tarball answered 404)"),
-    "qpsmtpd": ("qpsmtpd-0.94", f"{_DEBIAN} qpsmtpd 0.94-5"),
-    "cyrus-imapd": ("cyrus-imapd-3.6.1", f"{_DEBIAN} cyrus-imapd 3.6.1-4+deb12u4"),
-    "smtp-server": ("node/smtp-server-3.21.7", "npm: smtp-server 3.21.7 (Nodemailer's SMTP server)"),
-    "zone-mta": ("node/zone-mta-3.10.3", "npm: zone-mta 3.10.3"),
-    "maddy": ("maddy", "github:foxcpp/maddy @837b1b8 (not packaged in Debian bookworm)"),
-    "aiosmtpd": ("aiosmtpd", "PyPI: aiosmtpd 1.4.6"),
-    "haraka": ("haraka/x", "npm: Haraka 3.3.4, haraka-dsn 1.2.1 and 29 haraka-plugin-* packages"),
-    # round 3 (mined3): each split by tools/corpus_split.py on its source_id before evaluation
-    "clamsmtp": ("clamsmtp-1.10", f"{_DEBIAN} clamsmtp 1.10-17.2"),
-    "nullmailer": ("nullmailer-2.2", f"{_DEBIAN} nullmailer 1:2.2-4"),
-    "opendkim": ("OpenDKIM-rel-opendkim-2-11-0-Beta2", f"{_DEBIAN} opendkim 2.11.0~beta2-8+deb12u1"),
-    "gld": ("gld-1.7", f"{_DEBIAN} postfix-gld 1.7-9"),
-    "postfwd": ("postfwd-1.35", f"{_DEBIAN} postfwd 1.35-8"),
-    "slimta": ("pypi/python-slimta-5.0.5", "PyPI: python-slimta 5.0.5"),
-    "salmon": ("pypi/salmon_mail-3.3.0", "PyPI: salmon-mail 3.3.0"),
-    "mailman": ("pypi/mailman-3.3.10", "PyPI: mailman 3.3.10"),
-    "mox": ("gh/mjl-+mox", "github:mjl-/mox @1c958766 (2026-08-19)"),
-    "stalwart": ("gh/stalwartlabs+mail-server", "github:stalwartlabs/mail-server @55e62a68 (2025-06-15)"),
-    "chasquid": ("gh/albertito+chasquid", "github:albertito/chasquid @ca2538b9 (2026-06-07; Debian's "
-                 "tarball answered 404)"),
-    "go-smtp": ("gh/emersion+go-smtp", "github:emersion/go-smtp @ab24fe7c (2025-07-08)"),
-    "postal": ("gh/postalserver+postal", "github:postalserver/postal @8ef89606 (2026-04-28)"),
-    "mailpit": ("gh/axllent+mailpit", "github:axllent/mailpit @408b30d5 (2026-07-20)"),
-    "inbucket": ("gh/inbucket+inbucket", "github:inbucket/inbucket @e56c6d5f (2026-03-11)"),
-    "hmailserver": ("gh/hmailserver+hmailserver", "github:hmailserver/hmailserver @4d11f81d (2025-04-20)"),
-    "james": ("gh/apache+james-project", "github:apache/james-project @20bf8083 (2026-08-22)"),
-    "kumomta": ("gh/KumoCorp+kumomta", "github:KumoCorp/kumomta @3ebc1e85 (2026-08-04)"),
-    "greenmail": ("gh/greenmail-mail-test+greenmail",
-                  "github:greenmail-mail-test/greenmail @659cd219 (2026-08-22)"),
-    "subethasmtp": ("gh/davidmoten+subethasmtp", "github:davidmoten/subethasmtp @7a3e7cc8 (2026-02-26)"),
-    "iredapd": ("gh/iredmail+iRedAPD",
-                "github:iredmail/iRedAPD @60b2eed4 (2026-06-16; Postfix policy daemon)"),
-    "spf-engine": ("pypi/spf-engine-3.1.0", "PyPI: spf-engine 3.1.0 (Postfix SPF policy server; Debian's "
-                   "tarball answered 404)"),
-    "go-guerrilla": ("gh/flashmob+go-guerrilla", "github:flashmob/go-guerrilla @858ac36f (2023-08-31)"),
-    "mailhog": ("gh/mailhog+smtp", "github:mailhog/smtp @0c4e9b7e (2016-11-19; MailHog's SMTP replies)"),
-    "mhale-smtpd": ("gh/mhale+smtpd", "github:mhale/smtpd @7a09bb83 (2024-05-08)"),
-    "zimbra": ("gh/Zimbra+zm-mailbox", "github:Zimbra/zm-mailbox @2b7f9787 (2024-10-24)"),
-    "twisted": ("pypi/twisted-24.11.0", "PyPI: twisted 24.11.0 (twisted.mail)"),
-    "notqmail": ("gh/notqmail+notqmail", "github:notqmail/notqmail @a7012e4f (2024-12-26; qmail 1.03's "
-                 "successor, not in Debian bookworm)"),
-    "smtpserver-net": ("gh/cosullivan+SmtpServer", "github:cosullivan/SmtpServer @049b98ce (2025-05-28; "
-                       ".NET SMTP server library)"),
-    "chrj-smtpd": ("gh/chrj+smtpd", "github:chrj/smtpd @34ca6d40 (2026-08-22)"),
-    "policyd-rate-limit": ("gh/nitmir+policyd-rate-limit", "github:nitmir/policyd-rate-limit @9ea423a2 "
-                           "(2023-08-27; Debian's tarball answered 404)"),
-    # round 4 (mined4, session 7): each split by tools/corpus_split.py on its source_id before evaluation
-    "spamdyke": ("gh/chrisboulton+spamdyke", "github:chrisboulton/spamdyke @5785cb3e (2010-07-16; qmail "
-                 "front end)"),
-    "gen_smtp": ("gh/gen-smtp+gen_smtp", "github:gen-smtp/gen_smtp @185c54db (2025-01-24; Erlang)"),
-    "midi-smtp-server": ("gh/4commerce-technologies-AG+midi-smtp-server",
-                         "github:4commerce-technologies-AG/midi-smtp-server @c23736c1 (2023-08-16; Ruby)"),
-    "lumisoft": ("gh/ststeiger+Lumisoft.Net.Core", "github:ststeiger/Lumisoft.Net.Core @26a7f2c4 "
-                 "(2021-10-05; LumiSoft.Net's SMTP server, .NET)"),
-    "samotop": ("gh/owenthewizard+samotop", "github:owenthewizard/samotop @8fcb883a (2023-12-07; Rust)"),
-    "mimedefang": ("gh/The-McGrail-Foundation+MIMEDefang", "github:The-McGrail-Foundation/MIMEDefang "
-                   "@52e0727e (2026-08-04; Debian's tarball answered 404)"),
-    "milter-greylist": ("gh/ryoqun+milter-greylist", "github:ryoqun/milter-greylist @b0a03927 (2009-09-02)"),
-    "sqlgrey": ("gh/mmatuska+sqlgrey", "github:mmatuska/sqlgrey @ae84f79e (2012-02-13; Postfix policy "
-                "daemon)"),
-    "pmg-api": ("gh/proxmox+pmg-api", "github:proxmox/pmg-api @09158948 (2026-06-11; Proxmox Mail Gateway)"),
-    "smtp4dev": ("gh/rnwood+smtp4dev", "github:rnwood/smtp4dev @738a75ff (2026-03-15; .NET)"),
-    "citadel": ("gh/mingodad+citadel", "github:mingodad/citadel @63a41edb (2016-06-21; Citadel's server)"),
-    "eventmachine": ("deb/eventmachine-1.3~pre20220315-df4ab006",
-                     f"{_DEBIAN} ruby-eventmachine 1.3~pre20220315-df4ab006-3 (EM::Protocols::SmtpServer)"),
-    "net-server-mail": ("deb/Net-Server-Mail-0.28", f"{_DEBIAN} libnet-server-mail-perl 0.28-2"),
-    "postfix-policyd-spf-perl": ("deb/postfix-policyd-spf-perl-2.011",
-                                 f"{_DEBIAN} postfix-policyd-spf-perl 2.011-2"),
-    "pymta": ("pypi/pymta-0.7.1", "PyPI: pymta 0.7.1"),
-    "davmail": ("gh/mguessan+davmail", "github:mguessan/davmail @3b87d523 (2026-08-21; its SMTP gateway)"),
-    "smtprelay": ("gh/decke+smtprelay", "github:decke/smtprelay @8c71f4f (2026-07-18; Go)"),
-    "courier-pythonfilter": ("pypi/courier-pythonfilter-3.0.6", "PyPI: courier-pythonfilter 3.0.6 (Courier "
-                             "filters)"),
-    "go-smtpd": ("gh/bradfitz+go-smtpd", "github:bradfitz/go-smtpd @deb6d62 (2017-04-04; Go)"),
-    "exim4-config": ("deb/exim4-config/debian/debconf/conf.d",
-                     f"{_DEBIAN} exim4 4.96-15+deb12u10 (debian/ tarball: the exim4-config ACLs)"),
-    "assp-ng": ("gh/pczerkas+assp-ng", "github:pczerkas/assp-ng @d0f3661 (2006-11-12; ASSP 1.2, the "
-                "Anti-Spam SMTP Proxy)"),
-    "qmail-ldap": ("gh/qmail-ldap+qmail-ldap", "github:qmail-ldap/qmail-ldap @33d8d0d (2022-08-30; qmail "
-                   "with the LDAP patch)"),
-}
 #: packages held out of tuning: the first five chosen by hand (tests/corpus/README.md), every
 #: package added since by ``tools/corpus_split.py``'s frozen rule on ``mined:<package>``
 HELDOUT = frozenset({"exim4", "opensmtpd", "courier", "haraka", "smtp-server"}) | frozenset(
@@ -133,6 +41,10 @@ HELDOUT = frozenset({"exim4", "opensmtpd", "courier", "haraka", "smtp-server"}) 
 #: reply, qmail's descendants sharing qmail-smtpd's texts), so that a tuned copy never takes a
 #: held-out line out of the figures (``tools/corpus.py`` drops held-out lines tuning also has)
 FRESH_ONLY = frozenset(list(PACKAGES)[list(PACKAGES).index("spamdyke"):])
+#: packages from round 5 on also leave out a template whose fixed words another corpus line
+#: already holds ("<%s>: Recipient address rejected: User unknown" is in a thread's reply):
+#: the corpus has the reply, filled in
+FRESH_TEMPLATES = frozenset(list(PACKAGES)[list(PACKAGES).index("sagredo-qmail"):])
 #: package -> the only folders whose literals are SMTP replies (rspamd's C code speaks HTTP;
 #: James, Stalwart and KumoMTA hold IMAP, JMAP, HTTP and admin servers beside their SMTP code)
 ONLY: dict[str, tuple[str, ...]] = {
@@ -150,7 +62,27 @@ ONLY: dict[str, tuple[str, ...]] = {
     "eventmachine": ("lib/em/protocols/smtpserver.rb",),
     "smtp4dev": ("smtpserver/Rnwood.SmtpServer/", "Rnwood.Smtp4dev/Server/"),
     "davmail": ("src/java/davmail/smtp/",),
+    # the distributions' own configuration and their mail-auth answers, not their web front ends
+    "mailcow": ("data/conf/", "data/Dockerfiles/"),
+    "mailu": ("core/postfix/", "core/rspamd/", "core/admin/mailu/internal/"),
+    "mailinabox": ("setup/", "conf/"),
+    "iredmail": ("samples/", "conf/"),
+    "modoboa": ("modoboa/policyd/",),
+    "mireka": ("src/",),  # beside the RFCs it ships
+    "papercut": ("src/Papercut.Infrastructure.Smtp/",),
+    "emailengine": ("workers/smtp.js",),  # beside its IMAP proxy
+    "msmtp": ("src/",),
+    "indimail": ("indimail-mta-x/smtpd.c", "indimail-mta-x/ofmipd.c", "indimail-mta-x/dnsbl.c",
+                 "indimail-mta-x/smtp_plugin.c"),  # not its password and TLS helpers
 }
+#: packages whose replies Haraka writes through haraka-dsn's helpers (``DSN.no_such_user()``),
+#: read from ``SRC_ROOT/haraka/x/haraka-dsn-*``: Haraka's own (held out) only, so that a plugin
+#: mined later (haraka-plugin-wildduck, tuning) never brings the held-out helpers' texts to tuning
+HARAKA_PLUGINS = frozenset({"haraka"})
+#: mail-server distributions whose Postfix tables and rspamd rules hold reply texts (configs.py)
+DISTRIBUTIONS = frozenset({"mailcow", "mailu", "mailinabox", "iredmail"})
+#: distributions whose Exim configurations' ACLs hold reply texts (``verdicts.mine_exim_acl``)
+EXIM_CONFIGS = frozenset({"vestacp"})
 # pages that quote other receivers' replies (KumoMTA's normaliser example is Gmail's 5.1.1): not the
 # package's own words
 NOT_OWN: dict[str, tuple[str, ...]] = {
@@ -182,6 +114,12 @@ _LEADING_ENH = re.compile(r"([245]\.[0-9]{1,3}\.[0-9]{1,3})\s+(\S.*)", re.S)
 _ENH_TEXT = re.compile(r"(?<![0-9] ,)(?<![0-9],)(?<!_code,)" + _ENH + r"\s*,\s*" + STR)
 _HARAKA_NEXT = re.compile(r"next\(\s*(DENY|DENYSOFT|DENYDISCONNECT|DENYSOFTDISCONNECT)\s*,\s*" + ANY)
 _HARAKA_DSN = re.compile(r"DSN\.(\w+)\(\s*" + ANY + r"(?:\s*,\s*'?([245][0-9][0-9])'?)?")
+# an OpenSMTPD filter's verdict: "reject|550 text", "disconnect|421 text" (smtpd-filters(7))
+_FILTER_RESULT = re.compile(r"^(?:reject|disconnect)\|")
+# Node (Nodemailer's smtp-server, ZoneMTA): let err = new Error('text' + x); err.responseCode = 550;
+_JS_ERROR = re.compile(r"new Error\(((?:[^;]|;(?!\s*\n))*?)\);((?:(?!new Error)[^}]){0,240}?)"
+                       r"\.responseCode\s*=\s*([245][0-9][0-9])\b")
+_JS_PIECE = re.compile(ANY)
 _HARAKA_DEF = re.compile(r"static (\w+) \(msg, code\) \{\s*return new DSN\(code, msg"
                          r"(?: \|\| '([^']*)')?, (\d+), (\d), (\d+)\)")
 # qpsmtpd plugins return (DENY, "text"): qpsmtpd answers DENY with 550, DENYSOFT with 450
@@ -233,7 +171,10 @@ def _useful(text: str) -> bool:
     bare = re.sub(r"%l?\w|\$\{[^}]*\}|\$\w+|<[^>]*>", " ", text)
     wordy = len(re.findall(r"[A-Za-z]{3,}", bare)) >= 2 or bool(re.search(r"[A-Za-z]{5,}", bare))
     # a lone "Error:" is the head of a message written at run time (go-guerrilla's "Error: %s")
-    return wordy and bool(re.match(r"[A-Za-z<%$\[\"'(#]", text)) and not re.fullmatch(r"\w+:", text)
+    # a text that ends on an opening bracket, a colon or a comma is the head of one written at
+    # run time ("421 sorry, your IP (", "451 qmail-spp failure:")
+    return (wordy and bool(re.match(r"[A-Za-z<%$\[\"'(#]", text)) and not re.fullmatch(r"\w+:", text)
+            and not re.search(r"[(<:,]$", text))
 
 
 def _smtp_code(code: int | None) -> bool:
@@ -313,7 +254,7 @@ def mine_file(path: Path, source: str, defaults: dict[str, int],
             yield found(match.start(), None, enhanced, text, match.start(2))
     for match in re.finditer(STR + "|" + SQ, joined):
         literal = first(match.group(1), match.group(2))
-        reply = REPLY.match(clean(literal))
+        reply = REPLY.match(_FILTER_RESULT.sub("", clean(literal)))
         start = max(match.start(1), match.start(2))
         if reply is not None and start not in taken and start - 1 not in taken:
             line = _line_of(joined, match.start(), source)
@@ -360,6 +301,9 @@ def _dialects(path: Path, joined: str, source: str,
             code, cls, subject, detail, text = match.groups()
             yield at(match.start()), int(code), f"{cls}.{subject}.{detail}", clean(text)
     if path.suffix == ".js":
+        for match in _JS_ERROR.finditer(joined):
+            if (text := _js_text(match.group(1))) is not None:
+                yield at(match.start()), int(match.group(3)), None, text
         for match in _HARAKA_NEXT.finditer(joined):
             text = first(*match.groups()[1:])
             if "DSN." not in text:
@@ -384,6 +328,21 @@ def _dialects(path: Path, joined: str, source: str,
         for match in _RSPAMD_ACTION.finditer(joined):
             code, enhanced = _RSPAMD_CODES[match.group(1)]
             yield at(match.start()), code, enhanced, clean(match.group(2))
+
+
+def _js_text(expression: str) -> str | None:
+    """A JavaScript string expression as its reply reads: literals joined, each other operand
+    written ``%s`` (``'User "' + name + '" was not found'`` -> ``User "%s" was not found``)."""
+    pieces, end = [], 0
+    for piece in _JS_PIECE.finditer(expression):
+        if expression[end:piece.start()].strip(" +\n\t"):
+            pieces.append("%s")
+        pieces.append(first(*piece.groups()))
+        end = piece.end()
+    if expression[end:].strip(" +\n\t"):
+        pieces.append("%s")
+    text = re.sub(r"(?:%s)+", "%s", clean("".join(pieces)))
+    return text if pieces and text != "%s" else None
 
 
 def mine_docs(source: str, needs_enhanced: bool = False) -> Iterator[Found]:
@@ -413,11 +372,27 @@ def _files(root: Path, docs: bool, only: tuple[str, ...] = (),
         yield path
 
 
-def mine_package(package: str, root: Path) -> Iterator[tuple[Path, Found]]:
+def mine_package(package: str, root: Path, dsn_root: Path | None = None) -> Iterator[tuple[Path, Found]]:
     """Every reply found in one package's code and documentation."""
     defaults = _postfix_defaults(root) if package == "postfix" else {}
-    haraka = _haraka_dsn(root) if package == "haraka" else {}
+    haraka = _haraka_dsn(dsn_root or root) if package in HARAKA_PLUGINS else {}
     constants = _constants(package, root)
+    if package in DISTRIBUTIONS:  # Postfix tables and rspamd rules have no code extension
+        for path in sorted(root.rglob("*")):
+            rel = str(path.relative_to(root))
+            if path.is_file() and rel.startswith(ONLY.get(package, ())) and not _SKIP.search("/" + rel):
+                source = path.read_text("utf-8", "replace")
+                if table_kind(path) is not None:
+                    for hit in mine_postfix_table(path, source):
+                        yield path, hit
+                elif path.suffix in (".conf", ".inc"):
+                    for hit in mine_rspamd_conf(path, source):
+                        yield path, hit
+    if package in EXIM_CONFIGS:  # a distribution's Exim configuration, one file per release
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and re.fullmatch(r"exim4?(?:-\w+)?\.conf(?:\.[\w.]+)?", path.name):
+                for hit in mine_exim_acl(path, path.read_text("utf-8", "replace")):
+                    yield path, hit
     if package == "exim4-config":  # Exim configuration files have no extension
         for path in sorted((root / "acl").iterdir()):
             for hit in mine_exim_acl(path, path.read_text("utf-8")):
@@ -446,6 +421,16 @@ def _key(text: str) -> str:
     return "".join(text.lower().split())
 
 
+_FILLED = re.compile(r"%l?\w|\$\{[^}]*\}|\$\w+|<[^>]*>|\[[^\]]*\]|\(#[^)]*\)")
+
+
+def _filled_elsewhere(reply: str, known: set[str]) -> bool:
+    """Whether one known line holds every fixed part (twelve characters or more, no
+    placeholders) of a reply template."""
+    parts = [key for part in _FILLED.split(reply) if len(key := _key(part)) >= 12]
+    return bool(parts) and any(all(part in line for part in parts) for line in known)
+
+
 def _known(corpus: Path, package: str) -> set[str]:
     """The keys of every line in the corpus files other than ``package``'s own."""
     return {_key(json.loads(row)["text"]) for split in ("tuning", "heldout")
@@ -465,12 +450,13 @@ def mine(src_root: Path, corpus: Path, only: tuple[str, ...] = ()) -> dict[str, 
         seen: set[str] = set()
         known = _known(corpus, package) if package in FRESH_ONLY else set()
         rows = []
-        for path, (line, code, enhanced, text) in mine_package(package, root):
+        for path, (line, code, enhanced, text) in mine_package(package, root, src_root / "haraka/x"):
             reply = " ".join(str(p) for p in (code, enhanced) if p is not None) + " " + text
             rel = str(path.relative_to(root))
             if (not _useful(text) or reply in seen or reply.startswith(tuple(NOT_REPLIES))
                     or reply in AMBIGUOUS
-                    or not _smtp_code(code) or _PLACEHOLDER_TEST.search(text) or _key(reply) in known):
+                    or not _smtp_code(code) or _PLACEHOLDER_TEST.search(text) or _key(reply) in known
+                    or (package in FRESH_TEMPLATES and _filled_elsewhere(reply, known))):
                 continue
             seen.add(reply)
             category, bounce_type = label(code, enhanced, text)

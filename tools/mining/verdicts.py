@@ -14,10 +14,11 @@ from literals import ANY, REPLY, Found, clean, first  # tools/mining/literals.py
 # replies to REJECT with access_map_reject_code (554) and 5.7.1, to DEFER* with
 # access_map_defer_code (450) and 4.7.1 (postconf(5), access(5))
 _POLICY = re.compile(r"(?:action=|['\"])(REJECT|DEFER_IF_PERMIT|DEFER_IF_REJECT|DEFER)[ \t]+"
-                     r"([A-Za-z<][^'\"\n;]{3,})")
-_POLICY_CODES = {"REJECT": (554, "5.7.1")}
+                     r"([A-Za-z<][^'\"\n;]{3,})", re.I)
+_POLICY_CODES = {"REJECT": (554, "5.7.1")}  # Postfix reads the action's name in any case
 #: packages that answer Postfix's policy protocol
-POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd", "policyd-rate-limit"})
+POLICY_DAEMONS = frozenset({"iredapd", "spf-engine", "postfwd", "policyd-rate-limit", "modoboa", "mtpolicyd",
+                            "tumgreyspf", "policyd-weight", "greylistd"})
 #: package -> (regex whose group 1 is the text, code, enhanced, prefix written before the text)
 SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     # postgrey answers Postfix's policy query with "DEFER_IF_PERMIT <text>"; Postfix replies so
@@ -36,7 +37,8 @@ _MIMEDEFANG = re.compile(r"(?:action_(bounce|tempfail)\(|\(\s*['\"](REJECT|TEMPF
 # commented examples Debian ships count): Exim answers deny/drop/require with 550, defer with 450
 # (451 in the DATA ACL), and writes no enhanced code unless the message starts with one (spec ch. 44)
 _EXIM_VERB = re.compile(r"^\s*#?\s*(accept|deny|drop|defer|require|warn|discard)\b")
-_EXIM_MESSAGE = re.compile(r"^\s*#?\s*message\s*=\s*(.*)$")
+_EXIM_MESSAGE = re.compile(r"^\s*#?\s*(?:(?:accept|deny|drop|defer|require|warn|discard)\s+)?"
+                           r"message\s*=\s*(.*)$")  # the message on its verb's line or its own
 
 def mine_special(package: str, source: str) -> Iterator[Found]:
     """The replies a package writes through its configuration defaults (``SPECIAL``)."""
@@ -79,5 +81,5 @@ def mine_exim_acl(path: Path, source: str) -> Iterator[Found]:
 def mine_policy(source: str) -> Iterator[Found]:
     """The replies Postfix writes for a policy daemon's REJECT and DEFER answers."""
     for match in _POLICY.finditer(source):
-        code, enhanced = _POLICY_CODES.get(match.group(1), (450, "4.7.1"))
+        code, enhanced = _POLICY_CODES.get(match.group(1).upper(), (450, "4.7.1"))
         yield source.count("\n", 0, match.start()) + 1, code, enhanced, clean(match.group(2))

@@ -52,6 +52,8 @@ _MESSAGE_SUBTYPE = re.compile(rb"(delivery-status|global-delivery-status|rfc822|
 _ONE_CHARSET = re.compile(r'[^;"=\\/]+/[^;"=\\]+;[ \t]*charset[ \t]*=[ \t]*("?)([A-Za-z0-9_.:+-]+)\1[ \t]*',
                           re.I)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+#: the transfer encodings ``Message.get_payload(decode=True)`` undoes
+_TRANSFER_ENCODED = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
 
 
 class Headers:
@@ -85,6 +87,9 @@ class Mail:
     _texts: list[str] = field(default_factory=list)
     #: each part's content type by ``id`` of the part, as the parser read them (see mime.parse)
     _types: dict[int, str] = field(default_factory=dict)
+    #: where each leaf's payload is in ``_data``, the bytes parsed, by ``id`` of the part (mime.parse)
+    _spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _data: bytes = b""
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
@@ -111,6 +116,15 @@ class Mail:
     def type_of(self, part: Message) -> str:
         """``part.get_content_type()`` of a part of :attr:`message`, as the parser read it."""
         return self._types.get(id(part)) or part.get_content_type()
+
+    def payload_bytes(self, part: Message) -> bytes | None:
+        """``part.get_payload(decode=True)`` of a leaf of :attr:`message` without a transfer
+        encoding to undo: its bytes as the mail has them (the stdlib encodes the payload's text
+        back, many times slower when it holds 8-bit bytes); None for any other part."""
+        span = self._spans.get(id(part))
+        if span is None or str(part.get("content-transfer-encoding", "")).lower() in _TRANSFER_ENCODED:
+            return None
+        return self._data[span[0]:span[1]]
 
     @once
     def report_type(self) -> str:
@@ -211,16 +225,18 @@ def load(source: Any) -> Mail:
     if not data.strip():
         problem = problem or "the mail is empty"
     types: dict[int, str] = {}
-    try:  # decoded as email.message_from_bytes decodes it
-        message = parse(data.decode("ascii", "surrogateescape"), types)
+    spans: dict[int, tuple[int, int]] = {}
+    try:  # decoded as email.message_from_bytes decodes it (one character a byte)
+        message = parse(data.decode("ascii", "surrogateescape"), types, spans)
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
         message = Message()
         types.clear()
+        spans.clear()
         problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"
     raw = data.decode("utf-8", "replace")
     if "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
         problem = "the mail is binary data, not text" + (f" ({problem})" if problem else "")
-    mail = Mail(message, raw, problem, _types=types)
+    mail = Mail(message, raw, problem, _types=types, _spans=spans, _data=data)
     try:
         _collect(mail, message, depth=0)
     except Exception as exc:
@@ -319,10 +335,10 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
         return
     ctype = mail.type_of(part)
     if ctype in _STATUS_TYPES:  # parsed by the stdlib into header blocks: not a container
-        mail.status_texts.append(_part_text(part))
+        mail.status_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
     if ctype == "message/feedback-report":
-        mail.feedback_texts.append(_part_text(part))
+        mail.feedback_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
     if part.is_multipart():
         payload = part.get_payload()
@@ -340,13 +356,13 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
         if depth > 0 and "attachment" in str(part.get("Content-Disposition", "")).lower():
             return  # a text file attached to the bounce is not its own words
-        text = _part_text(part)
+        text = _part_text(part, mail.payload_bytes(part))
         if ctype == "text/html":
             text = html_to_text(text)
         if text.strip():
             mail._texts.append(text)
     elif ctype.startswith("text/") and not mail._texts and depth == 0:
-        mail._texts.append(_part_text(part))
+        mail._texts.append(_part_text(part, mail.payload_bytes(part)))
 
 
 def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
@@ -360,11 +376,12 @@ def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
                 mail.status_texts.append(_part_text(inner))
 
 
-def _part_text(part: Message) -> str:
-    """A leaf part's content as text, decoded (transfer encoding, then charset)."""
+def _part_text(part: Message, payload: bytes | None = None) -> str:
+    """A leaf part's content as text, decoded (transfer encoding, then charset); ``payload``: its
+    bytes with the transfer encoding undone, when the caller has them."""
     if part.is_multipart():  # message/delivery-status parsed into header blocks
         return "\n".join(_block_text(b) for b in part.get_payload() if isinstance(b, Message))
-    raw = part.get_payload(decode=True)
+    raw = part.get_payload(decode=True) if payload is None else payload
     if not isinstance(raw, bytes):
         return str(part.get_payload() or "")
     declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one

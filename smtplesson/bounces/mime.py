@@ -43,21 +43,25 @@ class _Unusual(Exception):
     """A structure :func:`parse` leaves to the stdlib parser."""
 
 
-def parse(text: str, types: dict[int, str] | None = None) -> Message:
+def parse(text: str, types: dict[int, str] | None = None,
+          spans: dict[int, tuple[int, int]] | None = None) -> Message:
     """The ``Message`` tree of ``text`` (a mail decoded as ASCII with surrogate escapes, as
     ``email.message_from_bytes`` decodes it, with "\\n" line ends).  ``types``, when given, is
     filled with each part's ``get_content_type()`` by ``id`` of the part (as the parts were read:
-    a caller walking the tree asks for each once; left empty for a tree the stdlib parsed)."""
+    a caller walking the tree asks for each once), ``spans`` with where each leaf's payload is in
+    ``text`` (``text[start:end]``, by ``id``); both are left empty for a tree the stdlib parsed."""
     found: dict[int, str] = {} if types is None else types
+    where: dict[int, tuple[int, int]] = {} if spans is None else spans
     try:
-        return _part(text, 0, len(text), (), nested=False, types=found)
+        return _part(text, 0, len(text), (), nested=False, types=found, spans=where)
     except _Unusual:
         found.clear()  # the parts read so far are gone: their ids may be those of new parts
+        where.clear()
         return email.message_from_string(text)
 
 
 def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
-          types: dict[int, str]) -> Message:
+          types: dict[int, str], spans: dict[int, tuple[int, int]]) -> Message:
     """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
     the boundary separators of the multiparts around it)."""
     if text.startswith("\n", start):  # no headers: the blank line opens the body
@@ -77,8 +81,10 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
-        body = text[cut:end]
-        message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
+        if nested and end > cut and text[end - 1] == "\n":
+            end -= 1
+        message.set_payload(text[cut:end])
+        spans[id(message)] = (cut, end)
         return message
     boundary = _boundary_of(message, declared)
     if boundary is None or len(outer) >= _DEPTH:
@@ -86,7 +92,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     sep = "--" + boundary
     if any(_overlap(sep, other) for other in outer):
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
-    _multipart(message, text, cut, end, (sep, *outer), nested, types)
+    _multipart(message, text, cut, end, (sep, *outer), nested, types, spans)
     return message
 
 
@@ -145,7 +151,7 @@ def _boundary_of(message: Message, declared: object) -> str | None:
 
 
 def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],
-               nested: bool, types: dict[int, str]) -> None:
+               nested: bool, types: dict[int, str], spans: dict[int, tuple[int, int]]) -> None:
     """``message``'s parts: ``text[start:end]`` split at the boundary lines of ``seps[0]``.
     (No line in it is a boundary line of ``seps[1:]``: those of the outer multiparts end it,
     and no line can be one of two of them.)"""
@@ -159,7 +165,8 @@ def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[st
         at, next_end, close = _boundary(text, line_end, end, sep)
         if at == line_end:  # boundary lines one after another
             raise _Unusual
-        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True, types=types))
+        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True, types=types,
+                           spans=spans))
         if at < 0:  # no closing boundary line
             break
         line_end = next_end

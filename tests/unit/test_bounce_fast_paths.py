@@ -1,6 +1,7 @@
 """The reader's shortcuts give what the stdlib's ``Message`` says: top-level headers by name
-(``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``); a reply explained once
-a mail reads as one explained for each recipient."""
+(``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``) and payload bytes
+(``Mail.payload_bytes``); a reply explained once a mail reads as one explained for each recipient;
+a section ends at the first stop marker however far the others are looked for."""
 from __future__ import annotations
 
 from email.message import Message
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from smtplesson.bounces import read_bounce, readers
 from smtplesson.bounces.mail import Mail, load
 from smtplesson.bounces.status import explain_reply
+from smtplesson.bounces.text import _QUOTES, STOPS, section
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
@@ -54,3 +56,35 @@ def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
     readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
     monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
     assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings
+
+
+def test_payload_bytes_are_the_stdlibs():
+    eight_bit = 0
+    for path in MAILS:
+        mail = load(path.read_bytes())
+        for part in mail.message.walk():
+            raw = mail.payload_bytes(part)
+            if raw is not None:
+                assert raw == part.get_payload(decode=True)
+                eight_bit += not raw.isascii()
+    assert eight_bit > 10
+
+
+def section_searching_everywhere(text: str, stops: tuple[str, ...]) -> str:
+    """section() as it was: every marker's first place in the whole text, the earliest kept."""
+    found = [text.find(marker) for marker in stops]
+    for marker in STOPS:
+        at = text.find(marker)
+        while at > 0 and text[at - 1] in _QUOTES:
+            at = text.find(marker, at + 1)
+        found.append(at)
+    return text[:min((at for at in found if at >= 0), default=len(text))]
+
+
+PIECES = (*STOPS, "original", "copy of", '"', "'", "x", "\n", "- end -")
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12))
+def test_a_section_ends_at_the_first_stop(pieces):
+    text = "".join(pieces)
+    assert section(text, (), ("- end -",), text) == section_searching_everywhere(text, ("- end -",))

@@ -40,13 +40,16 @@ _STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-s
 _HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
                             "text/global-headers", "message/global-headers"})
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+_FEEDBACK_TYPES = frozenset({"message/feedback-report", "text/feedback-report"})
+_RETURNED = b"content-type: message/rfc822"  # the returned message's part (see _without_returned_body)
 # a tag, or the opening of a script/style element (its end is looked for once: see html_to_text)
 _TAG = re.compile(r"<(script|style)\b|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,2000}>")
 _ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style")}
 # what precedes "message/" on a Content-Type line, and the subtypes that follow it
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*", re.I)
-_MESSAGE_SUBTYPE = re.compile(rb"(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])", re.I)
+_MESSAGE_SUBTYPE = re.compile(
+    rb"(delivery-status|global-delivery-status|feedback-report|rfc822|global)(?=[\s;])", re.I)
 # "text/plain; charset=utf-8" (or "utf-8" quoted), the one parameter: what get_content_charset
 # says of it, read without parsing every parameter
 _ONE_CHARSET = re.compile(r'[^;"=\\/]+/[^;"=\\]+;[ \t]*charset[ \t]*=[ \t]*("?)([A-Za-z0-9_.:+-]+)\1[ \t]*',
@@ -256,9 +259,10 @@ def _has_long_line(data: bytes) -> bool:
 
 
 def _as_text_parts(data: bytes) -> bytes:
-    """``message/delivery-status`` and ``message/rfc822`` parts declared as text: the stdlib would
-    parse each status block and the returned message as messages of their own; the readers
-    need their text and headers only, so the parser is spared that work."""
+    """``message/delivery-status``, ``message/feedback-report`` and ``message/rfc822`` parts
+    declared as text: the stdlib would parse each status block, the feedback report and the
+    returned message as messages of their own; the readers need their text and headers only, so
+    the parser is spared that work."""
     out: list[bytes] = []
     pos = 0
     at = data.find(b"essage/")  # found fast (a literal); the few hits are checked one by one
@@ -277,15 +281,28 @@ def _as_text_parts(data: bytes) -> bytes:
 def _without_returned_body(data: bytes) -> bytes:
     """The mail up to the end of the returned message's headers, when nothing follows that the
     readers need (a report part): its body is what most of a bounce's bytes are, and unread."""
-    low = data.lower()
-    at = low.find(b"content-type: message/rfc822")
-    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
+    at = _returned_part(data)
+    if at < 0:
+        return data
+    tail = data[at:].lower()
+    if b"delivery-status" in tail or b"feedback-report" in tail:
         return data
     part_head = data.find(b"\n\n", at)
     if part_head < 0:
         return data
     original_head = data.find(b"\n\n", part_head + 2)
     return data if original_head < 0 else data[:original_head + 2]
+
+
+def _returned_part(data: bytes) -> int:
+    """Where "Content-Type: message/rfc822" (any case) first is in ``data``, or -1: found by its
+    digits, which have no case (lower-casing the whole mail to find it cost more)."""
+    at = data.find(b"822", len(_RETURNED) - 3)
+    while at >= 0:
+        if data[at + 3 - len(_RETURNED):at + 3].lower() == _RETURNED:
+            return at + 3 - len(_RETURNED)
+        at = data.find(b"822", at + 3)
+    return -1
 
 
 def _nth(data: bytes, needle: bytes, n: int) -> int:
@@ -337,7 +354,7 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
     if ctype in _STATUS_TYPES:  # parsed by the stdlib into header blocks: not a container
         mail.status_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
-    if ctype == "message/feedback-report":
+    if ctype in _FEEDBACK_TYPES:
         mail.feedback_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
     if part.is_multipart():

@@ -1,7 +1,8 @@
 """The reader's shortcuts give what the stdlib's ``Message`` says: top-level headers by name
 (``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``) and payload bytes
-(``Mail.payload_bytes``); a reply explained once a mail reads as one explained for each recipient;
-a section ends at the first stop marker however far the others are looked for."""
+(``Mail.payload_bytes``); the returned message's part is found where the lower-cased mail has it;
+a reply explained once a mail reads as one explained for each recipient; a section ends at the
+first stop marker however far the others are looked for."""
 from __future__ import annotations
 
 from email.message import Message
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smtplesson.bounces import read_bounce, readers
-from smtplesson.bounces.mail import Mail, load
+from smtplesson.bounces.mail import Mail, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
 
@@ -88,3 +89,19 @@ PIECES = (*STOPS, "original", "copy of", '"', "'", "x", "\n", "- end -")
 def test_a_section_ends_at_the_first_stop(pieces):
     text = "".join(pieces)
     assert section(text, (), ("- end -",), text) == section_searching_everywhere(text, ("- end -",))
+
+
+RETURNED_PIECES = ("Content-Type: message/rfc822", "content-type: MESSAGE/RFC822", "822", "rfc822",
+                   "Content-Type: message/", "x", "\n")
+
+
+@given(st.lists(st.sampled_from(RETURNED_PIECES), max_size=10).map("".join))
+def test_the_returned_part_is_found_as_in_the_lower_cased_mail(text):
+    data = text.encode()
+    assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
+
+
+def test_the_returned_part_of_each_mail_is_found_as_in_the_lower_cased_mail():
+    for path in MAILS:
+        data = path.read_bytes()
+        assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")

@@ -2,7 +2,8 @@
 (``Mail.headers``, ``Mail.has``), each part's content type (``Mail.type_of``) and payload bytes
 (``Mail.payload_bytes``); the returned message's part is found where the lower-cased mail has it;
 a reply explained once a mail reads as one explained for each recipient; a section ends at the
-first stop marker however far the others are looked for."""
+first stop marker however far the others are looked for; a writer's words are found in the
+first ``SIGNATURE_LIMIT`` characters of a text."""
 from __future__ import annotations
 
 from email.message import Message
@@ -11,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtplesson.bounces import read_bounce, readers
+from smtplesson.bounces import read_bounce, readers, text
 from smtplesson.bounces.mail import Mail, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
@@ -105,3 +106,10 @@ def test_the_returned_part_of_each_mail_is_found_as_in_the_lower_cased_mail():
     for path in MAILS:
         data = path.read_bytes()
         assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
+
+
+def test_writers_are_named_by_words_that_open_their_text(monkeypatch):
+    assert any(len(load(path.read_bytes()).text) > text.SIGNATURE_LIMIT for path in MAILS)
+    formats = [read_bounce(path.read_bytes()).format for path in MAILS]
+    monkeypatch.setattr(text, "SIGNATURE_LIMIT", 1 << 30)
+    assert [read_bounce(path.read_bytes()).format for path in MAILS] == formats

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from itertools import islice
 from typing import Any
 
 from .._lazy import once
@@ -134,18 +135,30 @@ class Mail:
         """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
         if self.content_type != "multipart/report":
             return ""
-        found = _REPORT_TYPE.search(str(self.message.get("Content-Type", "")))
+        values = self.get_all("Content-Type")
+        found = _REPORT_TYPE.search(str(values[0]) if values else "")
         return found.group(1).lower() if found else ""
 
     @once
     def headers(self) -> dict[str, str]:
-        """The top-level headers as written (the first of a repeated name), by lower-case name."""
-        found: dict[str, str] = {}
-        for name, value in self.message.raw_items():  # raw: the policy's per-value work is not needed
-            if len(found) >= 200:
-                break
-            found.setdefault(name.lower(), value)
+        """The top-level headers as written (the first of a repeated name), by lower-case name:
+        the first 200 names."""
+        return {name: values[0] for name, values in islice(self._fields.items(), 200)}
+
+    @once
+    def _fields(self) -> dict[str, list[str]]:
+        """Every top-level field's values as written, by lower-case name, in the order of the names'
+        first fields (raw: the policy's per-value work is not needed)."""
+        found: dict[str, list[str]] = {}
+        for name, value in self.message.raw_items():
+            found.setdefault(name.lower(), []).append(value)
         return found
+
+    def get_all(self, name: str) -> list[Any]:
+        """``message.get_all(name, [])`` looked up by name once a mail: the values as written, which
+        are what the stdlib returns for values without 8-bit bytes (surrogate escapes), else its own."""
+        values = self._fields.get(name.lower(), [])
+        return list(values) if all(value.isascii() for value in values) else self.message.get_all(name, [])
 
     def has(self, name: str) -> bool:
         """True when the mail has a top-level header ``name`` (lower case)."""

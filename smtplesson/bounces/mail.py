@@ -238,7 +238,7 @@ def load(source: Any) -> Mail:
     if data.startswith(b"From ") and b"\n" in data:  # an mbox "From " separator line
         data = data.partition(b"\n")[2]
     data = data.lstrip(b"\n")
-    if not data.strip():
+    if not data or data.isspace():  # (no copy of the mail stripped)
         problem = problem or "the mail is empty"
     types: dict[int, str] = {}
     spans: dict[int, tuple[int, int]] = {}
@@ -389,7 +389,7 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
         text = _part_text(part, mail.payload_bytes(part))
         if ctype == "text/html":
             text = html_to_text(text)
-        if text.strip():
+        if text and not text.isspace():
             mail._texts.append(text)
     elif ctype.startswith("text/") and not mail._texts and depth == 0:
         mail._texts.append(_part_text(part, mail.payload_bytes(part)))

@@ -118,7 +118,7 @@ def read_dsn(msg: Any) -> Bounce | None:
 
 
 def _read(mail: Mail) -> Bounce:
-    if not mail.raw.strip():
+    if not mail.raw or mail.raw.isspace():
         return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
     common = _common(mail)
     feedback = feedback_fields(mail)

@@ -112,16 +112,15 @@ def _plain_headers(text: str, start: int, end: int) -> tuple[Message, str | None
     message = Message()
     declared = None
     at = start
-    while at < end:
-        found = _PLAIN_FIELD.match(text, at, end)
-        if found is None:
+    for found in _PLAIN_FIELD.finditer(text, start, end):  # each field where the one before ends
+        if found.start() != at:
             return None
         name, value = found.groups()
         if declared is None and len(name) == 12 and name.lower() == "content-type":
             declared = value
         message.set_raw(name, value)  # as the parser stores a field
         at = found.end()
-    return message, declared
+    return (message, declared) if at >= end else None
 
 
 def _content_type(message: Message, declared: object) -> str:

@@ -28,8 +28,9 @@ _DEPTH = 8
 _HEADERS = email.parser.HeaderParser()
 # a field of a plain header block as the feed parser reads it: the name up to the first colon
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
-# with its folded lines, "\n" included (the value's first character is no blank: one way to match)
-_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
+# with its folded lines, "\n" included (the value's first character is no blank: one way to match);
+# for a block without "\r" (a line's rest matched as [^\n]*: twice as fast as [^\r\n]*)
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\n][^\n]*)?(?:\n[ \t][^\n]*)*)(?:\n|\Z)")
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
 # without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
 # each blank matched one way only (linear on any value)
@@ -109,6 +110,8 @@ def _plain_headers(text: str, start: int, end: int) -> tuple[Message, str | None
     still unset) and the value of its first Content-Type field (None without one), when each
     line is a field or a continuation; else None (a "From " line, a line that is no field, a
     leading continuation, a "\\r": left to the stdlib)."""
+    if text.find("\r", start, end) >= 0:
+        return None
     message = Message()
     declared = None
     at = start

@@ -309,13 +309,16 @@ def _without_returned_body(data: bytes) -> bytes:
 
 def _returned_part(data: bytes) -> int:
     """Where "Content-Type: message/rfc822" (any case) first is in ``data``, or -1: found by its
-    digits, which have no case (lower-casing the whole mail to find it cost more)."""
+    digits, which have no case (lower-casing the whole mail to find it cost more), unless more
+    than 64 "822" are in the way (the whole mail lower-cased then: linear on any mail)."""
     at = data.find(b"822", len(_RETURNED) - 3)
-    while at >= 0:
+    for _ in range(64):
+        if at < 0:
+            return -1
         if data[at + 3 - len(_RETURNED):at + 3].lower() == _RETURNED:
             return at + 3 - len(_RETURNED)
         at = data.find(b"822", at + 3)
-    return -1
+    return -1 if at < 0 else data.lower().find(_RETURNED)
 
 
 def _nth(data: bytes, needle: bytes, n: int) -> int:

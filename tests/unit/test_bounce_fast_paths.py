@@ -103,6 +103,11 @@ def test_the_returned_part_is_found_as_in_the_lower_cased_mail(text):
     assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
 
 
+def test_the_returned_part_after_many_rfc822_is_found_as_in_the_lower_cased_mail():
+    for data in (b"rfc822 " * 100 + b"Content-Type: Message/RFC822\n", b"822" * 700_000):
+        assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
+
+
 def test_the_returned_part_of_each_mail_is_found_as_in_the_lower_cased_mail():
     for path in MAILS:
         data = path.read_bytes()

@@ -12,12 +12,15 @@ the CPU time (user + system) of ``repeat`` passes: Sisimai by Perl's ``times``
 first); the medians of the rounds and their ratios are printed, with the load average.
 ``--tree DIR`` adds read_bounce of another checkout (``git worktree`` or ``git archive``, the
 directory that holds its ``smtplesson``) to the same rounds: a change measured before and after
-side by side.  Target (issue 19): >= 3 x Sisimai's mails per second.
+side by side.  ``--costly`` keeps only the costly mails (:func:`costly`: an HTML part, a charset
+other than US-ASCII and UTF-8, a base64 part, or over 16 KiB).  Target (issue 19): >= 3 x
+Sisimai's mails per second.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -28,6 +31,10 @@ CORPORA = (ROOT / "tests" / "unit" / "data" / "bounces", ROOT / "tests" / "corpu
 SCRIPT = ROOT / "tools" / "sisimai" / "run.pl"
 #: files under the corpora that are no mails (indexes, expectations, sending services' JSON events)
 _NOT_MAILS = (".json", ".jsonl", ".md")
+# what makes a mail costly to read (see costly), looked for in its bytes, in lower case
+_HTML = re.compile(rb"content-type:[ \t]*text/html")
+_BASE64 = re.compile(rb"content-transfer-encoding:[ \t]*base64")
+_CHARSET = re.compile(rb'charset[ \t]*=[ \t]*"?([\w.:-]+)')
 _WORKER = """
 import sys, time
 kind, repeat, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
@@ -52,6 +59,14 @@ def mail_files(corpora: list[Path]) -> list[Path]:
                   if p.is_file() and not p.name.endswith(_NOT_MAILS) and "heldout" not in p.parts)
 
 
+def costly(data: bytes) -> bool:
+    """True for a mail of the shapes that cost a reader most: an HTML part, a charset other than
+    US-ASCII and UTF-8 (declared anywhere in it), a base64 part, or over 16 KiB."""
+    low = data.lower()
+    return (len(data) > 16 * 1024 or _HTML.search(low) is not None or _BASE64.search(low) is not None
+            or any(name not in (b"us-ascii", b"ascii", b"utf-8", b"utf8") for name in _CHARSET.findall(low)))
+
+
 def python_round(kind: str, tree: Path, files: list[Path], repeat: int) -> float:
     """CPU seconds of ``repeat`` passes of read_bounce (``kind`` "read") of ``tree``, or of the
     bare stdlib parse (``kind`` "parse"), in a process of its own, after a warm-up pass."""
@@ -73,6 +88,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="passes over the mails per round")
     parser.add_argument("--corpus", type=Path, action="append", help="a folder of mails (repeatable)")
+    parser.add_argument("--costly", action="store_true",
+                        help="only the costly mails: HTML, charsets other than US-ASCII and UTF-8, "
+                        "base64, over 16 KiB")
     parser.add_argument("--tree", type=Path, action="append", default=[],
                         help="another checkout whose read_bounce runs in the same rounds (repeatable)")
     args = parser.parse_args()
@@ -80,6 +98,8 @@ def main() -> None:
         print("not measured: Sisimai is not installed (apt-get install libsisimai-perl)")
         return
     files = mail_files(args.corpus or list(CORPORA))
+    if args.costly:
+        files = [path for path in files if costly(path.read_bytes())]
     if not files:
         raise SystemExit("no mail files under the corpora")
     sizes = [p.stat().st_size for p in files]

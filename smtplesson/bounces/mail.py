@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from itertools import islice
 from typing import Any
 
 from .._lazy import once
@@ -40,18 +41,23 @@ _STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-s
 _HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
                             "text/global-headers", "message/global-headers"})
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+_FEEDBACK_TYPES = frozenset({"message/feedback-report", "text/feedback-report"})
+_RETURNED = b"content-type: message/rfc822"  # the returned message's part (see _without_returned_body)
 # a tag, or the opening of a script/style element (its end is looked for once: see html_to_text)
 _TAG = re.compile(r"<(script|style)\b|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,2000}>")
 _ELEMENT_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style")}
 # what precedes "message/" on a Content-Type line, and the subtypes that follow it
 _CONTENT_TYPE = re.compile(rb"content-type:[ \t]*", re.I)
-_MESSAGE_SUBTYPE = re.compile(rb"(delivery-status|global-delivery-status|rfc822|global)(?=[\s;])", re.I)
+_MESSAGE_SUBTYPE = re.compile(
+    rb"(delivery-status|global-delivery-status|feedback-report|rfc822|global)(?=[\s;])", re.I)
 # "text/plain; charset=utf-8" (or "utf-8" quoted), the one parameter: what get_content_charset
 # says of it, read without parsing every parameter
 _ONE_CHARSET = re.compile(r'[^;"=\\/]+/[^;"=\\]+;[ \t]*charset[ \t]*=[ \t]*("?)([A-Za-z0-9_.:+-]+)\1[ \t]*',
                           re.I)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+#: the transfer encodings ``Message.get_payload(decode=True)`` undoes
+_TRANSFER_ENCODED = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
 
 
 class Headers:
@@ -85,6 +91,9 @@ class Mail:
     _texts: list[str] = field(default_factory=list)
     #: each part's content type by ``id`` of the part, as the parser read them (see mime.parse)
     _types: dict[int, str] = field(default_factory=dict)
+    #: where each leaf's payload is in ``_data``, the bytes parsed, by ``id`` of the part (mime.parse)
+    _spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _data: bytes = b""
 
     def header(self, name: str) -> str:
         """A top-level header, decoded (RFC 2047), one line, bounded; "" when absent (decoded
@@ -112,23 +121,44 @@ class Mail:
         """``part.get_content_type()`` of a part of :attr:`message`, as the parser read it."""
         return self._types.get(id(part)) or part.get_content_type()
 
+    def payload_bytes(self, part: Message) -> bytes | None:
+        """``part.get_payload(decode=True)`` of a leaf of :attr:`message` without a transfer
+        encoding to undo: its bytes as the mail has them (the stdlib encodes the payload's text
+        back, many times slower when it holds 8-bit bytes); None for any other part."""
+        span = self._spans.get(id(part))
+        if span is None or str(part.get("content-transfer-encoding", "")).lower() in _TRANSFER_ENCODED:
+            return None
+        return self._data[span[0]:span[1]]
+
     @once
     def report_type(self) -> str:
         """The ``report-type`` of a ``multipart/report`` (RFC 6522), lower case; "" otherwise."""
         if self.content_type != "multipart/report":
             return ""
-        found = _REPORT_TYPE.search(str(self.message.get("Content-Type", "")))
+        values = self.get_all("Content-Type")
+        found = _REPORT_TYPE.search(str(values[0]) if values else "")
         return found.group(1).lower() if found else ""
 
     @once
     def headers(self) -> dict[str, str]:
-        """The top-level headers as written (the first of a repeated name), by lower-case name."""
-        found: dict[str, str] = {}
-        for name, value in self.message.raw_items():  # raw: the policy's per-value work is not needed
-            if len(found) >= 200:
-                break
-            found.setdefault(name.lower(), value)
+        """The top-level headers as written (the first of a repeated name), by lower-case name:
+        the first 200 names."""
+        return {name: values[0] for name, values in islice(self._fields.items(), 200)}
+
+    @once
+    def _fields(self) -> dict[str, list[str]]:
+        """Every top-level field's values as written, by lower-case name, in the order of the names'
+        first fields (raw: the policy's per-value work is not needed)."""
+        found: dict[str, list[str]] = {}
+        for name, value in self.message.raw_items():
+            found.setdefault(name.lower(), []).append(value)
         return found
+
+    def get_all(self, name: str) -> list[Any]:
+        """``message.get_all(name, [])`` looked up by name once a mail: the values as written, which
+        are what the stdlib returns for values without 8-bit bytes (surrogate escapes), else its own."""
+        values = self._fields.get(name.lower(), [])
+        return list(values) if all(value.isascii() for value in values) else self.message.get_all(name, [])
 
     def has(self, name: str) -> bool:
         """True when the mail has a top-level header ``name`` (lower case)."""
@@ -208,19 +238,21 @@ def load(source: Any) -> Mail:
     if data.startswith(b"From ") and b"\n" in data:  # an mbox "From " separator line
         data = data.partition(b"\n")[2]
     data = data.lstrip(b"\n")
-    if not data.strip():
+    if not data or data.isspace():  # (no copy of the mail stripped)
         problem = problem or "the mail is empty"
     types: dict[int, str] = {}
-    try:  # decoded as email.message_from_bytes decodes it
-        message = parse(data.decode("ascii", "surrogateescape"), types)
+    spans: dict[int, tuple[int, int]] = {}
+    try:  # decoded as email.message_from_bytes decodes it (one character a byte)
+        message = parse(data.decode("ascii", "surrogateescape"), types, spans)
     except Exception as exc:  # the stdlib parser is lenient; this is a last resort
         message = Message()
         types.clear()
+        spans.clear()
         problem = problem or f"the MIME structure could not be parsed ({type(exc).__name__})"
     raw = data.decode("utf-8", "replace")
     if "\ufffd" in raw[:4096] and data[:4096].count(b"\x00") > 8:
         problem = "the mail is binary data, not text" + (f" ({problem})" if problem else "")
-    mail = Mail(message, raw, problem, _types=types)
+    mail = Mail(message, raw, problem, _types=types, _spans=spans, _data=data)
     try:
         _collect(mail, message, depth=0)
     except Exception as exc:
@@ -240,9 +272,10 @@ def _has_long_line(data: bytes) -> bool:
 
 
 def _as_text_parts(data: bytes) -> bytes:
-    """``message/delivery-status`` and ``message/rfc822`` parts declared as text: the stdlib would
-    parse each status block and the returned message as messages of their own; the readers
-    need their text and headers only, so the parser is spared that work."""
+    """``message/delivery-status``, ``message/feedback-report`` and ``message/rfc822`` parts
+    declared as text: the stdlib would parse each status block, the feedback report and the
+    returned message as messages of their own; the readers need their text and headers only, so
+    the parser is spared that work."""
     out: list[bytes] = []
     pos = 0
     at = data.find(b"essage/")  # found fast (a literal); the few hits are checked one by one
@@ -261,15 +294,31 @@ def _as_text_parts(data: bytes) -> bytes:
 def _without_returned_body(data: bytes) -> bytes:
     """The mail up to the end of the returned message's headers, when nothing follows that the
     readers need (a report part): its body is what most of a bounce's bytes are, and unread."""
-    low = data.lower()
-    at = low.find(b"content-type: message/rfc822")
-    if at < 0 or low.find(b"delivery-status", at) >= 0 or low.find(b"feedback-report", at) >= 0:
+    at = _returned_part(data)
+    if at < 0:
+        return data
+    tail = data[at:].lower()
+    if b"delivery-status" in tail or b"feedback-report" in tail:
         return data
     part_head = data.find(b"\n\n", at)
     if part_head < 0:
         return data
     original_head = data.find(b"\n\n", part_head + 2)
     return data if original_head < 0 else data[:original_head + 2]
+
+
+def _returned_part(data: bytes) -> int:
+    """Where "Content-Type: message/rfc822" (any case) first is in ``data``, or -1: found by its
+    digits, which have no case (lower-casing the whole mail to find it cost more), unless more
+    than 64 "822" are in the way (the whole mail lower-cased then: linear on any mail)."""
+    at = data.find(b"822", len(_RETURNED) - 3)
+    for _ in range(64):
+        if at < 0:
+            return -1
+        if data[at + 3 - len(_RETURNED):at + 3].lower() == _RETURNED:
+            return at + 3 - len(_RETURNED)
+        at = data.find(b"822", at + 3)
+    return -1 if at < 0 else data.lower().find(_RETURNED)
 
 
 def _nth(data: bytes, needle: bytes, n: int) -> int:
@@ -319,10 +368,10 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
         return
     ctype = mail.type_of(part)
     if ctype in _STATUS_TYPES:  # parsed by the stdlib into header blocks: not a container
-        mail.status_texts.append(_part_text(part))
+        mail.status_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
-    if ctype == "message/feedback-report":
-        mail.feedback_texts.append(_part_text(part))
+    if ctype in _FEEDBACK_TYPES:
+        mail.feedback_texts.append(_part_text(part, mail.payload_bytes(part)))
         return
     if part.is_multipart():
         payload = part.get_payload()
@@ -340,13 +389,13 @@ def _collect(mail: Mail, part: Message, depth: int) -> None:
     elif ctype == "text/plain" or (ctype == "text/html" and not mail._texts):
         if depth > 0 and "attachment" in str(part.get("Content-Disposition", "")).lower():
             return  # a text file attached to the bounce is not its own words
-        text = _part_text(part)
+        text = _part_text(part, mail.payload_bytes(part))
         if ctype == "text/html":
             text = html_to_text(text)
-        if text.strip():
+        if text and not text.isspace():
             mail._texts.append(text)
     elif ctype.startswith("text/") and not mail._texts and depth == 0:
-        mail._texts.append(_part_text(part))
+        mail._texts.append(_part_text(part, mail.payload_bytes(part)))
 
 
 def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
@@ -360,11 +409,12 @@ def _collect_returned(mail: Mail, sub: Message, depth: int) -> None:
                 mail.status_texts.append(_part_text(inner))
 
 
-def _part_text(part: Message) -> str:
-    """A leaf part's content as text, decoded (transfer encoding, then charset)."""
+def _part_text(part: Message, payload: bytes | None = None) -> str:
+    """A leaf part's content as text, decoded (transfer encoding, then charset); ``payload``: its
+    bytes with the transfer encoding undone, when the caller has them."""
     if part.is_multipart():  # message/delivery-status parsed into header blocks
         return "\n".join(_block_text(b) for b in part.get_payload() if isinstance(b, Message))
-    raw = part.get_payload(decode=True)
+    raw = part.get_payload(decode=True) if payload is None else payload
     if not isinstance(raw, bytes):
         return str(part.get_payload() or "")
     declared = part.get("Content-Type")  # get_content_charset parses it again: only when it can say one

@@ -28,8 +28,9 @@ _DEPTH = 8
 _HEADERS = email.parser.HeaderParser()
 # a field of a plain header block as the feed parser reads it: the name up to the first colon
 # (email.feedparser.headerRE), the value from the first non-blank (compat32.header_source_parse)
-# with its folded lines, "\n" included (the value's first character is no blank: one way to match)
-_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\r\n][^\r\n]*)?(?:\n[ \t][^\r\n]*)*)(?:\n|\Z)")
+# with its folded lines, "\n" included (the value's first character is no blank: one way to match);
+# for a block without "\r" (a line's rest matched as [^\n]*: twice as fast as [^\r\n]*)
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[ \t]*((?:[^ \t\n][^\n]*)?(?:\n[ \t][^\n]*)*)(?:\n|\Z)")
 # a Content-Type value whose parameters are plain (RFC 2045 §5.1 tokens, or quoted strings
 # without a quote, backslash or angle bracket: what the stdlib's unquoting leaves as it is);
 # each blank matched one way only (linear on any value)
@@ -43,21 +44,25 @@ class _Unusual(Exception):
     """A structure :func:`parse` leaves to the stdlib parser."""
 
 
-def parse(text: str, types: dict[int, str] | None = None) -> Message:
+def parse(text: str, types: dict[int, str] | None = None,
+          spans: dict[int, tuple[int, int]] | None = None) -> Message:
     """The ``Message`` tree of ``text`` (a mail decoded as ASCII with surrogate escapes, as
     ``email.message_from_bytes`` decodes it, with "\\n" line ends).  ``types``, when given, is
     filled with each part's ``get_content_type()`` by ``id`` of the part (as the parts were read:
-    a caller walking the tree asks for each once; left empty for a tree the stdlib parsed)."""
+    a caller walking the tree asks for each once), ``spans`` with where each leaf's payload is in
+    ``text`` (``text[start:end]``, by ``id``); both are left empty for a tree the stdlib parsed."""
     found: dict[int, str] = {} if types is None else types
+    where: dict[int, tuple[int, int]] = {} if spans is None else spans
     try:
-        return _part(text, 0, len(text), (), nested=False, types=found)
+        return _part(text, 0, len(text), (), nested=False, types=found, spans=where)
     except _Unusual:
         found.clear()  # the parts read so far are gone: their ids may be those of new parts
+        where.clear()
         return email.message_from_string(text)
 
 
 def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
-          types: dict[int, str]) -> Message:
+          types: dict[int, str], spans: dict[int, tuple[int, int]]) -> Message:
     """The part in ``text[start:end]`` (cut before the boundary line that ends it; ``outer``:
     the boundary separators of the multiparts around it)."""
     if text.startswith("\n", start):  # no headers: the blank line opens the body
@@ -77,8 +82,10 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     if ctype.startswith("message/") or ctype == "multipart/digest":
         raise _Unusual  # parts of their own inside, or a default type the parent sets
     if not ctype.startswith("multipart/"):
-        body = text[cut:end]
-        message.set_payload(body[:-1] if nested and body.endswith("\n") else body)
+        if nested and end > cut and text[end - 1] == "\n":
+            end -= 1
+        message.set_payload(text[cut:end])
+        spans[id(message)] = (cut, end)
         return message
     boundary = _boundary_of(message, declared)
     if boundary is None or len(outer) >= _DEPTH:
@@ -86,7 +93,7 @@ def _part(text: str, start: int, end: int, outer: tuple[str, ...], nested: bool,
     sep = "--" + boundary
     if any(_overlap(sep, other) for other in outer):
         raise _Unusual  # a line could close two of them: the stdlib tries the innermost first
-    _multipart(message, text, cut, end, (sep, *outer), nested, types)
+    _multipart(message, text, cut, end, (sep, *outer), nested, types, spans)
     return message
 
 
@@ -103,19 +110,20 @@ def _plain_headers(text: str, start: int, end: int) -> tuple[Message, str | None
     still unset) and the value of its first Content-Type field (None without one), when each
     line is a field or a continuation; else None (a "From " line, a line that is no field, a
     leading continuation, a "\\r": left to the stdlib)."""
+    if text.find("\r", start, end) >= 0:
+        return None
     message = Message()
     declared = None
     at = start
-    while at < end:
-        found = _PLAIN_FIELD.match(text, at, end)
-        if found is None:
+    for found in _PLAIN_FIELD.finditer(text, start, end):  # each field where the one before ends
+        if found.start() != at:
             return None
         name, value = found.groups()
         if declared is None and len(name) == 12 and name.lower() == "content-type":
             declared = value
         message.set_raw(name, value)  # as the parser stores a field
         at = found.end()
-    return message, declared
+    return (message, declared) if at >= end else None
 
 
 def _content_type(message: Message, declared: object) -> str:
@@ -145,7 +153,7 @@ def _boundary_of(message: Message, declared: object) -> str | None:
 
 
 def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[str, ...],
-               nested: bool, types: dict[int, str]) -> None:
+               nested: bool, types: dict[int, str], spans: dict[int, tuple[int, int]]) -> None:
     """``message``'s parts: ``text[start:end]`` split at the boundary lines of ``seps[0]``.
     (No line in it is a boundary line of ``seps[1:]``: those of the outer multiparts end it,
     and no line can be one of two of them.)"""
@@ -159,7 +167,8 @@ def _multipart(message: Message, text: str, start: int, end: int, seps: tuple[st
         at, next_end, close = _boundary(text, line_end, end, sep)
         if at == line_end:  # boundary lines one after another
             raise _Unusual
-        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True, types=types))
+        parts.append(_part(text, line_end, end if at < 0 else at, seps, nested=True, types=types,
+                           spans=spans))
         if at < 0:  # no closing boundary line
             break
         line_end = next_end

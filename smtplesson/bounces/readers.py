@@ -118,7 +118,7 @@ def read_dsn(msg: Any) -> Bounce | None:
 
 
 def _read(mail: Mail) -> Bounce:
-    if not mail.raw.strip():
+    if not mail.raw or mail.raw.isspace():
         return Bounce("not-a-bounce", "none", note=mail.problem or "the mail is empty")
     common = _common(mail)
     feedback = feedback_fields(mail)
@@ -148,7 +148,7 @@ def _read(mail: Mail) -> Bounce:
         found = words.found()
         if not found and fmt is not None and "x-failed-recipients" not in mail.headers:
             # the sender wrote to itself: the bounce's To is the recipient its list prints first on a line
-            found = [f for f in scan(words.text, _addresses(mail.message.get_all("From", []))) if f.leading]
+            found = [f for f in scan(words.text, _addresses(mail.get_all("From"))) if f.leading]
         listed = _plausible(found, fmt is not None, evidence == "strong",
                             fmt is None and evidence == "strong" and _says_undelivered(mail))
         recipients = [_from_text(f, fmt, mail.text, explained)
@@ -209,7 +209,7 @@ class _Words:
     for when first asked for (a report's fields often say all there is)."""
 
     def __init__(self, mail: Mail, fmt: TextFormat | None) -> None:
-        self._all, self._low, self._fmt, self._message = mail.text, mail.lower_text, fmt, mail.message
+        self._all, self._low, self._fmt, self._get_all = mail.text, mail.lower_text, fmt, mail.get_all
         self._headers = mail.headers
         self.mail_text = mail.text
         self._by_address: dict[str, Found] | None = None
@@ -225,9 +225,8 @@ class _Words:
         named = bare_names(self._all, self._low, *fmt.bare_names) if fmt and fmt.bare_names else []
         # the bounce's own From and To, and the sender it was delivered to (every Delivered-To: a
         # forwarded bounce has several), are not recipients (looked up only when the words are read)
-        found = named or scan(self.text, _addresses(self._message.get_all("From", [])
-                                                    + self._message.get_all("To", [])
-                                                    + self._message.get_all("Delivered-To", [])
+        found = named or scan(self.text, _addresses(self._get_all("From") + self._get_all("To")
+                                                    + self._get_all("Delivered-To")
                                                     + [self._headers.get("return-path", "")]))
         if fmt is not None and fmt.reason_before is not None and found:
             found = _with_reason_before(self._all, self._low, fmt.reason_before, found)
@@ -450,7 +449,7 @@ def _fallback(mail: Mail, fmt: TextFormat | None) -> list[BouncedRecipient]:
     delivered for (X-Original-To, Original-Recipient) or sent to (To and Cc), when there is one and
     the bounce's format is known or it says the delivery failed (its subject, its words): of several,
     which one failed would be a guess."""
-    addresses = sorted(_addresses(mail.message.get_all("X-Failed-Recipients", [])))
+    addresses = sorted(_addresses(mail.get_all("X-Failed-Recipients")))
     text = section(mail.text, fmt.starts if fmt else (), fmt.stops if fmt else (), mail.lower_text)
     returned = _returned(mail)
     if not addresses and returned is not None and (
@@ -572,14 +571,14 @@ def _refused(mail: Mail) -> tuple[BouncedRecipient, ...]:
     """The addresses an automatic reply's first paragraph says do not exist ("You sent mail to
     a@b.c. That's not a valid user here.", Mail::DeliveryStatus::BounceParser 1.543 t/corpus/
     warning-5.msg): the receiving system answered a failure in an RFC 3834 response."""
-    excluded = _addresses(mail.message.get_all("From", []) + mail.message.get_all("To", []))
+    excluded = _addresses(mail.get_all("From") + mail.get_all("To"))
     found = scan(_first_paragraph(mail.text), excluded, limit=5)
     recipients = (_from_text(f) for f in found)
     return tuple(r for r in recipients if r.explanation.category == "mailbox-unknown")
 
 
 def _auto_reply(mail: Mail, common: dict[str, Any]) -> Bounce:
-    who = sorted(_addresses(mail.message.get_all("From", [])))
+    who = sorted(_addresses(mail.get_all("From")))
     exp = explain("")
     recipients = tuple(BouncedRecipient(a, "auto-replied", None, None, mail.subject, exp) for a in who[:1])
     return Bounce("auto-reply", "rfc3834", recipients, note="an RFC 3834 automatic reply: the message "

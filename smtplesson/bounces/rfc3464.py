@@ -51,7 +51,10 @@ def read_status(mail: Mail) -> StatusReport | None:
     # fields of an RFC 8098 read receipt (a "Disposition:" beside them): the message was delivered
     if not report.recipients and mail.report_type != "disposition-notification":
         body = mail.body[:256 * 1024]
-        for text, low in ((mail.text, mail.lower_text), (body, None)):
+        searched: list[tuple[str, str | None]] = [(mail.text, mail.lower_text)]
+        if body != mail.text:  # a one-part mail's body is often its text: searched once
+            searched.append((body, None))
+        for text, low in searched:
             if _MARK.search(text, low):
                 if _has_disposition(body):  # (looked for once there are fields to read)
                     break

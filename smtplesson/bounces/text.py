@@ -81,8 +81,10 @@ def _grouped(markers: tuple[str, ...], keys: tuple[str, ...]) -> tuple[tuple[str
     return (*groups, *((m, (m,)) for m in rest))
 
 
-# STOPS by the words many of them share: a group is searched for only in text with its words
-_STOP_GROUPS = _grouped(STOPS, ("original", "copy of"))
+# STOPS by the words many of them share: a group is searched for only in text with its words;
+# (key, markers, the longest marker's length)
+_STOP_GROUPS = tuple((key, markers, max(map(len, markers)))
+                     for key, markers in _grouped(STOPS, ("original", "copy of")))
 
 # A remote reply quoted inside a report's own words: "<421 4.4.2 Connection timed out>",
 # "host mx said: 451 4.7.1 ...", Sendmail's "Deferred: 451 ...", "last error: 421 ...", Gmail's
@@ -135,10 +137,9 @@ class TextFormat:
     """One family of bounce text: how it is recognised and where its recipients are.
 
     ``signatures`` are ``(where, needle)`` pairs, any of which recognises the format:
-    ``where`` is ``from``, ``subject``, ``text`` (the human text), ``header:NAME`` (the
-    header exists and contains the needle; "" for any value), ``mta`` (the DSN's
-    Reporting-MTA) or ``message-id``.  Needles are lower case.
-    """
+    ``where`` is ``from``, ``subject``, ``text`` (the human text's first :data:`SIGNATURE_LIMIT`
+    characters), ``header:NAME`` (the header exists and contains the needle; "" for any value),
+    ``mta`` (the DSN's Reporting-MTA) or ``message-id``.  Needles are lower case."""
 
     name: str
     signatures: tuple[tuple[str, str], ...]
@@ -164,6 +165,10 @@ class TextFormat:
     whole_reply: Callable[[str, str], str | None] | None = None
 
 
+#: characters of a bounce's text searched for its writer's words: they open its text (in the bounce
+#: corpus's tuning split and fixtures, all within the first 4.4 KiB), and past them most of a long
+#: text is the returned message, quoted (Exim's, qmail's 35-43 KiB texts)
+SIGNATURE_LIMIT = 16 * 1024
 #: signature places that name who wrote the mail (X-Mailer: the program that wrote it)
 STRONG = frozenset({"from", "mta", "message-id", "status", "header:x-mailer"})
 
@@ -210,8 +215,10 @@ def _in_order(hits: list[tuple[int, TextFormat]], in_text: tuple[tuple[str, int,
     substring search skips ahead by about a needle's length, so the 63 needles over the tuning
     corpus' texts (1.2 KiB mean) took 23 us a mail where one regex alternation of them took 77,
     a trie-shaped regex 50, a look-ahead alternation 123, shared-prefix guards 32 and rarest-3-gram
-    guards 59 (bounces-speed round 3)."""
+    guards 59 (bounces-speed round 3).  Only the text's first :data:`SIGNATURE_LIMIT` characters
+    are searched."""
     text = mail.lower_text
+    text = text[:SIGNATURE_LIMIT] if len(text) > SIGNATURE_LIMIT else text
     at, count = 0, len(hits)
     for needle, order, fmt in in_text:
         while at < count and hits[at][0] < order:
@@ -262,27 +269,43 @@ def section(text: str, starts: tuple[str, ...] = (), stops: tuple[str, ...] = ()
         if at >= 0:
             begin = at + len(marker)
             break
-    end = len(text)
-    for at in _stops_in(low, begin, stops):
-        if at < end:
-            end = at
-    return text[begin:end]
+    return text[begin:_first_stop(low, begin, len(text), stops)]
 
 
-def _stops_in(low: str, begin: int, stops: tuple[str, ...] = ()) -> Iterator[int]:
-    """Where each of ``stops`` and :data:`STOPS` first occurs in ``low`` from ``begin`` on."""
+def _first_stop(low: str, begin: int, end: int, stops: tuple[str, ...]) -> int:
+    """Where the first of ``stops`` and :data:`STOPS` in ``low`` from ``begin`` on starts, when
+    before ``end``; else ``end``.  Each marker is looked for only up to the first one found so far
+    (the returned message that most of a long text is comes after it)."""
     for marker in stops:
-        at = low.find(marker, begin)
+        at = low.find(marker, begin, end + len(marker) - 1)
         if at >= 0:
-            yield at
-    for key, markers in _STOP_GROUPS:
+            end = at
+    for key, markers, longest in _STOP_GROUPS:
+        if low.find(key, begin, end + longest - 1) >= 0:
+            for marker in markers:
+                at = _unquoted(low, marker, begin, end + len(marker) - 1)
+                if at >= 0:
+                    end = at
+    return end
+
+
+def _stops_in(low: str, begin: int) -> Iterator[int]:
+    """Where each of :data:`STOPS` first occurs in ``low`` from ``begin`` on."""
+    for key, markers, _ in _STOP_GROUPS:
         if low.find(key, begin) >= 0:
             for marker in markers:
-                at = low.find(marker, begin)
-                while at > 0 and low[at - 1] in _QUOTES:  # named, not written: 'The line beginning
-                    at = low.find(marker, at + 1)  # with "Diagnostic-Code:" describes ...' (AOL)
+                at = _unquoted(low, marker, begin, len(low))
                 if at >= 0:
                     yield at
+
+
+def _unquoted(low: str, marker: str, begin: int, end: int) -> int:
+    """Where ``marker`` first occurs in ``low[begin:end]`` not just after a quote, or -1 (named, not
+    written: 'The line beginning with "Diagnostic-Code:" describes ...', AOL)."""
+    at = low.find(marker, begin, end)
+    while at > 0 and low[at - 1] in _QUOTES:
+        at = low.find(marker, at + 1, end)
+    return at
 
 
 _QUOTES = "\"'“‘«"

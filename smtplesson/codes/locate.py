@@ -275,16 +275,17 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     never the code a client says it expected."""
     known = unknown = None
     expecting = "xpected " in scan
-    for match in CODE_IN_TEXT.finditer(scan):
-        if expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start()):
-            continue
-        at_reply = _at_reply_start(scan, match.start())
-        if int(match.group(1)) in BASIC_CODES:
-            if at_reply:
-                return match
-            known = known or match
-        elif at_reply and unknown is None:
-            unknown = match
+    match = CODE_IN_TEXT.search(scan)  # a search per code (cheaper than finditer: most hold none)
+    while match is not None:
+        if not (expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start())):
+            at_reply = _at_reply_start(scan, match.start())
+            if int(match.group(1)) in BASIC_CODES:
+                if at_reply:
+                    return match
+                known = known or match
+            elif at_reply and unknown is None:
+                unknown = match
+        match = CODE_IN_TEXT.search(scan, match.end())
     return known or unknown
 
 
@@ -345,9 +346,9 @@ def _body(scan: str, start: int, end: int, stop: int, digits: str, enhanced: str
     if digits in body:  # the code again: a flattened reply of several lines
         body = _unfold(body, digits, enhanced)
     body = body.lstrip(" -").rstrip()
-    opener = scan[start - 1] if start else ""
-    quoted = opener and opener in "'\"" and body.endswith(opener)
-    if quoted or (body.endswith(")") and body.count(")") > body.count("(")):
+    last = body[-1:]
+    if (last == ")" and body.count(")") > body.count("(")) or (
+            last in ("'", '"') and start and scan[start - 1] == last):  # quoted: 'REPLY'
         body = body[:-1]
     return body.strip()
 

@@ -309,8 +309,9 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 
-# up to the last opener (":", ";", "(", a quote, ">"): matched up to the code, the greedy run
-# gives back only the characters after that opener (one scan, not one per opener)
+_HEAD_OPENERS = ":;('\">"
+# up to the last opener: matched over the characters before the code, the greedy run gives
+# back only those after that opener (one short scan, where an rfind per opener scans the head)
 _TO_LAST_OPENER = re.compile(r".*[:;('\">]", re.DOTALL)
 _WORDS = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}")
 
@@ -320,8 +321,9 @@ def _lost_head(scan: str, start: int, body: str) -> str:
     mark ("550-5.7.1", RFC 5321 §4.2.1) that prose precedes: a flattened multi-line reply whose
     first line lost its code ("... is receiving mail at a rate that 450-4.2.1 prevents ...").
     The words after the last opener before the code (":", ";", "(", a quote) belong to it."""
-    opened = _TO_LAST_OPENER.match(scan, 0, start)
-    lead = opened.end() if opened is not None else 0
+    opened = _TO_LAST_OPENER.match(scan, max(0, start - 80), start)  # most stand close
+    lead = opened.end() if opened is not None else max(
+        scan.rfind(mark, 0, start) for mark in _HEAD_OPENERS) + 1
     head = scan[lead:start].strip()
     return f"{head} {body}" if _WORDS.search(head) else body
 

@@ -274,8 +274,8 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts;
     never the code a client says it expected."""
     known = unknown = None
-    expecting = "xpected " in scan
     match = CODE_IN_TEXT.search(scan)  # a search per code (cheaper than finditer: most hold none)
+    expecting = match is not None and "xpected " in scan
     while match is not None:
         if not (expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start())):
             at_reply = _at_reply_start(scan, match.start())

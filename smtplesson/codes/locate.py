@@ -29,8 +29,9 @@ __all__ = ["Located", "command_of", "context", "locate", "squeezed"]
 _COMMANDS: dict[str, str] = DATA["commands"]
 
 # "(in reply to RCPT TO command)" (Postfix), "after RCPT TO:<...>" (Exim), "reject: RCPT from"
+_IN_REPLY_TO = "in reply to "
 _COMMAND_PREFIXES = (
-    "in reply to ", "mail server after ", "mailer after ", "host after ", "reject: ",
+    _IN_REPLY_TO, "mail server after ", "mailer after ", "host after ", "reject: ",
     "while sending ", "while receiving the ", "while receiving ",
 )
 
@@ -42,7 +43,7 @@ _COMMAND_NAME = (
 # stands (a string search finds it faster than a regex led by the prefix).
 _NAMED_COMMAND = re.compile(_COMMAND_NAME, re.IGNORECASE)
 _REPLY_OPENERS = frozenset(":;'\"(#>[")
-_CUTS = (" (in reply to ", "(in reply to ", "; from=<", " ##")
+_CUTS = ("; from=<", " ##")  # the others after "(in reply to " (see _cut)
 
 
 
@@ -171,7 +172,8 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None, start:
         return scan
     if code is not None:
         digits = str(code)
-        first = _code_at(scan, digits)
+        # the code at start stands on its own: it is the first one unless its digits come earlier
+        first = start if start >= 0 and scan.find(digits, 0, start) < 0 else _code_at(scan, digits)
         if first >= 0 and len(scan) - first > len(body) + 16:
             end = stop if first == start else _cut(scan, first)  # never "(in reply to ...)"
             if end - first > len(body) + 16:
@@ -180,8 +182,10 @@ def context(scan: str, body: str, code: int | None, enhanced: str | None, start:
         at = scan.find(mark)
         if at >= 0:
             host = _HOST.match(scan, at + len(mark))
-            if host is not None and host.group() not in body:
-                return f"{host.group()} {body}"
+            if host is not None:
+                name = host.group()
+                if name not in body:
+                    return f"{name} {body}"
     return body
 
 
@@ -270,17 +274,18 @@ def _pick_code(scan: str) -> re.Match[str] | None:
     a quote, '(' ...), else any registry code, else an unknown code where a reply starts;
     never the code a client says it expected."""
     known = unknown = None
-    expecting = "xpected " in scan
-    for match in CODE_IN_TEXT.finditer(scan):
-        if expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start()):
-            continue
-        at_reply = _at_reply_start(scan, match.start())
-        if int(match.group(1)) in BASIC_CODES:
-            if at_reply:
-                return match
-            known = known or match
-        elif at_reply and unknown is None:
-            unknown = match
+    match = CODE_IN_TEXT.search(scan)  # a search per code (cheaper than finditer: most hold none)
+    expecting = match is not None and "xpected " in scan
+    while match is not None:
+        if not (expecting and _EXPECTED.search(scan, max(0, match.start() - 40), match.start())):
+            at_reply = _at_reply_start(scan, match.start())
+            if int(match.group(1)) in BASIC_CODES:
+                if at_reply:
+                    return match
+                known = known or match
+            elif at_reply and unknown is None:
+                unknown = match
+        match = CODE_IN_TEXT.search(scan, match.end())
     return known or unknown
 
 
@@ -305,6 +310,9 @@ def _unfold(text: str, code: int | str, enhanced: str | None) -> str:
 
 
 _HEAD_OPENERS = ":;('\">"
+# up to the last opener: matched over the characters before the code, the greedy run gives
+# back only those after that opener (one short scan, where an rfind per opener scans the head)
+_TO_LAST_OPENER = re.compile(r".*[:;('\">]", re.DOTALL)
 _WORDS = re.compile(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}")
 
 
@@ -313,7 +321,9 @@ def _lost_head(scan: str, start: int, body: str) -> str:
     mark ("550-5.7.1", RFC 5321 §4.2.1) that prose precedes: a flattened multi-line reply whose
     first line lost its code ("... is receiving mail at a rate that 450-4.2.1 prevents ...").
     The words after the last opener before the code (":", ";", "(", a quote) belong to it."""
-    lead = max(scan.rfind(mark, 0, start) for mark in _HEAD_OPENERS) + 1
+    opened = _TO_LAST_OPENER.match(scan, max(0, start - 80), start)  # most stand close
+    lead = opened.end() if opened is not None else max(
+        scan.rfind(mark, 0, start) for mark in _HEAD_OPENERS) + 1
     head = scan[lead:start].strip()
     return f"{head} {body}" if _WORDS.search(head) else body
 
@@ -321,7 +331,11 @@ def _lost_head(scan: str, start: int, body: str) -> str:
 def _cut(scan: str, start: int) -> int:
     """Where the text from ``start`` on stops before Postfix's '(in reply to ...)' and the
     like: what follows names the command answered or the envelope, not the reply's cause."""
-    stop = len(scan)
+    stop = scan.find("(in reply to ", start)  # with the blank before it, if any
+    if stop < 0:
+        stop = len(scan)
+    elif stop > start and scan[stop - 1] == " ":
+        stop -= 1
     for cut in _CUTS:  # each cut searched for before the one found so far
         at = scan.find(cut, start, stop)
         if at >= 0:
@@ -337,9 +351,9 @@ def _body(scan: str, start: int, end: int, stop: int, digits: str, enhanced: str
     if digits in body:  # the code again: a flattened reply of several lines
         body = _unfold(body, digits, enhanced)
     body = body.lstrip(" -").rstrip()
-    opener = scan[start - 1] if start else ""
-    quoted = opener and opener in "'\"" and body.endswith(opener)
-    if quoted or (body.endswith(")") and body.count(")") > body.count("(")):
+    last = body[-1:]
+    if (last == ")" and body.count(")") > body.count("(")) or (
+            last in ("'", '"') and start and scan[start - 1] == last):  # quoted: 'REPLY'
         body = body[:-1]
     return body.strip()
 
@@ -347,11 +361,16 @@ def _body(scan: str, start: int, end: int, stop: int, digits: str, enhanced: str
 
 def command_of(scan: str) -> str | None:
     """The SMTP command the reply answered, if the text says so."""
-    if ("in reply to " not in scan and " after " not in scan and "reject: " not in scan
-            and "while " not in scan):  # each prefix holds one of these: most lines end here
-        # Postfix's "host ... refused to talk to me: 554 ...": the greeting refused the client
+    at = scan.find(_IN_REPLY_TO)  # the first prefix (Postfix's), the most common
+    if at >= 0:
+        match = _NAMED_COMMAND.match(scan, at + len(_IN_REPLY_TO))
+        if match is not None:
+            return _COMMANDS.get(match.group(1).lower())
+    elif " after " not in scan and "reject: " not in scan and "while " not in scan:
+        # each other prefix holds one of these: most lines end here.  Postfix's "host ...
+        # refused to talk to me: 554 ...": the greeting refused the client
         return "CONNECT" if "refused to talk to me" in scan else None
-    for prefix in _COMMAND_PREFIXES:
+    for prefix in _COMMAND_PREFIXES[1:]:
         at = scan.find(prefix)
         match = _NAMED_COMMAND.match(scan, at + len(prefix)) if at >= 0 else None
         if match is not None:

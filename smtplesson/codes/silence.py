@@ -26,7 +26,7 @@ class _Telling(NamedTuple):
     """What :func:`silent` searches for."""
 
     at_word: re.Pattern[str]  # the rules' literal starts and the cues, where a word starts
-    anywhere: tuple[str, ...]  # strings the other rules hold, anywhere
+    anywhere: re.Pattern[str]  # strings the other rules hold, anywhere
     compound: re.Pattern[str]  # the keys of the cues that may close a compound
     long_run: bytes  # as many letters as a compound's head and the shortest key hold, as "a"s
 
@@ -35,9 +35,6 @@ class _Telling(NamedTuple):
 # compound's head and closing cue is then found by one bytes search.
 _LETTERS = bytes(ord("a") if ord("a") <= byte <= ord("z") else ord(" ") for byte in range(256))
 _RUN = re.compile("[a-z]+")
-# every ASCII spelling of a temporary failure (codes/data/categories.json "temporary_failure")
-# holds one of these: "temporary", "temporaire", "temporal", "tijdelijk", "tymczasowy", "midlertidig"
-_TEMPORARY_STEMS = ("tempor", "tijdelijk", "tymczas", "midlertid")
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +52,7 @@ def _telling() -> _Telling | None:
     at_word = {*found[0], *cues}
     firsts = "".join(sorted({re.escape(word[0]) for word in at_word}))
     return _Telling(re.compile(f"[^a-z](?=[{firsts}])(?:{trie(at_word)})"),
-                    tuple(sorted(needle for needle in found[1] if needle.isascii())),
+                    re.compile(trie(needle for needle in found[1] if needle.isascii()) or "(?!)"),
                     re.compile(trie(keys) if keys else "(?!)"),
                     b"a" * (COMPOUND_HEAD + min(map(len, keys), default=0)))
 
@@ -71,11 +68,13 @@ def silent(low: str) -> bool:
     text = f" {squeezed(low)} "
     if telling.at_word.search(text) is not None:
         return False
-    if any(stem in text for stem in _TEMPORARY_STEMS) and says_temporary(text):
+    if telling.anywhere.search(text) is not None:
+        return False
+    # every ASCII spelling of a temporary failure (codes/data/categories.json "temporary_failure")
+    # holds one of these: "temporary", "temporaire", "temporal", "tijdelijk", "tymczasowy", "midlertidig"
+    if ("tempor" in text or "tijdelijk" in text or "tymczas" in text or "midlertid" in text) and (
+            says_temporary(text)):
         return False  # "Erreur temporaire serveur": a transient failure (codes/causes.py)
-    for needle in telling.anywhere:
-        if needle in text:
-            return False
     if telling.long_run in text.encode().translate(_LETTERS):  # a compound's cue after its head?
         for run in _RUN.finditer(text):
             if run.end() - run.start() >= len(telling.long_run) and telling.compound.search(

@@ -114,9 +114,10 @@ def code_and_enhanced(text: str) -> tuple[int, int, str, str] | None:
     dot = _CODE_DOT.search(text)
     if dot is None:
         return None
-    at = dot.start()
-    if dot.group(1) is not None:  # "550 5.1.1": found whole
-        return at - 5, dot.end(), dot.group(1), text[at - 1:dot.end()]
+    at, end = dot.span()
+    code = dot[1]
+    if code is not None:  # "550 5.1.1": found whole
+        return at - 5, end, code, text[at - 1:end]
     at -= 2  # the separator's last character, before the class digit
     while at > 0 and (text[at - 1] in _SEPARATOR_CHARS or text[at - 1].isspace()):
         at -= 1

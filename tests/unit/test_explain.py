@@ -469,3 +469,15 @@ def test_a_codeless_failure_that_calls_itself_temporary_is_other_and_soft(text):
     explained = explain(text)
     assert (explained.category, explained.bounce_type) == ("other", "soft")
     assert explained.action != "suppress"
+
+
+def test_the_lost_first_words_start_after_the_last_opener_however_far_back_it_stands() -> None:
+    """locate looks for the opener close to the code first, then in the whole head."""
+    from smtplesson.codes.locate import locate
+
+    words = "the user you are trying to contact is receiving mail at a rate that"
+    for head in (f"said: {words}", f"said: {words} {words}", f"(a) {words} {words}", words):
+        before = f"host x {head}"
+        found = locate(f"{before} 450-4.2.1 prevents delivery")
+        start = max(before.rfind(mark) for mark in ":;('\">") + 1
+        assert found.body == f"{before[start:].strip()} prevents delivery"

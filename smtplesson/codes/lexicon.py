@@ -215,6 +215,7 @@ def _words(words: list[str]) -> re.Pattern[str]:
 
 _MACHINE = _words(_DATA["sender_machines"]["subjects"])
 _MESSAGE = _words(_DATA["sender_machines"]["message_words"])
+_BLOCKED = frozenset(_DATA["sender_machines"]["blocked_words"])
 
 
 def _sentence(norm: str, at: int) -> str:
@@ -455,6 +456,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
             weights = turned
         elif "content" in weights and "en" in languages and _spam_of_sender(norm, at):
             weights = {("reputation" if c == "content" else c): w for c, w in weights.items()}
+        elif phrase in _BLOCKED and "en" in languages and _IP_WORD.search(_sentence(norm, at)):
+            weights = {("reputation" if c == "policy" else c): w for c, w in weights.items()}
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)

@@ -60,6 +60,11 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("421 4.7.0 IP temporarily blocked for sending spam", "reputation", "block"),
         ("550 5.7.1 Blocked by anti-spam statistics for your IP", "reputation", "block"),
         ("550 Spam source blocked: 192.0.2.4", "reputation", "block"),
+        # "blocked" said of the sender's IP; a block that names the recipient's list stays policy
+        ("550 5.7.1 Your IP 192.0.2.1 is blocked", "reputation", "block"),
+        ("554 Your IP address has been banned", "reputation", "block"),
+        ("550 5.7.1 The recipient has blocked your IP", "policy", "block"),
+        ("550 5.7.1 Blocked by the administrator: your IP", "policy", "block"),
     ],
     # spam, virus, URL, attachment and phishing verdicts on the message: content
     "content": [

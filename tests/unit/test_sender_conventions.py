@@ -29,6 +29,10 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("500 5.5.2 Line too long", "syntax", "block"),
         ("554 5.6.0 Message headers are malformed: duplicate Subject header", "syntax", "block"),
         ("503 5.5.1 Error: need MAIL command first", "syntax", "block"),
+        # a 501 (syntax error in arguments) with X.1.7 (bad sender's address syntax): the sender
+        # address is malformed, not refused for who it is
+        ("501 5.1.7 Address exceeds the length limit", "syntax", "block"),
+        ("501 5.1.7 Bad address in MAIL FROM", "syntax", "block"),
         ("550 5.7.1 Message rejected: missing required Date header (RFC 5322)", "syntax", "block"),
     ],
     # block lists kept by the recipient or its admin, "policy reasons": policy

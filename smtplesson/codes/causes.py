@@ -69,6 +69,10 @@ def code_category(code: int | None, enhanced: str | None) -> tuple[str | None, s
         enh_cat = _ENH_MAP.get(key)
         if enh_cat == "success":  # X.6.4, X.3.6 on a failure: the detail does not say the cause
             enh_cat = None
+        if code == 501 and key == "X.1.7":
+            # "501 5.1.7": a syntax error in the arguments (RFC 5321 §4.2.3) of a bad sender's
+            # mailbox address syntax (RFC 3463 §3.2): both codes say the address is malformed
+            return "syntax", "syntax"
         if enh_cat is not None and key not in _ENH_GENERIC:
             return enh_cat, enh_cat
         if enh_cat is None:

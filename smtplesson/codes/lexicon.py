@@ -206,6 +206,49 @@ def _ip_listed(norm: str) -> str | None:
     return None
 
 
+# "your mail server sends spam", "this IP address has been flagged for spam": an English spam
+# (content) cue whose sentence names the sending machine, and no message, says the spam is the
+# sender's, and counts for reputation (lexicon.json "sender_machines", shared/taxonomy-v2.md)
+def _words(words: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(rf"(?<![a-z0-9-]){re.escape(w)}(?![a-z0-9-])" for w in words))
+
+
+_MACHINE = _words(_DATA["sender_machines"]["subjects"])
+_MESSAGE = _words(_DATA["sender_machines"]["message_words"])
+_BLOCKED = frozenset(_DATA["sender_machines"]["blocked_words"])
+
+
+def _sentence(norm: str, at: int) -> str:
+    """The sentence of ``norm`` that holds position ``at``."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(norm, 0, at)), default=0)
+    end = _SENTENCE_END.search(norm, at)
+    return norm[start:end.start() if end is not None else len(norm)]
+
+
+def _spam_of_sender(norm: str, at: int) -> bool:
+    """True when the sentence of the cue at ``at`` names the sending machine and no message."""
+    sentence = _sentence(norm, at)
+    return _MACHINE.search(sentence) is not None and _MESSAGE.search(sentence) is None
+
+
+# "Relaying from 192.0.2.1 denied", "cannot be relayed without authentication": the verb relay
+# and a refusal or the missing authentication in one sentence (lexicon.json "relay_refused")
+_RELAY = _DATA["relay_refused"]
+_RELAY_VERB = re.compile(
+    rf"(?<![\w=-])(?:{'|'.join(map(re.escape, _RELAY['verbs']))})(?![\w=-])"
+    rf"(?! ?(?:{'|'.join(map(re.escape, _RELAY['nouns']))})(?![\w-]))")
+_RELAY_STATE = _words(_RELAY["states"])
+
+
+def _relay_refused(norm: str) -> str | None:
+    """The "verb+state" that says the relaying is refused, if one does."""
+    for verb in _RELAY_VERB.finditer(norm):
+        state = _RELAY_STATE.search(_sentence(norm, verb.start()))
+        if state is not None:
+            return f"{verb.group()}+{state.group()}"
+    return None
+
+
 # a cue that names a DNS record or check ("MX", "PTR", "SPF") keeps its cause after a negation:
 # "no tiene registro MX", "non ha record PTR" say the record is missing, which is the cause; so
 # does one that names space ("non ha spazio su disco", "har ikke nok diskplads": the lack of it)
@@ -411,6 +454,10 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
                     category, weight = _IP_TURNS[category], max(weight, 2.0)
                 turned[category] = max(turned.get(category, 0.0), weight)
             weights = turned
+        elif "content" in weights and "en" in languages and _spam_of_sender(norm, at):
+            weights = {("reputation" if c == "content" else c): w for c, w in weights.items()}
+        elif phrase in _BLOCKED and "en" in languages and _IP_WORD.search(_sentence(norm, at)):
+            weights = {("reputation" if c == "policy" else c): w for c, w in weights.items()}
         for category, weight in weights.items():
             totals[category] = totals.get(category, 0.0) + weight
             cues.setdefault(category, []).append(phrase)
@@ -425,6 +472,11 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         totals["reputation"] = totals.get("reputation", 0.0) + _STRONG
         cues.setdefault("reputation", []).append(listed)
         named.add(("reputation", listed))
+    relayed = _relay_refused(norm) if "relay" in norm else None
+    if relayed is not None:
+        totals["relay-denied"] = totals.get("relay-denied", 0.0) + _STRONG
+        cues.setdefault("relay-denied", []).append(relayed)
+        named.add(("relay-denied", relayed))
     if ("auth" in norm or "starttls" in norm) and not _UNKNOWN_VERB.search(norm):
         for verb in dict.fromkeys(_NAMED_VERB.findall(norm)):
             category = _NAMED_VERBS[verb]

@@ -159,6 +159,16 @@ _DOMAIN_WORD = re.compile("|".join(
     re.escape(word) if _CJK.search(word) else rf"(?<![\w@.]){re.escape(word)}"
     for words in _DATA["domain_words"].values() for word in words))
 
+# "SMTP-Server %S ist unbekannt": a lone recipient-unknown cue (below _STRONG: it names no subject
+# of its own) whose subject, named in the _SUBJECT_WINDOW characters before it with no mailbox word
+# or address word between, is a mail server says the host cannot be found: a network fault, not
+# the mailbox
+_SERVER_WORD = re.compile("|".join(
+    rf"(?<![\w@.]){re.escape(word)}" for key, words in _DATA["server_words"].items() if key[0] != "_"
+    for word in words))
+_ADDRESS_WORD = re.compile("|".join(
+    re.escape(word) for key, words in _DATA["address_words"].items() if key[0] != "_" for word in words))
+
 # "die IP-Adresse des sendenden Servers wurde blockiert", "您的IP因发送垃圾邮件被列入黑名单": a
 # blocking or spam cue of a language other than English (the recipient's block, a disabled
 # account or a spam verdict, when its subject is not named) whose subject, named in the
@@ -304,6 +314,15 @@ _ASCII_PAIR_SUBJECTS = tuple(dict.fromkeys(
     for subjects, _ in by_lang.values() for word in subjects if word.isascii()))
 
 
+def _server_unknown(norm: str, start: int, at: int) -> bool:
+    """True when a server word stands in norm[start:at] with no mailbox or address word after it."""
+    servers = list(_SERVER_WORD.finditer(norm, start, at))
+    if not servers:
+        return False
+    after = servers[-1].end()
+    return _MAILBOX_WORD.search(norm, after, at) is None and _ADDRESS_WORD.search(norm, after, at) is None
+
+
 def _paired(norm: str) -> list[tuple[str, str]]:
     """(category, "subject+state") of each category whose pair stands in ``norm``."""
     found = []
@@ -439,6 +458,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
                 unknown = "sender-rejected"  # "die Domain des Absenders existiert nicht"
             elif _DOMAIN_WORD.search(norm, start, at):
                 unknown = "dns-routing"
+            elif weights["mailbox-unknown"] < _STRONG and _server_unknown(norm, start, at):
+                unknown = "network"
             else:
                 unknown = "mailbox-unknown"
             weights = {(unknown if c == "mailbox-unknown" else c): w for c, w in weights.items()}

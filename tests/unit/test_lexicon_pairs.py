@@ -107,3 +107,57 @@ def test_more_than_so_many_recipients_is_a_recipient_limit(text):
 ])
 def test_recipient_and_mailbox_pairs_written_here(text, category):
     assert explain(text).category == category
+
+
+# lang-r9 (session 8, intl9): Thunderbird's send errors from Debian's language packs
+@pytest.mark.parametrize("text", [
+    "Fehler beim Senden der Nachricht: SMTP-Server %S ist unbekannt. Der Server ist eventuell falsch "
+    "konfiguriert. Bitte kontrollieren Sie die SMTP-Server-Einstellungen und versuchen Sie es nochmals.",
+    "Ett fel uppstod när e-post skulle skickas: Utgående server (SMTP) %S är okänd. Servern kan vara "
+    "felaktigt konfigurerad. Kontrollera att dina inställningar för utgående server (SMTP) är korrekta "
+    "och försök igen.",
+    "Při odesílání zprávy nastala chyba: SMTP server %S je neznámý. Server může být špatně nakonfigurován. "
+    "Ověřte prosím správnost vašeho nastavení pošty a zkuste to znovu.",
+])
+def test_a_server_that_is_unknown_is_a_network_fault_not_the_mailbox(text):
+    assert TUNING[text].category == "network"
+    got = explain(text)
+    assert (got.category, got.bounce_type) == ("network", "soft")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Der Mail-Server antwortete: Benutzer unbekannt", "mailbox-unknown"),  # the user is named
+    ("550 Server meldet: Postfach unbekannt", "mailbox-unknown"),  # a mailbox between
+    ("El servidor de salida es desconocido", "network"),
+    ("Der Mail-Server meldet: Empfängeradresse unbekannt", "mailbox-unknown"),  # an address between
+    ("Der Server für die Domain ist unbekannt", "dns-routing"),  # a domain is named
+])
+def test_whose_name_is_unknown_is_the_subject_named_nearest(text, category):
+    assert score(text).category == category  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", [
+    "Fehler beim Senden der Nachricht. Der Mail-Server antwortete: %s. Bitte überprüfen Sie, ob Ihre "
+    "E-Mail-Adresse in den Konten-Einstellungen stimmt und wiederholen Sie den Vorgang.",
+    "Er is een fout opgetreden bij het verzenden van e-mail. De mailserver antwoordde: %s. Controleer of "
+    "uw e-mailadres juist is ingesteld in uw accountinstellingen en probeer het opnieuw.",
+    "Der opstod en fejl under afsendelsen. Mailserveren svarede: %s. Kontrollér om din mailadresse er "
+    "rigtig i dine kontoindstillinger og prøv igen.",
+])
+def test_the_senders_own_address_to_be_checked_is_the_sender_refused(text):
+    assert TUNING[text].category == "sender-rejected"
+    got = explain(text)
+    assert (got.category, got.bounce_type) == ("sender-rejected", "block")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Bitte prüfen Sie, ob Ihre Absenderadresse korrekt ist", "sender-rejected"),
+    ("Kontrollera att din e-postadress är rätt angiven", "sender-rejected"),
+    ("Bitte prüfen Sie, ob die Adresse des Empfängers korrekt ist", None),  # not the sender's own
+    ("Das Kerberos-Ticket ist abgelaufen", "authentication"),
+    ("GSSAPI ticket rejected by the server", "authentication"),
+    ("受信者の上限を超えたため送信できません", "rate-limit"),
+])
+def test_lang_r9_cues_written_here(text, category):
+    got = score(text)
+    assert (got.category if got else None) == category

@@ -1,7 +1,7 @@
-"""Mine the translations of SMTP send errors from mail clients and delivery agents (round lang-r8).
+"""Mine the translations of SMTP send errors from mail clients and delivery agents (lang-r8, lang-r9).
 
-Run:  python tools/mining/clients_l10n.py ROOT STAGED.jsonl
-then: python tools/corpus_split.py STAGED.jsonl lang-r8
+Run:  python tools/mining/clients_l10n.py ROOT STAGED.jsonl [--thunderbird]
+then: python tools/corpus_split.py STAGED.jsonl lang-r8   (lang-r9 with --thunderbird)
 
 ``ROOT`` holds Debian packages unpacked as they arrive from Debian bookworm (a deb-src entry for
 trixie added for the KDE tarballs):
@@ -13,7 +13,11 @@ trixie added for the KDE tarballs):
   tarball: mutt 2.2.12 and sylpheed 3.8.0~beta1 (bookworm), ksmtp and kmailtransport 24.12.3
   (trixie);
 - ``src/pypi/mailman-3.3.10/`` -- ``pip download --no-deps --no-binary :all: mailman==3.3.10``,
-  unpacked: Mailman's ``messages/<locale>/LC_MESSAGES/mailman.po``.
+  unpacked: Mailman's ``messages/<locale>/LC_MESSAGES/mailman.po``;
+- ``deb/thunderbird-l10n-<locale>/`` (round lang-r9, ``--thunderbird``) -- Thunderbird 153 ESR's
+  language packs (``thunderbird-l10n-de`` ... from bookworm-security): the ``.xpi`` under
+  ``usr/lib/thunderbird/extensions/`` is a zip holding
+  ``chrome/<locale>/locale/<locale>/messenger/messengercompose/composeMsgs.properties``.
 
 Each message of ``MESSAGES`` (its English msgid, as the program's source writes it) names one
 cause, labelled per shared/taxonomy-v2.md: the program shows it when the server refused the
@@ -33,10 +37,11 @@ import gettext
 import json
 import re
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from localised import LOCALES, _po, _row
+from localised import LOCALES, THUNDERBIRD, THUNDERBIRD_LOCALES, _po, _row
 
 Label = tuple[str, str]
 AUTH: Label = ("authentication", "block")
@@ -124,6 +129,22 @@ ORIGIN = {"mailman": "PyPI"}
 EXTRA_LOCALES = {"nb_NO": "nb", "pt_PT": "pt", "zh_Hans": "zh", "zh_Hant": "zh"}
 
 
+#: Thunderbird's send errors besides those localised.THUNDERBIRD took from the l10n repository,
+#: labelled from the English (en-GB pack) text: the server name does not resolve; the server
+#: wants another password method or refused the Kerberos ticket; MAIL FROM refused ("verify that
+#: your email address is correct").  Left out as naming no cause: the RCPT, DATA and generic
+#: errors whose %s is the server's reply ("check the message recipient"), smtpSecurityIssue.
+THUNDERBIRD_MORE: dict[str, Label] = {
+    "smtpSendFailedUnknownServer": NETWORK,
+    "smtpHintAuthEncryptToPlainNoSsl": AUTH,
+    "smtpHintAuthEncryptToPlainSsl": AUTH,
+    "smtpAuthGssapi": AUTH,
+    "errorSendingFromCommand": ("sender-rejected", "block"),
+}
+THUNDERBIRD_VERSION = "1:153.8.0esr-1~deb12u1"
+THUNDERBIRD_PATH = "chrome/{locale}/locale/{locale}/messenger/messengercompose/composeMsgs.properties"
+
+
 def catalogue(path: Path) -> dict[str, str]:
     """msgid -> translation of a compiled .mo or a .po file ({} when the file is absent)."""
     if not path.is_file():
@@ -154,13 +175,39 @@ def mine(root: Path) -> Iterator[dict[str, str | None]]:
                                f"{json.dumps(msgid.strip(), ensure_ascii=False)})", source_id, "mined")
 
 
-def main(root: Path, staged: Path) -> None:
+def thunderbird(root: Path, taken: set[tuple[str, str]]) -> Iterator[dict[str, str | None]]:
+    """Thunderbird's send errors from Debian's language packs, one source per pack; a message
+    the l10n repository's catalogue of the same locale already gave (``taken``: (locale, key))
+    is the same string of the same catalogue and is not taken again, whatever its wording now."""
+    for locale, lang in THUNDERBIRD_LOCALES.items():
+        package = f"thunderbird-l10n-{locale.lower()}"
+        packs = sorted((root / "deb" / package).glob("usr/lib/thunderbird/extensions/*.xpi"))
+        if not packs:
+            continue
+        inside = THUNDERBIRD_PATH.format(locale=locale)
+        with zipfile.ZipFile(packs[0]) as pack:
+            text = pack.read(inside).decode("utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            key, _, value = (part.strip() for part in line.partition("="))
+            label = {**THUNDERBIRD, **THUNDERBIRD_MORE}.get(key)
+            if label and value and (locale, key) not in taken:
+                yield _row(value.replace("\\n", " "), label, lang,
+                           f"Debian {package} {THUNDERBIRD_VERSION}: {packs[0].name}!/{inside}:"
+                           f"{number} ({key})", f"debian:{package}:{inside}", "mined")
+
+
+def main(root: Path, staged: Path, only_thunderbird: bool = False) -> None:
     corpus = Path(__file__).resolve().parents[2] / "tests" / "corpus"
-    known = {json.loads(row)["text"] for split in ("tuning", "heldout")
-             for path in (corpus / split).glob("*.jsonl")
-             for row in path.read_text("utf-8").splitlines() if row.strip()}
+    known_rows = [json.loads(row) for split in ("tuning", "heldout")
+                  for path in (corpus / split).glob("*.jsonl")
+                  for row in path.read_text("utf-8").splitlines() if row.strip()]
+    known = {row["text"] for row in known_rows}
+    # (locale, key) of the Thunderbird messages mined from the l10n repository (round lang-de ...)
+    taken = {(match.group(1), match.group(2)) for row in known_rows
+             if (match := re.match(r"github:thunderbird/thunderbird-l10n@\w+: ([\w-]+)/.*\((\w+)\)$",
+                                   row["source"]))}
     rows = []
-    for row in mine(root):
+    for row in (thunderbird(root, taken) if only_thunderbird else mine(root)):
         if row["text"] not in known:
             known.add(str(row["text"]))
             rows.append(row)
@@ -169,4 +216,4 @@ def main(root: Path, staged: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), "--thunderbird" in sys.argv[3:])

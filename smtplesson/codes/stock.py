@@ -26,20 +26,24 @@ _FILLED = re.compile(r"<[^<>]*>|\((?:registry association|auth continuation)\)")
 # 554 "Transaction failed (or, at connection opening, 'No SMTP service here')": the quoted
 # alternative is stock text of its own (RFC 5321 §4.2.3)
 _QUOTED = re.compile(r"'([^']+)'")
-# where a title joins alternatives ("TLS not available / temporary authentication failure", RFC
-# 3207 §4 and RFC 4954 §6); of "User not local; please try <forward-path>" the first clause only
+# a title that joins alternatives ("TLS not available / temporary authentication failure", RFC
+# 3207 §4 and RFC 4954 §6; "Authentication required / must issue STARTTLS first", RFC 4954 §6
+# and RFC 3207 §4) gives a code two meanings: the text that says one of them says more than the
+# code, and is not masked.  Of "User not local; please try <forward-path>" the first clause only
 # is stock ("please try" is any server's words)
-_PARTS = re.compile(r" / ")
+_ALTERNATIVES = " / "
 _MIN_PHRASE = 8  # a shorter remnant ("ok") is no phrase worth masking
 
 
 def _phrases(title: str) -> tuple[str, ...]:
     """The stock phrases of one registry title, lower-cased, longest first."""
+    if _ALTERNATIVES in title:
+        return ()
     low = title.lower()
     quoted = _QUOTED.findall(low)
     low = _FILLED.sub(" ", _QUOTED.sub(" ", low))
     low = low.split(" (or", 1)[0].split("; ", 1)[0]
-    parts = [" ".join(part.split()).strip(" ,.") for part in (*_PARTS.split(low), *quoted)]
+    parts = [" ".join(part.split()).strip(" ,.") for part in (low, *quoted)]
     return tuple(sorted({p for p in parts if len(p) >= _MIN_PHRASE}, key=len, reverse=True))
 
 

@@ -34,9 +34,16 @@ def test_unknown_codes_have_no_stock_text() -> None:
     assert stock_phrases(None, None) == ()
 
 
-def test_every_registered_code_has_a_phrase() -> None:
-    for code in BASIC_CODES:
-        assert stock_phrases(code, None), code
+def test_a_text_that_picks_one_of_a_codes_meanings_is_evidence() -> None:
+    # 454 "TLS not available / temporary authentication failure" (RFC 3207 §4, RFC 4954 §6),
+    # 530 "Authentication required / must issue STARTTLS first" (RFC 4954 §6, RFC 3207 §4)
+    assert stock_phrases(454, None) == stock_phrases(530, None) == ()
+    assert explain("530 5.7.1 Authentication required to relay").category == "relay-denied"
+
+
+def test_every_registered_code_of_one_meaning_has_a_phrase() -> None:
+    for code, entry in BASIC_CODES.items():
+        assert stock_phrases(code, None) or " / " in entry.title, code
     for key in ENHANCED_CODES:
         assert stock_phrases(None, "5" + key[1:]), key
 

@@ -26,7 +26,7 @@ from .causes import code_category, registry_category, says_temporary
 from .classes import REPLY_CLASSES, enhanced_class_of
 from .decision import UNRECOGNISED, decide
 from .lexicon import OVERRULE as _OVERRULE
-from .lexicon import THRESHOLD, may_find
+from .lexicon import THRESHOLD, Verdict, may_find
 from .lexicon import score as lexicon_score
 from .locate import command_of, context, locate
 from .phrases import PhraseIndex
@@ -46,6 +46,7 @@ from .recipient import (
 from .registry import BASIC_CODES, ENHANCED_CODES, STRUCTURE, EnhancedCode, ReplyCode
 from .reply import KINDS, OUTCOMES, Reply
 from .silence import silent
+from .stock import without_stock
 from .syntax import class_free, class_of
 from .userrules import UserRules, default_rules, user_rules
 
@@ -249,7 +250,7 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
         bounce = _bounce_type(category, digit, low, command, rule.bounce_type, enhanced)
     else:
         category, confidence = _cause(code, enhanced, keywords, low)
-        verdict = lexicon_score(low, command, enhanced) if low and (
+        verdict = _verdict(low, code, enhanced, command) if low and (
             confidence == "class-only" or category in _OVERRULE
             or _bounce_type(category, digit, low, command, None, enhanced) == "hard") else None
         if verdict is not None and (
@@ -286,6 +287,15 @@ def _judgement(low: str, code: int | None, enhanced: str | None, command: str | 
                          "words name the cause; only the class says the failure is permanent.")
     return _Judgement(outcome, category, summary, advice, references, notes, bounce,
                       provider.name if provider else None, note, confidence)
+
+
+def _verdict(low: str, code: int | None, enhanced: str | None, command: str | None) -> Verdict | None:
+    """What the words say: those the server added to its codes' stock text when they name a
+    cause (RFC 5321 §4.2: the text beside a code is for people; its stock phrase says what the
+    code says, codes/stock.py), else the whole text, stock phrase and all, as the code's own voice."""
+    added = without_stock(low, code, enhanced)
+    verdict = lexicon_score(added, command, enhanced) if added is not low else None
+    return verdict if verdict is not None else lexicon_score(low, command, enhanced)
 
 
 _IDLE_TIMEOUT = re.compile(r"time ?out|timed out|inactivity|idle")

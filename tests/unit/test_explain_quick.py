@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +181,9 @@ _BLANKS_AND_MORE = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f",
 @example("Mar  9 14:16:52 mail postfix/smtp[56623]: (250 2.0.0 OK  1389672699) ")
 def test_squeezed_is_the_words_joined_by_one_space(text: str) -> None:
     assert squeezed(text) == " ".join(text.split()), repr(text)
+
+
+@pytest.mark.parametrize("char", [chr(code) for code in range(128)])
+def test_squeezed_knows_every_ascii_blank(char: str) -> None:
+    text = f" a  b{char}{char}c {char}"  # its fast way holds for the space alone
+    assert squeezed(text) == " ".join(text.split()), repr(char)

@@ -335,7 +335,11 @@ def _paired(norm: str) -> list[tuple[str, str]]:
             after = _SENTENCE_END.split(near[cut + end - at:])[0]
             state = states.search(after) or states.search(before)
             if state is not None:
-                found.append((category, f"{subject.group()}+{state.group()}"))
+                # a size exceeded that a mailbox word owns is the mailbox's quota: "Ihr Postfach
+                # hat die Grenze von 2 GB überschritten" (mailbox-full), not the message's size
+                owner = ("mailbox-full" if category == "message-size" and _MAILBOX_WORD.search(before + after)
+                         else category)
+                found.append((owner, f"{subject.group()}+{state.group()}"))
                 break
     return found
 

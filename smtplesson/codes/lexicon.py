@@ -299,8 +299,13 @@ _PAIR_WINDOW = 40
 _SENTENCE_END = re.compile(r"[.!?;\u3002\uff01\uff1f](?:\s|$)")
 
 
+# a Latin or Cyrillic word starts after anything but a letter or digit of those scripts: Han,
+# kana and Hangul, which write no spaces, may stand right before it ("您的IP已被屏蔽")
+_WORD_START = r"(?<![^\W\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])"
+
+
 def _alternatives(words: list[str]) -> str:
-    return "|".join(re.escape(w) if _CJK.search(w) else rf"(?<!\w){re.escape(w)}" for w in words)
+    return "|".join(re.escape(w) if _CJK.search(w) else _WORD_START + re.escape(w) for w in words)
 
 
 _PAIRS = tuple(

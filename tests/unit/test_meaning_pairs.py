@@ -1,7 +1,8 @@
 """Meanings the lexicon reads from two words together (issue 19, item 4: a layer that generalises).
 
 A size unit beside a comparison is the message's size, unless a mailbox owns the size (its
-quota); the sender beside a ban is the receiver's own block list (policy); a sending allowance
+quota); the sender beside a ban is the receiver's own block list (policy), the sender's IP
+beside a ban is its reputation; a sending allowance
 qualified by its period or its traffic is a rate limit.  Every probe is written here, in the
 wording of no corpus line, in several languages: the meaning must carry, not one phrasing.
 """
@@ -36,6 +37,13 @@ PROBES: list[tuple[str, str, str]] = [
     # ... a refused or unknown sender address stays sender-rejected
     ("Der Absender wurde abgelehnt", "sender-rejected", "block"),
     ("El remitente no existe", "sender-rejected", "block"),
+    # the sender's IP beside a ban or a block, however far apart in the sentence: reputation
+    # (shared/taxonomy-v2.md: IP block lists are reputation), also glued to Han or kana
+    ("Die IP 192.0.2.1 wurde auf diesem Server wegen Missbrauch gesperrt", "reputation", "block"),
+    ("La IP de su servidor ha sido vetada temporalmente", "reputation", "block"),
+    ("Ваш IP временно забанен", "reputation", "block"),
+    ("発信元IPは現在ブロックされています", "reputation", "block"),
+    ("您的IP已被屏蔽", "reputation", "block"),
     # a sending allowance of a period or of traffic: rate-limit (soft); a mailbox quota: full
     ("550 5.7.1 You have used up your monthly quota of messages", "rate-limit", "soft"),
     ("451 4.7.1 Hourly quota for this account reached, try again later", "rate-limit", "soft"),

@@ -2,7 +2,7 @@
 
 A size unit beside a comparison is the message's size, unless a mailbox owns the size (its
 quota); the sender beside a ban is the receiver's own block list (policy), the sender's IP
-beside a ban is its reputation; a sending allowance
+beside a ban is its reputation; a session already logged in is about AUTH; a sending allowance
 qualified by its period or its traffic is a rate limit.  Every probe is written here, in the
 wording of no corpus line, in several languages: the meaning must carry, not one phrasing.
 """
@@ -44,6 +44,11 @@ PROBES: list[tuple[str, str, str]] = [
     ("Ваш IP временно забанен", "reputation", "block"),
     ("発信元IPは現在ブロックされています", "reputation", "block"),
     ("您的IP已被屏蔽", "reputation", "block"),
+    # a session already authenticated, or the AUTH exchange named (RFC 4954 section 4): the
+    # reply is about SMTP AUTH, not the command's syntax that its 5.5.x code says
+    ("503 5.5.1 You are already logged in", "authentication", "block"),
+    ("503 Error: client has previously authenticated", "authentication", "block"),
+    ("501 5.5.2 Cannot decode the authentication exchange", "authentication", "block"),
     # a sending allowance of a period or of traffic: rate-limit (soft); a mailbox quota: full
     ("550 5.7.1 You have used up your monthly quota of messages", "rate-limit", "soft"),
     ("451 4.7.1 Hourly quota for this account reached, try again later", "rate-limit", "soft"),

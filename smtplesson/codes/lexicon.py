@@ -299,8 +299,17 @@ _PAIR_WINDOW = 40
 _SENTENCE_END = re.compile(r"[.!?;\u3002\uff01\uff1f](?:\s|$)")
 
 
+# a Latin or Cyrillic word starts after anything but a letter or digit of those scripts: Han,
+# kana and Hangul, which write no spaces, may stand right before it ("您的IP已被屏蔽")
+_WORD_START = r"(?<![^\W\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])"
+
+
 def _alternatives(words: list[str]) -> str:
-    return "|".join(re.escape(w) if _CJK.search(w) else rf"(?<!\w){re.escape(w)}" for w in words)
+    """The words as one trie-shaped pattern (fast in ``re``): CJK words anywhere, the others
+    where a word starts."""
+    cjk = [w for w in words if _CJK.search(w)]
+    other = [w for w in words if not _CJK.search(w)]
+    return "|".join(([trie(cjk)] if cjk else []) + ([_WORD_START + trie(other)] if other else []))
 
 
 _PAIRS = tuple(
@@ -335,7 +344,11 @@ def _paired(norm: str) -> list[tuple[str, str]]:
             after = _SENTENCE_END.split(near[cut + end - at:])[0]
             state = states.search(after) or states.search(before)
             if state is not None:
-                found.append((category, f"{subject.group()}+{state.group()}"))
+                # a size exceeded that a mailbox word owns is the mailbox's quota: "Ihr Postfach
+                # hat die Grenze von 2 GB überschritten" (mailbox-full), not the message's size
+                owner = ("mailbox-full" if category == "message-size" and _MAILBOX_WORD.search(before + after)
+                         else category)
+                found.append((owner, f"{subject.group()}+{state.group()}"))
                 break
     return found
 

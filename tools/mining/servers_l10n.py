@@ -19,6 +19,11 @@ quoted as the server writes it, never translated here:
   jaredmauch/mailman2-python3 that keeps the 2.1 translations): the reasons Mailman gives the
   poster when it holds or rejects a post (Mailman/Handlers/Hold.py, Moderate.py, SpamDetect.py,
   MimeDel.py);
+- ezmlm-idx's ``lang/<lang>/messages`` (the languages whose catalogue is translated: de, it,
+  nl): the refusals ezmlm-reject and ezmlm-send exit with, which qmail writes into the bounce
+  (size, MIME type, loop, posting not allowed, list address not in To:/Cc:);
+- Schleuder's ``locales/de.yml`` (an encrypting list server): the errors it sends back when
+  it refuses a post (unsigned or unencrypted mail, sender not subscribed, too big, no list);
 - mail-server configurations written by administrators (``ADMIN_CONFIGS``): the reply text of an
   Exim ACL ``deny ... message =``, written as Exim sends it (550, its last line).
 
@@ -49,6 +54,8 @@ SOURCES: dict[str, str] = {
     "jaredmauch/mailman2-python3": "b0de82ecac10b77b38e57ea472d18c6345ffd8c2",
     "stsbl/iserv-mailconfig": "9869a604b1988b126e0083d5cdb7e8d935a9813f",
     "stsbl/iserv-send-mail-as-group": "82c96061546cda601e062ff33e6621b612bee02a",
+    "bruceg/ezmlm-idx": "a16cf16b97d1daf11aa6740a667c942687871875",
+    "schleuder/schleuder": "878fdba4c3c3f5982e183a9b144424025e94510d",
 }
 
 #: catalogue locale -> corpus language (the languages the queue receives)
@@ -112,6 +119,32 @@ MAILMAN2: dict[str, Label] = {
     "policy of reject or quarantine, and your message has been\nautomatically rejected.  If you "
     "think that your messages are being rejected in\nerror, contact the mailing list owner at "
     "%(listowner)s.": ("sender-auth", "block"),
+}
+
+#: ezmlm-idx message key -> label (the text carries qmail's "(#5.x.y)" status where ezmlm gives one)
+EZMLM: dict[str, Label] = {
+    "ERR_BAD_ADDRESS": UNKNOWN,
+    "ERR_BAD_ALL": CONTENT,
+    "ERR_BAD_PART": CONTENT,
+    "ERR_BAD_TYPE": CONTENT,
+    "ERR_LOOPING": ("dns-routing", "hard"),
+    "ERR_MAX_SIZE": SIZE,
+    "ERR_NO_ADDRESS": POLICY,
+    "ERR_NO_POST": POLICY,
+    "ERR_REJECT": POLICY,
+}
+EZMLM_LANGS = {"de": "de", "it": "it", "nl": "nl"}
+
+#: Schleuder error key (locales/<lang>.yml, under errors:) -> label
+SCHLEUDER: dict[str, Label] = {
+    "message_unsigned": POLICY,
+    "message_unencrypted": POLICY,
+    "message_unauthenticated": POLICY,
+    "not_pgp_mime": POLICY,
+    "message_sender_not_subscribed": POLICY,
+    "message_not_from_admin": POLICY,
+    "list_not_found": UNKNOWN,
+    "message_too_big": SIZE,
 }
 
 #: (repository, path) of an administrator's Exim ACL -> label of its deny message
@@ -186,6 +219,43 @@ def catalogues(root: Path, repo: str, pattern: str, table: dict[str, Label],
                            f"github:{repo}:{path}")
 
 
+def ezmlm(root: Path) -> Iterator[Row]:
+    """ezmlm-idx's translated refusals (``KEY|English|translation`` lines), one source per
+    language, in the charset its ``charset`` file names."""
+    repo = "bruceg/ezmlm-idx"
+    commit = head(root, repo)
+    for folder, lang in EZMLM_LANGS.items():
+        path = f"lang/{folder}/messages"
+        raw, charset = git_show(root, repo, path), git_show(root, repo, f"lang/{folder}/charset")
+        if raw is None:
+            continue
+        # Italian has no charset file; its catalogue reads as Latin-1
+        name = charset.decode("ascii").strip().split(":")[0] if charset else "iso-8859-1"
+        text = raw.decode(name, "replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            key, _, rest = line.partition("|")
+            english, _, translated = rest.partition("|")
+            if key in EZMLM and translated.strip() and translated.strip() != english.strip():
+                yield _row(translated, EZMLM[key], lang, f"github:{repo}@{commit[:12]}: {path}:"
+                           f"{number} ({key})", f"github:{repo}:{path}")
+
+
+def schleuder(root: Path) -> Iterator[Row]:
+    """Schleuder's German refusals (``errors:`` of locales/de.yml), first paragraph."""
+    import yaml  # PyYAML, a dev dependency (pre-commit's)
+
+    repo, path = "schleuder/schleuder", "locales/de.yml"
+    raw = git_show(root, repo, path)
+    if raw is None:
+        return
+    errors = yaml.safe_load(raw.decode("utf-8"))["de"]["errors"]
+    commit = head(root, repo)
+    for key, label in SCHLEUDER.items():
+        if isinstance(errors.get(key), str):
+            yield _row(errors[key].split("\n\n")[0], label, "de",
+                       f"github:{repo}@{commit[:12]}: {path} (errors.{key})", f"github:{repo}:{path}")
+
+
 def exim_messages(root: Path) -> Iterator[Row]:
     """The last line of each ``message =`` of an administrator's Exim ACL (Exim sends a
     message's ``\\n`` as a multi-line reply, 550 for deny), the German line of IServ's
@@ -210,6 +280,8 @@ def mine(root: Path) -> Iterator[Row]:
     yield from catalogues(root, "jaredmauch/mailman2-python3",
                           "messages/{locale}/LC_MESSAGES/mailman.po", MAILMAN2,
                           "Mailman/Handlers/Hold.py, Moderate.py, SpamDetect.py, MimeDel.py")
+    yield from ezmlm(root)
+    yield from schleuder(root)
     yield from exim_messages(root)
 
 

@@ -170,6 +170,10 @@ def head(root: Path, repo: str) -> str:
                           capture_output=True, check=True, text=True).stdout.strip()
 
 
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"').replace("\\n", "\n").replace("\\t", " ")
+
+
 def po_entries(raw: bytes) -> dict[str, str]:
     """msgid -> msgstr of a .po file in the charset its header declares, ``\\n`` kept as a
     newline; fuzzy and untranslated entries left out."""
@@ -189,8 +193,7 @@ def po_entries(raw: bytes) -> dict[str, str]:
             elif current and line.startswith('"'):
                 fields[current] += line.rstrip()[1:-1]
         if fields.get("msgid") and fields.get("msgstr"):
-            unescape = (lambda s: s.replace('\\"', '"').replace("\\n", "\n").replace("\\t", " "))
-            out[unescape(fields["msgid"])] = unescape(fields["msgstr"])
+            out[_unescape(fields["msgid"])] = _unescape(fields["msgstr"])
     return out
 
 
@@ -241,19 +244,19 @@ def ezmlm(root: Path) -> Iterator[Row]:
 
 
 def schleuder(root: Path) -> Iterator[Row]:
-    """Schleuder's German refusals (``errors:`` of locales/de.yml), first paragraph."""
-    import yaml  # PyYAML, a dev dependency (pre-commit's)
-
+    """Schleuder's German refusals: the one-line ``key: text`` entries of locales/de.yml that
+    SCHLEUDER names (each is a plain or double-quoted YAML scalar)."""
     repo, path = "schleuder/schleuder", "locales/de.yml"
     raw = git_show(root, repo, path)
     if raw is None:
         return
-    errors = yaml.safe_load(raw.decode("utf-8"))["de"]["errors"]
     commit = head(root, repo)
-    for key, label in SCHLEUDER.items():
-        if isinstance(errors.get(key), str):
-            yield _row(errors[key].split("\n\n")[0], label, "de",
-                       f"github:{repo}@{commit[:12]}: {path} (errors.{key})", f"github:{repo}:{path}")
+    for match in re.finditer(r"^ +(\w+): (\S.*)$", raw.decode("utf-8"), re.M):
+        key, value = match.group(1), match.group(2).strip()
+        if key in SCHLEUDER and value != "|":
+            text = value[1:-1].replace('\\"', '"') if value.startswith('"') else value
+            yield _row(text, SCHLEUDER[key], "de", f"github:{repo}@{commit[:12]}: {path} "
+                       f"(errors.{key})", f"github:{repo}:{path}")
 
 
 def exim_messages(root: Path) -> Iterator[Row]:

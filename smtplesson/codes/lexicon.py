@@ -267,6 +267,12 @@ _NEGATION_KEEPS = frozenset(_DATA["negation_keeps"])
 
 _NEGATIONS = {lang: re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
               for lang, words in _DATA["negations"].items()}
+# a cue that holds a negation of its own language ("pas autorisé", "non è permesso", "dürfen
+# keine") is itself the negated statement: a negation word before it is the other half of the
+# same negation (French "ne ... pas": "ne sont pas autorisés"), not one that cancels the cue
+_SELF_NEGATED = frozenset(
+    phrase for phrase, (_, languages) in _CUES.items()
+    if any(lang in _NEGATIONS and _NEGATIONS[lang].search(phrase) for lang in languages))
 
 # "para evitar el envío de SPAM", "pour lutter contre le spam", "为避免受到恶意攻击": a cue in a
 # purpose clause (a marker of its language in the _PURPOSE_WINDOW characters before it, within its
@@ -459,7 +465,7 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
     for at, phrase in hits:
         weights, languages = _CUES[phrase]
         before = _CLAUSE.split(norm[max(0, at - _NEGATION_WINDOW):at])[-1]
-        if (before and not _NEGATION_KEEPS.issuperset(weights)
+        if (before and phrase not in _SELF_NEGATED and not _NEGATION_KEEPS.issuperset(weights)
                 and any(lang in _NEGATIONS and _NEGATIONS[lang].search(before) for lang in languages)):
             continue
         clause = _CLAUSE.split(norm[max(0, at - _PURPOSE_WINDOW):at])[-1]

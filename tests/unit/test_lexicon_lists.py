@@ -24,6 +24,8 @@ PROBES = [
     ("550 La publicación en esta lista está restringida", "policy", "block"),
     ("550 Solo gli iscritti possono scrivere: lista moderata", "policy", "block"),
     ("550 Envio não é permitido para não membros", "policy", "block"),
+    ("550 Possono scrivere solo gli iscritti alla lista", "policy", "block"),
+    ("550 Wysyłanie na listę jest dostępne dla subskrybentów", "policy", "block"),
     ("550 Deze lijst is beperkt tot leden", "policy", "block"),
     ("550 Du är inte medlem i denna modererad lista", "policy", "block"),
     ("550 Рассылка: отправка разрешена только участникам", "policy", "block"),

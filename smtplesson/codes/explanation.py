@@ -164,14 +164,20 @@ def _safe_text(text: Any) -> str:
         return ""
 
 
+# Line breaks written out as escapes, as a reply quoted in a Python or JSON repr shows them
+# ("(550, b'5.7.1 ...\\nSender verify failed')", "...\\r\\n\"}"): blanks between its words
+_ESCAPED_BREAK = re.compile(r"\\[rnt]")
+
+
 def _explain(text: str, extra: UserRules | None) -> Explanation:
-    scan, reply, code, enhanced, body, command, start, stop = locate(text)
+    read = _ESCAPED_BREAK.sub(" ", text) if "\\" in text else text
+    scan, reply, code, enhanced, body, command, start, stop = locate(read)
     if code is None and enhanced is None:
         # no reply: its context is the whole scan, its command the one the text names
         low = _masked_low(scan)
         if extra is None and silent(low):
             return _nothing(text)
-        return _no_code(text, low, extra, command_of(text))
+        return _no_code(text, low, extra, command_of(read))
     if (code is not None and code < 400) or (enhanced is not None and enhanced[0] == "2"):
         low = ""  # a success means the same from every provider: no dialect to look up
     else:

@@ -34,6 +34,14 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("501 5.1.7 Address exceeds the length limit", "syntax", "block"),
         ("501 5.1.7 Bad address in MAIL FROM", "syntax", "block"),
         ("550 5.7.1 Message rejected: missing required Date header (RFC 5322)", "syntax", "block"),
+        # the recipient's path named as what is malformed (threads-r8): hard; an ORCPT parameter
+        # is the command's, not the recipient address
+        ("501 RCPT TO syntax not recognised", "syntax", "hard"),
+        ("553 Invalid RCPT TO argument", "syntax", "hard"),
+        ("501 Cannot parse the recipient address", "syntax", "hard"),
+        ("501 5.5.4 Invalid ORCPT parameter", "syntax", "block"),
+        # Exim's and Postfix's refusal of a client that talks before its turn
+        ("554 SMTP synchronization error: command sent before the greeting", "syntax", "block"),
     ],
     # block lists kept by the recipient or its admin, "policy reasons": policy
     "policy": [
@@ -106,10 +114,24 @@ CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("501 5.5.2 Invalid base64 data in AUTH response", "authentication", "block"),
         ("504 5.5.4 Unrecognized authentication mechanism", "authentication", "block"),
         ("530 5.7.0 Must authenticate before sending mail", "authentication", "block"),
+        # the sending account (the user who logged in) may not send here
+        ("550 Sorry, user has no permission", "authentication", "block"),
     ],
     "sender-rejected": [
         ("553 5.1.8 Sender address domain does not exist", "sender-rejected", "block"),
         ("550 5.7.1 Sender address rejected: not owned by user", "sender-rejected", "block"),
+        # the sender named as not matching the login, even in a reply to RCPT (threads-r8)
+        ("550 5.7.1 Message refused: sender doesn't match", "sender-rejected", "block"),
+        ("554 5.7.1 Recipient address rejected: envelope sender does not match", "sender-rejected", "block"),
+        # a reply quoted in a Python repr: its escaped line breaks separate its words; the hedged
+        # "may be blacklisted" of Exim's callout text does not outweigh "Sender verify failed"
+        ("(550, b'Verification failed for <a@example.org>\\nThe domain may be blacklisted or "
+         "lack DNS entries\\nSender verify failed')", "sender-rejected", "block"),
+    ],
+    # a count of messages per day or hour names the sender's quota, even after a catch-all
+    # "rejected" (threads-r8)
+    "quota": [
+        ("554 5.7.1 <DATA>: Data command rejected: only 25 messages per hour allowed", "rate-limit", "soft"),
     ],
 }
 

@@ -345,12 +345,11 @@ def test_a_charter_reply_does_not_name_cox():
 
 
 # pages7 (session 9): AOL's legacy block codes on AOL's own pages (postmaster.info.aol.com/errors/, RTR:DU,
-# RLY:B1, HVU:B1: checked) or a forum copy of its later page (RTR:BB/CH/RD/BG: practice, unverified), and
+# RLY:B1: checked) or a forum copy of its later page (RTR:BB/CH/RD/BG: practice, unverified), and
 # Yahoo's GL01 deferral ('421 Message temporarily deferred - 4.16.5x', Yahoo's postmaster-22 page)
 AOL_LEGACY = [
     ("554 RTR:DU http://postmaster.info.aol.com/errors/554rtrdu.html", "reputation", True),
     ("554 RLY:B1 http://postmaster.info.aol.com/errors/554rlyb1.html", "reputation", True),
-    ("554 HVU:B1 http://postmaster.info.aol.com/errors/554hvub1.html", "content", True),
     ("554- (RTR:BB) http://postmaster.info.aol.com/errors/554rtrbb.html", "reputation", False),
     ("554 RTR:RD", "reverse-dns", False),
     ("554 RTR:BG", "policy", False),

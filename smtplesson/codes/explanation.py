@@ -349,6 +349,9 @@ _IPV4_DOT = re.compile(r"\.(?<=[0-9]\.)(?=[0-9]{1,3}\.[0-9]{1,3}\.[0-9])", re.AS
 _LOCAL_PART = re.compile(r"<[^<>@\s]+@", re.ASCII)
 # Exim's "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no": the cipher of a session, not its cause
 _EXIM_CIPHER = re.compile(r"(?<![a-z])x=tls\S*(?: cv=\w+)?")
+# Outlook's send error quotes the account's settings beside the server's reply ("Port: 25,
+# Secure(SSL): No", "Sécurisé (SSL) : Non", "Seguro (SSL): Não"): a setting, not the cause
+_CLIENT_SSL = re.compile(r"\(ssl\)\s*\)?\s*:\s*\w+")
 
 
 def _masked_low(text: str) -> str:
@@ -362,6 +365,8 @@ def _masked_low(text: str) -> str:
         low = _LOCAL_PART.sub("<@", low)
     if "x=tls" in low:  # Exim's log field of the session's cipher names no refusal
         low = _EXIM_CIPHER.sub("x=", low)
+    if "(ssl)" in low:
+        low = _CLIENT_SSL.sub("", low)
     return low
 
 

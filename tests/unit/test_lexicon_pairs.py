@@ -161,3 +161,53 @@ def test_the_senders_own_address_to_be_checked_is_the_sender_refused(text):
 def test_lang_r9_cues_written_here(text, category):
     got = score(text)
     assert (got.category if got else None) == category
+
+
+# pages-r7 (session 9, pages7): help pages of ISPs, hosts and ESPs.  Real lines of the tuning split
+# (pages-r7.jsonl, lang-pages-r7.jsonl) and sentences written here; never a held-out line.
+OUTLOOK_RELAY = [
+    # Microsoft's localised Outlook help: the client's send error quotes the server's reply and the
+    # account's settings ("Secure (SSL): No"); the setting is not the cause
+    "Le message n'a pas pu être envoyé, car l'un des destinataires a été rejeté par le serveur. L'adresse "
+    "de courrier refusée a été « <someone@example.com> ». Objet : « <test> ' ; Compte : « <test> »; "
+    "Serveur : « <smtp.example.com> » ; Protocole : SMTP, Réponse au serveur : '550 <someone@example.com>"
+    "... Relais refusé', port : 25, Secure (SSL) : Non, Erreur de serveur : 550, Numéro d'erreur : "
+    "0x800CCC79",
+    "Impossible d'envoyer le message car l'un des destinataires a été refusé par le serveur. L'adresse de "
+    "messagerie refusée était '<personne@exemple.com>'. Objet : '<Test>', Compte : '<Test>', Serveur : "
+    "'<smtp.exemple.com>', Protocole : SMTP, Réponse du serveur : '550 <personne@exemple.com>... Relais "
+    "refusé', Port : 25, Sécurisé (SSL) : Non, Erreur du serveur : 550, Numéro d'erreur : 0x800CCC79",
+    "El mensaje no se pudo enviar porque el servidor rechazó uno de los destinatarios. La dirección de "
+    "correo electrónico rechazada era \"<someone@example.com>\". Asunto: '<Prueba>', Cuenta: '<Prueba>', "
+    "Servidor: '<smtp.example.com>', Protocolo: SMTP, Respuesta del servidor: '550 <someone@example.com>... "
+    "Retransmisión denegada', Puerto: 25, Seguro (SSL): No, Error del servidor: 550, Número de error: "
+    "0x800CCC79",
+]
+
+
+@pytest.mark.parametrize("text", OUTLOOK_RELAY)
+def test_outlooks_ssl_setting_beside_a_refused_relay_is_no_tls_cause(text):
+    assert TUNING[text].category == "relay-denied"
+    got = explain(text)
+    assert (got.category, got.bounce_type) == ("relay-denied", "block")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Die Nachricht konnte nicht gesendet werden. Serverantwort: '550 <jemand@beispiel.com>... Relay "
+     "verweigert', Anschluss: 25, Secure (SSL): Nein, Serverfehler: 550, Fehlernummer: 0x800CCC79",
+     "relay-denied"),
+    ("554 5.7.1 SSL connection required", "tls"),  # a server's own word for TLS still counts
+    ("553 este domínio não consta na minha lista de rcpthosts autorizados (#5.7.1)", "relay-denied"),
+    ("550 <x@example.pt>... Reencaminhamento negado", "relay-denied"),
+    ("421 Connection rate too high, closing transmission channel", "rate-limit"),
+    ("452 User is over the quota; try again later", "mailbox-full"),  # not the catch-all closing
+    ("550 5.1.1 <bob@example.org>: invalid destination domain", "dns-routing"),
+    ("451 4.4.0 Erreur de routage, nouvel essai plus tard", "dns-routing"),
+    ("550 5.7.1 bob@example.org is not accepting mail from you", "policy"),  # the recipient's block list
+    ("553 5.7.1 La dirección del remitente no es válida para su usuario", "sender-rejected"),
+    ("551 O endereço do remetente não é válido para o seu login", "sender-rejected"),  # not the login
+    ("550 5.7.1 Rejected: your server is listed as an open relay", "reputation"),
+    ("550 5.7.1 Relaying denied: this server is not an open relay", "relay-denied"),  # negated
+])
+def test_pages_r7_cues_name_what_is_refused(text, category):
+    assert explain(text).category == category

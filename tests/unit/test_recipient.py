@@ -250,7 +250,9 @@ def test_a_recipient_status_yields_to_words_about_the_message_the_relay_or_tls(
 @pytest.mark.parametrize(("text", "category"), [
     # the sender itself is the party refused (categories.json "sender_subject"), whatever the status
     ("550 5.1.1 Unauthorized sender", "policy"),
-    ("550 5.1.1 Not accepting mail from this sender", "sender-rejected"),
+    # AOL's help: "550 ... is not accepting mail from this sender" is the recipient's own block list,
+    # which shared/taxonomy-v2.md calls policy (tests/corpus/tuning/pages-r7.jsonl, help.aol.co.uk)
+    ("550 5.1.1 Not accepting mail from this sender", "policy"),
     ("550 5.1.1 Recipient is not accepting mail from this domain", "sender-rejected"),
     ("550 5.1.1 Rejected due to suspicious activity from your account", "content"),  # a "suspicious" cue
     # a filter or a firewall refused the message, not the address

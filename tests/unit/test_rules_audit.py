@@ -342,3 +342,23 @@ def test_a_charter_reply_does_not_name_cox():
     assert explain(charter).provider == PROVIDERS["spectrum"].name
     cox = explain("554 cmsmtp blocked. Refer to Error Codes section for more information. AUP#CXBL")
     assert cox.provider == PROVIDERS["cox"].name
+
+
+# pages7 (session 9): AOL's legacy block codes on AOL's own pages (postmaster.info.aol.com/errors/, RTR:DU,
+# RLY:B1: checked) or a forum copy of its later page (RTR:BB/CH/RD/BG: practice, unverified), and
+# Yahoo's GL01 deferral ('421 Message temporarily deferred - 4.16.5x', Yahoo's postmaster-22 page)
+AOL_LEGACY = [
+    ("554 RTR:DU http://postmaster.info.aol.com/errors/554rtrdu.html", "reputation", True),
+    ("554 RLY:B1 http://postmaster.info.aol.com/errors/554rlyb1.html", "reputation", True),
+    ("554- (RTR:BB) http://postmaster.info.aol.com/errors/554rtrbb.html", "reputation", False),
+    ("554 RTR:RD", "reverse-dns", False),
+    ("554 RTR:BG", "policy", False),
+    ("421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred", "reputation", False),
+]
+
+
+@pytest.mark.parametrize(("text", "category", "checked"), AOL_LEGACY)
+def test_aols_legacy_codes_and_yahoos_gl01_are_the_senders_problem(text, category, checked):
+    got = explain(text)
+    assert (got.category, got.bounce_type, got.provider) == (category, "block", "Yahoo / AOL")
+    assert ("checked" in (got.provider_note or "")) == checked, got.provider_note

@@ -208,6 +208,15 @@ APPS: dict[str, App] = {
 }
 
 
+#: a message about one provider's refusal names it (the corpus line's ``provider``): Mailspring's
+#: texts for Gmail's, Yahoo's and Outlook's replies
+NAMED = {"Gmail": "google", "Yahoo": "yahoo", "Outlook": "microsoft"}
+
+
+def _named(english: str) -> str | None:
+    return next((provider for name, provider in NAMED.items() if name in english), None)
+
+
 def _git(root: Path, repo: str, commit: str, *args: str) -> str | None:
     folder = root / repo.replace("/", "+") / "repo"
     result = subprocess.run(["git", "--git-dir", str(folder), *args], capture_output=True,
@@ -245,7 +254,7 @@ def mine(root: Path) -> Iterator[dict[str, str | None]]:
                     yield _row(value, label, lang,
                                f"github:{app.repo}@{app.commit[:12]}: {path} ({name}; "
                                f"{json.dumps(key, ensure_ascii=False)})",
-                               f"github:{app.repo}:{path}", "mined")
+                               f"github:{app.repo}:{path}", "mined", _named(english))
 
 
 def main(root: Path, staged: Path) -> None:

@@ -535,6 +535,8 @@ def _score(low: str, command: str | None, subject: str | None) -> Verdict | None
         over = _PRECEDENCE.get(category, frozenset()) & totals.keys()
         if not over or (category != ranked[0] and ranked[0] not in over):
             continue
+        if category == ranked[0] and any(category in _PRECEDENCE.get(c, ()) for c in totals):
+            continue  # a category with precedence over the leader decides first (IP over spam)
         own = [phrase for phrase in cues[category] if "en" not in _CUES.get(phrase, ({}, ("en",)))[1]]
         if own and (totals[category] >= max(totals[c] for c in over) or any(
                 _CUES[phrase][0].get(category, 0.0) >= _STRONG for phrase in own)):

@@ -3,7 +3,8 @@
 and payload bytes (``Mail.payload_bytes``); the returned message's part is found where the
 lower-cased mail has it; a reply explained once a mail reads as one explained for each recipient;
 a section ends at the first stop marker however far the others are looked for; a writer's words
-are found in the first ``SIGNATURE_LIMIT`` characters of a text."""
+are found in the first ``SIGNATURE_LIMIT`` characters of a text; the n-th boundary line is the one
+``bytes.find`` finds."""
 from __future__ import annotations
 
 from email.message import Message
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smtplesson.bounces import read_bounce, readers, text
-from smtplesson.bounces.mail import Mail, _returned_part, load
+from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _nth, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
 
@@ -112,6 +113,18 @@ def test_the_returned_part_of_each_mail_is_found_as_in_the_lower_cased_mail():
     for path in MAILS:
         data = path.read_bytes()
         assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
+
+
+@given(st.lists(st.sampled_from(("\n--", "\n", "-", "--", "x")), max_size=40).map("".join),
+       st.integers(1, 12))
+def test_the_nth_boundary_line_is_the_one_bytes_find_finds(text, n):
+    data = text.encode()
+    at = -1
+    for _ in range(n):
+        at = data.find(b"\n--", at + 1)
+        if at < 0:
+            break
+    assert _nth(data, _BOUNDARY_LINE, n) == at
 
 
 def test_writers_are_named_by_words_that_open_their_text(monkeypatch):

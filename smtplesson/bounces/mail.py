@@ -228,8 +228,8 @@ def load(source: Any) -> Mail:
     if len(data) > LIMIT:
         data = data[:LIMIT]
         problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
+    if b"\r" in data:  # (split and joined: faster than bytes.replace on CPython 3.11, the same bytes)
+        data = b"\n".join(data.split(b"\r\n"))
         if b"\r" in data:
             data = data.replace(b"\r", b"\n")
     if len(data) > LINE_LIMIT and _has_long_line(data):

@@ -152,7 +152,7 @@ def _read(mail: Mail) -> Bounce:
         listed = _plausible(found, fmt is not None, evidence == "strong",
                             fmt is None and evidence == "strong" and _says_undelivered(mail))
         recipients = [_from_text(f, fmt, mail.text, explained)
-                      for f in (listed if fmt else with_reason(listed, mail.text))]
+                      for f in (listed if fmt else with_reason(listed, mail.text, explained.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
@@ -244,13 +244,26 @@ Explaining = Callable[[str, "str | None"], Explanation]
 
 
 class _Explained(dict[tuple[str, "str | None"], Explanation]):
-    """:func:`.status.explain_reply`'s answers for one mail, by (reply, status): kept while the mail
-    is read (a report lists many recipients refused with the same reply), then dropped."""
+    """:func:`.status.explain_reply`'s answers for one mail, by (reply, status), and ``explain``'s
+    by text (:meth:`text`: the readers explain a text again with a status, the generic reader
+    before them): kept while the mail is read (a report lists many recipients refused with the
+    same reply), then dropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._texts: dict[str, Explanation] = {}
 
     def __call__(self, diagnostic: str, status: str | None) -> Explanation:
         exp = self.get((diagnostic, status))
         if exp is None:
-            exp = self[diagnostic, status] = explain_reply(diagnostic, status)
+            exp = self[diagnostic, status] = explain_reply(diagnostic, status, self.text)
+        return exp
+
+    def text(self, text: str) -> Explanation:
+        """``explain(text)``."""
+        exp = self._texts.get(text)
+        if exp is None:
+            exp = self._texts[text] = explain(text)
         return exp
 
 

@@ -9,6 +9,7 @@ cause) and marked ``inferred``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .._data import load
 from ..codes.explanation import Explanation, explain
@@ -16,17 +17,19 @@ from ..codes.explanation import Explanation, explain
 __all__ = ["INFERRED", "agrees", "explain_reply", "settle_status"]
 
 
-def explain_reply(diagnostic: str, status: str | None) -> Explanation:
-    """The explanation of a reply (bounded), else of the status a report gives for it."""
+def explain_reply(diagnostic: str, status: str | None,
+                  explaining: Callable[[str], Explanation] = explain) -> Explanation:
+    """The explanation of a reply (bounded), else of the status a report gives for it
+    (``explaining``: :func:`~smtplesson.codes.explain`, or a caller's store of its answers)."""
     text = diagnostic[:2000]
     if status and _DIGIT.search(text) is None:  # explain(text) would find no reply: its words, the
-        return explain(f"Status: {status} {text}".strip())  # dearest part of explain, are not read twice
-    exp = explain(text) if text else None
+        return explaining(f"Status: {status} {text}".strip())  # dearest part of explain, are not read twice
+    exp = explaining(text) if text else None
     if exp is not None and exp.found:
         return exp
     if status:
-        return explain(f"Status: {status} {text}".strip())
-    return exp or explain("")
+        return explaining(f"Status: {status} {text}".strip())
+    return exp or explaining("")
 
 
 _DIGIT = re.compile(r"\d")

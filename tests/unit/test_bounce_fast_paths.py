@@ -17,6 +17,7 @@ from smtplesson.bounces import read_bounce, readers, text
 from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _nth, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
+from smtplesson.codes.explanation import explain
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
@@ -59,6 +60,7 @@ def test_content_types_are_the_stdlibs():
 def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
     readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
     monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    monkeypatch.setattr(readers._Explained, "text", lambda _, text: explain(text))
     assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from email.message import Message
 from functools import partial
@@ -38,7 +38,7 @@ from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
-from .status import agrees, explain_reply, settle_status
+from .status import Explained, Explaining, agrees, explain_reply, settle_status
 from .text import (
     ADDRESS,
     Found,
@@ -138,7 +138,7 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     words = _Words(mail, fmt)
-    explained = _Explained()  # recipients of one mail often share their reply
+    explained = Explained()  # recipients of one mail often share their reply
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
@@ -237,34 +237,6 @@ class _Words:
         if self._by_address is None:
             self._by_address = {f.address: f for f in self.found()}
         return self._by_address.get(address)
-
-
-#: explain_reply, or the answers it gave within one mail
-Explaining = Callable[[str, "str | None"], Explanation]
-
-
-class _Explained(dict[tuple[str, "str | None"], Explanation]):
-    """:func:`.status.explain_reply`'s answers for one mail, by (reply, status), and ``explain``'s
-    by text (:meth:`text`: the readers explain a text again with a status, the generic reader
-    before them): kept while the mail is read (a report lists many recipients refused with the
-    same reply), then dropped."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._texts: dict[str, Explanation] = {}
-
-    def __call__(self, diagnostic: str, status: str | None) -> Explanation:
-        exp = self.get((diagnostic, status))
-        if exp is None:
-            exp = self[diagnostic, status] = explain_reply(diagnostic, status, self.text)
-        return exp
-
-    def text(self, text: str) -> Explanation:
-        """``explain(text)``."""
-        exp = self._texts.get(text)
-        if exp is None:
-            exp = self._texts[text] = explain(text)
-        return exp
 
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:

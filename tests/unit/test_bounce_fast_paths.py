@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtplesson.bounces import read_bounce, readers, text
+from smtplesson.bounces import read_bounce, status, text
 from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _nth, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
@@ -59,8 +59,8 @@ def test_content_types_are_the_stdlibs():
 
 def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
     readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
-    monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
-    monkeypatch.setattr(readers._Explained, "text", lambda _, text: explain(text))
+    monkeypatch.setattr(status.Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    monkeypatch.setattr(status.Explained, "text", lambda _, text: explain(text))
     assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings
 
 

@@ -228,10 +228,8 @@ def load(source: Any) -> Mail:
     if len(data) > LIMIT:
         data = data[:LIMIT]
         problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
-    if b"\r" in data:  # (split and joined: faster than bytes.replace on CPython 3.11, the same bytes)
-        data = b"\n".join(data.split(b"\r\n"))
-        if b"\r" in data:
-            data = data.replace(b"\r", b"\n")
+    if b"\r" in data:
+        data = _lf_lines(data)
     if len(data) > LINE_LIMIT and _has_long_line(data):
         data = b"\n".join(line[:LINE_LIMIT] for line in data.split(b"\n"))
         problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
@@ -264,6 +262,14 @@ def load(source: Any) -> Mail:
     except Exception as exc:
         mail.problem = mail.problem or f"a MIME part could not be read ({type(exc).__name__})"
     return mail
+
+
+def _lf_lines(data: bytes) -> bytes:
+    """``data`` with each CRLF, then each CR left, made LF, in one pass: ``bytes.splitlines``
+    breaks lines at exactly these three (``str.splitlines`` breaks at more), and drops the last
+    line's end, put back (faster than two ``bytes.replace`` on CPython 3.11)."""
+    lines = b"\n".join(data.splitlines())
+    return lines + b"\n" if data.endswith((b"\n", b"\r")) else lines
 
 
 def _has_long_line(data: bytes) -> bool:

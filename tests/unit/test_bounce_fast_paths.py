@@ -4,7 +4,7 @@ and payload bytes (``Mail.payload_bytes``); the returned message's part is found
 lower-cased mail has it; a reply explained once a mail reads as one explained for each recipient;
 a section ends at the first stop marker however far the others are looked for; a writer's words
 are found in the first ``SIGNATURE_LIMIT`` characters of a text; the n-th boundary line is the one
-``bytes.find`` finds."""
+``bytes.find`` finds; line ends are made LF as two ``bytes.replace`` make them."""
 from __future__ import annotations
 
 from email.message import Message
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smtplesson.bounces import read_bounce, status, text
-from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _nth, _returned_part, load
+from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _lf_lines, _nth, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
 from smtplesson.codes.explanation import explain
@@ -127,6 +127,13 @@ def test_the_nth_boundary_line_is_the_one_bytes_find_finds(text, n):
         if at < 0:
             break
     assert _nth(data, _BOUNDARY_LINE, n) == at
+
+
+@given(st.lists(st.sampled_from(("a", "\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028")),
+                max_size=30).map("".join))
+def test_line_ends_are_made_lf_as_two_replaces_make_them(text):
+    data = text.encode()
+    assert _lf_lines(data) == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def test_writers_are_named_by_words_that_open_their_text(monkeypatch):

@@ -9,9 +9,10 @@ is given.  ``tools/bounce_ablation.py`` measures how much of each format's mails
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .._data import load
-from ..codes.explanation import explain
+from ..codes.explanation import Explanation, explain
 from ..codes.lexicon import score
 from ..codes.recipient import RECIPIENT_CATEGORIES
 from .phrases import Phrases
@@ -117,10 +118,13 @@ def labelled_reason(text: str) -> str | None:
     return " ".join(line.group(1).split())[:500] if line else None
 
 
-def with_reason(found: list[Found], text: str) -> list[Found]:
+def with_reason(found: list[Found], text: str,
+                explaining: Callable[[str], Explanation] = explain) -> list[Found]:
     """The recipients a bounce lists, those whose own words name no reply and no cause given the
-    one reason it labels for all of them (:func:`labelled_reason`), if it labels one."""
-    bare = [f for f in found if reply_line(f.context) is None and explain(f.diagnostic).category == "other"]
+    one reason it labels for all of them (:func:`labelled_reason`), if it labels one
+    (``explaining``: :func:`~smtplesson.codes.explain`, or a caller's store of its answers)."""
+    bare = [f for f in found
+            if reply_line(f.context) is None and explaining(f.diagnostic).category == "other"]
     reason = labelled_reason(text) if bare else None
     if reason is None:
         return found

@@ -43,6 +43,12 @@ _HEADERS_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers",
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
 _FEEDBACK_TYPES = frozenset({"message/feedback-report", "text/feedback-report"})
 _RETURNED = b"content-type: message/rfc822"  # the returned message's part (see _without_returned_body)
+# short literals looked for through a whole mail: CPython 3.11's bytes.count and bytes.find step
+# through the bytes a few at a time for a needle this short, the regex engine about twice as fast
+# (bench: over the costly bounces, "\n--" counted in 4.5 us a mail instead of 9, "822" found in 4
+# instead of 8; for "essage/", whose first letter is common, bytes.find stays faster)
+_BOUNDARY_LINE = re.compile(rb"\n--")
+_RFC822 = re.compile(rb"822")
 # a tag, or the opening of a script/style element (its end is looked for once: see html_to_text)
 _TAG = re.compile(r"<(script|style)\b|<br\s*/?>|</(?:p|div|tr|li|h\d)\s*>|<[^>]{0,2000}>", re.I)
 _ANY_TAG = re.compile(r"<[^>]{0,2000}>")
@@ -223,14 +229,12 @@ def load(source: Any) -> Mail:
         data = data[:LIMIT]
         problem = problem or f"only the first {LIMIT // 1024 // 1024} MiB were read"
     if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-        if b"\r" in data:
-            data = data.replace(b"\r", b"\n")
+        data = _lf_lines(data)
     if len(data) > LINE_LIMIT and _has_long_line(data):
         data = b"\n".join(line[:LINE_LIMIT] for line in data.split(b"\n"))
         problem = problem or f"lines longer than {LINE_LIMIT // 1024} KiB were cut"
     data = _as_text_parts(_without_returned_body(data))
-    cut = _nth(data, b"\n--", BOUNDARY_LIMIT)
+    cut = _nth(data, _BOUNDARY_LINE, BOUNDARY_LIMIT)
     if cut >= 0:  # thousands of MIME parts: the stdlib parser nests them all
         data = data[:cut]
         problem = problem or f"only the first {BOUNDARY_LIMIT} MIME boundaries were read"
@@ -258,6 +262,14 @@ def load(source: Any) -> Mail:
     except Exception as exc:
         mail.problem = mail.problem or f"a MIME part could not be read ({type(exc).__name__})"
     return mail
+
+
+def _lf_lines(data: bytes) -> bytes:
+    """``data`` with each CRLF, then each CR left, made LF, in one pass: ``bytes.splitlines``
+    breaks lines at exactly these three (``str.splitlines`` breaks at more), and drops the last
+    line's end, put back (faster than two ``bytes.replace`` on CPython 3.11)."""
+    lines = b"\n".join(data.splitlines())
+    return lines + b"\n" if data.endswith((b"\n", b"\r")) else lines
 
 
 def _has_long_line(data: bytes) -> bool:
@@ -309,26 +321,24 @@ def _without_returned_body(data: bytes) -> bytes:
 
 def _returned_part(data: bytes) -> int:
     """Where "Content-Type: message/rfc822" (any case) first is in ``data``, or -1: found by its
-    digits, which have no case (lower-casing the whole mail to find it cost more), unless more
-    than 64 "822" are in the way (the whole mail lower-cased then: linear on any mail)."""
-    at = data.find(b"822", len(_RETURNED) - 3)
+    digits, which have no case (:data:`_RFC822`; lower-casing the whole mail to find it cost more),
+    unless more than 64 "822" are in the way (the whole mail lower-cased then: linear on any mail)."""
+    hit = _RFC822.search(data, len(_RETURNED) - 3)
     for _ in range(64):
-        if at < 0:
+        if hit is None:
             return -1
-        if data[at + 3 - len(_RETURNED):at + 3].lower() == _RETURNED:
-            return at + 3 - len(_RETURNED)
-        at = data.find(b"822", at + 3)
-    return -1 if at < 0 else data.lower().find(_RETURNED)
+        at = hit.end()
+        if data[at - len(_RETURNED):at].lower() == _RETURNED:
+            return at - len(_RETURNED)
+        hit = _RFC822.search(data, at)
+    return -1 if hit is None else data.lower().find(_RETURNED)
 
 
-def _nth(data: bytes, needle: bytes, n: int) -> int:
-    """Where the n-th occurrence of ``needle`` starts, or -1 when there are fewer."""
-    if data.count(needle) < n:
-        return -1
-    at = -1
-    for _ in range(n):
-        at = data.find(needle, at + 1)
-    return at
+def _nth(data: bytes, needle: re.Pattern[bytes], n: int) -> int:
+    """Where the n-th match of ``needle`` (a literal that cannot overlap itself, as "\\n--") starts,
+    or -1 when there are fewer."""
+    found = next(islice(needle.finditer(data), n - 1, None), None)
+    return -1 if found is None else found.start()
 
 
 def _read(source: Any) -> tuple[bytes, str]:

@@ -109,13 +109,17 @@ def _plain_headers(text: str, start: int, end: int) -> tuple[Message, str | None
     """The message ``HeaderParser`` makes of the header lines ``text[start:end]`` (its payload
     still unset) and the value of its first Content-Type field (None without one), when each
     line is a field or a continuation; else None (a "From " line, a line that is no field, a
-    leading continuation, a "\\r": left to the stdlib)."""
+    "\\r": left to the stdlib).  Continuation lines before the first field are dropped, as the
+    parser drops them (noting a defect; Exchange bounces that open with a line of blanks)."""
     if text.find("\r", start, end) >= 0:
         return None
     message = Message()
     declared = None
     at = start
-    for found in _PLAIN_FIELD.finditer(text, start, end):  # each field where the one before ends
+    while at < end and text[at] in " \t":  # a leading continuation line
+        line_end = text.find("\n", at, end)
+        at = end if line_end < 0 else line_end + 1
+    for found in _PLAIN_FIELD.finditer(text, at, end):  # each field where the one before ends
         if found.start() != at:
             return None
         name, value = found.groups()

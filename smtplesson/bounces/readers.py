@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from email.message import Message
 from functools import partial
@@ -38,7 +38,7 @@ from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
-from .status import agrees, explain_reply, settle_status
+from .status import Explained, Explaining, agrees, explain_reply, settle_status
 from .text import (
     ADDRESS,
     Found,
@@ -138,7 +138,7 @@ def _read(mail: Mail) -> Bounce:
         note = mail.problem or "no delivery-status report and no bounce wording: ordinary mail"
         return Bounce("not-a-bounce", "none", note=note, **common)
     words = _Words(mail, fmt)
-    explained = _Explained()  # recipients of one mail often share their reply
+    explained = Explained()  # recipients of one mail often share their reply
     recipients: list[BouncedRecipient]
     if status is not None:
         kind = "dsn"
@@ -152,7 +152,7 @@ def _read(mail: Mail) -> Bounce:
         listed = _plausible(found, fmt is not None, evidence == "strong",
                             fmt is None and evidence == "strong" and _says_undelivered(mail))
         recipients = [_from_text(f, fmt, mail.text, explained)
-                      for f in (listed if fmt else with_reason(listed, mail.text))]
+                      for f in (listed if fmt else with_reason(listed, mail.text, explained.text))]
         head, low_head = mail.text[:4096], mail.lower_text[:4096]  # the same text when it is ASCII
         if _WARNING.search(mail.subject) or _WARNING.search(head, low_head):
             recipients = [_delayed(r) if r.code is None and r.action == "failed" else r for r in recipients]
@@ -237,21 +237,6 @@ class _Words:
         if self._by_address is None:
             self._by_address = {f.address: f for f in self.found()}
         return self._by_address.get(address)
-
-
-#: explain_reply, or the answers it gave within one mail
-Explaining = Callable[[str, "str | None"], Explanation]
-
-
-class _Explained(dict[tuple[str, "str | None"], Explanation]):
-    """:func:`.status.explain_reply`'s answers for one mail, by (reply, status): kept while the mail
-    is read (a report lists many recipients refused with the same reply), then dropped."""
-
-    def __call__(self, diagnostic: str, status: str | None) -> Explanation:
-        exp = self.get((diagnostic, status))
-        if exp is None:
-            exp = self[diagnostic, status] = explain_reply(diagnostic, status)
-        return exp
 
 
 def _format(mail: Mail, reporting: str) -> TextFormat | None:

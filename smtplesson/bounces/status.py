@@ -9,24 +9,55 @@ cause) and marked ``inferred``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .._data import load
 from ..codes.explanation import Explanation, explain
 
-__all__ = ["INFERRED", "agrees", "explain_reply", "settle_status"]
+__all__ = ["INFERRED", "Explained", "Explaining", "agrees", "explain_reply", "settle_status"]
 
 
-def explain_reply(diagnostic: str, status: str | None) -> Explanation:
-    """The explanation of a reply (bounded), else of the status a report gives for it."""
+def explain_reply(diagnostic: str, status: str | None,
+                  explaining: Callable[[str], Explanation] = explain) -> Explanation:
+    """The explanation of a reply (bounded), else of the status a report gives for it
+    (``explaining``: :func:`~smtplesson.codes.explain`, or a caller's store of its answers)."""
     text = diagnostic[:2000]
     if status and _DIGIT.search(text) is None:  # explain(text) would find no reply: its words, the
-        return explain(f"Status: {status} {text}".strip())  # dearest part of explain, are not read twice
-    exp = explain(text) if text else None
+        return explaining(f"Status: {status} {text}".strip())  # dearest part of explain, are not read twice
+    exp = explaining(text) if text else None
     if exp is not None and exp.found:
         return exp
     if status:
-        return explain(f"Status: {status} {text}".strip())
-    return exp or explain("")
+        return explaining(f"Status: {status} {text}".strip())
+    return exp or explaining("")
+
+
+#: explain_reply, or the answers it gave within one mail
+Explaining = Callable[[str, "str | None"], Explanation]
+
+
+class Explained(dict[tuple[str, "str | None"], Explanation]):
+    """:func:`explain_reply`'s answers for one mail, by (reply, status), and ``explain``'s
+    by text (:meth:`text`: the readers explain a text again with a status, the generic reader
+    before them): kept while the mail is read (a report lists many recipients refused with the
+    same reply), then dropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._texts: dict[str, Explanation] = {}
+
+    def __call__(self, diagnostic: str, status: str | None) -> Explanation:
+        exp = self.get((diagnostic, status))
+        if exp is None:
+            exp = self[diagnostic, status] = explain_reply(diagnostic, status, self.text)
+        return exp
+
+    def text(self, text: str) -> Explanation:
+        """``explain(text)``."""
+        exp = self._texts.get(text)
+        if exp is None:
+            exp = self._texts[text] = explain(text)
+        return exp
 
 
 _DIGIT = re.compile(r"\d")

@@ -3,7 +3,8 @@
 and payload bytes (``Mail.payload_bytes``); the returned message's part is found where the
 lower-cased mail has it; a reply explained once a mail reads as one explained for each recipient;
 a section ends at the first stop marker however far the others are looked for; a writer's words
-are found in the first ``SIGNATURE_LIMIT`` characters of a text."""
+are found in the first ``SIGNATURE_LIMIT`` characters of a text; the n-th boundary line is the one
+``bytes.find`` finds; line ends are made LF as two ``bytes.replace`` make them."""
 from __future__ import annotations
 
 from email.message import Message
@@ -12,10 +13,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtplesson.bounces import read_bounce, readers, text
-from smtplesson.bounces.mail import Mail, _returned_part, load
+from smtplesson.bounces import read_bounce, status, text
+from smtplesson.bounces.mail import _BOUNDARY_LINE, Mail, _lf_lines, _nth, _returned_part, load
 from smtplesson.bounces.status import explain_reply
 from smtplesson.bounces.text import _QUOTES, STOPS, section
+from smtplesson.codes.explanation import explain
 
 ROOT = Path(__file__).resolve().parents[1]
 # the fixtures and the tuning split of the bounce corpus (the held-out split is not opened here)
@@ -57,7 +59,8 @@ def test_content_types_are_the_stdlibs():
 
 def test_replies_explained_once_a_mail_read_as_explained_each_time(monkeypatch):
     readings = [read_bounce(path.read_bytes()).to_dict() for path in MAILS]
-    monkeypatch.setattr(readers._Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    monkeypatch.setattr(status.Explained, "__call__", lambda _, reply, status: explain_reply(reply, status))
+    monkeypatch.setattr(status.Explained, "text", lambda _, text: explain(text))
     assert [read_bounce(path.read_bytes()).to_dict() for path in MAILS] == readings
 
 
@@ -112,6 +115,25 @@ def test_the_returned_part_of_each_mail_is_found_as_in_the_lower_cased_mail():
     for path in MAILS:
         data = path.read_bytes()
         assert _returned_part(data) == data.lower().find(b"content-type: message/rfc822")
+
+
+@given(st.lists(st.sampled_from(("\n--", "\n", "-", "--", "x")), max_size=40).map("".join),
+       st.integers(1, 12))
+def test_the_nth_boundary_line_is_the_one_bytes_find_finds(text, n):
+    data = text.encode()
+    at = -1
+    for _ in range(n):
+        at = data.find(b"\n--", at + 1)
+        if at < 0:
+            break
+    assert _nth(data, _BOUNDARY_LINE, n) == at
+
+
+@given(st.lists(st.sampled_from(("a", "\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028")),
+                max_size=30).map("".join))
+def test_line_ends_are_made_lf_as_two_replaces_make_them(text):
+    data = text.encode()
+    assert _lf_lines(data) == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def test_writers_are_named_by_words_that_open_their_text(monkeypatch):

@@ -83,6 +83,9 @@ ALT = "--b\nContent-Type: multipart/alternative; boundary="
     "Subject: headers only",
     "",
     " continued first line\nSubject: x\n\nbody\n",
+    "      \n\t \nSubject: x\n folded\n\nbody\n",  # lines of blanks first (Exchange), dropped
+    HEAD + "--b\n  \nContent-Type: text/plain\n\nbody\n--b--\n",
+    "   \n",
     SAME_BOUNDARY + ("--a\n" + SAME_BOUNDARY) * 9,  # every level the same boundary
     "".join(f"Content-Type: multipart/mixed; boundary=x{i}\n\n--x{i}\n" for i in range(12)) + "\ndeep\n",
 ])

@@ -10,7 +10,7 @@ import sys
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from smtplesson.bounces import readers
+from smtplesson.bounces import readers, rfc3464
 from smtplesson.bounces.phrases import APART, Folded, Phrases, foldable, lower, may_match
 
 #: every code point but the surrogates
@@ -85,3 +85,23 @@ def test_anchors_are_matched_by_their_two_cases_only():
     # each mark that is not ASCII holds an anchor
     for mark in readers._REPORTING_MARKS:
         assert mark.isascii() or any(anchor in mark for anchor in readers._REPORTING.anchors), mark
+
+
+def test_the_field_names_part_holds_what_ignorecase_reads_for_each_letter():
+    # rfc3464._MARK_PART: each letter's class is what re.IGNORECASE matches it with
+    pattern = rfc3464._MARK_PART.pattern
+    classes = re.findall(r"\[([^]]+)\]", pattern)
+    assert pattern.startswith("-") and len(classes) == len("recipient")
+    for letter, members in zip("recipient", classes, strict=True):
+        assert set(re.findall(letter, EVERY, re.I)) == set(members), letter
+    assert all(phrase.endswith("-recipient") for phrase in rfc3464._MARK.phrases)
+
+
+MARK_PIECES = ["Final-Recipient", "ORIGINAL-RECIPIENT", "-rec\u0131pient", "F\u0130NAL-REC\u0130P\u0130ENT",
+               "-", "ipient"]
+
+
+@given(st.lists(st.one_of(ALPHABET, st.sampled_from(MARK_PIECES)), max_size=20).map("".join))
+def test_a_text_without_the_part_has_no_field_name(text):
+    if rfc3464._MARK_PART.search(text) is None:
+        assert not rfc3464._MARK.search(text)

@@ -364,7 +364,9 @@ def _found(norm: str) -> list[tuple[int, str]]:
     (one that runs past the cue before it counts on its own: "adresse ip d'envoi" holds
     "adresse ip" and "ip d'envoi"; one inside it does not),
     the longest compounding-language cue inside a word (the end of a compound), and CJK cues
-    anywhere."""
+    anywhere (longest first; one that runs past a longer one counts on its own, as at a word
+    start: "メールボックスの容量" and "容量が上限に達し" both say the mailbox is full, and
+    "上限に達し" inside the second is part of it)."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
@@ -389,7 +391,7 @@ def _found(norm: str) -> list[tuple[int, str]]:
         taken: list[tuple[int, int]] = []
         for phrase in _CJK_CUES:
             at = norm.find(phrase)
-            if at >= 0 and not any(a <= at < b for a, b in taken):
+            if at >= 0 and not any(a <= at and at + len(phrase) <= b for a, b in taken):
                 hits.append((at, phrase))
                 taken.append((at, at + len(phrase)))
     return hits

@@ -112,6 +112,11 @@ _CUES = _cue_table()
 # a cue with a Han, kana or Hangul character in it ("ip被封", "spf记录") is found anywhere, as CJK text has
 # no spaces to start it at
 _CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.search(p)), key=len, reverse=True))
+# ... tried only where the text holds their first character, in that order (their rank)
+_CJK_RANK = {phrase: rank for rank, phrase in enumerate(_CJK_CUES)}
+_CJK_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _phrase in _CJK_CUES:
+    _CJK_BY_FIRST[_phrase[0]] = (*_CJK_BY_FIRST.get(_phrase[0], ()), _phrase)
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
 _ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
 
@@ -389,7 +394,8 @@ def _found(norm: str) -> list[tuple[int, str]]:
                 if not any(a < at and at + len(phrase) <= a + len(p) for a, p in closing)] + closing
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
-        for phrase in _CJK_CUES:
+        tried = [phrase for first in set(norm).intersection(_CJK_BY_FIRST) for phrase in _CJK_BY_FIRST[first]]
+        for phrase in sorted(tried, key=_CJK_RANK.__getitem__):
             at = norm.find(phrase)
             if at >= 0 and not any(a <= at and at + len(phrase) <= b for a, b in taken):
                 hits.append((at, phrase))

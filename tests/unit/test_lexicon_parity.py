@@ -1610,3 +1610,13 @@ def test_a_cjk_cue_that_runs_past_a_longer_one_counts_on_its_own():
     assert verdict is not None and verdict.category == "mailbox-full"
     assert verdict.cues == ("メールボックスの容量", "容量が上限に達し")
     assert [category for category, _ in verdict.ranked] == ["mailbox-full"]
+
+
+def test_every_cjk_cue_is_tried_where_its_text_stands():
+    """CJK cues are tried only where the text holds their first character: each is found in a
+    text of its own, between other words."""
+    from smtplesson.codes import lexicon
+
+    for phrase in lexicon._CJK_CUES:
+        text = f"xx {phrase} yy"
+        assert (3, phrase) in lexicon._found(text), phrase

@@ -408,11 +408,17 @@ _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 def ascii_cues() -> tuple[tuple[str, ...], frozenset[str]]:
     """(every ASCII cue of the lexicon and ASCII subject word of its pairs, found where a word
-    starts; the keys of the ASCII cues that may also close a compound, found inside a word
-    after :data:`COMPOUND_HEAD` letters of it: the first _INFIX_MIN letters of each, letters
-    all)."""
-    return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()) + _ASCII_PAIR_SUBJECTS,
-            frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii()))
+    starts, but one that a shorter of them starts ("relay nur nach" after "relay"): where it
+    stands, the shorter stands too, so a quick test needs only that; the keys of the ASCII
+    cues that may also close a compound, found inside a word after :data:`COMPOUND_HEAD`
+    letters of it: the first _INFIX_MIN letters of each, letters all)."""
+    kept: list[str] = []
+    # in sorted order a phrase follows the shortest phrase that starts it, with only phrases it
+    # starts between them
+    for phrase in sorted({p for p in _CUES if p and p.isascii()}.union(_ASCII_PAIR_SUBJECTS)):
+        if not kept or not phrase.startswith(kept[-1]):
+            kept.append(phrase)
+    return tuple(kept), frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii())
 
 
 @lru_cache(maxsize=1)

@@ -1620,3 +1620,15 @@ def test_every_cjk_cue_is_tried_where_its_text_stands():
     for phrase in lexicon._CJK_CUES:
         text = f"xx {phrase} yy"
         assert (3, phrase) in lexicon._found(text), phrase
+
+
+def test_the_quick_test_keeps_a_start_of_every_ascii_cue():
+    """ascii_cues() leaves out a cue that a shorter one starts: every ASCII cue still starts with
+    one it keeps, so the quick tests (may_find, codes/silence.py) miss no cue."""
+    from smtplesson.codes import lexicon
+
+    kept, _ = lexicon.ascii_cues()
+    for phrase in (p for p in lexicon._CUES if p and p.isascii()):
+        assert any(phrase.startswith(start) for start in kept if start[:1] == phrase[:1]), phrase
+    assert len(kept) < sum(1 for p in lexicon._CUES if p and p.isascii())
+    assert lexicon.may_find("relay nur nach anmeldung") and not lexicon.may_find("nothing to see")

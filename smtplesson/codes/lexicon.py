@@ -112,6 +112,11 @@ _CUES = _cue_table()
 # a cue with a Han, kana or Hangul character in it ("ip被封", "spf记录") is found anywhere, as CJK text has
 # no spaces to start it at
 _CJK_CUES = tuple(sorted((p for p in _CUES if _CJK.search(p)), key=len, reverse=True))
+# ... tried only where the text holds their first character, in that order (their rank)
+_CJK_RANK = {phrase: rank for rank, phrase in enumerate(_CJK_CUES)}
+_CJK_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _phrase in _CJK_CUES:
+    _CJK_BY_FIRST[_phrase[0]] = (*_CJK_BY_FIRST.get(_phrase[0], ()), _phrase)
 _WORD = re.compile(r"(?<![^\W_])[^\W\d_]+")  # a word of letters, not glued to letters or digits
 _ASCII_WORD = re.compile(r"(?<![a-z0-9])[a-z]+")  # the same in ASCII text, several times faster
 
@@ -364,7 +369,9 @@ def _found(norm: str) -> list[tuple[int, str]]:
     (one that runs past the cue before it counts on its own: "adresse ip d'envoi" holds
     "adresse ip" and "ip d'envoi"; one inside it does not),
     the longest compounding-language cue inside a word (the end of a compound), and CJK cues
-    anywhere."""
+    anywhere (longest first; one that runs past a longer one counts on its own, as at a word
+    start: "メールボックスの容量" and "容量が上限に達し" both say the mailbox is full, and
+    "上限に達し" inside the second is part of it)."""
     hits: list[tuple[int, str]] = []
     end = -1
     for word in (_ASCII_WORD if norm.isascii() else _WORD).finditer(norm):
@@ -387,9 +394,10 @@ def _found(norm: str) -> list[tuple[int, str]]:
                 if not any(a < at and at + len(phrase) <= a + len(p) for a, p in closing)] + closing
     if not norm.isascii() and _CJK.search(norm):
         taken: list[tuple[int, int]] = []
-        for phrase in _CJK_CUES:
+        tried = [phrase for first in set(norm).intersection(_CJK_BY_FIRST) for phrase in _CJK_BY_FIRST[first]]
+        for phrase in sorted(tried, key=_CJK_RANK.__getitem__):
             at = norm.find(phrase)
-            if at >= 0 and not any(a <= at < b for a, b in taken):
+            if at >= 0 and not any(a <= at and at + len(phrase) <= b for a, b in taken):
                 hits.append((at, phrase))
                 taken.append((at, at + len(phrase)))
     return hits
@@ -400,11 +408,17 @@ _ZERO_CUE = any("0" in phrase for phrase in _CUES)
 
 def ascii_cues() -> tuple[tuple[str, ...], frozenset[str]]:
     """(every ASCII cue of the lexicon and ASCII subject word of its pairs, found where a word
-    starts; the keys of the ASCII cues that may also close a compound, found inside a word
-    after :data:`COMPOUND_HEAD` letters of it: the first _INFIX_MIN letters of each, letters
-    all)."""
-    return (tuple(phrase for phrase in _CUES if phrase and phrase.isascii()) + _ASCII_PAIR_SUBJECTS,
-            frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii()))
+    starts, but one that a shorter of them starts ("relay nur nach" after "relay"): where it
+    stands, the shorter stands too, so a quick test needs only that; the keys of the ASCII
+    cues that may also close a compound, found inside a word after :data:`COMPOUND_HEAD`
+    letters of it: the first _INFIX_MIN letters of each, letters all)."""
+    kept: list[str] = []
+    # in sorted order a phrase follows the shortest phrase that starts it, with only phrases it
+    # starts between them
+    for phrase in sorted({p for p in _CUES if p and p.isascii()}.union(_ASCII_PAIR_SUBJECTS)):
+        if not kept or not phrase.startswith(kept[-1]):
+            kept.append(phrase)
+    return tuple(kept), frozenset(phrase[:_INFIX_MIN] for phrase in _INFIX_CUES if phrase.isascii())
 
 
 @lru_cache(maxsize=1)

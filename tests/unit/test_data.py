@@ -33,6 +33,22 @@ def test_comments_use_one_key_and_the_loader_drops_it(layer: str, name: str) -> 
     assert _data.COMMENT not in _keys(_data.load(layer, name))
 
 
+@pytest.mark.parametrize(("layer", "name"), FILES)
+def test_no_object_names_a_key_twice(layer: str, name: str) -> None:
+    """JSON keeps the last of two equal keys without a word: a cue written twice (two merges
+    adding it) would hide the first weight."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        twice.extend(sorted({key for key in keys if keys.count(key) > 1}))
+        return dict(items)
+
+    json.loads(resources.files("smtplesson").joinpath(layer, "data", name).read_text("utf-8"),
+               object_pairs_hook=pairs)
+    assert not twice, f"{name}: keys written twice in one object: {twice}"
+
+
 def test_retry_policy_reads_the_network_data() -> None:
     from smtplesson.relay.queue import RetryPolicy
 

@@ -334,3 +334,17 @@ def test_a_name_that_does_not_resolve_on_the_senders_side_is_never_hard():
     for text in ("554 5.7.1 <a@b.example>: Sender address rejected: Domain name resolution failed",
                  "550 5.7.1 Helo command rejected: Host name resolution failed"):
         assert explain(text).bounce_type == "block"
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("550 5.7.1 Message rejected: worm found in attachment", "content"),  # worms and trojans are malware
+    ("554 5.7.0 Trojan detected, message refused", "content"),
+    ("503 5.1.1 No recipients", "syntax"),  # DATA before any accepted RCPT: a sequence error
+    ("503 5.5.1 Error: no recipients", "syntax"),
+])
+def test_malware_by_kind_and_data_without_recipients_name_their_cause(text, category):
+    assert explain(text).category == category  # tuning: mined-milter-regex, mined-kopano (mined6)
+
+
+def test_a_recipient_unknown_stays_unknown_beside_no_recipients_left():
+    assert explain("550 5.1.1 User unknown; no recipients left").category == "mailbox-unknown"

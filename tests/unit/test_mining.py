@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import clients_l10n  # noqa: E402
 import label  # noqa: E402
 import mine  # noqa: E402
+import proxies  # noqa: E402
 from corpus_split import split_of  # noqa: E402
 
 
@@ -163,3 +164,23 @@ def test_an_exim_message_on_its_verbs_line(tmp_path: Path):
     source = "acl_check_rcpt:\n  deny    message       = Restricted characters in address\n"
     assert {hit[1:] for hit in mine.mine_exim_acl(tmp_path / "exim4.conf.template", source)} == {
         (550, None, "Restricted characters in address")}
+
+
+def test_a_milters_setreply_zmailers_type_and_milter_regexs_rules():
+    source = """
+    $ctx->setreply('554', '5.7.1', 'Message Blacklisted');
+    reply.set_error_reply("550", Some("5.7.20"), ["No DKIM signature found"])?;
+    type(SS, -550, m571, "Hello %s; you are on our list", SS->rhostaddr);
+    type(SS, 501, NULL, "AUTH command cancelled");
+    reject "HTML mail not accepted"
+    tempfail "Try later"
+    """
+    assert [hit[1:] for hit in proxies.mine_dialects(source)] == [
+        (554, "5.7.1", "Message Blacklisted"), (550, "5.7.20", "No DKIM signature found"),
+        (550, "5.7.1", "Hello %s; you are on our list"), (501, None, "AUTH command cancelled"),
+        (554, "5.7.1", "HTML mail not accepted"), (451, "4.7.1", "Try later")]
+
+
+def test_an_override_may_name_the_bounce_type_too():
+    assert label.label(501, "5.1.3", "Extra junk following 'STARTTLS' command!") == ("syntax", "block")
+    assert label.label(501, "5.1.3", "What is an empty recipient?") == ("syntax", "hard")

@@ -5,9 +5,9 @@ an enhanced code whose subject is unambiguous decides first (``enhanced_first``:
 destination address syntax, X.7.8 credentials), then the words of the reply (ordered, first
 match wins), then the enhanced code's registry meaning, then ``other``; a 421 whose words
 name no cause but an internal error is a closing (``server-shutdown``, the taxonomy's
-"421 closings").  Every mined file was reviewed by eye after
-labelling; ``overrides`` in ``labels.json`` holds the corrections that review made, from the
-literal's source (the command it answers).
+"421 closings").  An override may name the bounce type too (``category/type``).  Every mined
+file was reviewed by eye after labelling; ``overrides`` in ``labels.json`` holds the
+corrections that review made, from the literal's source (the command it answers).
 """
 from __future__ import annotations
 
@@ -80,5 +80,9 @@ def label(code: int | None, enhanced: str | None, text: str) -> tuple[str, str]:
     if enhanced is None and (qmail := _QMAIL_ENHANCED.search(text)) is not None:
         enhanced = qmail.group(1)
     category = category_of(code, enhanced, text)
+    if "/" in category:  # an override that also names the bounce type ("syntax/block": ZMailer
+        # writes X.1.3 for command syntax)
+        named, kind = category.split("/")
+        return named, kind
     digit = code // 100 if code is not None else int((enhanced or "5")[0])
     return category, bounce_type(category, digit, text.lower(), enhanced)

@@ -27,6 +27,8 @@ from configs import mine_postfix_table, mine_rspamd_conf, table_kind  # tools/mi
 from label import AMBIGUOUS, NOT_REPLIES, label  # tools/mining/label.py
 from literals import ANY, REPLY, SQ, STR, Found, clean, first  # tools/mining/literals.py
 from packages import PACKAGES  # tools/mining/packages.py
+from proxies import PACKAGES as ROUND6
+from proxies import mine_dialects, mine_smtp_gated  # tools/mining/proxies.py
 from verdicts import POLICY_DAEMONS, mine_exim_acl, mine_mimedefang, mine_policy, mine_special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -74,6 +76,11 @@ ONLY: dict[str, tuple[str, ...]] = {
     "msmtp": ("src/",),
     "indimail": ("indimail-mta-x/smtpd.c", "indimail-mta-x/ofmipd.c", "indimail-mta-x/dnsbl.c",
                  "indimail-mta-x/smtp_plugin.c"),  # not its password and TLS helpers
+    "kopano": ("spooler/",),  # its dagent's LMTP server, beside MAPI, CalDAV and IMAP gateways
+    "zmailer": ("smtpserver/",),  # not its router's and transports' client side, nor the RFCs it ships
+    "mailscanner": ("common/usr/share/MailScanner/perl/MailScanner/", "common/usr/sbin/MSMilter"),
+    "milter-regex": ("milter-regex.c", "rules"),
+    "authentication-milter": ("lib/", "README"),
 }
 #: packages whose replies Haraka writes through haraka-dsn's helpers (``DSN.no_such_user()``),
 #: read from ``SRC_ROOT/haraka/x/haraka-dsn-*``: Haraka's own (held out) only, so that a plugin
@@ -87,6 +94,8 @@ EXIM_CONFIGS = frozenset({"vestacp"})
 # package's own words
 NOT_OWN: dict[str, tuple[str, ...]] = {
     "kumomta": ("docs/reference/string/normalize_smtp_response.md",),
+    # ZMailer's DEBUG joke and its tracking subdaemon's internal protocol: no replies to a client
+    "zmailer": ("smtpserver/debugreport.c", "smtpserver/subdaemon-trk.c"),
 }
 _CODE_EXTS = {".py", ".go", ".c", ".h", ".cc", ".cpp", ".C", ".pl", ".pm", ".js", ".lua", ".in", ".y", "",
               ".rs", ".java", ".rb", ".cs", ".erl"}
@@ -397,8 +406,15 @@ def mine_package(package: str, root: Path, dsn_root: Path | None = None) -> Iter
         for path in sorted((root / "acl").iterdir()):
             for hit in mine_exim_acl(path, path.read_text("utf-8")):
                 yield path, hit
-    for path in _files(root, docs=False, only=ONLY.get(package, ())):
+    if package == "smtp-gated":
+        yield from mine_smtp_gated(root)
+    if package == "milter-regex":  # its rules file has no extension
+        yield from ((root / "rules", hit) for hit in mine_dialects((root / "rules").read_text("latin-1")))
+    for path in _files(root, docs=False, only=ONLY.get(package, ()), not_own=NOT_OWN.get(package, ())):
         source = path.read_text("utf-8", "replace")
+        if package in ROUND6:
+            for hit in mine_dialects(source):
+                yield path, hit
         for hit in (*mine_file(path, source, defaults, haraka, constants), *mine_special(package, source)):
             yield path, hit
         if package == "mimedefang":

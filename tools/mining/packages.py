@@ -168,4 +168,28 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "mailfront": ("gh/bruceg+mailfront", "github:bruceg/mailfront @07d683b (2018-09-28; Bruce Guenter's SMTP "
                   "front end)"),
     "cpython-smtpd": ("cpython", f"{_DEBIAN} python3.11 3.11.2-6+deb12u6: Lib/smtpd.py"),
+    # round 6 (mined6, session 9): each split by tools/corpus_split.py on its source_id before evaluation
+    "milter-regex": ("gh/milter-regex+milter-regex",
+                     "github:milter-regex/milter-regex @80adf5d (2023-01-15)"),
+    "smtp-gated": ("gh/vpithart+smtp-gated", "github:vpithart/smtp-gated @09a7c73 (2021-12-14; transparent "
+                   "SMTP proxy)"),
+    "mini-smtp-server": ("gh/aarongough+mini-smtp-server", "github:aarongough/mini-smtp-server @04a7540 "
+                         "(2021-04-21; Ruby)"),
+    "mailscanner": ("gh/MailScanner+v5", "github:MailScanner/v5 @76589ee (2024-11-06; its milter)"),
+    "filter-reputation": ("gh/poolpOrg+filter-reputation", "github:poolpOrg/filter-reputation @11c4cf3 "
+                          "(2024-06-26; OpenSMTPD filter)"),
+    "dkimproxy": ("gh/andrewaylett+dkimproxy", "github:andrewaylett/dkimproxy @d21319a (2011-01-12; "
+                  "DKIMproxy 1.4)"),
+    "kopano": ("gh/Kopano-dev+kopano-core", "github:Kopano-dev/kopano-core @76cf85b (2021-11-17; its "
+               "dagent's LMTP server)"),
+    "dkim-milter": ("gh/chatmail+dkim-milter", "github:chatmail/dkim-milter @2a6e60a (2026-01-06; Rust)"),
+    "proxsmtp": ("deb/proxsmtp-1.10", f"{_DEBIAN} proxsmtp 1.10-4"),
+    "mail-milter": ("deb/Mail-Milter-0.07", f"{_DEBIAN} libmail-milter-perl 0.07-2 (Mail::Milter's "
+                    "sample milters)"),
+    "authentication-milter": ("gh/fastmail+authentication_milter", "github:fastmail/authentication_milter "
+                              "@8118580 (2026-05-19)"),
+    "spamass-milter": ("gh/andybalholm+spamass-milter", "github:andybalholm/spamass-milter @c45f851 "
+                       "(2024-05-09; Debian's tarball answered 404)"),
+    "zmailer": ("gh/rzachariassen+zmailer", "github:rzachariassen/zmailer @70d34a5 (2023-02-21; its "
+                "smtpserver)"),
 }

@@ -25,6 +25,10 @@ SPECIAL: dict[str, list[tuple[re.Pattern[str], int, str, str]]] = {
     "postgrey": [(re.compile(r"greylist_text\s*=>.*?\|\| '([^']+)'"), 450, "4.2.0",
                   "<%s>: Recipient address rejected: ")],
     # DMARC_REJECT_SMTP with the reply texts opendmarc sets by smfi_setreply()
+    # spamass-milter's default reject (-R text, -C code): 550 5.7.1, or its temporary form 450
+    # 4.7.1 when it defers (to_nonpermanent())
+    "spamass-milter": [(re.compile(r'rejecttext = strdup \("([^"]+)"\)'), 550, "5.7.1", ""),
+                       (re.compile(r'rejecttext = strdup \("([^"]+)"\)'), 450, "4.7.1", "")],
     "opendmarc": [(re.compile(r'"((?:rejected|quarantined) by DMARC policy for %s)"'), 550, "5.7.1", "")],
 }
 # MIMEDefang: action_bounce("text"[, code, dsn]), action_tempfail(...), and a filter's

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from localised import _po, _row
+from localised import _po, _row, corpus_rows, stage
 
 Label = tuple[str, str]
 AUTH: Label = ("authentication", "block")
@@ -258,21 +258,13 @@ def mine(root: Path) -> Iterator[dict[str, str | None]]:
 
 
 def main(root: Path, staged: Path) -> None:
-    corpus = Path(__file__).resolve().parents[2] / "tests" / "corpus"
-    known_rows = [json.loads(row) for split in ("tuning", "heldout")
-                  for path in (corpus / split).glob("*.jsonl")
-                  for row in path.read_text("utf-8").splitlines() if row.strip()]
-    known = {row["text"] for row in known_rows}
+    known_rows = corpus_rows()
     used = {str(row.get(field)) for row in known_rows for field in ("source", "source_id")}
-    rows = []
-    for row in mine(root):
+    mined = list(mine(root))
+    for row in mined:
         if row["source_id"] in used:
             raise SystemExit(f"source already in the corpus: {row['source_id']}")
-        if row["text"] not in known:
-            known.add(str(row["text"]))
-            rows.append(row)
-    staged.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
-    print(f"{len(rows)} lines from {len({row['source_id'] for row in rows})} catalogues")
+    stage(mined, staged, {str(row["text"]) for row in known_rows}, "catalogues")
 
 
 if __name__ == "__main__":

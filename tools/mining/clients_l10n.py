@@ -41,7 +41,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from localised import LOCALES, THUNDERBIRD, THUNDERBIRD_LOCALES, _po, _row
+from localised import LOCALES, THUNDERBIRD, THUNDERBIRD_LOCALES, _po, _row, corpus_rows, stage
 
 Label = tuple[str, str]
 AUTH: Label = ("authentication", "block")
@@ -197,22 +197,13 @@ def thunderbird(root: Path, taken: set[tuple[str, str]]) -> Iterator[dict[str, s
 
 
 def main(root: Path, staged: Path, only_thunderbird: bool = False) -> None:
-    corpus = Path(__file__).resolve().parents[2] / "tests" / "corpus"
-    known_rows = [json.loads(row) for split in ("tuning", "heldout")
-                  for path in (corpus / split).glob("*.jsonl")
-                  for row in path.read_text("utf-8").splitlines() if row.strip()]
-    known = {row["text"] for row in known_rows}
+    known_rows = corpus_rows()
     # (locale, key) of the Thunderbird messages mined from the l10n repository (round lang-de ...)
     taken = {(match.group(1), match.group(2)) for row in known_rows
              if (match := re.match(r"github:thunderbird/thunderbird-l10n@\w+: ([\w-]+)/.*\((\w+)\)$",
-                                   row["source"]))}
-    rows = []
-    for row in (thunderbird(root, taken) if only_thunderbird else mine(root)):
-        if row["text"] not in known:
-            known.add(str(row["text"]))
-            rows.append(row)
-    staged.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
-    print(f"{len(rows)} lines from {len({row['source_id'] for row in rows})} catalogues")
+                                   str(row["source"])))}
+    stage(thunderbird(root, taken) if only_thunderbird else mine(root), staged,
+          {str(row["text"]) for row in known_rows}, "catalogues")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 Row = dict[str, str | None]
@@ -226,6 +226,26 @@ def _row(text: str, label: tuple[str, str], lang: str, source: str, source_id: s
     text = " ".join(text.split())
     return {"text": text, "category": label[0], "bounce_type": label[1], "provider": provider,
             "lang": lang, "source": source, "source_id": source_id, "kind": kind}
+
+
+def corpus_rows() -> list[Row]:
+    """Every line of both splits of tests/corpus/, as written."""
+    corpus = Path(__file__).resolve().parents[2] / "tests" / "corpus"
+    return [json.loads(row) for split in ("tuning", "heldout")
+            for path in (corpus / split).glob("*.jsonl")
+            for row in path.read_text("utf-8").splitlines() if row.strip()]
+
+
+def stage(mined: Iterable[Row], staged: Path, known: set[str], unit: str) -> None:
+    """Write to ``staged`` the mined lines whose text neither the corpus (``known``) nor an
+    earlier mined line has, for tools/corpus_split.py to split; ``unit`` names a source."""
+    rows = []
+    for row in mined:
+        if row["text"] not in known:
+            known.add(str(row["text"]))
+            rows.append(row)
+    staged.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
+    print(f"{len(rows)} lines from {len({row['source_id'] for row in rows})} {unit}")
 
 
 def _cell(raw: str) -> str:

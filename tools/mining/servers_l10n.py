@@ -45,6 +45,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from localised import corpus_rows, stage
+
 Row = dict[str, str | None]
 Label = tuple[str, str]
 
@@ -289,17 +291,7 @@ def mine(root: Path) -> Iterator[Row]:
 
 
 def main(root: Path, staged: Path) -> None:
-    corpus = Path(__file__).resolve().parents[2] / "tests" / "corpus"
-    known = {json.loads(row)["text"] for split in ("tuning", "heldout")
-             for path in (corpus / split).glob("*.jsonl")
-             for row in path.read_text("utf-8").splitlines() if row.strip()}
-    rows = []
-    for row in mine(root):
-        if row["text"] not in known:
-            known.add(str(row["text"]))
-            rows.append(row)
-    staged.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
-    print(f"{len(rows)} lines from {len({row['source_id'] for row in rows})} sources")
+    stage(mine(root), staged, {str(row["text"]) for row in corpus_rows()}, "sources")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Mine the translated explanations of server refusals from mail apps and webmails (lang-r10).
 
-Run:  python tools/mining/apps_l10n.py MIRROR_ROOT STAGED.jsonl
-then: python tools/corpus_split.py STAGED.jsonl lang-r10
+Run:  python tools/mining/apps_l10n.py MIRROR_ROOT STAGED.jsonl [ROUND]  (ROUND: lang-r11 unless named)
+then: python tools/corpus_split.py STAGED.jsonl ROUND
 
 ``MIRROR_ROOT`` holds ``<owner>+<name>/repo`` git directories (the search tool's ``fetch``
 snapshots) of the repositories in ``APPS``; each catalogue is read from the commit named there
@@ -76,6 +76,7 @@ class App(NamedTuple):
     #: key in the catalogue -> (its English text, label)
     messages: dict[str, tuple[str, Label]]
     locales: dict[str, str] | None = None  # folder -> lang when not LANGS'
+    round: str = "lang-r10"  # the corpus file its lines went to
 
 
 def _json_flat(text: str) -> Strings:
@@ -105,6 +106,22 @@ def _android(text: str) -> Strings:
 def _apple(text: str) -> Strings:
     return {k: v.replace('\\"', '"') for k, v in re.findall(
         r'^"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)";', text, re.M)}
+
+
+def _tuta(text: str) -> Strings:
+    return {k: json.loads(f'"{v}"') for k, v in re.findall(
+        r'^\s*"([\w.]+)":\s*"((?:[^"\\]|\\.)*)",?$', text, re.M)}
+
+
+def _php_array(text: str) -> Strings:
+    """Cypht's ``'English' => 'translation'`` (untranslated entries are ``false``)."""
+    quoted = r"'((?:[^'\\]|\\.)*)'" + "|" + r'"((?:[^"\\]|\\.)*)"'
+    return {(k1 or k2).replace("\\'", "'"): (v1 or v2).replace("\\'", "'")
+            for k1, k2, v1, v2 in re.findall(rf"^\s*(?:{quoted})\s*=>\s*(?:{quoted})", text, re.M)}
+
+
+def _ini(text: str) -> Strings:
+    return dict(re.findall(r'^(\w+)\s*=\s*"(.*)"\s*$', text, re.M))
 
 
 def _keyed(pairs: dict[str, Label]) -> dict[str, tuple[str, Label]]:
@@ -205,6 +222,55 @@ APPS: dict[str, App] = {
                                         "messages if storage is full. ...",
                                         ("mailbox-full", "soft")),
     }),
+    "AOSP Email": App(
+        "aosp-mirror/platform_packages_apps_email", "9822725da07cc150f2410ad5360549018c3fbb1c",
+        "res/values-{locale}/strings.xml", _android, {
+            "account_setup_failed_dlg_auth_message": ("Username or password is incorrect.", AUTH),
+            "account_setup_autodiscover_dlg_authfail_message": (
+                "Confirm username, password, and account settings are correct.", AUTH),
+            "account_setup_failed_check_credentials_message": (
+                "The server responded with an error. Check your username and password, then try "
+                "again.", AUTH),
+            "account_setup_failed_auth_required": (
+                "Authentication methods aren't supported by server.", AUTH),
+            "login_failed_ticker": ("%s signin unsuccessful.", AUTH),
+            "login_failed_title": ("Couldn't sign in", AUTH),
+            "account_setup_failed_tls_required": (
+                "TLS required but not supported by server.", TLS),
+            "account_setup_failed_security": (
+                "Couldn't open connection to server due to security error.", TLS),
+            "account_setup_failed_dlg_certificate_message": ("Can't safely connect to server.", TLS),
+            "account_setup_failed_dlg_server_message": ("Can't connect to server.", NETWORK),
+            "account_setup_failed_ioerror": ("Couldn't open connection to server.", NETWORK),
+        }, {**LANGS, "zh-rCN": "zh", "zh-rTW": "zh", "zh-rHK": "zh", "pt-rPT": "pt",
+            "es-rUS": "es", "fr-rCA": "fr"}, "lang-r11"),
+    "Tuta": App("tutao/tutanota", "0f34397ae95db354b707ab963bec84cdcbd8f5b6",
+                "src/ui/translations/{locale}.ts", _tuta, {
+        "insufficientStorageUser_msg": ("Your storage limit has been exceeded. You can no longer "
+                                        "receive or send emails.", ("mailbox-full", "soft")),
+        "insufficientStorageAdmin_msg": ("Your storage limit has been exceeded. You can no longer "
+                                         "receive or send emails. Please free some storage ...",
+                                         ("mailbox-full", "soft")),
+        "mailBodyTooLarge_msg": ("Your email couldn't be sent to the server, because the body text "
+                                 "exceeds the maximum size limit of 1MB.",
+                                 ("message-size", "block")),
+        "tooManyMails_msg": ("It looks like you exceeded the number of allowed emails. Please try "
+                             "again later.", RATE),
+        "mailAddressDelay_msg": ("Too many requests, please try again later.", RATE),
+        "tutanotaAddressDoesNotExist_msg": ("The following Tuta email addresses do not exist.",
+                                            ("mailbox-unknown", "hard")),
+    }, {**LANGS, "pt_br": "pt", "pt_pt": "pt", "zh_hant": "zh", "no": "nb"}, "lang-r11"),
+    "Cypht": App("cypht-org/cypht", "da5c9651a6cf8606f32e410ad99a5ee50b7788db",
+                 "language/{locale}.php", _php_array, _keyed({
+        "Failed to authenticate to the SMTP server": AUTH,
+        "Connected, but failed to authenticate to the SMTP server": AUTH,
+        "Cound not add server: Connection refused": NETWORK,
+    }), {**LANGS, "pt-BR": "pt", "zh-Hans": "zh", "zh-TW": "zh"}, "lang-r11"),
+    "Aurora Mail": App("afterlogic/aurora-module-mail", "1577ae7d6adc18a4a9da5ad8834f2fd0ee3b376e",
+                       "i18n/{locale}.ini", _ini, {
+        "ERROR_CONNECT_TO_MAIL_SERVER": ("Error while connecting to mail server.", NETWORK),
+    }, {"German": "de", "French": "fr", "Spanish": "es", "Dutch": "nl", "Russian": "ru"},
+        "lang-r11"),
 }
 
 
@@ -242,9 +308,12 @@ def catalogues(root: Path, app: App) -> Iterator[tuple[str, str]]:
             yield path, lang
 
 
-def mine(root: Path) -> Iterator[dict[str, str | None]]:
-    """Every translated cause-naming message of APPS, one source per catalogue file."""
+def mine(root: Path, round_: str) -> Iterator[dict[str, str | None]]:
+    """Every translated cause-naming message of the APPS of ``round_``, one source per catalogue
+    file."""
     for name, app in APPS.items():
+        if app.round != round_:
+            continue
         for path, lang in catalogues(root, app):
             text = _git(root, app.repo, app.commit, "show", f"{app.commit}:{path}")
             strings = app.read(text) if text else {}
@@ -257,10 +326,10 @@ def mine(root: Path) -> Iterator[dict[str, str | None]]:
                                f"github:{app.repo}:{path}", "mined", _named(english))
 
 
-def main(root: Path, staged: Path) -> None:
+def main(root: Path, staged: Path, round_: str) -> None:
     known_rows = corpus_rows()
     used = {str(row.get(field)) for row in known_rows for field in ("source", "source_id")}
-    mined = list(mine(root))
+    mined = list(mine(root, round_))
     for row in mined:
         if row["source_id"] in used:
             raise SystemExit(f"source already in the corpus: {row['source_id']}")
@@ -268,4 +337,4 @@ def main(root: Path, staged: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "lang-r11")

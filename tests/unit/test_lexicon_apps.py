@@ -46,7 +46,7 @@ def test_a_security_error_while_connecting_is_tls(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "Verbindung zum Server fehlgeschlagen.",
-    "Impossible d'établir la connexion avec le serveur.",
+    "Impossible d'établir la connexion avec smtp.example.org.",
     "连接服务器失败。",
 ])
 def test_a_failed_connection_without_security_words_stays_network(text: str) -> None:

@@ -23,6 +23,14 @@ catalogue keys it: the English msgid, or the string's name with its English text
   servers, recipients the server called invalid (SOGo, SnappyMail), a provider's storage
   running out (Delta Chat).
 
+lang-r11 (session 9, clients3): the AOSP Email app (``res/values-<locale>/strings.xml``): wrong
+username or password, failed sign-in, no supported authentication method, TLS required but not
+offered, a security error or no safe connection, no connection; Tuta (``src/ui/translations/
+<locale>.ts``): the storage limit exceeded (no more mail received), the body over the 1 MB limit,
+too many mails or requests, Tuta addresses that do not exist; Cypht (``language/<locale>.php``):
+SMTP authentication failed, connection refused; Afterlogic Aurora's Mail module
+(``i18n/<Language>.ini``): an error connecting to the mail server.
+
 Messages that name no cause ("Can't send message", "There was an error sending your message:
 %s", Horde IMP's "Address rejected by the sending mail server.", whose cause is the server's
 reply) are not taken.  Each translation is kept as the catalogue writes it (placeholders such as

@@ -233,7 +233,9 @@ SOURCES: dict[str, dict[str, str]] = {
         "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1 from a public localised "
                   "bounce_template_file (tools/mining/l10n_bounces.py; the template and where it was "
                   "found in tools/mining/l10n_templates/, the case's reply in CASES)",
-        "how": "MTAS=l10n:postfix sh tools/mining/mta_bounces.sh CACHE/l10n-stage",
+        "how": "MTAS=l10n:postfix sh tools/mining/mta_bounces.sh CACHE/l10n-stage, then again with "
+               "ARGS=--downgrade (the bounces as Postfix converts them to quoted-printable for a "
+               "receiver without 8BITMIME, tagged -7bit)",
         "archive": "", "dir": "l10n-stage/l10n", "licence": "MIT (written for this project)",
         "glob": "*/*.eml", "family": "parent", "as": "l10n-bounces"},
 }

@@ -76,6 +76,14 @@ def message(case: str, tag: str, recipients: list[str], sender: str) -> bytes:
             "Hello, this is a test of the bounce corpus.\n").encode()
 
 
+def returned(inbox: DebugServer | None, tag: str) -> list[bytes]:
+    """The mails Postfix returned for template ``tag``: in alice's mailbox, or as ``inbox`` (the
+    sender's server with ``--downgrade``, which keeps those of the templates before too) received them."""
+    if inbox is None:
+        return mb.mails({"mbox": "/var/mail/alice"})
+    return [m.raw for m in inbox.messages if f".{tag}@".encode() in m.raw]
+
+
 def start(routes: dict[str, int], bounce_cf: Path) -> None:
     postfix_conf.configure(mb.HOST, routes, tail=(
         f"maximal_queue_lifetime = {LIFETIME}s\nbounce_queue_lifetime = {LIFETIME}s\n"
@@ -125,21 +133,16 @@ def main() -> int:
                 recipients = [f"{user}@{case}.test" for user in users]
                 subprocess.run(["/usr/sbin/sendmail", "-f", sender, "--", *recipients],
                                input=message(case, tag, recipients, sender), check=False)
-
-            def got() -> list[bytes]:
-                if args.downgrade:
-                    return [m.raw for m in inbox.messages]
-                return mb.mails({"mbox": "/var/mail/alice"})
             while time.monotonic() - began < args.wait:
                 time.sleep(3)
                 expired = any(f"<l10n-greylisted.{tag}@".encode() in m and b"Action: failed" in m
-                              for m in got())
+                              for m in returned(inbox if args.downgrade else None, tag))
                 if time.monotonic() - began > LIFETIME and expired:
                     break
             time.sleep(2)
             mb.postfix_stop()
-            save(out / Path(name).stem, tag, got(), described(CASES), "postfix",
-                 mb.version("postfix"), listing=f"PROVENANCE-{tag}.json")
+            save(out / Path(name).stem, tag, returned(inbox if args.downgrade else None, tag),
+                 described(CASES), "postfix", mb.version("postfix"), listing=f"PROVENANCE-{tag}.json")
     finally:
         mb.postfix_stop()
         bounce_cf.unlink(missing_ok=True)

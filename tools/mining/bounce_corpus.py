@@ -235,7 +235,8 @@ SOURCES: dict[str, dict[str, str]] = {
                   "found in tools/mining/l10n_templates/, the case's reply in CASES)",
         "how": "MTAS=l10n:postfix sh tools/mining/mta_bounces.sh CACHE/l10n-stage, then again with "
                "ARGS=--downgrade (the bounces as Postfix converts them to quoted-printable for a "
-               "receiver without 8BITMIME, tagged -7bit)",
+               "receiver without 8BITMIME, tagged -7bit), ARGS=--foreign (real non-English replies, "
+               "tagged -fx) and ARGS='--foreign --downgrade'",
         "archive": "", "dir": "l10n-stage/l10n", "licence": "MIT (written for this project)",
         "glob": "*/*.eml", "family": "parent", "as": "l10n-bounces"},
 }

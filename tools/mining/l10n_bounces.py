@@ -60,6 +60,21 @@ CASES: dict[str, tuple[str, str | list[str], list[str]]] = {
     "l10n-policy": ("END-OF-DATA", "554 5.7.1 Message refused by local policy", ["bob"]),
 }
 
+#: ``--foreign``: the cases instead answered by real non-English replies of receivers, each a line of
+#: the tuning reply corpus (tests/corpus/tuning/), which names its source: NetEase's content refusal
+#: (github.com/jumpserver/jumpserver/issues/644), Microsoft's 5.7.501 in its Russian help
+#: (MicrosoftDocs/OfficeDocs-AlchemyInsights-pr.ru-RU), Gmail's 4.3.0 and 4.4.5 in Google's Chinese and
+#: German help pages (knowledge.workspace.google.com, hl=zh-cn; support.google.com/a/answer/3726730, hl=de)
+FOREIGN: dict[str, tuple[str, str | list[str], list[str]]] = {
+    "l10n-zh-content": ("END-OF-DATA", "554 DT:SPM 发送的邮件内容包含了未被许可的信息，"
+                                       "或被系统识别为垃圾邮件。请检查是否有用户发送病毒或者垃圾邮件",
+                        ["bob"]),
+    "l10n-ru-spam": ("RCPT", "550 5.7.501 Доступ отклонен, обнаружено злоупотребление спамом", ["bob"]),
+    "l10n-zh-deferred": ("RCPT", "451 4.3.0 电子邮件服务器暂时拒绝了此邮件。", ["bob"]),
+    "l10n-de-busy": ("MAIL", "421 4.4.5 Server ist ausgelastet. Bitte versuchen Sie es später noch einmal.",
+                     ["bob"]),
+}
+
 
 def template_text(name: str, charset: str) -> bytes:
     """The template as Postfix reads it: in ``charset``, its ``Charset:`` lines saying so."""
@@ -100,14 +115,17 @@ def main() -> int:
     parser.add_argument("--templates", default="", help="only these templates (comma-separated)")
     parser.add_argument("--downgrade", action="store_true", help="return the bounces to a server "
                         "without EHLO (and so without 8BITMIME)")
+    parser.add_argument("--foreign", action="store_true", help="the cases of FOREIGN (tag <tag>-fx)")
     args = parser.parse_args()
     sender, suffix = ("alice@sender.test", "-7bit") if args.downgrade else (mb.SENDER, "")
+    cases, suffix = (FOREIGN, suffix + "-fx") if args.foreign else (CASES, suffix)
+    deferred = next(c for c, (_, reply, _) in cases.items() if str(reply).startswith("4"))
     chosen = [t for t in args.templates.split(",") if t] or list(TEMPLATES)
     subprocess.run(["useradd", "-m", "alice"], capture_output=True)
     Path("/var/mail/alice").unlink(missing_ok=True)
     servers: list[DebugServer] = []
     routes: dict[str, int] = {}
-    for case, (point, reply, _) in CASES.items():
+    for case, (point, reply, _) in cases.items():
         server = DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{case}.test",
                              domains=(f"{case}.test",), peers="anyone")
         server.start()
@@ -129,20 +147,20 @@ def main() -> int:
             Path("/var/mail/alice").unlink(missing_ok=True)
             start(routes, bounce_cf)
             began = time.monotonic()
-            for case, (_, _, users) in CASES.items():
+            for case, (_, _, users) in cases.items():
                 recipients = [f"{user}@{case}.test" for user in users]
                 subprocess.run(["/usr/sbin/sendmail", "-f", sender, "--", *recipients],
                                input=message(case, tag, recipients, sender), check=False)
             while time.monotonic() - began < args.wait:
                 time.sleep(3)
-                expired = any(f"<l10n-greylisted.{tag}@".encode() in m and b"Action: failed" in m
+                expired = any(f"<{deferred}.{tag}@".encode() in m and b"Action: failed" in m
                               for m in returned(inbox if args.downgrade else None, tag))
                 if time.monotonic() - began > LIFETIME and expired:
                     break
             time.sleep(2)
             mb.postfix_stop()
             save(out / Path(name).stem, tag, returned(inbox if args.downgrade else None, tag),
-                 described(CASES), "postfix", mb.version("postfix"), listing=f"PROVENANCE-{tag}.json")
+                 described(cases), "postfix", mb.version("postfix"), listing=f"PROVENANCE-{tag}.json")
     finally:
         mb.postfix_stop()
         bounce_cf.unlink(missing_ok=True)

@@ -227,6 +227,18 @@ SOURCES: dict[str, dict[str, str]] = {
         "how": "MTAS=utf8-courier:courier-mta sh tools/mining/mta_bounces.sh CACHE/utf8-courier-stage",
         "archive": "", "dir": "utf8-courier-stage/utf8", "licence": "MIT (written for this project)",
         "glob": "*.eml", "family": "prefix", "as": "debian-mtas"},
+    # session 9: Postfix writing its bounces from public localised bounce templates (bounce(5)):
+    # a template is a family, whatever charset it was written in
+    "l10n": {
+        "origin": "written 2026-12-07 by Debian 12 postfix 3.7.11-0+deb12u1 from a public localised "
+                  "bounce_template_file (tools/mining/l10n_bounces.py; the template and where it was "
+                  "found in tools/mining/l10n_templates/, the case's reply in CASES)",
+        "how": "MTAS=l10n:postfix sh tools/mining/mta_bounces.sh CACHE/l10n-stage, then again with "
+               "ARGS=--downgrade (the bounces as Postfix converts them to quoted-printable for a "
+               "receiver without 8BITMIME, tagged -7bit), ARGS=--foreign (real non-English replies, "
+               "tagged -fx) and ARGS='--foreign --downgrade'",
+        "archive": "", "dir": "l10n-stage/l10n", "licence": "MIT (written for this project)",
+        "glob": "*/*.eml", "family": "parent", "as": "l10n-bounces"},
 }
 
 
@@ -333,7 +345,7 @@ def add(out: Path, cache: Path, source: str, spec: dict[str, str], path: Path, s
     if same in seen or _RESERVED.search(data):
         return
     seen.add(same)
-    name = family(path.name, spec.get("family", ""))
+    name = path.parent.name if spec.get("family") == "parent" else family(path.name, spec.get("family", ""))
     if name in spec.get("leave_out", "").split():
         return
     source_id = f"{spec.get('as', source)}: {spec['dir'].split('/', 1)[1]}/{name}"

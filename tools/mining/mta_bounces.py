@@ -225,9 +225,9 @@ def described(cases: dict[str, tuple[str, str | list[str], list[str]]]) -> dict[
 
 
 def save(out: Path, tag: str, mails: list[bytes], cases: dict[str, dict[str, str]], package: str,
-         version: str) -> None:
+         version: str, listing: str = "PROVENANCE.json") -> None:
     """Each mail that returns a case's message (``<case>.<tag>@`` in its Message-ID) saved unedited as
-    ``OUT/<case>.<tag>-<n>.eml``, and all of them listed in ``OUT/PROVENANCE.json``."""
+    ``OUT/<case>.<tag>-<n>.eml``, and all of them listed in ``OUT/<listing>``."""
     out.mkdir(parents=True, exist_ok=True)
     records: list[dict[str, str]] = []
     for raw in mails:
@@ -240,7 +240,7 @@ def save(out: Path, tag: str, mails: list[bytes], cases: dict[str, dict[str, str
         (out / name).write_bytes(raw)
         records.append({"file": name, "case": case, **cases[case], "mta": package, "version": version,
                         "date": datetime.now(UTC).strftime("%Y-%m-%d")})
-    (out / "PROVENANCE.json").write_text(json.dumps(records, indent=1) + "\n")
+    (out / listing).write_text(json.dumps(records, indent=1) + "\n")
     missing = sorted(set(cases) - {r["case"] for r in records})
     print(f"{package} {version}: {len(records)} mails in {out}"
           + (f"; none for {', '.join(missing)}" if missing else ""))

@@ -38,7 +38,7 @@ from .model import ACTIONS, Bounce, BouncedRecipient, Later, OriginalMessage
 from .phrases import Folded, Phrases, may_match
 from .reports import feedback_fields, is_auto_reply
 from .rfc3464 import address_of, read_status, status_field, typed_value
-from .status import Explained, Explaining, agrees, explain_reply, settle_status
+from .status import Explained, Explaining, agrees, explain_reply, gave_up, settle_status
 from .text import (
     ADDRESS,
     Found,
@@ -348,6 +348,8 @@ def _from_block(block: dict[str, str], words: _Words, fmt: TextFormat | None = N
     if action == "delayed" and fmt is not None and any(said in diagnostic.lower() for said in fmt.gave_up):
         action = "failed"  # the MTA's own words: it dropped the message, whatever its report's Action says
         note = note or f"{fmt.name} gave up (its queue lifetime ran out) though its report says delayed"
+    if action == "failed":
+        exp = gave_up(exp, field)
     remote = typed_value(block.get("remote-mta", "")).split(" ")[0].rstrip(".") or Later(
         partial(_remote_in, words, key))
     original = typed_value(block.get("original-recipient", "")) or None

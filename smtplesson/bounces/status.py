@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from .._data import load
 from ..codes.explanation import Explanation, explain
 
-__all__ = ["INFERRED", "Explained", "Explaining", "agrees", "explain_reply", "settle_status"]
+__all__ = ["INFERRED", "Explained", "Explaining", "agrees", "explain_reply", "gave_up", "settle_status"]
 
 
 def explain_reply(diagnostic: str, status: str | None,
@@ -112,6 +113,20 @@ def settle_status(field: str | None, exp: Explanation, failed: bool = False) -> 
     if exp.code is not None and digit in ("2", "4", "5"):
         return f"{digit}.0.0", "class"
     return None, None
+
+
+def gave_up(exp: Explanation, field: str | None) -> Explanation:
+    """The explanation of a recipient its report says *failed* though the last reply was temporary
+    (a 4xx code, else a ``4.x.x`` Status: Postfix, Courier and Sendmail report the last reply of a
+    message whose queue lifetime ran out): the sending queue gave up, ``expired`` (soft), whatever
+    that reply's cause was (shared/taxonomy-v2.md; RFC 3463 X.4.7); the reply's own explanation is
+    kept in the summary.  Any other explanation is returned as it is."""
+    transient = exp.code // 100 == 4 if exp.code is not None else field is not None and field[:1] == "4"
+    if not transient or exp.category == "expired":
+        return exp
+    return replace(exp, category="expired", bounce_type="soft", summary=(
+        f"{exp.summary} The sending server then gave up: the message's time in its queue ran out "
+        "(RFC 3463 X.4.7)."))
 
 
 def agrees(enhanced: str | None, field: str | None) -> bool:

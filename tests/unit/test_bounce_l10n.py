@@ -50,3 +50,12 @@ def test_a_permanent_refusal_is_not_taken_for_an_expiry():
     _, r = _read("l10n-policy.ru-yandex-koi8r-1.eml")
     assert (r.action, r.code, r.status) == ("failed", 554, "5.7.1")
     assert (r.category, r.bounce_type) == ("policy", "block")
+
+
+def test_the_expiry_of_a_message_on_a_temporary_reply_is_expired():
+    """The sending queue's own give-up is ``expired`` (soft), whatever the last reply was
+    (shared/taxonomy-v2.md); the delay warning before it keeps the reply's cause."""
+    _, warned = _read("l10n-zh-deferred.nl-nixos-mailserver-fx-1.eml")
+    _, failed = _read("l10n-zh-deferred.nl-nixos-mailserver-fx-2.eml")
+    assert (warned.category, failed.category, failed.bounce_type) == ("other", "expired", "soft")
+    assert "gave up" in failed.explanation.summary

@@ -165,8 +165,9 @@ def _safe_text(text: Any) -> str:
 
 
 # Line breaks written out as escapes, as a reply quoted in a Python or JSON repr shows them
-# ("(550, b'5.7.1 ...\\nSender verify failed')", "...\\r\\n\"}"): blanks between its words
-_ESCAPED_BREAK = re.compile(r"\\[rnt]")
+# ("(550, b'5.7.1 ...\\nSender verify failed')", "...\\r\\n\"}"): blanks between its words; one
+# before a lower-case letter is more likely a name ("CORP\\nancy", a Windows account)
+_ESCAPED_BREAK = re.compile(r"\\[rnt](?![a-z])")
 
 
 def _explain(text: str, extra: UserRules | None) -> Explanation:

@@ -148,3 +148,11 @@ def test_no_sender_side_probe_is_hard() -> None:
     for text, _, bounce_type in (p for probes in CONVENTIONS.values() for p in probes):
         if bounce_type != "hard":
             assert explain(text).bounce_type != "hard", text
+
+
+def test_an_account_name_with_a_backslash_is_not_a_line_break() -> None:
+    """Only an escaped break before a non-letter reads as a blank: a Windows account name
+    ("CORP\\nancy") is shown as written."""
+    text = "550 5.7.1 CORP\\nancy is not allowed to send as this user"
+    assert "CORP\\nancy" in explain(text).reply.text
+    assert "verify failed" in explain("(550, b'5.7.1 Access denied\\nSender verify failed')").reply.text.lower()

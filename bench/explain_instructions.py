@@ -67,11 +67,13 @@ def main() -> None:
             lambda job: instructions(trees[job[0]], args.many, job[1]), runs), strict=True))
     per = {name: (counted[name, args.many] - counted[name, args.few]) / (args.many - args.few)
            for name in trees}
-    print(f"explain: instructions per line, lines {args.few + 1:,} to {args.many:,} of bench/explain.py's log")
+    print(f"explain: instructions per line, lines {args.few + 1:,} to {args.many:,} "
+          "of bench/explain.py's log")
     for name, tree in trees.items():
         print(f"{name:5s} {per[name]:9,.0f}  ({tree})")
     if "other" in per:
-        print(f"this / other: {per['this'] / per['other']:.3f} (other / this {per['other'] / per['this']:.3f})")
+        print(f"this / other: {per['this'] / per['other']:.3f} "
+              f"(other / this {per['other'] / per['this']:.3f})")
 
 
 if __name__ == "__main__":

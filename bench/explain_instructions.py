@@ -2,7 +2,9 @@
 by valgrind's callgrind (``apt-get install valgrind``).
 
 CPU time on a loaded machine moves with its neighbours by several per cent; an instruction
-count does not (the hash seed is fixed, so runs repeat to well under 0.1 %).  Each tree is run
+count barely does (the hash seed is fixed): two trees holding the same code agree within one
+invocation to 0.01 %, while separate invocations have differed by up to 1.5 % (memory layout,
+the garbage collector), so compare trees side by side with ``--against``.  Each tree is run
 twice under callgrind: the same generated lines, ``--few`` and ``--many`` of them explained
 (caches cleared first, as bench/explain.py's runs do); the difference, divided by the extra
 lines, is the cost of one line (start-up, imports, data loads and the log's making cancel

@@ -4,6 +4,7 @@ See ../shared/reviews/reliability-review.md for how each problem was found."""
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import subprocess
 import sys
@@ -310,11 +311,39 @@ def test_serve_shows_escapes_and_folds_long_messages():
 
 # --- servers that clean up after themselves -------------------------------------------------
 def _listening(port: int) -> bool:
+    """True when this process still listens on ``port``.  On Linux the process's own sockets are
+    read from /proc, so that another program that took the freed port (a parallel test run) does
+    not count; elsewhere a connection is tried."""
+    if os.path.isdir("/proc/self/fd") and os.path.exists("/proc/net/tcp"):
+        return port in _own_listening_ports()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
         return False
+
+
+def _own_listening_ports() -> set[int]:
+    """The TCP ports this process listens on: /proc/net/tcp's sockets in state LISTEN (0A) whose
+    inode is one of this process's open files."""
+    own = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            own.add(link[8:-1])
+    ports = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(name):
+            continue
+        with open(name) as table:
+            for row in table.readlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A" and fields[9] in own:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 def _wait_for_threads(threads: int) -> None:

@@ -54,7 +54,7 @@ lite: $(VENV)/.tests
 	$(PY) tools/build_lite.py
 
 bench: $(VENV)/.tests
-	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .cache artifacts

@@ -22,10 +22,10 @@ import argparse
 import concurrent.futures
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from _callgrind import instructions as callgrind  # bench/_callgrind.py
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,16 +41,7 @@ def measured(total: int, count: int) -> None:
 def instructions(tree: Path, total: int, count: int) -> int:
     """All the instructions callgrind counts in :func:`measured` with ``tree``'s smtplesson."""
     env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "PYTHONHASHSEED": "0"}
-    with tempfile.TemporaryDirectory(prefix="explain-instructions-") as folder:
-        out = os.path.join(folder, "callgrind.out")
-        subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}",
-                        sys.executable, __file__, "--measure", str(total), str(count)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        with open(out) as dump:
-            for line in dump:
-                if line.startswith(("totals:", "summary:")):
-                    return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no totals")
+    return callgrind([sys.executable, __file__, "--measure", str(total), str(count)], env)
 
 
 def main() -> None:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import glob
 import os
 import shutil
 import smtplib
-import subprocess
 import sys
-import tempfile
+
+from _callgrind import instructions as callgrind  # bench/_callgrind.py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,17 +49,7 @@ def serve(which: str, mode: str, count: int) -> None:
 
 def server_thread_instructions(which: str, mode: str, count: int) -> int:
     """Instructions callgrind counted in the server thread (the process's second thread)."""
-    with tempfile.TemporaryDirectory(prefix="server-instructions-") as folder:
-        out = os.path.join(folder, "callgrind.out")
-        subprocess.run(["valgrind", "--tool=callgrind", "--separate-threads=yes", "--dump-instr=no",
-                        f"--callgrind-out-file={out}", sys.executable, __file__, "--serve", which, mode,
-                        str(count)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        (thread,) = glob.glob(out + "-02")
-        with open(thread) as dump:
-            for line in dump:
-                if line.startswith(("totals:", "summary:")):
-                    return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no totals")
+    return callgrind([sys.executable, __file__, "--serve", which, mode, str(count)], thread=2)
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mta_bounces as mtab
 
 from smtplesson import DebugServer
-from smtplesson.server.rules import Rule
 
 HOST = mtab.HOST
 SENDER = mtab.SENDER
@@ -76,12 +75,8 @@ def main() -> int:
     haraka = home / "node_modules" / "Haraka"
     version = json.loads((haraka / "package.json").read_text())["version"]
     cases = {case: spec for case, spec in mtab.CASES.items() if spec[0]}
-    servers = {case: DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{mtab.domain_of(case)}",
-                                 domains=(mtab.domain_of(case),), peers="anyone")
-               for case, (point, reply, _) in cases.items()}
-    catch = DebugServer(hostname=f"mx.{HOST}", domains=(HOST,), peers="anyone")
-    for server in (*servers.values(), catch):
-        server.start()
+    servers = {case: mtab.case_server(case, point, reply) for case, (point, reply, _) in cases.items()}
+    catch = DebugServer(hostname=f"mx.{HOST}", domains=(HOST,), peers="anyone").start()
     routes = {mtab.domain_of(case): server.port for case, server in servers.items()}
     routes[HOST] = catch.port
     port = mtab.closed_port()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_bounces as mb
 import postfix_conf
-from mta_bounces import LIFETIME, WARN, described, save
+from mta_bounces import LIFETIME, WARN, case_server, described, domain_of, save
 
 from smtplesson import DebugServer
 from smtplesson.server.rules import Rule
@@ -126,11 +126,8 @@ def main() -> int:
     servers: list[DebugServer] = []
     routes: dict[str, int] = {}
     for case, (point, reply, _) in cases.items():
-        server = DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{case}.test",
-                             domains=(f"{case}.test",), peers="anyone")
-        server.start()
-        servers.append(server)
-        routes[f"{case}.test"] = server.port
+        servers.append(case_server(case, point, reply))
+        routes[domain_of(case)] = servers[-1].port
     inbox = DebugServer(rules=[Rule("EHLO", "502 5.5.2 Error: command not recognized")],
                         hostname="mx.sender.test", domains=("sender.test",), peers="anyone")
     if args.downgrade:

@@ -91,6 +91,16 @@ def domain_of(case: str) -> str:
     return f"{case}.test"
 
 
+def case_server(case: str, point: str, reply: str | list[str]) -> DebugServer:
+    """The started receiver of one case: it answers ``point`` with ``reply`` for the case's
+    domain, and lets in any local peer (the MTAs' SMTP clients run as their own users,
+    "postfix", "Debian-exim" ...)."""
+    server = DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{domain_of(case)}",
+                         domains=(domain_of(case),), peers="anyone")
+    server.start()
+    return server
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then closed): connections are refused."""
     with socket.socket() as sock:
@@ -264,11 +274,7 @@ def main() -> int:
         if not point:
             routes[domain_of(case)] = closed_port()
             continue
-        # the MTAs' SMTP clients run as their own users ("postfix", "Debian-exim" ...): let them in
-        server = DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{domain_of(case)}",
-                             domains=(domain_of(case),), peers="anyone")
-        server.start()
-        servers[case] = server
+        server = servers[case] = case_server(case, point, reply)
         routes[domain_of(case)] = server.port
     start, stop = MTAS[args.mta]
     began = time.monotonic()

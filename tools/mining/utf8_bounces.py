@@ -25,10 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_bounces as mb
-from mta_bounces import MTAS, described, save
+from mta_bounces import MTAS, case_server, described, domain_of, save
 
 from smtplesson import DebugServer
-from smtplesson.server.rules import Rule
 
 #: case -> (the command it answers, the reply, recipients)
 CASES: dict[str, tuple[str, str | list[str], list[str]]] = {
@@ -57,11 +56,8 @@ def main() -> int:
     servers: list[DebugServer] = []
     routes: dict[str, int] = {}
     for case, (point, reply, _) in CASES.items():
-        server = DebugServer(rules=[Rule(point, reply)], hostname=f"mx.{case}.test",
-                             domains=(f"{case}.test",), peers="anyone")
-        server.start()
-        servers.append(server)
-        routes[f"{case}.test"] = server.port
+        servers.append(case_server(case, point, reply))
+        routes[domain_of(case)] = servers[-1].port
     began = time.monotonic()
     start, stop = (mb.postfix, mb.postfix_stop) if args.mta == "postfix" else MTAS[args.mta]
     try:
